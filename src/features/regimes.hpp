@@ -8,6 +8,7 @@
 
 #include "core/bar_series.hpp"
 #include "data/database.hpp"
+#include "features/indicators.hpp"
 
 namespace aurum {
 
@@ -27,6 +28,25 @@ struct RegimeParams {
     double bull_pct = 0.60;   ///< trend percentile at or above this (and trend > 0): Bull
     double bear_pct = 0.40;   ///< trend percentile at or below this (and trend < 0): Bear
     int min_history = 100;    ///< percentile ranks need this many trailing values first
+};
+
+/// Streaming percentile regime classifier: trend = close / SMA - 1 and volatility = std of log
+/// returns, each ranked within its trailing `lookback` values (O(lookback) per update).
+class RegimeClassifier {
+public:
+    explicit RegimeClassifier(const RegimeParams& p);
+    void update(const Bar& b);
+    bool ready() const { return regime_ != Regime::Unknown; }
+    Regime regime() const { return regime_; }
+    void reset();
+
+private:
+    static double rank(const RingBuffer<double>& w, double x);
+    RegimeParams p_;
+    Sma sma_;
+    RealizedVolCC vol_;
+    RingBuffer<double> trends_, vols_;
+    Regime regime_ = Regime::Unknown;
 };
 
 /// Per-bar regimes from trailing trend and volatility percentiles. Causal: the regime of bar i
