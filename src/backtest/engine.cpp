@@ -1,0 +1,258 @@
+#include "backtest/engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "backtest/instrument_rules.hpp"
+#include "backtest/simulated_execution.hpp"
+#include "core/error.hpp"
+
+namespace aurum {
+
+TimeMs StrategyContext::now() const { return static_cast<const Engine*>(this)->clock_.now(); }
+
+OrderId StrategyContext::submit(const OrderRequest& request) {
+    return static_cast<Engine*>(this)->submit_impl(request);
+}
+
+void StrategyContext::cancel(OrderId id) { static_cast<Engine*>(this)->cancel_impl(id); }
+
+OrderId StrategyContext::order_target(InstrumentId i, double target_qty) {
+    const double diff = target_qty - position(i);
+    const Instrument& inst = instrument(i);
+    if (std::abs(diff) < std::max(inst.lot_step, inst.min_qty) * 0.5) return 0;
+    return submit(OrderRequest::market(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff)));
+}
+
+Engine::Engine(std::vector<Instrument> instruments, std::vector<const BarSeries*> data,
+               Strategy& strategy, ExecutionClient& execution, RiskHook& risk, const Clock& clock,
+               BacktestConfig config)
+    : instruments_v_(std::move(instruments)), data_v_(std::move(data)), strategy_(strategy),
+      exec_(execution), risk_(risk), clock_(clock), config_(config),
+      portfolio_(config.initial_capital, instruments_v_) {
+    if (instruments_v_.empty() || instruments_v_.size() != data_v_.size())
+        throw InputError("backtest: need one bar series per instrument");
+    if (!(config_.initial_capital > 0) || !std::isfinite(config_.initial_capital))
+        throw InputError("backtest: initial capital must be positive");
+    visible_v_.assign(instruments_v_.size(), 0);
+    pending_v_.assign(instruments_v_.size(), 0);
+    instruments_ = &instruments_v_;
+    data_ = &data_v_;
+    visible_ = &visible_v_;
+    pending_ = &pending_v_;
+    StrategyContext::portfolio_ = &portfolio_;
+    taker_fee_ = config_.fill.fees.taker;
+    allow_short_ = config_.allow_short;
+    result_.events.reserve(64);
+}
+
+void Engine::reserve_steps(std::size_t n) {
+    curve_.time.reserve(n);
+    curve_.equity.reserve(n);
+    curve_.cash.reserve(n);
+    curve_.exposure.reserve(n);
+    if (config_.record_fills) result_.fills.reserve(std::min<std::size_t>(n, 1 << 16));
+    portfolio_.reserve_trades(std::min<std::size_t>(n / 8 + 16, 1 << 16));
+}
+
+void Engine::start() {
+    exec_.bind(*this);
+    strategy_.on_start(*this);
+}
+
+void Engine::step(std::span<const InstrumentId> ids) {
+    TimeMs open_time = 0;
+    for (const InstrumentId i : ids) {
+        const BarSeries& s = *data_v_[i];
+        const std::size_t k = visible_v_[i];
+        Bar b;
+        b.time = s.time[k];
+        b.open = s.open[k];
+        b.high = s.high[k];
+        b.low = s.low[k];
+        b.close = s.close[k];
+        b.volume = s.volume[k];
+        b.spread = s.has_spread() ? s.spread[k] : 0.0;
+        open_time = b.time;
+        exec_.on_bar(i, b);
+    }
+    exec_.poll();
+    for (const InstrumentId i : ids) {
+        portfolio_.mark(i, data_v_[i]->close[visible_v_[i]]);
+        ++visible_v_[i];
+    }
+    const double eq = portfolio_.equity();
+    curve_.time.push_back(open_time);
+    curve_.equity.push_back(eq);
+    curve_.cash.push_back(portfolio_.cash());
+    curve_.exposure.push_back(eq > 0 ? portfolio_.gross_exposure() / eq : 0.0);
+    for (const InstrumentId i : ids) strategy_.on_bar(*this, i);
+}
+
+void Engine::reject(const OrderRequest& r, RejectReason reason, std::string note) {
+    OrderEvent ev;
+    ev.instrument = r.instrument;
+    ev.status = OrderStatus::Rejected;
+    ev.reason = reason;
+    ev.time = clock_.now();
+    ev.side = r.side;
+    ev.type = r.type;
+    ev.qty = r.qty;
+    ev.note = std::move(note);
+    ++result_.orders_rejected;
+    if (config_.record_events) result_.events.push_back(ev);
+    strategy_.on_order_event(*this, ev);
+}
+
+OrderId Engine::submit_impl(const OrderRequest& request) {
+    OrderRequest r = request;
+    if (r.instrument >= instruments_v_.size()) {
+        reject(r, RejectReason::InvalidOrder, "unknown instrument index");
+        return 0;
+    }
+    const std::size_t seen = visible_v_[r.instrument];
+    const double ref = seen > 0 ? data_v_[r.instrument]->close[seen - 1] : 0.0;
+    if (!(ref > 0)) {
+        reject(r, RejectReason::InvalidOrder, "no price yet for this instrument");
+        return 0;
+    }
+    const Instrument& inst = instruments_v_[r.instrument];
+    RejectReason why = check_order(r, inst, ref, portfolio_, config_.fill.fees.taker,
+                                   config_.allow_short);
+    if (why != RejectReason::None) {
+        reject(r, why, {});
+        return 0;
+    }
+    RiskDecision d = risk_.review(r, inst, ref, portfolio_, clock_.now());
+    if (d.action == RiskDecision::Action::Deny) {
+        reject(r, RejectReason::RiskDenied, std::move(d.reason));
+        return 0;
+    }
+    if (d.action == RiskDecision::Action::Reduce) {
+        const double asked = r.qty;
+        r.qty = std::min(d.qty, r.qty);
+        why = check_order(r, inst, ref, portfolio_, config_.fill.fees.taker, config_.allow_short);
+        if (why != RejectReason::None) {
+            reject(r, RejectReason::RiskDenied, "reduced below the instrument's rules: " + d.reason);
+            return 0;
+        }
+        OrderEvent ev;
+        ev.instrument = r.instrument;
+        ev.status = OrderStatus::Accepted;
+        ev.reason = RejectReason::RiskDenied;
+        ev.time = clock_.now();
+        ev.side = r.side;
+        ev.type = r.type;
+        ev.qty = r.qty;
+        ev.note = "risk reduced quantity from " + std::to_string(asked) + ": " + d.reason;
+        if (config_.record_events) result_.events.push_back(ev);
+    }
+    Order o;
+    o.id = ++next_id_;
+    o.req = r;
+    o.created_at = clock_.now();
+    o.active_at = o.created_at + config_.fill.latency_ms;
+    ++pending_v_[r.instrument];
+    ++result_.orders_submitted;
+    exec_.submit(o);
+    return o.id;
+}
+
+void Engine::cancel_impl(OrderId id) { exec_.cancel(id, clock_.now()); }
+
+void Engine::on_fill(const Fill& f) {
+    portfolio_.apply_fill(f, curve_.size());
+    ++result_.fills_count;
+    result_.fees += f.fee;
+    result_.spread_cost += f.spread_cost;
+    result_.slippage_cost += f.slippage_cost;
+    result_.traded_notional += f.qty * f.price * instruments_v_[f.instrument].contract_size;
+    if (config_.record_fills) result_.fills.push_back(f);
+    strategy_.on_fill(*this, f);
+}
+
+void Engine::on_order_event(const OrderEvent& ev) {
+    const bool terminal = ev.status == OrderStatus::Filled || ev.status == OrderStatus::Cancelled ||
+                          ev.status == OrderStatus::Rejected;
+    if (terminal && ev.order_id != 0 && ev.role == OrderRole::Standalone &&
+        ev.reason != RejectReason::UnknownOrder && ev.instrument < pending_v_.size())
+        --pending_v_[ev.instrument];
+    if (ev.status == OrderStatus::Filled) {
+        ++result_.orders_filled;
+    } else {
+        if (ev.status == OrderStatus::Cancelled) ++result_.orders_cancelled;
+        if (config_.record_events) result_.events.push_back(ev);
+    }
+    strategy_.on_order_event(*this, ev);
+}
+
+BacktestResult Engine::finish() {
+    BacktestResult r = std::move(result_);
+    r.instruments = instruments_v_;
+    r.timeframe = data_v_[0]->timeframe;
+    r.initial_capital = config_.initial_capital;
+    r.final_equity = portfolio_.equity();
+    r.curve = std::move(curve_);
+    r.trades = portfolio_.trades();
+    for (InstrumentId i = 0; i < instruments_v_.size(); ++i) {
+        if (portfolio_.position(i).qty != 0) {
+            Trade t = portfolio_.open_trade(i);
+            const Position& p = portfolio_.position(i);
+            t.gross_pnl += p.qty * (p.mark - p.avg_price) * instruments_v_[i].contract_size;
+            t.exit_price = p.mark;
+            t.exit_step = r.curve.size() ? r.curve.size() - 1 : 0;
+            t.exit_time = r.curve.size() ? r.curve.time.back() : 0;
+            r.open_trades.push_back(t);
+        }
+    }
+    r.open_orders_at_end = exec_.open_order_count();
+    return r;
+}
+
+BacktestResult run_backtest(const std::vector<Instrument>& instruments,
+                            const std::vector<const BarSeries*>& data, Strategy& strategy,
+                            const BacktestConfig& config, RiskHook* risk) {
+    SimulatedClock clock;
+    SimulatedExecutionClient exec(instruments, config.fill);
+    AllowAllRiskHook allow_all;
+    Engine engine(instruments, data, strategy, exec, risk ? *risk : allow_all, clock, config);
+    std::size_t most = 0;
+    for (const BarSeries* s : data) most = std::max(most, s->size());
+    engine.reserve_steps(most);
+    const TimeMs tf = data[0]->timeframe.ms();
+    engine.start();
+
+    const std::size_t n = data.size();
+    std::vector<std::size_t> cursor(n, 0);
+    std::vector<InstrumentId> ids;
+    ids.reserve(n);
+    if (n == 1) {
+        // One instrument: every bar is its own step.
+        const InstrumentId only = 0;
+        const BarSeries& s = *data[0];
+        for (std::size_t k = 0; k < s.size(); ++k) {
+            clock.set(s.time[k] + tf);
+            engine.step(std::span<const InstrumentId>(&only, 1));
+        }
+        return engine.finish();
+    }
+    for (;;) {
+        TimeMs t = std::numeric_limits<TimeMs>::max();
+        for (std::size_t i = 0; i < n; ++i)
+            if (cursor[i] < data[i]->size()) t = std::min(t, data[i]->time[cursor[i]]);
+        if (t == std::numeric_limits<TimeMs>::max()) break;
+        ids.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (cursor[i] < data[i]->size() && data[i]->time[cursor[i]] == t) {
+                ids.push_back(static_cast<InstrumentId>(i));
+                ++cursor[i];
+            }
+        }
+        clock.set(t + tf);
+        engine.step(ids);
+    }
+    return engine.finish();
+}
+
+} // namespace aurum

@@ -1,0 +1,108 @@
+#pragma once
+// The event-driven engine shared by backtest, paper and live: bars in time order drive order
+// matching (through an injected ExecutionClient), portfolio marking, and the strategy. Orders go
+// strategy -> instrument rules -> RiskHook -> ExecutionClient. Modes differ only in the clock and
+// the execution client they inject.
+#include <span>
+#include <vector>
+
+#include "backtest/costs.hpp"
+#include "backtest/execution_client.hpp"
+#include "backtest/portfolio.hpp"
+#include "backtest/risk_hook.hpp"
+#include "backtest/strategy.hpp"
+#include "core/clock.hpp"
+
+namespace aurum {
+
+/// Run settings.
+struct BacktestConfig {
+    double initial_capital = 10000;
+    FillConfig fill;
+    bool allow_short = false;   ///< shorts on shortable instruments (CFDs); spot never shorts
+    bool record_fills = true;   ///< keep every fill in the result (off in throughput benchmarks)
+    bool record_events = true;  ///< keep rejections, cancellations and risk reductions
+};
+
+/// Equity at the close of every engine step (one step = all bars sharing an open time).
+struct EquityCurve {
+    std::vector<TimeMs> time;     ///< open time of the step's bars
+    std::vector<double> equity;   ///< cash + marked positions at the close
+    std::vector<double> cash;
+    std::vector<double> exposure; ///< gross exposure / equity
+    std::size_t size() const { return time.size(); }
+};
+
+/// Everything a run produced; metrics and reports are computed from it.
+struct BacktestResult {
+    std::vector<Instrument> instruments;
+    Timeframe timeframe;
+    double initial_capital = 0;
+    double final_equity = 0;
+    EquityCurve curve;
+    std::vector<Trade> trades;      ///< closed round trips
+    std::vector<Trade> open_trades; ///< still open at the end (marked, not closed)
+    std::vector<Fill> fills;        ///< when BacktestConfig::record_fills
+    std::vector<OrderEvent> events; ///< rejections, cancellations, risk reductions
+    std::size_t orders_submitted = 0, orders_rejected = 0, orders_filled = 0;
+    std::size_t orders_cancelled = 0, fills_count = 0, open_orders_at_end = 0;
+    double fees = 0, spread_cost = 0, slippage_cost = 0, traded_notional = 0;
+};
+
+/// The engine. Construct with its parts, call start(), then step() for every set of completed
+/// bars (backtest: run_backtest does this over history; paper/live: the feed does it as bars
+/// close), then finish().
+class Engine final : public StrategyContext, private ExecutionSink {
+public:
+    /// `data[i]` holds the bars of `instruments[i]`; it may grow during the run (live feeds
+    /// append), and only bars the engine has stepped over are visible to the strategy.
+    Engine(std::vector<Instrument> instruments, std::vector<const BarSeries*> data,
+           Strategy& strategy, ExecutionClient& execution, RiskHook& risk, const Clock& clock,
+           BacktestConfig config);
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    void start();
+    /// The next bar of each instrument in `ids` (all with the same open time) has completed:
+    /// match orders against it, mark at its close, record equity, then call the strategy.
+    void step(std::span<const InstrumentId> ids);
+    /// Collects the result (call once, after the last step).
+    BacktestResult finish();
+
+    const Portfolio& account() const { return portfolio_; }
+    std::size_t steps() const { return curve_.size(); }
+    void reserve_steps(std::size_t n);
+
+private:
+    friend class StrategyContext;
+    OrderId submit_impl(const OrderRequest& request);
+    void cancel_impl(OrderId id);
+    void reject(const OrderRequest& r, RejectReason reason, std::string note);
+    // ExecutionSink
+    void on_fill(const Fill& fill) override;
+    void on_order_event(const OrderEvent& event) override;
+    const Portfolio& portfolio() const override { return portfolio_; }
+    OrderId next_order_id() override { return ++next_id_; }
+
+    std::vector<Instrument> instruments_v_;
+    std::vector<const BarSeries*> data_v_;
+    std::vector<std::size_t> visible_v_;
+    std::vector<int> pending_v_;
+    Strategy& strategy_;
+    ExecutionClient& exec_;
+    RiskHook& risk_;
+    const Clock& clock_;
+    BacktestConfig config_;
+    Portfolio portfolio_;
+    EquityCurve curve_;
+    BacktestResult result_;
+    OrderId next_id_ = 0;
+};
+
+/// Runs a backtest over in-memory bars with a SimulatedClock and a SimulatedExecutionClient
+/// (risk: `risk` or allow-all). Bars of all instruments are merged by open time.
+BacktestResult run_backtest(const std::vector<Instrument>& instruments,
+                            const std::vector<const BarSeries*>& data, Strategy& strategy,
+                            const BacktestConfig& config, RiskHook* risk = nullptr);
+
+} // namespace aurum
