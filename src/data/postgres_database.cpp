@@ -1,16 +1,344 @@
-// TEMPORARY: replaced by the PostgreSQL backend work in progress this session.
 #include "data/postgres_database.hpp"
-#include "data/postgres_market_store.hpp"
+
+#include <libpq-fe.h>
+
+#include <charconv>
+#include <pqxx/pqxx>
+#include <pqxx/tablewriter>
 
 #include "core/error.hpp"
 
 namespace aurum {
 
-std::unique_ptr<Database> open_postgres_database(const std::string&) {
-    throw SystemError("PostgreSQL backend not built yet");
+namespace {
+
+// libpq type OIDs (pg_type.dat) of the columns we turn into numbers.
+constexpr pqxx::oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kOidOid = 26,
+                    kFloat4Oid = 700, kFloat8Oid = 701, kNumericOid = 1700;
+
+std::string quote_conninfo(const std::string& v) {
+    std::string out = "'";
+    for (char c : v) {
+        if (c == '\'' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "'";
 }
-std::unique_ptr<MarketStore> open_postgres_market_store(const std::string&) {
-    throw SystemError("PostgreSQL backend not built yet");
+
+// Text form of a parameter: shortest round-trip for doubles, so PostgreSQL stores the exact value.
+void param_text(const SqlValue& v, std::string& out) {
+    char buf[64];
+    if (auto p = std::get_if<std::int64_t>(&v)) {
+        out.assign(buf, std::to_chars(buf, buf + sizeof buf, *p).ptr);
+    } else if (auto d = std::get_if<double>(&v)) {
+        out.assign(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr);
+    } else if (auto s = std::get_if<std::string>(&v)) {
+        out = *s;
+    }
+}
+
+SqlValue cell_value(const pqxx::field& f, pqxx::oid type) {
+    if (f.is_null()) return std::monostate{};
+    const char* b = f.c_str();
+    const char* e = b + f.size();
+    switch (type) {
+    case kBoolOid: return std::int64_t{*b == 't' ? 1 : 0};
+    case kInt8Oid:
+    case kInt2Oid:
+    case kInt4Oid:
+    case kOidOid: {
+        std::int64_t v = 0;
+        if (std::from_chars(b, e, v).ec == std::errc{}) return v;
+        break;
+    }
+    case kFloat4Oid:
+    case kFloat8Oid:
+    case kNumericOid: {
+        double v = 0;
+        if (std::from_chars(b, e, v).ec == std::errc{}) return v;
+        break;
+    }
+    default: break;
+    }
+    return std::string(b, f.size());
+}
+
+} // namespace
+
+std::string redact_postgres_url(const std::string& url) {
+    std::string out = url;
+    // user:password@ in the authority part.
+    const auto scheme = out.find("://");
+    if (scheme != std::string::npos) {
+        const auto start = scheme + 3;
+        const auto end = out.find_first_of("/?", start);
+        const auto at = out.rfind('@', end == std::string::npos ? out.size() : end);
+        if (at != std::string::npos && at >= start) {
+            const auto colon = out.find(':', start);
+            if (colon != std::string::npos && colon < at)
+                out.replace(colon + 1, at - colon - 1, "***");
+        }
+    }
+    // ?password=... or &password=... in the query part.
+    for (std::size_t pos = out.find("password="); pos != std::string::npos;
+         pos = out.find("password=", pos + 1)) {
+        if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&') continue;
+        const auto vstart = pos + 9;
+        const auto vend = out.find('&', vstart);
+        out.replace(vstart, (vend == std::string::npos ? out.size() : vend) - vstart, "***");
+    }
+    return out;
+}
+
+namespace {
+// libpq quotes the URL in some of its messages: never let a password through.
+std::string scrub(std::string msg, const std::string& url, const std::string& redacted) {
+    for (auto pos = msg.find(url); !url.empty() && pos != std::string::npos;
+         pos = msg.find(url, pos + redacted.size()))
+        msg.replace(pos, url.size(), redacted);
+    // Whatever the redaction replaced with *** is a secret wherever else it appears.
+    std::size_t i = 0, j = 0;
+    while (i < url.size() && j < redacted.size()) {
+        if (url[i] == redacted[j]) {
+            ++i, ++j;
+            continue;
+        }
+        if (redacted.compare(j, 3, "***") != 0) break;
+        const auto end = url.find_first_of("@&", i);
+        const std::string secret = url.substr(i, end == std::string::npos ? std::string::npos : end - i);
+        if (!secret.empty())
+            for (auto pos = msg.find(secret); pos != std::string::npos; pos = msg.find(secret, pos + 3))
+                msg.replace(pos, secret.size(), "***");
+        i = end == std::string::npos ? url.size() : end;
+        j += 3;
+    }
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return msg;
+}
+} // namespace
+
+PostgresTarget parse_postgres_url(const std::string& url) {
+    PostgresTarget t;
+    t.redacted = redact_postgres_url(url);
+    if (!is_postgres_spec(url))
+        throw InputError("--db: '" + t.redacted + "' is not a postgresql:// URL");
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+    if (!opts) {
+        const std::string why = scrub(err ? err : "cannot parse", url, t.redacted);
+        PQfreemem(err);
+        throw InputError("--db: malformed PostgreSQL URL '" + t.redacted + "': " + why +
+                         " (expected postgresql://user[:password]@host[:port]/dbname)");
+    }
+    bool has_timeout = false;
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+        if (!o->val) continue;
+        const std::string key = o->keyword, val = o->val;
+        if (key == "host" || key == "hostaddr") {
+            if (t.host.empty() || key == "host") t.host = val;
+        } else if (key == "port") {
+            t.port = val;
+        } else if (key == "connect_timeout") {
+            has_timeout = true;
+        }
+        if (!t.conninfo.empty()) t.conninfo += ' ';
+        t.conninfo += key + "=" + quote_conninfo(val);
+    }
+    PQconninfoFree(opts);
+    if (t.port.empty()) {
+        t.port = "5432";
+    } else {
+        int port = 0;
+        const auto r = std::from_chars(t.port.data(), t.port.data() + t.port.size(), port);
+        if (r.ec != std::errc{} || r.ptr != t.port.data() + t.port.size() || port < 1 ||
+            port > 65535)
+            throw InputError("--db: malformed PostgreSQL URL '" + t.redacted + "': port '" +
+                             t.port + "' is not a number in 1..65535");
+    }
+    if (t.host.empty()) t.host = "localhost";
+    // A server that never answers should not hang the CLI forever.
+    if (!has_timeout) t.conninfo += " connect_timeout='10'";
+    return t;
+}
+
+struct PostgresDatabase::Impl {
+    explicit Impl(const std::string& conninfo) : conn(conninfo) {}
+    pqxx::connection conn;
+    std::unique_ptr<pqxx::work> tx;              ///< open between begin() and commit()/rollback()
+    std::unique_ptr<pqxx::nontransaction> auto_; ///< autocommit statements otherwise
+    std::map<std::string, std::string, std::less<>> prepared; ///< SQL text -> statement name
+    std::vector<std::string> texts;                           ///< parameter buffers (reused)
+    std::vector<const char*> ptrs;
+};
+
+PostgresDatabase::PostgresDatabase(const std::string& url) : target_(parse_postgres_url(url)) {
+    try {
+        impl_ = std::make_unique<Impl>(target_.conninfo);
+    } catch (const std::exception& e) {
+        const std::string why = scrub(e.what(), url, target_.redacted);
+        throw SystemError("cannot connect to PostgreSQL at " + target_.host + ":" + target_.port +
+                          " (" + target_.redacted + "): " + why);
+    }
+    // Notices ("relation already exists, skipping") would otherwise land on stderr.
+    exec("SET client_min_messages TO WARNING");
+}
+
+PostgresDatabase::~PostgresDatabase() {
+    if (!impl_) return;
+    try {
+        if (impl_->tx) impl_->tx->abort();
+    } catch (...) {
+    }
+    impl_->tx.reset();
+    impl_->auto_.reset();
+}
+
+void PostgresDatabase::fail(const std::exception& e) const {
+    std::string why = e.what();
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    throw SystemError("PostgreSQL (" + target_.redacted + "): " + why);
+}
+
+pqxx::transaction_base& PostgresDatabase::current() {
+    if (impl_->tx) return *impl_->tx;
+    if (!impl_->auto_) impl_->auto_ = std::make_unique<pqxx::nontransaction>(impl_->conn);
+    return *impl_->auto_;
+}
+
+namespace {
+pqxx::result run(pqxx::transaction_base& tx, pqxx::connection& conn,
+                 std::map<std::string, std::string, std::less<>>& prepared,
+                 std::vector<std::string>& texts, std::vector<const char*>& ptrs,
+                 std::string_view sql, std::span<const SqlValue> params) {
+    if (params.empty()) return tx.exec(std::string(sql));
+    auto it = prepared.find(sql);
+    if (it == prepared.end()) {
+        const std::string name = "aurum_" + std::to_string(prepared.size());
+        conn.prepare(name, std::string(sql));
+        it = prepared.emplace(std::string(sql), name).first;
+    }
+    texts.resize(params.size());
+    ptrs.resize(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        if (std::holds_alternative<std::monostate>(params[i])) {
+            ptrs[i] = nullptr;
+        } else {
+            param_text(params[i], texts[i]);
+            ptrs[i] = texts[i].c_str();
+        }
+    }
+    return tx.exec_prepared(it->second, pqxx::prepare::make_dynamic_params(ptrs));
+}
+} // namespace
+
+void PostgresDatabase::exec(std::string_view sql, std::span<const SqlValue> params) {
+    try {
+        run(current(), impl_->conn, impl_->prepared, impl_->texts, impl_->ptrs, sql, params);
+    } catch (const pqxx::failure& e) {
+        fail(e);
+    } catch (const pqxx::usage_error& e) {
+        fail(e);
+    }
+}
+
+std::vector<SqlRow> PostgresDatabase::query(std::string_view sql,
+                                            std::span<const SqlValue> params) {
+    std::vector<SqlRow> rows;
+    query_raw(sql, params, [&](const pqxx::result& r) {
+        const auto ncols = static_cast<std::size_t>(r.columns());
+        std::vector<pqxx::oid> types(ncols);
+        for (std::size_t c = 0; c < ncols; ++c)
+            types[c] = r.column_type(static_cast<pqxx::row::size_type>(c));
+        rows.reserve(r.size());
+        for (const auto& row : r) {
+            SqlRow out;
+            out.cells.reserve(ncols);
+            for (std::size_t c = 0; c < ncols; ++c)
+                out.cells.push_back(cell_value(row[static_cast<pqxx::row::size_type>(c)], types[c]));
+            rows.push_back(std::move(out));
+        }
+    });
+    return rows;
+}
+
+void PostgresDatabase::query_raw(std::string_view sql, std::span<const SqlValue> params,
+                                 const std::function<void(const pqxx::result&)>& consume) {
+    pqxx::result r;
+    try {
+        r = run(current(), impl_->conn, impl_->prepared, impl_->texts, impl_->ptrs, sql, params);
+    } catch (const pqxx::failure& e) {
+        fail(e);
+    } catch (const pqxx::usage_error& e) {
+        fail(e);
+    }
+    consume(r);
+}
+
+void PostgresDatabase::begin() {
+    if (impl_->tx) throw SystemError("PostgreSQL (" + target_.redacted +
+                                     "): cannot start a transaction within a transaction");
+    impl_->auto_.reset();
+    try {
+        impl_->tx = std::make_unique<pqxx::work>(impl_->conn);
+    } catch (const pqxx::failure& e) {
+        fail(e);
+    }
+}
+
+void PostgresDatabase::commit() {
+    if (!impl_->tx)
+        throw SystemError("PostgreSQL (" + target_.redacted + "): commit without a transaction");
+    auto tx = std::move(impl_->tx);
+    try {
+        tx->commit();
+    } catch (const pqxx::failure& e) {
+        fail(e);
+    }
+}
+
+void PostgresDatabase::rollback() {
+    if (!impl_->tx)
+        throw SystemError("PostgreSQL (" + target_.redacted + "): rollback without a transaction");
+    auto tx = std::move(impl_->tx);
+    try {
+        tx->abort();
+    } catch (const pqxx::failure& e) {
+        fail(e);
+    }
+}
+
+void PostgresDatabase::copy_in(const std::string& table, const std::vector<std::string>& columns,
+                               const std::function<bool(std::string&)>& fill) {
+    try {
+        // tablewriter is deprecated in favour of stream_to, but stream_to in libpqxx 6.4 has no
+        // public way to send pre-formatted lines; formatting every field through pqxx::to_string
+        // would make COPY several times slower.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        pqxx::tablewriter writer(current(), table, columns.begin(), columns.end());
+#pragma GCC diagnostic pop
+        std::string block;
+        bool more = true;
+        while (more) {
+            block.clear();
+            more = fill(block);
+            if (block.empty()) continue;
+            // write_raw_line appends the final newline itself.
+            if (block.back() == '\n') block.pop_back();
+            writer.write_raw_line(block);
+        }
+        writer.complete();
+    } catch (const InputError&) {
+        throw; // from `fill`: the caller's own error, not the database's
+    } catch (const SystemError&) {
+        throw;
+    } catch (const std::exception& e) {
+        fail(e);
+    }
+}
+
+std::unique_ptr<Database> open_postgres_database(const std::string& url) {
+    return std::make_unique<PostgresDatabase>(url);
 }
 
 } // namespace aurum

@@ -1,14 +1,72 @@
 #pragma once
-// PostgreSQL backend of Database (libpqxx).
+// PostgreSQL backend of Database (libpqxx 6.4).
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "data/database.hpp"
+
+namespace pqxx {
+class transaction_base;
+class result;
+} // namespace pqxx
 
 namespace aurum {
 
 /// True for "postgresql://..." and "postgres://..." specs.
 bool is_postgres_spec(const std::string& spec);
+
+/// The URL with any password replaced by "***" (for messages and logs).
+std::string redact_postgres_url(const std::string& url);
+
+/// Where a postgresql:// URL points, after validating it.
+struct PostgresTarget {
+    std::string conninfo; ///< libpq keyword/value string (with a connect timeout added)
+    std::string redacted; ///< the URL without its password
+    std::string host;     ///< host name, address or socket directory
+    std::string port;     ///< "5432" when the URL has none
+};
+
+/// Validates a postgresql:// URL. Throws InputError naming the (redacted) URL when malformed.
+PostgresTarget parse_postgres_url(const std::string& url);
+
+/// A libpqxx connection. Outside begin()/commit() every statement runs in autocommit mode.
+class PostgresDatabase final : public Database {
+public:
+    /// Connects. Throws InputError for a malformed URL, SystemError naming host:port when the
+    /// server cannot be reached or refuses the login.
+    explicit PostgresDatabase(const std::string& url);
+    ~PostgresDatabase() override;
+
+    SqlDialect dialect() const override { return SqlDialect::Postgres; }
+    void exec(std::string_view sql, std::span<const SqlValue> params = {}) override;
+    std::vector<SqlRow> query(std::string_view sql, std::span<const SqlValue> params = {}) override;
+    void begin() override;
+    void commit() override;
+    void rollback() override;
+    std::string describe() const override { return target_.redacted; }
+
+    /// Bulk load with COPY FROM STDIN (text format) into `table` (`columns`). `fill` appends
+    /// complete lines (tab-separated, "\N" for NULL, each ending in '\n') to its argument and
+    /// returns false once there is nothing more to send.
+    void copy_in(const std::string& table, const std::vector<std::string>& columns,
+                 const std::function<bool(std::string&)>& fill);
+
+    /// Runs a parameterised query and hands the raw libpqxx result to `consume`, for bulk readers
+    /// that must not box every cell into a SqlValue.
+    void query_raw(std::string_view sql, std::span<const SqlValue> params,
+                   const std::function<void(const pqxx::result&)>& consume);
+
+private:
+    struct Impl;
+    pqxx::transaction_base& current();
+    [[noreturn]] void fail(const std::exception& e) const;
+
+    PostgresTarget target_;
+    std::unique_ptr<Impl> impl_;
+};
 
 /// Connects to a postgresql:// URL. Throws InputError for a malformed URL, SystemError when the
 /// server cannot be reached (the message names host and port, never the password).

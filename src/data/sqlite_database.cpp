@@ -38,7 +38,7 @@ bool SqliteStatement::step() {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw SystemError(std::string("SQLite: ") + sqlite3_errmsg(db_));
+    throw SystemError("SQLite (" + *path_ + "): " + sqlite3_errmsg(db_));
 }
 
 std::int64_t SqliteStatement::column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
@@ -65,7 +65,11 @@ SqliteDatabase::SqliteDatabase(const std::string& path) : path_(path) {
                           p.parent_path().string() + " does not exist");
     if (fs::exists(p) && fs::is_directory(p))
         throw SystemError("cannot open database " + path + ": it is a directory");
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+    // NOMUTEX: a connection is used by one thread at a time (Database is documented so), which
+    // spares a mutex lock/unlock in every sqlite3_* call of the bulk paths.
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) !=
         SQLITE_OK) {
         const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
@@ -75,7 +79,14 @@ SqliteDatabase::SqliteDatabase(const std::string& path) : path_(path) {
     sqlite3_busy_timeout(db_, 5000);
     // A file that is not a database fails on the first statement: say so clearly.
     char* err = nullptr;
-    if (sqlite3_exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    // 16 KB pages (only takes effect on a new file) halve the B-tree page count of a bar table.
+    // WAL + synchronous=NORMAL: a commit is durable against a process crash and costs no fsync
+    // of its own (the WAL is synced at checkpoints). A 32 MB page cache keeps a bulk import's
+    // B-tree pages in memory; reads go through mmap, which saves a copy per page on large loads.
+    if (sqlite3_exec(db_,
+                     "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                     "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456; "
+                     "PRAGMA temp_store=MEMORY;",
                      nullptr, nullptr, &err) != SQLITE_OK) {
         const std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
@@ -102,7 +113,7 @@ SqliteStatement& SqliteDatabase::prepare(std::string_view sql) {
         if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
             SQLITE_OK)
             fail("prepare '" + std::string(sql) + "'");
-        it = cache_.emplace(std::string(sql), std::make_unique<SqliteStatement>(db_, stmt)).first;
+        it = cache_.emplace(std::string(sql), std::make_unique<SqliteStatement>(db_, stmt, path_)).first;
     }
     it->second->reset();
     return *it->second;

@@ -14,7 +14,8 @@ namespace aurum {
 /// A prepared statement owned by its SqliteDatabase; reset and rebound for each use.
 class SqliteStatement {
 public:
-    SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+    SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, const std::string& path)
+        : db_(db), stmt_(stmt), path_(&path) {}
     void reset();
     void bind(int index, std::int64_t v);
     void bind(int index, double v);
@@ -32,6 +33,7 @@ public:
 private:
     sqlite3* db_;
     sqlite3_stmt* stmt_;
+    const std::string* path_; ///< of the owning database, for error messages
 };
 
 class SqliteDatabase final : public Database {

@@ -1,0 +1,62 @@
+#pragma once
+// A real PostgreSQL server for tests: its own cluster in a temp dir, listening on 127.0.0.1 on a
+// free port (and a unix socket in the temp dir), stopped and removed when the test binary exits.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace aurum::test {
+
+/// One PostgreSQL server (initdb + pg_ctl). When the process runs as root the server runs as the
+/// unprivileged `postgres` user, because PostgreSQL refuses to run as root.
+class PostgresServer {
+public:
+    /// Starts a server. Throws std::runtime_error (with the server log) when it cannot.
+    PostgresServer();
+    ~PostgresServer();
+    PostgresServer(const PostgresServer&) = delete;
+    PostgresServer& operator=(const PostgresServer&) = delete;
+
+    /// The server shared by every test of this binary, started on first use; nullptr when the
+    /// PostgreSQL binaries are not installed (see unavailable_reason()).
+    static PostgresServer* shared();
+    /// Why shared() returned nullptr.
+    static std::string unavailable_reason();
+    /// Directory of initdb/pg_ctl/postgres, or empty when not installed.
+    static std::filesystem::path bin_dir();
+
+    int port() const { return port_; }
+    /// URL of the database created at start ("aurum_test").
+    std::string url() const { return url_for(database_); }
+    /// postgresql://aurum@127.0.0.1:<port>/<name>
+    std::string url_for(const std::string& database) const;
+    /// Creates a new empty database (unique name) and returns its URL: isolation between tests.
+    std::string fresh_database();
+
+private:
+    void start();
+    void stop() noexcept;
+    std::string log_tail() const;
+
+    std::filesystem::path root_; ///< temp dir holding data/, sockets and the log
+    std::filesystem::path data_;
+    int port_ = 0;
+    std::string database_ = "aurum_test";
+    int databases_created_ = 0;
+    bool running_ = false;
+};
+
+/// Runs a program (no shell), waits, and returns its exit code; its output goes to `output`.
+int run_program(const std::vector<std::string>& argv, std::string* output = nullptr);
+
+} // namespace aurum::test
+
+/// Declares `PostgresServer* var`, skipping the test with a clear message when PostgreSQL is not
+/// installed. A server that is installed but fails to start fails the test instead.
+#define AURUM_REQUIRE_POSTGRES(var)                                                                \
+    ::aurum::test::PostgresServer* var = ::aurum::test::PostgresServer::shared();                  \
+    if (!var)                                                                                      \
+    GTEST_SKIP() << ::aurum::test::PostgresServer::unavailable_reason()
