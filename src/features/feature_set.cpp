@@ -865,7 +865,7 @@ FeatureConfig FeatureConfig::parse(const std::string& yaml, const std::string& f
     FeatureConfig cfg;
     const int global_gap = static_cast<int>(root.get_int("max_gap_bars", 3));
     if (global_gap < 0) root.fail("max_gap_bars", "must be >= 0");
-    cfg.default_set = root.get_string("default_set", "default");
+
     const ConfigNode sets = root.child("sets");
     if (!sets.defined()) root.fail("sets", "required key is missing");
     // Resolve `extends` in file order: a set may extend any set defined above it.
@@ -891,6 +891,10 @@ FeatureConfig FeatureConfig::parse(const std::string& yaml, const std::string& f
                 s.fail("features", "duplicate column '" + col + "' (give one of them a name:)");
         cfg.sets[name] = std::move(def);
     }
+    // Without default_set: the set called "default", else the first one in the file.
+    const auto names = sets.keys();
+    cfg.default_set = root.get_string(
+        "default_set", cfg.sets.count("default") || names.empty() ? "default" : names.front());
     if (!cfg.sets.count(cfg.default_set))
         root.fail("default_set", "no set named '" + cfg.default_set + "'");
     return cfg;
