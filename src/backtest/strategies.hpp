@@ -1,0 +1,32 @@
+#pragma once
+// Built-in strategies for baselines and benchmarks: buy-hold, sma-cross, rsi-reversion,
+// donchian-breakout, signals. All trade by target position (market orders on a signal change)
+// and size through a Sizer. Parameters are documented in docs/backtesting.md.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backtest/signals.hpp"
+#include "backtest/sizing.hpp"
+#include "backtest/strategy.hpp"
+
+namespace aurum {
+
+/// A strategy by name with its numeric parameters (e.g. {"fast": 10, "slow": 30}).
+struct StrategySpec {
+    std::string name = "sma-cross";
+    std::map<std::string, double> params; ///< missing ones take their defaults
+    SizingConfig sizing;
+    std::shared_ptr<const SignalSeries> signals; ///< required by "signals"
+};
+
+/// Names of the built-in strategies.
+const std::vector<std::string>& strategy_names();
+/// Parameters of a strategy with their defaults (throws InputError for an unknown name).
+std::map<std::string, double> default_params(const std::string& name);
+/// Builds a strategy. Throws InputError for an unknown name, an unknown parameter, a period
+/// that is not a whole number >= 1, fast >= slow, inverted thresholds, or missing signals.
+std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec);
+
+} // namespace aurum
