@@ -338,6 +338,20 @@ TEST_P(StoreContract, random_operations_match_an_in_memory_model) {
     EXPECT_EQ(listed, model.size());
 }
 
+TEST_P(StoreContract, ohlcv_view_answers_the_seed_query) {
+    const BarSeries bars = make_bars("BTC/USDT", kH1, kT0, 30);
+    store_->upsert_bars(bars);
+    store_->upsert_bars(make_bars("ETH/USDT", kH1, kT0, 40));
+    const auto rows = store_->database().query(
+        "SELECT time, open, high, low, close, volume FROM ohlcv WHERE symbol = 'BTC/USDT' "
+        "ORDER BY time DESC LIMIT 10");
+    ASSERT_EQ(rows.size(), 10u);
+    EXPECT_EQ(rows[0].as_double(1), bars.open[29]);
+    EXPECT_EQ(rows[9].as_double(5), bars.volume[20]);
+    EXPECT_NE(rows[0].as_string(0).find("2024-01-02 05:00:00"), std::string::npos)
+        << rows[0].as_string(0);
+}
+
 // ---- Database contract ------------------------------------------------------------------------
 
 TEST_P(StoreContract, database_binds_and_returns_every_type) {

@@ -72,6 +72,34 @@ TEST(SqliteStore, uses_wal_journal) {
     EXPECT_EQ(store->database().query_one("PRAGMA journal_mode")->as_string(0), "wal");
 }
 
+TEST(SqliteStore, migrates_the_first_schema) {
+    test::TempDir tmp;
+    const std::string path = (tmp / "old.db").string();
+    {
+        auto db = open_database(path);
+        db->exec("CREATE TABLE bars (symbol TEXT NOT NULL, timeframe_ms BIGINT NOT NULL, "
+                 "open_time BIGINT NOT NULL, open DOUBLE PRECISION NOT NULL, "
+                 "high DOUBLE PRECISION NOT NULL, low DOUBLE PRECISION NOT NULL, "
+                 "close DOUBLE PRECISION NOT NULL, volume DOUBLE PRECISION NOT NULL, "
+                 "spread DOUBLE PRECISION, PRIMARY KEY (symbol, timeframe_ms, open_time)) "
+                 "WITHOUT ROWID");
+        db->exec("INSERT INTO bars VALUES ('XAUUSD', 3600000, 0, 1, 2, 0.5, 1.5, 10, 0.3), "
+                 "('XAUUSD', 3600000, 3600000, 2, 3, 1.5, 2.5, 11, 0.4), "
+                 "('BTC/USDT', 86400000, 0, 5, 6, 4, 5.5, 12, NULL)");
+    }
+    auto store = open_market_store(path);
+    const auto list = store->list_series();
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[1].symbol, "XAUUSD");
+    EXPECT_EQ(list[1].rows, 2);
+    const BarSeries gold = store->load_bars("XAUUSD", Timeframe(kMsPerHour));
+    ASSERT_EQ(gold.size(), 2u);
+    EXPECT_TRUE(gold.has_spread());
+    EXPECT_EQ(gold.spread[1], 0.4);
+    EXPECT_EQ(gold.close[1], 2.5);
+    EXPECT_FALSE(store->load_bars("BTC/USDT", Timeframe(kMsPerDay)).has_spread());
+}
+
 TEST(DatabaseSpec, unknown_url_scheme_is_input_error) {
     const std::string msg = error_of<InputError>([] { open_database("mysql://u:pw@host/db"); });
     EXPECT_THAT(msg, HasSubstr("unsupported database URL"));
