@@ -57,11 +57,11 @@ sets:
     features:
       - {indicator: spread, period: 50}
 
-  # Adds the causal percentile regime as one-hot columns.
+  # Adds the causal regime (volatility percentile + trend score) as one-hot columns.
   regime:
     extends: default
     features:
-      - {indicator: regime, trend_window: 50, vol_window: 20, lookback: 500}
+      - {indicator: regime, trend_window: 50, vol_window: 20, lookback: 1000}
 
   # For altcoins: BTC/USDT as the reference asset (needs its bars in the store, same timeframe).
   cross_btc:

@@ -563,10 +563,11 @@ const std::vector<IndicatorDef>& registry() {
                      "causal percentile regime, one-hot (see docs/features.md)",
                      {{"trend_window", PType::Int, "50", 2, 100000, {}},
                       {"vol_window", PType::Int, "20", 2, 100000, {}},
-                      {"lookback", PType::Int, "500", 10, 100000, {}},
-                      {"high_vol_pct", PType::Double, "0.8", 0, 1, {}},
-                      {"bull_pct", PType::Double, "0.6", 0, 1, {}},
-                      {"bear_pct", PType::Double, "0.4", 0, 1, {}}},
+                      {"lookback", PType::Int, "1000", 10, 100000, {}},
+                      {"min_history", PType::Int, "200", 1, 100000, {}},
+                      {"high_vol_pct", PType::Double, "0.8", 0.01, 1, {}},
+                      {"high_vol_ratio", PType::Double, "1.5", 0, 100, {}},
+                      {"trend_threshold", PType::Double, "0.5", 0, 100, {}}},
                      {"bull", "bear", "ranging", "high_vol"},
                      {},
                      [](const BuildArgs& a) {
@@ -574,10 +575,10 @@ const std::vector<IndicatorDef>& registry() {
                          p.trend_window = a.i("trend_window");
                          p.vol_window = a.i("vol_window");
                          p.lookback = a.i("lookback");
-                         p.min_history = std::min(p.lookback, 100);
+                         p.min_history = a.i("min_history");
                          p.high_vol_pct = a.d("high_vol_pct");
-                         p.bull_pct = a.d("bull_pct");
-                         p.bear_pct = a.d("bear_pct");
+                         p.high_vol_ratio = a.d("high_vol_ratio");
+                         p.trend_threshold = a.d("trend_threshold");
                          return std::unique_ptr<FeatureNode>(std::make_unique<RegimeNode>(p));
                      }});
         v.push_back({"cross_asset",

@@ -12,7 +12,7 @@ namespace aurum {
 namespace {
 
 /// k-means++ seeding followed by a few Lloyd iterations: starting points for EM.
-Eigen::MatrixXd kmeans(const Eigen::MatrixXd& X, int k, std::mt19937_64& rng) {
+Eigen::MatrixXd kmeans(const Eigen::MatrixXd& X, int k, std::mt19937_64& rng, int lloyd_iters) {
     const Eigen::Index t = X.rows();
     Eigen::MatrixXd c(k, X.cols());
     std::uniform_int_distribution<Eigen::Index> first(0, t - 1);
@@ -28,7 +28,7 @@ Eigen::MatrixXd kmeans(const Eigen::MatrixXd& X, int k, std::mt19937_64& rng) {
         c.row(j) = X.row(pick(rng));
     }
     std::vector<int> assign(static_cast<std::size_t>(t), 0);
-    for (int it = 0; it < 10; ++it) {
+    for (int it = 0; it < lloyd_iters; ++it) {
         for (Eigen::Index i = 0; i < t; ++i) {
             int best = 0;
             double bd = std::numeric_limits<double>::infinity();
@@ -162,7 +162,10 @@ GaussianHmm GaussianHmm::fit(const Eigen::MatrixXd& X, int states, const FitOpti
         h.pi_ = Eigen::VectorXd::Constant(states, 1.0 / states);
         h.a_ = Eigen::MatrixXd::Constant(states, states, states > 1 ? 0.1 / (states - 1) : 1.0);
         if (states > 1) h.a_.diagonal().setConstant(0.9);
-        h.mu_ = kmeans(X, states, rng);
+        // The first start refines its seeds with k-means; later ones keep the raw k-means++
+        // seeds, because k-means favours splitting one wide cluster over separating two tight
+        // ones, and EM cannot always climb out of that.
+        h.mu_ = kmeans(X, states, rng, r == 0 ? 10 : 0);
         h.cov_.assign(static_cast<std::size_t>(states),
                       global + ridge * Eigen::MatrixXd::Identity(d, d));
         double prev = -std::numeric_limits<double>::infinity();

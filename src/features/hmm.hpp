@@ -15,7 +15,7 @@ public:
         int max_iter = 200;
         double tol = 1e-6; ///< stop when log-likelihood per sample improves by less
         std::uint64_t seed = 42;
-        int restarts = 3;      ///< best of this many seeded initialisations
+        int restarts = 5;      ///< best of this many seeded initialisations
         double ridge = 1e-6;   ///< added to covariance diagonals (relative to the data variance)
     };
 

@@ -33,7 +33,16 @@ std::optional<Regime> parse_regime(const std::string& text) {
 
 RegimeClassifier::RegimeClassifier(const RegimeParams& p)
     : p_(p), sma_(p.trend_window), vol_(p.vol_window),
-      trends_(static_cast<std::size_t>(p.lookback)), vols_(static_cast<std::size_t>(p.lookback)) {}
+      vols_(static_cast<std::size_t>(p.lookback)),
+      scratch_(static_cast<std::size_t>(p.lookback)) {}
+
+double RegimeClassifier::median_vol() {
+    const std::size_t n = vols_.size();
+    for (std::size_t i = 0; i < n; ++i) scratch_[i] = vols_[i];
+    const auto mid = scratch_.begin() + static_cast<std::ptrdiff_t>(n / 2);
+    std::nth_element(scratch_.begin(), mid, scratch_.begin() + static_cast<std::ptrdiff_t>(n));
+    return *mid;
+}
 
 double RegimeClassifier::rank(const RingBuffer<double>& w, double x) {
     std::size_t le = 0;
@@ -46,17 +55,16 @@ void RegimeClassifier::update(const Bar& b) {
     vol_.update(b.close);
     regime_ = Regime::Unknown;
     if (!sma_.ready() || !vol_.ready()) return;
-    const double trend = sma_.value() != 0 ? b.close / sma_.value() - 1.0 : 0.0;
     const double vol = vol_.value();
-    trends_.push(trend);
     vols_.push(vol);
-    if (static_cast<int>(trends_.size()) < std::max(1, p_.min_history)) return;
-    const double vp = rank(vols_, vol), tp = rank(trends_, trend);
-    if (vp >= p_.high_vol_pct)
+    if (static_cast<int>(vols_.size()) < std::max(1, std::min(p_.min_history, p_.lookback))) return;
+    const double trend = sma_.value() > 0 && b.close > 0 ? std::log(b.close / sma_.value()) : 0.0;
+    const double score = vol > 0 ? trend / (vol * std::sqrt(static_cast<double>(p_.trend_window))) : 0.0;
+    if (rank(vols_, vol) >= p_.high_vol_pct && vol >= p_.high_vol_ratio * median_vol())
         regime_ = Regime::HighVol;
-    else if (tp >= p_.bull_pct && trend > 0)
+    else if (score >= p_.trend_threshold)
         regime_ = Regime::Bull;
-    else if (tp <= p_.bear_pct && trend < 0)
+    else if (score <= -p_.trend_threshold)
         regime_ = Regime::Bear;
     else
         regime_ = Regime::Ranging;
@@ -65,7 +73,6 @@ void RegimeClassifier::update(const Bar& b) {
 void RegimeClassifier::reset() {
     sma_.reset();
     vol_.reset();
-    trends_.clear();
     vols_.clear();
     regime_ = Regime::Unknown;
 }
@@ -77,9 +84,15 @@ void check_params(const RegimeParams& p) {
                          std::to_string(p.trend_window) + ", vol_window " +
                          std::to_string(p.vol_window) + ", lookback " +
                          std::to_string(p.lookback) + ")");
-    if (!(p.bear_pct < p.bull_pct) || p.high_vol_pct <= 0 || p.high_vol_pct > 1)
-        throw InputError("regime percentiles must satisfy 0 <= bear_pct < bull_pct <= 1 and "
-                         "0 < high_vol_pct <= 1");
+    if (!(p.high_vol_pct > 0 && p.high_vol_pct <= 1))
+        throw InputError("regime high_vol_pct must be in (0, 1], got " +
+                         std::to_string(p.high_vol_pct));
+    if (!(p.high_vol_ratio >= 0) || !std::isfinite(p.high_vol_ratio))
+        throw InputError("regime high_vol_ratio must be >= 0, got " +
+                         std::to_string(p.high_vol_ratio));
+    if (!(p.trend_threshold >= 0) || !std::isfinite(p.trend_threshold))
+        throw InputError("regime trend_threshold must be >= 0, got " +
+                         std::to_string(p.trend_threshold));
 }
 } // namespace
 
@@ -97,19 +110,24 @@ std::vector<Regime> classify_regimes(const BarSeries& bars, const RegimeParams& 
 std::vector<Regime> hmm_regimes(const BarSeries& bars, const HmmParams& params) {
     if (params.states < 2 || params.states > 8)
         throw InputError("hmm states must be in [2, 8], got " + std::to_string(params.states));
-    if (params.vol_window < 2)
-        throw InputError("hmm vol_window must be >= 2, got " + std::to_string(params.vol_window));
-    // Observations: 1-bar log return and log of its rolling std, standardised.
+    if (params.vol_window < 2 || params.trend_window < 1)
+        throw InputError("hmm windows must be >= 2 (vol) and >= 1 (trend), got " +
+                         std::to_string(params.vol_window) + " and " +
+                         std::to_string(params.trend_window));
+    // Observations: mean log return over trend_window and log of the rolling volatility,
+    // standardised. Smoothed returns make trend states identifiable; single-bar returns are noise.
     RealizedVolCC vol(params.vol_window);
+    LogReturn trend(params.trend_window);
     std::vector<std::size_t> idx;
     std::vector<double> r, v;
     for (std::size_t i = 0; i < bars.size(); ++i) {
         vol.update(bars.close[i]);
-        if (i == 0 || !vol.ready()) continue;
+        trend.update(bars.close[i]);
+        if (!vol.ready() || !trend.ready()) continue;
         const double sd = vol.value();
         if (!(sd > 0)) continue;
         idx.push_back(i);
-        r.push_back(std::log(bars.close[i] / bars.close[i - 1]));
+        r.push_back(trend.value() / params.trend_window);
         v.push_back(std::log(sd));
     }
     std::vector<Regime> out(bars.size(), Regime::Unknown);

@@ -21,17 +21,19 @@ std::optional<Regime> parse_regime(const std::string& text);
 
 /// Parameters of the percentile classifier (see docs/features.md, "Regimes").
 struct RegimeParams {
-    int trend_window = 50;    ///< trend = close / SMA(trend_window) - 1
+    int trend_window = 50;    ///< trend = ln(close / SMA(trend_window))
     int vol_window = 20;      ///< volatility = std of 1-bar log returns over vol_window
-    int lookback = 500;       ///< percentiles are ranks within the trailing lookback values
-    double high_vol_pct = 0.80; ///< vol percentile at or above this: HighVol
-    double bull_pct = 0.60;   ///< trend percentile at or above this (and trend > 0): Bull
-    double bear_pct = 0.40;   ///< trend percentile at or below this (and trend < 0): Bear
-    int min_history = 100;    ///< percentile ranks need this many trailing values first
+    int lookback = 1000;      ///< volatility percentile = rank within the trailing lookback values
+    double high_vol_pct = 0.80; ///< vol percentile at or above this ...
+    double high_vol_ratio = 1.5; ///< ... and at least this multiple of the median: HighVol
+    /// Trend score = trend / (volatility * sqrt(trend_window)): at or above +threshold Bull, at
+    /// or below -threshold Bear, else Ranging.
+    double trend_threshold = 0.5;
+    int min_history = 200;    ///< the volatility rank needs this many trailing values first
 };
 
-/// Streaming percentile regime classifier: trend = close / SMA - 1 and volatility = std of log
-/// returns, each ranked within its trailing `lookback` values (O(lookback) per update).
+/// Streaming regime classifier: volatility ranked within its trailing `lookback` values
+/// (O(lookback) per update) and a volatility-normalised trend score.
 class RegimeClassifier {
 public:
     explicit RegimeClassifier(const RegimeParams& p);
@@ -42,10 +44,12 @@ public:
 
 private:
     static double rank(const RingBuffer<double>& w, double x);
+    double median_vol();
     RegimeParams p_;
     Sma sma_;
     RealizedVolCC vol_;
-    RingBuffer<double> trends_, vols_;
+    RingBuffer<double> vols_;
+    std::vector<double> scratch_; ///< for the median, sized once
     Regime regime_ = Regime::Unknown;
 };
 
@@ -56,14 +60,16 @@ std::vector<Regime> classify_regimes(const BarSeries& bars, const RegimeParams& 
 /// Parameters of the Gaussian HMM regime model.
 struct HmmParams {
     int states = 4;          ///< mapped to regimes by their mean volatility and return
+    int trend_window = 20;   ///< observation 1 = mean 1-bar log return over trend_window bars
     int vol_window = 20;     ///< observation 2 = log of rolling std of log returns
-    int max_iter = 200;
+    int max_iter = 100;
     double tol = 1e-6;       ///< stop when the log-likelihood gains less than this per sample
     std::uint64_t seed = 42;
-    int restarts = 3;        ///< best log-likelihood of this many seeded initialisations
+    int restarts = 5;        ///< best log-likelihood of this many seeded initialisations
 };
 
-/// Regimes from a Gaussian HMM fitted (Baum-Welch) on [1-bar log return, log volatility] and
+/// Regimes from a Gaussian HMM fitted (Baum-Welch) on [mean log return over trend_window,
+/// log volatility] (standardised) and
 /// decoded with Viterbi. The fit uses the whole series, so these labels are descriptive (reports),
 /// not a causal feature. States map to regimes: highest mean volatility -> HighVol; of the rest,
 /// highest mean return -> Bull, lowest -> Bear, others -> Ranging.

@@ -206,7 +206,7 @@ TEST(FeaturePipeline, warm_up_lengths_match_the_documentation) {
         {"{indicator: volume_zscore, period: 20}", 20},
         {"{indicator: ma_distance, period: 50}", 50},
         {"{indicator: time_encoding}", 1},
-        {"{indicator: regime, trend_window: 50, vol_window: 20, lookback: 200}", 50 + 99},
+        {"{indicator: regime, trend_window: 50, vol_window: 20, lookback: 200}", 50 + 199},
     };
     std::set<std::string> covered;
     for (const auto& [yaml, bars_needed] : expected) {
