@@ -73,8 +73,8 @@ void RiskManager::set_state(TradingState s) {
 
 namespace {
 
-RiskDecision deny(const OrderIntent& in, TimeMs now, std::string rule, std::string reason) {
-    RiskDecision d;
+RiskAssessment deny(const OrderIntent& in, TimeMs now, std::string rule, std::string reason) {
+    RiskAssessment d;
     d.time = now;
     d.symbol = in.symbol;
     d.source = in.source;
@@ -90,7 +90,7 @@ double pct(double f) { return f * 100.0; }
 
 } // namespace
 
-RiskDecision RiskManager::check(const OrderIntent& in, const AccountView& acct) const {
+RiskAssessment RiskManager::check(const OrderIntent& in, const AccountView& acct) const {
     const auto inst_opt = instruments_.find(in.symbol);
     if (!inst_opt) return deny(in, acct.now, "unknown_symbol", "Unknown symbol '" + in.symbol + "'");
     const Instrument& inst = *inst_opt;
@@ -119,7 +119,7 @@ RiskDecision RiskManager::check(const OrderIntent& in, const AccountView& acct) 
     const double entry_part = std::fabs(in.quantity) - reduce_part; // new exposure asked for
     const double sign = in.quantity > 0 ? 1.0 : -1.0;
 
-    RiskDecision d;
+    RiskAssessment d;
     d.time = acct.now;
     d.symbol = in.symbol;
     d.source = in.source;

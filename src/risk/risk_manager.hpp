@@ -40,7 +40,7 @@ enum class RiskVerdict { Approve, Reduce, Deny };
 std::string to_string(RiskVerdict v);
 
 /// The outcome of one check, stored and shown as is.
-struct RiskDecision {
+struct RiskAssessment {
     TimeMs time = 0;
     std::string symbol;
     std::string source;
@@ -74,7 +74,7 @@ public:
 
     /// Checks one intent against the account. Reductions of an open position are always allowed;
     /// anything that adds exposure must pass every limit.
-    RiskDecision check(const OrderIntent& intent, const AccountView& account) const;
+    RiskAssessment check(const OrderIntent& intent, const AccountView& account) const;
 
     /// Feeds a bar close (for correlations). Call once per symbol per bar, in time order.
     void observe_price(const std::string& symbol, double close);

@@ -311,7 +311,7 @@ TEST(RiskProperty, ten_thousand_random_sequences_never_breach_a_limit) {
                 OrderIntent unit_in = in;
                 unit_in.quantity = in.quantity * scale; // base units for the risk manager
                 const AccountView before = sim.view(now);
-                const RiskDecision d = rm.check(unit_in, before);
+                const RiskAssessment d = rm.check(unit_in, before);
                 ASSERT_FALSE(d.reason.empty());
                 if (d.verdict == RiskVerdict::Deny) {
                     ++denials;

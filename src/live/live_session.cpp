@@ -1,0 +1,619 @@
+#include "live/live_session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "core/workspace.hpp"
+
+namespace aurum {
+
+using nlohmann::json;
+
+std::string LiveOptions::strategy_text() const {
+    std::string s = strategy.name;
+    for (const auto& [k, v] : strategy.params) s += fmt::format(" {}={}", k, v);
+    s += fmt::format(" fraction={}", strategy.sizing.fraction);
+    return s;
+}
+
+std::string LiveOptions::session_id() const {
+    std::string key = mode + "|" + timeframe.name() + "|" + fmt::format("{}", capital) + "|" +
+                      strategy_text() + "|" + (replay ? "replay" : "realtime") + "|" +
+                      std::to_string(replay_from) + "|" + std::to_string(replay_to) + "|" +
+                      fmt::format("{}|{}|{}", fill.fees.taker, fill.slippage.fixed_bps,
+                                  approval ? 1 : 0);
+    for (const auto& s : symbols) key += "|" + s;
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : key) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return fmt::format("{}-{:012x}", mode, h & 0xffffffffffffULL);
+}
+
+/// The account risk hook plus the warm-up gate and the human-approval queue.
+class LiveSession::ApprovalHook final : public AccountRiskHook {
+public:
+    ApprovalHook(RiskManager& rm, StateStore& store) : AccountRiskHook(rm), store_(store) {}
+    RiskDecision review(const OrderRequest& req, const Instrument& inst, double ref,
+                        const Portfolio& pf, TimeMs now) override {
+        if (now - tf < trade_from) return RiskDecision::deny("warm-up: history before the session");
+        if (approval && req.tag == static_cast<std::uint32_t>(OrderSource::Strategy)) {
+            const double cur = pf.position(req.instrument).qty;
+            const double next = cur + sign(req.side) * req.qty;
+            if (std::fabs(next) > std::fabs(cur) + 1e-12) {
+                SignalRecord s;
+                s.session_id = session_id;
+                s.time = now;
+                s.symbol = inst.symbol;
+                s.quantity = sign(req.side) * req.qty;
+                s.price = ref;
+                s.note = "strategy entry";
+                s.status = "pending";
+                s.expires_at = now + expiry;
+                const std::int64_t id = store_.insert_signal(s);
+                RiskAssessment a;
+                a.time = now;
+                a.symbol = inst.symbol;
+                a.source = "strategy";
+                a.verdict = RiskVerdict::Deny;
+                a.requested = s.quantity * inst.contract_size;
+                a.rule = "human_approval";
+                a.reason = fmt::format("Requested {} {} {}; waiting for human approval as signal "
+                                       "#{} (expires {})",
+                                       format_qty(req.qty * inst.contract_size), inst.base,
+                                       to_string(req.side), id, format_time(s.expires_at));
+                log_.push_back(a);
+                return RiskDecision::deny(a.reason);
+            }
+        }
+        return AccountRiskHook::review(req, inst, ref, pf, now);
+    }
+
+    TimeMs trade_from = 0, tf = 0, expiry = 0;
+    bool approval = false;
+    std::string session_id;
+
+private:
+    StateStore& store_;
+};
+
+LiveSession::LiveSession(Database& db, MarketStore& market, LiveOptions options, RiskLimits limits,
+                         InstrumentRegistry instruments, std::filesystem::path risk_yaml)
+    : db_(db), store_(db), market_(market), opt_(std::move(options)),
+      registry_(std::move(instruments)), risk_yaml_(std::move(risk_yaml)),
+      risk_(limits, registry_) {
+    if (opt_.symbols.empty()) throw InputError("run: --symbols needs at least one symbol");
+    if (!(opt_.capital > 0) || !std::isfinite(opt_.capital))
+        throw InputError(fmt::format("run: --capital must be positive, got {}", opt_.capital));
+    for (auto& s : opt_.symbols) instruments_.push_back(registry_.get(s));
+}
+
+LiveSession::~LiveSession() = default;
+
+InstrumentId LiveSession::instrument_index(const std::string& symbol) const {
+    for (InstrumentId i = 0; i < instruments_.size(); ++i)
+        if (instruments_[i].symbol == symbol) return i;
+    std::string list;
+    for (const auto& in : instruments_) list += (list.empty() ? "" : ", ") + in.symbol;
+    throw InputError("unknown symbol '" + symbol + "' for this session (trading: " + list + ")");
+}
+
+void LiveSession::load_bars(TimeMs from, TimeMs to) {
+    data_.clear();
+    data_ptrs_.clear();
+    for (const auto& inst : instruments_) {
+        auto s = std::make_unique<BarSeries>(
+            market_.load_bars(inst.symbol, opt_.timeframe, TimeRange{from, to}));
+        s->symbol = inst.symbol;
+        s->timeframe = opt_.timeframe;
+        if (s->empty())
+            throw InputError(fmt::format(
+                "run: no {} {} bars in the store between {} and {} (import them with `aurum data "
+                "import` or `aurum data backfill`)",
+                inst.symbol, opt_.timeframe.name(), format_time(from),
+                to == std::numeric_limits<TimeMs>::max() ? "now" : format_time(to)));
+        data_ptrs_.push_back(s.get());
+        data_.push_back(std::move(s));
+    }
+    cursor_.assign(data_.size(), 0);
+}
+
+void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string& ack_reason) {
+    const TimeMs tf = opt_.timeframe.ms();
+    std::string id = opt_.session_id();
+    auto existing = store_.session(id);
+    if (existing && opt_.new_session) {
+        id += fmt::format("-{:x}", wall_now);
+        existing.reset();
+    }
+    // The account-level state (kill switch, pause) outlives sessions.
+    RiskRuntime account;
+    if (auto kv = store_.get_kv("risk_runtime")) account = RiskRuntime::from_json(*kv);
+    const bool emergency = account.state.cause == HaltCause::EmergencyStop &&
+                           (account.state.mode == TradingMode::Halted ||
+                            account.state.mode == TradingMode::Reducing);
+    if (emergency && !acknowledge_stop)
+        throw InputError("the account is stopped after an emergency stop (" +
+                         account.state.reason +
+                         "); review it, then start with `aurum run --acknowledge-stop` (and the "
+                         "same options)");
+
+    if (existing) {
+        session_ = *existing;
+    } else {
+        session_.id = id;
+        session_.mode = opt_.mode;
+        for (const auto& s : opt_.symbols) session_.symbols += (session_.symbols.empty() ? "" : ",") + s;
+        session_.timeframe = opt_.timeframe.name();
+        session_.capital = opt_.capital;
+        session_.strategy = opt_.strategy_text();
+        session_.clock = opt_.replay ? "replay" : "realtime";
+        session_.trade_from = opt_.replay ? opt_.replay_from : floor_to(wall_now, tf);
+        session_.replay_to = opt_.replay ? opt_.replay_to : 0;
+        session_.created_at = wall_now;
+        session_.status = "running";
+        RiskRuntime start = account;
+        if (emergency) {
+            RiskManager tmp(risk_.limits(), registry_);
+            tmp.restore(start);
+            tmp.acknowledge_stop(session_.trade_from, ack_reason);
+            start = tmp.runtime();
+            store_.audit(wall_now, "acknowledge_stop", ack_reason, "new session " + id, "ok");
+        }
+        session_.initial_risk =
+            json{{"runtime", start.to_json()}, {"limits", render_risk_yaml(risk_.limits())}}.dump();
+        store_.upsert_session(session_);
+    }
+
+    // Rebuild the engine from the session's start.
+    const json init = json::parse(session_.initial_risk);
+    risk_.restore(RiskRuntime::from_json(init.at("runtime").get<std::string>()));
+    const RiskLimits file_limits = risk_.limits();
+    risk_.set_limits(parse_risk_limits(init.at("limits").get<std::string>(), "session limits"));
+    load_bars(session_.trade_from - opt_.warmup_bars * tf,
+              opt_.replay ? opt_.replay_to : std::numeric_limits<TimeMs>::max());
+
+    sim_ = std::make_unique<SimulatedExecutionClient>(instruments_, opt_.fill);
+    journal_ = std::make_unique<JournalExecution>(*sim_, instruments_, session_.id);
+    strategy_ = std::make_unique<LiveStrategy>(make_strategy(opt_.strategy), risk_);
+    hook_ = std::make_unique<ApprovalHook>(risk_, store_);
+    hook_->trade_from = session_.trade_from;
+    hook_->tf = tf;
+    hook_->approval = opt_.approval;
+    hook_->expiry = opt_.approval_expiry;
+    hook_->session_id = session_.id;
+    BacktestConfig cfg;
+    cfg.initial_capital = session_.capital;
+    cfg.fill = opt_.fill;
+    cfg.allow_short = true; // the risk manager and instrument rules decide per instrument
+    cfg.record_fills = false;
+    cfg.record_events = false;
+    engine_ = std::make_unique<Engine>(instruments_, data_ptrs_, *strategy_, *journal_, *hook_,
+                                       clock_, cfg);
+    std::size_t most = 0;
+    for (const auto& d : data_) most = std::max(most, d->size());
+    engine_->reserve_steps(most + 1024);
+    engine_->start();
+
+    if (existing) {
+        const auto snap = store_.snapshot(session_.id);
+        recover_until_ = snap ? snap->last_bar : INT64_MIN;
+        auto orders = store_.orders(session_.id);
+        auto reports = store_.reports(session_.id);
+        spdlog::info("session {}: recovering {} journaled orders and {} execution reports up to {}",
+                     session_.id, orders.size(), reports.size(),
+                     snap ? format_time(snap->last_bar) : std::string("the start"));
+        if (snap) journal_->begin_recovery(std::move(orders), std::move(reports), recover_until_);
+        for (auto& c : store_.commands(session_.id)) pending_commands_.emplace(c.after_bar, c);
+        if (emergency && acknowledge_stop) {
+            CommandRecord c{session_.id, store_.next_command_seq(session_.id),
+                            snap ? snap->last_bar : INT64_MIN, "acknowledge_stop",
+                            json{{"reason", ack_reason}}.dump()};
+            store_.insert_command(c);
+            store_.audit(wall_now, "acknowledge_stop", ack_reason, "session " + session_.id, "ok");
+            pending_commands_.emplace(c.after_bar, c);
+        }
+        // Commands given before the first step.
+        const auto first = next_step_time();
+        for (auto it = pending_commands_.begin(); it != pending_commands_.end();) {
+            if (!first || it->first < *first) {
+                apply_command(it->second, wall_now, nullptr);
+                it = pending_commands_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    } else {
+        session_.status = "running";
+    }
+    // Re-run the journaled part now, so the daemon starts from where it stopped.
+    while (journal_->recovering()) {
+        const auto t = next_step_time();
+        if (!t || *t > recover_until_) break;
+        step(wall_now);
+    }
+    if (recovered_steps_ > 0)
+        spdlog::info("session {}: recovered {} steps; equity {:.2f}, resuming after {}",
+                     session_.id, recovered_steps_, engine_->account().equity(),
+                     format_time(last_bar_));
+    // risk.yaml edited while the daemon was down: apply it now, journaled.
+    if (render_risk_yaml(file_limits) != render_risk_yaml(risk_.limits()) && !finished_) {
+        execute("risk_reload", json{{"yaml", render_risk_yaml(file_limits)},
+                                    {"reason", "config/risk.yaml changed"}},
+                wall_now);
+    }
+    if (session_.status != "complete" && session_.status != "running") {
+        session_.status = "running";
+        store_.set_session_status(session_.id, "running");
+    }
+    store_.put_kv("active_session", session_.id);
+}
+
+std::optional<TimeMs> LiveSession::next_step_time() const {
+    TimeMs t = std::numeric_limits<TimeMs>::max();
+    for (std::size_t i = 0; i < data_.size(); ++i)
+        if (cursor_[i] < data_[i]->size()) t = std::min(t, data_[i]->time[cursor_[i]]);
+    if (t == std::numeric_limits<TimeMs>::max()) return std::nullopt;
+    return t;
+}
+
+std::size_t LiveSession::poll_store() {
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < data_.size(); ++i) {
+        BarSeries& s = *data_[i];
+        const TimeMs after = s.empty() ? session_.trade_from : s.time.back() + 1;
+        const BarSeries more =
+            market_.load_bars(s.symbol, opt_.timeframe, TimeRange{after, INT64_MAX});
+        for (std::size_t k = 0; k < more.size(); ++k) {
+            s.push_back(more.at(k));
+            ++added;
+        }
+    }
+    return added;
+}
+
+LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
+    if (finished_) return StepResult::Finished;
+    const auto next = next_step_time();
+    const TimeMs tf = opt_.timeframe.ms();
+    if (!next) {
+        if (opt_.replay) {
+            finished_ = true;
+            commit(wall_now, true);
+            session_.status = "complete";
+            store_.set_session_status(session_.id, "complete");
+            spdlog::info("session {}: replay complete; equity {:.2f}", session_.id,
+                         engine_->account().equity());
+            return StepResult::Finished;
+        }
+        return StepResult::Waiting;
+    }
+    const TimeMs t = *next;
+    if (!opt_.replay && t + tf > wall_now) return StepResult::Waiting; // bar still forming
+    std::vector<InstrumentId> ids;
+    for (std::size_t i = 0; i < data_.size(); ++i) {
+        if (cursor_[i] < data_[i]->size() && data_[i]->time[cursor_[i]] == t) {
+            ids.push_back(static_cast<InstrumentId>(i));
+            ++cursor_[i];
+        }
+    }
+    journal_->begin_step(t);
+    const bool recovering = journal_->recovering();
+    clock_.set(t + tf);
+    engine_->step(ids);
+    last_bar_ = t;
+    ++steps_;
+    const Portfolio& pf = engine_->account();
+    equity_buf_.emplace_back(t, pf.equity(), pf.cash());
+    if (opt_.approval) expire_signals();
+    log_events();
+    for (auto it = pending_commands_.lower_bound(t);
+         it != pending_commands_.end() && it->first == t;) {
+        apply_command(it->second, wall_now, nullptr);
+        it = pending_commands_.erase(it);
+    }
+    if (recovering) {
+        ++recovered_steps_;
+        // Already stored before the crash: only keep the counters in step.
+        decision_seq_ += static_cast<int>(hook_->take_assessments().size());
+        trades_committed_ = pf.trades().size();
+        equity_buf_.clear();
+        risk_version_committed_ = risk_.version();
+    } else {
+        commit(wall_now, false);
+    }
+    return StepResult::Stepped;
+}
+
+void LiveSession::log_events() {
+    for (const auto& e : strategy_->take_events()) {
+        if (journal_->recovering())
+            spdlog::debug("[recovery] risk: {}", e);
+        else
+            spdlog::warn("risk: {}", e);
+    }
+}
+
+void LiveSession::expire_signals() {
+    const TimeMs now = clock_.now();
+    for (const auto& s : store_.signals("pending", 1000)) {
+        if (s.session_id == session_.id && s.expires_at <= now) {
+            store_.update_signal(s.id, "expired", now, "not approved before " +
+                                                          format_time(s.expires_at));
+            if (!journal_->recovering())
+                spdlog::info("signal #{} {} expired unapproved", s.id, s.symbol);
+        }
+    }
+}
+
+void LiveSession::commit(TimeMs wall_now, bool force) {
+    const Portfolio& pf = engine_->account();
+    const bool activity = journal_->has_activity() || !hook_->assessments().empty() ||
+                          pf.trades().size() > trades_committed_ ||
+                          risk_.version() != risk_version_committed_ || dirty_;
+    ++steps_since_commit_;
+    if (!force && !activity && steps_since_commit_ < opt_.commit_every &&
+        wall_now - last_commit_wall_ < 1000)
+        return;
+    const auto assessments = hook_->take_assessments();
+    {
+        Transaction tx(db_);
+        for (const auto& o : journal_->new_orders()) store_.insert_order(o);
+        for (const auto& r : journal_->new_reports()) store_.insert_report(r);
+        for (const auto& u : journal_->status_updates())
+            store_.update_order(u.cid, u.status, u.filled, u.avg);
+        for (const auto& a : assessments) {
+            store_.insert_decision(session_.id, decision_seq_++,
+                                   {a.time, a.symbol, a.source, to_string(a.verdict), a.rule,
+                                    a.reason, a.requested, a.approved});
+        }
+        const auto& trades = pf.trades();
+        for (; trades_committed_ < trades.size(); ++trades_committed_) {
+            const Trade& t = trades[trades_committed_];
+            store_.insert_trade(session_.id, static_cast<int>(trades_committed_),
+                                {instruments_[t.instrument].symbol, t.direction, t.entry_time,
+                                 t.exit_time, t.entry_price, t.exit_price, t.qty, t.net_pnl(),
+                                 t.fees});
+        }
+        for (const auto& [t, eq, cash] : equity_buf_) store_.insert_equity(session_.id, t, eq, cash);
+        std::vector<PositionRecord> pos;
+        for (InstrumentId i = 0; i < pf.size(); ++i) {
+            const Position& p = pf.position(i);
+            if (p.qty == 0) continue;
+            pos.push_back({instruments_[i].symbol, p.qty, p.avg_price, p.mark,
+                           p.qty * (p.mark - p.avg_price) * instruments_[i].contract_size,
+                           pf.open_trade(i).entry_time});
+        }
+        store_.replace_positions(session_.id, pos);
+        store_.write_snapshot(session_.id, {last_bar_, steps_, pf.equity(), pf.cash(),
+                                            pf.realized_pnl(), pf.fees_paid(), wall_now});
+        store_.put_kv("risk_runtime", risk_.runtime().to_json());
+        tx.commit();
+    }
+    // The decision trail of every order, in the day's log.
+    for (const auto& a : assessments)
+        spdlog::info("risk {} {} [{}]: {}", to_string(a.verdict), a.symbol, a.source, a.reason);
+    for (const auto& o : journal_->new_orders())
+        spdlog::info("order {} {} {} {} ({}) journaled and sent", o.client_order_id, o.side,
+                     format_qty(o.qty), o.symbol, o.source);
+    for (const auto& r : journal_->new_reports())
+        if (r.kind == "fill")
+            spdlog::info("fill {} {} {} {} @ {:.2f} fee {:.4f}", r.client_order_id, r.side,
+                         format_qty(r.qty), r.symbol, r.price, r.fee);
+    journal_->flush(); // sent only now that the journal is durable
+    equity_buf_.clear();
+    steps_since_commit_ = 0;
+    last_commit_wall_ = wall_now;
+    risk_version_committed_ = risk_.version();
+    dirty_ = false;
+}
+
+void LiveSession::checkpoint(TimeMs wall_now) {
+    if (!journal_ || journal_->recovering()) return;
+    commit(wall_now, true);
+}
+
+bool LiveSession::stopped() const {
+    return risk_.state().cause == HaltCause::EmergencyStop &&
+           risk_.state().mode == TradingMode::Halted;
+}
+
+CommandOutcome LiveSession::execute(const std::string& kind, const json& args, TimeMs wall_now) {
+    // Validate first: a bad command changes nothing.
+    const TimeMs now = opt_.replay ? clock_.now() : std::max(wall_now, clock_.now());
+    json payload = args;
+    payload["at"] = now;
+    const std::string reason = args.value("reason", "");
+    const auto& st = risk_.state();
+    if (kind == "pause") {
+        if (args.value("duration_ms", TimeMs{0}) <= 0)
+            throw InputError("pause: --duration must be positive (e.g. 24h)");
+        if (st.mode == TradingMode::Halted || st.mode == TradingMode::Reducing)
+            throw InputError("pause: trading is " + st.describe() + "; nothing to pause");
+    } else if (kind == "resume") {
+        if (st.mode != TradingMode::Paused)
+            throw InputError("resume: trading is " + st.describe() + ", not paused" +
+                             (st.mode == TradingMode::Halted
+                                  ? "; only `aurum killswitch reset --confirm \"<reason>\"` "
+                                    "leaves HALTED"
+                                  : ""));
+    } else if (kind == "trade") {
+        instrument_index(args.at("symbol").get<std::string>());
+        const std::string side = args.value("side", "");
+        if (side != "long" && side != "short" && side != "close")
+            throw InputError("trade: --side must be long, short or close, got '" + side + "'");
+        const double amount = args.value("amount", 0.0);
+        if (side != "close" && !(amount > 0))
+            throw InputError(fmt::format("trade: --amount must be positive, got {}", amount));
+        if (side == "close" && amount < 0)
+            throw InputError(fmt::format("trade: --amount must be positive, got {}", amount));
+        if (side != "close" && !st.allows_entries() && st.mode != TradingMode::Paused)
+            throw InputError("trade: trading is " + st.describe() +
+                             "; new positions are refused (only --side close is allowed)");
+        if (steps_ == 0) throw InputError("trade: no bar has been processed yet (no price)");
+    } else if (kind == "emergency_stop") {
+        if (reason.empty()) throw InputError("stop --emergency: --reason is required");
+    } else if (kind == "killswitch_reset") {
+        RiskManager probe = risk_;
+        probe.reset_kill_switch(now, args.value("confirm", "")); // throws when not allowed
+    } else if (kind == "risk_set") {
+        RiskLimits l = risk_.limits();
+        for (const auto& [k, v] : args.at("changes").items())
+            set_risk_limit(l, k, v.get<std::string>());
+    } else if (kind == "risk_reload") {
+        parse_risk_limits(args.at("yaml").get<std::string>(), "config/risk.yaml");
+    } else if (kind == "signal_approve" || kind == "signal_reject") {
+        const auto s = store_.signal(args.at("id").get<std::int64_t>());
+        if (!s || s->session_id != session_.id)
+            throw InputError(fmt::format("signals: no signal #{} in this session",
+                                         args.at("id").get<std::int64_t>()));
+        if (s->status != "pending")
+            throw InputError(fmt::format("signals: signal #{} is {}, not pending", s->id, s->status));
+        if (s->expires_at <= clock_.now())
+            throw InputError(fmt::format("signals: signal #{} expired at {}", s->id,
+                                         format_time(s->expires_at)));
+    } else if (kind != "acknowledge_stop") {
+        throw InputError("unknown command '" + kind + "'");
+    }
+    CommandRecord c{session_.id, store_.next_command_seq(session_.id), last_bar_, kind,
+                    payload.dump()};
+    {
+        Transaction tx(db_);
+        store_.insert_command(c);
+        tx.commit();
+    }
+    CommandOutcome out;
+    apply_command(c, wall_now, &out);
+    store_.audit(wall_now, kind, reason.empty() ? args.value("confirm", "") : reason,
+                 args.dump(), out.exit_code == 0 ? "ok" : out.message);
+    dirty_ = true;
+    commit(wall_now, true);
+    log_events();
+    spdlog::warn("manual {}: {} ({})", kind, out.message, reason);
+    return out;
+}
+
+void LiveSession::apply_command(const CommandRecord& c, TimeMs wall_now, CommandOutcome* out) {
+    (void)wall_now;
+    const json a = json::parse(c.payload);
+    const TimeMs at = a.value("at", clock_.now());
+    const std::string reason = a.value("reason", "");
+    CommandOutcome o;
+    if (c.kind == "pause") {
+        const TimeMs d = a.at("duration_ms").get<TimeMs>();
+        risk_.pause(at, d, reason, a.value("close", true));
+        if (risk_.wants_flatten()) strategy_->flatten(*engine_);
+        o.message = "Trading paused until " + format_time(at + d) +
+                    (a.value("close", true) ? "; closing open positions" : "");
+    } else if (c.kind == "resume") {
+        risk_.resume(at, reason);
+        o.message = "Trading resumed (ACTIVE)";
+    } else if (c.kind == "emergency_stop") {
+        risk_.emergency_stop(at, reason);
+        const int n = strategy_->flatten(*engine_);
+        o.message = fmt::format("EMERGENCY STOP: {} closing order(s) sent at market; the daemon "
+                                "stops once flat and refuses to start until `aurum run "
+                                "--acknowledge-stop`",
+                                n);
+        o.data["closing_orders"] = n;
+    } else if (c.kind == "killswitch_reset") {
+        risk_.reset_kill_switch(at, a.value("confirm", ""));
+        o.message = "Kill switch reset; trading ACTIVE";
+    } else if (c.kind == "acknowledge_stop") {
+        risk_.acknowledge_stop(at, reason);
+        o.message = "Emergency stop acknowledged; trading ACTIVE";
+    } else if (c.kind == "risk_set" || c.kind == "risk_reload") {
+        RiskLimits l = risk_.limits();
+        std::string changes;
+        if (c.kind == "risk_set") {
+            for (const auto& [k, v] : a.at("changes").items()) {
+                const std::string prev = set_risk_limit(l, k, v.get<std::string>());
+                changes += fmt::format("{}{}: {} -> {}", changes.empty() ? "" : ", ", k, prev,
+                                       v.get<std::string>());
+            }
+        } else {
+            l = parse_risk_limits(a.at("yaml").get<std::string>(), "config/risk.yaml");
+            changes = "reloaded from config/risk.yaml";
+        }
+        risk_.set_limits(l);
+        if (out && !risk_yaml_.empty()) write_file_atomic(risk_yaml_, render_risk_yaml(l));
+        o.message = "Risk limits applied: " + changes;
+    } else if (c.kind == "trade" || c.kind == "signal_approve") {
+        InstrumentId i = 0;
+        Side side = Side::Buy;
+        double qty = 0;
+        OrderSource src = OrderSource::Manual;
+        if (c.kind == "trade") {
+            i = instrument_index(a.at("symbol").get<std::string>());
+            const std::string s = a.at("side").get<std::string>();
+            const double amount = a.value("amount", 0.0);
+            const double pos = engine_->position(i);
+            if (s == "close") {
+                if (pos == 0) {
+                    o.exit_code = 1;
+                    o.message = "No open " + instruments_[i].symbol + " position to close";
+                }
+                side = pos > 0 ? Side::Sell : Side::Buy;
+                qty = amount > 0 ? std::min(amount / instruments_[i].contract_size, std::fabs(pos))
+                                 : std::fabs(pos);
+            } else {
+                side = s == "long" ? Side::Buy : Side::Sell;
+                qty = amount / instruments_[i].contract_size;
+            }
+        } else {
+            const auto sig = store_.signal(a.at("id").get<std::int64_t>());
+            i = instrument_index(sig->symbol);
+            side = sig->quantity > 0 ? Side::Buy : Side::Sell;
+            qty = std::fabs(sig->quantity);
+            src = OrderSource::Signal;
+            store_.update_signal(sig->id, "approved", at, reason);
+        }
+        if (o.exit_code == 0) {
+            // The risk manager sizes a manual order before the venue's balance checks see it,
+            // so "too big" becomes a reduction with a reason rather than a rejection.
+            const Instrument& inst = instruments_[i];
+            OrderIntent in{inst.symbol, sign(side) * qty * inst.contract_size,
+                           engine_->bars(i).last_close(), to_string(src)};
+            RiskAssessment pre = risk_.check(in, account_view(engine_->account(), clock_.now()));
+            std::string risk_text = pre.reason;
+            OrderId id = 0;
+            if (pre.verdict != RiskVerdict::Deny) {
+                OrderRequest r = OrderRequest::market(
+                    i, side, std::fabs(pre.approved) / inst.contract_size);
+                r.tag = static_cast<std::uint32_t>(src);
+                if (pre.verdict == RiskVerdict::Reduce) hook_->record(pre);
+                const std::size_t before = hook_->assessments().size();
+                id = engine_->submit(r);
+                if (id == 0 && hook_->assessments().size() > before)
+                    risk_text = hook_->assessments().back().reason;
+            } else {
+                hook_->record(pre);
+            }
+            if (id == 0) {
+                o.exit_code = 1;
+                o.message = "Order refused: " + risk_text;
+            } else {
+                o.message = fmt::format("Order {} sent: {} {} {} at market (paper: fills at the "
+                                        "next bar's open). Risk: {}",
+                                        journal_->client_id(id), to_string(side),
+                                        format_qty(std::fabs(pre.approved)), inst.symbol,
+                                        risk_text);
+                o.data["client_order_id"] = journal_->client_id(id);
+            }
+            o.data["risk"] = risk_text;
+            o.data["verdict"] = to_string(pre.verdict);
+        }
+    } else if (c.kind == "signal_reject") {
+        store_.update_signal(a.at("id").get<std::int64_t>(), "rejected", at, reason);
+        o.message = fmt::format("Signal #{} rejected", a.at("id").get<std::int64_t>());
+    }
+    if (out) *out = o;
+}
+
+} // namespace aurum

@@ -1,0 +1,138 @@
+#pragma once
+// The live engine: the backtest Engine driven bar by bar by a replay or real-time clock, with the
+// account RiskManager on the order path, a crash-safe journal around the execution client, the
+// human-approval queue, and the manual commands of the control API. Paper = this engine with the
+// backtest's SimulatedExecutionClient.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backtest/engine.hpp"
+#include "backtest/simulated_execution.hpp"
+#include "backtest/strategies.hpp"
+#include "core/clock.hpp"
+#include "data/market_store.hpp"
+#include "live/journal_execution.hpp"
+#include "live/live_strategy.hpp"
+#include "live/state_store.hpp"
+#include "risk/account_risk_hook.hpp"
+
+namespace aurum {
+
+/// Everything `aurum run` decides.
+struct LiveOptions {
+    std::string mode = "paper";
+    std::vector<std::string> symbols;
+    Timeframe timeframe = Timeframe(4 * kMsPerHour);
+    double capital = 10000;
+    StrategySpec strategy;
+    bool replay = false;
+    TimeMs replay_from = 0, replay_to = 0; ///< [from, to) bar open times
+    int warmup_bars = 200;                 ///< history before the first tradable bar
+    FillConfig fill;
+    bool approval = false;                 ///< human approval of strategy entries
+    TimeMs approval_expiry = 4 * kMsPerHour;
+    int commit_every = 256;                ///< steps without activity between snapshot commits
+    bool new_session = false;
+
+    /// "sma-cross fast=10 slow=30 fraction=0.3"
+    std::string strategy_text() const;
+    /// Deterministic id of the session these options define.
+    std::string session_id() const;
+};
+
+/// The result of a control command, shown by the CLI and returned by the API.
+struct CommandOutcome {
+    int exit_code = 0;      ///< 0 ok, 1 refused by a check (risk), 2 bad input
+    std::string message;    ///< in words
+    nlohmann::json data = nlohmann::json::object();
+};
+
+/// One trading session. Single-threaded: call everything from the engine thread.
+class LiveSession {
+public:
+    LiveSession(Database& db, MarketStore& store, LiveOptions options, RiskLimits limits,
+                InstrumentRegistry instruments, std::filesystem::path risk_yaml);
+    ~LiveSession();
+
+    /// Creates or resumes the session, loads bars and, after a restart, re-runs the journaled
+    /// part deterministically (recovery). `acknowledge_stop` clears an emergency stop.
+    /// Throws InputError when the account is emergency-stopped and not acknowledged.
+    void open(TimeMs wall_now, bool acknowledge_stop, const std::string& ack_reason);
+
+    enum class StepResult { Stepped, Waiting, Finished };
+    /// Processes the next step whose bars have closed by `wall_now` (replay: the next step).
+    StepResult step(TimeMs wall_now);
+    /// Real time: appends newly stored bars; returns how many were added.
+    std::size_t poll_store();
+
+    /// Applies a control command between steps (journaled first, so recovery replays it).
+    CommandOutcome execute(const std::string& kind, const nlohmann::json& args, TimeMs wall_now);
+    /// Commits whatever is pending (final snapshot).
+    void checkpoint(TimeMs wall_now);
+
+    const std::string& session_id() const { return session_.id; }
+    const SessionRecord& session() const { return session_; }
+    const RiskManager& risk() const { return risk_; }
+    const Portfolio& portfolio() const { return engine_->account(); }
+    TimeMs last_bar() const { return last_bar_; }
+    std::int64_t steps() const { return steps_; }
+    bool finished() const { return finished_; }
+    bool recovered() const { return recovered_steps_ > 0; }
+    std::int64_t recovered_steps() const { return recovered_steps_; }
+    /// True once an emergency stop has closed everything (the daemon should exit).
+    bool stopped() const;
+    const JournalExecution& journal() const { return *journal_; }
+    TimeMs step_close_time() const { return clock_.now(); }
+
+private:
+    void load_bars(TimeMs from, TimeMs to);
+    std::optional<TimeMs> next_step_time() const;
+    void apply_command(const CommandRecord& c, TimeMs now, CommandOutcome* out);
+    CommandOutcome run_command(const std::string& kind, const nlohmann::json& args, TimeMs now);
+    void commit(TimeMs wall_now, bool force);
+    void expire_signals();
+    InstrumentId instrument_index(const std::string& symbol) const;
+    void log_events();
+
+    Database& db_;
+    StateStore store_;
+    MarketStore& market_;
+    LiveOptions opt_;
+    InstrumentRegistry registry_;
+    std::filesystem::path risk_yaml_;
+    std::vector<Instrument> instruments_;
+    std::vector<std::unique_ptr<BarSeries>> data_;
+    std::vector<const BarSeries*> data_ptrs_;
+    std::vector<std::size_t> cursor_;
+
+    RiskManager risk_;
+    class ApprovalHook;
+    std::unique_ptr<ApprovalHook> hook_;
+    SimulatedClock clock_;
+    std::unique_ptr<SimulatedExecutionClient> sim_;
+    std::unique_ptr<JournalExecution> journal_;
+    std::unique_ptr<LiveStrategy> strategy_;
+    std::unique_ptr<Engine> engine_;
+
+    SessionRecord session_;
+    TimeMs last_bar_ = 0;
+    std::int64_t steps_ = 0;
+    std::int64_t recovered_steps_ = 0;
+    bool finished_ = false;
+    std::multimap<TimeMs, CommandRecord> pending_commands_; ///< recovery: journaled commands
+    TimeMs recover_until_ = INT64_MIN;
+    int steps_since_commit_ = 0;
+    TimeMs last_commit_wall_ = 0;
+    std::uint64_t risk_version_committed_ = 0;
+    int decision_seq_ = 0;
+    std::size_t trades_committed_ = 0;
+    std::vector<std::tuple<TimeMs, double, double>> equity_buf_;
+    bool dirty_ = false;
+};
+
+} // namespace aurum

@@ -1,0 +1,70 @@
+#include "live/live_strategy.hpp"
+
+#include <cmath>
+
+#include "risk/account_risk_hook.hpp"
+
+namespace aurum {
+
+LiveStrategy::LiveStrategy(std::unique_ptr<Strategy> inner, RiskManager& risk)
+    : inner_(std::move(inner)), risk_(risk) {}
+
+void LiveStrategy::on_start(StrategyContext& ctx) { inner_->on_start(ctx); }
+
+int LiveStrategy::flatten(StrategyContext& ctx) {
+    int n = 0;
+    for (InstrumentId i = 0; i < ctx.instrument_count(); ++i) {
+        const double q = ctx.position(i);
+        if (q == 0 || ctx.pending_orders(i) > 0) continue;
+        OrderRequest r = OrderRequest::market(i, q > 0 ? Side::Sell : Side::Buy, std::fabs(q));
+        r.tag = static_cast<std::uint32_t>(OrderSource::Flatten);
+        if (ctx.submit(r) != 0) ++n;
+    }
+    return n;
+}
+
+void LiveStrategy::on_bar(StrategyContext& ctx, InstrumentId i) {
+    risk_.observe_price(ctx.instrument(i).symbol, ctx.bars(i).last_close());
+    const TimeMs now = ctx.now();
+    if (now != last_step_) {
+        // First instrument of this step: account-level checks once per step.
+        last_step_ = now;
+        bool flat = true;
+        for (InstrumentId k = 0; k < ctx.instrument_count(); ++k)
+            flat = flat && ctx.position(k) == 0 && ctx.pending_orders(k) == 0;
+        for (auto& e : risk_.on_equity(now, ctx.equity(), flat)) events_.push_back(std::move(e));
+    }
+    if (risk_.wants_flatten()) {
+        // Keep the strategy's indicators current, but the account only closes.
+        const double q = ctx.position(i);
+        if (q != 0 && ctx.pending_orders(i) == 0) {
+            OrderRequest r = OrderRequest::market(i, q > 0 ? Side::Sell : Side::Buy, std::fabs(q));
+            r.tag = static_cast<std::uint32_t>(OrderSource::Flatten);
+            ctx.submit(r);
+        }
+    }
+    inner_->on_bar(ctx, i);
+}
+
+void LiveStrategy::on_fill(StrategyContext& ctx, const Fill& fill) {
+    const auto& trades = ctx.portfolio().trades();
+    for (; trades_seen_ < trades.size(); ++trades_seen_) {
+        const Trade& t = trades[trades_seen_];
+        for (auto& e : risk_.on_trade_closed(ctx.instrument(t.instrument).symbol, t.net_pnl(),
+                                             ctx.now()))
+            events_.push_back(std::move(e));
+    }
+    inner_->on_fill(ctx, fill);
+}
+
+void LiveStrategy::on_order_event(StrategyContext& ctx, const OrderEvent& event) {
+    inner_->on_order_event(ctx, event);
+}
+
+std::vector<std::string> LiveStrategy::take_events() {
+    std::vector<std::string> out;
+    out.swap(events_);
+    return out;
+}
+
+} // namespace aurum

@@ -1,0 +1,222 @@
+// The live engine: replay sessions, crash recovery equivalence, commands, approval queue.
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "data/synthetic_market.hpp"
+#include "live/live_session.hpp"
+#include "support/test_support.hpp"
+
+using namespace aurum;
+using nlohmann::json;
+
+namespace {
+
+const TimeMs kStart = make_time(2023, 1, 1);
+
+void seed_market(MarketStore& store, int days, std::uint64_t seed = 7) {
+    InstrumentRegistry reg;
+    auto cfg = SynthConfig::defaults(reg, {"BTC/USDT", "ETH/USDT"}, Timeframe(4 * kMsPerHour),
+                                     kStart, days, seed, false);
+    const SynthMarket m = generate_synthetic_market(cfg);
+    for (const auto& s : m.series) store.upsert_bars(s);
+}
+
+LiveOptions replay_options(int from_day, int to_day) {
+    LiveOptions o;
+    o.symbols = {"BTC/USDT", "ETH/USDT"};
+    o.replay = true;
+    o.replay_from = kStart + from_day * kMsPerDay;
+    o.replay_to = kStart + to_day * kMsPerDay;
+    o.warmup_bars = 60;
+    o.strategy.name = "sma-cross";
+    o.strategy.params = {{"fast", 3}, {"slow", 8}};
+    o.strategy.sizing.fraction = 0.4;
+    o.fill.fees.taker = 0.001;
+    o.fill.slippage.fixed_bps = 5;
+    return o;
+}
+
+struct Outcome {
+    double equity = 0, cash = 0;
+    std::vector<std::string> orders;
+    std::vector<double> trade_pnl;
+    std::vector<std::pair<std::string, double>> positions;
+};
+
+Outcome outcome_of(Database& db, const std::string& sid) {
+    StateStore st(db);
+    Outcome o;
+    const auto snap = st.snapshot(sid);
+    EXPECT_TRUE(snap.has_value());
+    if (snap) {
+        o.equity = snap->equity;
+        o.cash = snap->cash;
+    }
+    for (const auto& r : st.orders(sid))
+        o.orders.push_back(r.client_order_id + ":" + r.status + ":" + format_qty(r.filled_qty));
+    for (const auto& t : st.trades(sid)) o.trade_pnl.push_back(t.pnl);
+    for (const auto& p : st.positions(sid)) o.positions.emplace_back(p.symbol, p.qty);
+    return o;
+}
+
+} // namespace
+
+TEST(LiveSession, replay_trades_and_persists_everything) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    seed_market(*store, 200);
+    LiveSession s(store->database(), *store, replay_options(20, 200), RiskLimits{},
+                  InstrumentRegistry(), {});
+    s.open(1000, false, "");
+    int n = 0;
+    while (s.step(1000 + n) != LiveSession::StepResult::Finished) ++n;
+    EXPECT_EQ(n, 6 * 180 + 60); // every 4h step from the replay start, plus 60 warm-up bars
+    StateStore st(store->database());
+    const auto orders = st.orders(s.session_id());
+    ASSERT_GT(orders.size(), 10u);
+    const auto decisions = st.decisions(s.session_id(), 100000);
+    // fraction 0.4 > max_position 0.25: the risk manager reduced entries.
+    bool reduced = false;
+    for (const auto& d : decisions) reduced = reduced || d.verdict == "reduce";
+    EXPECT_TRUE(reduced);
+    for (const auto& o : orders) EXPECT_EQ(o.client_order_id.size(), 18u);
+    EXPECT_EQ(st.session(s.session_id())->status, "complete");
+    // Positions never exceeded 25% of equity at decision time (risk on the order path).
+    for (const auto& d : decisions)
+        if (d.verdict != "deny") {
+            EXPECT_NE(d.reason.find("Requested"), std::string::npos);
+        }
+}
+
+TEST(LiveSession, crash_at_any_step_recovers_to_the_uninterrupted_result) {
+    test::TempDir dir;
+    auto ref_store = open_market_store((dir / "ref.db").string());
+    seed_market(*ref_store, 120);
+    const LiveOptions opt = replay_options(15, 120);
+    std::string sid;
+    {
+        LiveSession s(ref_store->database(), *ref_store, opt, RiskLimits{}, InstrumentRegistry(), {});
+        s.open(0, false, "");
+        while (s.step(0) != LiveSession::StepResult::Finished) {
+        }
+        sid = s.session_id();
+    }
+    const Outcome ref = outcome_of(ref_store->database(), sid);
+    ASSERT_GT(ref.orders.size(), 6u);
+
+    std::mt19937 rng(11);
+    for (int trial = 0; trial < 6; ++trial) {
+        const auto path = dir / ("crash" + std::to_string(trial) + ".db");
+        auto store = open_market_store(path.string());
+        seed_market(*store, 120);
+        int crashes = 0;
+        for (;;) {
+            LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+            s.open(0, false, "");
+            const int budget = std::uniform_int_distribution<int>(1, 250)(rng);
+            int k = 0;
+            LiveSession::StepResult r = LiveSession::StepResult::Stepped;
+            while (k < budget && (r = s.step(0)) != LiveSession::StepResult::Finished) ++k;
+            if (r == LiveSession::StepResult::Finished) break;
+            ++crashes; // destroyed without a checkpoint: whatever was not committed is lost
+        }
+        EXPECT_GT(crashes, 2);
+        const Outcome got = outcome_of(store->database(), sid);
+        EXPECT_EQ(got.orders, ref.orders) << "trial " << trial;
+        EXPECT_EQ(got.trade_pnl, ref.trade_pnl);
+        EXPECT_EQ(got.positions, ref.positions);
+        EXPECT_DOUBLE_EQ(got.equity, ref.equity);
+        EXPECT_DOUBLE_EQ(got.cash, ref.cash);
+    }
+}
+
+TEST(LiveSession, commands_are_validated_and_journaled) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "c.db").string());
+    seed_market(*store, 60);
+    LiveSession s(store->database(), *store, replay_options(15, 60), RiskLimits{},
+                  InstrumentRegistry(), dir / "risk.yaml");
+    s.open(0, false, "");
+    for (int i = 0; i < 100; ++i) s.step(0);
+    StateStore st(store->database());
+    const auto cmds_before = st.commands(s.session_id()).size();
+    EXPECT_THROW(s.execute("trade", {{"symbol", "DOGE/USDT"}, {"side", "long"}, {"amount", 1}, {"reason", "x"}}, 0),
+                 InputError);
+    EXPECT_THROW(s.execute("trade", {{"symbol", "BTC/USDT"}, {"side", "long"}, {"amount", -1}, {"reason", "x"}}, 0),
+                 InputError);
+    EXPECT_THROW(s.execute("pause", {{"duration_ms", 0}, {"reason", "x"}}, 0), InputError);
+    EXPECT_THROW(s.execute("resume", {{"reason", "x"}}, 0), InputError);
+    EXPECT_THROW(s.execute("risk_set", {{"changes", {{"max_position", "2000"}}}}, 0), InputError);
+    EXPECT_EQ(st.commands(s.session_id()).size(), cmds_before); // nothing written
+
+    auto out = s.execute("risk_set", {{"changes", {{"max_position", "0.15"}}}, {"reason", "vol"}}, 0);
+    EXPECT_EQ(out.exit_code, 0);
+    EXPECT_EQ(s.risk().limits().max_position, 0.15);
+    EXPECT_EQ(load_risk_limits((dir / "risk.yaml").string()).max_position, 0.15);
+
+    s.execute("trade", {{"symbol", "ETH/USDT"}, {"side", "close"}, {"reason", "flat first"}}, 0);
+    s.execute("trade", {{"symbol", "BTC/USDT"}, {"side", "close"}, {"reason", "flat first"}}, 0);
+    s.step(0); // the closes fill at the next bar's open
+    EXPECT_EQ(s.portfolio().position(1).qty, 0.0);
+    out = s.execute("trade", {{"symbol", "ETH/USDT"}, {"side", "long"}, {"amount", 100.0}, {"reason", "news"}}, 0);
+    EXPECT_EQ(out.exit_code, 0) << out.message;
+    EXPECT_NE(out.message.find("reduced"), std::string::npos) << out.message;
+
+    s.execute("emergency_stop", {{"reason", "crash"}}, 0);
+    EXPECT_THROW(s.execute("trade", {{"symbol", "BTC/USDT"}, {"side", "long"}, {"amount", 0.01}, {"reason", "x"}}, 0),
+                 InputError);
+    for (int i = 0; i < 3; ++i) s.step(0);
+    EXPECT_TRUE(s.stopped());
+    EXPECT_EQ(s.portfolio().gross_exposure(), 0.0);
+    EXPECT_FALSE(st.audit_log(10).empty());
+}
+
+TEST(LiveSession, emergency_stop_refuses_restart_until_acknowledged) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "e.db").string());
+    seed_market(*store, 60);
+    const auto opt = replay_options(15, 60);
+    {
+        LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+        s.open(0, false, "");
+        for (int i = 0; i < 100; ++i) s.step(0);
+        s.execute("emergency_stop", {{"reason", "market crash"}}, 0);
+        for (int i = 0; i < 3; ++i) s.step(0);
+        s.checkpoint(0);
+    }
+    {
+        LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+        EXPECT_THROW(s.open(0, false, ""), InputError);
+    }
+    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(0, true, "reviewed");
+    EXPECT_EQ(s.risk().state().mode, TradingMode::Active);
+}
+
+TEST(LiveSession, approval_mode_queues_entries_and_approved_signals_trade) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "s.db").string());
+    seed_market(*store, 60);
+    auto opt = replay_options(15, 60);
+    opt.approval = true;
+    opt.approval_expiry = 12 * kMsPerHour;
+    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(0, false, "");
+    StateStore st(store->database());
+    while (st.signals("pending", 10).empty() && s.step(0) == LiveSession::StepResult::Stepped) {
+    }
+    const auto pending = st.signals("pending", 10);
+    ASSERT_FALSE(pending.empty());
+    EXPECT_EQ(s.portfolio().gross_exposure(), 0.0); // nothing traded without approval
+    const auto out = s.execute("signal_approve", {{"id", pending[0].id}, {"reason", "looks right"}}, 0);
+    EXPECT_EQ(out.exit_code, 0) << out.message;
+    s.step(0);
+    EXPECT_GT(s.portfolio().gross_exposure(), 0.0);
+    EXPECT_THROW(s.execute("signal_approve", {{"id", pending[0].id}, {"reason", "again"}}, 0), InputError);
+    // Unapproved signals expire.
+    for (int i = 0; i < 200; ++i) s.step(0);
+    for (const auto& sig : st.signals("all", 100)) EXPECT_NE(sig.status, "pending");
+}
