@@ -39,3 +39,32 @@ validate-data: build
 
 clean:
 	rm -rf build
+
+# --- Features, labels and regimes (features helper; docs/features.md) ---------------------------
+# build-dataset imports the real candles from ../shared/data when they are there (real gaps, spreads
+# and volatility); on a clone without them it generates the seeded synthetic market instead.
+SHARED_DATA ?= ../shared/data
+FEATURE_SET ?= default
+LABEL_METHOD ?= triple-barrier
+.PHONY: build-dataset build-features build-labels
+
+build-dataset: build
+	@if [ -d "$(SHARED_DATA)/crypto/binance" ]; then \
+	  echo "build-dataset: importing the real data in $(SHARED_DATA)"; \
+	  $(AURUM_RUN) data import --symbol BTC/USDT --timeframe 4h $(SHARED_DATA)/crypto/binance/BTCUSDT_4h.csv && \
+	  $(AURUM_RUN) data import --symbol BTC/USDT --timeframe 1d $(SHARED_DATA)/crypto/binance/BTCUSDT_1d.csv && \
+	  $(AURUM_RUN) data import --symbol ETH/USDT --timeframe 4h $(SHARED_DATA)/crypto/binance/ETHUSDT_4h.csv && \
+	  $(AURUM_RUN) data import --symbol ETH/USDT --timeframe 1d $(SHARED_DATA)/crypto/binance/ETHUSDT_1d.csv && \
+	  $(AURUM_RUN) data import --symbol XAUUSD --timeframe 1h --format mt5 --tz-offset +02:00 \
+	    $(SHARED_DATA)/mt5/XAUUSD_H1_201501020900_202512221100.csv; \
+	else \
+	  echo "build-dataset: $(SHARED_DATA) not found, generating the synthetic market"; \
+	  $(AURUM_RUN) data synth --symbols BTC/USDT,ETH/USDT,XAUUSD --timeframe 1h --days 730 --seed 42; \
+	fi
+
+build-features: build
+	$(AURUM_RUN) features build --all --set $(FEATURE_SET)
+
+build-labels: build
+	$(AURUM_RUN) labels build --all --method $(LABEL_METHOD)
+	$(AURUM_RUN) regimes build --all

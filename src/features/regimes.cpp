@@ -8,6 +8,7 @@
 #include "features/hmm.hpp"
 
 namespace aurum {
+inline namespace market_regimes {
 
 std::string to_string(Regime r) {
     switch (r) {
@@ -30,6 +31,8 @@ std::optional<Regime> parse_regime(const std::string& text) {
         if (to_string(static_cast<Regime>(i)) == text) return static_cast<Regime>(i);
     return std::nullopt;
 }
+
+} // namespace market_regimes
 
 RegimeClassifier::RegimeClassifier(const RegimeParams& p)
     : p_(p), sma_(p.trend_window), vol_(p.vol_window),
