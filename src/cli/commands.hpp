@@ -8,5 +8,7 @@
 namespace aurum {
 
 // `aurum data ...` is one group assembled from several files; each adds its subcommands.
+/// `aurum data import` (cmd_data_import.cpp), added to the `data` group.
+void register_data_import_command(CLI::App& data, CliContext& ctx);
 
 } // namespace aurum
