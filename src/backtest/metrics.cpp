@@ -313,7 +313,8 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
         std::size_t cur = 0;
         double last_close = 0;
         for (std::size_t k = 0; k < n; ++k) {
-            std::string lab = regimes->at(c.time[k]);
+            // The regime in force during bar k: the label known at the previous bar's close.
+            std::string lab = regimes->at(c.time[k] - 1);
             if (lab.empty()) lab = "unknown";
             by[lab].push_back(rets[k]);
             double bar_ret = 0;
@@ -340,7 +341,7 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
             s.buy_hold_return = bh[lab] - 1;
             std::size_t w = 0;
             for (const Trade& t : r.trades) {
-                std::string tl = regimes->at(t.entry_time);
+                std::string tl = regimes->at(t.entry_time - 1);
                 if (tl.empty()) tl = "unknown";
                 if (tl != lab) continue;
                 ++s.trades;

@@ -38,6 +38,9 @@ struct BenchmarkStats {
     double total_return = 0, cagr = 0, sharpe = 0, max_drawdown = 0;
 };
 
+/// Strategy performance over the bars of one regime. Bar k counts toward the regime in force
+/// when it opened (the label known at the previous bar's close), so a label computed from a
+/// bar's own close never explains that bar's return.
 struct RegimeStats {
     std::string regime;
     std::size_t bars = 0;

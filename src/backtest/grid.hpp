@@ -1,0 +1,38 @@
+#pragma once
+// Parameter sweeps: every combination of a grid run in parallel over the cores, ranked.
+#include <string>
+#include <vector>
+
+#include "backtest/report.hpp"
+#include "backtest/strategies.hpp"
+
+namespace aurum {
+
+/// One swept parameter and its values.
+struct GridAxis {
+    std::string name;
+    std::vector<double> values;
+};
+
+/// Parses "fast=5:50:5,slow=20:200:10" (start:stop:step, inclusive) or "fast=10" (one value).
+/// Throws InputError naming the bad part; more than 100000 combinations is refused.
+std::vector<GridAxis> parse_grid(const std::string& spec);
+
+/// Ranking keys accepted by run_grid (all: higher is better; max_drawdown is negative).
+const std::vector<std::string>& grid_rank_keys();
+
+struct GridResult {
+    std::vector<GridRow> rows;        ///< ranked best first
+    std::size_t skipped = 0;          ///< combinations the strategy refused (e.g. fast >= slow)
+    std::string first_skip_reason;
+};
+
+/// Runs every combination (base.params overlaid with the axes) on `threads` threads (0 = all
+/// cores), ranked by `rank_by` descending. Throws InputError for an unknown key or when every
+/// combination is invalid.
+GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
+                    const std::vector<Instrument>& instruments,
+                    const std::vector<const BarSeries*>& data, const BacktestConfig& config,
+                    const std::string& rank_by, unsigned threads = 0);
+
+} // namespace aurum
