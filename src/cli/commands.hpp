@@ -7,6 +7,9 @@
 
 namespace aurum {
 
+/// `aurum backtest` (cmd_backtest.cpp).
+void register_backtest(CLI::App& app, CliContext& ctx);
+
 // `aurum data ...` is one group assembled from several files; each adds its subcommands.
 /// `aurum data import` (cmd_data_import.cpp), added to the `data` group.
 void register_data_import_command(CLI::App& data, CliContext& ctx);
