@@ -40,6 +40,7 @@ int run_cli(int argc, char** argv) {
     app.add_flag("-v,--verbose", ctx.verbose, "Debug output on the console");
     app.add_flag("-q,--quiet", ctx.quiet, "Only warnings and errors on the console");
     app.require_subcommand(1);
+    register_models(app, ctx);
     register_backtest(app, ctx);
 
     CLI::App* data = app.add_subcommand("data", "Import, download, validate, resample and query candles");
