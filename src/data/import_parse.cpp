@@ -470,6 +470,7 @@ private:
         roles_.resize(needed_);
         const bool spread = std::find(roles_.begin(), roles_.end(), Role::Spread) != roles_.end();
         spread_points_ = fmt_ == ImportFormat::Mt5;
+        has_date_ = std::find(roles_.begin(), roles_.end(), Role::Date) != roles_.end();
         sink_.set_spread(spread);
         return header;
     }
@@ -512,8 +513,9 @@ private:
         bool local = true;
         const char* f = b;
         for (std::size_t idx = 0; idx < needed_; ++idx) {
-            const char* fe = static_cast<const char*>(std::memchr(f, sep_, e - f));
-            if (!fe) fe = e;
+            // Fields are short: a plain loop beats a memchr call per field.
+            const char* fe = f;
+            while (fe < e && *fe != sep_) ++fe;
             const Role r = roles_[idx];
             if (r != Role::Ignore) {
                 const char* fb = f;
@@ -525,8 +527,18 @@ private:
                         return bad_field(idx, fb, fend, "not a date/time or epoch timestamp");
                     break;
                 case Role::Date:
-                    if (parse_date_prefix(fb, fend, days) != fend || fb == fend)
-                        return bad_field(idx, fb, fend, "not a date (YYYY-MM-DD or YYYY.MM.DD)");
+                    // Consecutive intraday bars share their date: reuse the last conversion.
+                    if (fend - fb == 10 && std::memcmp(fb, last_date_, 10) == 0) {
+                        days = last_days_;
+                    } else {
+                        if (parse_date_prefix(fb, fend, days) != fend || fb == fend)
+                            return bad_field(idx, fb, fend,
+                                             "not a date (YYYY-MM-DD or YYYY.MM.DD)");
+                        if (fend - fb == 10) {
+                            std::memcpy(last_date_, fb, 10);
+                            last_days_ = days;
+                        }
+                    }
                     break;
                 case Role::Clock:
                     if (!parse_clock(fb, fend, clock))
@@ -551,7 +563,7 @@ private:
                                 needed_, sep_name(sep_), idx + 1, quote_value(b, e)));
             f = fe + 1;
         }
-        if (std::find(roles_.begin(), roles_.end(), Role::Date) != roles_.end()) {
+        if (has_date_) {
             t = days * kMsPerDay + clock;
             local = true;
         }
@@ -568,9 +580,12 @@ private:
     bool ready_ = false;
     char sep_ = ',';
     bool spread_points_ = false;
+    bool has_date_ = false; ///< split date + time-of-day columns
     std::vector<Role> roles_;
     std::size_t needed_ = 0;
     std::size_t line_ = 0;
+    char last_date_[10] = {};
+    std::int64_t last_days_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
