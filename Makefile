@@ -68,3 +68,23 @@ build-features: build
 build-labels: build
 	$(AURUM_RUN) labels build --all --method $(LABEL_METHOD)
 	$(AURUM_RUN) regimes build --all
+
+# --- Market data import (data-import helper; docs/importing.md) ---------------------------------
+# `make import FILES="a.csv BTC_USDT-5m.json" IMPORT_ARGS="--skip-invalid"` imports files into the
+# workspace (symbol/timeframe from the file names or IMPORT_ARGS="--symbol S --timeframe T").
+# `make import-shared` loads the real files in ../shared/data: Binance BTC/ETH 1d and 4h, and the
+# MT5 XAUUSD H1 export with its broker time converted by MT5_TZ.
+SHARED_DATA ?= ../shared/data
+FILES ?=
+IMPORT_ARGS ?=
+MT5_TZ ?= +02:00
+.PHONY: import import-shared
+import: build
+	$(AURUM_RUN) data import $(FILES) $(IMPORT_ARGS)
+
+import-shared: build
+	$(AURUM_RUN) data import $(SHARED_DATA)/crypto/binance/BTCUSDT_1d.csv \
+	  $(SHARED_DATA)/crypto/binance/BTCUSDT_4h.csv $(SHARED_DATA)/crypto/binance/ETHUSDT_1d.csv \
+	  $(SHARED_DATA)/crypto/binance/ETHUSDT_4h.csv $(IMPORT_ARGS)
+	$(AURUM_RUN) data import $(SHARED_DATA)/mt5/XAUUSD_H1_201501020900_202512221100.csv \
+	  --tz-offset $(MT5_TZ) $(IMPORT_ARGS)
