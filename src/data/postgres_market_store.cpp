@@ -149,7 +149,21 @@ PostgresMarketStore::PostgresMarketStore(std::unique_ptr<PostgresDatabase> db)
         // The advisory lock serialises two processes creating the schema at once.
         Transaction tx(*db_);
         db_->exec("SELECT pg_advisory_xact_lock(727274)");
+        // The first layout kept the symbol text in every bar's key; move such bars over.
+        const bool old_layout = db_->query_one(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = "
+            "current_schema() AND table_name = 'bars' AND column_name = 'symbol'")->as_int(0) > 0;
+        if (old_layout)
+            db_->exec("ALTER TABLE bars RENAME TO bars_v0; "
+                      "ALTER INDEX IF EXISTS bars_pkey RENAME TO bars_v0_pkey");
         db_->exec(kSchema);
+        if (old_layout)
+            db_->exec("INSERT INTO series (symbol, timeframe_ms) SELECT DISTINCT symbol, "
+                      "timeframe_ms FROM bars_v0 ON CONFLICT DO NOTHING; "
+                      "INSERT INTO bars (series_id, open_time, open, high, low, close, volume, "
+                      "spread) SELECT s.id, v.open_time, v.open, v.high, v.low, v.close, "
+                      "v.volume, v.spread FROM bars_v0 v JOIN series s ON s.symbol = v.symbol "
+                      "AND s.timeframe_ms = v.timeframe_ms; DROP TABLE bars_v0");
         tx.commit();
     }
 }

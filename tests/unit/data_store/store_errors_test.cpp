@@ -72,17 +72,15 @@ TEST(SqliteStore, uses_wal_journal) {
     EXPECT_EQ(store->database().query_one("PRAGMA journal_mode")->as_string(0), "wal");
 }
 
-TEST(SqliteStore, migrates_the_first_schema) {
-    test::TempDir tmp;
-    const std::string path = (tmp / "old.db").string();
+void migrates_the_first_schema(const std::string& path) {
     {
         auto db = open_database(path);
         db->exec("CREATE TABLE bars (symbol TEXT NOT NULL, timeframe_ms BIGINT NOT NULL, "
                  "open_time BIGINT NOT NULL, open DOUBLE PRECISION NOT NULL, "
                  "high DOUBLE PRECISION NOT NULL, low DOUBLE PRECISION NOT NULL, "
                  "close DOUBLE PRECISION NOT NULL, volume DOUBLE PRECISION NOT NULL, "
-                 "spread DOUBLE PRECISION, PRIMARY KEY (symbol, timeframe_ms, open_time)) "
-                 "WITHOUT ROWID");
+                 "spread DOUBLE PRECISION, PRIMARY KEY (symbol, timeframe_ms, open_time))" +
+                 std::string(db->dialect() == SqlDialect::Sqlite ? " WITHOUT ROWID" : ""));
         db->exec("INSERT INTO bars VALUES ('XAUUSD', 3600000, 0, 1, 2, 0.5, 1.5, 10, 0.3), "
                  "('XAUUSD', 3600000, 3600000, 2, 3, 1.5, 2.5, 11, 0.4), "
                  "('BTC/USDT', 86400000, 0, 5, 6, 4, 5.5, 12, NULL)");
@@ -98,6 +96,17 @@ TEST(SqliteStore, migrates_the_first_schema) {
     EXPECT_EQ(gold.spread[1], 0.4);
     EXPECT_EQ(gold.close[1], 2.5);
     EXPECT_FALSE(store->load_bars("BTC/USDT", Timeframe(kMsPerDay)).has_spread());
+    EXPECT_EQ(store->upsert_bars(store->load_bars("XAUUSD", Timeframe(kMsPerHour))).updated, 2);
+}
+
+TEST(SqliteStore, migrates_the_first_schema) {
+    test::TempDir tmp;
+    migrates_the_first_schema((tmp / "old.db").string());
+}
+
+TEST(PostgresStore, migrates_the_first_schema) {
+    AURUM_REQUIRE_POSTGRES(pg);
+    migrates_the_first_schema(pg->fresh_database());
 }
 
 TEST(DatabaseSpec, unknown_url_scheme_is_input_error) {
