@@ -165,7 +165,12 @@ namespace {
 
 double round_to(double v, double step) {
     if (!(step > 0)) return v;
-    return std::max(step, std::round(v / step) * step);
+    // Decimal steps (0.01): divide by the integer 1/step so prices print as 2105.49, not
+    // 2105.4900000000002.
+    const double inv = 1.0 / step;
+    const double r = std::fabs(inv - std::round(inv)) < 1e-9 * inv ? std::round(v * inv) / std::round(inv)
+                                                                  : std::round(v / step) * step;
+    return std::max(step, r);
 }
 
 void check_config(const SynthConfig& c) {

@@ -1,0 +1,177 @@
+// Validation of the real files in ../shared/data, stored and loaded through the SQLite store:
+// genuine exchange outages and holiday closures WARN, weekends in gold are not gaps, nothing FAILs;
+// a corrupted copy FAILs.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "data/market_store.hpp"
+#include "data/resample.hpp"
+#include "data/validation.hpp"
+#include "support/test_support.hpp"
+
+namespace aurum {
+namespace {
+
+/// A tiny loader for the Binance CSVs here (`timestamp,open,high,low,close,volume`, UTC text).
+BarSeries load_binance_csv(const std::filesystem::path& path, const std::string& symbol, Timeframe tf) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line); // header
+    BarSeries s;
+    s.symbol = symbol;
+    s.timeframe = tf;
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        std::stringstream ss(line);
+        std::string f[6];
+        for (auto& x : f) std::getline(ss, x, ',');
+        const auto t = parse_time(f[0]);
+        if (!t) throw std::runtime_error("bad time " + f[0]);
+        s.push_back(Bar{*t, std::stod(f[1]), std::stod(f[2]), std::stod(f[3]), std::stod(f[4]), std::stod(f[5]), 0});
+    }
+    return s;
+}
+
+/// A tiny loader for the MT5 export (tab-separated, broker time UTC+2, spread in points, TICKVOL).
+BarSeries load_mt5(const std::filesystem::path& path, TimeMs utc_offset) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line); // header
+    BarSeries s;
+    s.symbol = "XAUUSD";
+    s.timeframe = Timeframe(kMsPerHour);
+    s.has_spread_column = true;
+    while (std::getline(in, line)) {
+        int y, mo, d, h, mi, sec;
+        double o, hi, lo, c, tickvol, vol, spread;
+        if (std::sscanf(line.c_str(), "%d.%d.%d\t%d:%d:%d\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf", &y, &mo, &d, &h, &mi,
+                        &sec, &o, &hi, &lo, &c, &tickvol, &vol, &spread) != 13)
+            continue;
+        s.push_back(Bar{make_time(y, mo, d, h, mi, sec) - utc_offset, o, hi, lo, c, tickvol, spread * 0.01});
+    }
+    return s;
+}
+
+/// Stores the series in a fresh SQLite store and loads it back, as `aurum data validate` sees it.
+BarSeries round_trip(const BarSeries& s, const std::filesystem::path& db) {
+    auto store = open_market_store(db.string());
+    store->upsert_bars(s);
+    return store->load_bars(s.symbol, s.timeframe);
+}
+
+bool has_finding(const CheckResult& c, TimeMs t, const std::string& text) {
+    for (const auto& f : c.examples)
+        if (f.time == t && f.message.find(text) != std::string::npos) return true;
+    return false;
+}
+
+ValidationConfig all_examples() {
+    ValidationConfig cfg;
+    cfg.max_examples = 100000;
+    return cfg;
+}
+
+TEST(RealData, binance_btc_4h_warns_for_its_real_outages_and_passes) {
+    AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
+    test::TempDir tmp;
+    const BarSeries s = round_trip(load_binance_csv(csv, "BTC/USDT", Timeframe(4 * kMsPerHour)), tmp / "a.db");
+    ASSERT_EQ(s.size(), 18371u);
+    const auto r = validate_series(s, InstrumentRegistry().get("BTC/USDT"), all_examples());
+    EXPECT_EQ(r.status(), Severity::Warn) << format_report(r);
+    EXPECT_EQ(r.first, make_time(2017, 8, 17, 4));
+    EXPECT_EQ(r.last, make_time(2026, 1, 6, 12));
+    for (const char* name : {"ohlc", "duplicates", "ordering", "alignment", "sessions", "zero_volume", "stale", "spread"})
+        EXPECT_EQ(r.check(name)->status, Severity::Pass) << name << ": " << r.check(name)->summary;
+    const CheckResult& gaps = *r.check("gaps");
+    EXPECT_EQ(gaps.status, Severity::Warn);
+    EXPECT_EQ(gaps.count, 8);
+    EXPECT_NE(gaps.summary.find("16 missing bars"), std::string::npos) << gaps.summary;
+    // The Binance outage of 8-9 February 2018 (about 32 hours).
+    EXPECT_TRUE(has_finding(gaps, make_time(2018, 2, 8, 4), "7 expected bars missing")) << format_report(r);
+    // The 15 May 2019 maintenance.
+    EXPECT_TRUE(has_finding(gaps, make_time(2019, 5, 15, 4), "2 expected bars missing"));
+    // The March 2020 crash is a real move: WARN, not FAIL.
+    const CheckResult& out = *r.check("outliers");
+    EXPECT_EQ(out.status, Severity::Warn);
+    EXPECT_TRUE(has_finding(out, make_time(2020, 3, 12, 20), "log return"));
+    EXPECT_NE(r.check("zero_volume")->summary.find("1 isolated"), std::string::npos);
+}
+
+TEST(RealData, a_corrupted_copy_of_btc_fails) {
+    AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
+    BarSeries s = load_binance_csv(csv, "BTC/USDT", Timeframe(4 * kMsPerHour));
+    s.close[5000] *= 10; // a misplaced decimal point
+    s.high[5000] = s.close[5000];
+    s.low[6000] = s.high[6000] * 1.01; // low above high
+    const auto r = validate_series(s, InstrumentRegistry().get("BTC/USDT"), ValidationConfig{});
+    EXPECT_EQ(r.status(), Severity::Fail);
+    EXPECT_EQ(r.check("outliers")->status, Severity::Fail);
+    EXPECT_EQ(r.check("ohlc")->status, Severity::Fail);
+    EXPECT_EQ(r.check("ohlc")->count, 1);
+    EXPECT_EQ(r.failure_reasons().size(), 2u);
+}
+
+TEST(RealData, mt5_gold_h1_weekends_are_not_gaps_holidays_are) {
+    AURUM_REQUIRE_SHARED_DATA(file, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
+    test::TempDir tmp;
+    const BarSeries s = round_trip(load_mt5(file, 2 * kMsPerHour), tmp / "g.db");
+    ASSERT_EQ(s.size(), 64642u);
+    ASSERT_TRUE(s.has_spread());
+    const auto r = validate_series(s, InstrumentRegistry().get("XAUUSD"), all_examples());
+    EXPECT_EQ(r.status(), Severity::Warn) << format_report(r);
+    EXPECT_TRUE(r.failure_reasons().empty());
+    EXPECT_EQ(r.check("ohlc")->status, Severity::Pass);
+    EXPECT_EQ(r.check("alignment")->status, Severity::Pass);
+    EXPECT_EQ(r.check("sessions")->status, Severity::Pass) << r.check("sessions")->summary;
+
+    const CheckResult& gaps = *r.check("gaps");
+    EXPECT_EQ(gaps.status, Severity::Warn);
+    // ~570 weekends and ~2,800 daily breaks in 11 years; only holidays and early closes remain.
+    EXPECT_EQ(gaps.count, 119) << gaps.summary;
+    EXPECT_NE(gaps.summary.find("634 missing bars"), std::string::npos) << gaps.summary;
+    for (const auto& f : gaps.examples)
+        EXPECT_LT(weekday(f.time), 5) << "a gap reported on a weekend: " << format_time(f.time);
+    // Good Friday 2025 (18 April): the Thursday-evening close to Sunday-evening open.
+    EXPECT_TRUE(has_finding(gaps, make_time(2025, 4, 17, 22), "22 expected bars missing")) << format_report(r);
+    // Christmas 2022 fell on a Sunday: the broker stayed closed on Monday 26 December.
+    EXPECT_TRUE(has_finding(gaps, make_time(2022, 12, 23, 22), "21 expected bars missing"));
+
+    // MT5's per-bar spread is the bar's minimum, often 0 on raw-spread months: WARN, not FAIL.
+    EXPECT_EQ(r.check("spread")->status, Severity::Warn);
+    EXPECT_NE(r.check("spread")->summary.find("2,974 zero"), std::string::npos) << r.check("spread")->summary;
+    EXPECT_EQ(r.check("outliers")->status, Severity::Warn);
+}
+
+TEST(RealData, gold_imported_with_a_wrong_time_zone_fails_the_session_check) {
+    AURUM_REQUIRE_SHARED_DATA(file, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
+    // Eleven hours off: a large share of the bars now fall on Saturdays and in the night.
+    const BarSeries s = load_mt5(file, -9 * kMsPerHour);
+    const auto r = validate_series(s, InstrumentRegistry().get("XAUUSD"), ValidationConfig{});
+    EXPECT_EQ(r.check("sessions")->status, Severity::Fail) << r.check("sessions")->summary;
+    EXPECT_EQ(r.status(), Severity::Fail);
+}
+
+TEST(RealData, gold_h1_resamples_to_h4_and_d1_consistently) {
+    AURUM_REQUIRE_SHARED_DATA(file, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
+    const BarSeries h1 = load_mt5(file, 2 * kMsPerHour);
+    const Instrument gold = InstrumentRegistry().get("XAUUSD");
+    const auto d1 = resample(h1, Timeframe(kMsPerDay), &gold.sessions);
+    const auto d1_via_h4 = resample(resample(h1, Timeframe(4 * kMsPerHour), &gold.sessions).bars,
+                                    Timeframe(kMsPerDay), &gold.sessions);
+    ASSERT_EQ(d1.bars.size(), d1_via_h4.bars.size());
+    EXPECT_EQ(d1.bars.close, d1_via_h4.bars.close);
+    EXPECT_EQ(d1.bars.high, d1_via_h4.bars.high);
+    EXPECT_EQ(d1.bars.volume, d1_via_h4.bars.volume);
+    // Sunday-evening bars form their own small daily bucket; weekdays are ~22 hours each.
+    EXPECT_GT(d1.bars.size(), 2800u);
+    const auto rep = validate_series(d1.bars, gold, ValidationConfig{});
+    EXPECT_EQ(rep.check("ohlc")->status, Severity::Pass);
+    EXPECT_NE(rep.status(), Severity::Fail) << format_report(rep);
+}
+
+} // namespace
+} // namespace aurum
