@@ -15,9 +15,9 @@ void register_backtest(CLI::App& app, CliContext& ctx);
 
 // `aurum data ...` is one group assembled from several files; each adds its subcommands.
 /// `aurum data import` (cmd_data_import.cpp), added to the `data` group.
+void register_data_import_command(CLI::App& data, CliContext& ctx);
 /// `aurum data synth|validate|resample` (cmd_data_quality.cpp), added to the `data` group.
 void register_data_quality_commands(CLI::App& data, CliContext& ctx);
-void register_data_import_command(CLI::App& data, CliContext& ctx);
 /// `aurum data list|show` (cmd_data_store.cpp), added to the `data` group.
 void register_data_store_commands(CLI::App& data, CliContext& ctx);
 
