@@ -10,6 +10,9 @@ namespace aurum {
 /// `aurum train|walkforward|predict|registry ...` (cmd_models.cpp).
 void register_models(CLI::App& app, CliContext& ctx);
 
+/// `aurum features ...`, `aurum labels build`, `aurum regimes build|show` (cmd_features.cpp).
+void register_features_commands(CLI::App& app, CliContext& ctx);
+
 /// `aurum backtest` (cmd_backtest.cpp).
 void register_backtest(CLI::App& app, CliContext& ctx);
 
