@@ -88,3 +88,12 @@ import-shared: build
 	  $(SHARED_DATA)/crypto/binance/ETHUSDT_4h.csv $(IMPORT_ARGS)
 	$(AURUM_RUN) data import $(SHARED_DATA)/mt5/XAUUSD_H1_201501020900_202512221100.csv \
 	  --tz-offset $(MT5_TZ) $(IMPORT_ARGS)
+
+# --- Data quality (data-quality helper; docs/data-quality.md) -----------------------------------
+# `make synth` writes the offline synthetic market (BTC/USDT, ETH/USDT, SOL/USDT, XAUUSD, 1h, one
+# year, seed 42) into the workspace; SYNTH_ARGS="--days 730 --seed 7 --noise" changes it.
+# `make validate-data` (above) then checks every stored series (exit 1: Validation FAILED).
+SYNTH_ARGS ?=
+.PHONY: synth
+synth: build
+	$(AURUM_RUN) data synth $(SYNTH_ARGS)
