@@ -262,16 +262,18 @@ public:
 
 private:
     static bool dominated(double old, double x) { return Max ? old <= x : old >= x; }
-    std::size_t back() const { return (front_ + size_ - 1) % val_.size(); }
+    // Index arithmetic wraps with a compare instead of `%` (a division on every update).
+    std::size_t wrap(std::size_t k) const { return k >= val_.size() ? k - val_.size() : k; }
+    std::size_t back() const { return wrap(front_ + size_ - 1); }
     void push_back(double x, std::size_t i) {
-        const std::size_t k = (front_ + size_) % val_.size();
+        const std::size_t k = wrap(front_ + size_);
         val_[k] = x;
         idx_[k] = i;
         ++size_;
     }
     void pop_back() { --size_; }
     void pop_front() {
-        front_ = (front_ + 1) % val_.size();
+        front_ = wrap(front_ + 1);
         --size_;
     }
 
