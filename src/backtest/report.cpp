@@ -73,7 +73,7 @@ std::string svg_chart(const std::vector<TimeMs>& t, const std::vector<Line>& lin
     const double ml = 70, mr = 15, mt = 12, mb = 28;
     const std::size_t n = t.size();
     std::ostringstream o;
-    o << "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 " << w << " " << h << "' width='" << w
+    o << "<svg viewBox='0 0 " << w << " " << h << "' width='" << w
       << "' height='" << h << "' class='chart'>";
     if (n < 2) {
         o << "<text x='10' y='20'>not enough bars to chart</text></svg>";

@@ -3,6 +3,8 @@
 #include <iostream>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "backtest/backtest_run.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
@@ -75,20 +77,20 @@ int run(CliContext& ctx, BacktestFlags& fl) {
     if (fl.size_qty > 0) {
         sz.mode = SizingConfig::Mode::FixedQty;
         sz.qty = fl.size_qty;
-        req.sizing_label = "fixed qty " + std::to_string(fl.size_qty);
+        req.sizing_label = fmt::format("fixed qty {:g}", fl.size_qty);
     } else if (fl.size_vol > 0) {
         sz.mode = SizingConfig::Mode::VolTarget;
         sz.vol_target = fl.size_vol;
-        req.sizing_label = "volatility target " + std::to_string(fl.size_vol);
+        req.sizing_label = fmt::format("volatility target {:g}", fl.size_vol);
     } else if (fl.size_kelly > 0) {
         sz.mode = SizingConfig::Mode::Kelly;
         sz.kelly_cap = fl.size_kelly;
-        req.sizing_label = "half Kelly capped at " + std::to_string(fl.size_kelly);
+        req.sizing_label = fmt::format("half Kelly capped at {:g}", fl.size_kelly);
     } else {
         sz.mode = SizingConfig::Mode::EquityFraction;
         const double n = std::max<std::size_t>(1, req.symbols.size());
         sz.fraction = fl.size_frac > 0 ? fl.size_frac : 1.0 / n;
-        req.sizing_label = "fraction " + std::to_string(sz.fraction) + " of equity";
+        req.sizing_label = fmt::format("fraction {:g} of equity", sz.fraction);
     }
 
     if (!fl.signals.empty() && !fl.signals_table.empty())
@@ -188,6 +190,7 @@ void register_backtest(CLI::App& app, CliContext& ctx) {
                     "win_rate | profit_factor");
     sub->add_option("--threads", fl->threads, "Sweep threads (0 = all cores)");
     sub->add_option("--top", fl->top, "Rows of the sweep table to print");
+    sub->add_flag("--json", ctx.json, "Print the summary (and the sweep table) as JSON");
     on_run(sub, ctx, [&ctx, fl] { return run(ctx, *fl); });
 }
 
