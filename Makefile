@@ -97,3 +97,14 @@ SYNTH_ARGS ?=
 .PHONY: synth
 synth: build
 	$(AURUM_RUN) data synth $(SYNTH_ARGS)
+
+# --- Backtesting engine: rule-based backtests (backtest helper; docs/backtesting.md) ------------
+# `make backtest-rules` runs STRATEGY (default sma-cross 10/30) on SYMBOL TIMEFRAME from the
+# workspace store with 0.1 % fees and 2 bps slippage; the report lands in reports/backtests/<id>/.
+# (`make backtest` is the models' walk-forward.) BT_ARGS adds flags, e.g. BT_ARGS="--grid fast=5:50:5,slow=20:200:10".
+STRATEGY ?= sma-cross
+BT_ARGS ?=
+.PHONY: backtest-rules
+backtest-rules: build
+	$(AURUM_RUN) backtest --strategy $(STRATEGY) --symbol $(SYMBOL) --timeframe $(TIMEFRAME) \
+	  --fee 0.001 --slippage 2bps $(BT_ARGS)
