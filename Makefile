@@ -108,3 +108,26 @@ BT_ARGS ?=
 backtest-rules: build
 	$(AURUM_RUN) backtest --strategy $(STRATEGY) --symbol $(SYMBOL) --timeframe $(TIMEFRAME) \
 	  --fee 0.001 --slippage 2bps $(BT_ARGS)
+
+# --- Models: training, walk-forward validation, gating (models helper; docs/models.md) ----------
+# `make train` trains MODEL on each SYMBOL:TIMEFRAME in TRAIN_SETS with purged walk-forward
+# validation and registers a candidate (reports/experiments/latest/summary.txt). `make backtest`
+# re-runs the walk-forward of each latest candidate (reports/walkforward/summary.md) and promotes it
+# only when gating passes; a failed gate keeps the previous production model (not an error).
+MODEL ?= gbdt
+TRAIN_SETS ?= BTC/USDT:4h ETH/USDT:4h XAUUSD:1h
+.PHONY: train backtest
+
+train: build
+	@for s in $(TRAIN_SETS); do \
+	  $(AURUM_RUN) train --model $(MODEL) --symbols $${s%:*} --timeframe $${s##*:} || exit $$?; \
+	done
+	@echo "report: $(HOME_DIR)/reports/experiments/latest/summary.txt"
+
+backtest: build
+	@rc=0; for s in $(TRAIN_SETS); do \
+	  $(AURUM_RUN) walkforward --model $(MODEL) --symbols $${s%:*} --timeframe $${s##*:} --promote; \
+	  r=$$?; [ $$r -gt $$rc ] && rc=$$r; \
+	done; \
+	echo "report: $(HOME_DIR)/reports/walkforward/summary.md"; \
+	[ $$rc -le 1 ] || exit $$rc

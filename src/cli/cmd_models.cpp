@@ -90,7 +90,8 @@ void print_outcome(const TrainOutcome& o) {
                              wf.leakage.shuffled_auc);
     for (const auto& f : wf.leakage.flags) std::cout << "LEAKAGE FLAG: " << f << "\n";
     std::cout << "gating: " << (o.verdict.passed ? "PASSED" : "FAILED") << "\n";
-    for (const auto& r : o.verdict.rules) std::cout << "  " << r.detail << "\n";
+    for (const auto& r : o.verdict.rules)
+        std::cout << (r.passed ? "  [pass] " : "  [FAIL] ") << r.detail << "\n";
     if (o.record)
         std::cout << fmt::format("registered {} v{} ({})\n", o.record->name, o.record->version,
                                  to_string(o.record->status));

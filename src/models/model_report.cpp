@@ -4,6 +4,8 @@
 #include <cmath>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include <fmt/format.h>
 
 #include "core/workspace.hpp"
@@ -247,17 +249,53 @@ fs::path write_experiment_report(const fs::path& reports_dir, const ExperimentIn
 }
 
 fs::path write_walkforward_report(const fs::path& reports_dir, const WalkForwardResult& wf,
-                                  const GatingVerdict& v) {
-    const fs::path dir = reports_dir / "walkforward";
+                                  const GatingVerdict& v, const std::string& name) {
+    const fs::path root = reports_dir / "walkforward";
+    const fs::path dir = root / name;
     const std::string md = walkforward_markdown(wf, v);
     write_file_atomic(dir / "summary.md", md);
-    write_file_atomic(dir / "summary.html", report_html("Walk-forward " + wf.kind, wf, v, md));
+    write_file_atomic(dir / "summary.html", report_html("Walk-forward " + name, wf, v, md));
     std::string csv = "time,equity,buy_hold\n";
     for (std::size_t i = 0; i < wf.equity.size(); ++i)
         csv += fmt::format("{},{:.2f},{:.2f}\n", format_iso(wf.equity.time[i]), wf.equity.equity[i],
                            i < wf.buy_hold_equity.size() ? wf.buy_hold_equity[i] : NAN);
     write_file_atomic(dir / "equity.csv", csv);
-    return dir / "summary.md";
+    auto finite = [](double x) { return std::isfinite(x) ? x : 0.0; };
+    const nlohmann::json brief = {{"name", name}, {"kind", wf.kind}, {"timeframe", wf.timeframe.name()},
+                                  {"symbols", wf.symbols}, {"passed", v.passed},
+                                  {"sharpe", finite(wf.backtest.sharpe)},
+                                  {"max_drawdown", finite(wf.backtest.max_drawdown)},
+                                  {"trades", wf.backtest.trades},
+                                  {"buy_hold_sharpe", finite(wf.buy_hold_sharpe)},
+                                  {"oos_auc", wf.oos.auc},
+                                  {"leakage_clean", wf.leakage.clean()},
+                                  {"data_to", format_date(wf.data_to)}};
+    write_file_atomic(dir / "summary.json", brief.dump(2));
+    // The top-level summary: one line per validated model, then the latest run in full.
+    std::string index = "# Walk-forward summary\n\n| model | data to | Sharpe | max DD | trades | "
+                        "buy&hold Sharpe | OOS AUC | leakage | gating |\n|---|---|---|---|---|---|---|---|---|\n";
+    std::vector<fs::path> dirs;
+    for (const auto& e : fs::directory_iterator(root))
+        if (e.is_directory() && fs::exists(e.path() / "summary.json")) dirs.push_back(e.path());
+    std::sort(dirs.begin(), dirs.end());
+    for (const auto& d : dirs) {
+        try {
+            const auto j = nlohmann::json::parse(read_file(d / "summary.json"));
+            index += fmt::format("| [{}]({}/summary.md) | {} | {:.2f} | {:.1f}% | {} | {:.2f} | {:.3f} | {} | {} |\n",
+                                 j.at("name").get<std::string>(), d.filename().string(),
+                                 j.at("data_to").get<std::string>(), j.at("sharpe").get<double>(),
+                                 j.at("max_drawdown").get<double>() * 100, j.at("trades").get<long>(),
+                                 j.at("buy_hold_sharpe").get<double>(), j.at("oos_auc").get<double>(),
+                                 j.at("leakage_clean").get<bool>() ? "clean" : "FLAGGED",
+                                 j.at("passed").get<bool>() ? "PASSED" : "**FAILED**");
+        } catch (const std::exception&) {
+            // A stale or partial entry from another run is skipped, not fatal.
+        }
+    }
+    index += "\nLatest run: **" + name + "**\n\n" + md;
+    write_file_atomic(root / "summary.md", index);
+    write_file_atomic(root / "summary.html", report_html("Walk-forward " + name, wf, v, index));
+    return root / "summary.md";
 }
 
 } // namespace aurum

@@ -31,8 +31,11 @@ std::string report_html(const std::string& title, const WalkForwardResult& wf, c
 /// at it. Returns the directory.
 std::filesystem::path write_experiment_report(const std::filesystem::path& reports_dir,
                                               const ExperimentInfo& e);
-/// Writes reports/walkforward/{summary.md,summary.html,equity.csv}. Returns summary.md's path.
+/// Writes reports/walkforward/<name>/{summary.md,summary.html,equity.csv,summary.json} and
+/// reports/walkforward/summary.{md,html}: a table of every validated model plus this run in full.
+/// Returns the top-level summary.md's path.
 std::filesystem::path write_walkforward_report(const std::filesystem::path& reports_dir,
-                                               const WalkForwardResult& wf, const GatingVerdict& v);
+                                               const WalkForwardResult& wf, const GatingVerdict& v,
+                                               const std::string& name);
 
 } // namespace aurum

@@ -315,7 +315,8 @@ ModelRecord ModelRegistry::archive(const std::string& name, int version, TimeMs 
 
 std::vector<RegistryEvent> ModelRegistry::events(const std::string& name) const {
     std::vector<RegistryEvent> out;
-    for (const auto& e : read_index(name)["events"])
+    const nlohmann::json idx = read_index(name); // keep alive: the loop walks into it
+    for (const auto& e : idx.at("events"))
         out.push_back({parse_time(e.at("time").get<std::string>()).value_or(0),
                        e.at("action").get<std::string>(), e.at("version").get<int>(),
                        e.at("note").get<std::string>()});

@@ -207,7 +207,7 @@ TrainOutcome run_training(MarketStore& store, const InstrumentRegistry& instrume
     info.feature_set_id = prep.dataset.feature_set_id;
     info.promotion = out.promotion;
     if (req.register_model) out.experiment_dir = write_experiment_report(ws.reports_dir(), info);
-    out.walkforward_report = write_walkforward_report(ws.reports_dir(), out.wf, out.verdict);
+    out.walkforward_report = write_walkforward_report(ws.reports_dir(), out.wf, out.verdict, name);
     return out;
 }
 

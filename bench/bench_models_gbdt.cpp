@@ -1,0 +1,117 @@
+// GBDT training (1M x 50) against the `xgboost` command-line tool on the same data and parameters,
+// and single-row prediction latency.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <benchmark/benchmark.h>
+#include <xgboost/c_api.h>
+
+#include "models/gbdt.hpp"
+
+using namespace aurum;
+
+namespace {
+
+constexpr std::size_t kRows = 1'000'000, kCols = 50;
+constexpr int kRounds = 20, kDepth = 6, kThreads = 2;
+
+struct Data {
+    std::vector<float> x, y;
+};
+
+const Data& data() {
+    static const Data d = [] {
+        Data d;
+        d.x.resize(kRows * kCols);
+        d.y.resize(kRows);
+        std::mt19937_64 rng(1);
+        std::normal_distribution<float> n01(0, 1);
+        for (std::size_t i = 0; i < kRows; ++i) {
+            float s = 0;
+            for (std::size_t j = 0; j < kCols; ++j) {
+                const float v = n01(rng);
+                d.x[i * kCols + j] = v;
+                if (j < 5) s += v * static_cast<float>(j + 1) * 0.2f;
+            }
+            d.y[i] = s + n01(rng) > 0 ? 1.0f : 0.0f;
+        }
+        return d;
+    }();
+    return d;
+}
+
+GbdtParams bench_params() {
+    GbdtParams p;
+    p.rounds = kRounds;
+    p.max_depth = kDepth;
+    p.eta = 0.1;
+    p.subsample = 1.0;
+    p.colsample_bytree = 1.0;
+    p.min_child_weight = 1.0;
+    p.nthread = kThreads;
+    return p;
+}
+
+void BM_GbdtTrain_1Mx50(benchmark::State& state) {
+    const Data& d = data();
+    for (auto _ : state) {
+        GbdtModel m(bench_params());
+        m.fit_matrix(d.x.data(), kRows, kCols, d.y.data());
+        benchmark::DoNotOptimize(m.boosted_rounds());
+    }
+    state.SetItemsProcessed(static_cast<long>(state.iterations() * kRows));
+}
+BENCHMARK(BM_GbdtTrain_1Mx50)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+// The CLI loads the same matrix from XGBoost's binary DMatrix format (no text parsing) and trains
+// with the same parameters; its wall time includes that load, ours includes building the DMatrix.
+void BM_XgboostCli_1Mx50(benchmark::State& state) {
+    const Data& d = data();
+    const auto dir = std::filesystem::temp_directory_path() / "aurum_bench_xgb";
+    std::filesystem::create_directories(dir);
+    const auto buf = dir / "train.buffer";
+    {
+        DMatrixHandle h;
+        XGDMatrixCreateFromMat(d.x.data(), kRows, kCols, std::nanf(""), &h);
+        XGDMatrixSetFloatInfo(h, "label", d.y.data(), kRows);
+        XGDMatrixSaveBinary(h, buf.c_str(), 1);
+        XGDMatrixFree(h);
+    }
+    const auto conf = dir / "train.conf";
+    std::ofstream(conf) << "booster = gbtree\nobjective = binary:logistic\ntree_method = hist\n"
+                        << "eta = 0.1\nmax_depth = " << kDepth << "\nsubsample = 1\ncolsample_bytree = 1\n"
+                        << "min_child_weight = 1\nnthread = " << kThreads << "\nnum_round = " << kRounds
+                        << "\nsave_period = 0\ndata = \"" << buf.string() << "\"\nmodel_out = \""
+                        << (dir / "cli.model").string() << "\"\nsilent = 1\n";
+    const std::string cmd = "cd " + dir.string() + " && /usr/bin/xgboost " + conf.string() + " > /dev/null 2>&1";
+    for (auto _ : state) {
+        if (std::system(cmd.c_str()) != 0) state.SkipWithError("xgboost CLI failed");
+    }
+    state.SetItemsProcessed(static_cast<long>(state.iterations() * kRows));
+    std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_XgboostCli_1Mx50)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+void BM_GbdtPredictOne(benchmark::State& state) {
+    const Data& d = data();
+    GbdtParams p = bench_params();
+    p.rounds = 200;
+    p.max_depth = 4;
+    p.nthread = 1;
+    GbdtModel m(p);
+    m.fit_matrix(d.x.data(), 20000, kCols, d.y.data());
+    std::size_t i = 0;
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(m.predict_one(d.x.data() + (i++ % 1000) * kCols));
+    }
+    state.SetItemsProcessed(static_cast<long>(state.iterations()));
+}
+BENCHMARK(BM_GbdtPredictOne)->Unit(benchmark::kMicrosecond);
+
+} // namespace
+
+BENCHMARK_MAIN();
