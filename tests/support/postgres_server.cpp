@@ -88,7 +88,7 @@ fs::path unique_temp(const std::string& stem) {
 fs::path cluster_template(const fs::path& bin) {
     const std::string version = bin.parent_path().filename().string();
     const fs::path final_dir = fs::temp_directory_path() /
-                               ("aurum-pg-template-" + version + "-uid" +
+                               ("aurum-pg-template-v2-" + version + "-uid" +
                                 std::to_string(::geteuid()));
     if (fs::exists(final_dir / "data" / "PG_VERSION")) return final_dir;
     const fs::path tmp = unique_temp("aurum-pg-template-tmp");
@@ -98,7 +98,7 @@ fs::path cluster_template(const fs::path& bin) {
     const int rc = run_program(as_server_user({(bin / "initdb").string(), "-D",
                                                (tmp / "data").string(), "-U", "aurum",
                                                "--auth=trust", "--no-sync", "-E", "UTF8",
-                                               "--locale=C"}),
+                                               "--locale=C", "--wal-segsize=1"}),
                                &out);
     if (rc != 0) {
         std::error_code ec;
@@ -238,13 +238,6 @@ void PostgresServer::start() {
         }
     }
     if (!running_) throw std::runtime_error(last_error);
-    std::string out;
-    if (run_program({(bin / "createdb").string(), "-h", "127.0.0.1", "-p", std::to_string(port_),
-                     "-U", "aurum", database_},
-                    &out) != 0) {
-        stop();
-        throw std::runtime_error("createdb failed: " + out);
-    }
 }
 
 void PostgresServer::stop() noexcept {
@@ -267,13 +260,16 @@ std::string PostgresServer::url_for(const std::string& database) const {
 }
 
 std::string PostgresServer::fresh_database() {
-    const std::string name = "aurum_t" + std::to_string(++databases_created_);
+    // A schema first on the search path isolates a test as well as a database would, and costs
+    // milliseconds where CREATE DATABASE costs most of a second.
+    const std::string schema = "aurum_t" + std::to_string(++databases_created_);
     std::string out;
-    if (run_program({(bin_dir() / "createdb").string(), "-h", "127.0.0.1", "-p",
-                     std::to_string(port_), "-U", "aurum", name},
+    if (run_program({(bin_dir() / "psql").string(), "-h", "127.0.0.1", "-p",
+                     std::to_string(port_), "-U", "aurum", "-d", database_, "-q", "-v",
+                     "ON_ERROR_STOP=1", "-c", "CREATE SCHEMA " + schema},
                     &out) != 0)
-        throw std::runtime_error("createdb " + name + " failed: " + out);
-    return url_for(name);
+        throw std::runtime_error("CREATE SCHEMA " + schema + " failed: " + out);
+    return url_for(database_) + "?options=-csearch_path%3D" + schema;
 }
 
 } // namespace aurum::test

@@ -1,6 +1,7 @@
 #pragma once
 // A real PostgreSQL server for tests: its own cluster in a temp dir, listening on 127.0.0.1 on a
 // free port (and a unix socket in the temp dir), stopped and removed when the test binary exits.
+// initdb runs once per machine into a cached template (temp dir); each server starts from a copy.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -29,11 +30,12 @@ public:
     static std::filesystem::path bin_dir();
 
     int port() const { return port_; }
-    /// URL of the database created at start ("aurum_test").
+    /// URL of the server's default database ("postgres", empty at start).
     std::string url() const { return url_for(database_); }
     /// postgresql://aurum@127.0.0.1:<port>/<name>
     std::string url_for(const std::string& database) const;
-    /// Creates a new empty database (unique name) and returns its URL: isolation between tests.
+    /// URL of a new, empty namespace for one test: a fresh schema put first on the search path
+    /// of every connection made with this URL (unqualified tables land there).
     std::string fresh_database();
 
 private:
@@ -44,7 +46,7 @@ private:
     std::filesystem::path root_; ///< temp dir holding data/, sockets and the log
     std::filesystem::path data_;
     int port_ = 0;
-    std::string database_ = "aurum_test";
+    std::string database_ = "postgres";
     int databases_created_ = 0;
     bool running_ = false;
 };
