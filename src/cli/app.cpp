@@ -42,6 +42,7 @@ int run_cli(int argc, char** argv) {
     app.require_subcommand(1);
     register_models(app, ctx);
     register_backtest(app, ctx);
+    register_live(app, ctx);
     register_features_commands(app, ctx);
 
     CLI::App* data = app.add_subcommand("data", "Import, download, validate, resample and query candles");

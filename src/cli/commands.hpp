@@ -13,6 +13,10 @@ void register_models(CLI::App& app, CliContext& ctx);
 /// `aurum features ...`, `aurum labels build`, `aurum regimes build|show` (cmd_features.cpp).
 void register_features_commands(CLI::App& app, CliContext& ctx);
 
+/// `aurum run|status|summary|health|stop|pause|resume|trade|risk|signals|killswitch|restart`
+/// (cmd_live.cpp).
+void register_live(CLI::App& app, CliContext& ctx);
+
 /// `aurum backtest` (cmd_backtest.cpp).
 void register_backtest(CLI::App& app, CliContext& ctx);
 

@@ -223,7 +223,12 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
         const auto first = next_step_time();
         for (auto it = pending_commands_.begin(); it != pending_commands_.end();) {
             if (!first || it->first < *first) {
-                apply_command(it->second, wall_now, nullptr);
+                try {
+                    apply_command(it->second, wall_now, nullptr);
+                } catch (const InputError& e) {
+                    spdlog::warn("journaled {} command #{} not applied: {}", it->second.kind,
+                                 it->second.seq, e.what());
+                }
                 it = pending_commands_.erase(it);
             } else {
                 ++it;
@@ -315,7 +320,13 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
     log_events();
     for (auto it = pending_commands_.lower_bound(t);
          it != pending_commands_.end() && it->first == t;) {
-        apply_command(it->second, wall_now, nullptr);
+        try {
+            apply_command(it->second, wall_now, nullptr);
+        } catch (const InputError& e) {
+            // A command given while the daemon was down that no longer applies.
+            spdlog::warn("journaled {} command #{} not applied: {}", it->second.kind,
+                         it->second.seq, e.what());
+        }
         it = pending_commands_.erase(it);
     }
     if (recovering) {
@@ -419,6 +430,15 @@ void LiveSession::checkpoint(TimeMs wall_now) {
     commit(wall_now, true);
 }
 
+void LiveSession::settle(TimeMs wall_now) {
+    if (!engine_ || journal_->recovering() || risk_.state().mode != TradingMode::Reducing) return;
+    const Portfolio& pf = engine_->account();
+    for (InstrumentId i = 0; i < pf.size(); ++i)
+        if (pf.position(i).qty != 0 || engine_->pending_orders(i) > 0) return;
+    // Journaled like a command, so a recovery reaches the same state at the same point.
+    execute("settle", json{{"reason", "flat"}}, wall_now);
+}
+
 bool LiveSession::stopped() const {
     return risk_.state().cause == HaltCause::EmergencyStop &&
            risk_.state().mode == TradingMode::Halted;
@@ -478,7 +498,7 @@ CommandOutcome LiveSession::execute(const std::string& kind, const json& args, T
         if (s->expires_at <= clock_.now())
             throw InputError(fmt::format("signals: signal #{} expired at {}", s->id,
                                          format_time(s->expires_at)));
-    } else if (kind != "acknowledge_stop") {
+    } else if (kind != "acknowledge_stop" && kind != "settle") {
         throw InputError("unknown command '" + kind + "'");
     }
     CommandRecord c{session_.id, store_.next_command_seq(session_.id), last_bar_, kind,
@@ -511,6 +531,10 @@ void LiveSession::apply_command(const CommandRecord& c, TimeMs wall_now, Command
         if (risk_.wants_flatten()) strategy_->flatten(*engine_);
         o.message = "Trading paused until " + format_time(at + d) +
                     (a.value("close", true) ? "; closing open positions" : "");
+    } else if (c.kind == "settle") {
+        for (auto& e : risk_.on_equity(at, engine_->account().equity(), true))
+            spdlog::warn("risk: {}", e);
+        o.message = "Account settled: " + risk_.state().describe();
     } else if (c.kind == "resume") {
         risk_.resume(at, reason);
         o.message = "Trading resumed (ACTIVE)";

@@ -72,6 +72,9 @@ public:
 
     /// Applies a control command between steps (journaled first, so recovery replays it).
     CommandOutcome execute(const std::string& kind, const nlohmann::json& args, TimeMs wall_now);
+    /// Between bars: when the account is REDUCING and already flat with nothing pending, moves
+    /// it to HALTED now rather than at the next bar (an emergency stop with no positions).
+    void settle(TimeMs wall_now);
     /// Commits whatever is pending (final snapshot).
     void checkpoint(TimeMs wall_now);
 

@@ -344,9 +344,12 @@ TEST(RiskProperty, ten_thousand_random_sequences_never_breach_a_limit) {
                     }
                     ASSERT_LE(gross, l.max_portfolio_heat * E * (1 + 1e-9)) << d.reason;
                     ASSERT_LE(gross, l.max_leverage * E * (1 + 1e-9)) << d.reason;
-                    if (corr > notional) ASSERT_LE(corr, l.max_correlated_exposure * E * (1 + 1e-9));
-                    if (in.symbol != "XAUUSD" && d.approved > 0)
+                    if (corr > notional) {
+                        ASSERT_LE(corr, l.max_correlated_exposure * E * (1 + 1e-9));
+                    }
+                    if (in.symbol != "XAUUSD" && d.approved > 0) {
                         ASSERT_LE(d.approved * in.price, before.cash + 1e-6);
+                    }
                 }
                 // Fill at the reference price with a 0.1% fee; report realized P&L on reductions.
                 const double lots = d.approved / scale;

@@ -1,0 +1,461 @@
+#include "live/control.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace aurum {
+
+using nlohmann::json;
+
+std::filesystem::path daemon_info_path(const Workspace& ws) { return ws.data_dir() / "daemon.json"; }
+std::filesystem::path token_path(const Workspace& ws) { return ws.data_dir() / "control.token"; }
+
+void write_daemon_info(const Workspace& ws, const DaemonInfo& d) {
+    json j{{"pid", d.pid}, {"port", d.port}, {"started", d.started}, {"session", d.session},
+           {"mode", d.mode}, {"args", d.args}};
+    write_file_atomic(daemon_info_path(ws), j.dump(2));
+}
+
+std::optional<DaemonInfo> read_daemon_info(const Workspace& ws) {
+    std::ifstream in(daemon_info_path(ws));
+    if (!in) return std::nullopt;
+    try {
+        json j = json::parse(in);
+        DaemonInfo d;
+        d.pid = j.at("pid").get<int>();
+        d.port = j.at("port").get<int>();
+        d.started = j.at("started").get<TimeMs>();
+        d.session = j.value("session", "");
+        d.mode = j.value("mode", "");
+        d.args = j.value("args", std::vector<std::string>{});
+        return d;
+    } catch (const std::exception&) {
+        return std::nullopt; // half-written by a crashed daemon: treat as absent
+    }
+}
+
+void remove_daemon_info(const Workspace& ws) {
+    std::error_code ec;
+    std::filesystem::remove(daemon_info_path(ws), ec);
+}
+
+bool process_alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+std::optional<std::string> read_token(const Workspace& ws) {
+    std::ifstream in(token_path(ws));
+    if (!in) return std::nullopt;
+    std::string t;
+    std::getline(in, t);
+    if (t.empty()) return std::nullopt;
+    return t;
+}
+
+std::string ensure_token(const Workspace& ws) {
+    const auto path = token_path(ws);
+    std::filesystem::create_directories(path.parent_path());
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        if ((st.st_mode & 0077) != 0)
+            throw SystemError(path.string() + ": the control token is readable by other users "
+                                              "(mode " +
+                              fmt::format("{:o}", st.st_mode & 0777) +
+                              "); run `chmod 600 " + path.string() + "`");
+        if (auto t = read_token(ws)) return *t;
+    }
+    std::random_device rd;
+    std::string token;
+    for (int i = 0; i < 8; ++i) token += fmt::format("{:08x}", rd());
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) throw SystemError(path.string() + ": cannot create the control token");
+    ::fchmod(fd, 0600);
+    const std::string line = token + "\n";
+    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+        ::close(fd);
+        throw SystemError(path.string() + ": cannot write the control token");
+    }
+    ::close(fd);
+    return token;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+struct Ctx {
+    SessionRecord session;
+    SessionSnapshot snap;
+    TimeMs tf = 0;
+    TimeMs now = 0; ///< session time: last bar close (replay) or wall clock (real time)
+};
+
+std::optional<Ctx> context(StateStore& store, TimeMs wall_now) {
+    std::optional<SessionRecord> s;
+    if (auto id = store.get_kv("active_session")) s = store.session(*id);
+    if (!s) s = store.latest_session();
+    if (!s) return std::nullopt;
+    Ctx c;
+    c.session = *s;
+    c.snap = store.snapshot(s->id).value_or(SessionSnapshot{});
+    c.tf = Timeframe::parse(s->timeframe).value_or(Timeframe(kMsPerHour)).ms();
+    c.now = s->clock == "replay" ? (c.snap.last_bar ? c.snap.last_bar + c.tf : s->trade_from)
+                                 : wall_now;
+    return c;
+}
+
+TradingState account_state(StateStore& store) {
+    if (auto kv = store.get_kv("risk_runtime")) return RiskRuntime::from_json(*kv).state;
+    return TradingState{};
+}
+
+std::string base_of(const std::string& symbol) {
+    const auto slash = symbol.find('/');
+    return slash == std::string::npos ? symbol : symbol.substr(0, slash);
+}
+
+json no_session() {
+    return json{{"session", nullptr},
+                {"message", "no trading session yet: start one with `aurum run --mode paper`"}};
+}
+
+} // namespace
+
+json query_status(StateStore& store, TimeMs wall_now) {
+    auto c = context(store, wall_now);
+    if (!c) return no_session();
+    const auto pos = store.positions(c->session.id);
+    double gross = 0;
+    json positions = json::array();
+    for (const auto& p : pos) {
+        gross += std::fabs(p.qty * p.mark);
+        positions.push_back({{"symbol", p.symbol}, {"qty", p.qty}, {"mark", p.mark},
+                             {"avg_price", p.avg_price}, {"unrealized", p.unrealized}});
+    }
+    const double eq = c->snap.equity > 0 ? c->snap.equity : c->session.capital;
+    const TradingState st = account_state(store);
+    return json{{"session", c->session.id},
+                {"mode", c->session.mode},
+                {"clock", c->session.clock},
+                {"session_status", c->session.status},
+                {"strategy", c->session.strategy},
+                {"capital", c->session.capital},
+                {"equity", eq},
+                {"cash", c->snap.cash},
+                {"return_pct", (eq / c->session.capital - 1.0) * 100.0},
+                {"positions", positions},
+                {"heat_pct", eq > 0 ? gross / eq * 100.0 : 0.0},
+                {"last_bar", c->snap.last_bar},
+                {"session_time", c->now},
+                {"last_write_wall", c->snap.updated_wall},
+                {"seconds_since_update",
+                 c->snap.updated_wall ? (wall_now - c->snap.updated_wall) / 1000 : -1},
+                {"trading_state", to_string(st.mode)},
+                {"trading_state_text", st.describe()}};
+}
+
+json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now) {
+    auto c = context(store, wall_now);
+    if (!c) return no_session();
+    const std::string& sid = c->session.id;
+    const TimeMs day = floor_to(c->now - 1, kMsPerDay);
+    const auto pos = store.positions(sid);
+    double gross = 0, unreal = 0, max_pos = 0;
+    const double eq = c->snap.equity > 0 ? c->snap.equity : c->session.capital;
+    json positions = json::array();
+    for (const auto& p : pos) {
+        gross += std::fabs(p.qty * p.mark);
+        unreal += p.unrealized;
+        max_pos = std::max(max_pos, std::fabs(p.qty * p.mark) / eq);
+        positions.push_back({{"symbol", p.symbol}, {"side", p.qty > 0 ? "LONG" : "SHORT"},
+                             {"qty", std::fabs(p.qty)}, {"base", base_of(p.symbol)},
+                             {"mark", p.mark}, {"entry", p.avg_price},
+                             {"unrealized", p.unrealized}});
+    }
+    double realized_today = 0;
+    json trades_today = json::array();
+    for (const auto& o : store.orders(sid)) {
+        if (o.bar_time + c->tf < day || o.filled_qty <= 0) continue;
+        // Orders fill at the next bar's open; list the fills of today.
+        if (o.bar_time + c->tf >= day + kMsPerDay) continue;
+        trades_today.push_back(
+            {{"time", o.bar_time + c->tf},
+             {"text", fmt::format("{} {} {} ({}) @ ${:.2f}", o.side == "buy" ? "Bought" : "Sold",
+                                  format_qty(o.filled_qty), o.symbol, o.source, o.avg_price)}});
+    }
+    for (const auto& t : store.trades(sid)) {
+        if (t.exit_time >= day && t.exit_time < day + kMsPerDay) {
+            realized_today += t.pnl;
+            trades_today.push_back(
+                {{"time", t.exit_time},
+                 {"text", fmt::format("Closed {} {} ({}: {}${:.2f})", t.symbol,
+                                      t.direction > 0 ? "LONG" : "SHORT",
+                                      t.pnl >= 0 ? "profit" : "loss", t.pnl >= 0 ? "+" : "-",
+                                      std::fabs(t.pnl))}});
+        }
+    }
+    std::sort(trades_today.begin(), trades_today.end(),
+              [](const json& a, const json& b) { return a["time"] < b["time"]; });
+    // Equity at the start of the day and of the week, from the snapshots.
+    auto equity_before = [&](TimeMs t) {
+        const auto pts = store.equity(sid, t - 8 * kMsPerDay, t);
+        return pts.empty() ? c->session.capital : pts.back().second;
+    };
+    const double day_start = equity_before(day);
+    const double week_start = equity_before(c->now - 7 * kMsPerDay);
+    const double daily = eq / day_start - 1.0;
+    const TradingState st = account_state(store);
+    json alerts = json::array();
+    if (st.mode != TradingMode::Active) alerts.push_back("Trading " + st.describe());
+    int denied = 0, reduced = 0;
+    for (const auto& d : store.decisions(sid, 500)) {
+        if (d.time < day) break;
+        denied += d.verdict == "deny" && d.reason.find("warm-up") == std::string::npos;
+        reduced += d.verdict == "reduce";
+    }
+    if (denied) alerts.push_back(fmt::format("{} order(s) denied by the risk manager today", denied));
+    if (reduced) alerts.push_back(fmt::format("{} order(s) reduced by the risk manager today", reduced));
+    const bool healthy = st.mode == TradingMode::Active && gross / eq <= limits.max_portfolio_heat &&
+                         max_pos <= limits.max_position + 1e-9 && -daily < limits.daily_loss_limit;
+    return json{{"session", sid},
+                {"date", format_date(day)},
+                {"positions", positions},
+                {"unrealized", unreal},
+                {"unrealized_pct", eq > 0 ? unreal / eq * 100.0 : 0.0},
+                {"realized_today", realized_today},
+                {"pnl_today", eq - day_start},
+                {"pnl_week", eq - week_start},
+                {"pnl_week_pct", (eq / week_start - 1.0) * 100.0},
+                {"trades_today", trades_today},
+                {"risk",
+                 {{"healthy", healthy},
+                  {"state", st.describe()},
+                  {"heat_pct", gross / eq * 100.0},
+                  {"heat_limit_pct", limits.max_portfolio_heat * 100.0},
+                  {"max_position_pct", max_pos * 100.0},
+                  {"max_position_limit_pct", limits.max_position * 100.0},
+                  {"daily_pct", daily * 100.0},
+                  {"daily_limit_pct", limits.daily_loss_limit * 100.0}}},
+                {"alerts", alerts},
+                {"equity", eq}};
+}
+
+json query_health(StateStore& store, const Workspace& ws, const std::optional<DaemonInfo>& daemon,
+                  bool daemon_up, TimeMs wall_now) {
+    json h;
+    h["daemon"] = {{"running", daemon_up},
+                   {"uptime_ms", daemon_up && daemon ? wall_now - daemon->started : 0},
+                   {"pid", daemon ? daemon->pid : 0}};
+    auto c = context(store, wall_now);
+    h["database"] = {{"connected", true},
+                     {"describe", store.db().describe()},
+                     {"last_write_ms_ago",
+                      c && c->snap.updated_wall ? wall_now - c->snap.updated_wall : -1}};
+    if (c) {
+        h["data_feed"] = {{"symbols", c->session.symbols},
+                          {"timeframe", c->session.timeframe},
+                          {"clock", c->session.clock},
+                          {"last_bar", c->snap.last_bar},
+                          {"stale", c->session.clock == "realtime" &&
+                                        wall_now - (c->snap.last_bar + c->tf) > 2 * c->tf}};
+        h["model"] = {{"loaded", false},
+                      {"strategy", c->session.strategy},
+                      {"last_decision", c->snap.last_bar ? c->snap.last_bar + c->tf : 0}};
+        TimeMs last_trade = 0;
+        std::string last_trade_text;
+        for (const auto& o : store.orders(c->session.id)) {
+            if (o.filled_qty > 0 && o.bar_time >= last_trade) {
+                last_trade = o.bar_time + c->tf;
+                last_trade_text = fmt::format("{} {} ({})", o.symbol, o.side, o.source);
+            }
+        }
+        h["last_trade"] = {{"time", last_trade}, {"text", last_trade_text},
+                           {"session_time", c->now}};
+    }
+    const TradingState st = account_state(store);
+    h["risk"] = {{"state", to_string(st.mode)}, {"text", st.describe()}};
+    struct statvfs vfs {};
+    double used = 0;
+    if (::statvfs(ws.home().c_str(), &vfs) == 0 && vfs.f_blocks > 0)
+        used = 100.0 * (1.0 - static_cast<double>(vfs.f_bavail) / static_cast<double>(vfs.f_blocks));
+    h["disk"] = {{"used_pct", used}, {"warning", used >= 80.0}};
+    // Errors in logs/error.log of the last 24 hours; warnings in today's log.
+    int errors = 0, warnings = 0;
+    {
+        std::ifstream in(ws.logs_dir() / "error.log");
+        std::string line;
+        const std::string since = format_time(wall_now - kMsPerDay);
+        while (std::getline(in, line))
+            if (line.size() >= 19 && line.substr(0, 19) >= since.substr(0, 19)) ++errors;
+        std::string day = format_date(wall_now);
+        day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
+        std::ifstream log(ws.logs_dir() / ("aurum_" + day + ".log"));
+        while (std::getline(log, line))
+            if (line.find(" UTC warning ") != std::string::npos) ++warnings;
+    }
+    h["recent"] = {{"errors", errors}, {"warnings", warnings}};
+    return h;
+}
+
+json query_risk(StateStore& store, const RiskLimits& limits) {
+    json j;
+    json lim = json::object();
+    for (const auto& [k, v] : risk_limit_fields(limits)) lim[k] = v;
+    j["limits"] = lim;
+    RiskRuntime rt;
+    if (auto kv = store.get_kv("risk_runtime")) rt = RiskRuntime::from_json(*kv);
+    j["state"] = to_string(rt.state.mode);
+    j["state_text"] = rt.state.describe();
+    j["peak_equity"] = rt.peak_equity;
+    j["day_start_equity"] = rt.day_start_equity;
+    json cd = json::array();
+    for (const auto& [s, v] : rt.symbols)
+        if (v.cooldown_until > 0) cd.push_back({{"symbol", s}, {"until", v.cooldown_until}});
+    j["cooldowns"] = cd;
+    json dec = json::array();
+    if (auto id = store.get_kv("active_session"))
+        for (const auto& d : store.decisions(*id, 10))
+            dec.push_back({{"time", d.time}, {"symbol", d.symbol}, {"verdict", d.verdict},
+                           {"rule", d.rule}, {"reason", d.reason}});
+    j["recent_decisions"] = dec;
+    return j;
+}
+
+json query_signals(StateStore& store, const std::string& status) {
+    json arr = json::array();
+    for (const auto& s : store.signals(status, 200))
+        arr.push_back({{"id", s.id}, {"time", s.time}, {"symbol", s.symbol},
+                       {"quantity", s.quantity}, {"price", s.price}, {"status", s.status},
+                       {"expires_at", s.expires_at}, {"note", s.note},
+                       {"decision_reason", s.decision_reason}});
+    return arr;
+}
+
+CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const std::string& kind,
+                             const json& args, TimeMs wall_now) {
+    const std::string risk_yaml = ws.config_file("risk.yaml").string();
+    RiskLimits limits = load_risk_limits(risk_yaml);
+    RiskManager rm(limits, InstrumentRegistry());
+    if (auto kv = store.get_kv("risk_runtime")) rm.restore(RiskRuntime::from_json(*kv));
+    std::optional<SessionRecord> session;
+    if (auto id = store.get_kv("active_session")) session = store.session(*id);
+    const auto snap = session ? store.snapshot(session->id) : std::nullopt;
+    // The session's own clock: commands land after its last committed bar.
+    const TimeMs tf = session ? Timeframe::parse(session->timeframe).value_or(Timeframe()).ms() : 0;
+    const TimeMs last_bar = snap ? snap->last_bar : INT64_MIN;
+    const TimeMs now = session && session->clock == "replay" && snap ? last_bar + tf : wall_now;
+    const std::string reason = args.value("reason", "");
+    CommandOutcome out;
+    json payload = args;
+    payload["at"] = now;
+    if (kind == "pause") {
+        const TimeMs d = args.value("duration_ms", TimeMs{0});
+        rm.pause(now, d, reason, args.value("close", true));
+        out.message = "Trading paused until " + format_time(now + d) +
+                      " (daemon not running: applies when it starts)";
+    } else if (kind == "resume") {
+        rm.resume(now, reason);
+        out.message = "Trading resumed (ACTIVE)";
+    } else if (kind == "killswitch_reset") {
+        rm.reset_kill_switch(now, args.value("confirm", ""));
+        out.message = "Kill switch reset; trading ACTIVE";
+    } else if (kind == "emergency_stop") {
+        if (reason.empty()) throw InputError("stop --emergency: --reason is required");
+        rm.emergency_stop(now, reason);
+        out.message = "EMERGENCY STOP recorded (daemon not running): positions are closed at the "
+                      "next start, which needs `aurum run --acknowledge-stop`";
+    } else if (kind == "risk_set") {
+        std::string changes;
+        for (const auto& [k, v] : args.at("changes").items()) {
+            const std::string prev = set_risk_limit(limits, k, v.get<std::string>());
+            changes += fmt::format("{}{}: {} -> {}", changes.empty() ? "" : ", ", k, prev,
+                                   v.get<std::string>());
+        }
+        write_file_atomic(risk_yaml, render_risk_yaml(limits));
+        out.message = "Risk limits saved to config/risk.yaml: " + changes;
+    } else if (kind == "trade" || kind == "signal_approve" || kind == "signal_reject") {
+        throw InputError(kind + ": the daemon is not running (start it with `aurum run --mode "
+                                "paper ...`); trades need live prices and the execution client");
+    } else {
+        throw InputError("unknown command '" + kind + "'");
+    }
+    Transaction tx(store.db());
+    if (session && kind != "risk_set") {
+        store.insert_command({session->id, store.next_command_seq(session->id),
+                              last_bar, kind, payload.dump()});
+    }
+    store.put_kv("risk_runtime", rm.runtime().to_json());
+    store.audit(wall_now, kind, reason.empty() ? args.value("confirm", "") : reason, args.dump(),
+                "ok (offline)");
+    tx.commit();
+    return out;
+}
+
+CommandOutcome CommandQueue::submit(std::string kind, json args) {
+    auto item = std::make_unique<Item>();
+    item->kind = std::move(kind);
+    item->args = std::move(args);
+    auto fut = item->done.get_future();
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        if (closed_) return CommandOutcome{2, "the daemon is shutting down", {}};
+        items_.push_back(std::move(item));
+    }
+    cv_.notify_all();
+    return fut.get();
+}
+
+void CommandQueue::drain(
+    const std::function<CommandOutcome(const std::string&, const json&)>& fn) {
+    for (;;) {
+        std::unique_ptr<Item> item;
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            if (items_.empty()) return;
+            item = std::move(items_.front());
+            items_.pop_front();
+        }
+        try {
+            item->done.set_value(fn(item->kind, item->args));
+        } catch (const InputError& e) {
+            item->done.set_value(CommandOutcome{2, e.what(), {}});
+        } catch (const std::exception& e) {
+            item->done.set_value(CommandOutcome{2, e.what(), {}});
+        }
+    }
+}
+
+void CommandQueue::wait(int ms) {
+    std::unique_lock<std::mutex> lock(m_);
+    cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return !items_.empty() || closed_; });
+}
+
+void CommandQueue::notify() { cv_.notify_all(); }
+
+bool CommandQueue::empty() const {
+    std::lock_guard<std::mutex> lock(m_);
+    return items_.empty();
+}
+
+void CommandQueue::close() {
+    std::deque<std::unique_ptr<Item>> rest;
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        closed_ = true;
+        rest.swap(items_);
+    }
+    for (auto& i : rest) i->done.set_value(CommandOutcome{2, "the daemon is shutting down", {}});
+    cv_.notify_all();
+}
+
+} // namespace aurum

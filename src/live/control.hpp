@@ -1,0 +1,88 @@
+#pragma once
+// The one command/query layer behind every surface (CLI, control API): status, daily summary,
+// health, risk, signals as JSON read from the state store, commands applied while the daemon is
+// down, the daemon's files (address, token) and the queue that hands commands to the engine.
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/workspace.hpp"
+#include "live/live_session.hpp"
+#include "live/state_store.hpp"
+
+namespace aurum {
+
+/// What a running daemon publishes in <home>/data/daemon.json.
+struct DaemonInfo {
+    int pid = 0;
+    int port = 0;
+    TimeMs started = 0; ///< wall clock
+    std::string session;
+    std::string mode;
+    std::vector<std::string> args; ///< its command line, for `aurum restart`
+};
+
+std::filesystem::path daemon_info_path(const Workspace& ws);
+std::filesystem::path token_path(const Workspace& ws);
+void write_daemon_info(const Workspace& ws, const DaemonInfo& info);
+std::optional<DaemonInfo> read_daemon_info(const Workspace& ws);
+void remove_daemon_info(const Workspace& ws);
+/// The control token: created with mode 0600 when missing (random 32 bytes, hex), else read.
+/// Throws SystemError when the file is readable by others (mode not 0600).
+std::string ensure_token(const Workspace& ws);
+/// Reads the token; nullopt when missing.
+std::optional<std::string> read_token(const Workspace& ws);
+/// True when a process with this pid exists.
+bool process_alive(int pid);
+
+/// Queries (daemon up or down). `wall_now` is the wall clock; replay sessions report in their
+/// own (bar) time where "today" matters.
+nlohmann::json query_status(StateStore& store, TimeMs wall_now);
+nlohmann::json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now);
+nlohmann::json query_health(StateStore& store, const Workspace& ws,
+                            const std::optional<DaemonInfo>& daemon, bool daemon_up,
+                            TimeMs wall_now);
+nlohmann::json query_risk(StateStore& store, const RiskLimits& limits);
+nlohmann::json query_signals(StateStore& store, const std::string& status);
+
+/// Applies a state command (pause, resume, killswitch_reset, risk_set, emergency_stop) with the
+/// daemon down: to the account state and journaled for the latest session, so its recovery
+/// replays it. Trades and signal approvals need the running daemon (InputError).
+CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const std::string& kind,
+                             const nlohmann::json& args, TimeMs wall_now);
+
+/// Hands commands from the API thread to the engine thread and waits for the outcome.
+class CommandQueue {
+public:
+    struct Item {
+        std::string kind;
+        nlohmann::json args;
+        std::promise<CommandOutcome> done;
+    };
+    /// Called from any thread; blocks until the engine applied it.
+    CommandOutcome submit(std::string kind, nlohmann::json args);
+    /// Engine thread: runs every queued command through `fn`.
+    void drain(const std::function<CommandOutcome(const std::string&, const nlohmann::json&)>& fn);
+    /// Waits up to `ms` for a command (or notify()).
+    void wait(int ms);
+    void notify();
+    bool empty() const;
+    /// Refuses every pending and future command (daemon shutting down).
+    void close();
+
+private:
+    mutable std::mutex m_;
+    std::condition_variable cv_;
+    std::deque<std::unique_ptr<Item>> items_;
+    bool closed_ = false;
+};
+
+} // namespace aurum

@@ -1,0 +1,86 @@
+#include "surfaces/control_api_server.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+
+namespace aurum {
+
+using nlohmann::json;
+
+int http_status_of(const CommandOutcome& o) {
+    return o.exit_code == 0 ? 200 : o.exit_code == 1 ? 409 : 400;
+}
+
+ControlApiServer::ControlApiServer(std::string token, CommandQueue& queue, QueryFn query,
+                                   std::atomic<bool>& stop_flag)
+    : token_(std::move(token)), queue_(queue), query_(std::move(query)), stop_flag_(stop_flag) {}
+
+ControlApiServer::~ControlApiServer() { stop(); }
+
+namespace {
+void reply(httplib::Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(), "application/json");
+}
+} // namespace
+
+int ControlApiServer::start(int port) {
+    server_ = std::make_unique<httplib::Server>();
+    auto& srv = *server_;
+    srv.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        const std::string auth = req.get_header_value("Authorization");
+        if (auth != "Bearer " + token_) {
+            reply(res, 401, json{{"error", auth.empty() ? "missing control token (send "
+                                                          "Authorization: Bearer <token> from "
+                                                          "data/control.token)"
+                                                        : "wrong control token"}});
+            spdlog::warn("control API: refused {} {} from {} ({})", req.method, req.path,
+                         req.remote_addr, auth.empty() ? "no token" : "wrong token");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    srv.Get(R"(/api/(status|summary|health|risk|signals))",
+            [this](const httplib::Request& req, httplib::Response& res) {
+                json params = json::object();
+                for (const auto& [k, v] : req.params) params[k] = v;
+                try {
+                    reply(res, 200, query_(req.matches[1], params));
+                } catch (const std::exception& e) {
+                    reply(res, 500, json{{"error", e.what()}});
+                }
+            });
+    srv.Post(R"(/api/commands/([a-z_]+))",
+             [this](const httplib::Request& req, httplib::Response& res) {
+                 json args;
+                 try {
+                     args = req.body.empty() ? json::object() : json::parse(req.body);
+                 } catch (const std::exception& e) {
+                     reply(res, 400, json{{"exit_code", 2}, {"message", "bad JSON body"}});
+                     return;
+                 }
+                 const CommandOutcome o = queue_.submit(req.matches[1], args);
+                 reply(res, http_status_of(o),
+                       json{{"exit_code", o.exit_code}, {"message", o.message}, {"data", o.data}});
+             });
+    srv.Post("/api/shutdown", [this](const httplib::Request&, httplib::Response& res) {
+        stop_flag_.store(true);
+        queue_.notify();
+        reply(res, 200, json{{"exit_code", 0}, {"message", "daemon stopping"}});
+    });
+    const int bound = port == 0 ? srv.bind_to_any_port("127.0.0.1")
+                                : (srv.bind_to_port("127.0.0.1", port) ? port : -1);
+    if (bound <= 0)
+        throw SystemError("control API: cannot bind 127.0.0.1:" + std::to_string(port));
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    return bound;
+}
+
+void ControlApiServer::stop() {
+    if (server_) server_->stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+} // namespace aurum
