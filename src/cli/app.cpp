@@ -47,6 +47,7 @@ int run_cli(int argc, char** argv) {
 
     CLI::App* data = app.add_subcommand("data", "Import, download, validate, resample and query candles");
     data->require_subcommand(1);
+    register_data_backfill_command(*data, ctx);
     register_data_quality_commands(*data, ctx);
     register_data_import_command(*data, ctx);
     register_data_store_commands(*data, ctx);

@@ -21,6 +21,8 @@ void register_live(CLI::App& app, CliContext& ctx);
 void register_backtest(CLI::App& app, CliContext& ctx);
 
 // `aurum data ...` is one group assembled from several files; each adds its subcommands.
+/// `aurum data backfill` (cmd_data_backfill.cpp), added to the `data` group.
+void register_data_backfill_command(CLI::App& data, CliContext& ctx);
 /// `aurum data import` (cmd_data_import.cpp), added to the `data` group.
 void register_data_import_command(CLI::App& data, CliContext& ctx);
 /// `aurum data synth|validate|resample` (cmd_data_quality.cpp), added to the `data` group.

@@ -27,7 +27,7 @@ struct BackfillReport {
     std::string base_url;
     TimeMs from = 0, to = 0;               ///< the requested window
     std::optional<TimeMs> resumed_after;   ///< newest stored bar the download continued after
-    TimeMs fetch_from = 0;                 ///< where downloading started
+    TimeMs fetch_from = 0;                 ///< where downloading started (first segment)
     std::int64_t pages = 0;                ///< kline responses processed
     std::int64_t bars_received = 0;        ///< klines received, including dropped open candles
     std::int64_t bars_stored = 0;          ///< inserted + updated
@@ -41,8 +41,10 @@ struct BackfillReport {
 using BackfillProgress = std::function<void(const BackfillReport&)>;
 
 /// Downloads [from, to) with GET /api/v3/klines (options().page_limit bars per request).
-/// Resume: when the store already holds this series from `from` (or earlier) onwards, downloading
-/// starts after its newest bar (MarketStore::last_bar_time), so a rerun fetches only new bars.
+/// Resume: when stored bars of this series reach into the window, downloading continues after the
+/// newest one (MarketStore::last_bar_time), so a rerun fetches only new bars; if the stored series
+/// starts later than the window, the part before it is fetched too (one empty page for a pair
+/// listed later). Gaps inside the stored series are not refetched.
 /// Each page is validated completely, then committed in its own transaction: a failure midway
 /// keeps the pages already committed (a rerun resumes after them) and never writes part of a page.
 BackfillReport backfill_klines(BinanceMarketDataClient& client, MarketStore& store,

@@ -153,12 +153,36 @@ TEST_F(BinanceBackfill, resume_fetches_only_new_bars) {
 TEST_F(BinanceBackfill, extends_history_backwards_when_the_store_starts_later) {
     auto c = client(options());
     run(c, make_time(2024, 2, 1));
-    // Asking for an earlier start must not skip January just because February is stored.
+    const int before = fake.request_count(kKlines);
+    // Asking for an earlier start must not skip January just because February is stored, and
+    // must not download February again either.
     const BackfillReport rep = run(c, make_time(2024, 1, 1));
-    EXPECT_FALSE(rep.resumed_after);
+    EXPECT_EQ(*rep.resumed_after, make_time(2024, 2, 29, 23));
     EXPECT_EQ(rep.fetch_from, make_time(2024, 1, 1));
+    EXPECT_EQ(rep.pages, 2); // January (one short page), then the tail after the newest bar
     EXPECT_EQ(rep.inserted, 31 * 24);
+    EXPECT_EQ(rep.updated, 0);
+    const auto reqs = fake.requests();
+    ASSERT_EQ(static_cast<int>(reqs.size()), before + 2);
+    EXPECT_EQ(reqs[before].param("endTime"), std::to_string(make_time(2024, 2, 1) - 1));
+    EXPECT_EQ(reqs[before + 1].param("startTime"), std::to_string(make_time(2024, 3, 1)));
     expect_store_matches(fake.served_open_times("BTCUSDT", kH1, make_time(2024, 1, 1), clock.now()));
+}
+
+TEST_F(BinanceBackfill, a_window_reaching_before_the_listing_resumes_cheaply) {
+    // Listed 2023-01-01; ask for two years. The rerun sees stored bars starting long after the
+    // window start and spends one empty request on the pre-listing head, not a full refetch.
+    auto c = client(options());
+    const TimeMs from = make_time(2022, 3, 1);
+    const BackfillReport first = run(c, from);
+    EXPECT_EQ(*first.first_bar, make_time(2023, 1, 1));
+    clock.advance(2 * kMsPerHour);
+    const int before = fake.request_count(kKlines);
+    const BackfillReport again = run(c, from);
+    EXPECT_EQ(fake.request_count(kKlines), before + 2);
+    EXPECT_EQ(again.inserted, 2);
+    EXPECT_EQ(again.updated, 0);
+    expect_store_matches(fake.served_open_times("BTCUSDT", kH1, from, clock.now()));
 }
 
 TEST_F(BinanceBackfill, never_stores_the_open_candle) {
