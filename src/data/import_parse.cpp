@@ -477,8 +477,18 @@ private:
 
     bool parse_time_field(const char* b, const char* e, TimeMs& t, bool& local) {
         if (e - b >= 10 && (b[4] == '-' || b[4] == '.' || b[4] == '/')) {
+            // Intraday bars repeat their date: reuse the last date's day number.
+            std::int64_t days = 0;
+            if (have_last_date_ && std::memcmp(b, last_date_, 10) == 0) {
+                days = last_days_;
+            } else {
+                if (!parse_date_prefix(b, e, days)) return false;
+                std::memcpy(last_date_, b, 10);
+                last_days_ = days;
+                have_last_date_ = true;
+            }
             bool zone = false;
-            if (!parse_text_time(b, e, t, zone)) return false;
+            if (!parse_time_after_date(b + 10, e, days, t, zone)) return false;
             local = !zone;
             return true;
         }
@@ -528,7 +538,7 @@ private:
                     break;
                 case Role::Date:
                     // Consecutive intraday bars share their date: reuse the last conversion.
-                    if (fend - fb == 10 && std::memcmp(fb, last_date_, 10) == 0) {
+                    if (have_last_date_ && fend - fb == 10 && std::memcmp(fb, last_date_, 10) == 0) {
                         days = last_days_;
                     } else {
                         if (parse_date_prefix(fb, fend, days) != fend || fb == fend)
@@ -537,6 +547,7 @@ private:
                         if (fend - fb == 10) {
                             std::memcpy(last_date_, fb, 10);
                             last_days_ = days;
+                            have_last_date_ = true;
                         }
                     }
                     break;
@@ -584,6 +595,7 @@ private:
     std::vector<Role> roles_;
     std::size_t needed_ = 0;
     std::size_t line_ = 0;
+    bool have_last_date_ = false;
     char last_date_[10] = {};
     std::int64_t last_days_ = 0;
 };

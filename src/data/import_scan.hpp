@@ -184,12 +184,10 @@ inline bool parse_clock(const char* b, const char* e, TimeMs& ms_of_day) {
     return true;
 }
 
-/// Parses a text timestamp: a date, optionally followed by ' ' or 'T' and a clock, optionally
-/// followed by 'Z' or a UTC offset (then the result is UTC and `had_zone` is set).
-inline bool parse_text_time(const char* b, const char* e, TimeMs& out, bool& had_zone) {
-    std::int64_t days = 0;
-    const char* p = parse_date_prefix(b, e, days);
-    if (!p) return false;
+/// The part of a text timestamp after its 10-character date (`days` since epoch): nothing, or
+/// ' '/'T' and a clock, optionally followed by 'Z' or a UTC offset (then `had_zone` is set).
+inline bool parse_time_after_date(const char* p, const char* e, std::int64_t days, TimeMs& out,
+                                  bool& had_zone) {
     had_zone = false;
     TimeMs t = days * kMsPerDay;
     if (p != e) {
@@ -210,6 +208,15 @@ inline bool parse_text_time(const char* b, const char* e, TimeMs& out, bool& had
     }
     out = t;
     return true;
+}
+
+/// Parses a text timestamp: a date, optionally followed by ' ' or 'T' and a clock, optionally
+/// followed by 'Z' or a UTC offset (then the result is UTC and `had_zone` is set).
+inline bool parse_text_time(const char* b, const char* e, TimeMs& out, bool& had_zone) {
+    std::int64_t days = 0;
+    const char* p = parse_date_prefix(b, e, days);
+    if (!p) return false;
+    return parse_time_after_date(p, e, days, out, had_zone);
 }
 
 } // namespace aurum::import_detail
