@@ -19,8 +19,15 @@ OrderId StrategyContext::submit(const OrderRequest& request) {
 void StrategyContext::cancel(OrderId id) { static_cast<Engine*>(this)->cancel_impl(id); }
 
 OrderId StrategyContext::order_target(InstrumentId i, double target_qty) {
-    const double diff = target_qty - position(i);
+    double diff = target_qty - position(i);
     const Instrument& inst = instrument(i);
+    const bool spot = !inst.shortable && inst.max_leverage <= 1.0;
+    if (spot && diff > 0) {
+        // A spot account cannot buy more than its cash covers (other positions may hold the
+        // rest of the equity): aim for what is affordable at the last close instead.
+        const double unit = bars(i).last_close() * inst.contract_size * (1 + taker_fee());
+        if (unit > 0) diff = std::min(diff, round_qty_down(std::max(0.0, cash()) / unit, inst.lot_step));
+    }
     if (std::abs(diff) < std::max(inst.lot_step, inst.min_qty) * 0.5) return 0;
     return submit(OrderRequest::market(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff)));
 }

@@ -79,7 +79,9 @@ public:
     /// Cancels a live order (unknown ids produce an UNKNOWN_ORDER event).
     void cancel(OrderId id);
     /// Sends a market order for the difference between `target_qty` (signed) and the current
-    /// position, unless that difference rounds to less than one lot step. Returns its id or 0.
+    /// position, unless that difference rounds to less than one lot step. On spot instruments a
+    /// buy is capped at what the cash covers at the last close (with the taker fee). Returns its
+    /// id or 0.
     OrderId order_target(InstrumentId i, double target_qty);
 
 protected:

@@ -294,3 +294,29 @@ TEST(Grid, parses_ranges_and_ranks_combinations) {
     EXPECT_DOUBLE_EQ(m.final_equity, g.rows[0].final_equity);
     EXPECT_THROW(run_grid(base, axes, {spot()}, {&s}, no_costs(), "luck", 2), InputError);
 }
+
+TEST(Strategies, two_spot_symbols_never_ask_for_more_than_the_cash) {
+    // Each symbol gets half the equity; when one position has grown, the other's buy is capped
+    // at the remaining cash instead of being rejected for insufficient balance.
+    std::vector<double> up, wave;
+    for (int k = 0; k < 400; ++k) {
+        up.push_back(100 * std::exp(0.004 * k));
+        wave.push_back(100 + 20 * std::sin(k / 15.0));
+    }
+    const auto a = closes(up), b0 = closes(wave);
+    BarSeries b = b0;
+    b.symbol = "TWO/USDT";
+    StrategySpec spec;
+    spec.name = "sma-cross";
+    spec.params = {{"fast", 3}, {"slow", 12}};
+    spec.sizing.fraction = 0.5;
+    auto st = make_strategy(spec);
+    BacktestConfig cfg = no_costs();
+    cfg.fill.fees = {0.001, 0.001};
+    const auto r = run_backtest({spot("TEST/USDT"), spot("TWO/USDT")}, {&a, &b}, *st, cfg);
+    EXPECT_EQ(r.orders_rejected, 0u);
+    std::size_t two_buys = 0;
+    for (const auto& f : r.fills) two_buys += f.instrument == 1 && f.side == Side::Buy;
+    EXPECT_GE(two_buys, 3u);
+    for (double c : r.curve.cash) EXPECT_GE(c, -1e-9);
+}
