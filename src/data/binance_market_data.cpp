@@ -141,7 +141,7 @@ KlinePage parse_klines(std::string_view body, const std::string& symbol, Timefra
     json doc;
     try {
         doc = json::parse(body.begin(), body.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) { // parse_error, or out_of_range for a number like 1e9999
         throw SystemError(fmt::format("binance: malformed JSON in response to {}: {} (body: {})", what,
                                       e.what(), body_excerpt(body)));
     }
@@ -405,7 +405,7 @@ TimeMs BinanceMarketDataClient::server_time() {
         const json j = json::parse(resp.body);
         if (j.is_object() && j.contains("serverTime") && j["serverTime"].is_number_integer())
             return j["serverTime"].get<TimeMs>();
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {
     }
     throw SystemError(fmt::format("binance: malformed response to {}: expected {{\"serverTime\": ms}}, "
                                   "got {}",

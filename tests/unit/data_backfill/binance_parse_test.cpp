@@ -181,6 +181,9 @@ TEST(ParseKlines, rejects_malformed_json_naming_the_request) {
     EXPECT_NE(e.find("body: [[1700000000000"), std::string::npos) << e;
     EXPECT_NE(parse_error("<html>502 Bad Gateway</html>").find("malformed JSON"), std::string::npos);
     EXPECT_NE(parse_error("").find("malformed JSON"), std::string::npos);
+    // Found by fuzz_binance_klines: a number too large for a double is a JSON error too.
+    EXPECT_NE(parse_error("[[1700000000000,\"1\",\"1\",\"1\",\"1\",\"1\",1e9999]]").find("malformed JSON"),
+              std::string::npos);
 }
 
 TEST(ParseKlines, rejects_wrong_shapes) {
