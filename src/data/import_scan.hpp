@@ -15,46 +15,42 @@ inline bool is_digit(char c) { return static_cast<unsigned>(c - '0') < 10u; }
 
 /// Parses [b, e) as a decimal number (optional sign, digits, fraction, exponent). Returns false
 /// for anything else, including "nan"/"inf" spellings (reported separately as not finite).
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 inline bool parse_double(const char* b, const char* e, double& out) {
     static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    if (b == e) return false;
     const char* p = b;
     bool neg = false;
-    if (*p == '-' || *p == '+') {
+    if (p != e && (*p == '-' || *p == '+')) {
         neg = *p == '-';
         ++p;
     }
     const char* digits_start = p;
+    // Accumulate every digit; past 19 digits m wraps (unsigned, defined) but then the digit count
+    // sends us to the library path below anyway.
     std::uint64_t m = 0;
-    int sig = 0;  // significant digits accumulated
-    int exp10 = 0;
-    bool any = false;
     while (p != e && is_digit(*p)) {
-        any = true;
-        if (sig < 19) {
-            if (m != 0 || *p != '0') ++sig;
-            m = m * 10 + static_cast<unsigned>(*p - '0');
-        } else {
-            ++exp10;
-        }
+        m = m * 10 + static_cast<unsigned>(*p - '0');
         ++p;
     }
+    std::ptrdiff_t ndigits = p - digits_start;
+    int exp10 = 0;
     if (p != e && *p == '.') {
         ++p;
+        const char* frac = p;
         while (p != e && is_digit(*p)) {
-            any = true;
-            if (sig < 19) {
-                if (m != 0 || *p != '0') ++sig;
-                m = m * 10 + static_cast<unsigned>(*p - '0');
-                --exp10;
-            }
+            m = m * 10 + static_cast<unsigned>(*p - '0');
             ++p;
         }
+        ndigits += p - frac;
+        exp10 = -static_cast<int>(p - frac);
     }
-    if (!any) return false;
-    if (p != e && (*p == 'e' || *p == 'E')) {
+    if (ndigits == 0) return false;
+    if (p != e) {
+        if (*p != 'e' && *p != 'E') return false;
         ++p;
         bool eneg = false;
         if (p != e && (*p == '-' || *p == '+')) {
@@ -67,11 +63,12 @@ inline bool parse_double(const char* b, const char* e, double& out) {
             if (ev < 100000) ev = ev * 10 + (*p - '0');
             ++p;
         }
+        if (p != e) return false;
         exp10 += eneg ? -ev : ev;
     }
-    if (p != e) return false;
-    if (sig <= 15 && exp10 >= -22 && exp10 <= 22) {
-        double v = static_cast<double>(m); // exact: m < 10^15 < 2^53
+    // Clinger's exact case: at most 15 digits (m < 2^53) and a power of ten that is exact.
+    if (ndigits <= 15 && exp10 >= -22 && exp10 <= 22) {
+        double v = static_cast<double>(m);
         v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
         out = neg ? -v : v;
         return true;
