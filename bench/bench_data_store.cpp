@@ -45,7 +45,8 @@ fs::path temp_db(const std::string& name) {
 }
 
 void remove_sqlite(const fs::path& p) {
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm"})
+        fs::remove(p.string() + suffix);
 }
 
 std::string pg_url() {
@@ -93,14 +94,20 @@ void BM_SqliteLoad1M(benchmark::State& state) {
     auto store = open_market_store(db.string());
     for (auto _ : state) {
         BarSeries s = store->load_bars("BTC/USDT", Timeframe(kMsPerMinute));
-        if (s.size() != kRows) state.SkipWithError("wrong row count");
+        if (s.size() != kRows)
+            state.SkipWithError("wrong row count");
         benchmark::DoNotOptimize(s.close.data());
     }
     store.reset();
     remove_sqlite(db);
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRows));
 }
-BENCHMARK(BM_SqliteLoad1M)->ArgName("spread")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_SqliteLoad1M)
+    ->ArgName("spread")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_PostgresUpsertNew1M(benchmark::State& state) {
     const std::string url = pg_url();
@@ -128,10 +135,12 @@ void BM_PostgresLoad1M(benchmark::State& state) {
         return;
     }
     auto store = open_market_store(url);
-    if (store->load_bars("BTC/USDT", Timeframe(kMsPerMinute)).size() != kRows) write_all(*store, false);
+    if (store->load_bars("BTC/USDT", Timeframe(kMsPerMinute)).size() != kRows)
+        write_all(*store, false);
     for (auto _ : state) {
         BarSeries s = store->load_bars("BTC/USDT", Timeframe(kMsPerMinute));
-        if (s.size() != kRows) state.SkipWithError("wrong row count");
+        if (s.size() != kRows)
+            state.SkipWithError("wrong row count");
         benchmark::DoNotOptimize(s.close.data());
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kRows));

@@ -35,7 +35,8 @@ std::string with_thousands(std::int64_t n) {
     std::string digits = std::to_string(n < 0 ? -n : n);
     std::string out;
     for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
         out += digits[i];
     }
     return n < 0 ? "-" + out : out;
@@ -48,7 +49,8 @@ void print_psql_table(const std::vector<std::string>& header,
     std::vector<std::size_t> width(header.size());
     for (std::size_t c = 0; c < header.size(); ++c) {
         width[c] = header[c].size();
-        for (const auto& r : rows) width[c] = std::max(width[c], r[c].size());
+        for (const auto& r : rows)
+            width[c] = std::max(width[c], r[c].size());
     }
     std::string line;
     for (std::size_t c = 0; c < header.size(); ++c) {
@@ -68,7 +70,8 @@ void print_psql_table(const std::vector<std::string>& header,
                                                     : fmt::format("{:<{}}", r[c], width[c]);
             line += (c ? "| " : " ") + cell + " ";
         }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
         std::cout << line << "\n";
     }
     std::cout << "(" << rows.size() << (rows.size() == 1 ? " row)" : " rows)") << "\n";
@@ -122,27 +125,36 @@ struct ShowArgs {
 TimeMs parse_time_flag(const std::string& flag, const std::string& value) {
     const auto t = parse_time(value);
     if (!t)
-        throw InputError(flag + ": expected a UTC date or time like 2024-01-02 or "
-                                "2024-01-02T03:00:00Z, got '" + value + "'");
+        throw InputError(flag +
+                         ": expected a UTC date or time like 2024-01-02 or "
+                         "2024-01-02T03:00:00Z, got '" +
+                         value + "'");
     return *t;
 }
 
 // a - b without overflow (times may be the INT64_MIN/MAX range ends).
 TimeMs saturating_sub(TimeMs a, TimeMs b) {
     TimeMs r;
-    if (__builtin_sub_overflow(a, b, &r)) return std::numeric_limits<TimeMs>::min();
+    if (__builtin_sub_overflow(a, b, &r))
+        return std::numeric_limits<TimeMs>::min();
     return r;
 }
 
-std::string number(double v) { return fmt::format("{}", v); }
+std::string number(double v) {
+    return fmt::format("{}", v);
+}
 
 int run_show(const ShowArgs& a, CliContext& ctx) {
     const Timeframe tf = Timeframe::parse_or_throw(a.timeframe);
-    if (a.symbol.empty()) throw InputError("--symbol: empty symbol");
-    if (a.limit < 0) throw InputError("--limit: expected 0 (all) or more, got " + std::to_string(a.limit));
+    if (a.symbol.empty())
+        throw InputError("--symbol: empty symbol");
+    if (a.limit < 0)
+        throw InputError("--limit: expected 0 (all) or more, got " + std::to_string(a.limit));
     TimeRange range;
-    if (!a.from.empty()) range.from = parse_time_flag("--from", a.from);
-    if (!a.to.empty()) range.to = parse_time_flag("--to", a.to);
+    if (!a.from.empty())
+        range.from = parse_time_flag("--from", a.from);
+    if (!a.to.empty())
+        range.to = parse_time_flag("--to", a.to);
     if (range.from >= range.to)
         throw InputError("--from " + a.from + " is not before --to " + a.to);
 
@@ -168,9 +180,11 @@ int run_show(const ShowArgs& a, CliContext& ctx) {
         for (;;) {
             const TimeMs lo = std::max(range.from, saturating_sub(hi, window));
             bars = store->load_bars(a.symbol, tf, {lo, hi});
-            if (static_cast<int>(bars.size()) >= a.limit || lo == range.from) break;
-            window = window > std::numeric_limits<TimeMs>::max() / 8 ? std::numeric_limits<TimeMs>::max()
-                                                                    : window * 8;
+            if (static_cast<int>(bars.size()) >= a.limit || lo == range.from)
+                break;
+            window = window > std::numeric_limits<TimeMs>::max() / 8
+                         ? std::numeric_limits<TimeMs>::max()
+                         : window * 8;
         }
     }
     if (bars.empty())
@@ -178,17 +192,21 @@ int run_show(const ShowArgs& a, CliContext& ctx) {
                          (a.from.empty() ? "the start" : a.from) + " and " +
                          (a.to.empty() ? "the end" : a.to) + " (the last stored bar opens at " +
                          format_time(*last) + ")");
-    const std::size_t n = a.limit == 0 ? bars.size()
-                                       : std::min(bars.size(), static_cast<std::size_t>(a.limit));
+    const std::size_t n =
+        a.limit == 0 ? bars.size() : std::min(bars.size(), static_cast<std::size_t>(a.limit));
 
     if (ctx.json) {
         nlohmann::json rows = nlohmann::json::array();
         for (std::size_t k = 0; k < n; ++k) {
             const std::size_t i = bars.size() - 1 - k;
-            nlohmann::json r{{"time", format_iso(bars.time[i])}, {"open", bars.open[i]},
-                             {"high", bars.high[i]},            {"low", bars.low[i]},
-                             {"close", bars.close[i]},          {"volume", bars.volume[i]}};
-            if (bars.has_spread()) r["spread"] = bars.spread[i];
+            nlohmann::json r{{"time", format_iso(bars.time[i])},
+                             {"open", bars.open[i]},
+                             {"high", bars.high[i]},
+                             {"low", bars.low[i]},
+                             {"close", bars.close[i]},
+                             {"volume", bars.volume[i]}};
+            if (bars.has_spread())
+                r["spread"] = bars.spread[i];
             rows.push_back(std::move(r));
         }
         std::cout << nlohmann::json{{"symbol", a.symbol}, {"timeframe", tf.name()}, {"bars", rows}}
@@ -197,14 +215,16 @@ int run_show(const ShowArgs& a, CliContext& ctx) {
         return 0;
     }
     std::vector<std::string> header{"time", "open", "high", "low", "close", "volume"};
-    if (bars.has_spread()) header.push_back("spread");
+    if (bars.has_spread())
+        header.push_back("spread");
     std::vector<std::vector<std::string>> rows;
     for (std::size_t k = 0; k < n; ++k) {
         const std::size_t i = bars.size() - 1 - k; // newest first, as ORDER BY time DESC
         std::vector<std::string> r{format_time(bars.time[i]), number(bars.open[i]),
                                    number(bars.high[i]),      number(bars.low[i]),
                                    number(bars.close[i]),     number(bars.volume[i])};
-        if (bars.has_spread()) r.push_back(number(bars.spread[i]));
+        if (bars.has_spread())
+            r.push_back(number(bars.spread[i]));
         rows.push_back(std::move(r));
     }
     std::vector<bool> right(header.size(), true);

@@ -19,7 +19,8 @@ constexpr pqxx::oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, 
 std::string quote_conninfo(const std::string& v) {
     std::string out = "'";
     for (char c : v) {
-        if (c == '\'' || c == '\\') out += '\\';
+        if (c == '\'' || c == '\\')
+            out += '\\';
         out += c;
     }
     return out + "'";
@@ -38,27 +39,32 @@ void param_text(const SqlValue& v, std::string& out) {
 }
 
 SqlValue cell_value(const pqxx::field& f, pqxx::oid type) {
-    if (f.is_null()) return std::monostate{};
+    if (f.is_null())
+        return std::monostate{};
     const char* b = f.c_str();
     const char* e = b + f.size();
     switch (type) {
-    case kBoolOid: return std::int64_t{*b == 't' ? 1 : 0};
+    case kBoolOid:
+        return std::int64_t{*b == 't' ? 1 : 0};
     case kInt8Oid:
     case kInt2Oid:
     case kInt4Oid:
     case kOidOid: {
         std::int64_t v = 0;
-        if (std::from_chars(b, e, v).ec == std::errc{}) return v;
+        if (std::from_chars(b, e, v).ec == std::errc{})
+            return v;
         break;
     }
     case kFloat4Oid:
     case kFloat8Oid:
     case kNumericOid: {
         double v = 0;
-        if (std::from_chars(b, e, v).ec == std::errc{}) return v;
+        if (std::from_chars(b, e, v).ec == std::errc{})
+            return v;
         break;
     }
-    default: break;
+    default:
+        break;
     }
     return std::string(b, f.size());
 }
@@ -82,7 +88,8 @@ std::string redact_postgres_url(const std::string& url) {
     // ?password=... or &password=... in the query part.
     for (std::size_t pos = out.find("password="); pos != std::string::npos;
          pos = out.find("password=", pos + 1)) {
-        if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&') continue;
+        if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&')
+            continue;
         const auto vstart = pos + 9;
         const auto vend = out.find('&', vstart);
         out.replace(vstart, (vend == std::string::npos ? out.size() : vend) - vstart, "***");
@@ -103,16 +110,20 @@ std::string scrub(std::string msg, const std::string& url, const std::string& re
             ++i, ++j;
             continue;
         }
-        if (redacted.compare(j, 3, "***") != 0) break;
+        if (redacted.compare(j, 3, "***") != 0)
+            break;
         const auto end = url.find_first_of("@&", i);
-        const std::string secret = url.substr(i, end == std::string::npos ? std::string::npos : end - i);
+        const std::string secret =
+            url.substr(i, end == std::string::npos ? std::string::npos : end - i);
         if (!secret.empty())
-            for (auto pos = msg.find(secret); pos != std::string::npos; pos = msg.find(secret, pos + 3))
+            for (auto pos = msg.find(secret); pos != std::string::npos;
+                 pos = msg.find(secret, pos + 3))
                 msg.replace(pos, secret.size(), "***");
         i = end == std::string::npos ? url.size() : end;
         j += 3;
     }
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' '))
+        msg.pop_back();
     return msg;
 }
 } // namespace
@@ -132,16 +143,19 @@ PostgresTarget parse_postgres_url(const std::string& url) {
     }
     bool has_timeout = false;
     for (PQconninfoOption* o = opts; o->keyword; ++o) {
-        if (!o->val) continue;
+        if (!o->val)
+            continue;
         const std::string key = o->keyword, val = o->val;
         if (key == "host" || key == "hostaddr") {
-            if (t.host.empty() || key == "host") t.host = val;
+            if (t.host.empty() || key == "host")
+                t.host = val;
         } else if (key == "port") {
             t.port = val;
         } else if (key == "connect_timeout") {
             has_timeout = true;
         }
-        if (!t.conninfo.empty()) t.conninfo += ' ';
+        if (!t.conninfo.empty())
+            t.conninfo += ' ';
         t.conninfo += key + "=" + quote_conninfo(val);
     }
     PQconninfoFree(opts);
@@ -155,9 +169,11 @@ PostgresTarget parse_postgres_url(const std::string& url) {
             throw InputError("--db: malformed PostgreSQL URL '" + t.redacted + "': port '" +
                              t.port + "' is not a number in 1..65535");
     }
-    if (t.host.empty()) t.host = "localhost";
+    if (t.host.empty())
+        t.host = "localhost";
     // A server that never answers should not hang the CLI forever.
-    if (!has_timeout) t.conninfo += " connect_timeout='10'";
+    if (!has_timeout)
+        t.conninfo += " connect_timeout='10'";
     return t;
 }
 
@@ -184,9 +200,11 @@ PostgresDatabase::PostgresDatabase(const std::string& url) : target_(parse_postg
 }
 
 PostgresDatabase::~PostgresDatabase() {
-    if (!impl_) return;
+    if (!impl_)
+        return;
     try {
-        if (impl_->tx) impl_->tx->abort();
+        if (impl_->tx)
+            impl_->tx->abort();
     } catch (...) {
     }
     impl_->tx.reset();
@@ -195,13 +213,16 @@ PostgresDatabase::~PostgresDatabase() {
 
 void PostgresDatabase::fail(const std::exception& e) const {
     std::string why = e.what();
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+        why.pop_back();
     throw SystemError("PostgreSQL (" + target_.redacted + "): " + why);
 }
 
 pqxx::transaction_base& PostgresDatabase::current() {
-    if (impl_->tx) return *impl_->tx;
-    if (!impl_->auto_) impl_->auto_ = std::make_unique<pqxx::nontransaction>(impl_->conn);
+    if (impl_->tx)
+        return *impl_->tx;
+    if (!impl_->auto_)
+        impl_->auto_ = std::make_unique<pqxx::nontransaction>(impl_->conn);
     return *impl_->auto_;
 }
 
@@ -210,7 +231,8 @@ pqxx::result run(pqxx::transaction_base& tx, pqxx::connection& conn,
                  std::map<std::string, std::string, std::less<>>& prepared,
                  std::vector<std::string>& texts, std::vector<const char*>& ptrs,
                  std::string_view sql, std::span<const SqlValue> params) {
-    if (params.empty()) return tx.exec(std::string(sql));
+    if (params.empty())
+        return tx.exec(std::string(sql));
     auto it = prepared.find(sql);
     if (it == prepared.end()) {
         const std::string name = "aurum_" + std::to_string(prepared.size());
@@ -254,7 +276,8 @@ std::vector<SqlRow> PostgresDatabase::query(std::string_view sql,
             SqlRow out;
             out.cells.reserve(ncols);
             for (std::size_t c = 0; c < ncols; ++c)
-                out.cells.push_back(cell_value(row[static_cast<pqxx::row::size_type>(c)], types[c]));
+                out.cells.push_back(
+                    cell_value(row[static_cast<pqxx::row::size_type>(c)], types[c]));
             rows.push_back(std::move(out));
         }
     });
@@ -275,8 +298,9 @@ void PostgresDatabase::query_raw(std::string_view sql, std::span<const SqlValue>
 }
 
 void PostgresDatabase::begin() {
-    if (impl_->tx) throw SystemError("PostgreSQL (" + target_.redacted +
-                                     "): cannot start a transaction within a transaction");
+    if (impl_->tx)
+        throw SystemError("PostgreSQL (" + target_.redacted +
+                          "): cannot start a transaction within a transaction");
     impl_->auto_.reset();
     try {
         impl_->tx = std::make_unique<pqxx::work>(impl_->conn);
@@ -322,9 +346,11 @@ void PostgresDatabase::copy_in(const std::string& table, const std::vector<std::
         while (more) {
             block.clear();
             more = fill(block);
-            if (block.empty()) continue;
+            if (block.empty())
+                continue;
             // write_raw_line appends the final newline itself.
-            if (block.back() == '\n') block.pop_back();
+            if (block.back() == '\n')
+                block.pop_back();
             writer.write_raw_line(block);
         }
         writer.complete();

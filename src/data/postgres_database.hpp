@@ -34,7 +34,7 @@ PostgresTarget parse_postgres_url(const std::string& url);
 
 /// A libpqxx connection. Outside begin()/commit() every statement runs in autocommit mode.
 class PostgresDatabase final : public Database {
-public:
+  public:
     /// Connects. Throws InputError for a malformed URL, SystemError naming host:port when the
     /// server cannot be reached or refuses the login.
     explicit PostgresDatabase(const std::string& url);
@@ -59,7 +59,7 @@ public:
     void query_raw(std::string_view sql, std::span<const SqlValue> params,
                    const std::function<void(const pqxx::result&)>& consume);
 
-private:
+  private:
     struct Impl;
     pqxx::transaction_base& current();
     [[noreturn]] void fail(const std::exception& e) const;

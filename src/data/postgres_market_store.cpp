@@ -1,5 +1,6 @@
 #include "data/postgres_market_store.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <pqxx/pqxx>
 
@@ -53,16 +54,31 @@ WITH up AS (
     RETURNING (xmax = 0) AS fresh)
 SELECT COUNT(*) FILTER (WHERE fresh) FROM up
 )sql";
+// The usual chunk (strictly ascending open times, no repeated key) needs no de-duplicating sort;
+// rows go in staging order, which is already the key order.
+constexpr const char* kMergeAscending = R"sql(
+WITH up AS (
+    INSERT INTO bars (series_id, open_time, open, high, low, close, volume, spread)
+    SELECT $1::BIGINT, open_time, open, high, low, close, volume, spread
+    FROM aurum_bars_stage
+    ON CONFLICT (series_id, open_time) DO UPDATE SET
+        open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
+        close = EXCLUDED.close, volume = EXCLUDED.volume, spread = EXCLUDED.spread
+    RETURNING (xmax = 0) AS fresh)
+SELECT COUNT(*) FILTER (WHERE fresh) FROM up
+)sql";
 
 std::optional<std::int64_t> find_series(Database& db, const std::string& symbol, std::int64_t tf) {
     const std::vector<SqlValue> p{symbol, tf};
     auto row = db.query_one("SELECT id FROM series WHERE symbol = $1 AND timeframe_ms = $2", p);
-    if (!row) return std::nullopt;
+    if (!row)
+        return std::nullopt;
     return row->as_int(0);
 }
 
 std::int64_t find_or_create_series(Database& db, const std::string& symbol, std::int64_t tf) {
-    if (auto id = find_series(db, symbol, tf)) return *id;
+    if (auto id = find_series(db, symbol, tf))
+        return *id;
     const std::vector<SqlValue> p{symbol, tf};
     // ON CONFLICT: another writer may create the same series concurrently.
     db.exec("INSERT INTO series (symbol, timeframe_ms) VALUES ($1, $2) "
@@ -77,7 +93,7 @@ template <class T> void append_number(std::string& out, T v) {
 }
 
 class PostgresBarWriter final : public BarWriter {
-public:
+  public:
     explicit PostgresBarWriter(PostgresDatabase& db) : db_(db), tx_(db) {
         // Dropped at the end of the transaction, whether it commits or rolls back.
         db_.exec("CREATE TEMP TABLE aurum_bars_stage (seq BIGINT NOT NULL, "
@@ -88,11 +104,12 @@ public:
     }
 
     void write(const BarSeries& bars) override {
-        if (bars.empty()) return;
+        if (bars.empty())
+            return;
         const std::int64_t series =
             find_or_create_series(db_, bars.symbol, static_cast<std::int64_t>(bars.timeframe.ms()));
-        static const std::vector<std::string> columns{"seq",  "open_time", "open",   "high",
-                                                      "low",  "close",     "volume", "spread"};
+        static const std::vector<std::string> columns{"seq", "open_time", "open",   "high",
+                                                      "low", "close",     "volume", "spread"};
         std::size_t i = 0;
         const std::size_t n = bars.size();
         db_.copy_in(kStage, columns, [&](std::string& block) {
@@ -102,8 +119,8 @@ public:
                 append_number(block, seq_++);
                 block += '\t';
                 append_number(block, bars.time[i]);
-                for (double v : {bars.open[i], bars.high[i], bars.low[i], bars.close[i],
-                                 bars.volume[i]}) {
+                for (double v :
+                     {bars.open[i], bars.high[i], bars.low[i], bars.close[i], bars.volume[i]}) {
                     block += '\t';
                     append_number(block, v);
                 }
@@ -117,7 +134,10 @@ public:
             return i < n;
         });
         const std::vector<SqlValue> p{series};
-        inserted_ += db_.query_one(kMerge, p)->as_int(0);
+        const bool ascending =
+            std::adjacent_find(bars.time.begin(), bars.time.end(),
+                               [](TimeMs a, TimeMs b) { return a >= b; }) == bars.time.end();
+        inserted_ += db_.query_one(ascending ? kMergeAscending : kMerge, p)->as_int(0);
         db_.exec("TRUNCATE aurum_bars_stage");
         written_ += static_cast<std::int64_t>(n);
     }
@@ -127,7 +147,7 @@ public:
         return UpsertStats{inserted_, written_ - inserted_};
     }
 
-private:
+  private:
     PostgresDatabase& db_;
     Transaction tx_;
     std::int64_t seq_ = 0;
@@ -150,9 +170,10 @@ PostgresMarketStore::PostgresMarketStore(std::unique_ptr<PostgresDatabase> db)
         Transaction tx(*db_);
         db_->exec("SELECT pg_advisory_xact_lock(727274)");
         // The first layout kept the symbol text in every bar's key; move such bars over.
-        const bool old_layout = db_->query_one(
-            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = "
-            "current_schema() AND table_name = 'bars' AND column_name = 'symbol'")->as_int(0) > 0;
+        const bool old_layout =
+            db_->query_one("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = "
+                           "current_schema() AND table_name = 'bars' AND column_name = 'symbol'")
+                ->as_int(0) > 0;
         if (old_layout)
             db_->exec("ALTER TABLE bars RENAME TO bars_v0; "
                       "ALTER INDEX IF EXISTS bars_pkey RENAME TO bars_v0_pkey");
@@ -183,14 +204,16 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
     out.symbol = symbol;
     out.timeframe = tf;
     const auto series = find_series(*db_, symbol, static_cast<std::int64_t>(tf.ms()));
-    if (!series) return out;
+    if (!series)
+        return out;
     const std::vector<SqlValue> params{*series, range.from, range.to};
     db_->query_raw("SELECT open_time, open, high, low, close, volume, spread FROM bars "
                    "WHERE series_id = $1 AND open_time >= $2 AND open_time < $3 "
                    "ORDER BY open_time",
                    params, [&](const pqxx::result& r) {
                        const std::size_t n = r.size();
-                       if (n == 0) return;
+                       if (n == 0)
+                           return;
                        // As in SQLite: the first bar decides whether the series has a spread.
                        out.has_spread_column = !r[0][6].is_null();
                        out.time.resize(n);
@@ -199,7 +222,8 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
                        out.low.resize(n);
                        out.close.resize(n);
                        out.volume.resize(n);
-                       if (out.has_spread_column) out.spread.resize(n);
+                       if (out.has_spread_column)
+                           out.spread.resize(n);
                        for (std::size_t i = 0; i < n; ++i) {
                            const pqxx::row row = r[static_cast<pqxx::result::size_type>(i)];
                            const pqxx::field t = row[0];
@@ -218,20 +242,22 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
 
 std::optional<TimeMs> PostgresMarketStore::last_bar_time(const std::string& symbol, Timeframe tf) {
     const auto series = find_series(*db_, symbol, static_cast<std::int64_t>(tf.ms()));
-    if (!series) return std::nullopt;
+    if (!series)
+        return std::nullopt;
     const std::vector<SqlValue> p{*series};
     auto row = db_->query_one("SELECT MAX(open_time) FROM bars WHERE series_id = $1", p);
-    if (!row || row->is_null(0)) return std::nullopt;
+    if (!row || row->is_null(0))
+        return std::nullopt;
     return row->as_int(0);
 }
 
 std::vector<SeriesInfo> PostgresMarketStore::list_series() {
     std::vector<SeriesInfo> out;
-    for (const SqlRow& r : db_->query(
-             "SELECT s.symbol, s.timeframe_ms, b.first, b.last, b.rows FROM series s "
-             "CROSS JOIN LATERAL (SELECT MIN(open_time) AS first, MAX(open_time) AS last, "
-             "COUNT(*) AS rows FROM bars WHERE series_id = s.id) b "
-             "WHERE b.rows > 0 ORDER BY s.symbol COLLATE \"C\", s.timeframe_ms")) {
+    for (const SqlRow& r :
+         db_->query("SELECT s.symbol, s.timeframe_ms, b.first, b.last, b.rows FROM series s "
+                    "CROSS JOIN LATERAL (SELECT MIN(open_time) AS first, MAX(open_time) AS last, "
+                    "COUNT(*) AS rows FROM bars WHERE series_id = s.id) b "
+                    "WHERE b.rows > 0 ORDER BY s.symbol COLLATE \"C\", s.timeframe_ms")) {
         out.push_back(SeriesInfo{r.as_string(0), Timeframe(r.as_int(1)), r.as_int(2), r.as_int(3),
                                  r.as_int(4)});
     }
@@ -241,7 +267,8 @@ std::vector<SeriesInfo> PostgresMarketStore::list_series() {
 std::int64_t PostgresMarketStore::delete_bars(const std::string& symbol, Timeframe tf,
                                               TimeRange range) {
     const auto series = find_series(*db_, symbol, static_cast<std::int64_t>(tf.ms()));
-    if (!series) return 0;
+    if (!series)
+        return 0;
     const std::vector<SqlValue> params{*series, range.from, range.to};
     return db_
         ->query_one("WITH gone AS (DELETE FROM bars WHERE series_id = $1 AND open_time >= $2 AND "

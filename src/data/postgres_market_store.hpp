@@ -11,7 +11,7 @@ namespace aurum {
 
 /// MarketStore on PostgreSQL (same schema and contract as SqliteMarketStore).
 class PostgresMarketStore final : public MarketStore {
-public:
+  public:
     explicit PostgresMarketStore(std::unique_ptr<PostgresDatabase> db);
 
     std::unique_ptr<BarWriter> open_writer() override;
@@ -19,10 +19,11 @@ public:
     BarSeries load_bars(const std::string& symbol, Timeframe tf, TimeRange range = {}) override;
     std::optional<TimeMs> last_bar_time(const std::string& symbol, Timeframe tf) override;
     std::vector<SeriesInfo> list_series() override;
-    std::int64_t delete_bars(const std::string& symbol, Timeframe tf, TimeRange range = {}) override;
+    std::int64_t delete_bars(const std::string& symbol, Timeframe tf,
+                             TimeRange range = {}) override;
     Database& database() override { return *db_; }
 
-private:
+  private:
     std::unique_ptr<PostgresDatabase> db_;
 };
 

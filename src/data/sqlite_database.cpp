@@ -12,12 +12,18 @@ void SqliteStatement::reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
 }
-void SqliteStatement::bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
-void SqliteStatement::bind(int i, double v) { sqlite3_bind_double(stmt_, i, v); }
+void SqliteStatement::bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+}
+void SqliteStatement::bind(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+}
 void SqliteStatement::bind(int i, std::string_view v) {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
-void SqliteStatement::bind_null(int i) { sqlite3_bind_null(stmt_, i); }
+void SqliteStatement::bind_null(int i) {
+    sqlite3_bind_null(stmt_, i);
+}
 
 void SqliteStatement::bind_value(int i, const SqlValue& v) {
     std::visit(
@@ -36,23 +42,35 @@ void SqliteStatement::bind_value(int i, const SqlValue& v) {
 
 bool SqliteStatement::step() {
     const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc == SQLITE_DONE)
+        return false;
     throw SystemError("SQLite (" + *path_ + "): " + sqlite3_errmsg(db_));
 }
 
-std::int64_t SqliteStatement::column_int(int i) const { return sqlite3_column_int64(stmt_, i); }
-double SqliteStatement::column_double(int i) const { return sqlite3_column_double(stmt_, i); }
-int SqliteStatement::column_count() const { return sqlite3_column_count(stmt_); }
+std::int64_t SqliteStatement::column_int(int i) const {
+    return sqlite3_column_int64(stmt_, i);
+}
+double SqliteStatement::column_double(int i) const {
+    return sqlite3_column_double(stmt_, i);
+}
+int SqliteStatement::column_count() const {
+    return sqlite3_column_count(stmt_);
+}
 
 SqlValue SqliteStatement::column_value(int i) const {
     switch (sqlite3_column_type(stmt_, i)) {
-    case SQLITE_INTEGER: return sqlite3_column_int64(stmt_, i);
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt_, i);
-    case SQLITE_NULL: return std::monostate{};
+    case SQLITE_INTEGER:
+        return sqlite3_column_int64(stmt_, i);
+    case SQLITE_FLOAT:
+        return sqlite3_column_double(stmt_, i);
+    case SQLITE_NULL:
+        return std::monostate{};
     default: {
         const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-        return std::string(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)));
+        return std::string(text ? text : "",
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)));
     }
     }
 }
@@ -69,8 +87,7 @@ SqliteDatabase::SqliteDatabase(const std::string& path) : path_(path) {
     // spares a mutex lock/unlock in every sqlite3_* call of the bulk paths.
     if (sqlite3_open_v2(path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) !=
-        SQLITE_OK) {
+                        nullptr) != SQLITE_OK) {
         const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;
@@ -84,7 +101,8 @@ SqliteDatabase::SqliteDatabase(const std::string& path) : path_(path) {
     // of its own (the WAL is synced at checkpoints). A 32 MB page cache keeps a bulk import's
     // B-tree pages in memory; reads go through mmap, which saves a copy per page on large loads.
     if (sqlite3_exec(db_,
-                     "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                     "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                     "PRAGMA foreign_keys=ON; "
                      "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456; "
                      "PRAGMA temp_store=MEMORY;",
                      nullptr, nullptr, &err) != SQLITE_OK) {
@@ -97,9 +115,11 @@ SqliteDatabase::SqliteDatabase(const std::string& path) : path_(path) {
 }
 
 SqliteDatabase::~SqliteDatabase() {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt->raw());
+    for (auto& [sql, stmt] : cache_)
+        sqlite3_finalize(stmt->raw());
     cache_.clear();
-    if (db_) sqlite3_close(db_);
+    if (db_)
+        sqlite3_close(db_);
 }
 
 void SqliteDatabase::fail(const std::string& what) const {
@@ -113,7 +133,8 @@ SqliteStatement& SqliteDatabase::prepare(std::string_view sql) {
         if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
             SQLITE_OK)
             fail("prepare '" + std::string(sql) + "'");
-        it = cache_.emplace(std::string(sql), std::make_unique<SqliteStatement>(db_, stmt, path_)).first;
+        it = cache_.emplace(std::string(sql), std::make_unique<SqliteStatement>(db_, stmt, path_))
+                 .first;
     }
     it->second->reset();
     return *it->second;
@@ -124,7 +145,8 @@ static void bind_params(SqliteStatement& st, std::span<const SqlValue> params) {
     for (std::size_t i = 0; i < params.size(); ++i) {
         const std::string name = "$" + std::to_string(i + 1);
         int index = sqlite3_bind_parameter_index(st.raw(), name.c_str());
-        if (index == 0) index = static_cast<int>(i + 1);
+        if (index == 0)
+            index = static_cast<int>(i + 1);
         st.bind_value(index, params[i]);
     }
 }
@@ -155,15 +177,22 @@ std::vector<SqlRow> SqliteDatabase::query(std::string_view sql, std::span<const 
     while (st.step()) {
         SqlRow row;
         row.cells.reserve(static_cast<std::size_t>(n));
-        for (int i = 0; i < n; ++i) row.cells.push_back(st.column_value(i));
+        for (int i = 0; i < n; ++i)
+            row.cells.push_back(st.column_value(i));
         rows.push_back(std::move(row));
     }
     st.reset();
     return rows;
 }
 
-void SqliteDatabase::begin() { exec("BEGIN IMMEDIATE"); }
-void SqliteDatabase::commit() { exec("COMMIT"); }
-void SqliteDatabase::rollback() { exec("ROLLBACK"); }
+void SqliteDatabase::begin() {
+    exec("BEGIN IMMEDIATE");
+}
+void SqliteDatabase::commit() {
+    exec("COMMIT");
+}
+void SqliteDatabase::rollback() {
+    exec("ROLLBACK");
+}
 
 } // namespace aurum

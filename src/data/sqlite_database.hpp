@@ -13,7 +13,7 @@ namespace aurum {
 
 /// A prepared statement owned by its SqliteDatabase; reset and rebound for each use.
 class SqliteStatement {
-public:
+  public:
     SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, const std::string& path)
         : db_(db), stmt_(stmt), path_(&path) {}
     void reset();
@@ -30,14 +30,14 @@ public:
     int column_count() const;
     sqlite3_stmt* raw() const { return stmt_; }
 
-private:
+  private:
     sqlite3* db_;
     sqlite3_stmt* stmt_;
     const std::string* path_; ///< of the owning database, for error messages
 };
 
 class SqliteDatabase final : public Database {
-public:
+  public:
     /// Opens (creating if missing) a database file. Throws SystemError naming the path.
     explicit SqliteDatabase(const std::string& path);
     ~SqliteDatabase() override;
@@ -54,7 +54,7 @@ public:
     SqliteStatement& prepare(std::string_view sql);
     sqlite3* handle() const { return db_; }
 
-private:
+  private:
     [[noreturn]] void fail(const std::string& what) const;
 
     std::string path_;

@@ -54,17 +54,20 @@ DROP TABLE bars_v0;
 
 std::optional<std::int64_t> find_series(SqliteDatabase& db, const std::string& symbol,
                                         std::int64_t tf) {
-    SqliteStatement& st = db.prepare("SELECT id FROM series WHERE symbol = ?1 AND timeframe_ms = ?2");
+    SqliteStatement& st =
+        db.prepare("SELECT id FROM series WHERE symbol = ?1 AND timeframe_ms = ?2");
     st.bind(1, std::string_view(symbol));
     st.bind(2, tf);
     std::optional<std::int64_t> id;
-    if (st.step()) id = st.column_int(0);
+    if (st.step())
+        id = st.column_int(0);
     st.reset();
     return id;
 }
 
 std::int64_t find_or_create_series(SqliteDatabase& db, const std::string& symbol, std::int64_t tf) {
-    if (auto id = find_series(db, symbol, tf)) return *id;
+    if (auto id = find_series(db, symbol, tf))
+        return *id;
     SqliteStatement& st = db.prepare("INSERT INTO series (symbol, timeframe_ms) VALUES (?1, ?2)");
     st.bind(1, std::string_view(symbol));
     st.bind(2, tf);
@@ -86,11 +89,12 @@ constexpr const char* kCountSpan =
     "SELECT COUNT(*) FROM bars WHERE series_id = ?1 AND open_time >= ?2 AND open_time <= ?3";
 
 class SqliteBarWriter final : public BarWriter {
-public:
+  public:
     explicit SqliteBarWriter(SqliteDatabase& db) : db_(db), tx_(db) {}
 
     void write(const BarSeries& bars) override {
-        if (bars.empty()) return;
+        if (bars.empty())
+            return;
         const std::int64_t series =
             find_or_create_series(db_, bars.symbol, static_cast<std::int64_t>(bars.timeframe.ms()));
         const auto [lo, hi] = std::minmax_element(bars.time.begin(), bars.time.end());
@@ -126,7 +130,7 @@ public:
         return UpsertStats{inserted_, written_ - inserted_};
     }
 
-private:
+  private:
     std::int64_t count_span(std::int64_t series, TimeMs lo, TimeMs hi) {
         SqliteStatement& st = db_.prepare(kCountSpan);
         st.bind(1, series);
@@ -146,16 +150,17 @@ private:
 // Open time of the first or last bar in range (an index probe), for sizing the columns up front.
 std::optional<TimeMs> edge_time(SqliteDatabase& db, std::int64_t series, TimeRange range,
                                 bool last) {
-    SqliteStatement& st = db.prepare(
-        last ? "SELECT open_time FROM bars WHERE series_id = ?1 AND open_time >= ?2 AND "
-               "open_time < ?3 ORDER BY open_time DESC LIMIT 1"
-             : "SELECT open_time FROM bars WHERE series_id = ?1 AND open_time >= ?2 AND "
-               "open_time < ?3 ORDER BY open_time LIMIT 1");
+    SqliteStatement& st =
+        db.prepare(last ? "SELECT open_time FROM bars WHERE series_id = ?1 AND open_time >= ?2 AND "
+                          "open_time < ?3 ORDER BY open_time DESC LIMIT 1"
+                        : "SELECT open_time FROM bars WHERE series_id = ?1 AND open_time >= ?2 AND "
+                          "open_time < ?3 ORDER BY open_time LIMIT 1");
     st.bind(1, series);
     st.bind(2, static_cast<std::int64_t>(range.from));
     st.bind(3, static_cast<std::int64_t>(range.to));
     std::optional<TimeMs> t;
-    if (st.step()) t = st.column_int(0);
+    if (st.step())
+        t = st.column_int(0);
     st.reset();
     return t;
 }
@@ -168,11 +173,14 @@ SqliteMarketStore::SqliteMarketStore(std::unique_ptr<SqliteDatabase> db) : db_(s
     const bool current =
         !old_layout && !db_->query("SELECT 1 FROM sqlite_master WHERE name = 'ohlcv'").empty();
     // Readers must not take the write lock: an import in another process may hold it for long.
-    if (current) return;
+    if (current)
+        return;
     Transaction tx(*db_);
-    if (old_layout) db_->exec(kMigrateV0);
+    if (old_layout)
+        db_->exec(kMigrateV0);
     db_->exec(kSchema);
-    if (old_layout) db_->exec(kMigrateV0Copy);
+    if (old_layout)
+        db_->exec(kMigrateV0Copy);
     tx.commit();
 }
 
@@ -192,9 +200,11 @@ BarSeries SqliteMarketStore::load_bars(const std::string& symbol, Timeframe tf, 
     out.timeframe = tf;
     const auto tf_ms = static_cast<std::int64_t>(tf.ms());
     const auto series = find_series(*db_, symbol, tf_ms);
-    if (!series) return out;
+    if (!series)
+        return out;
     const auto first = edge_time(*db_, *series, range, false);
-    if (!first) return out;
+    if (!first)
+        return out;
     const auto last = edge_time(*db_, *series, range, true);
     // A series without gaps has exactly this many bars; gaps only make it an overestimate.
     const auto span = tf_ms > 0 ? (*last - *first) / tf_ms + 1 : 0;
@@ -240,7 +250,8 @@ BarSeries SqliteMarketStore::load_bars(const std::string& symbol, Timeframe tf, 
 
 std::optional<TimeMs> SqliteMarketStore::last_bar_time(const std::string& symbol, Timeframe tf) {
     const auto series = find_series(*db_, symbol, static_cast<std::int64_t>(tf.ms()));
-    if (!series) return std::nullopt;
+    if (!series)
+        return std::nullopt;
     return edge_time(*db_, *series, TimeRange{}, true);
 }
 
@@ -253,16 +264,19 @@ std::vector<SeriesInfo> SqliteMarketStore::list_series() {
              "(SELECT open_time FROM bars WHERE series_id = s.id ORDER BY open_time DESC LIMIT 1), "
              "(SELECT COUNT(*) FROM bars WHERE series_id = s.id) "
              "FROM series s ORDER BY symbol, timeframe_ms")) {
-        if (r.is_null(2)) continue; // every bar deleted
+        if (r.is_null(2))
+            continue; // every bar deleted
         out.push_back(SeriesInfo{r.as_string(0), Timeframe(r.as_int(1)), r.as_int(2), r.as_int(3),
                                  r.as_int(4)});
     }
     return out;
 }
 
-std::int64_t SqliteMarketStore::delete_bars(const std::string& symbol, Timeframe tf, TimeRange range) {
+std::int64_t SqliteMarketStore::delete_bars(const std::string& symbol, Timeframe tf,
+                                            TimeRange range) {
     const auto series = find_series(*db_, symbol, static_cast<std::int64_t>(tf.ms()));
-    if (!series) return 0;
+    if (!series)
+        return 0;
     const std::vector<SqlValue> params{*series, range.from, range.to};
     // One statement is atomic on its own; changes() counts exactly the rows it removed.
     db_->exec("DELETE FROM bars WHERE series_id = $1 AND open_time >= $2 AND open_time < $3",

@@ -8,7 +8,7 @@
 namespace aurum {
 
 class SqliteMarketStore final : public MarketStore {
-public:
+  public:
     explicit SqliteMarketStore(std::unique_ptr<SqliteDatabase> db);
 
     std::unique_ptr<BarWriter> open_writer() override;
@@ -16,10 +16,11 @@ public:
     BarSeries load_bars(const std::string& symbol, Timeframe tf, TimeRange range = {}) override;
     std::optional<TimeMs> last_bar_time(const std::string& symbol, Timeframe tf) override;
     std::vector<SeriesInfo> list_series() override;
-    std::int64_t delete_bars(const std::string& symbol, Timeframe tf, TimeRange range = {}) override;
+    std::int64_t delete_bars(const std::string& symbol, Timeframe tf,
+                             TimeRange range = {}) override;
     Database& database() override { return *db_; }
 
-private:
+  private:
     std::unique_ptr<SqliteDatabase> db_;
 };
 

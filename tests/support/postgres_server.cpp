@@ -33,12 +33,14 @@ std::string read_file(const fs::path& p) {
 
 // PostgreSQL refuses to run as root; then every server command runs as this account.
 const passwd* server_account() {
-    if (::geteuid() != 0) return nullptr;
+    if (::geteuid() != 0)
+        return nullptr;
     return ::getpwnam("postgres");
 }
 
 std::vector<std::string> as_server_user(std::vector<std::string> argv) {
-    if (::geteuid() != 0) return argv;
+    if (::geteuid() != 0)
+        return argv;
     for (const char* runuser : {"/usr/sbin/runuser", "/sbin/runuser"}) {
         if (fs::exists(runuser)) {
             std::vector<std::string> out{runuser, "-u", "postgres", "--"};
@@ -47,7 +49,8 @@ std::vector<std::string> as_server_user(std::vector<std::string> argv) {
         }
     }
     std::string cmd;
-    for (const auto& a : argv) cmd += "'" + a + "' ";
+    for (const auto& a : argv)
+        cmd += "'" + a + "' ";
     return {"/bin/su", "postgres", "-s", "/bin/sh", "-c", cmd};
 }
 
@@ -67,7 +70,8 @@ int free_port() {
     socklen_t len = sizeof addr;
     if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-        if (fd >= 0) ::close(fd);
+        if (fd >= 0)
+            ::close(fd);
         throw std::runtime_error("cannot find a free port on 127.0.0.1");
     }
     const int port = ntohs(addr.sin_port);
@@ -78,28 +82,28 @@ int free_port() {
 fs::path unique_temp(const std::string& stem) {
     static std::atomic<int> counter{0};
     std::random_device rd;
-    return fs::temp_directory_path() / (stem + "-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(counter++) + "-" +
-                                        std::to_string(rd() % 100000));
+    return fs::temp_directory_path() /
+           (stem + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+            std::to_string(rd() % 100000));
 }
 
 // initdb takes seconds; ctest runs every test case in its own process, so the initialised cluster
 // is made once per machine (atomically renamed into place) and copied for each server.
 fs::path cluster_template(const fs::path& bin) {
     const std::string version = bin.parent_path().filename().string();
-    const fs::path final_dir = fs::temp_directory_path() /
-                               ("aurum-pg-template-v2-" + version + "-uid" +
-                                std::to_string(::geteuid()));
-    if (fs::exists(final_dir / "data" / "PG_VERSION")) return final_dir;
+    const fs::path final_dir = fs::temp_directory_path() / ("aurum-pg-template-v2-" + version +
+                                                            "-uid" + std::to_string(::geteuid()));
+    if (fs::exists(final_dir / "data" / "PG_VERSION"))
+        return final_dir;
     const fs::path tmp = unique_temp("aurum-pg-template-tmp");
     fs::create_directories(tmp);
     chown_to_server(tmp);
     std::string out;
-    const int rc = run_program(as_server_user({(bin / "initdb").string(), "-D",
-                                               (tmp / "data").string(), "-U", "aurum",
-                                               "--auth=trust", "--no-sync", "-E", "UTF8",
-                                               "--locale=C", "--wal-segsize=1"}),
-                               &out);
+    const int rc =
+        run_program(as_server_user({(bin / "initdb").string(), "-D", (tmp / "data").string(), "-U",
+                                    "aurum", "--auth=trust", "--no-sync", "-E", "UTF8",
+                                    "--locale=C", "--wal-segsize=1"}),
+                    &out);
     if (rc != 0) {
         std::error_code ec;
         fs::remove_all(tmp, ec);
@@ -107,7 +111,8 @@ fs::path cluster_template(const fs::path& bin) {
     }
     std::error_code ec;
     fs::rename(tmp, final_dir, ec);
-    if (ec) fs::remove_all(tmp, ec); // another process won the race: use its copy
+    if (ec)
+        fs::remove_all(tmp, ec); // another process won the race: use its copy
     if (!fs::exists(final_dir / "data" / "PG_VERSION"))
         throw std::runtime_error("cannot prepare the PostgreSQL template in " + final_dir.string());
     return final_dir;
@@ -128,7 +133,8 @@ std::string& shared_failure() {
 int run_program(const std::vector<std::string>& argv, std::string* output) {
     const fs::path out_path = unique_temp("aurum-cmd-out");
     const pid_t pid = ::fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid < 0)
+        throw std::runtime_error("fork failed");
     if (pid == 0) {
         const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         const int in = ::open("/dev/null", O_RDONLY);
@@ -138,7 +144,8 @@ int run_program(const std::vector<std::string>& argv, std::string* output) {
         ::chdir("/"); // the server account may not be able to read the caller's cwd
         std::vector<char*> args;
         std::vector<std::string> copy = argv;
-        for (auto& a : copy) args.push_back(a.data());
+        for (auto& a : copy)
+            args.push_back(a.data());
         args.push_back(nullptr);
         ::execv(args[0], args.data());
         ::_exit(127);
@@ -146,14 +153,16 @@ int run_program(const std::vector<std::string>& argv, std::string* output) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (output) *output = read_file(out_path);
+    if (output)
+        *output = read_file(out_path);
     std::error_code ec;
     fs::remove(out_path, ec);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 fs::path PostgresServer::bin_dir() {
-    if (const char* env = std::getenv("AURUM_PG_BIN"); env && *env) return env;
+    if (const char* env = std::getenv("AURUM_PG_BIN"); env && *env)
+        return env;
     const fs::path base = "/usr/lib/postgresql";
     std::vector<fs::path> found;
     std::error_code ec;
@@ -162,7 +171,8 @@ fs::path PostgresServer::bin_dir() {
             if (fs::exists(e.path() / "bin" / "initdb") && fs::exists(e.path() / "bin" / "pg_ctl"))
                 found.push_back(e.path() / "bin");
     }
-    if (found.empty()) return {};
+    if (found.empty())
+        return {};
     std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
         return std::stoi(a.parent_path().filename().string()) <
                std::stoi(b.parent_path().filename().string());
@@ -171,7 +181,8 @@ fs::path PostgresServer::bin_dir() {
 }
 
 std::string PostgresServer::unavailable_reason() {
-    if (!shared_failure().empty()) return shared_failure();
+    if (!shared_failure().empty())
+        return shared_failure();
     return "PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin "
            "(install Debian's postgresql package with scripts/setup, or set AURUM_PG_BIN)";
 }
@@ -182,7 +193,8 @@ PostgresServer* PostgresServer::shared() {
     static bool tried = false;
     if (!tried) {
         tried = true;
-        if (bin_dir().empty()) return nullptr;
+        if (bin_dir().empty())
+            return nullptr;
         if (::geteuid() == 0 && !server_account()) {
             shared_failure() = "running as root and there is no `postgres` account to run the "
                                "PostgreSQL server as (PostgreSQL refuses to run as root)";
@@ -195,7 +207,8 @@ PostgresServer* PostgresServer::shared() {
 
 PostgresServer::PostgresServer() {
     const fs::path bin = bin_dir();
-    if (bin.empty()) throw std::runtime_error(unavailable_reason());
+    if (bin.empty())
+        throw std::runtime_error(unavailable_reason());
     const fs::path tmpl = cluster_template(bin);
     root_ = unique_temp("aurum-pg");
     fs::create_directories(root_ / "sock");
@@ -237,11 +250,13 @@ void PostgresServer::start() {
                          "\nserver log:\n" + log_tail();
         }
     }
-    if (!running_) throw std::runtime_error(last_error);
+    if (!running_)
+        throw std::runtime_error(last_error);
 }
 
 void PostgresServer::stop() noexcept {
-    if (!running_) return;
+    if (!running_)
+        return;
     running_ = false;
     try {
         run_program(as_server_user({(bin_dir() / "pg_ctl").string(), "-D", data_.string(), "-m",
@@ -264,9 +279,9 @@ std::string PostgresServer::fresh_database() {
     // milliseconds where CREATE DATABASE costs most of a second.
     const std::string schema = "aurum_t" + std::to_string(++databases_created_);
     std::string out;
-    if (run_program({(bin_dir() / "psql").string(), "-h", "127.0.0.1", "-p",
-                     std::to_string(port_), "-U", "aurum", "-d", database_, "-q", "-v",
-                     "ON_ERROR_STOP=1", "-c", "CREATE SCHEMA " + schema},
+    if (run_program({(bin_dir() / "psql").string(), "-h", "127.0.0.1", "-p", std::to_string(port_),
+                     "-U", "aurum", "-d", database_, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                     "CREATE SCHEMA " + schema},
                     &out) != 0)
         throw std::runtime_error("CREATE SCHEMA " + schema + " failed: " + out);
     return url_for(database_) + "?options=-csearch_path%3D" + schema;

@@ -14,7 +14,7 @@ namespace aurum::test {
 /// One PostgreSQL server (initdb + pg_ctl). When the process runs as root the server runs as the
 /// unprivileged `postgres` user, because PostgreSQL refuses to run as root.
 class PostgresServer {
-public:
+  public:
     /// Starts a server. Throws std::runtime_error (with the server log) when it cannot.
     PostgresServer();
     ~PostgresServer();
@@ -38,7 +38,7 @@ public:
     /// of every connection made with this URL (unqualified tables land there).
     std::string fresh_database();
 
-private:
+  private:
     void start();
     void stop() noexcept;
     std::string log_tail() const;

@@ -35,12 +35,13 @@ BarSeries bars(const std::string& symbol, Timeframe tf, TimeMs start, int n, boo
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) out.push_back(l);
+    for (std::string l; std::getline(in, l);)
+        out.push_back(l);
     return out;
 }
 
 class StoreCli : public ::testing::Test {
-protected:
+  protected:
     std::string db() const { return (home_ / "data/aurum.db").string(); }
     void seed(const std::string& spec) {
         auto store = open_market_store(spec);
@@ -86,7 +87,8 @@ TEST_F(StoreCli, list_shows_every_series_with_range_and_count) {
 TEST_F(StoreCli, show_prints_the_newest_bars_first_like_psql) {
     std::filesystem::create_directories(home_ / "data");
     seed(db());
-    const auto r = aurum({"data", "show", "--symbol", "BTC/USDT", "--timeframe", "1h", "--limit", "10"});
+    const auto r =
+        aurum({"data", "show", "--symbol", "BTC/USDT", "--timeframe", "1h", "--limit", "10"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto l = lines(r.out);
     ASSERT_EQ(l.size(), 13u) << r.out; // header, rule, 10 rows, "(10 rows)"
@@ -105,9 +107,9 @@ TEST_F(StoreCli, show_prints_the_newest_bars_first_like_psql) {
 TEST_F(StoreCli, show_honours_a_half_open_range_and_json) {
     std::filesystem::create_directories(home_ / "data");
     seed(db());
-    const auto r = aurum({"--json", "data", "show", "--symbol", "BTC/USDT", "--timeframe", "1h",
-                          "--from", "2024-03-01 10:00", "--to", "2024-03-01T13:00:00Z",
-                          "--limit", "0"});
+    const auto r =
+        aurum({"--json", "data", "show", "--symbol", "BTC/USDT", "--timeframe", "1h", "--from",
+               "2024-03-01 10:00", "--to", "2024-03-01T13:00:00Z", "--limit", "0"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto doc = nlohmann::json::parse(r.out);
     ASSERT_EQ(doc["bars"].size(), 3u);
@@ -143,11 +145,12 @@ TEST_F(StoreCli, show_of_an_unknown_series_is_a_clear_error) {
     const auto from = aurum({"data", "show", "-s", "BTC/USDT", "-t", "1h", "--from", "yesterday"});
     EXPECT_EQ(from.exit_code, 2);
     EXPECT_THAT(from.err, AllOf(HasSubstr("--from"), HasSubstr("yesterday")));
-    const auto empty = aurum({"data", "show", "-s", "BTC/USDT", "-t", "1h", "--from", "2030-01-01"});
+    const auto empty =
+        aurum({"data", "show", "-s", "BTC/USDT", "-t", "1h", "--from", "2030-01-01"});
     EXPECT_EQ(empty.exit_code, 2);
     EXPECT_THAT(empty.err, HasSubstr("last stored bar"));
-    const auto none = aurum({"--db", (home_ / "other.db").string(), "data", "show", "-s",
-                             "BTC/USDT", "-t", "1h"});
+    const auto none = aurum(
+        {"--db", (home_ / "other.db").string(), "data", "show", "-s", "BTC/USDT", "-t", "1h"});
     EXPECT_EQ(none.exit_code, 2);
     EXPECT_THAT(none.err, HasSubstr("empty"));
     EXPECT_FALSE(std::filesystem::exists(home_ / "other.db"));
@@ -159,8 +162,10 @@ TEST_F(StoreCli, db_flag_points_at_a_postgresql_server) {
     seed(url);
     const auto r = aurum({"--db", url, "data", "list"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_THAT(r.out, AllOf(HasSubstr(url), HasSubstr("BTC/USDT"), HasSubstr("77 bars in 3 series")));
-    const auto s = aurum({"--db", url, "--json", "data", "show", "-s", "XAUUSD", "-t", "1h", "-n", "2"});
+    EXPECT_THAT(r.out,
+                AllOf(HasSubstr(url), HasSubstr("BTC/USDT"), HasSubstr("77 bars in 3 series")));
+    const auto s =
+        aurum({"--db", url, "--json", "data", "show", "-s", "XAUUSD", "-t", "1h", "-n", "2"});
     ASSERT_EQ(s.exit_code, 0) << s.err;
     const auto doc = nlohmann::json::parse(s.out);
     ASSERT_EQ(doc["bars"].size(), 2u);
@@ -170,11 +175,14 @@ TEST_F(StoreCli, db_flag_points_at_a_postgresql_server) {
 }
 
 TEST_F(StoreCli, bad_db_specs_fail_clearly_with_exit_2) {
-    const auto malformed = aurum({"--db", "postgresql://bob:s3cret@127.0.0.1:notaport/x", "data", "list"});
+    const auto malformed =
+        aurum({"--db", "postgresql://bob:s3cret@127.0.0.1:notaport/x", "data", "list"});
     EXPECT_EQ(malformed.exit_code, 2);
-    EXPECT_THAT(malformed.err, AllOf(HasSubstr("malformed PostgreSQL URL"), Not(HasSubstr("s3cret"))));
+    EXPECT_THAT(malformed.err,
+                AllOf(HasSubstr("malformed PostgreSQL URL"), Not(HasSubstr("s3cret"))));
 
-    const auto unreachable = aurum({"--db", "postgresql://bob:s3cret@127.0.0.1:1/x", "data", "list"});
+    const auto unreachable =
+        aurum({"--db", "postgresql://bob:s3cret@127.0.0.1:1/x", "data", "list"});
     EXPECT_EQ(unreachable.exit_code, 2);
     EXPECT_THAT(unreachable.err, AllOf(HasSubstr("127.0.0.1:1"), Not(HasSubstr("s3cret"))));
 
@@ -187,8 +195,8 @@ TEST_F(StoreCli, bad_db_specs_fail_clearly_with_exit_2) {
     EXPECT_THAT(dir.err, AllOf(HasSubstr(home_.path().string()), HasSubstr("directory")));
 
     test::write_text(home_ / "junk.db", std::string(4096, 'j'));
-    const auto junk = aurum({"--db", (home_ / "junk.db").string(), "data", "show", "-s", "BTC/USDT",
-                             "-t", "1h"});
+    const auto junk =
+        aurum({"--db", (home_ / "junk.db").string(), "data", "show", "-s", "BTC/USDT", "-t", "1h"});
     EXPECT_EQ(junk.exit_code, 2);
     EXPECT_THAT(junk.err, AllOf(HasSubstr("junk.db"), HasSubstr("not a database")));
 }

@@ -52,7 +52,7 @@ void expect_same_bars(const BarSeries& a, const BarSeries& b) {
 }
 
 class StoreContract : public ::testing::TestWithParam<std::string> {
-protected:
+  protected:
     void SetUp() override {
         if (GetParam() == "postgres") {
             AURUM_REQUIRE_POSTGRES(pg);
@@ -92,10 +92,10 @@ TEST_P(StoreContract, update_replaces_every_value) {
     EXPECT_EQ(st.updated, 5);
     const BarSeries all = store_->load_bars("ETH/USDT", kH1);
     ASSERT_EQ(all.size(), 15u);
-    EXPECT_EQ(all.open[4], 101.0);                  // untouched
-    EXPECT_EQ(all.open[5], 200.0);                  // replaced
-    EXPECT_EQ(all.volume[5], 10.0);                 // replaced (was 15)
-    EXPECT_EQ(all.spread[6], changed.spread[1]);    // spread replaced too
+    EXPECT_EQ(all.open[4], 101.0);               // untouched
+    EXPECT_EQ(all.open[5], 200.0);               // replaced
+    EXPECT_EQ(all.volume[5], 10.0);              // replaced (was 15)
+    EXPECT_EQ(all.spread[6], changed.spread[1]); // spread replaced too
     expect_same_bars(all.slice({kT0 + 5 * kMsPerHour, INT64_MAX}), changed);
 }
 
@@ -179,10 +179,12 @@ TEST_P(StoreContract, list_series_reports_ranges_and_counts_sorted) {
 TEST_P(StoreContract, delete_removes_only_the_range) {
     store_->upsert_bars(make_bars("BTC/USDT", kH1, kT0, 24));
     store_->upsert_bars(make_bars("ETH/USDT", kH1, kT0, 24));
-    EXPECT_EQ(store_->delete_bars("BTC/USDT", kH1, {kT0 + 4 * kMsPerHour, kT0 + 8 * kMsPerHour}), 4);
+    EXPECT_EQ(store_->delete_bars("BTC/USDT", kH1, {kT0 + 4 * kMsPerHour, kT0 + 8 * kMsPerHour}),
+              4);
     EXPECT_EQ(store_->load_bars("BTC/USDT", kH1).size(), 20u);
     EXPECT_EQ(store_->load_bars("ETH/USDT", kH1).size(), 24u);
-    EXPECT_EQ(store_->delete_bars("BTC/USDT", kH1, {kT0 + 4 * kMsPerHour, kT0 + 8 * kMsPerHour}), 0);
+    EXPECT_EQ(store_->delete_bars("BTC/USDT", kH1, {kT0 + 4 * kMsPerHour, kT0 + 8 * kMsPerHour}),
+              0);
     EXPECT_EQ(store_->delete_bars("BTC/USDT", kH1), 20);
     EXPECT_TRUE(store_->load_bars("BTC/USDT", kH1).empty());
     EXPECT_EQ(store_->list_series().size(), 1u);
@@ -231,8 +233,8 @@ TEST_P(StoreContract, values_round_trip_exactly) {
     s.timeframe = Timeframe(5 * kMsPerMinute);
     s.has_spread_column = true;
     const double tiny = std::numeric_limits<double>::denorm_min();
-    s.push_back(Bar{-86400000LL * 365, 0.1, 0.30000000000000004, 1e-300, 123456789.123456789,
-                    0.0, tiny});
+    s.push_back(
+        Bar{-86400000LL * 365, 0.1, 0.30000000000000004, 1e-300, 123456789.123456789, 0.0, tiny});
     s.push_back(Bar{0, 1.0 / 3.0, 2.0 / 3.0, 1e300, 5e-324, 1e15, 0.0});
     s.push_back(Bar{4102444800000LL, 65000.01, 65001.99, 64999.5, 65000.25, 1234.5678, 0.35});
     store_->upsert_bars(s);
@@ -246,7 +248,8 @@ TEST_P(StoreContract, data_survives_reopening) {
     store_->upsert_bars(make_bars("BTC/USDT", kH1, kT0, 50, 100.0, true));
     store_.reset();
     auto again = open_market_store(spec_);
-    expect_same_bars(again->load_bars("BTC/USDT", kH1), make_bars("BTC/USDT", kH1, kT0, 50, 100.0, true));
+    expect_same_bars(again->load_bars("BTC/USDT", kH1),
+                     make_bars("BTC/USDT", kH1, kT0, 50, 100.0, true));
     EXPECT_EQ(again->upsert_bars(make_bars("BTC/USDT", kH1, kT0, 50)).updated, 50);
 }
 
@@ -286,13 +289,15 @@ TEST_P(StoreContract, random_operations_match_an_in_memory_model) {
                     const double close = static_cast<double>(rng() % 100000) / 7.0;
                     const TimeMs t = start + static_cast<TimeMs>(i) * kMsPerHour;
                     s.push_back(Bar{t, close, close + 1, close - 1, close, 1.0, 0});
-                    if (!pending.count({sym, t})) ++fresh;
+                    if (!pending.count({sym, t}))
+                        ++fresh;
                     pending[{sym, t}] = close;
                     ++total;
                 }
                 writer->write(s);
             }
-            if (rng() % 4 == 0) continue; // abandoned writer: rolled back, model unchanged
+            if (rng() % 4 == 0)
+                continue; // abandoned writer: rolled back, model unchanged
             const UpsertStats st = writer->commit();
             EXPECT_EQ(st.inserted, fresh);
             EXPECT_EQ(st.updated, total - fresh);
@@ -301,8 +306,8 @@ TEST_P(StoreContract, random_operations_match_an_in_memory_model) {
             const TimeMs a = kT0 + static_cast<TimeMs>(rng() % 250) * kMsPerHour;
             const TimeMs b = a + static_cast<TimeMs>(rng() % 50) * kMsPerHour;
             std::int64_t expected = 0;
-            for (auto it = model.lower_bound({sym, a}); it != model.end() && it->first.first == sym &&
-                                                         it->first.second < b;) {
+            for (auto it = model.lower_bound({sym, a});
+                 it != model.end() && it->first.first == sym && it->first.second < b;) {
                 it = model.erase(it);
                 ++expected;
             }
@@ -312,8 +317,8 @@ TEST_P(StoreContract, random_operations_match_an_in_memory_model) {
         for (const auto& s : symbols) {
             const BarSeries got = store_->load_bars(s, kH1);
             std::vector<std::pair<TimeMs, double>> want;
-            for (auto it = model.lower_bound({s, INT64_MIN}); it != model.end() && it->first.first == s;
-                 ++it)
+            for (auto it = model.lower_bound({s, INT64_MIN});
+                 it != model.end() && it->first.first == s; ++it)
                 want.emplace_back(it->first.second, it->second);
             ASSERT_EQ(got.size(), want.size()) << s << " round " << round;
             for (std::size_t i = 0; i < want.size(); ++i) {
@@ -330,11 +335,13 @@ TEST_P(StoreContract, random_operations_match_an_in_memory_model) {
         const TimeMs b = a + static_cast<TimeMs>(rng() % 100) * kMsPerHour;
         std::size_t in_range = 0;
         for (const auto& [k, v] : model)
-            if (k.first == sym && k.second >= a && k.second < b) ++in_range;
+            if (k.first == sym && k.second >= a && k.second < b)
+                ++in_range;
         EXPECT_EQ(store_->load_bars(sym, kH1, {a, b}).size(), in_range);
     }
     std::size_t listed = 0;
-    for (const auto& info : store_->list_series()) listed += static_cast<std::size_t>(info.rows);
+    for (const auto& info : store_->list_series())
+        listed += static_cast<std::size_t>(info.rows);
     EXPECT_EQ(listed, model.size());
 }
 

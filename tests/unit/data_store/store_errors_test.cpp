@@ -31,8 +31,7 @@ template <class E, class F> std::string error_of(F&& f) {
 
 TEST(SqliteStore, directory_as_database_is_a_clear_error) {
     test::TempDir tmp;
-    const std::string msg =
-        error_of<SystemError>([&] { open_market_store(tmp.path().string()); });
+    const std::string msg = error_of<SystemError>([&] { open_market_store(tmp.path().string()); });
     EXPECT_THAT(msg, AllOf(HasSubstr(tmp.path().string()), HasSubstr("directory")));
 }
 
@@ -57,7 +56,8 @@ TEST(SqliteStore, corrupt_file_is_a_clear_error_and_left_untouched) {
 }
 
 TEST(SqliteStore, unreadable_file_is_a_clear_error) {
-    if (::geteuid() == 0) GTEST_SKIP() << "root reads every file; permission test needs a user";
+    if (::geteuid() == 0)
+        GTEST_SKIP() << "root reads every file; permission test needs a user";
     test::TempDir tmp;
     const auto path = tmp / "aurum.db";
     { open_market_store(path.string()); }
@@ -157,8 +157,8 @@ TEST(PostgresUrl, unknown_database_on_a_live_server_is_system_error) {
     AURUM_REQUIRE_POSTGRES(pg);
     const std::string msg =
         error_of<SystemError>([&] { open_market_store(pg->url_for("no_such_db")); });
-    EXPECT_THAT(msg, AllOf(HasSubstr("127.0.0.1:" + std::to_string(pg->port())),
-                           HasSubstr("no_such_db")));
+    EXPECT_THAT(
+        msg, AllOf(HasSubstr("127.0.0.1:" + std::to_string(pg->port())), HasSubstr("no_such_db")));
 }
 
 } // namespace
