@@ -253,6 +253,21 @@ TEST_P(StoreContract, data_survives_reopening) {
     EXPECT_EQ(again->upsert_bars(make_bars("BTC/USDT", kH1, kT0, 50)).updated, 50);
 }
 
+TEST_P(StoreContract, readers_see_only_committed_bars_while_a_writer_runs) {
+    store_->upsert_bars(make_bars("BTC/USDT", kH1, kT0, 10));
+    auto writer = store_->open_writer();
+    writer->write(make_bars("BTC/USDT", kH1, kT0 + 10 * kMsPerHour, 20));
+    // A second connection (another process, e.g. `aurum data list` during an import) opens the
+    // store without waiting for the writer and sees the last committed state.
+    auto reader = open_market_store(spec_);
+    EXPECT_EQ(reader->load_bars("BTC/USDT", kH1).size(), 10u);
+    ASSERT_EQ(reader->list_series().size(), 1u);
+    EXPECT_EQ(reader->list_series()[0].rows, 10);
+    EXPECT_EQ(writer->commit().inserted, 20);
+    EXPECT_EQ(reader->load_bars("BTC/USDT", kH1).size(), 30u);
+    EXPECT_EQ(reader->last_bar_time("BTC/USDT", kH1), kT0 + 29 * kMsPerHour);
+}
+
 TEST_P(StoreContract, empty_writes_are_harmless) {
     BarSeries empty;
     empty.symbol = "BTC/USDT";
