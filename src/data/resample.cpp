@@ -11,36 +11,42 @@ namespace {
 // 1970-01-01 was a Thursday: Monday-aligned weeks start 4 days after the epoch grid.
 constexpr TimeMs kMondayOffset = 4 * kMsPerDay;
 
-std::int64_t expected_sub_bars(TimeMs from, TimeMs to, Timeframe sub, const TradingSessions* sessions) {
-    if (!sessions || sessions->always_open) return (to - from + sub.ms() - 1) / sub.ms();
+std::int64_t expected_sub_bars(TimeMs from, TimeMs to, Timeframe sub,
+                               const TradingSessions* sessions) {
+    if (!sessions || sessions->always_open)
+        return (to - from + sub.ms() - 1) / sub.ms();
     std::int64_t n = 0;
-    for (TimeMs u = from; u < to; u += sub.ms()) n += session_expects_bar(*sessions, u, sub) ? 1 : 0;
+    for (TimeMs u = from; u < to; u += sub.ms())
+        n += session_expects_bar(*sessions, u, sub) ? 1 : 0;
     return n;
 }
 } // namespace
 
 TimeMs bucket_start(TimeMs t, Timeframe to) {
-    if (to.ms() == kMsPerWeek) return floor_to(t - kMondayOffset, kMsPerWeek) + kMondayOffset;
+    if (to.ms() == kMsPerWeek)
+        return floor_to(t - kMondayOffset, kMsPerWeek) + kMondayOffset;
     return floor_to(t, to.ms());
 }
 
 ResampleResult resample(const BarSeries& in, Timeframe to, const TradingSessions* sessions) {
     const Timeframe from = in.timeframe;
     if (from.ms() <= 0 || to.ms() <= from.ms() || to.ms() % from.ms() != 0)
-        throw InputError("resample: target timeframe " + to.name() + " must be a whole multiple of " +
-                         from.name() + " and larger");
+        throw InputError("resample: target timeframe " + to.name() +
+                         " must be a whole multiple of " + from.name() + " and larger");
     const std::size_t n = in.size();
     for (std::size_t i = 1; i < n; ++i)
         if (in.time[i] <= in.time[i - 1])
             throw InputError("resample: " + in.symbol + " " + from.name() +
-                             " bars are not in strictly ascending time order at " + format_time(in.time[i]));
+                             " bars are not in strictly ascending time order at " +
+                             format_time(in.time[i]));
 
     ResampleResult r;
     BarSeries& out = r.bars;
     out.symbol = in.symbol;
     out.timeframe = to;
     out.has_spread_column = in.has_spread_column;
-    if (n == 0) return r;
+    if (n == 0)
+        return r;
     const std::int64_t full = to.ms() / from.ms();
     out.reserve(n / static_cast<std::size_t>(full) + 1);
 
@@ -68,7 +74,8 @@ ResampleResult resample(const BarSeries& in, Timeframe to, const TradingSessions
             bar.high = std::max(bar.high, in.high[j]);
             bar.low = std::min(bar.low, in.low[j]);
             vol += in.volume[j];
-            if (in.has_spread_column) spread_sum += in.spread[j];
+            if (in.has_spread_column)
+                spread_sum += in.spread[j];
         }
         const auto present = static_cast<std::int64_t>(j - i);
         bar.close = in.close[j - 1];
@@ -78,7 +85,8 @@ ResampleResult resample(const BarSeries& in, Timeframe to, const TradingSessions
         r.sub_bars += present;
         if (present < full) {
             const std::int64_t expected = expected_sub_bars(b, end, from, sessions);
-            if (present < expected) r.incomplete.push_back(IncompleteBucket{b, present, expected});
+            if (present < expected)
+                r.incomplete.push_back(IncompleteBucket{b, present, expected});
         }
         i = j;
     }

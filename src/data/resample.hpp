@@ -11,16 +11,16 @@ namespace aurum {
 
 /// A produced bucket that lacks some of the sub-bars its sessions expected.
 struct IncompleteBucket {
-    TimeMs time = 0;          ///< bucket open time
-    std::int64_t present = 0; ///< sub-bars found
+    TimeMs time = 0;           ///< bucket open time
+    std::int64_t present = 0;  ///< sub-bars found
     std::int64_t expected = 0; ///< sub-bars the sessions expected
 };
 
 /// The coarser series plus what happened on the way.
 struct ResampleResult {
     BarSeries bars;
-    std::int64_t sub_bars = 0;              ///< input bars used
-    std::int64_t dropped_partial_last = 0;  ///< input bars in the dropped still-forming last bucket
+    std::int64_t sub_bars = 0;             ///< input bars used
+    std::int64_t dropped_partial_last = 0; ///< input bars in the dropped still-forming last bucket
     std::vector<IncompleteBucket> incomplete; ///< produced buckets with missing sub-bars
 };
 
@@ -32,6 +32,7 @@ TimeMs bucket_start(TimeMs t, Timeframe to);
 /// multiple (> 1) of in.timeframe, else InputError. A bucket is produced when it has at least one
 /// sub-bar; it is reported incomplete when fewer sub-bars are present than `sessions` expected
 /// (nullptr: 24/7). The last bucket is dropped when the input ends before the bucket does.
-ResampleResult resample(const BarSeries& in, Timeframe to, const TradingSessions* sessions = nullptr);
+ResampleResult resample(const BarSeries& in, Timeframe to,
+                        const TradingSessions* sessions = nullptr);
 
 } // namespace aurum

@@ -35,10 +35,10 @@ struct RegimeParams {
 struct SynthAsset {
     Instrument instrument;
     double start_price = 100.0;
-    double annual_vol = 0.6;         ///< base volatility (annualised, of log returns)
-    double regime_beta = 1.0;        ///< how strongly regime drift/vol applies (gold: less)
-    double base_volume = 1000.0;     ///< mean volume per hour in a calm regime
-    double base_spread = 0.0;        ///< spread in price units; 0: no spread column
+    double annual_vol = 0.6;     ///< base volatility (annualised, of log returns)
+    double regime_beta = 1.0;    ///< how strongly regime drift/vol applies (gold: less)
+    double base_volume = 1000.0; ///< mean volume per hour in a calm regime
+    double base_spread = 0.0;    ///< spread in price units; 0: no spread column
 };
 
 /// Everything that determines the generated market (with the seed, nothing else does).
@@ -56,22 +56,23 @@ struct SynthConfig {
     /// Where a regime goes when it switches (rows: from; diagonal ignored; rows renormalised).
     std::array<std::array<double, kRegimeCount>, kRegimeCount> switch_weights{};
     double garch_alpha = 0.08, garch_beta = 0.90; ///< unit-variance GARCH(1,1) on the shocks
-    double jump_prob_per_day = 0.1;   ///< market-wide jump events per day (times regime jump_mult)
-    double jump_size_sigmas = 6.0;    ///< jump s.d. in multiples of the base per-bar volatility
-    double closed_vol_mult = 0.15;    ///< latent volatility while an instrument's market is shut
-    int intrabar_steps = 12;          ///< points of the intrabar path that set high and low
+    double jump_prob_per_day = 0.1; ///< market-wide jump events per day (times regime jump_mult)
+    double jump_size_sigmas = 6.0;  ///< jump s.d. in multiples of the base per-bar volatility
+    double closed_vol_mult = 0.15;  ///< latent volatility while an instrument's market is shut
+    int intrabar_steps = 12;        ///< points of the intrabar path that set high and low
 
     /// Defaults for `symbols` (BTC/USDT, ETH/USDT, SOL/USDT, XAUUSD when empty) looked up in
     /// `registry`, over [start, start + days). Unknown symbols throw InputError.
-    static SynthConfig defaults(const InstrumentRegistry& registry, std::vector<std::string> symbols,
-                                Timeframe tf, TimeMs start, int days, std::uint64_t seed, bool noise);
+    static SynthConfig defaults(const InstrumentRegistry& registry,
+                                std::vector<std::string> symbols, Timeframe tf, TimeMs start,
+                                int days, std::uint64_t seed, bool noise);
 };
 
 /// The generated market and its hidden truth.
 struct SynthMarket {
-    std::vector<BarSeries> series;   ///< one per asset, in config order
-    std::vector<TimeMs> steps;       ///< every step of the common clock, open times
-    std::vector<Regime> regimes;     ///< true regime at each step (same length as steps)
+    std::vector<BarSeries> series; ///< one per asset, in config order
+    std::vector<TimeMs> steps;     ///< every step of the common clock, open times
+    std::vector<Regime> regimes;   ///< true regime at each step (same length as steps)
 };
 
 /// Deterministic for a given config (including seed). Throws InputError for a bad config
@@ -81,12 +82,12 @@ SynthMarket generate_synthetic_market(const SynthConfig& config);
 /// Deterministic RNG (exposed for tests): std::mt19937_64 bits turned into numbers by our own
 /// code, since std:: distributions differ between standard libraries.
 class SynthRng {
-public:
+  public:
     explicit SynthRng(std::uint64_t seed);
-    double uniform();  ///< in (0, 1)
-    double normal();   ///< standard normal (Box-Muller, both values used)
+    double uniform(); ///< in (0, 1)
+    double normal();  ///< standard normal (Box-Muller, both values used)
 
-private:
+  private:
     std::mt19937_64 engine_; // its output sequence is fixed by the C++ standard
     bool has_spare_ = false;
     double spare_ = 0.0;

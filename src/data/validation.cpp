@@ -14,16 +14,20 @@ namespace aurum {
 
 std::string to_string(Severity s) {
     switch (s) {
-    case Severity::Pass: return "PASS";
-    case Severity::Warn: return "WARN";
-    case Severity::Fail: return "FAIL";
+    case Severity::Pass:
+        return "PASS";
+    case Severity::Warn:
+        return "WARN";
+    case Severity::Fail:
+        return "FAIL";
     }
     return "?";
 }
 
 Severity ValidationReport::status() const {
     Severity s = Severity::Pass;
-    for (const auto& c : checks) s = std::max(s, c.status);
+    for (const auto& c : checks)
+        s = std::max(s, c.status);
     return s;
 }
 
@@ -37,7 +41,8 @@ std::vector<std::string> ValidationReport::failure_reasons() const {
 
 const CheckResult* ValidationReport::check(const std::string& name) const {
     for (const auto& c : checks)
-        if (c.name == name) return &c;
+        if (c.name == name)
+            return &c;
     return nullptr;
 }
 
@@ -47,16 +52,19 @@ const CheckResult* ValidationReport::check(const std::string& name) const {
 namespace {
 
 TimeMs get_duration(const ConfigNode& n, const std::string& key, TimeMs fallback) {
-    if (!n.has(key)) return fallback;
+    if (!n.has(key))
+        return fallback;
     const std::string text = n.get_string(key);
     const auto d = parse_duration(text);
-    if (!d || *d <= 0) n.fail(key, "expected a positive duration such as 6h or 14d, got '" + text + "'");
+    if (!d || *d <= 0)
+        n.fail(key, "expected a positive duration such as 6h or 14d, got '" + text + "'");
     return *d;
 }
 
 int get_run(const ConfigNode& n, const std::string& key, int fallback) {
     const long long v = n.get_int(key, fallback);
-    if (v < 2 || v > 1000000) n.fail(key, "must be a whole number in [2, 1000000], got " + std::to_string(v));
+    if (v < 2 || v > 1000000)
+        n.fail(key, "must be a whole number in [2, 1000000], got " + std::to_string(v));
     return static_cast<int>(v);
 }
 
@@ -64,10 +72,13 @@ int get_run(const ConfigNode& n, const std::string& key, int fallback) {
 
 ValidationConfig ValidationConfig::from_node(const ConfigNode& root) {
     ValidationConfig c;
-    if (!root.defined()) return c;
-    root.allow_keys({"max_examples", "gaps", "sessions", "outliers", "zero_volume", "stale", "spread"});
+    if (!root.defined())
+        return c;
+    root.allow_keys(
+        {"max_examples", "gaps", "sessions", "outliers", "zero_volume", "stale", "spread"});
     const long long ex = root.get_int("max_examples", c.max_examples);
-    if (ex < 0 || ex > 1000) root.fail("max_examples", "must be in [0, 1000], got " + std::to_string(ex));
+    if (ex < 0 || ex > 1000)
+        root.fail("max_examples", "must be in [0, 1000], got " + std::to_string(ex));
     c.max_examples = static_cast<int>(ex);
 
     if (const ConfigNode g = root.child("gaps"); g.defined()) {
@@ -79,7 +90,8 @@ ValidationConfig ValidationConfig::from_node(const ConfigNode& root) {
     if (const ConfigNode s = root.child("sessions"); s.defined()) {
         s.allow_keys({"tolerance", "fail_fraction"});
         c.sessions_tolerance = get_duration(s, "tolerance", c.sessions_tolerance);
-        c.sessions_fail_fraction = s.get_in_range("fail_fraction", c.sessions_fail_fraction, 0.0, 1.0);
+        c.sessions_fail_fraction =
+            s.get_in_range("fail_fraction", c.sessions_fail_fraction, 0.0, 1.0);
     }
     if (const ConfigNode o = root.child("outliers"); o.defined()) {
         o.allow_keys({"warn_z", "fail_z", "min_bars"});
@@ -89,7 +101,8 @@ ValidationConfig ValidationConfig::from_node(const ConfigNode& root) {
             o.fail("fail_z", fmt::format("must be >= warn_z ({}), got {}", c.outliers_warn_z,
                                          c.outliers_fail_z));
         const long long mb = o.get_int("min_bars", c.outliers_min_bars);
-        if (mb < 3) o.fail("min_bars", "must be >= 3, got " + std::to_string(mb));
+        if (mb < 3)
+            o.fail("min_bars", "must be >= 3, got " + std::to_string(mb));
         c.outliers_min_bars = static_cast<int>(std::min<long long>(mb, 1000000000));
     }
     if (const ConfigNode z = root.child("zero_volume"); z.defined()) {
@@ -118,7 +131,8 @@ ValidationConfig ValidationConfig::from_node(const ConfigNode& root) {
 }
 
 ValidationConfig ValidationConfig::load(const std::string& path) {
-    if (!std::filesystem::exists(path)) return ValidationConfig{};
+    if (!std::filesystem::exists(path))
+        return ValidationConfig{};
     return from_node(ConfigNode::load_file(path));
 }
 
@@ -126,11 +140,13 @@ ValidationConfig ValidationConfig::load(const std::string& path) {
 // Checks
 
 bool session_expects_bar(const TradingSessions& sessions, TimeMs t, Timeframe tf) {
-    if (sessions.always_open) return true;
+    if (sessions.always_open)
+        return true;
     constexpr TimeMs kStep = 15 * kMsPerMinute;
     const TimeMs step = std::min<TimeMs>(tf.ms(), kStep);
     for (TimeMs s = t; s < t + tf.ms(); s += step)
-        if (sessions.is_open(s)) return true;
+        if (sessions.is_open(s))
+            return true;
     return false;
 }
 
@@ -138,7 +154,7 @@ namespace {
 
 /// Collects a check's findings: counts all, keeps the first few of each severity.
 class Collector {
-public:
+  public:
     Collector(std::string name, int max_examples) : max_(static_cast<std::size_t>(max_examples)) {
         result_.name = std::move(name);
     }
@@ -146,7 +162,8 @@ public:
         ++result_.count;
         result_.status = std::max(result_.status, s);
         auto& keep = s == Severity::Fail ? fails_ : warns_;
-        if (keep.size() < max_) keep.push_back(Finding{t, s, std::move(message)});
+        if (keep.size() < max_)
+            keep.push_back(Finding{t, s, std::move(message)});
     }
     /// Raises the status without a per-bar finding (thresholds on totals).
     void escalate(Severity s) { result_.status = std::max(result_.status, s); }
@@ -155,14 +172,15 @@ public:
         result_.summary = std::move(summary);
         std::vector<Finding> all = std::move(fails_);
         for (auto& w : warns_)
-            if (all.size() < max_) all.push_back(std::move(w));
+            if (all.size() < max_)
+                all.push_back(std::move(w));
         std::stable_sort(all.begin(), all.end(),
                          [](const Finding& a, const Finding& b) { return a.time < b.time; });
         result_.examples = std::move(all);
         return std::move(result_);
     }
 
-private:
+  private:
     std::size_t max_;
     CheckResult result_;
     std::vector<Finding> fails_, warns_;
@@ -170,16 +188,20 @@ private:
 
 std::string num(std::int64_t v) {
     std::string s = std::to_string(v < 0 ? -v : v);
-    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+    for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+        s.insert(static_cast<std::size_t>(i), ",");
     return v < 0 ? "-" + s : s;
 }
 
-std::string pct(double f) { return fmt::format("{:.2f}%", 100.0 * f); }
+std::string pct(double f) {
+    return fmt::format("{:.2f}%", 100.0 * f);
+}
 
 /// Median and robust scale (1.4826 x MAD, falling back to 1.2533 x mean absolute deviation when
 /// more than half the values are equal). Reorders `v`.
 std::pair<double, double> robust_center_scale(std::vector<double>& v) {
-    if (v.empty()) return {0.0, 0.0};
+    if (v.empty())
+        return {0.0, 0.0};
     const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
     std::nth_element(v.begin(), mid, v.end());
     const double med = *mid;
@@ -191,7 +213,8 @@ std::pair<double, double> robust_center_scale(std::vector<double>& v) {
     mean_abs /= static_cast<double>(v.size());
     std::nth_element(v.begin(), mid, v.end());
     double scale = 1.4826 * *mid;
-    if (!(scale > 0)) scale = 1.2533 * mean_abs;
+    if (!(scale > 0))
+        scale = 1.2533 * mean_abs;
     return {med, scale};
 }
 
@@ -200,7 +223,8 @@ CheckResult check_ordering(const BarSeries& s, const ValidationConfig& cfg) {
     for (std::size_t i = 1; i < s.size(); ++i)
         if (s.time[i] < s.time[i - 1])
             c.add(s.time[i], Severity::Fail,
-                  "bar comes after " + format_time(s.time[i - 1]) + " (row " + std::to_string(i + 1) + ")");
+                  "bar comes after " + format_time(s.time[i - 1]) + " (row " +
+                      std::to_string(i + 1) + ")");
     return c.finish(c.count() == 0 ? "open times ascend"
                                    : num(c.count()) + " bars out of time order");
 }
@@ -214,9 +238,11 @@ CheckResult check_duplicates(const BarSeries& s, const ValidationConfig& cfg) {
                      [&](std::size_t a, std::size_t b) { return s.time[a] < s.time[b]; });
     for (std::size_t k = 1; k < idx.size(); ++k) {
         const std::size_t a = idx[k - 1], b = idx[k];
-        if (s.time[a] != s.time[b]) continue;
-        const bool same = s.open[a] == s.open[b] && s.high[a] == s.high[b] && s.low[a] == s.low[b] &&
-                          s.close[a] == s.close[b] && s.volume[a] == s.volume[b];
+        if (s.time[a] != s.time[b])
+            continue;
+        const bool same = s.open[a] == s.open[b] && s.high[a] == s.high[b] &&
+                          s.low[a] == s.low[b] && s.close[a] == s.close[b] &&
+                          s.volume[a] == s.volume[b];
         c.add(s.time[b], Severity::Fail,
               std::string(same ? "identical" : "conflicting") + " duplicate of the bar at row " +
                   std::to_string(a + 1) + " (row " + std::to_string(b + 1) + ")");
@@ -254,7 +280,8 @@ CheckResult check_ohlc(const BarSeries& s, const ValidationConfig& cfg) {
 CheckResult check_alignment(const BarSeries& s, const ValidationConfig& cfg) {
     Collector c("alignment", cfg.max_examples);
     const TimeMs tf = s.timeframe.ms();
-    if (s.empty() || tf <= 0) return c.finish("no bars");
+    if (s.empty() || tf <= 0)
+        return c.finish("no bars");
     const TimeMs phase = s.time[0] - floor_to(s.time[0], tf);
     for (std::size_t i = 1; i < s.size(); ++i) {
         const TimeMs p = s.time[i] - floor_to(s.time[i], tf);
@@ -268,7 +295,8 @@ CheckResult check_alignment(const BarSeries& s, const ValidationConfig& cfg) {
                         " grid (mixed spacing)");
     // Weekly bars conventionally open on Monday, not on the epoch's Thursday grid.
     if (phase != 0 && tf <= kMsPerDay && kMsPerDay % tf == 0) {
-        c.add(s.time[0], Severity::Warn, "first bar opens " + format_duration(phase) + " past the UTC grid");
+        c.add(s.time[0], Severity::Warn,
+              "first bar opens " + format_duration(phase) + " past the UTC grid");
         return c.finish("bars open " + format_duration(phase) + " past UTC " + s.timeframe.name() +
                         " boundaries (broker time zone?); resampling aligns to UTC");
     }
@@ -298,30 +326,40 @@ GapOutcome check_gaps_and_sessions(const BarSeries& s, const TradingSessions& se
             ++expected_present;
         } else if (!session_expects_bar(sessions, t - cfg.sessions_tolerance, tf) &&
                    !session_expects_bar(sessions, t + cfg.sessions_tolerance, tf)) {
-            off.add(t, Severity::Warn, "bar while the market is closed (" +
-                                           std::string(weekday(t) >= 5 ? "weekend" : "session break or holiday") + ")");
+            off.add(t, Severity::Warn,
+                    "bar while the market is closed (" +
+                        std::string(weekday(t) >= 5 ? "weekend" : "session break or holiday") +
+                        ")");
         }
-        if (i == 0 || step <= 0) continue;
+        if (i == 0 || step <= 0)
+            continue;
         const TimeMs prev = s.time[i - 1];
-        if (t - prev <= step) continue;
+        if (t - prev <= step)
+            continue;
         std::int64_t missing = 0;
         for (TimeMs u = prev + step; u < t; u += step)
-            if (session_expects_bar(sessions, u, tf)) ++missing;
-        if (missing == 0) continue;
-        out.missing_before[i] = static_cast<std::uint32_t>(std::min<std::int64_t>(missing, UINT32_MAX));
+            if (session_expects_bar(sessions, u, tf))
+                ++missing;
+        if (missing == 0)
+            continue;
+        out.missing_before[i] =
+            static_cast<std::uint32_t>(std::min<std::int64_t>(missing, UINT32_MAX));
         missing_total += missing;
         const bool too_long = missing * step >= cfg.gaps_fail_max_gap;
         g.add(prev + step, too_long ? Severity::Fail : Severity::Warn,
               fmt::format("{} expected bar{} missing ({} of open market) until {}", num(missing),
-                          missing == 1 ? "" : "s", format_duration(missing * step), format_time(t)));
+                          missing == 1 ? "" : "s", format_duration(missing * step),
+                          format_time(t)));
         if (missing > longest) {
             longest = missing;
             longest_at = prev + step;
         }
     }
     const std::int64_t expected = expected_present + missing_total;
-    const double frac = expected > 0 ? static_cast<double>(missing_total) / static_cast<double>(expected) : 0.0;
-    if (frac > cfg.gaps_fail_missing_fraction) g.escalate(Severity::Fail);
+    const double frac =
+        expected > 0 ? static_cast<double>(missing_total) / static_cast<double>(expected) : 0.0;
+    if (frac > cfg.gaps_fail_missing_fraction)
+        g.escalate(Severity::Fail);
     std::string gs;
     if (g.count() == 0) {
         gs = sessions.always_open ? "no missing bars"
@@ -337,8 +375,10 @@ GapOutcome check_gaps_and_sessions(const BarSeries& s, const TradingSessions& se
     }
     out.gaps = g.finish(gs);
 
-    const double off_frac = s.empty() ? 0.0 : static_cast<double>(off.count()) / static_cast<double>(s.size());
-    if (off_frac > cfg.sessions_fail_fraction) off.escalate(Severity::Fail);
+    const double off_frac =
+        s.empty() ? 0.0 : static_cast<double>(off.count()) / static_cast<double>(s.size());
+    if (off_frac > cfg.sessions_fail_fraction)
+        off.escalate(Severity::Fail);
     std::string ss;
     if (sessions.always_open)
         ss = "market open 24/7";
@@ -364,28 +404,33 @@ CheckResult check_outliers(const BarSeries& s, const std::vector<std::uint32_t>&
             r.push_back(std::log(s.close[i] / s.close[i - 1]) /
                         std::sqrt(1.0 + static_cast<double>(missing_before[i])));
     if (r.size() < static_cast<std::size_t>(cfg.outliers_min_bars))
-        return c.finish("skipped: fewer than " + std::to_string(cfg.outliers_min_bars) + " returns");
+        return c.finish("skipped: fewer than " + std::to_string(cfg.outliers_min_bars) +
+                        " returns");
     std::vector<double> work = r;
     const auto [med, scale] = robust_center_scale(work);
-    if (!(scale > 0)) return c.finish("skipped: prices never move");
+    if (!(scale > 0))
+        return c.finish("skipped: prices never move");
     double max_z = 0;
     auto judge = [&](double z) {
         max_z = std::max(max_z, z);
-        return z > cfg.outliers_fail_z ? Severity::Fail
+        return z > cfg.outliers_fail_z   ? Severity::Fail
                : z > cfg.outliers_warn_z ? Severity::Warn
                                          : Severity::Pass;
     };
     for (std::size_t i = 1; i < n; ++i) {
-        if (!valid(i) || !valid(i - 1)) continue;
+        if (!valid(i) || !valid(i - 1))
+            continue;
         const double lr = std::log(s.close[i] / s.close[i - 1]);
-        const double z = std::fabs(lr / std::sqrt(1.0 + static_cast<double>(missing_before[i])) - med) / scale;
+        const double z =
+            std::fabs(lr / std::sqrt(1.0 + static_cast<double>(missing_before[i])) - med) / scale;
         if (const Severity sev = judge(z); sev != Severity::Pass)
             c.add(s.time[i], sev,
-                  fmt::format("close-to-close log return {:+.4f} (robust z {:.1f}), close {} -> {}", lr,
-                              z, s.close[i - 1], s.close[i]));
+                  fmt::format("close-to-close log return {:+.4f} (robust z {:.1f}), close {} -> {}",
+                              lr, z, s.close[i - 1], s.close[i]));
         // A wick far beyond the return scale is the typical bad tick: the close is fine, one
         // extreme is not.
-        const double body_hi = std::max(s.open[i], s.close[i]), body_lo = std::min(s.open[i], s.close[i]);
+        const double body_hi = std::max(s.open[i], s.close[i]),
+                     body_lo = std::min(s.open[i], s.close[i]);
         if (s.high[i] > 0 && s.low[i] > 0 && body_lo > 0) {
             const double up = std::log(s.high[i] / body_hi) / scale;
             const double down = std::log(body_lo / s.low[i]) / scale;
@@ -393,13 +438,15 @@ CheckResult check_outliers(const BarSeries& s, const std::vector<std::uint32_t>&
             if (const Severity sev = judge(w); sev != Severity::Pass)
                 c.add(s.time[i], sev,
                       fmt::format("{} wick {:.4f} in log price (robust z {:.1f}), high {} low {}",
-                                  up >= down ? "upper" : "lower", w * scale, w, s.high[i], s.low[i]));
+                                  up >= down ? "upper" : "lower", w * scale, w, s.high[i],
+                                  s.low[i]));
         }
     }
-    return c.finish(fmt::format("{} of {} returns/wicks beyond robust z {} (FAIL beyond {}); return "
-                                "scale {:.5f}, largest z {:.1f}",
-                                num(c.count()), num(static_cast<std::int64_t>(r.size())),
-                                cfg.outliers_warn_z, cfg.outliers_fail_z, scale, max_z));
+    return c.finish(
+        fmt::format("{} of {} returns/wicks beyond robust z {} (FAIL beyond {}); return "
+                    "scale {:.5f}, largest z {:.1f}",
+                    num(c.count()), num(static_cast<std::int64_t>(r.size())), cfg.outliers_warn_z,
+                    cfg.outliers_fail_z, scale, max_z));
 }
 
 /// Reports runs of consecutive bars where `same(i)` holds between bar i-1 and bar i (or, for
@@ -418,13 +465,15 @@ CheckResult check_runs(const BarSeries& s, const std::string& name, int warn_run
             continue;
         }
         std::size_t j = i + 1;
-        while (j < n && qualifies(j)) ++j;
+        while (j < n && qualifies(j))
+            ++j;
         const std::int64_t len = static_cast<std::int64_t>(j - i) + (name == "stale" ? 1 : 0);
         const TimeMs start = name == "stale" ? s.time[i - 1] : s.time[i];
         bars_in_runs += len;
         if (len >= warn_run)
             c.add(start, len >= fail_run ? Severity::Fail : Severity::Warn,
-                  fmt::format("{} consecutive bars {} until {}", num(len), what, format_time(s.time[j - 1])));
+                  fmt::format("{} consecutive bars {} until {}", num(len), what,
+                              format_time(s.time[j - 1])));
         i = j;
     }
     return c.finish("");
@@ -433,7 +482,8 @@ CheckResult check_runs(const BarSeries& s, const std::string& name, int warn_run
 CheckResult check_zero_volume(const BarSeries& s, const ValidationConfig& cfg) {
     const std::size_t n = s.size();
     std::size_t zeros = 0;
-    for (std::size_t i = 0; i < n; ++i) zeros += s.volume[i] == 0.0 ? 1 : 0;
+    for (std::size_t i = 0; i < n; ++i)
+        zeros += s.volume[i] == 0.0 ? 1 : 0;
     if (n > 0 && zeros == n) {
         Collector c("zero_volume", cfg.max_examples);
         c.add(s.time[0], Severity::Warn, "every bar has volume 0");
@@ -443,13 +493,15 @@ CheckResult check_zero_volume(const BarSeries& s, const ValidationConfig& cfg) {
     CheckResult r = check_runs(
         s, "zero_volume", cfg.zero_volume_warn_run, cfg.zero_volume_fail_run, cfg,
         [&](std::size_t i) { return s.volume[i] == 0.0; }, "with volume 0", in_runs);
-    r.summary = r.count == 0
-                    ? fmt::format("no run of {}+ zero-volume bars ({} isolated zero-volume bar{})",
-                                  cfg.zero_volume_warn_run, num(static_cast<std::int64_t>(zeros)),
-                                  zeros == 1 ? "" : "s")
-                    : fmt::format("{} run{} of {}+ zero-volume bars (FAIL at {}); {} zero-volume bars in all",
-                                  num(r.count), r.count == 1 ? "" : "s", cfg.zero_volume_warn_run,
-                                  cfg.zero_volume_fail_run, num(static_cast<std::int64_t>(zeros)));
+    r.summary =
+        r.count == 0
+            ? fmt::format("no run of {}+ zero-volume bars ({} isolated zero-volume bar{})",
+                          cfg.zero_volume_warn_run, num(static_cast<std::int64_t>(zeros)),
+                          zeros == 1 ? "" : "s")
+            : fmt::format(
+                  "{} run{} of {}+ zero-volume bars (FAIL at {}); {} zero-volume bars in all",
+                  num(r.count), r.count == 1 ? "" : "s", cfg.zero_volume_warn_run,
+                  cfg.zero_volume_fail_run, num(static_cast<std::int64_t>(zeros)));
     return r;
 }
 
@@ -462,16 +514,18 @@ CheckResult check_stale(const BarSeries& s, const ValidationConfig& cfg) {
                    s.low[i] == s.low[i - 1] && s.close[i] == s.close[i - 1];
         },
         "with identical OHLC", in_runs);
-    r.summary = r.count == 0 ? fmt::format("no run of {}+ identical bars", cfg.stale_warn_run)
-                             : fmt::format("{} run{} of {}+ identical bars (FAIL at {}): a stale feed?",
-                                           num(r.count), r.count == 1 ? "" : "s", cfg.stale_warn_run,
-                                           cfg.stale_fail_run);
+    r.summary = r.count == 0
+                    ? fmt::format("no run of {}+ identical bars", cfg.stale_warn_run)
+                    : fmt::format("{} run{} of {}+ identical bars (FAIL at {}): a stale feed?",
+                                  num(r.count), r.count == 1 ? "" : "s", cfg.stale_warn_run,
+                                  cfg.stale_fail_run);
     return r;
 }
 
 CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg) {
     Collector c("spread", cfg.max_examples);
-    if (!s.has_spread()) return c.finish("no spread column (nothing to check)");
+    if (!s.has_spread())
+        return c.finish("no spread column (nothing to check)");
     const std::size_t n = s.size();
     std::int64_t zeros = 0;
     std::vector<double> pos;
@@ -479,7 +533,8 @@ CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg) {
     for (std::size_t i = 0; i < n; ++i) {
         const double sp = s.spread[i];
         if (!std::isfinite(sp) || sp < 0)
-            c.add(s.time[i], Severity::Fail, fmt::format("spread {} is negative or non-finite", sp));
+            c.add(s.time[i], Severity::Fail,
+                  fmt::format("spread {} is negative or non-finite", sp));
         else if (sp == 0)
             ++zeros;
         else
@@ -493,27 +548,33 @@ CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg) {
         if (scale > 0)
             for (std::size_t i = 0; i < n; ++i) {
                 const double sp = s.spread[i];
-                if (!(sp > 0)) continue;
+                if (!(sp > 0))
+                    continue;
                 const double z = (sp - med) / scale;
                 if (z > cfg.spread_spike_z) {
                     ++spikes;
                     c.add(s.time[i], Severity::Warn,
-                          fmt::format("spread {} is {:.1f} robust z above the median {}", sp, z, med));
+                          fmt::format("spread {} is {:.1f} robust z above the median {}", sp, z,
+                                      med));
                 }
             }
     }
     const double zero_frac = n ? static_cast<double>(zeros) / static_cast<double>(n) : 0.0;
-    if (zeros > 0) c.escalate(zero_frac > cfg.spread_fail_zero_fraction ? Severity::Fail : Severity::Warn);
-    if (c.count() == 0 && zeros == 0) return c.finish(fmt::format("spreads positive, median {}, no spikes", med));
-    return c.finish(fmt::format("{} negative/non-finite, {} zero ({}; FAIL above {}), {} spikes above "
-                                "robust z {} (median {})",
-                                num(bad), num(zeros), pct(zero_frac), pct(cfg.spread_fail_zero_fraction),
-                                num(spikes), cfg.spread_spike_z, med));
+    if (zeros > 0)
+        c.escalate(zero_frac > cfg.spread_fail_zero_fraction ? Severity::Fail : Severity::Warn);
+    if (c.count() == 0 && zeros == 0)
+        return c.finish(fmt::format("spreads positive, median {}, no spikes", med));
+    return c.finish(
+        fmt::format("{} negative/non-finite, {} zero ({}; FAIL above {}), {} spikes above "
+                    "robust z {} (median {})",
+                    num(bad), num(zeros), pct(zero_frac), pct(cfg.spread_fail_zero_fraction),
+                    num(spikes), cfg.spread_spike_z, med));
 }
 
 bool sorted_unique(const BarSeries& s) {
     for (std::size_t i = 1; i < s.size(); ++i)
-        if (s.time[i] <= s.time[i - 1]) return false;
+        if (s.time[i] <= s.time[i - 1])
+            return false;
     return true;
 }
 
@@ -521,14 +582,16 @@ bool sorted_unique(const BarSeries& s) {
 BarSeries sorted_dedup(const BarSeries& s) {
     std::vector<std::size_t> idx(s.size());
     std::iota(idx.begin(), idx.end(), std::size_t{0});
-    std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return s.time[a] < s.time[b]; });
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](std::size_t a, std::size_t b) { return s.time[a] < s.time[b]; });
     BarSeries out;
     out.symbol = s.symbol;
     out.timeframe = s.timeframe;
     out.has_spread_column = s.has_spread_column;
     out.reserve(s.size());
     for (std::size_t k = 0; k < idx.size(); ++k) {
-        if (k > 0 && s.time[idx[k]] == s.time[idx[k - 1]]) continue;
+        if (k > 0 && s.time[idx[k]] == s.time[idx[k - 1]])
+            continue;
         out.push_back(s.at(idx[k]));
     }
     return out;
@@ -540,7 +603,8 @@ ValidationReport validate_series(const BarSeries& bars, const Instrument& instru
                                  const ValidationConfig& config) {
     if (bars.open.size() != bars.size() || bars.high.size() != bars.size() ||
         bars.low.size() != bars.size() || bars.close.size() != bars.size() ||
-        bars.volume.size() != bars.size() || (bars.has_spread() && bars.spread.size() != bars.size()))
+        bars.volume.size() != bars.size() ||
+        (bars.has_spread() && bars.spread.size() != bars.size()))
         throw InputError("validate: series " + bars.symbol + " has columns of different lengths");
     ValidationReport rep;
     rep.symbol = bars.symbol.empty() ? instrument.symbol : bars.symbol;
@@ -553,7 +617,8 @@ ValidationReport validate_series(const BarSeries& bars, const Instrument& instru
     // The remaining checks reason about neighbours, so they run on the time-ordered series.
     BarSeries copy;
     const bool clean = sorted_unique(bars);
-    if (!clean) copy = sorted_dedup(bars);
+    if (!clean)
+        copy = sorted_dedup(bars);
     const BarSeries& s = clean ? bars : copy;
     if (!s.empty()) {
         rep.first = s.time.front();
@@ -572,15 +637,19 @@ ValidationReport validate_series(const BarSeries& bars, const Instrument& instru
 
 std::string format_report(const ValidationReport& r) {
     std::string out = fmt::format("{} {}: {} bars", r.symbol, r.timeframe.name(), num(r.bars));
-    if (r.bars > 0) out += ", " + format_time(r.first) + " .. " + format_time(r.last);
+    if (r.bars > 0)
+        out += ", " + format_time(r.first) + " .. " + format_time(r.last);
     out += ": " + to_string(r.status()) + "\n";
     for (const auto& c : r.checks) {
         out += fmt::format("  {}  {:<12}{}\n", to_string(c.status), c.name, c.summary);
-        if (c.status == Severity::Pass) continue;
+        if (c.status == Severity::Pass)
+            continue;
         for (const auto& f : c.examples)
-            out += fmt::format("          {} {}  {}\n", to_string(f.severity), format_time(f.time), f.message);
+            out += fmt::format("          {} {}  {}\n", to_string(f.severity), format_time(f.time),
+                               f.message);
         if (c.count > static_cast<std::int64_t>(c.examples.size()) && !c.examples.empty())
-            out += fmt::format("          ... {} more\n", num(c.count - static_cast<std::int64_t>(c.examples.size())));
+            out += fmt::format("          ... {} more\n",
+                               num(c.count - static_cast<std::int64_t>(c.examples.size())));
     }
     return out;
 }
@@ -590,9 +659,14 @@ nlohmann::json report_to_json(const ValidationReport& r) {
     for (const auto& c : r.checks) {
         nlohmann::json ex = nlohmann::json::array();
         for (const auto& f : c.examples)
-            ex.push_back({{"time", format_iso(f.time)}, {"severity", to_string(f.severity)}, {"message", f.message}});
-        checks.push_back({{"name", c.name}, {"status", to_string(c.status)}, {"count", c.count},
-                          {"summary", c.summary}, {"examples", ex}});
+            ex.push_back({{"time", format_iso(f.time)},
+                          {"severity", to_string(f.severity)},
+                          {"message", f.message}});
+        checks.push_back({{"name", c.name},
+                          {"status", to_string(c.status)},
+                          {"count", c.count},
+                          {"summary", c.summary},
+                          {"examples", ex}});
     }
     return {{"symbol", r.symbol},
             {"timeframe", r.timeframe.name()},

@@ -28,11 +28,11 @@ struct Finding {
 
 /// The outcome of one check on one series.
 struct CheckResult {
-    std::string name;    ///< "ohlc", "duplicates", "gaps", ...
+    std::string name; ///< "ohlc", "duplicates", "gaps", ...
     Severity status = Severity::Pass;
-    std::int64_t count = 0;          ///< offending bars/gaps/runs found
-    std::string summary;             ///< one line a person reads
-    std::vector<Finding> examples;   ///< the first few findings, in time order
+    std::int64_t count = 0;        ///< offending bars/gaps/runs found
+    std::string summary;           ///< one line a person reads
+    std::vector<Finding> examples; ///< the first few findings, in time order
 };
 
 /// Every check's outcome for one (symbol, timeframe).
@@ -55,7 +55,7 @@ struct ValidationConfig {
     int max_examples = 5; ///< findings listed per check
 
     // gaps: missing bars the sessions expected. Any gap WARNs; FAIL beyond these.
-    double gaps_fail_missing_fraction = 0.05; ///< missing / expected bars
+    double gaps_fail_missing_fraction = 0.05;  ///< missing / expected bars
     TimeMs gaps_fail_max_gap = 14 * kMsPerDay; ///< one gap spanning this much open market time
 
     // sessions: bars present while the market is closed (deeper than `tolerance` into the closure).

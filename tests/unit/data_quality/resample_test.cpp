@@ -16,7 +16,8 @@ const Timeframe k1m(kMsPerMinute), k5m(5 * kMsPerMinute), k15m(15 * kMsPerMinute
     k4h(4 * kMsPerHour), k1d(kMsPerDay), k1w(kMsPerWeek);
 
 /// Random 1m bars from `start` for `minutes`, dropping each with probability `drop`.
-BarSeries random_minutes(TimeMs start, int minutes, double drop, unsigned seed, bool spread = true) {
+BarSeries random_minutes(TimeMs start, int minutes, double drop, unsigned seed,
+                         bool spread = true) {
     std::mt19937_64 gen(seed);
     auto u = [&] { return static_cast<double>(gen() >> 11) * 0x1.0p-53; };
     BarSeries s;
@@ -27,7 +28,8 @@ BarSeries random_minutes(TimeMs start, int minutes, double drop, unsigned seed, 
     for (int i = 0; i < minutes; ++i) {
         const double o = p, c = p * (1 + (u() - 0.5) * 0.004);
         p = c;
-        if (u() < drop) continue;
+        if (u() < drop)
+            continue;
         Bar b;
         b.time = start + i * kMsPerMinute;
         b.open = o;
@@ -57,11 +59,13 @@ std::map<TimeMs, Bar> naive(const BarSeries& in, Timeframe to) {
         a.high = std::max(a.high, in.high[i]);
         a.low = std::min(a.low, in.low[i]);
         a.close = in.close[i];
-        if (!fresh) a.volume += in.volume[i];
+        if (!fresh)
+            a.volume += in.volume[i];
         a.spread += in.spread[i];
         ++n[b];
     }
-    for (auto& [b, bar] : out) bar.spread /= n[b];
+    for (auto& [b, bar] : out)
+        bar.spread /= n[b];
     return out;
 }
 
@@ -86,12 +90,14 @@ TEST(Resample, five_minutes_by_hand) {
     s.has_spread_column = true;
     const TimeMs t0 = make_time(2024, 1, 1, 10, 0);
     // o h l c v spread
-    const double rows[10][6] = {{10, 12, 9, 11, 1, 1},  {11, 13, 10, 12, 2, 3}, {12, 12, 8, 9, 3, 2},
-                                {9, 10, 9, 10, 4, 2},   {10, 11, 10, 11, 5, 2}, {11, 15, 11, 14, 6, 4},
-                                {14, 14, 13, 13, 7, 4}, {13, 13, 5, 6, 8, 4},   {6, 7, 6, 7, 9, 4},
-                                {7, 8, 7, 8, 10, 4}};
+    const double rows[10][6] = {{10, 12, 9, 11, 1, 1},  {11, 13, 10, 12, 2, 3},
+                                {12, 12, 8, 9, 3, 2},   {9, 10, 9, 10, 4, 2},
+                                {10, 11, 10, 11, 5, 2}, {11, 15, 11, 14, 6, 4},
+                                {14, 14, 13, 13, 7, 4}, {13, 13, 5, 6, 8, 4},
+                                {6, 7, 6, 7, 9, 4},     {7, 8, 7, 8, 10, 4}};
     for (int i = 0; i < 10; ++i)
-        s.push_back(Bar{t0 + i * kMsPerMinute, rows[i][0], rows[i][1], rows[i][2], rows[i][3], rows[i][4], rows[i][5]});
+        s.push_back(Bar{t0 + i * kMsPerMinute, rows[i][0], rows[i][1], rows[i][2], rows[i][3],
+                        rows[i][4], rows[i][5]});
     const auto r = resample(s, k5m);
     ASSERT_EQ(r.bars.size(), 2u);
     const Bar a = r.bars.at(0), b = r.bars.at(1);
@@ -136,7 +142,8 @@ TEST(Resample, matches_direct_aggregation_with_gaps_for_every_target) {
                 ++i;
             }
             // Output is valid OHLC on the UTC grid.
-            const auto rep = validate_series(r.bars, InstrumentRegistry().get("BTC/USDT"), ValidationConfig{});
+            const auto rep =
+                validate_series(r.bars, InstrumentRegistry().get("BTC/USDT"), ValidationConfig{});
             EXPECT_EQ(rep.check("ohlc")->status, Severity::Pass);
             EXPECT_EQ(rep.check("alignment")->status, Severity::Pass);
         }
@@ -149,7 +156,8 @@ TEST(Resample, is_associative_through_intermediate_timeframes) {
     const BarSeries full = random_minutes(start, 2 * 1440 + 123, 0.0, 7);
     expect_same(resample(resample(full, k5m).bars, k1h).bars, resample(full, k1h).bars, true);
     expect_same(resample(resample(full, k15m).bars, k4h).bars, resample(full, k4h).bars, true);
-    expect_same(resample(resample(resample(full, k5m).bars, k1h).bars, k1d).bars, resample(full, k1d).bars, true);
+    expect_same(resample(resample(resample(full, k5m).bars, k1h).bars, k1d).bars,
+                resample(full, k1d).bars, true);
     // With gaps, OHLCV still compose (a mean of unequal groups is not the overall mean).
     const BarSeries holey = random_minutes(start, 2 * 1440 + 123, 0.3, 8);
     expect_same(resample(resample(holey, k5m).bars, k1h).bars, resample(holey, k1h).bars, false);
@@ -177,7 +185,8 @@ TEST(Resample, buckets_with_missing_sub_bars_are_kept_and_reported) {
     cut.timeframe = in.timeframe;
     cut.has_spread_column = true;
     for (std::size_t i = 0; i < in.size(); ++i)
-        if (i < 70 || i >= 80) cut.push_back(in.at(i)); // 10 minutes missing in hour 1
+        if (i < 70 || i >= 80)
+            cut.push_back(in.at(i)); // 10 minutes missing in hour 1
     const auto r = resample(cut, k1h);
     ASSERT_EQ(r.bars.size(), 3u);
     ASSERT_EQ(r.incomplete.size(), 1u);
@@ -187,7 +196,8 @@ TEST(Resample, buckets_with_missing_sub_bars_are_kept_and_reported) {
     EXPECT_EQ(r.bars.volume[1], [&] {
         double v = 0;
         for (std::size_t i = 60; i < 120; ++i)
-            if (i < 70 || i >= 80) v += in.volume[i];
+            if (i < 70 || i >= 80)
+                v += in.volume[i];
         return v;
     }());
 }
@@ -200,7 +210,8 @@ TEST(Resample, gold_sessions_decide_what_is_incomplete) {
     h.timeframe = k1h;
     const TimeMs start = make_time(2024, 3, 4);
     for (TimeMs t = start; t < start + 14 * kMsPerDay; t += kMsPerHour)
-        if (session_expects_bar(gold.sessions, t, k1h)) h.push_back(Bar{t, 2000, 2001, 1999, 2000.5, 10, 0});
+        if (session_expects_bar(gold.sessions, t, k1h))
+            h.push_back(Bar{t, 2000, 2001, 1999, 2000.5, 10, 0});
     const auto with = resample(h, k1d, &gold.sessions);
     EXPECT_TRUE(with.incomplete.empty()) << "daily break and weekends are not missing bars";
     EXPECT_EQ(with.dropped_partial_last, 0) << "Friday's day is complete at the close";

@@ -25,14 +25,16 @@ SynthConfig config(std::uint64_t seed, int days = 365, bool noise = false,
 /// has a bar and its previous bar is the previous step).
 std::vector<double> log_returns(const BarSeries& s) {
     std::vector<double> r;
-    for (std::size_t i = 1; i < s.size(); ++i) r.push_back(std::log(s.close[i] / s.close[i - 1]));
+    for (std::size_t i = 1; i < s.size(); ++i)
+        r.push_back(std::log(s.close[i] / s.close[i - 1]));
     return r;
 }
 
 double corr(const std::vector<double>& a, const std::vector<double>& b) {
     const std::size_t n = std::min(a.size(), b.size());
     double ma = 0, mb = 0;
-    for (std::size_t i = 0; i < n; ++i) ma += a[i], mb += b[i];
+    for (std::size_t i = 0; i < n; ++i)
+        ma += a[i], mb += b[i];
     ma /= n;
     mb /= n;
     double sab = 0, saa = 0, sbb = 0;
@@ -47,7 +49,8 @@ double corr(const std::vector<double>& a, const std::vector<double>& b) {
 double stdev(const std::vector<double>& v) {
     const double m = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
     double s = 0;
-    for (double x : v) s += (x - m) * (x - m);
+    for (double x : v)
+        s += (x - m) * (x - m);
     return std::sqrt(s / (v.size() - 1));
 }
 
@@ -76,7 +79,8 @@ TEST(Cholesky, factors_and_rejects_non_positive_definite) {
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) {
             double s = 0;
-            for (int k = 0; k < 3; ++k) s += l[i][k] * l[j][k];
+            for (int k = 0; k < 3; ++k)
+                s += l[i][k] * l[j][k];
             EXPECT_NEAR(s, m[i][j], 1e-12);
             if (j > i) {
                 EXPECT_EQ(l[i][j], 0.0);
@@ -145,24 +149,30 @@ TEST(SynthMarket, crypto_trades_every_step_gold_only_in_its_sessions_with_a_spre
     EXPECT_TRUE(gold.has_spread());
     const Instrument xau = registry().get("XAUUSD");
     std::size_t open_steps = 0;
-    for (TimeMs t : m.steps) open_steps += session_expects_bar(xau.sessions, t, Timeframe(kMsPerHour)) ? 1 : 0;
+    for (TimeMs t : m.steps)
+        open_steps += session_expects_bar(xau.sessions, t, Timeframe(kMsPerHour)) ? 1 : 0;
     EXPECT_EQ(gold.size(), open_steps);
     EXPECT_LT(gold.size(), m.steps.size() * 3 / 4);
-    for (TimeMs t : gold.time) EXPECT_TRUE(xau.sessions.is_open(t));
+    for (TimeMs t : gold.time)
+        EXPECT_TRUE(xau.sessions.is_open(t));
     // Continuity: each crypto bar opens at the previous close.
-    for (std::size_t i = 1; i < m.series[0].size(); ++i) ASSERT_EQ(m.series[0].open[i], m.series[0].close[i - 1]);
+    for (std::size_t i = 1; i < m.series[0].size(); ++i)
+        ASSERT_EQ(m.series[0].open[i], m.series[0].close[i - 1]);
 }
 
 TEST(SynthMarket, return_correlation_follows_the_configured_matrix) {
     const auto cfg = config(11, 730);
     const auto m = generate_synthetic_market(cfg);
     std::vector<std::vector<double>> r;
-    for (int k = 0; k < 3; ++k) r.push_back(log_returns(m.series[static_cast<std::size_t>(k)]));
+    for (int k = 0; k < 3; ++k)
+        r.push_back(log_returns(m.series[static_cast<std::size_t>(k)]));
     for (int i = 0; i < 3; ++i)
         for (int j = i + 1; j < 3; ++j)
             EXPECT_NEAR(corr(r[static_cast<std::size_t>(i)], r[static_cast<std::size_t>(j)]),
-                        cfg.correlation[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)], 0.06)
-                << m.series[static_cast<std::size_t>(i)].symbol << " vs " << m.series[static_cast<std::size_t>(j)].symbol;
+                        cfg.correlation[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)],
+                        0.06)
+                << m.series[static_cast<std::size_t>(i)].symbol << " vs "
+                << m.series[static_cast<std::size_t>(j)].symbol;
     // Noise mode: independent assets.
     const auto noise = generate_synthetic_market(config(11, 730, true));
     EXPECT_NEAR(corr(log_returns(noise.series[0]), log_returns(noise.series[1])), 0.0, 0.04);
@@ -175,13 +185,16 @@ TEST(SynthMarket, regimes_switch_and_change_volatility_as_configured) {
     std::array<std::vector<double>, kRegimeCount> by_regime;
     const BarSeries& btc = m.series[0];
     for (std::size_t i = 1; i < btc.size(); ++i)
-        by_regime[static_cast<int>(m.regimes[i])].push_back(std::log(btc.close[i] / btc.close[i - 1]));
+        by_regime[static_cast<int>(m.regimes[i])].push_back(
+            std::log(btc.close[i] / btc.close[i - 1]));
     int switches = 0;
-    for (std::size_t i = 1; i < m.regimes.size(); ++i) switches += m.regimes[i] != m.regimes[i - 1];
+    for (std::size_t i = 1; i < m.regimes.size(); ++i)
+        switches += m.regimes[i] != m.regimes[i - 1];
     // Mean regime duration 5-30 days: about 3 years * 365 / 20 switches.
     EXPECT_GT(switches, 20);
     EXPECT_LT(switches, 150);
-    for (int k = 0; k < kRegimeCount; ++k) ASSERT_GT(by_regime[k].size(), 200u) << to_string(static_cast<Regime>(k));
+    for (int k = 0; k < kRegimeCount; ++k)
+        ASSERT_GT(by_regime[k].size(), 200u) << to_string(static_cast<Regime>(k));
     const double hv = stdev(by_regime[static_cast<int>(Regime::HighVol)]);
     const double rng = stdev(by_regime[static_cast<int>(Regime::Ranging)]);
     const double bull = stdev(by_regime[static_cast<int>(Regime::Bull)]);
@@ -225,7 +238,8 @@ TEST(SynthMarket, volatility_clusters_and_volume_follows_moves_but_noise_has_nei
     EXPECT_NEAR(volume_vs_move(n.series[1]), 0.0, 0.04);
     // No edge: returns of the noise market do not predict the next one.
     EXPECT_NEAR(ret_autocorr(n.series[0]), 0.0, 0.04);
-    for (Regime r : n.regimes) ASSERT_EQ(r, Regime::Ranging);
+    for (Regime r : n.regimes)
+        ASSERT_EQ(r, Regime::Ranging);
 }
 
 TEST(SynthMarket, any_timeframe_and_symbol_list) {
@@ -239,8 +253,11 @@ TEST(SynthMarket, any_timeframe_and_symbol_list) {
 }
 
 TEST(SynthMarket, bad_configs_are_rejected) {
-    EXPECT_THROW(SynthConfig::defaults(registry(), {"NOPE"}, Timeframe(kMsPerHour), 0, 10, 1, false), InputError);
-    EXPECT_THROW(SynthConfig::defaults(registry(), {"BTC/USDT", "btcusdt"}, Timeframe(kMsPerHour), 0, 10, 1, false),
+    EXPECT_THROW(
+        SynthConfig::defaults(registry(), {"NOPE"}, Timeframe(kMsPerHour), 0, 10, 1, false),
+        InputError);
+    EXPECT_THROW(SynthConfig::defaults(registry(), {"BTC/USDT", "btcusdt"}, Timeframe(kMsPerHour),
+                                       0, 10, 1, false),
                  InputError);
     EXPECT_THROW(config(1, 0), InputError);
     auto cfg = config(1, 10);

@@ -12,8 +12,12 @@
 namespace aurum {
 namespace {
 
-Instrument btc() { return InstrumentRegistry().get("BTC/USDT"); }
-Instrument gold() { return InstrumentRegistry().get("XAUUSD"); }
+Instrument btc() {
+    return InstrumentRegistry().get("BTC/USDT");
+}
+Instrument gold() {
+    return InstrumentRegistry().get("XAUUSD");
+}
 
 /// A clean hourly series: a gentle deterministic zig-zag walk with varying volume.
 BarSeries clean_series(const Instrument& inst, TimeMs start, int hours, bool spread = false) {
@@ -24,7 +28,8 @@ BarSeries clean_series(const Instrument& inst, TimeMs start, int hours, bool spr
     double price = 100.0;
     for (int i = 0; i < hours; ++i) {
         const TimeMs t = start + static_cast<TimeMs>(i) * kMsPerHour;
-        if (!session_expects_bar(inst.sessions, t, s.timeframe)) continue;
+        if (!session_expects_bar(inst.sessions, t, s.timeframe))
+            continue;
         // pseudo-random but fixed returns of about 0.3%
         const double r = 0.003 * std::sin(i * 1.7) + 0.002 * std::cos(i * 0.37);
         Bar b;
@@ -79,7 +84,8 @@ TEST(Validation, ohlc_fails_on_each_impossible_bar) {
         {"high < low", [](BarSeries& s) { std::swap(s.high[50], s.low[50]); }},
         {"non-positive", [](BarSeries& s) { s.low[50] = 0.0; }},
         {"non-finite", [](BarSeries& s) { s.close[50] = std::nan(""); }},
-        {"high below", [](BarSeries& s) { s.high[50] = std::max(s.open[50], s.close[50]) * 0.9999; }},
+        {"high below",
+         [](BarSeries& s) { s.high[50] = std::max(s.open[50], s.close[50]) * 0.9999; }},
         {"low above", [](BarSeries& s) { s.low[50] = std::min(s.open[50], s.close[50]) * 1.0001; }},
         {"volume", [](BarSeries& s) { s.volume[50] = -1.0; }},
     };
@@ -150,7 +156,8 @@ TEST(Validation, gap_on_a_crypto_weekday_warns_with_its_time) {
     cut.symbol = s.symbol;
     cut.timeframe = s.timeframe;
     for (std::size_t i = 0; i < s.size(); ++i)
-        if (i != 30) cut.push_back(s.at(i));
+        if (i != 30)
+            cut.push_back(s.at(i));
     const auto r = validate_series(cut, btc(), ValidationConfig{});
     const CheckResult* g = r.check("gaps");
     EXPECT_EQ(g->status, Severity::Warn) << g->summary;
@@ -174,7 +181,8 @@ TEST(Validation, gold_weekend_and_daily_break_are_not_gaps_but_a_tuesday_hour_is
     cut.timeframe = s.timeframe;
     cut.has_spread_column = true;
     for (std::size_t i = 0; i < s.size(); ++i)
-        if (s.time[i] != tuesday_10) cut.push_back(s.at(i));
+        if (s.time[i] != tuesday_10)
+            cut.push_back(s.at(i));
     r = validate_series(cut, gold(), ValidationConfig{});
     const CheckResult* g = r.check("gaps");
     EXPECT_EQ(g->status, Severity::Warn);
@@ -189,7 +197,8 @@ TEST(Validation, gaps_fail_beyond_missing_fraction_or_max_gap) {
     holey.symbol = s.symbol;
     holey.timeframe = s.timeframe;
     for (std::size_t i = 0; i < s.size(); ++i)
-        if (i % 10 != 5) holey.push_back(s.at(i));
+        if (i % 10 != 5)
+            holey.push_back(s.at(i));
     auto r = validate_series(holey, btc(), ValidationConfig{});
     EXPECT_EQ(status_of(r, "gaps"), Severity::Fail);
     ValidationConfig lenient;
@@ -203,7 +212,8 @@ TEST(Validation, gaps_fail_beyond_missing_fraction_or_max_gap) {
     hole.symbol = year.symbol;
     hole.timeframe = year.timeframe;
     for (std::size_t i = 0; i < year.size(); ++i)
-        if (i < 1000 || i >= 1000 + 72) hole.push_back(year.at(i));
+        if (i < 1000 || i >= 1000 + 72)
+            hole.push_back(year.at(i));
     ValidationConfig cfg;
     cfg.gaps_fail_max_gap = 3 * kMsPerDay;
     r = validate_series(hole, btc(), cfg);
@@ -239,7 +249,8 @@ TEST(Validation, gold_bars_on_saturday_warn_and_many_fail) {
 
     // The same bars shifted by 12 hours (a wrong time zone): many off-session bars: FAIL.
     BarSeries shifted = s;
-    for (auto& t : shifted.time) t += 12 * kMsPerHour;
+    for (auto& t : shifted.time)
+        t += 12 * kMsPerHour;
     r = validate_series(shifted, gold(), ValidationConfig{});
     EXPECT_EQ(status_of(r, "sessions"), Severity::Fail) << r.check("sessions")->summary;
 }
@@ -295,7 +306,8 @@ TEST(Validation, zero_volume_runs_warn_at_3_and_fail_at_48) {
     const BarSeries s = clean_series(btc(), kMonday, 24 * 10);
     auto with_zeros = [&](std::size_t from, std::size_t n) {
         BarSeries z = s;
-        for (std::size_t i = from; i < from + n; ++i) z.volume[i] = 0;
+        for (std::size_t i = from; i < from + n; ++i)
+            z.volume[i] = 0;
         return validate_series(z, btc(), ValidationConfig{});
     };
     EXPECT_EQ(status_of(with_zeros(50, 2), "zero_volume"), Severity::Pass);
@@ -306,7 +318,8 @@ TEST(Validation, zero_volume_runs_warn_at_3_and_fail_at_48) {
     EXPECT_EQ(status_of(with_zeros(50, 48), "zero_volume"), Severity::Fail);
 
     BarSeries none = s;
-    for (auto& v : none.volume) v = 0;
+    for (auto& v : none.volume)
+        v = 0;
     r = validate_series(none, btc(), ValidationConfig{});
     EXPECT_EQ(status_of(r, "zero_volume"), Severity::Warn);
     EXPECT_NE(r.check("zero_volume")->summary.find("no volume"), std::string::npos);
@@ -337,7 +350,8 @@ TEST(Validation, spread_negative_fails_zero_warns_spikes_warn) {
     const BarSeries s = clean_series(gold(), kMonday, 24 * 14, true);
     BarSeries neg = s;
     neg.spread[5] = -0.1;
-    EXPECT_EQ(status_of(validate_series(neg, gold(), ValidationConfig{}), "spread"), Severity::Fail);
+    EXPECT_EQ(status_of(validate_series(neg, gold(), ValidationConfig{}), "spread"),
+              Severity::Fail);
 
     BarSeries zero = s;
     zero.spread[5] = 0.0;
@@ -345,8 +359,10 @@ TEST(Validation, spread_negative_fails_zero_warns_spikes_warn) {
     expect_only(r, "spread", Severity::Warn);
 
     BarSeries mostly_zero = s;
-    for (std::size_t i = 0; i < s.size() * 3 / 4; ++i) mostly_zero.spread[i] = 0.0;
-    EXPECT_EQ(status_of(validate_series(mostly_zero, gold(), ValidationConfig{}), "spread"), Severity::Fail);
+    for (std::size_t i = 0; i < s.size() * 3 / 4; ++i)
+        mostly_zero.spread[i] = 0.0;
+    EXPECT_EQ(status_of(validate_series(mostly_zero, gold(), ValidationConfig{}), "spread"),
+              Severity::Fail);
 
     BarSeries spike = s;
     spike.spread[40] = 25.0; // the spreads are 0.18..0.22
@@ -355,8 +371,10 @@ TEST(Validation, spread_negative_fails_zero_warns_spikes_warn) {
     EXPECT_EQ(r.check("spread")->examples.at(0).time, s.time[40]);
 
     // Crypto series have no spread column: nothing to check.
-    EXPECT_EQ(status_of(validate_series(clean_series(btc(), kMonday, 100), btc(), ValidationConfig{}), "spread"),
-              Severity::Pass);
+    EXPECT_EQ(
+        status_of(validate_series(clean_series(btc(), kMonday, 100), btc(), ValidationConfig{}),
+                  "spread"),
+        Severity::Pass);
 }
 
 TEST(Validation, examples_are_capped_and_prefer_failures) {
@@ -365,8 +383,10 @@ TEST(Validation, examples_are_capped_and_prefer_failures) {
     cfg.max_examples = 3;
     // Ten zero-volume WARN runs first, then one FAIL run.
     for (int k = 0; k < 10; ++k)
-        for (int i = 0; i < 3; ++i) s.volume[static_cast<std::size_t>(10 + k * 10 + i)] = 0;
-    for (int i = 0; i < 60; ++i) s.volume[static_cast<std::size_t>(400 + i)] = 0;
+        for (int i = 0; i < 3; ++i)
+            s.volume[static_cast<std::size_t>(10 + k * 10 + i)] = 0;
+    for (int i = 0; i < 60; ++i)
+        s.volume[static_cast<std::size_t>(400 + i)] = 0;
     const auto r = validate_series(s, btc(), cfg);
     const CheckResult* z = r.check("zero_volume");
     EXPECT_EQ(z->count, 11);
@@ -410,8 +430,10 @@ TEST(Validation, session_expects_bar_uses_the_whole_bar) {
     // A gold daily bar opening Sunday 22:00 UTC (broker midnight) covers Monday: expected.
     EXPECT_TRUE(session_expects_bar(g, make_time(2024, 3, 3, 22), Timeframe(kMsPerDay)));
     EXPECT_FALSE(session_expects_bar(g, make_time(2024, 3, 3, 22), Timeframe(kMsPerHour)));
-    EXPECT_FALSE(session_expects_bar(g, make_time(2024, 3, 9, 0), Timeframe(kMsPerDay))); // Saturday
-    EXPECT_TRUE(session_expects_bar(btc().sessions, make_time(2024, 3, 9, 0), Timeframe(kMsPerHour)));
+    EXPECT_FALSE(
+        session_expects_bar(g, make_time(2024, 3, 9, 0), Timeframe(kMsPerDay))); // Saturday
+    EXPECT_TRUE(
+        session_expects_bar(btc().sessions, make_time(2024, 3, 9, 0), Timeframe(kMsPerHour)));
 }
 
 // ----- config --------------------------------------------------------------------------------
@@ -425,7 +447,8 @@ outliers: {warn_z: 8, fail_z: 40, min_bars: 50}
 zero_volume: {warn_run: 4, fail_run: 20}
 stale: {warn_run: 5, fail_run: 6}
 spread: {spike_z: 15, fail_zero_fraction: 0.3}
-)", "validation.yaml"));
+)",
+                                                                   "validation.yaml"));
     EXPECT_EQ(cfg.max_examples, 7);
     EXPECT_DOUBLE_EQ(cfg.gaps_fail_missing_fraction, 0.1);
     EXPECT_EQ(cfg.gaps_fail_max_gap, 3 * kMsPerDay);
@@ -464,7 +487,8 @@ TEST(ValidationConfig, bad_keys_and_values_are_named) {
 }
 
 TEST(ValidationConfig, shipped_file_matches_builtin_defaults) {
-    const auto path = std::filesystem::path(AURUM_TEST_DATA).parent_path().parent_path() / "config" / "validation.yaml";
+    const auto path = std::filesystem::path(AURUM_TEST_DATA).parent_path().parent_path() /
+                      "config" / "validation.yaml";
     ASSERT_TRUE(std::filesystem::exists(path)) << path;
     const auto f = ValidationConfig::load(path.string());
     const ValidationConfig d;
