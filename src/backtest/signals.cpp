@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -69,10 +71,17 @@ SignalSeries SignalSeries::from_records(std::vector<Record> records, Kind kind) 
 }
 
 SignalSeries SignalSeries::load_csv(const std::filesystem::path& path) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError("cannot open signals file " + path.string());
+    std::stringstream buf;
+    buf << in.rdbuf();
+    return parse_csv(buf.str(), path.string());
+}
+
+SignalSeries SignalSeries::parse_csv(std::string_view text, const std::string& name) {
+    std::istringstream in{std::string(text)};
     std::string line;
-    if (!std::getline(in, line)) throw InputError(path.string() + ":1: empty signals file");
+    if (!std::getline(in, line)) throw InputError(name + ":1: empty signals file");
     if (!line.empty() && line.back() == '\r') line.pop_back();
     auto header = split_csv(line);
     for (auto& h : header)
@@ -86,7 +95,7 @@ SignalSeries SignalSeries::load_csv(const std::filesystem::path& path) {
         else if (header[k] == "probability") c_val = k, kind = Kind::Probability;
     }
     if (c_time < 0 || c_val < 0)
-        throw InputError(path.string() + ":1: header must have 'time' and 'target' or 'probability' "
+        throw InputError(name + ":1: header must have 'time' and 'target' or 'probability' "
                          "columns (got '" + line + "')");
     std::vector<Record> recs;
     int lineno = 1;
@@ -95,14 +104,16 @@ SignalSeries SignalSeries::load_csv(const std::filesystem::path& path) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (trim(line).empty()) continue;
         const auto cells = split_csv(line);
-        const std::string where = path.string() + ":" + std::to_string(lineno) + ": ";
+        const std::string where = name + ":" + std::to_string(lineno) + ": ";
         if (static_cast<int>(cells.size()) <= std::max({c_time, c_sym, c_val}))
             throw InputError(where + "expected " + std::to_string(header.size()) + " columns, got " +
                              std::to_string(cells.size()));
         Record r;
         const std::string& ts = cells[c_time];
         if (!ts.empty() && std::all_of(ts.begin(), ts.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-            r.time = std::stoll(ts);
+            errno = 0;
+            r.time = std::strtoll(ts.c_str(), nullptr, 10);
+            if (errno == ERANGE) throw InputError(where + "time '" + ts + "' is out of range");
         } else {
             auto t = parse_time(ts);
             if (!t) throw InputError(where + "time '" + ts + "' is not a date/time");
@@ -118,7 +129,7 @@ SignalSeries SignalSeries::load_csv(const std::filesystem::path& path) {
     try {
         return from_records(std::move(recs), kind);
     } catch (const InputError& e) {
-        throw InputError(path.string() + ": " + e.what());
+        throw InputError(name + ": " + e.what());
     }
 }
 

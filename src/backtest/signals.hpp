@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/time.hpp"
@@ -33,6 +34,8 @@ public:
     /// CSV with a header: `time,symbol,target` or `time,symbol,probability` (the symbol column is
     /// optional). time: ISO/date text or epoch milliseconds. Throws InputError "file:line: ...".
     static SignalSeries load_csv(const std::filesystem::path& path);
+    /// The same from CSV text; `name` is used in error messages ("name:line: ...").
+    static SignalSeries parse_csv(std::string_view text, const std::string& name);
     /// Rows of a store table created by store_table(): columns (source, symbol, time, value, kind).
     static SignalSeries load_table(Database& db, const std::string& table, const std::string& source);
     /// Writes this series into `table` under `source` (replacing that source's rows), creating
