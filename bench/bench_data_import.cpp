@@ -29,9 +29,12 @@ std::string generate(Gen g, std::int64_t rows) {
     const TimeMs t0 = make_time(2024, 1, 1);
     std::string out;
     out.reserve(static_cast<std::size_t>(rows) * 120);
-    if (g == Gen::CsvIso || g == Gen::CsvEpoch) out += "timestamp,open,high,low,close,volume\n";
-    if (g == Gen::Mt5) out += "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n";
-    if (g == Gen::Json) out += "[";
+    if (g == Gen::CsvIso || g == Gen::CsvEpoch)
+        out += "timestamp,open,high,low,close,volume\n";
+    if (g == Gen::Mt5)
+        out += "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n";
+    if (g == Gen::Json)
+        out += "[";
     for (std::int64_t i = 0; i < rows; ++i) {
         const TimeMs t = t0 + i * kMsPerMinute;
         const double o = price;
@@ -51,26 +54,29 @@ std::string generate(Gen g, std::int64_t rows) {
             break;
         case Gen::Binance:
             fmt::format_to(std::back_inserter(out),
-                           "{},{:.2f},{:.2f},{:.2f},{:.2f},{:.5f},{},{:.4f},{},{:.5f},{:.4f},0\n", t,
-                           o, h, l, c, v, t + kMsPerMinute - 1, v * c, rng() % 1000, v / 2,
+                           "{},{:.2f},{:.2f},{:.2f},{:.2f},{:.5f},{},{:.4f},{},{:.5f},{:.4f},0\n",
+                           t, o, h, l, c, v, t + kMsPerMinute - 1, v * c, rng() % 1000, v / 2,
                            v * c / 2);
             break;
         case Gen::Mt5: {
             const CivilTime ct = civil_from_time(t);
-            fmt::format_to(std::back_inserter(out),
-                           "{:04}.{:02}.{:02}\t{:02}:{:02}:00\t{:.2f}\t{:.2f}\t{:.2f}\t{:.2f}\t{}\t0\t{}"
-                           "\n",
-                           ct.year, ct.month, ct.day, ct.hour, ct.minute, o, h, l, c,
-                           rng() % 5000, rng() % 40);
+            fmt::format_to(
+                std::back_inserter(out),
+                "{:04}.{:02}.{:02}\t{:02}:{:02}:00\t{:.2f}\t{:.2f}\t{:.2f}\t{:.2f}\t{}\t0\t{}"
+                "\n",
+                ct.year, ct.month, ct.day, ct.hour, ct.minute, o, h, l, c, rng() % 5000,
+                rng() % 40);
             break;
         }
         case Gen::Json:
-            fmt::format_to(std::back_inserter(out), "{}[{}, {:.2f}, {:.2f}, {:.2f}, {:.2f}, {:.5f}]",
-                           i ? ", " : "", t, o, h, l, c, v);
+            fmt::format_to(std::back_inserter(out),
+                           "{}[{}, {:.2f}, {:.2f}, {:.2f}, {:.2f}, {:.5f}]", i ? ", " : "", t, o, h,
+                           l, c, v);
             break;
         }
     }
-    if (g == Gen::Json) out += "]\n";
+    if (g == Gen::Json)
+        out += "]\n";
     return out;
 }
 
@@ -95,9 +101,8 @@ void run_parse(benchmark::State& state, const std::string& text) {
     const ImportOptions o = options();
     std::int64_t rows = 0;
     for (auto _ : state) {
-        const auto rep = parse_buffer(text, "bench", o, [](const BarSeries& c) {
-            benchmark::DoNotOptimize(c.close.data());
-        });
+        const auto rep = parse_buffer(
+            text, "bench", o, [](const BarSeries& c) { benchmark::DoNotOptimize(c.close.data()); });
         rows += rep.rows_written;
     }
     state.SetItemsProcessed(rows);
@@ -132,7 +137,8 @@ void BM_Parse_FreqtradeJson(benchmark::State& s) {
 /// File on disk -> SQLite, one transaction, fresh database each iteration.
 void BM_Import_CsvToSqlite(benchmark::State& state) {
     namespace fs = std::filesystem;
-    const fs::path dir = fs::temp_directory_path() / fmt::format("aurum-bench-import-{}", ::getpid());
+    const fs::path dir =
+        fs::temp_directory_path() / fmt::format("aurum-bench-import-{}", ::getpid());
     fs::create_directories(dir);
     const fs::path csv = dir / "bars.csv";
     {

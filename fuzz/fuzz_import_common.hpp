@@ -12,7 +12,8 @@
 namespace aurum::fuzz {
 
 inline int run_import(const std::uint8_t* data, std::size_t size, ImportFormat format) {
-    if (size < 2) return 0;
+    if (size < 2)
+        return 0;
     static const char* kTimeframes[] = {"1m", "5m", "1h", "4h", "1d", "1w", "8h", "30m"};
     ImportOptions o;
     o.format = format;
@@ -29,13 +30,17 @@ inline int run_import(const std::uint8_t* data, std::size_t size, ImportFormat f
         auto rep = parse_buffer(bytes, "fuzz", o, [&](const BarSeries& c) {
             // Invariants of everything a parser hands on.
             for (std::size_t i = 0; i < c.size(); ++i) {
-                if (!(c.low[i] > 0) || c.high[i] < c.low[i] || c.volume[i] < 0) __builtin_trap();
-                if (i && c.time[i] <= c.time[i - 1]) __builtin_trap();
+                if (!(c.low[i] > 0) || c.high[i] < c.low[i] || c.volume[i] < 0)
+                    __builtin_trap();
+                if (i && c.time[i] <= c.time[i - 1])
+                    __builtin_trap();
             }
             rows += c.size();
         });
-        if (rep.rows_written != static_cast<std::int64_t>(rows)) __builtin_trap();
-        if (rep.rows_read != rep.rows_written + rep.rows_skipped) __builtin_trap();
+        if (rep.rows_written != static_cast<std::int64_t>(rows))
+            __builtin_trap();
+        if (rep.rows_read != rep.rows_written + rep.rows_skipped)
+            __builtin_trap();
     } catch (const InputError&) {
     }
     return 0;

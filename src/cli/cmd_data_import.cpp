@@ -28,8 +28,8 @@ struct ImportArgs {
 std::vector<ImportJob> plan_jobs(const ImportArgs& a, const CliContext& ctx) {
     const auto format = parse_import_format(a.format);
     if (!format)
-        throw InputError("unknown --format '" + a.format + "' (choices: " +
-                         import_format_choices() + ")");
+        throw InputError("unknown --format '" + a.format +
+                         "' (choices: " + import_format_choices() + ")");
     TimeMs tz = 0;
     if (!a.tz_offset.empty()) {
         const auto off = parse_utc_offset(a.tz_offset);
@@ -48,12 +48,13 @@ std::vector<ImportJob> plan_jobs(const ImportArgs& a, const CliContext& ctx) {
             const NameHint hint = infer_from_filename(path);
             if ((symbol.empty() && hint.symbol.empty()) ||
                 (timeframe.empty() && hint.timeframe.empty()))
-                throw InputError(hint.note.empty()
-                                     ? "cannot infer --symbol/--timeframe from '" + path +
-                                           "'; pass them explicitly"
-                                     : hint.note);
-            if (symbol.empty()) symbol = hint.symbol;
-            if (timeframe.empty()) timeframe = hint.timeframe;
+                throw InputError(hint.note.empty() ? "cannot infer --symbol/--timeframe from '" +
+                                                         path + "'; pass them explicitly"
+                                                   : hint.note);
+            if (symbol.empty())
+                symbol = hint.symbol;
+            if (timeframe.empty())
+                timeframe = hint.timeframe;
         }
         const Instrument inst = registry.get(normalize_symbol(symbol));
         ImportJob job;
@@ -109,12 +110,11 @@ void print_summary(const ImportSummary& s) {
                                  to_string(f.format), f.symbol, f.timeframe.name(), f.rows_written,
                                  format_time(f.first), format_time(f.last));
         if (f.rows_skipped > 0) {
-            std::cout << fmt::format("  skipped {} invalid row{}{}:\n", f.rows_skipped,
-                                     f.rows_skipped == 1 ? "" : "s",
-                                     static_cast<std::int64_t>(f.skipped_examples.size()) <
-                                             f.rows_skipped
-                                         ? fmt::format(" (first {})", f.skipped_examples.size())
-                                         : "");
+            std::cout << fmt::format(
+                "  skipped {} invalid row{}{}:\n", f.rows_skipped, f.rows_skipped == 1 ? "" : "s",
+                static_cast<std::int64_t>(f.skipped_examples.size()) < f.rows_skipped
+                    ? fmt::format(" (first {})", f.skipped_examples.size())
+                    : "");
             for (const SkippedRow& r : f.skipped_examples)
                 std::cout << fmt::format("    {}:{}: {}\n", f.file, r.line, r.reason);
         }
@@ -134,8 +134,9 @@ void register_data_import_command(CLI::App& data, CliContext& ctx) {
         "import", "Import candle files (freqtrade JSON, OHLCV CSV, Binance klines CSV, MT5 "
                   "Export Bars) into the store; all files in one transaction");
     sub->add_option("files", args->files, "Files to import")->required();
-    sub->add_option("--symbol,-s", args->symbol,
-                    "Symbol to store the bars under (BTC/USDT, XAUUSD); default: from the file name");
+    sub->add_option(
+        "--symbol,-s", args->symbol,
+        "Symbol to store the bars under (BTC/USDT, XAUUSD); default: from the file name");
     sub->add_option("--timeframe,-t", args->timeframe,
                     "Bar timeframe (1m, 5m, 1h, 4h, 1d, H1, D1); default: from the file name");
     sub->add_option("--format,-f", args->format, "File format: " + import_format_choices());

@@ -15,8 +15,8 @@ ImportSummary import_files(MarketStore& store, const std::vector<ImportJob>& job
     // One writer = one transaction: an exception anywhere destroys it uncommitted (rollback).
     auto writer = store.open_writer();
     for (const ImportJob& job : jobs) {
-        summary.files.push_back(
-            parse_file(job.path, job.options, [&](const BarSeries& chunk) { writer->write(chunk); }));
+        summary.files.push_back(parse_file(job.path, job.options,
+                                           [&](const BarSeries& chunk) { writer->write(chunk); }));
     }
     const UpsertStats stats = writer->commit();
     summary.inserted = stats.inserted;
@@ -29,9 +29,11 @@ NameHint infer_from_filename(const std::string& path) {
     const std::string name = std::filesystem::path(path).filename().string();
     std::smatch m;
     // freqtrade: BTC_USDT-5m.json (spot); futures/mark/funding files carry a candle-type suffix.
-    static const std::regex freqtrade(R"(^([A-Za-z0-9]+)_([A-Za-z0-9]+)(_[A-Za-z0-9]+)?-(\d+[mhdwM])(-[A-Za-z_]+)?\.json(\.gz)?$)");
+    static const std::regex freqtrade(
+        R"(^([A-Za-z0-9]+)_([A-Za-z0-9]+)(_[A-Za-z0-9]+)?-(\d+[mhdwM])(-[A-Za-z_]+)?\.json(\.gz)?$)");
     // MT5 Export Bars default name: XAUUSD_H1_201501020900_202512221100.csv
-    static const std::regex mt5(R"(^([A-Za-z0-9.#]+?)_((?:M|H|D|W)\d+)(_\d{12}_\d{12})?\.(csv|txt)$)");
+    static const std::regex mt5(
+        R"(^([A-Za-z0-9.#]+?)_((?:M|H|D|W)\d+)(_\d{12}_\d{12})?\.(csv|txt)$)");
     // data.binance.vision: BTCUSDT-1h-2024-01.csv / BTCUSDT-1h-2024-01-02.csv
     static const std::regex binance(R"(^([A-Z0-9]+)-(\d+[smhdw])-\d{4}-\d{2}(-\d{2})?\.csv$)");
     // SYMBOL_TF.csv, e.g. BTCUSDT_4h.csv

@@ -30,12 +30,12 @@ std::string import_format_choices();
 /// What one import run needs to know besides the bytes.
 struct ImportOptions {
     ImportFormat format = ImportFormat::Auto;
-    std::string symbol;          ///< normalised symbol the bars are stored under
-    Timeframe timeframe;         ///< bar duration; every bar time must sit on its grid
-    TimeMs tz_offset = 0;        ///< source text times are UTC + tz_offset (subtracted on import)
-    double point = 0.01;         ///< price value of one MT5 spread point (Instrument::point)
-    bool skip_invalid = false;   ///< skip bad rows (and report them) instead of failing the file
-    std::size_t chunk_rows = 65536;  ///< bars per chunk handed to the store
+    std::string symbol;        ///< normalised symbol the bars are stored under
+    Timeframe timeframe;       ///< bar duration; every bar time must sit on its grid
+    TimeMs tz_offset = 0;      ///< source text times are UTC + tz_offset (subtracted on import)
+    double point = 0.01;       ///< price value of one MT5 spread point (Instrument::point)
+    bool skip_invalid = false; ///< skip bad rows (and report them) instead of failing the file
+    std::size_t chunk_rows = 65536;    ///< bars per chunk handed to the store
     std::size_t block_bytes = 1 << 20; ///< bytes read from the file per block
     std::size_t max_skip_examples = 5; ///< skipped rows kept (with file:line) for the report
 };
@@ -55,7 +55,7 @@ struct FileImportReport {
     std::int64_t rows_read = 0;    ///< data rows seen (valid + skipped)
     std::int64_t rows_written = 0; ///< rows handed to the store
     std::int64_t rows_skipped = 0;
-    TimeMs first = 0, last = 0;    ///< open time of the first/last written bar (UTC)
+    TimeMs first = 0, last = 0;               ///< open time of the first/last written bar (UTC)
     std::vector<SkippedRow> skipped_examples; ///< the first few skipped rows
 };
 
@@ -97,9 +97,9 @@ ImportSummary import_files(MarketStore& store, const std::vector<ImportJob>& job
 /// Symbol and timeframe a file name states, e.g. freqtrade `BTC_USDT-5m.json`, MT5
 /// `XAUUSD_H1_201501020900_202512221100.csv`, Binance `BTCUSDT-1h-2024-01.csv`, `BTCUSDT_4h.csv`.
 struct NameHint {
-    std::string symbol;   ///< as written in the name (not normalised), empty when not stated
+    std::string symbol;    ///< as written in the name (not normalised), empty when not stated
     std::string timeframe; ///< as written ("5m", "H1"), empty when not stated
-    std::string note;     ///< why nothing was inferred, when the name is ambiguous
+    std::string note;      ///< why nothing was inferred, when the name is ambiguous
 };
 NameHint infer_from_filename(const std::string& path);
 

@@ -21,11 +21,16 @@ using namespace import_detail;
 
 std::string to_string(ImportFormat f) {
     switch (f) {
-    case ImportFormat::Auto: return "auto";
-    case ImportFormat::FreqtradeJson: return "freqtrade-json";
-    case ImportFormat::Csv: return "csv";
-    case ImportFormat::BinanceCsv: return "binance-csv";
-    case ImportFormat::Mt5: return "mt5";
+    case ImportFormat::Auto:
+        return "auto";
+    case ImportFormat::FreqtradeJson:
+        return "freqtrade-json";
+    case ImportFormat::Csv:
+        return "csv";
+    case ImportFormat::BinanceCsv:
+        return "binance-csv";
+    case ImportFormat::Mt5:
+        return "mt5";
     }
     return "auto";
 }
@@ -33,14 +38,20 @@ std::string to_string(ImportFormat f) {
 std::optional<ImportFormat> parse_import_format(std::string_view s) {
     for (ImportFormat f : {ImportFormat::Auto, ImportFormat::FreqtradeJson, ImportFormat::Csv,
                            ImportFormat::BinanceCsv, ImportFormat::Mt5})
-        if (s == to_string(f)) return f;
-    if (s == "json" || s == "freqtrade") return ImportFormat::FreqtradeJson;
-    if (s == "binance") return ImportFormat::BinanceCsv;
-    if (s == "metatrader" || s == "metatrader5") return ImportFormat::Mt5;
+        if (s == to_string(f))
+            return f;
+    if (s == "json" || s == "freqtrade")
+        return ImportFormat::FreqtradeJson;
+    if (s == "binance")
+        return ImportFormat::BinanceCsv;
+    if (s == "metatrader" || s == "metatrader5")
+        return ImportFormat::Mt5;
     return std::nullopt;
 }
 
-std::string import_format_choices() { return "auto|freqtrade-json|csv|binance-csv|mt5"; }
+std::string import_format_choices() {
+    return "auto|freqtrade-json|csv|binance-csv|mt5";
+}
 
 namespace {
 
@@ -69,11 +80,16 @@ std::string quote_value(const char* b, const char* e) {
 
 std::string sep_name(char sep) {
     switch (sep) {
-    case '\t': return "tab";
-    case ',': return "','";
-    case ';': return "';'";
-    case '|': return "'|'";
-    default: return fmt::format("'{}'", sep);
+    case '\t':
+        return "tab";
+    case ',':
+        return "','";
+    case ';':
+        return "';'";
+    case '|':
+        return "'|'";
+    default:
+        return fmt::format("'{}'", sep);
     }
 }
 
@@ -84,12 +100,13 @@ TimeMs floor_mod(TimeMs a, TimeMs m) {
 
 /// Validates bars as they are parsed, collects them in chunks and hands full chunks on.
 class BarSink {
-public:
+  public:
     BarSink(const ImportOptions& opt, const std::string& name, const BarChunkFn& fn,
             FileImportReport& rep)
         : opt_(opt), name_(name), fn_(fn), rep_(rep) {
         tf_ = opt.timeframe.ms();
-        if (tf_ <= 0) throw InputError("timeframe must be positive");
+        if (tf_ <= 0)
+            throw InputError("timeframe must be positive");
         grid_ = kMsPerDay % tf_ == 0 ? tf_ : std::gcd(tf_, kMsPerDay);
         chunk_.symbol = opt.symbol;
         chunk_.timeframe = opt.timeframe;
@@ -105,14 +122,16 @@ public:
 
     /// Where a row is, for messages: "file:line" plus the JSON record number when known.
     std::string where(std::size_t line, std::size_t record) const {
-        if (record) return fmt::format("{}:{} (record {})", name_, line, record);
+        if (record)
+            return fmt::format("{}:{} (record {})", name_, line, record);
         return fmt::format("{}:{}", name_, line);
     }
 
     /// A row that cannot be used: fails the file, or under --skip-invalid counts and records it.
     void reject(std::size_t line, std::size_t record, const std::string& why) {
         ++rep_.rows_read;
-        if (!opt_.skip_invalid) throw InputError(where(line, record) + ": " + why);
+        if (!opt_.skip_invalid)
+            throw InputError(where(line, record) + ": " + why);
         ++rep_.rows_skipped;
         if (rep_.skipped_examples.size() < opt_.max_skip_examples)
             rep_.skipped_examples.push_back(
@@ -159,13 +178,14 @@ public:
         if (floor_mod(grid_t, grid_) != 0)
             return reject(line, record,
                           fmt::format("time {}{} is not on the {} grid (check --timeframe)",
-                                      format_time(t_src), local && opt_.tz_offset ? " (source time)" : "",
+                                      format_time(t_src),
+                                      local && opt_.tz_offset ? " (source time)" : "",
                                       opt_.timeframe.name()));
         if (have_prev_) {
             if (t == prev_)
-                return reject(line, record,
-                              fmt::format("duplicate time {} (same as line {})", format_time(t),
-                                          prev_line_));
+                return reject(
+                    line, record,
+                    fmt::format("duplicate time {} (same as line {})", format_time(t), prev_line_));
             if (t < prev_)
                 return reject(line, record,
                               fmt::format("time {} is before the previous bar's {} (line {}): "
@@ -179,7 +199,8 @@ public:
                                           opt_.timeframe.name()));
         }
         ++rep_.rows_read;
-        if (!have_prev_) rep_.first = t;
+        if (!have_prev_)
+            rep_.first = t;
         have_prev_ = true;
         prev_ = t;
         prev_line_ = line;
@@ -191,23 +212,29 @@ public:
         chunk_.low.push_back(l);
         chunk_.close.push_back(c);
         chunk_.volume.push_back(v);
-        if (chunk_.has_spread_column) chunk_.spread.push_back(spread);
-        if (chunk_.time.size() >= chunk_size_) flush();
+        if (chunk_.has_spread_column)
+            chunk_.spread.push_back(spread);
+        if (chunk_.time.size() >= chunk_size_)
+            flush();
     }
 
     void finish() {
         flush();
-        if (rep_.rows_written > 0) return;
-        if (rep_.rows_read == 0) throw InputError(name_ + ": no data rows (empty file)");
+        if (rep_.rows_written > 0)
+            return;
+        if (rep_.rows_read == 0)
+            throw InputError(name_ + ": no data rows (empty file)");
         throw InputError(fmt::format("{}: all {} data rows are invalid (first: line {}: {})", name_,
                                      rep_.rows_read, rep_.skipped_examples.at(0).line,
                                      rep_.skipped_examples.at(0).reason));
     }
 
-private:
+  private:
     void flush() {
-        if (chunk_.time.empty()) return;
-        if (fn_) fn_(chunk_);
+        if (chunk_.time.empty())
+            return;
+        if (fn_)
+            fn_(chunk_);
         chunk_.clear();
     }
 
@@ -225,7 +252,7 @@ private:
 
 /// Turns complete records of the decoded text into bars.
 class RecordParser {
-public:
+  public:
     virtual ~RecordParser() = default;
     /// Parses the complete records at the start of `text` (and, when `final`, the unterminated
     /// last one); returns the number of bytes consumed.
@@ -235,26 +262,49 @@ public:
 // ---------------------------------------------------------------------------------------------
 // Delimited text: generic CSV, Binance klines, MT5 exports.
 
-enum class Role : std::uint8_t { Ignore, Time, Date, Clock, Open, High, Low, Close, Volume, Spread };
+enum class Role : std::uint8_t {
+    Ignore,
+    Time,
+    Date,
+    Clock,
+    Open,
+    High,
+    Low,
+    Close,
+    Volume,
+    Spread
+};
 
 const char* role_name(Role r) {
     switch (r) {
-    case Role::Time: return "time";
-    case Role::Date: return "date";
-    case Role::Clock: return "time of day";
-    case Role::Open: return "open";
-    case Role::High: return "high";
-    case Role::Low: return "low";
-    case Role::Close: return "close";
-    case Role::Volume: return "volume";
-    case Role::Spread: return "spread";
-    default: return "?";
+    case Role::Time:
+        return "time";
+    case Role::Date:
+        return "date";
+    case Role::Clock:
+        return "time of day";
+    case Role::Open:
+        return "open";
+    case Role::High:
+        return "high";
+    case Role::Low:
+        return "low";
+    case Role::Close:
+        return "close";
+    case Role::Volume:
+        return "volume";
+    case Role::Spread:
+        return "spread";
+    default:
+        return "?";
     }
 }
 
 void trim(const char*& b, const char*& e) {
-    while (b != e && (*b == ' ' || *b == '\t' || *b == '\r')) ++b;
-    while (e != b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) --e;
+    while (b != e && (*b == ' ' || *b == '\t' || *b == '\r'))
+        ++b;
+    while (e != b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        --e;
     if (e - b >= 2 && *b == '"' && e[-1] == '"') {
         ++b;
         --e;
@@ -287,7 +337,8 @@ std::string normalize_name(std::string_view s) {
     std::string out;
     for (char c : s) {
         const unsigned char u = static_cast<unsigned char>(c);
-        if (std::isalnum(u)) out.push_back(static_cast<char>(std::tolower(u)));
+        if (std::isalnum(u))
+            out.push_back(static_cast<char>(std::tolower(u)));
     }
     return out;
 }
@@ -310,7 +361,8 @@ char choose_separator(std::string_view line) {
 bool looks_like_time(std::string_view f) {
     f = trimmed(f);
     std::int64_t days = 0, n = 0;
-    if (parse_date_prefix(f.data(), f.data() + f.size(), days)) return true;
+    if (parse_date_prefix(f.data(), f.data() + f.size(), days))
+        return true;
     double d = 0;
     return parse_int(f.data(), f.data() + f.size(), n) ||
            parse_double(f.data(), f.data() + f.size(), d);
@@ -323,7 +375,7 @@ bool is_epoch_integer(std::string_view f) {
 }
 
 class DelimitedParser final : public RecordParser {
-public:
+  public:
     DelimitedParser(ImportFormat fmt, BarSink& sink, const ImportOptions& opt)
         : fmt_(fmt), sink_(sink), point_(opt.point) {}
 
@@ -334,30 +386,35 @@ public:
         while (p < end) {
             const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
             if (!nl) {
-                if (!final) break;
+                if (!final)
+                    break;
                 nl = end;
             }
             ++line_;
             const char* le = nl;
-            if (le > p && le[-1] == '\r') --le;
+            if (le > p && le[-1] == '\r')
+                --le;
             handle_line(p, le);
             p = nl == end ? end : nl + 1;
         }
         return static_cast<std::size_t>(p - begin);
     }
 
-private:
+  private:
     static bool blank(const char* b, const char* e) {
         for (; b != e; ++b)
-            if (*b != ' ' && *b != '\t' && *b != '\r') return false;
+            if (*b != ' ' && *b != '\t' && *b != '\r')
+                return false;
         return true;
     }
 
     void handle_line(const char* b, const char* e) {
-        if (blank(b, e)) return;
+        if (blank(b, e))
+            return;
         if (!ready_) {
             ready_ = true;
-            if (setup(std::string_view(b, static_cast<std::size_t>(e - b)))) return; // header
+            if (setup(std::string_view(b, static_cast<std::size_t>(e - b))))
+                return; // header
         }
         parse_line(b, e);
     }
@@ -366,17 +423,19 @@ private:
     /// column is missing; `missing` then names it.
     bool map_header(const std::vector<std::string_view>& fields, std::string& missing) {
         std::vector<std::string> names;
-        for (auto f : fields) names.push_back(normalize_name(f));
+        for (auto f : fields)
+            names.push_back(normalize_name(f));
         auto find = [&](std::initializer_list<const char*> candidates) -> int {
             for (const char* c : candidates)
                 for (std::size_t i = 0; i < names.size(); ++i)
-                    if (names[i] == c) return static_cast<int>(i);
+                    if (names[i] == c)
+                        return static_cast<int>(i);
             return -1;
         };
         roles_.assign(fields.size(), Role::Ignore);
-        const int ts = find({"timestamp", "datetime", "opentime", "timeopen", "ts", "unixtime",
-                             "unix", "timestamputc", "datetimeutc", "timeutc", "dateutc",
-                             "gmttime", "localtime"});
+        const int ts =
+            find({"timestamp", "datetime", "opentime", "timeopen", "ts", "unixtime", "unix",
+                  "timestamputc", "datetimeutc", "timeutc", "dateutc", "gmttime", "localtime"});
         const int date = find({"date", "day"});
         const int clock = find({"time", "hour"});
         if (ts >= 0) {
@@ -423,14 +482,16 @@ private:
         }
         roles_[vol] = Role::Volume;
         const int spread = find({"spread"});
-        if (spread >= 0 && roles_[spread] == Role::Ignore) roles_[spread] = Role::Spread;
+        if (spread >= 0 && roles_[spread] == Role::Ignore)
+            roles_[spread] = Role::Spread;
         return true;
     }
 
     /// Configures the layout from the first non-blank line. Returns true when it was a header.
     bool setup(std::string_view line) {
         sep_ = fmt_ == ImportFormat::BinanceCsv ? ',' : choose_separator(line);
-        if (fmt_ == ImportFormat::Mt5 && line.find('\t') != std::string_view::npos) sep_ = '\t';
+        if (fmt_ == ImportFormat::Mt5 && line.find('\t') != std::string_view::npos)
+            sep_ = '\t';
         if (!sep_)
             sink_.fail(line_, fmt::format("cannot find a column separator (tab, ',', ';' or '|') "
                                           "in {}",
@@ -441,7 +502,8 @@ private:
             std::string missing;
             if (!map_header(fields, missing)) {
                 std::string cols;
-                for (auto f : fields) cols += (cols.empty() ? "" : ", ") + std::string(trimmed(f));
+                for (auto f : fields)
+                    cols += (cols.empty() ? "" : ", ") + std::string(trimmed(f));
                 sink_.fail(line_, fmt::format("the header has no {} column (columns: {}; separator "
                                               "{})",
                                               missing, cols.substr(0, 300), sep_name(sep_)));
@@ -454,19 +516,21 @@ private:
             const bool has_clock = parse_clock(f1.data(), f1.data() + f1.size(), ms);
             (void)days;
             if (has_clock)
-                roles_ = {Role::Date, Role::Clock, Role::Open, Role::High, Role::Low,
+                roles_ = {Role::Date,  Role::Clock,  Role::Open,   Role::High,  Role::Low,
                           Role::Close, Role::Volume, Role::Ignore, Role::Spread};
             else
-                roles_ = {Role::Time, Role::Open, Role::High, Role::Low, Role::Close,
-                          Role::Volume, Role::Ignore, Role::Spread};
-            if (fields.size() < roles_.size()) roles_.resize(has_clock ? 7 : 6);
+                roles_ = {Role::Time,  Role::Open,   Role::High,   Role::Low,
+                          Role::Close, Role::Volume, Role::Ignore, Role::Spread};
+            if (fields.size() < roles_.size())
+                roles_.resize(has_clock ? 7 : 6);
         } else {
             // Binance klines and headerless CSV: time, open, high, low, close, volume first.
             roles_ = {Role::Time, Role::Open, Role::High, Role::Low, Role::Close, Role::Volume};
         }
         needed_ = 0;
         for (std::size_t i = 0; i < roles_.size(); ++i)
-            if (roles_[i] != Role::Ignore) needed_ = i + 1;
+            if (roles_[i] != Role::Ignore)
+                needed_ = i + 1;
         roles_.resize(needed_);
         const bool spread = std::find(roles_.begin(), roles_.end(), Role::Spread) != roles_.end();
         spread_points_ = fmt_ == ImportFormat::Mt5;
@@ -482,13 +546,15 @@ private:
             if (have_last_date_ && std::memcmp(b, last_date_, 10) == 0) {
                 days = last_days_;
             } else {
-                if (!parse_date_prefix(b, e, days)) return false;
+                if (!parse_date_prefix(b, e, days))
+                    return false;
                 std::memcpy(last_date_, b, 10);
                 last_days_ = days;
                 have_last_date_ = true;
             }
             bool zone = false;
-            if (!parse_time_after_date(b + 10, e, days, t, zone)) return false;
+            if (!parse_time_after_date(b + 10, e, days, t, zone))
+                return false;
             local = !zone;
             return true;
         }
@@ -525,7 +591,8 @@ private:
         for (std::size_t idx = 0; idx < needed_; ++idx) {
             // Fields are short: a plain loop beats a memchr call per field.
             const char* fe = f;
-            while (fe < e && *fe != sep_) ++fe;
+            while (fe < e && *fe != sep_)
+                ++fe;
             const Role r = roles_[idx];
             if (r != Role::Ignore) {
                 const char* fb = f;
@@ -538,7 +605,8 @@ private:
                     break;
                 case Role::Date:
                     // Consecutive intraday bars share their date: reuse the last conversion.
-                    if (have_last_date_ && fend - fb == 10 && std::memcmp(fb, last_date_, 10) == 0) {
+                    if (have_last_date_ && fend - fb == 10 &&
+                        std::memcmp(fb, last_date_, 10) == 0) {
                         days = last_days_;
                     } else {
                         if (parse_date_prefix(fb, fend, days) != fend || fb == fend)
@@ -579,7 +647,8 @@ private:
             local = true;
         }
         double spread = v[static_cast<int>(Role::Spread)];
-        if (spread_points_) spread *= point_;
+        if (spread_points_)
+            spread *= point_;
         sink_.add(t, local, v[static_cast<int>(Role::Open)], v[static_cast<int>(Role::High)],
                   v[static_cast<int>(Role::Low)], v[static_cast<int>(Role::Close)],
                   v[static_cast<int>(Role::Volume)], spread, line_);
@@ -604,7 +673,7 @@ private:
 // freqtrade JSON: [[ms, open, high, low, close, volume], ...], scanned record by record.
 
 class JsonParser final : public RecordParser {
-public:
+  public:
     explicit JsonParser(BarSink& sink) : sink_(sink) { sink_.set_spread(false); }
 
     std::size_t consume(std::string_view text, bool final) override {
@@ -614,7 +683,8 @@ public:
         const char* p = begin_;
         while (true) {
             p = skip_ws(p, end);
-            if (p == end) break;
+            if (p == end)
+                break;
             if (state_ == State::Start) {
                 if (*p != '[')
                     sink_.fail(line_at(p), fmt::format("expected '[' (a freqtrade JSON array of "
@@ -643,7 +713,8 @@ public:
                                                        "found {}",
                                                        quote_value(q, std::min(q + 20, end))));
                 q = skip_ws(q + 1, end);
-                if (q == end) break;
+                if (q == end)
+                    break;
             }
             if (*q != '[')
                 sink_.fail(line_at(q),
@@ -651,7 +722,8 @@ public:
                                        quote_value(q, std::min(q + 20, end))));
             const char* close = static_cast<const char*>(std::memchr(q, ']', end - q));
             if (!close) {
-                if (!final) break;
+                if (!final)
+                    break;
                 sink_.fail(line_at(q), fmt::format("record {} is not closed with ']' (truncated "
                                                    "file?)",
                                                    record_ + 1));
@@ -663,18 +735,20 @@ public:
             p = close + 1;
         }
         if (final && state_ != State::Done) {
-            if (state_ == State::Start) return text.size(); // empty: the sink reports it
+            if (state_ == State::Start)
+                return text.size(); // empty: the sink reports it
             sink_.fail(line_at(end), "the JSON array is not closed with ']' (truncated file?)");
         }
         const std::size_t used = static_cast<std::size_t>(done_ - begin_);
         return used;
     }
 
-private:
+  private:
     enum class State { Start, InArray, Done };
 
     static const char* skip_ws(const char* p, const char* end) {
-        while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+        while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+            ++p;
         return p;
     }
 
@@ -698,12 +772,15 @@ private:
             const char* vb = skip_ws(p, e);
             const char* ve = static_cast<const char*>(std::memchr(vb, ',', e - vb));
             const char* next = ve ? ve + 1 : nullptr;
-            if (!ve) ve = e;
+            if (!ve)
+                ve = e;
             const char* tb = vb;
             const char* te = ve;
-            while (te != tb && (te[-1] == ' ' || te[-1] == '\n' || te[-1] == '\r' || te[-1] == '\t'))
+            while (te != tb &&
+                   (te[-1] == ' ' || te[-1] == '\n' || te[-1] == '\r' || te[-1] == '\t'))
                 --te;
-            if (tb == te && n == 0 && !next) break; // "[]"
+            if (tb == te && n == 0 && !next)
+                break; // "[]"
             if (te - tb >= 2 && *tb == '"' && te[-1] == '"') {
                 ++tb;
                 --te;
@@ -736,7 +813,8 @@ private:
                 }
             }
             ++n;
-            if (!next) break;
+            if (!next)
+                break;
             p = next;
         }
         if (n < 6)
@@ -757,14 +835,16 @@ private:
 };
 
 std::unique_ptr<RecordParser> make_parser(ImportFormat f, BarSink& sink, const ImportOptions& o) {
-    if (f == ImportFormat::FreqtradeJson) return std::make_unique<JsonParser>(sink);
+    if (f == ImportFormat::FreqtradeJson)
+        return std::make_unique<JsonParser>(sink);
     return std::make_unique<DelimitedParser>(f, sink, o);
 }
 
 std::string first_line_of(std::string_view head) {
     const auto nl = head.find('\n');
     std::string_view line = head.substr(0, nl);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
     return std::string(line);
 }
 
@@ -781,7 +861,8 @@ FileImportReport parse_input(ByteInput& in, const std::string& name, const Impor
     while (!eof && buf.find('\n') == std::string::npos && buf.size() < 65536)
         eof = !reader.read_more(buf);
     ImportFormat fmt = opt.format;
-    if (fmt == ImportFormat::Auto) fmt = detect_format(buf, name);
+    if (fmt == ImportFormat::Auto)
+        fmt = detect_format(buf, name);
     if (opt.tz_offset != 0 &&
         (fmt == ImportFormat::FreqtradeJson || fmt == ImportFormat::BinanceCsv))
         throw InputError(fmt::format("--tz-offset does not apply to {} ({}): its epoch "
@@ -793,7 +874,8 @@ FileImportReport parse_input(ByteInput& in, const std::string& name, const Impor
     while (true) {
         const std::size_t used = parser->consume(buf, eof);
         buf.erase(0, used);
-        if (eof) break;
+        if (eof)
+            break;
         if (buf.size() > kMaxRecordBytes)
             throw InputError(fmt::format("{}: a record longer than {} MB (no line end found); is "
                                          "this a {} file?",
@@ -808,11 +890,14 @@ FileImportReport parse_input(ByteInput& in, const std::string& name, const Impor
 
 ImportFormat detect_format(std::string_view head, const std::string& name) {
     std::size_t i = 0;
-    while (i < head.size() && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
+    while (i < head.size() &&
+           (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
         ++i;
     head.remove_prefix(i);
-    if (head.empty()) throw InputError(name + ": no data rows (empty file)");
-    if (head[0] == '[') return ImportFormat::FreqtradeJson;
+    if (head.empty())
+        throw InputError(name + ": no data rows (empty file)");
+    if (head[0] == '[')
+        return ImportFormat::FreqtradeJson;
     const std::string line = first_line_of(head);
     if (line.size() > 1 && line[0] == '<' && line.find('>') != std::string::npos)
         return ImportFormat::Mt5;
@@ -824,27 +909,32 @@ ImportFormat detect_format(std::string_view head, const std::string& name) {
             bool time = false;
             for (auto f : fields) {
                 const std::string n = normalize_name(f);
-                if (n == "open" || n == "high" || n == "low" || n == "close") ++hits;
+                if (n == "open" || n == "high" || n == "low" || n == "close")
+                    ++hits;
                 if (n == "timestamp" || n == "time" || n == "date" || n == "datetime" ||
                     n == "opentime")
                     time = true;
             }
-            if (hits >= 2 && time) return ImportFormat::Csv; // header errors named later
+            if (hits >= 2 && time)
+                return ImportFormat::Csv; // header errors named later
         } else {
             std::int64_t days = 0;
             TimeMs ms = 0;
             const auto f0 = trimmed(fields[0]);
-            if (is_epoch_integer(f0) && fields.size() == 12) return ImportFormat::BinanceCsv;
+            if (is_epoch_integer(f0) && fields.size() == 12)
+                return ImportFormat::BinanceCsv;
             if (sep == '\t' && fields.size() >= 8 && f0.size() == 10 && f0[4] == '.' &&
                 parse_date_prefix(f0.data(), f0.data() + f0.size(), days))
                 return ImportFormat::Mt5;
             (void)ms;
-            if (fields.size() >= 6) return ImportFormat::Csv;
+            if (fields.size() >= 6)
+                return ImportFormat::Csv;
         }
     }
     bool binary = false;
     for (char c : line)
-        if (c == '\0') binary = true;
+        if (c == '\0')
+            binary = true;
     throw InputError(fmt::format(
         "cannot tell the format of {}: the first line is {} ({} field{}{}{}). Expected a freqtrade "
         "JSON array [[ms, open, high, low, close, volume], ...], a CSV whose header names "
@@ -852,8 +942,8 @@ ImportFormat detect_format(std::string_view head, const std::string& name) {
         "with <DATE>. Pass --format {}",
         name, quote_value(line.data(), line.data() + std::min<std::size_t>(line.size(), 80)),
         fields.size(), fields.size() == 1 ? "" : "s",
-        sep ? " separated by " + sep_name(sep) : std::string(),
-        binary ? ", binary data" : "", import_format_choices()));
+        sep ? " separated by " + sep_name(sep) : std::string(), binary ? ", binary data" : "",
+        import_format_choices()));
 }
 
 FileImportReport parse_file(const std::string& path, const ImportOptions& options,

@@ -15,7 +15,8 @@ FileByteInput::FileByteInput(const std::string& path) : path_(path) {
 }
 
 FileByteInput::~FileByteInput() {
-    if (f_) std::fclose(f_);
+    if (f_)
+        std::fclose(f_);
 }
 
 std::size_t FileByteInput::read(char* dst, std::size_t n) {
@@ -27,7 +28,8 @@ std::size_t FileByteInput::read(char* dst, std::size_t n) {
 
 std::size_t MemoryByteInput::read(char* dst, std::size_t n) {
     const std::size_t k = std::min(n, bytes_.size() - pos_);
-    if (k) std::memcpy(dst, bytes_.data() + pos_, k);
+    if (k)
+        std::memcpy(dst, bytes_.data() + pos_, k);
     pos_ += k;
     return k;
 }
@@ -92,7 +94,8 @@ void DecodingReader::decode_utf16(const unsigned char* p, std::size_t n, std::st
         else
             emit(u);
     }
-    if (i < n) pending_byte_ = p[i];
+    if (i < n)
+        pending_byte_ = p[i];
 }
 
 bool DecodingReader::read_more(std::string& out) {
@@ -114,7 +117,8 @@ bool DecodingReader::read_more(std::string& out) {
         // Fill at least 4 bytes so the BOM/NUL sniffing below sees enough.
         while (got < 4) {
             const std::size_t more = in_.read(raw_.data() + got, block_ - got);
-            if (more == 0) break;
+            if (more == 0)
+                break;
             got += more;
         }
         if (got >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {

@@ -85,8 +85,8 @@ const RealFile kRealFiles[] = {
      make_time(2021, 11, 15), make_time(2021, 11, 21, 22, 30)},
     {"crypto/freqtrade/futures/XRP_USDT_USDT-8h-mark.json", "XRP/USDT", "8h", 91,
      make_time(2021, 11, 18), make_time(2021, 12, 18)},
-    {"mt5/XAUUSD_H1_201501020900_202512221100.csv", "XAUUSD", "H1", 64642,
-     make_time(2015, 1, 2, 9), make_time(2025, 12, 22, 11)},
+    {"mt5/XAUUSD_H1_201501020900_202512221100.csv", "XAUUSD", "H1", 64642, make_time(2015, 1, 2, 9),
+     make_time(2025, 12, 22, 11)},
 };
 
 ImportJob job_for(const fs::path& path, const RealFile& f) {
@@ -176,7 +176,8 @@ std::string to_utf16le_bom_crlf(const std::string& ascii) {
     std::string out = "\xFF\xFE";
     out.reserve(ascii.size() * 2 + 2);
     for (char c : ascii) {
-        if (c == '\n') out += std::string("\r\0", 2);
+        if (c == '\n')
+            out += std::string("\r\0", 2);
         out.push_back(c);
         out.push_back('\0');
     }
@@ -212,13 +213,15 @@ TEST(ImportRealData, mt5_utf16le_bom_crlf_copy_imports_identically) {
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) out.push_back(l);
+    for (std::string l; std::getline(in, l);)
+        out.push_back(l);
     return out;
 }
 
 std::string join_lines(const std::vector<std::string>& lines) {
     std::string out;
-    for (const auto& l : lines) out += l + "\n";
+    for (const auto& l : lines)
+        out += l + "\n";
     return out;
 }
 
@@ -226,7 +229,8 @@ std::string join_lines(const std::vector<std::string>& lines) {
 void set_field(std::vector<std::string>& lines, std::size_t line, int field, const std::string& v) {
     std::string& l = lines.at(line - 1);
     std::size_t b = 0;
-    for (int i = 0; i < field; ++i) b = l.find(',', b) + 1;
+    for (int i = 0; i < field; ++i)
+        b = l.find(',', b) + 1;
     const std::size_t e = l.find(',', b);
     l.replace(b, e == std::string::npos ? std::string::npos : e - b, v);
 }
@@ -236,7 +240,7 @@ std::vector<SeriesInfo> series_in(const std::string& db) {
 }
 
 class ImportCli : public ::testing::Test {
-protected:
+  protected:
     TempDir dir;
     std::string home() const { return dir.path().string(); }
     std::string db() const { return (dir.path() / "data" / "aurum.db").string(); }
@@ -258,8 +262,8 @@ TEST_F(ImportCli, infers_symbol_and_timeframe_from_names_and_reimport_is_idempot
     EXPECT_NE(r.err.find("--tz-offset"), std::string::npos) << r.err;
     EXPECT_TRUE(!fs::exists(db()) || series_in(db()).empty());
 
-    r = run_aurum({"--home", home(), "--json", "data", "import", btc.string(), xau.string(),
-                   ada.string()});
+    r = run_aurum(
+        {"--home", home(), "--json", "data", "import", btc.string(), xau.string(), ada.string()});
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["rows_read"], 18371 + 64642 + 5720);
@@ -274,18 +278,22 @@ TEST_F(ImportCli, infers_symbol_and_timeframe_from_names_and_reimport_is_idempot
     EXPECT_EQ(j["files"][1]["timeframe"], "1h");
     EXPECT_EQ(j["files"][2]["symbol"], "ADA/BTC");
     EXPECT_EQ(j["files"][2]["format"], "freqtrade-json");
-    const auto before = open_market_store(db())->load_bars("BTC/USDT", Timeframe::parse_or_throw("4h"));
+    const auto before =
+        open_market_store(db())->load_bars("BTC/USDT", Timeframe::parse_or_throw("4h"));
 
     r = import({btc.string(), "--symbol", "btcusdt", "--timeframe", "4h"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("18371 rows read, 0 inserted, 18371 updated, 0 skipped"), std::string::npos)
+    EXPECT_NE(r.out.find("18371 rows read, 0 inserted, 18371 updated, 0 skipped"),
+              std::string::npos)
         << r.out;
-    EXPECT_NE(r.out.find("2017-08-17 04:00:00 .. 2026-01-06 12:00:00 UTC"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("2017-08-17 04:00:00 .. 2026-01-06 12:00:00 UTC"), std::string::npos)
+        << r.out;
     const auto series = series_in(db());
     ASSERT_EQ(series.size(), 3u);
     for (const SeriesInfo& s : series)
         EXPECT_EQ(s.rows, s.symbol == "BTC/USDT" ? 18371 : s.symbol == "XAUUSD" ? 64642 : 5720);
-    const auto after = open_market_store(db())->load_bars("BTC/USDT", Timeframe::parse_or_throw("4h"));
+    const auto after =
+        open_market_store(db())->load_bars("BTC/USDT", Timeframe::parse_or_throw("4h"));
     EXPECT_EQ(before.time, after.time);
     EXPECT_EQ(before.close, after.close);
     EXPECT_EQ(before.volume, after.volume);
@@ -330,8 +338,8 @@ TEST_F(ImportCli, corrupted_copies_fail_with_file_line_and_leave_the_db_unchange
         test::write_text(bad, join_lines(lines));
         // A good file first (ETH 1d bars also fit the 4h grid): the command is one transaction,
         // so its rows must not survive the bad file either.
-        const auto r = import({eth.string(), bad.string(), "--symbol", "BTC/USDT", "--timeframe",
-                               "4h"});
+        const auto r =
+            import({eth.string(), bad.string(), "--symbol", "BTC/USDT", "--timeframe", "4h"});
         EXPECT_EQ(r.exit_code, 2);
         const std::string where = bad.string() + ":" + std::to_string(c.line) + ":";
         EXPECT_NE(r.err.find(where), std::string::npos) << r.err;
@@ -360,7 +368,7 @@ TEST_F(ImportCli, skip_invalid_reports_what_it_skipped) {
     std::string text = slurp(xau);
     auto lines = lines_of(text);
     lines[9] = "2015.01.02\t18:00:00\t1186.94\tabc\t1184.67\t1185.85\t3226\t0\t33"; // line 10
-    lines[19] = "2015.02.30\t09:00:00\t1\t2\t0.5\t1.5\t3226\t0\t33";                 // line 20
+    lines[19] = "2015.02.30\t09:00:00\t1\t2\t0.5\t1.5\t3226\t0\t33";                // line 20
     const fs::path bad = dir.path() / "XAUUSD_H1_201501020900_202512221100.csv";
     test::write_text(bad, to_utf16le_bom_crlf(join_lines(lines)));
     auto r = import({bad.string()});
@@ -392,7 +400,8 @@ TEST_F(ImportCli, bad_usage_is_a_clear_exit_2_and_writes_nothing) {
     r = import({f.string(), "--symbol", "BTC/USDT", "--timeframe", "1d", "--tz-offset", "2h"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("--tz-offset"), std::string::npos) << r.err;
-    r = import({(dir.path() / "missing.csv").string(), "--symbol", "BTC/USDT", "--timeframe", "1d"});
+    r = import(
+        {(dir.path() / "missing.csv").string(), "--symbol", "BTC/USDT", "--timeframe", "1d"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("no such file"), std::string::npos) << r.err;
     const fs::path empty = dir.path() / "empty.csv";

@@ -31,9 +31,11 @@ BarSeries parse(const std::string& text, const ImportOptions& o, FileImportRepor
             all.has_spread_column = c.has_spread_column;
             first = false;
         }
-        for (std::size_t i = 0; i < c.size(); ++i) all.push_back(c.at(i));
+        for (std::size_t i = 0; i < c.size(); ++i)
+            all.push_back(c.at(i));
     });
-    if (rep) *rep = r;
+    if (rep)
+        *rep = r;
     return all;
 }
 
@@ -58,7 +60,8 @@ std::string utf16le_bom(const std::string& ascii) {
 std::string crlf(const std::string& s) {
     std::string out;
     for (char c : s) {
-        if (c == '\n') out.push_back('\r');
+        if (c == '\n')
+            out.push_back('\r');
         out.push_back(c);
     }
     return out;
@@ -75,7 +78,8 @@ TEST(ImportScan, parse_double_matches_strtod_on_random_decimals) {
     for (int i = 0; i < 20000; ++i) {
         const double x = std::ldexp(static_cast<double>(rng() % 1000000007), -(int)(rng() % 40));
         char buf[64];
-        const int n = std::snprintf(buf, sizeof buf, i % 2 ? "%.*g" : "%.*f", int(rng() % 17 + 1), x);
+        const int n =
+            std::snprintf(buf, sizeof buf, i % 2 ? "%.*g" : "%.*f", int(rng() % 17 + 1), x);
         double got = -1;
         ASSERT_TRUE(import_detail::parse_double(buf, buf + n, got)) << buf;
         EXPECT_EQ(got, std::strtod(buf, nullptr)) << buf;
@@ -99,8 +103,9 @@ TEST(ImportScan, epoch_unit_is_chosen_by_magnitude) {
 }
 
 TEST(ImportFreqtrade, parses_records_with_ints_floats_exponents_and_null_volume) {
-    const std::string json = "[[1515560100000, 5.33e-05, 5.33e-05, 5.288e-05, 5.29e-05, 431401.97],\n"
-                             " [1515560400000,5.29e-05,5.294e-05,5.269e-05,5.27e-05,null]]";
+    const std::string json =
+        "[[1515560100000, 5.33e-05, 5.33e-05, 5.288e-05, 5.29e-05, 431401.97],\n"
+        " [1515560400000,5.29e-05,5.294e-05,5.269e-05,5.27e-05,null]]";
     FileImportReport rep;
     const BarSeries s = parse(json, opts("5m"), &rep);
     EXPECT_EQ(rep.format, ImportFormat::FreqtradeJson);
@@ -117,7 +122,8 @@ TEST(ImportFreqtrade, parses_records_with_ints_floats_exponents_and_null_volume)
 TEST(ImportFreqtrade, streaming_in_tiny_blocks_gives_the_same_bars) {
     std::string json = "[";
     for (int i = 0; i < 500; ++i) {
-        if (i) json += ", ";
+        if (i)
+            json += ", ";
         json += "[" + std::to_string(1515560100000 + i * 300000LL) + ", 1.5, 2.5, 1.0, 2.0, " +
                 std::to_string(i) + "]";
     }
@@ -132,23 +138,26 @@ TEST(ImportFreqtrade, streaming_in_tiny_blocks_gives_the_same_bars) {
 }
 
 TEST(ImportFreqtrade, structural_errors_name_the_place) {
-    EXPECT_NE(error_of("[[1515560100000, 1, 2, 0.5, 1.5, 3]", opts("5m", ImportFormat::FreqtradeJson))
-                  .find("not closed"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of("[[1515560100000, 1, 2, 0.5, 1.5, 3]", opts("5m", ImportFormat::FreqtradeJson))
+            .find("not closed"),
+        std::string::npos);
     EXPECT_NE(error_of("[[1515560100000, 1, 2, 0.5, 1.5, 3] [1515560400000, 1, 2, 0.5, 1.5, 3]]",
                        opts("5m"))
                   .find("expected ','"),
               std::string::npos);
-    const std::string e = error_of("[[1515560100000, 1, 2, 0.5, 1.5, 3],\n[1515560400000, 1, \"x\", "
-                                   "0.5, 1.5, 3]]",
-                                   opts("5m"));
+    const std::string e =
+        error_of("[[1515560100000, 1, 2, 0.5, 1.5, 3],\n[1515560400000, 1, \"x\", "
+                 "0.5, 1.5, 3]]",
+                 opts("5m"));
     EXPECT_NE(e.find("in.txt:2 (record 2)"), std::string::npos) << e;
     EXPECT_NE(e.find("'high' value 'x'"), std::string::npos) << e;
     EXPECT_NE(error_of("[[1515560100000, 1, 2, 0.5]]", opts("5m")).find("expected 6"),
               std::string::npos);
     EXPECT_NE(error_of("[]", opts("5m")).find("empty"), std::string::npos);
-    EXPECT_NE(error_of("[[1515560100000, 1, 2, 0.5, 1.5, 3]] x", opts("5m")).find("after the closing"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of("[[1515560100000, 1, 2, 0.5, 1.5, 3]] x", opts("5m")).find("after the closing"),
+        std::string::npos);
 }
 
 TEST(ImportCsv, header_detection_iso_and_date_only_times) {
@@ -183,14 +192,15 @@ TEST(ImportCsv, columns_in_any_order_quotes_epoch_units_and_zones) {
 }
 
 TEST(ImportCsv, split_date_and_time_columns) {
-    const BarSeries s = parse("date,time,open,high,low,close,volume\n2020-01-02,13:30,1,2,0.5,1.5,7\n",
-                              opts("30m"));
+    const BarSeries s = parse(
+        "date,time,open,high,low,close,volume\n2020-01-02,13:30,1,2,0.5,1.5,7\n", opts("30m"));
     ASSERT_EQ(s.size(), 1u);
     EXPECT_EQ(s.time[0], make_time(2020, 1, 2, 13, 30));
 }
 
 TEST(ImportCsv, missing_header_column_is_named) {
-    const std::string e = error_of("time,open,high,close,volume\n2020-01-02,1,2,1.5,7\n", opts("1d"));
+    const std::string e =
+        error_of("time,open,high,close,volume\n2020-01-02,1,2,1.5,7\n", opts("1d"));
     EXPECT_NE(e.find("in.txt:1"), std::string::npos) << e;
     EXPECT_NE(e.find("no low column"), std::string::npos) << e;
 }
@@ -271,7 +281,8 @@ TEST(ImportValidation, bad_rows_name_line_column_and_value) {
         {"2020-01-01 01:00:00,1,2,1.2,1.5,10\n", "low 1.2 is above min(open 1, close 1.5)"},
         {"2020-01-01 01:00:00,1,2,0.5,1.5,-3\n", "volume"},
         {"2020-13-01 01:00:00,1,2,0.5,1.5,10\n", "value '2020-13-01 01:00:00': not a date"},
-        {"2020-01-01 00:00:00,1,2,0.5,1.5,10\n", "duplicate time 2020-01-01 00:00:00 (same as line 2)"},
+        {"2020-01-01 00:00:00,1,2,0.5,1.5,10\n",
+         "duplicate time 2020-01-01 00:00:00 (same as line 2)"},
         {"2019-12-31 23:00:00,1,2,0.5,1.5,10\n", "ascending time order"},
         {"2020-01-01 00:30:00,1,2,0.5,1.5,10\n", "not on the 1h grid"},
         {"2020-01-01 01:00:00,1,2,0.5\n", "expected at least 6 columns"},
@@ -285,8 +296,8 @@ TEST(ImportValidation, bad_rows_name_line_column_and_value) {
 }
 
 TEST(ImportValidation, spacing_smaller_than_timeframe_is_rejected_on_coarse_grids) {
-    const std::string e = error_of("[[1704067200000,1,2,0.5,1.5,1],[1704153600000,1,2,0.5,1.5,1]]",
-                                   opts("1w"));
+    const std::string e =
+        error_of("[[1704067200000,1,2,0.5,1.5,1],[1704153600000,1,2,0.5,1.5,1]]", opts("1w"));
     EXPECT_NE(e.find("less than the 1w timeframe"), std::string::npos) << e;
 }
 
@@ -317,7 +328,8 @@ TEST(ImportValidation, skip_invalid_skips_counts_and_reports_first_few) {
     EXPECT_EQ(rep.skipped_examples[0].line, 3u);
     EXPECT_EQ(rep.skipped_examples[1].line, 6u);
     EXPECT_NE(rep.skipped_examples[0].reason.find("high 0.1"), std::string::npos);
-    for (std::size_t i = 1; i < s.size(); ++i) EXPECT_GT(s.time[i], s.time[i - 1]);
+    for (std::size_t i = 1; i < s.size(); ++i)
+        EXPECT_GT(s.time[i], s.time[i - 1]);
 }
 
 TEST(ImportValidation, all_rows_invalid_or_empty_input_fail_even_with_skip) {
@@ -338,7 +350,8 @@ TEST(ImportDetect, unknown_format_lists_what_was_seen_and_the_choices) {
     EXPECT_NE(e.find("--format auto|freqtrade-json|csv|binance-csv|mt5"), std::string::npos) << e;
     EXPECT_EQ(detect_format("  [[1,2", "x"), ImportFormat::FreqtradeJson);
     EXPECT_EQ(detect_format("<DATE>\t<TIME>", "x"), ImportFormat::Mt5);
-    EXPECT_EQ(detect_format("2015.01.02\t09:00:00\t1\t2\t0.5\t1\t5\t0\t3\n", "x"), ImportFormat::Mt5);
+    EXPECT_EQ(detect_format("2015.01.02\t09:00:00\t1\t2\t0.5\t1\t5\t0\t3\n", "x"),
+              ImportFormat::Mt5);
 }
 
 TEST(ImportDetect, tz_offset_is_refused_for_epoch_formats) {
