@@ -23,9 +23,12 @@ std::vector<std::string> split_list(const std::vector<std::string>& items) {
         std::size_t pos = 0;
         while (pos <= item.size()) {
             const std::size_t comma = item.find(',', pos);
-            const std::string part = item.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-            if (!part.empty()) out.push_back(part);
-            if (comma == std::string::npos) break;
+            const std::string part =
+                item.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            if (!part.empty())
+                out.push_back(part);
+            if (comma == std::string::npos)
+                break;
             pos = comma + 1;
         }
     }
@@ -47,19 +50,30 @@ struct SynthArgs {
 int run_synth(const SynthArgs& a, CliContext& ctx) {
     const Timeframe tf = Timeframe::parse_or_throw(a.timeframe);
     const auto start = parse_time(a.start);
-    if (!start) throw InputError("--start: expected a date like 2024-01-01, got '" + a.start + "'");
-    const SynthConfig cfg = SynthConfig::defaults(ctx.instruments(), split_list(a.symbols), tf, *start,
-                                                  a.days, a.seed, a.noise);
+    if (!start)
+        throw InputError("--start: expected a date like 2024-01-01, got '" + a.start + "'");
+    const SynthConfig cfg = SynthConfig::defaults(ctx.instruments(), split_list(a.symbols), tf,
+                                                  *start, a.days, a.seed, a.noise);
     const SynthMarket market = generate_synthetic_market(cfg);
 
     auto store = ctx.open_store();
+    // Bars of an earlier, longer run would stay beside the new ones and form a seam: say so.
+    std::vector<std::string> seams;
+    for (const SeriesInfo& info : store->list_series())
+        for (const BarSeries& s : market.series)
+            if (info.symbol == s.symbol && info.timeframe == s.timeframe &&
+                (info.first < cfg.start || info.last >= cfg.end))
+                seams.push_back(fmt::format("{} {} ({} .. {})", info.symbol, info.timeframe.name(),
+                                            format_time(info.first), format_time(info.last)));
     auto writer = store->open_writer();
     UpsertStats total;
-    for (const BarSeries& s : market.series) writer->write(s);
+    for (const BarSeries& s : market.series)
+        writer->write(s);
     total = writer->commit();
 
     std::array<std::int64_t, kRegimeCount> share{};
-    for (Regime r : market.regimes) ++share[static_cast<int>(r)];
+    for (Regime r : market.regimes)
+        ++share[static_cast<int>(r)];
     if (!a.regimes_out.empty()) {
         std::string csv = "time,regime\n";
         for (std::size_t i = 0; i < market.steps.size(); ++i)
@@ -70,17 +84,24 @@ int run_synth(const SynthArgs& a, CliContext& ctx) {
     if (ctx.json) {
         nlohmann::json series = nlohmann::json::array();
         for (const BarSeries& s : market.series)
-            series.push_back({{"symbol", s.symbol},
-                              {"timeframe", s.timeframe.name()},
-                              {"bars", s.size()},
-                              {"first", s.empty() ? nlohmann::json() : nlohmann::json(format_iso(s.time.front()))},
-                              {"last", s.empty() ? nlohmann::json() : nlohmann::json(format_iso(s.time.back()))},
-                              {"has_spread", s.has_spread()}});
+            series.push_back(
+                {{"symbol", s.symbol},
+                 {"timeframe", s.timeframe.name()},
+                 {"bars", s.size()},
+                 {"first",
+                  s.empty() ? nlohmann::json() : nlohmann::json(format_iso(s.time.front()))},
+                 {"last", s.empty() ? nlohmann::json() : nlohmann::json(format_iso(s.time.back()))},
+                 {"has_spread", s.has_spread()}});
         nlohmann::json regimes;
-        for (int r = 0; r < kRegimeCount; ++r) regimes[to_string(static_cast<Regime>(r))] = share[r];
-        std::cout << nlohmann::json{{"seed", a.seed},           {"noise", a.noise},
-                                    {"series", series},         {"regime_steps", regimes},
-                                    {"inserted", total.inserted}, {"updated", total.updated}}
+        for (int r = 0; r < kRegimeCount; ++r)
+            regimes[to_string(static_cast<Regime>(r))] = share[r];
+        std::cout << nlohmann::json{{"seed", a.seed},
+                                    {"noise", a.noise},
+                                    {"series", series},
+                                    {"regime_steps", regimes},
+                                    {"inserted", total.inserted},
+                                    {"updated", total.updated},
+                                    {"kept_outside_range", seams}}
                          .dump(2)
                   << "\n";
         return 0;
@@ -90,24 +111,31 @@ int run_synth(const SynthArgs& a, CliContext& ctx) {
                              market.steps.size(), tf.name(), format_date(*start), ctx.db_spec());
     for (const BarSeries& s : market.series) {
         if (s.empty()) {
-            std::cout << fmt::format("  {:<10} {:>4}  no bars (market closed throughout)\n", s.symbol, tf.name());
+            std::cout << fmt::format("  {:<10} {:>4}  no bars (market closed throughout)\n",
+                                     s.symbol, tf.name());
             continue;
         }
-        std::cout << fmt::format("  {:<10} {:>4}  {:>7} bars  {} .. {}  close {} -> {}{}\n", s.symbol,
-                                 tf.name(), s.size(), format_time(s.time.front()),
+        std::cout << fmt::format("  {:<10} {:>4}  {:>7} bars  {} .. {}  close {} -> {}{}\n",
+                                 s.symbol, tf.name(), s.size(), format_time(s.time.front()),
                                  format_time(s.time.back()), s.close.front(), s.close.back(),
                                  s.has_spread() ? "  (with spread)" : "");
     }
     if (!a.noise) {
         std::cout << "  hidden regimes (share of steps):";
         for (int r = 0; r < kRegimeCount; ++r)
-            std::cout << fmt::format(" {} {:.0f}%", to_string(static_cast<Regime>(r)),
-                                     100.0 * static_cast<double>(share[r]) /
-                                         static_cast<double>(std::max<std::size_t>(1, market.regimes.size())));
+            std::cout << fmt::format(
+                " {} {:.0f}%", to_string(static_cast<Regime>(r)),
+                100.0 * static_cast<double>(share[r]) /
+                    static_cast<double>(std::max<std::size_t>(1, market.regimes.size())));
         std::cout << "\n";
     }
-    if (!a.regimes_out.empty()) std::cout << "  true regime labels written to " << a.regimes_out << "\n";
+    if (!a.regimes_out.empty())
+        std::cout << "  true regime labels written to " << a.regimes_out << "\n";
     std::cout << fmt::format("  {} bars inserted, {} replaced\n", total.inserted, total.updated);
+    for (const std::string& seam : seams)
+        std::cout << "  note: the store already held " << seam
+                  << "; bars outside the new range are kept and will not join smoothly (use a "
+                     "fresh --home or another --start)\n";
     return 0;
 }
 
@@ -124,11 +152,13 @@ struct ValidateArgs {
 std::string brief_line(const ValidationReport& r) {
     std::string line = fmt::format("{}  {:<10} {:>4} {:>9} bars", to_string(r.status()), r.symbol,
                                    r.timeframe.name(), r.bars);
-    if (r.bars > 0) line += "  " + format_time(r.first) + " .. " + format_time(r.last);
+    if (r.bars > 0)
+        line += "  " + format_time(r.first) + " .. " + format_time(r.last);
     std::string notes;
     for (const auto& c : r.checks)
         if (c.status != Severity::Pass)
-            notes += fmt::format("{}{} {}({})", notes.empty() ? "" : ", ", to_string(c.status), c.name, c.count);
+            notes += fmt::format("{}{} {}({})", notes.empty() ? "" : ", ", to_string(c.status),
+                                 c.name, c.count);
     return line + (notes.empty() ? "" : "  [" + notes + "]");
 }
 
@@ -141,20 +171,24 @@ int run_validate(const ValidateArgs& a, CliContext& ctx) {
     const InstrumentRegistry registry = ctx.instruments();
     const std::string symbol = a.symbol.empty() ? "" : normalize_symbol(a.symbol);
     std::optional<Timeframe> tf;
-    if (!a.timeframe.empty()) tf = Timeframe::parse_or_throw(a.timeframe);
+    if (!a.timeframe.empty())
+        tf = Timeframe::parse_or_throw(a.timeframe);
 
     auto store = ctx.open_store();
     std::vector<SeriesInfo> all = store->list_series();
     std::vector<SeriesInfo> chosen;
     for (const SeriesInfo& s : all)
-        if ((symbol.empty() || s.symbol == symbol) && (!tf || s.timeframe == *tf)) chosen.push_back(s);
+        if ((symbol.empty() || s.symbol == symbol) && (!tf || s.timeframe == *tf))
+            chosen.push_back(s);
     if (chosen.empty()) {
         std::string stored;
-        for (const SeriesInfo& s : all) stored += (stored.empty() ? "" : ", ") + s.symbol + " " + s.timeframe.name();
+        for (const SeriesInfo& s : all)
+            stored += (stored.empty() ? "" : ", ") + s.symbol + " " + s.timeframe.name();
         if (all.empty())
             throw InputError("nothing to validate: the store " + ctx.db_spec() +
                              " holds no bars (import, backfill or synthesize data first)");
-        throw InputError("no stored bars for " + (symbol.empty() ? std::string("any symbol") : symbol) +
+        throw InputError("no stored bars for " +
+                         (symbol.empty() ? std::string("any symbol") : symbol) +
                          (tf ? " " + tf->name() : std::string()) + " (stored: " + stored + ")");
     }
 
@@ -172,21 +206,27 @@ int run_validate(const ValidateArgs& a, CliContext& ctx) {
     std::vector<std::string> reasons;
     int failed = 0, warned = 0;
     for (const auto& r : reports) {
-        for (auto& why : r.failure_reasons()) reasons.push_back(why);
+        for (auto& why : r.failure_reasons())
+            reasons.push_back(why);
         failed += r.status() == Severity::Fail ? 1 : 0;
         warned += r.status() == Severity::Warn ? 1 : 0;
     }
-    for (const auto& why : reasons) spdlog::error("validation: {}", why);
+    for (const auto& why : reasons)
+        spdlog::error("validation: {}", why);
     for (const auto& r : reports)
         if (r.status() == Severity::Warn)
             for (const auto& c : r.checks)
                 if (c.status == Severity::Warn)
-                    spdlog::debug("validation: {} {}: {}: {}", r.symbol, r.timeframe.name(), c.name, c.summary);
+                    spdlog::debug("validation: {} {}: {}: {}", r.symbol, r.timeframe.name(), c.name,
+                                  c.summary);
 
     if (ctx.json) {
         nlohmann::json series = nlohmann::json::array();
-        for (const auto& r : reports) series.push_back(report_to_json(r));
-        std::cout << nlohmann::json{{"status", failed ? "FAIL" : warned ? "WARN" : "PASS"},
+        for (const auto& r : reports)
+            series.push_back(report_to_json(r));
+        std::cout << nlohmann::json{{"status", failed   ? "FAIL"
+                                               : warned ? "WARN"
+                                                        : "PASS"},
                                     {"passed", failed == 0},
                                     {"series", series},
                                     {"reasons", reasons}}
@@ -194,13 +234,17 @@ int run_validate(const ValidateArgs& a, CliContext& ctx) {
                   << "\n";
         return failed ? static_cast<int>(ExitCode::CheckFailed) : 0;
     }
-    for (const auto& r : reports) std::cout << (a.brief ? brief_line(r) : format_report(r)) << "\n";
-    if (a.brief) std::cout << "\n";
-    const std::string tally = fmt::format("{} series checked: {} passed, {} with warnings, {} failed",
-                                          reports.size(), reports.size() - failed - warned, warned, failed);
+    for (const auto& r : reports)
+        std::cout << (a.brief ? brief_line(r) : format_report(r)) << "\n";
+    if (a.brief)
+        std::cout << "\n";
+    const std::string tally =
+        fmt::format("{} series checked: {} passed, {} with warnings, {} failed", reports.size(),
+                    reports.size() - failed - warned, warned, failed);
     if (failed) {
         std::cout << "Validation FAILED (" << tally << ")\n";
-        for (const auto& why : reasons) std::cout << "  - " << why << "\n";
+        for (const auto& why : reasons)
+            std::cout << "  - " << why << "\n";
         std::cout << "See docs/data-quality.md (Data Issues runbook).\n";
         return static_cast<int>(ExitCode::CheckFailed);
     }
@@ -221,31 +265,38 @@ int run_resample(const ResampleArgs& a, CliContext& ctx) {
     const std::string symbol = normalize_symbol(a.symbol);
     const Timeframe from = Timeframe::parse_or_throw(a.from);
     std::vector<Timeframe> targets;
-    if (a.all == !a.to.empty()) throw InputError("resample: give either --to TIMEFRAME[,...] or --all");
+    if (a.all == !a.to.empty())
+        throw InputError("resample: give either --to TIMEFRAME[,...] or --all");
     if (a.all) {
         for (const char* name : {"5m", "15m", "1h", "4h", "1d"}) {
             const Timeframe t = Timeframe::parse_or_throw(name);
-            if (t.ms() > from.ms() && t.ms() % from.ms() == 0) targets.push_back(t);
+            if (t.ms() > from.ms() && t.ms() % from.ms() == 0)
+                targets.push_back(t);
         }
-        if (targets.empty()) throw InputError("resample --all: no standard timeframe above " + from.name());
+        if (targets.empty())
+            throw InputError("resample --all: no standard timeframe above " + from.name());
     } else {
         for (const std::string& name : split_list(a.to)) {
             const Timeframe t = Timeframe::parse_or_throw(name);
             if (t.ms() <= from.ms() || t.ms() % from.ms() != 0)
-                throw InputError("--to " + name + ": must be a whole multiple of --from-timeframe " +
-                                 from.name() + " and larger");
+                throw InputError("--to " + name +
+                                 ": must be a whole multiple of --from-timeframe " + from.name() +
+                                 " and larger");
             targets.push_back(t);
         }
     }
     const Instrument inst = ctx.instruments().get(symbol);
     auto store = ctx.open_store();
     const BarSeries in = store->load_bars(symbol, from);
-    if (in.empty()) throw InputError("no stored bars for " + symbol + " " + from.name() + " to resample");
+    if (in.empty())
+        throw InputError("no stored bars for " + symbol + " " + from.name() + " to resample");
 
     std::vector<ResampleResult> results;
-    for (const Timeframe& t : targets) results.push_back(resample(in, t, &inst.sessions));
+    for (const Timeframe& t : targets)
+        results.push_back(resample(in, t, &inst.sessions));
     auto writer = store->open_writer();
-    for (const auto& r : results) writer->write(r.bars);
+    for (const auto& r : results)
+        writer->write(r.bars);
     const UpsertStats stats = writer->commit();
 
     if (ctx.json) {
@@ -253,24 +304,31 @@ int run_resample(const ResampleArgs& a, CliContext& ctx) {
         for (const auto& r : results) {
             nlohmann::json inc = nlohmann::json::array();
             for (const auto& b : r.incomplete)
-                inc.push_back({{"time", format_iso(b.time)}, {"present", b.present}, {"expected", b.expected}});
+                inc.push_back({{"time", format_iso(b.time)},
+                               {"present", b.present},
+                               {"expected", b.expected}});
             out.push_back({{"timeframe", r.bars.timeframe.name()},
                            {"bars", r.bars.size()},
                            {"sub_bars", r.sub_bars},
                            {"dropped_partial_last", r.dropped_partial_last},
                            {"incomplete", inc}});
         }
-        std::cout << nlohmann::json{{"symbol", symbol}, {"from", from.name()}, {"targets", out},
-                                    {"inserted", stats.inserted}, {"updated", stats.updated}}
+        std::cout << nlohmann::json{{"symbol", symbol},
+                                    {"from", from.name()},
+                                    {"targets", out},
+                                    {"inserted", stats.inserted},
+                                    {"updated", stats.updated}}
                          .dump(2)
                   << "\n";
         return 0;
     }
-    std::cout << fmt::format("Resampled {} {} ({} bars, {} .. {})\n", symbol, from.name(), in.size(),
-                             format_time(in.time.front()), format_time(in.time.back()));
+    std::cout << fmt::format("Resampled {} {} ({} bars, {} .. {})\n", symbol, from.name(),
+                             in.size(), format_time(in.time.front()), format_time(in.time.back()));
     for (const auto& r : results) {
         std::cout << fmt::format("  -> {:>4}: {} bars", r.bars.timeframe.name(), r.bars.size());
-        if (r.dropped_partial_last) std::cout << fmt::format(", still-forming last bucket dropped ({} sub-bars)", r.dropped_partial_last);
+        if (r.dropped_partial_last)
+            std::cout << fmt::format(", still-forming last bucket dropped ({} sub-bars)",
+                                     r.dropped_partial_last);
         if (!r.incomplete.empty()) {
             std::cout << fmt::format(", {} incomplete (missing sub-bars), first at {} ({} of {})",
                                      r.incomplete.size(), format_time(r.incomplete.front().time),
@@ -287,25 +345,30 @@ int run_resample(const ResampleArgs& a, CliContext& ctx) {
 void register_data_quality_commands(CLI::App& data, CliContext& ctx) {
     auto sa = std::make_shared<SynthArgs>();
     CLI::App* synth = data.add_subcommand(
-        "synth", "Generate a deterministic synthetic market (regimes, volatility clustering, jumps, "
-                 "correlation) into the store; offline");
-    synth->add_option("--symbols", sa->symbols,
-                      "Symbols (comma-separated or repeated; default BTC/USDT,ETH/USDT,SOL/USDT,XAUUSD)");
+        "synth",
+        "Generate a deterministic synthetic market (regimes, volatility clustering, jumps, "
+        "correlation) into the store; offline");
+    synth->add_option(
+        "--symbols", sa->symbols,
+        "Symbols (comma-separated or repeated; default BTC/USDT,ETH/USDT,SOL/USDT,XAUUSD)");
     synth->add_option("--timeframe", sa->timeframe, "Bar timeframe (1m, 5m, 1h, 4h, 1d, ...)");
     synth->add_option("--days", sa->days, "Days of history")->check(CLI::Range(1, 36500));
     synth->add_option("--seed", sa->seed, "Random seed (same seed, same market)");
     synth->add_option("--start", sa->start, "First bar (UTC date or time)");
     synth->add_flag("--noise", sa->noise, "Pure noise: i.i.d. returns with no edge, no regimes");
-    synth->add_option("--regimes-out", sa->regimes_out, "Write the true regime per step to this CSV");
+    synth->add_option("--regimes-out", sa->regimes_out,
+                      "Write the true regime per step to this CSV");
     on_run(synth, ctx, [sa, &ctx] { return run_synth(*sa, ctx); });
 
     auto va = std::make_shared<ValidateArgs>();
     CLI::App* validate = data.add_subcommand(
-        "validate", "Check stored candles: OHLC, duplicates, order, gaps vs sessions, outliers, zero "
-                    "volume, stale bars, spreads (exit 1 on failure)");
+        "validate",
+        "Check stored candles: OHLC, duplicates, order, gaps vs sessions, outliers, zero "
+        "volume, stale bars, spreads (exit 1 on failure)");
     validate->add_option("--symbol", va->symbol, "Only this symbol (default: every stored series)");
     validate->add_option("--timeframe", va->timeframe, "Only this timeframe");
-    validate->add_option("--config", va->config, "Thresholds file (default: <home>/config/validation.yaml)");
+    validate->add_option("--config", va->config,
+                         "Thresholds file (default: <home>/config/validation.yaml)");
     validate->add_flag("--brief", va->brief, "One line per series instead of every check");
     on_run(validate, ctx, [va, &ctx] { return run_validate(*va, ctx); });
 

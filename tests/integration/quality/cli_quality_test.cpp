@@ -26,7 +26,9 @@ struct Workspace {
     }
 };
 
-bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+bool contains(const std::string& s, const std::string& what) {
+    return s.find(what) != std::string::npos;
+}
 
 TEST(CliQuality, synth_then_validate_passes_and_lists_every_series) {
     Workspace ws;
@@ -58,7 +60,8 @@ TEST(CliQuality, synth_then_validate_passes_and_lists_every_series) {
 
 TEST(CliQuality, validate_json_shape) {
     Workspace ws;
-    ASSERT_EQ(ws.run({"data", "synth", "--days", "20", "--symbols", "BTC/USDT,XAUUSD"}).exit_code, 0);
+    ASSERT_EQ(ws.run({"data", "synth", "--days", "20", "--symbols", "BTC/USDT,XAUUSD"}).exit_code,
+              0);
     const auto r = ws.run({"--json", "data", "validate", "--symbol", "xauusd"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
@@ -115,7 +118,8 @@ TEST(CliQuality, corrupted_store_fails_with_exit_1_and_reasons) {
     EXPECT_EQ(j["reasons"].size(), 2u);
 
     // Thresholds from <home>/config/validation.yaml: a lenient file turns the stale FAIL to WARN.
-    test::write_text(ws.dir / "config" / "validation.yaml", "stale: {warn_run: 3, fail_run: 100}\noutliers: {fail_z: 100000}\n");
+    test::write_text(ws.dir / "config" / "validation.yaml",
+                     "stale: {warn_run: 3, fail_run: 100}\noutliers: {fail_z: 100000}\n");
     r = ws.run({"data", "validate"});
     EXPECT_EQ(r.exit_code, 0) << r.out;
     EXPECT_TRUE(contains(r.out, "WARN  stale"));
@@ -148,9 +152,14 @@ TEST(CliQuality, validate_bad_input_exits_2) {
 TEST(CliQuality, synth_bad_input_exits_2_and_writes_nothing) {
     Workspace ws;
     const std::vector<std::vector<std::string>> bad = {
-        {"--symbols", "NOPE"},       {"--symbols", "BTC/USDT,btcusdt"}, {"--timeframe", "7x"},
-        {"--days", "0"},             {"--start", "yesterday-ish"},     {"--start", "2024-01-01 00:30", "--timeframe", "1h"},
-        {"--days", "36500", "--timeframe", "1m"}, {"--seed", "-3x"}};
+        {"--symbols", "NOPE"},
+        {"--symbols", "BTC/USDT,btcusdt"},
+        {"--timeframe", "7x"},
+        {"--days", "0"},
+        {"--start", "yesterday-ish"},
+        {"--start", "2024-01-01 00:30", "--timeframe", "1h"},
+        {"--days", "36500", "--timeframe", "1m"},
+        {"--seed", "-3x"}};
     for (const auto& extra : bad) {
         std::vector<std::string> args = {"data", "synth"};
         args.insert(args.end(), extra.begin(), extra.end());
@@ -158,18 +167,21 @@ TEST(CliQuality, synth_bad_input_exits_2_and_writes_nothing) {
         EXPECT_EQ(r.exit_code, 2) << extra[0] << " " << extra[1] << "\n" << r.out << r.err;
         EXPECT_FALSE(r.err.empty());
     }
-    if (std::filesystem::exists(ws.db())) EXPECT_TRUE(open_market_store(ws.db())->list_series().empty());
+    if (std::filesystem::exists(ws.db()))
+        EXPECT_TRUE(open_market_store(ws.db())->list_series().empty());
 }
 
 TEST(CliQuality, synth_noise_and_regime_labels) {
     Workspace ws;
     const auto labels = (ws.dir / "regimes.csv").string();
-    auto r = ws.run({"data", "synth", "--days", "3", "--symbols", "BTC/USDT", "--regimes-out", labels});
+    auto r =
+        ws.run({"data", "synth", "--days", "3", "--symbols", "BTC/USDT", "--regimes-out", labels});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const std::string csv = read_file(labels);
     EXPECT_EQ(csv.rfind("time,regime\n", 0), 0u);
     EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3 * 24 + 1);
-    r = ws.run({"--json", "data", "synth", "--days", "3", "--symbols", "SOL/USDT", "--noise", "--seed", "9"});
+    r = ws.run({"--json", "data", "synth", "--days", "3", "--symbols", "SOL/USDT", "--noise",
+                "--seed", "9"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_TRUE(j["noise"].get<bool>());
@@ -178,10 +190,20 @@ TEST(CliQuality, synth_noise_and_regime_labels) {
     EXPECT_EQ(j["inserted"], 72);
 }
 
+TEST(CliQuality, synth_over_a_longer_earlier_run_says_what_it_kept) {
+    Workspace ws;
+    ASSERT_EQ(ws.run({"data", "synth", "--days", "4", "--symbols", "BTC/USDT"}).exit_code, 0);
+    const auto r = ws.run({"data", "synth", "--days", "2", "--symbols", "BTC/USDT", "--seed", "5"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "48 replaced")) << r.out;
+    EXPECT_TRUE(contains(r.out, "note: the store already held BTC/USDT 1h")) << r.out;
+    EXPECT_EQ(open_market_store(ws.db())->list_series().at(0).rows, 96);
+}
+
 TEST(CliQuality, resample_stores_every_target_and_matches_the_library) {
     Workspace ws;
-    ASSERT_EQ(ws.run({"data", "synth", "--days", "3", "--timeframe", "1m", "--symbols", "BTC/USDT,XAUUSD",
-                      "--start", "2024-03-04"})
+    ASSERT_EQ(ws.run({"data", "synth", "--days", "3", "--timeframe", "1m", "--symbols",
+                      "BTC/USDT,XAUUSD", "--start", "2024-03-04"})
                   .exit_code,
               0);
     auto r = ws.run({"data", "resample", "--symbol", "btcusdt", "--from-timeframe", "1m", "--all"});
@@ -189,7 +211,8 @@ TEST(CliQuality, resample_stores_every_target_and_matches_the_library) {
     EXPECT_TRUE(contains(r.out, "->   1d: 3 bars")) << r.out;
     auto store = open_market_store(ws.db());
     const BarSeries m1 = store->load_bars("BTC/USDT", Timeframe(kMsPerMinute));
-    for (const TimeMs tf : {5 * kMsPerMinute, 15 * kMsPerMinute, kMsPerHour, 4 * kMsPerHour, kMsPerDay}) {
+    for (const TimeMs tf :
+         {5 * kMsPerMinute, 15 * kMsPerMinute, kMsPerHour, 4 * kMsPerHour, kMsPerDay}) {
         const BarSeries stored = store->load_bars("BTC/USDT", Timeframe(tf));
         const BarSeries direct = resample(m1, Timeframe(tf)).bars;
         ASSERT_EQ(stored.size(), direct.size()) << tf;
@@ -198,7 +221,8 @@ TEST(CliQuality, resample_stores_every_target_and_matches_the_library) {
         EXPECT_EQ(stored.time, direct.time);
     }
     // Gold: the daily break is not a missing sub-bar; the JSON tells what was produced.
-    r = ws.run({"--json", "data", "resample", "--symbol", "XAUUSD", "--from-timeframe", "1m", "--to", "1h,1d"});
+    r = ws.run({"--json", "data", "resample", "--symbol", "XAUUSD", "--from-timeframe", "1m",
+                "--to", "1h,1d"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     ASSERT_EQ(j["targets"].size(), 2u);
@@ -214,14 +238,16 @@ TEST(CliQuality, resample_stores_every_target_and_matches_the_library) {
 
 TEST(CliQuality, resample_bad_input_exits_2_and_writes_nothing) {
     Workspace ws;
-    ASSERT_EQ(ws.run({"data", "synth", "--days", "1", "--timeframe", "1m", "--symbols", "BTC/USDT"}).exit_code, 0);
+    ASSERT_EQ(ws.run({"data", "synth", "--days", "1", "--timeframe", "1m", "--symbols", "BTC/USDT"})
+                  .exit_code,
+              0);
     const std::vector<std::vector<std::string>> bad = {
-        {"--symbol", "BTC/USDT", "--from-timeframe", "1m"},                          // neither --to nor --all
-        {"--symbol", "BTC/USDT", "--from-timeframe", "1m", "--to", "1h", "--all"},   // both
-        {"--symbol", "BTC/USDT", "--from-timeframe", "1m", "--to", "1h,7q"},         // bad name
-        {"--symbol", "BTC/USDT", "--from-timeframe", "1h", "--to", "90m"},           // not a multiple
-        {"--symbol", "ETH/USDT", "--from-timeframe", "1m", "--to", "1h"},            // nothing stored
-        {"--from-timeframe", "1m", "--to", "1h"},                                    // no symbol
+        {"--symbol", "BTC/USDT", "--from-timeframe", "1m"}, // neither --to nor --all
+        {"--symbol", "BTC/USDT", "--from-timeframe", "1m", "--to", "1h", "--all"}, // both
+        {"--symbol", "BTC/USDT", "--from-timeframe", "1m", "--to", "1h,7q"},       // bad name
+        {"--symbol", "BTC/USDT", "--from-timeframe", "1h", "--to", "90m"},         // not a multiple
+        {"--symbol", "ETH/USDT", "--from-timeframe", "1m", "--to", "1h"},          // nothing stored
+        {"--from-timeframe", "1m", "--to", "1h"},                                  // no symbol
     };
     for (const auto& extra : bad) {
         std::vector<std::string> args = {"data", "resample"};

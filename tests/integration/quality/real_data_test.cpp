@@ -17,7 +17,8 @@ namespace aurum {
 namespace {
 
 /// A tiny loader for the Binance CSVs here (`timestamp,open,high,low,close,volume`, UTC text).
-BarSeries load_binance_csv(const std::filesystem::path& path, const std::string& symbol, Timeframe tf) {
+BarSeries load_binance_csv(const std::filesystem::path& path, const std::string& symbol,
+                           Timeframe tf) {
     std::ifstream in(path);
     std::string line;
     std::getline(in, line); // header
@@ -25,13 +26,17 @@ BarSeries load_binance_csv(const std::filesystem::path& path, const std::string&
     s.symbol = symbol;
     s.timeframe = tf;
     while (std::getline(in, line)) {
-        if (line.empty()) continue;
+        if (line.empty())
+            continue;
         std::stringstream ss(line);
         std::string f[6];
-        for (auto& x : f) std::getline(ss, x, ',');
+        for (auto& x : f)
+            std::getline(ss, x, ',');
         const auto t = parse_time(f[0]);
-        if (!t) throw std::runtime_error("bad time " + f[0]);
-        s.push_back(Bar{*t, std::stod(f[1]), std::stod(f[2]), std::stod(f[3]), std::stod(f[4]), std::stod(f[5]), 0});
+        if (!t)
+            throw std::runtime_error("bad time " + f[0]);
+        s.push_back(Bar{*t, std::stod(f[1]), std::stod(f[2]), std::stod(f[3]), std::stod(f[4]),
+                        std::stod(f[5]), 0});
     }
     return s;
 }
@@ -48,10 +53,11 @@ BarSeries load_mt5(const std::filesystem::path& path, TimeMs utc_offset) {
     while (std::getline(in, line)) {
         int y, mo, d, h, mi, sec;
         double o, hi, lo, c, tickvol, vol, spread;
-        if (std::sscanf(line.c_str(), "%d.%d.%d\t%d:%d:%d\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf", &y, &mo, &d, &h, &mi,
-                        &sec, &o, &hi, &lo, &c, &tickvol, &vol, &spread) != 13)
+        if (std::sscanf(line.c_str(), "%d.%d.%d\t%d:%d:%d\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf", &y,
+                        &mo, &d, &h, &mi, &sec, &o, &hi, &lo, &c, &tickvol, &vol, &spread) != 13)
             continue;
-        s.push_back(Bar{make_time(y, mo, d, h, mi, sec) - utc_offset, o, hi, lo, c, tickvol, spread * 0.01});
+        s.push_back(Bar{make_time(y, mo, d, h, mi, sec) - utc_offset, o, hi, lo, c, tickvol,
+                        spread * 0.01});
     }
     return s;
 }
@@ -65,7 +71,8 @@ BarSeries round_trip(const BarSeries& s, const std::filesystem::path& db) {
 
 bool has_finding(const CheckResult& c, TimeMs t, const std::string& text) {
     for (const auto& f : c.examples)
-        if (f.time == t && f.message.find(text) != std::string::npos) return true;
+        if (f.time == t && f.message.find(text) != std::string::npos)
+            return true;
     return false;
 }
 
@@ -78,20 +85,23 @@ ValidationConfig all_examples() {
 TEST(RealData, binance_btc_4h_warns_for_its_real_outages_and_passes) {
     AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
     test::TempDir tmp;
-    const BarSeries s = round_trip(load_binance_csv(csv, "BTC/USDT", Timeframe(4 * kMsPerHour)), tmp / "a.db");
+    const BarSeries s =
+        round_trip(load_binance_csv(csv, "BTC/USDT", Timeframe(4 * kMsPerHour)), tmp / "a.db");
     ASSERT_EQ(s.size(), 18371u);
     const auto r = validate_series(s, InstrumentRegistry().get("BTC/USDT"), all_examples());
     EXPECT_EQ(r.status(), Severity::Warn) << format_report(r);
     EXPECT_EQ(r.first, make_time(2017, 8, 17, 4));
     EXPECT_EQ(r.last, make_time(2026, 1, 6, 12));
-    for (const char* name : {"ohlc", "duplicates", "ordering", "alignment", "sessions", "zero_volume", "stale", "spread"})
+    for (const char* name : {"ohlc", "duplicates", "ordering", "alignment", "sessions",
+                             "zero_volume", "stale", "spread"})
         EXPECT_EQ(r.check(name)->status, Severity::Pass) << name << ": " << r.check(name)->summary;
     const CheckResult& gaps = *r.check("gaps");
     EXPECT_EQ(gaps.status, Severity::Warn);
     EXPECT_EQ(gaps.count, 8);
     EXPECT_NE(gaps.summary.find("16 missing bars"), std::string::npos) << gaps.summary;
     // The Binance outage of 8-9 February 2018 (about 32 hours).
-    EXPECT_TRUE(has_finding(gaps, make_time(2018, 2, 8, 4), "7 expected bars missing")) << format_report(r);
+    EXPECT_TRUE(has_finding(gaps, make_time(2018, 2, 8, 4), "7 expected bars missing"))
+        << format_report(r);
     // The 15 May 2019 maintenance.
     EXPECT_TRUE(has_finding(gaps, make_time(2019, 5, 15, 4), "2 expected bars missing"));
     // The March 2020 crash is a real move: WARN, not FAIL.
@@ -136,13 +146,15 @@ TEST(RealData, mt5_gold_h1_weekends_are_not_gaps_holidays_are) {
     for (const auto& f : gaps.examples)
         EXPECT_LT(weekday(f.time), 5) << "a gap reported on a weekend: " << format_time(f.time);
     // Good Friday 2025 (18 April): the Thursday-evening close to Sunday-evening open.
-    EXPECT_TRUE(has_finding(gaps, make_time(2025, 4, 17, 22), "22 expected bars missing")) << format_report(r);
+    EXPECT_TRUE(has_finding(gaps, make_time(2025, 4, 17, 22), "22 expected bars missing"))
+        << format_report(r);
     // Christmas 2022 fell on a Sunday: the broker stayed closed on Monday 26 December.
     EXPECT_TRUE(has_finding(gaps, make_time(2022, 12, 23, 22), "21 expected bars missing"));
 
     // MT5's per-bar spread is the bar's minimum, often 0 on raw-spread months: WARN, not FAIL.
     EXPECT_EQ(r.check("spread")->status, Severity::Warn);
-    EXPECT_NE(r.check("spread")->summary.find("2,974 zero"), std::string::npos) << r.check("spread")->summary;
+    EXPECT_NE(r.check("spread")->summary.find("2,974 zero"), std::string::npos)
+        << r.check("spread")->summary;
     EXPECT_EQ(r.check("outliers")->status, Severity::Warn);
 }
 
