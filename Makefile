@@ -131,3 +131,24 @@ backtest: build
 	done; \
 	echo "report: $(HOME_DIR)/reports/walkforward/summary.md"; \
 	[ $$rc -le 1 ] || exit $$rc
+
+# --- Paper trading (live helper; docs/operations.md) --------------------------------------------
+# `make paper` replays BTC/USDT + ETH/USDT 4h bars through the paper daemon (real Binance data from
+# ../shared/data when the workspace lacks it, else a synthetic 4h market) and keeps serving the
+# control API: try `aurum --home workspace status|summary|health|pause|trade ...` meanwhile.
+PAPER_FROM ?= 2025-01-01
+PAPER_TO ?= 2025-12-31
+PAPER_SPEED ?= 14400
+PAPER_ARGS ?=
+.PHONY: paper
+paper: build
+	@if ! $(AURUM_RUN) data list 2>/dev/null | grep -q "ETH/USDT *| *4h"; then \
+	  if [ -f $(SHARED_DATA)/crypto/binance/ETHUSDT_4h.csv ]; then \
+	    $(AURUM_RUN) data import $(SHARED_DATA)/crypto/binance/BTCUSDT_4h.csv \
+	      $(SHARED_DATA)/crypto/binance/ETHUSDT_4h.csv; \
+	  else \
+	    $(AURUM_RUN) data synth --symbols BTC/USDT,ETH/USDT --timeframe 4h --days 730 --start 2024-01-01; \
+	  fi; \
+	fi
+	$(AURUM_RUN) run --mode paper --capital 10000 --symbols BTC/USDT,ETH/USDT --timeframe 4h \
+	  --replay-from $(PAPER_FROM) --replay-to $(PAPER_TO) --speed $(PAPER_SPEED) --serve $(PAPER_ARGS)

@@ -27,7 +27,9 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
         const auto r = s.step(wall.now());
         if (r == LiveSession::StepResult::Stepped) {
             if (jobs) sched.tick(replay ? s.step_close_time() : wall.now());
-            if (replay && o.speed > 0) {
+            // Warm-up history and recovery run at full speed; only the session paces.
+            if (replay && o.speed > 0 && s.step_close_time() - tf >= s.session().trade_from &&
+                !s.journal().recovering()) {
                 const TimeMs until = wall.now() + static_cast<TimeMs>(tf / o.speed);
                 while (!stop.load() && wall.now() < until) {
                     q.wait(static_cast<int>(std::min<TimeMs>(until - wall.now(), 200)));

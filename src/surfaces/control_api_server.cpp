@@ -1,5 +1,7 @@
 #include "surfaces/control_api_server.hpp"
 
+#include <chrono>
+
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
@@ -75,6 +77,9 @@ int ControlApiServer::start(int port) {
     if (bound <= 0)
         throw SystemError("control API: cannot bind 127.0.0.1:" + std::to_string(port));
     thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // stop() before the listener runs would be lost (the loop would start afterwards).
+    for (int i = 0; i < 5000 && !server_->is_running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return bound;
 }
 

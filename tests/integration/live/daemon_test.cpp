@@ -1,0 +1,309 @@
+// The daemon as a user runs it: kill -9 at random moments of a replay (the restarted daemon
+// ends exactly where an uninterrupted run ends, no client order id twice), bad commands (clear
+// error, exit 2, nothing written), the control API token, emergency stop and acknowledgement.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "data/market_store.hpp"
+#include "data/synthetic_market.hpp"
+#include "live/control.hpp"
+#include "live/state_store.hpp"
+#include "support/test_support.hpp"
+
+using namespace aurum;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void seed_workspace(const fs::path& home, int days) {
+    Workspace(home).ensure_dirs();
+    auto store = open_market_store((home / "data" / "aurum.db").string());
+    InstrumentRegistry reg;
+    auto cfg = SynthConfig::defaults(reg, {"BTC/USDT", "ETH/USDT"}, Timeframe(4 * kMsPerHour),
+                                     make_time(2023, 1, 1), days, 5, false);
+    for (const auto& s : generate_synthetic_market(cfg).series) store->upsert_bars(s);
+}
+
+std::vector<std::string> replay_args(const fs::path& home, const std::string& to) {
+    return {"--home",        home.string(), "-q",          "run",         "--mode",
+            "paper",         "--symbols",   "BTC/USDT,ETH/USDT", "--timeframe", "4h",
+            "--replay-from", "2023-02-01",  "--replay-to", to,            "--speed",
+            "0",             "--param",     "fast=3",      "--param",     "slow=8",
+            "--fraction",    "0.4"};
+}
+
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<std::string> copy = args;
+        std::string bin = AURUM_CLI;
+        std::vector<char*> argv{bin.data()};
+        for (auto& a : copy) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(bin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+struct Final {
+    std::vector<std::string> orders;
+    std::vector<std::string> fills;
+    std::vector<double> trades;
+    std::vector<std::pair<std::string, double>> positions;
+    double equity = 0, cash = 0;
+    std::string status;
+};
+
+Final final_state(const fs::path& home) {
+    auto db = open_database((home / "data" / "aurum.db").string());
+    StateStore st(*db);
+    Final f;
+    const auto s = st.latest_session();
+    if (!s) return f;
+    f.status = s->status;
+    if (auto snap = st.snapshot(s->id)) {
+        f.equity = snap->equity;
+        f.cash = snap->cash;
+    }
+    for (const auto& o : st.orders(s->id))
+        f.orders.push_back(o.client_order_id + " " + o.side + " " + format_qty(o.qty) + " " +
+                           o.status);
+    for (const auto& r : st.reports(s->id))
+        if (r.kind == "fill")
+            f.fills.push_back(r.client_order_id + "@" + std::to_string(r.price));
+    for (const auto& t : st.trades(s->id)) f.trades.push_back(t.pnl);
+    for (const auto& p : st.positions(s->id)) f.positions.emplace_back(p.symbol, p.qty);
+    return f;
+}
+
+} // namespace
+
+TEST(LiveDaemon, kill_dash_nine_at_random_moments_changes_nothing) {
+    test::TempDir ref_home, home;
+    seed_workspace(ref_home.path(), 500);
+    seed_workspace(home.path(), 500);
+    const std::string to = "2024-05-01";
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto ref_run = test::run_aurum(replay_args(ref_home.path(), to));
+    const auto full_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - t0)
+                             .count();
+    ASSERT_EQ(ref_run.exit_code, 0) << ref_run.err;
+    const Final ref = final_state(ref_home.path());
+    ASSERT_EQ(ref.status, "complete");
+    ASSERT_GT(ref.orders.size(), 50u);
+
+    std::mt19937 rng(20241203);
+    int kills = 0, runs = 0;
+    for (; runs < 200; ++runs) {
+        const pid_t pid = spawn(replay_args(home.path(), to), home / "daemon.log");
+        // Kill anywhere from start-up to the end of a full run (later runs resume, so shorter).
+        const int delay = std::uniform_int_distribution<int>(5, static_cast<int>(full_ms))(rng);
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        const bool killed = ::kill(pid, SIGKILL) == 0;
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        if (killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+            ++kills;
+            continue;
+        }
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(home / "daemon.log");
+        if (kills >= 20) break;
+        // Finished before the kill: start the replay over in a fresh session to kill it again.
+        fs::remove(home / "data" / "aurum.db");
+        fs::remove(home / "data" / "aurum.db-wal");
+        fs::remove(home / "data" / "aurum.db-shm");
+        seed_workspace(home.path(), 500);
+    }
+    EXPECT_GE(kills, 20);
+    // A last uninterrupted restart completes the session.
+    const auto last = test::run_aurum(replay_args(home.path(), to));
+    ASSERT_EQ(last.exit_code, 0) << last.err;
+    const Final got = final_state(home.path());
+    EXPECT_EQ(got.status, "complete");
+    EXPECT_EQ(got.orders, ref.orders);
+    EXPECT_EQ(got.fills, ref.fills);
+    EXPECT_EQ(got.trades, ref.trades);
+    EXPECT_EQ(got.positions, ref.positions);
+    EXPECT_DOUBLE_EQ(got.equity, ref.equity);
+    EXPECT_DOUBLE_EQ(got.cash, ref.cash);
+    std::set<std::string> ids;
+    for (const auto& o : got.orders) EXPECT_TRUE(ids.insert(o.substr(0, 18)).second) << o;
+    std::set<std::string> filled;
+    for (const auto& f : got.fills) EXPECT_TRUE(filled.insert(f.substr(0, 18)).second) << "twice: " << f;
+}
+
+namespace {
+
+/// A daemon serving the control API after a short replay.
+struct ServedDaemon {
+    fs::path home;
+    pid_t pid = -1;
+    DaemonInfo info;
+    std::string token;
+    ServedDaemon(const fs::path& h, std::vector<std::string> extra = {}) : home(h) {
+        auto args = replay_args(home, "2023-04-01");
+        args.push_back("--serve");
+        for (auto& e : extra) args.push_back(e);
+        pid = spawn(args, home / "daemon.log");
+        for (int i = 0; i < 300; ++i) {
+            auto d = read_daemon_info(Workspace(home));
+            if (d && d->pid == pid) {
+                info = *d;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        token = read_token(Workspace(home)).value_or("");
+    }
+    ~ServedDaemon() {
+        if (pid > 0) {
+            ::kill(pid, SIGTERM);
+            int st = 0;
+            ::waitpid(pid, &st, 0);
+        }
+    }
+    test::CliResult cli(std::vector<std::string> args) const {
+        args.insert(args.begin(), {"--home", home.string()});
+        return test::run_aurum(args);
+    }
+};
+
+std::size_t count_rows(const fs::path& home, const std::string& table) {
+    auto db = open_database((home / "data" / "aurum.db").string());
+    StateStore st(*db); // schema exists
+    return static_cast<std::size_t>(db->query_one("SELECT COUNT(*) FROM " + table)->as_int(0));
+}
+
+} // namespace
+
+TEST(LiveDaemon, control_api_refuses_requests_without_the_token) {
+    test::TempDir home;
+    seed_workspace(home.path(), 120);
+    ServedDaemon d(home.path());
+    ASSERT_GT(d.info.port, 0) << slurp(home / "daemon.log");
+    struct stat st {};
+    ASSERT_EQ(::stat((home / "data" / "control.token").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    httplib::Client c("127.0.0.1", d.info.port);
+    auto none = c.Get("/api/status");
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->status, 401);
+    auto wrong = c.Get("/api/status", {{"Authorization", "Bearer nope"}});
+    EXPECT_EQ(wrong->status, 401);
+    const auto before = count_rows(home.path(), "live_commands");
+    auto post = c.Post("/api/commands/pause", {{"Authorization", "Bearer nope"}},
+                       R"({"duration_ms": 3600000, "reason": "x"})", "application/json");
+    EXPECT_EQ(post->status, 401);
+    EXPECT_EQ(count_rows(home.path(), "live_commands"), before);
+    auto ok = c.Get("/api/status", {{"Authorization", "Bearer " + d.token}});
+    ASSERT_EQ(ok->status, 200);
+    EXPECT_NE(ok->body.find("\"session\""), std::string::npos);
+}
+
+TEST(LiveDaemon, bad_commands_fail_clearly_and_change_nothing) {
+    test::TempDir home;
+    seed_workspace(home.path(), 120);
+    ServedDaemon d(home.path());
+    ASSERT_GT(d.info.port, 0) << slurp(home / "daemon.log");
+    // Wait for the replay to finish (status says complete).
+    for (int i = 0; i < 200 && final_state(home.path()).status != "complete"; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto orders = count_rows(home.path(), "live_orders");
+    const auto cmds = count_rows(home.path(), "live_commands");
+    const auto audit = count_rows(home.path(), "live_audit");
+    struct Case {
+        std::vector<std::string> args;
+        std::string expect;
+    };
+    const std::vector<Case> cases = {
+        {{"trade", "--symbol", "NOSUCH", "--side", "long", "--amount", "0.1", "--reason", "x"},
+         "unknown symbol"},
+        {{"trade", "--symbol", "SOL/USDT", "--side", "long", "--amount", "1", "--reason", "x"},
+         "unknown symbol 'SOL/USDT' for this session"},
+        {{"trade", "--symbol", "BTC/USDT", "--side", "long", "--amount", "-0.1", "--reason", "x"},
+         "--amount must be positive"},
+        {{"trade", "--symbol", "BTC/USDT", "--side", "sideways", "--amount", "0.1", "--reason", "x"},
+         "--side must be long, short or close"},
+        {{"pause", "--duration", "24x", "--reason", "x"}, "expected a duration"},
+        {{"pause", "--duration", "0h", "--reason", "x"}, "expected a duration"},
+        {{"resume"}, "not paused"},
+        {{"killswitch", "reset", "--confirm", "ok"}, "not engaged"},
+        {{"risk", "set", "--max-position", "-1"}, "max_position"},
+        {{"signals", "approve", "99", "--reason", "x"}, "no signal #99"},
+        {{"stop", "--emergency"}, "--reason is required"},
+    };
+    for (const auto& c : cases) {
+        const auto r = d.cli(c.args);
+        EXPECT_EQ(r.exit_code, 2) << c.args[0] << ": " << r.out << r.err;
+        EXPECT_NE(r.err.find(c.expect), std::string::npos)
+            << c.args[0] << " " << c.args[1] << ": " << r.err;
+    }
+    EXPECT_EQ(count_rows(home.path(), "live_orders"), orders);
+    EXPECT_EQ(count_rows(home.path(), "live_commands"), cmds);
+    EXPECT_EQ(count_rows(home.path(), "live_audit"), audit);
+
+    // Good commands work against it.
+    EXPECT_EQ(d.cli({"status"}).exit_code, 0);
+    const auto sum = d.cli({"summary"});
+    EXPECT_NE(sum.out.find("DAILY SUMMARY"), std::string::npos) << sum.out;
+    const auto health = d.cli({"health"});
+    EXPECT_NE(health.out.find("Orchestrator: Running"), std::string::npos) << health.out;
+    const auto rs = d.cli({"risk", "set", "--max-position", "0.15", "--reason", "vol spike"});
+    EXPECT_EQ(rs.exit_code, 0) << rs.err;
+    EXPECT_EQ(load_risk_limits((home / "config" / "risk.yaml").string()).max_position, 0.15);
+    const auto p = d.cli({"pause", "--duration", "24h", "--reason", "Fed announcement"});
+    EXPECT_EQ(p.exit_code, 0) << p.err;
+    EXPECT_NE(d.cli({"status"}).out.find("PAUSED"), std::string::npos);
+    // Entries while paused: refused by the risk manager (a stored decision), exit 1.
+    const auto t = d.cli({"trade", "--symbol", "BTC/USDT", "--side", "long", "--amount", "0.01",
+                          "--reason", "breaking news"});
+    EXPECT_EQ(t.exit_code, 1) << t.out << t.err;
+    EXPECT_NE(t.out.find("paused"), std::string::npos) << t.out;
+    EXPECT_EQ(d.cli({"resume", "--reason", "over"}).exit_code, 0);
+
+    // Emergency stop: closes, halts, exits; a restart is refused until acknowledged.
+    const auto es = d.cli({"stop", "--emergency", "--reason", "Market crash"});
+    EXPECT_EQ(es.exit_code, 0) << es.err;
+    int st = 0;
+    for (int i = 0; i < 100 && ::waitpid(d.pid, &st, WNOHANG) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    d.pid = -1;
+    const auto halted_trade =
+        d.cli({"trade", "--symbol", "BTC/USDT", "--side", "long", "--amount", "0.01", "--reason", "x"});
+    EXPECT_EQ(halted_trade.exit_code, 2);
+    auto again = replay_args(home.path(), "2023-04-01");
+    again.push_back("--serve");
+    const auto refused = test::run_aurum(again);
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.err.find("--acknowledge-stop"), std::string::npos) << refused.err;
+    auto ack = replay_args(home.path(), "2023-04-01");
+    ack.insert(ack.end(), {"--acknowledge-stop", "--reason", "reviewed the crash"});
+    const auto acked = test::run_aurum(ack);
+    EXPECT_EQ(acked.exit_code, 0) << acked.err;
+    EXPECT_NE(d.cli({"status"}).out.find("ACTIVE"), std::string::npos);
+}
