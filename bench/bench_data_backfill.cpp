@@ -30,10 +30,11 @@ std::string klines_body(TimeMs start, int n) {
         const TimeMs t = start + i * kMsPerMinute;
         const double o = 42000 + (t / kMsPerMinute % 997) * 0.37;
         const double c = o + ((i % 7) - 3) * 1.25;
-        fmt::format_to(std::back_inserter(body),
-                       R"({}[{},"{:.8f}","{:.8f}","{:.8f}","{:.8f}","{:.8f}",{},"{:.8f}",{},"{:.8f}","{:.8f}","0"])",
-                       i ? "," : "", t, o, std::max(o, c) + 2.5, std::min(o, c) - 2.5, c, 1.5 + i % 13,
-                       t + kMsPerMinute - 1, 63000.0, 100 + i, 0.75, 31500.0);
+        fmt::format_to(
+            std::back_inserter(body),
+            R"({}[{},"{:.8f}","{:.8f}","{:.8f}","{:.8f}","{:.8f}",{},"{:.8f}",{},"{:.8f}","{:.8f}","0"])",
+            i ? "," : "", t, o, std::max(o, c) + 2.5, std::min(o, c) - 2.5, c, 1.5 + i % 13,
+            t + kMsPerMinute - 1, 63000.0, 100 + i, 0.75, 31500.0);
     }
     body += "]";
     return body;
@@ -54,7 +55,7 @@ BENCHMARK(BM_ParseKlinesPage)->Unit(benchmark::kMicrosecond);
 /// Serves /api/v3/klines for 1m candles from kStart up to `bars` candles; pages are cached so the
 /// server's formatting cost is paid once and the figure measures the client side.
 class LoopbackKlines {
-public:
+  public:
     explicit LoopbackKlines(int bars) : bars_(bars) {
         server_.Get("/api/v3/klines", [this](const httplib::Request& req, httplib::Response& res) {
             const TimeMs start = std::stoll(req.get_param_value("startTime"));
@@ -66,7 +67,8 @@ public:
             {
                 std::lock_guard lock(mu_);
                 auto it = cache_.find(first);
-                if (it == cache_.end()) it = cache_.emplace(first, klines_body(first, n)).first;
+                if (it == cache_.end())
+                    it = cache_.emplace(first, klines_body(first, n)).first;
                 body = it->second;
             }
             res.set_header("X-MBX-USED-WEIGHT-1M", "2");
@@ -74,7 +76,8 @@ public:
         });
         port_ = server_.bind_to_any_port("127.0.0.1");
         thread_ = std::thread([this] { server_.listen_after_bind(); });
-        while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        while (!server_.is_running())
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     ~LoopbackKlines() {
         server_.stop();
@@ -82,7 +85,7 @@ public:
     }
     std::string url() const { return fmt::format("http://127.0.0.1:{}", port_); }
 
-private:
+  private:
     int bars_;
     httplib::Server server_;
     std::thread thread_;
@@ -95,7 +98,8 @@ void BM_BackfillLoopbackToSqlite(benchmark::State& state) {
     const int bars = static_cast<int>(state.range(0));
     LoopbackKlines server(bars);
     SimulatedClock clock(kStart + static_cast<TimeMs>(bars) * kMsPerMinute + kMsPerHour);
-    const auto dir = std::filesystem::temp_directory_path() / fmt::format("aurum_bench_backfill_{}", ::getpid());
+    const auto dir =
+        std::filesystem::temp_directory_path() / fmt::format("aurum_bench_backfill_{}", ::getpid());
     std::filesystem::create_directories(dir);
     auto store = open_market_store((dir / "bench.db").string());
     BinanceOptions o;
@@ -110,7 +114,8 @@ void BM_BackfillLoopbackToSqlite(benchmark::State& state) {
         r.timeframe = kM1;
         r.from = kStart;
         const BackfillReport rep = backfill_klines(client, *store, r);
-        if (rep.bars_stored != bars) state.SkipWithError("wrong bar count");
+        if (rep.bars_stored != bars)
+            state.SkipWithError("wrong bar count");
     }
     state.SetItemsProcessed(state.iterations() * bars);
     store.reset();

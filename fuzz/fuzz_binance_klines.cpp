@@ -19,9 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                   p.bars.low[i] <= p.bars.close[i] && p.bars.close[i] <= p.bars.high[i] &&
                   p.bars.volume[i] >= 0))
                 std::abort();
-            if (i > 0 && p.bars.time[i] <= p.bars.time[i - 1]) std::abort();
+            if (i > 0 && p.bars.time[i] <= p.bars.time[i - 1])
+                std::abort();
         }
-        if (p.bars.size() + p.dropped_open != p.received) std::abort();
+        if (p.bars.size() + p.dropped_open != p.received)
+            std::abort();
     } catch (const SystemError&) {
     }
     return 0;

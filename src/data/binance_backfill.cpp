@@ -16,7 +16,8 @@ BackfillReport backfill_klines(BinanceMarketDataClient& client, MarketStore& sto
     rep.symbol = normalize_symbol(request.symbol);
     rep.exchange_symbol = to_binance_symbol(request.symbol);
     rep.timeframe = request.timeframe;
-    binance_interval(request.timeframe); // rejects timeframes Binance does not offer, before any I/O
+    binance_interval(
+        request.timeframe); // rejects timeframes Binance does not offer, before any I/O
     rep.base_url = client.base_url();
     const TimeMs now = client.clock().now();
     rep.from = request.from;
@@ -34,11 +35,14 @@ BackfillReport backfill_klines(BinanceMarketDataClient& client, MarketStore& sto
     };
     std::vector<Segment> segments;
     const TimeMs step = rep.timeframe.ms();
-    if (const auto last = store.last_bar_time(rep.symbol, rep.timeframe); last && *last >= rep.from) {
+    if (const auto last = store.last_bar_time(rep.symbol, rep.timeframe);
+        last && *last >= rep.from) {
         std::optional<TimeMs> first;
         for (const auto& s : store.list_series())
-            if (s.symbol == rep.symbol && s.timeframe == rep.timeframe) first = s.first;
-        if (first && *first >= rep.from + step) segments.push_back({rep.from, *first});
+            if (s.symbol == rep.symbol && s.timeframe == rep.timeframe)
+                first = s.first;
+        if (first && *first >= rep.from + step)
+            segments.push_back({rep.from, *first});
         rep.resumed_after = *last;
         segments.push_back({*last + step, rep.to});
     } else {
@@ -46,8 +50,8 @@ BackfillReport backfill_klines(BinanceMarketDataClient& client, MarketStore& sto
     }
     rep.fetch_from = segments.front().from;
     const int limit = client.options().page_limit;
-    spdlog::info("backfill {} {} from {}: [{}, {}){}", rep.symbol, rep.timeframe.name(), rep.base_url,
-                 format_time(rep.from), format_time(rep.to),
+    spdlog::info("backfill {} {} from {}: [{}, {}){}", rep.symbol, rep.timeframe.name(),
+                 rep.base_url, format_time(rep.from), format_time(rep.to),
                  rep.resumed_after ? " resuming after " + format_time(*rep.resumed_after) : "");
 
     for (const Segment& seg : segments) {
@@ -73,22 +77,26 @@ BackfillReport backfill_klines(BinanceMarketDataClient& client, MarketStore& sto
             rep.requests = client.stats();
             spdlog::debug("backfill {} {}: page {} with {} bars, {} stored so far", rep.symbol,
                           rep.timeframe.name(), rep.pages, page.received, rep.bars_stored);
-            if (progress) progress(rep);
+            if (progress)
+                progress(rep);
             // Fewer than a full page: Binance has nothing more before seg.to (klines come oldest
             // first from startTime, so a short page is the end of the segment).
-            if (page.received < static_cast<std::size_t>(limit) || !page.last_open) break;
+            if (page.received < static_cast<std::size_t>(limit) || !page.last_open)
+                break;
             const TimeMs next = *page.last_open + step;
             if (next <= cursor)
-                throw SystemError(fmt::format("binance: pagination made no progress at {} for {} {}",
-                                              format_time(cursor), rep.symbol, rep.timeframe.name()));
+                throw SystemError(
+                    fmt::format("binance: pagination made no progress at {} for {} {}",
+                                format_time(cursor), rep.symbol, rep.timeframe.name()));
             cursor = next;
         }
     }
     rep.requests = client.stats();
-    spdlog::info("backfill {} {}: {} pages, {} bars stored ({} new), {} retries, {} rate-limit waits, "
-                 "{} weight waits",
-                 rep.symbol, rep.timeframe.name(), rep.pages, rep.bars_stored, rep.inserted,
-                 rep.requests.retries, rep.requests.rate_limit_waits, rep.requests.weight_waits);
+    spdlog::info(
+        "backfill {} {}: {} pages, {} bars stored ({} new), {} retries, {} rate-limit waits, "
+        "{} weight waits",
+        rep.symbol, rep.timeframe.name(), rep.pages, rep.bars_stored, rep.inserted,
+        rep.requests.retries, rep.requests.rate_limit_waits, rep.requests.weight_waits);
     return rep;
 }
 

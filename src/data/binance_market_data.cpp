@@ -53,9 +53,11 @@ using nlohmann::json;
 std::string to_binance_symbol(const std::string& symbol) {
     const std::string norm = normalize_symbol(symbol);
     const auto fail = [&](const std::string& why) -> std::string {
-        throw InputError(fmt::format("symbol '{}': {} (expected e.g. BTC/USDT or BTCUSDT)", symbol, why));
+        throw InputError(
+            fmt::format("symbol '{}': {} (expected e.g. BTC/USDT or BTCUSDT)", symbol, why));
     };
-    if (norm.empty()) return fail("empty");
+    if (norm.empty())
+        return fail("empty");
     std::string out;
     int slashes = 0;
     for (char c : norm) {
@@ -67,10 +69,12 @@ std::string to_binance_symbol(const std::string& symbol) {
             return fail(fmt::format("invalid character '{}'", c));
         out += c;
     }
-    if (slashes > 1) return fail("more than one '/'");
+    if (slashes > 1)
+        return fail("more than one '/'");
     if (slashes == 1 && (norm.front() == '/' || norm.back() == '/'))
         return fail("base or quote currency missing");
-    if (out.size() < 2 || out.size() > 20) return fail("must have 2 to 20 letters or digits");
+    if (out.size() < 2 || out.size() > 20)
+        return fail("must have 2 to 20 letters or digits");
     return out;
 }
 
@@ -80,24 +84,27 @@ std::string from_binance_symbol(std::string_view binance_symbol) {
 
 std::string binance_interval(Timeframe tf) {
     for (const auto& i : kIntervals)
-        if (i.ms == tf.ms()) return i.name;
+        if (i.ms == tf.ms())
+            return i.name;
     std::string known;
-    for (const auto& i : kIntervals) known += (known.empty() ? "" : ", ") + std::string(i.name);
-    throw InputError(fmt::format("timeframe '{}': Binance has no such kline interval (supported: {})",
-                                 tf.name(), known));
+    for (const auto& i : kIntervals)
+        known += (known.empty() ? "" : ", ") + std::string(i.name);
+    throw InputError(fmt::format(
+        "timeframe '{}': Binance has no such kline interval (supported: {})", tf.name(), known));
 }
 
 namespace {
 
 /// Checks one kline; names it and the request in any error.
 class KlineReader {
-public:
+  public:
     KlineReader(const std::string& what, Timeframe tf) : what_(what), tf_(tf) {}
 
-    [[noreturn]] void fail(std::size_t index, std::optional<TimeMs> open, const std::string& why) const {
-        throw SystemError(fmt::format("binance: invalid kline #{}{} in response to {}: {}", index + 1,
-                                      open ? " (open time " + format_time(*open) + ")" : std::string{},
-                                      what_, why));
+    [[noreturn]] void fail(std::size_t index, std::optional<TimeMs> open,
+                           const std::string& why) const {
+        throw SystemError(fmt::format(
+            "binance: invalid kline #{}{} in response to {}: {}", index + 1,
+            open ? " (open time " + format_time(*open) + ")" : std::string{}, what_, why));
     }
 
     TimeMs time_at(const json& k, std::size_t field, std::size_t index, const char* name) const {
@@ -107,7 +114,8 @@ public:
             t = v.get<std::int64_t>();
         else
             fail(index, std::nullopt, fmt::format("{} must be an integer, got {}", name, v.dump()));
-        if (t < 0) fail(index, std::nullopt, fmt::format("{} is negative: {}", name, t));
+        if (t < 0)
+            fail(index, std::nullopt, fmt::format("{} is negative: {}", name, t));
         return t >= kMicrosecondThreshold ? t / 1000 : t; // microseconds (timeUnit) -> ms
     }
 
@@ -126,7 +134,8 @@ public:
         } else {
             fail(index, open, fmt::format("{} must be a decimal string, got {}", name, v.dump()));
         }
-        if (!std::isfinite(x)) fail(index, open, fmt::format("{} is not finite", name));
+        if (!std::isfinite(x))
+            fail(index, open, fmt::format("{} is not finite", name));
         return x;
     }
 
@@ -142,8 +151,8 @@ KlinePage parse_klines(std::string_view body, const std::string& symbol, Timefra
     try {
         doc = json::parse(body.begin(), body.end());
     } catch (const json::exception& e) { // parse_error, or out_of_range for a number like 1e9999
-        throw SystemError(fmt::format("binance: malformed JSON in response to {}: {} (body: {})", what,
-                                      e.what(), body_excerpt(body)));
+        throw SystemError(fmt::format("binance: malformed JSON in response to {}: {} (body: {})",
+                                      what, e.what(), body_excerpt(body)));
     }
     if (!doc.is_array())
         throw SystemError(fmt::format("binance: expected a JSON array of klines in response to {}, "
@@ -187,8 +196,10 @@ KlinePage parse_klines(std::string_view body, const std::string& symbol, Timefra
                                format_time(open_time + tf.ms() - 1)));
         if (b.open <= 0 || b.high <= 0 || b.low <= 0 || b.close <= 0)
             r.fail(i, open_time, "prices must be positive");
-        if (b.volume < 0) r.fail(i, open_time, fmt::format("negative volume {}", b.volume));
-        if (b.high < b.low) r.fail(i, open_time, fmt::format("high {} < low {}", b.high, b.low));
+        if (b.volume < 0)
+            r.fail(i, open_time, fmt::format("negative volume {}", b.volume));
+        if (b.high < b.low)
+            r.fail(i, open_time, fmt::format("high {} < low {}", b.high, b.low));
         if (b.high < std::max(b.open, b.close) || b.low > std::min(b.open, b.close))
             r.fail(i, open_time,
                    fmt::format("open {} / close {} outside [low {}, high {}]", b.open, b.close,
@@ -205,24 +216,33 @@ KlinePage parse_klines(std::string_view body, const std::string& symbol, Timefra
     return page;
 }
 
-BinanceMarketDataClient::BinanceMarketDataClient(std::unique_ptr<HttpClient> http, const Clock& clock,
-                                                 Sleeper sleeper, BinanceOptions options)
-    : http_(std::move(http)), clock_(clock), sleeper_(std::move(sleeper)), options_(std::move(options)) {
-    if (!http_) throw SystemError("BinanceMarketDataClient: no HTTP transport");
-    if (!sleeper_) sleeper_ = thread_sleeper();
+BinanceMarketDataClient::BinanceMarketDataClient(std::unique_ptr<HttpClient> http,
+                                                 const Clock& clock, Sleeper sleeper,
+                                                 BinanceOptions options)
+    : http_(std::move(http)), clock_(clock), sleeper_(std::move(sleeper)),
+      options_(std::move(options)) {
+    if (!http_)
+        throw SystemError("BinanceMarketDataClient: no HTTP transport");
+    if (!sleeper_)
+        sleeper_ = thread_sleeper();
     if (options_.page_limit < 1 || options_.page_limit > 1000)
-        throw InputError(fmt::format("binance page limit must be in 1..1000, got {}", options_.page_limit));
+        throw InputError(
+            fmt::format("binance page limit must be in 1..1000, got {}", options_.page_limit));
     if (options_.weight_limit < 1)
-        throw InputError(fmt::format("binance weight limit must be positive, got {}", options_.weight_limit));
+        throw InputError(
+            fmt::format("binance weight limit must be positive, got {}", options_.weight_limit));
     if (!(options_.weight_budget > 0 && options_.weight_budget <= 1))
-        throw InputError(fmt::format("binance weight budget must be in (0, 1], got {}", options_.weight_budget));
+        throw InputError(
+            fmt::format("binance weight budget must be in (0, 1], got {}", options_.weight_budget));
     if (options_.retry.max_retries < 0)
-        throw InputError(fmt::format("max retries must be >= 0, got {}", options_.retry.max_retries));
+        throw InputError(
+            fmt::format("max retries must be >= 0, got {}", options_.retry.max_retries));
 }
 
 namespace {
 std::unique_ptr<HttpClient> make_transport(const BinanceOptions& o) {
-    if (o.base_url.empty()) throw InputError("binance: no base URL given");
+    if (o.base_url.empty())
+        throw InputError("binance: no base URL given");
     HttpClientOptions h;
     h.base_url = o.base_url;
     h.connect_timeout_ms = o.connect_timeout_ms;
@@ -236,14 +256,16 @@ BinanceMarketDataClient::BinanceMarketDataClient(BinanceOptions options, const C
     : BinanceMarketDataClient(make_transport(options), clock, std::move(sleeper), options) {}
 
 void BinanceMarketDataClient::wait(TimeMs ms) {
-    if (ms <= 0) return;
+    if (ms <= 0)
+        return;
     stats_.waited_ms += ms;
     sleeper_(ms);
 }
 
 void BinanceMarketDataClient::note_used_weight(const HttpResponse& response) {
     const auto h = response.header("X-MBX-USED-WEIGHT-1M");
-    if (!h) return;
+    if (!h)
+        return;
     int w = 0;
     const auto [ptr, ec] = std::from_chars(h->data(), h->data() + h->size(), w);
     if (ec != std::errc{} || ptr != h->data() + h->size() || w < 0) {
@@ -255,13 +277,16 @@ void BinanceMarketDataClient::note_used_weight(const HttpResponse& response) {
 }
 
 void BinanceMarketDataClient::throttle(int weight) {
-    if (!stats_.used_weight || !weight_seen_at_) return;
+    if (!stats_.used_weight || !weight_seen_at_)
+        return;
     // REQUEST_WEIGHT is counted per minute: the weight seen belongs to the window of its minute.
     const TimeMs window_end = floor_to(*weight_seen_at_, kMsPerMinute) + kMsPerMinute;
     const TimeMs now = clock_.now();
-    if (now >= window_end) return;
+    if (now >= window_end)
+        return;
     const double budget = options_.weight_limit * options_.weight_budget;
-    if (*stats_.used_weight + weight <= budget) return;
+    if (*stats_.used_weight + weight <= budget)
+        return;
     const TimeMs delay = window_end - now + kWindowMarginMs;
     ++stats_.weight_waits;
     spdlog::info("binance: used weight {} of {} (budget {:.0f}); waiting {} ms for the next minute",
@@ -272,18 +297,20 @@ void BinanceMarketDataClient::throttle(int weight) {
 namespace {
 std::optional<TimeMs> retry_after_ms(const HttpResponse& response) {
     const auto h = response.header("Retry-After");
-    if (!h) return std::nullopt;
+    if (!h)
+        return std::nullopt;
     long long s = 0;
     const auto [ptr, ec] = std::from_chars(h->data(), h->data() + h->size(), s);
-    if (ec != std::errc{} || ptr != h->data() + h->size() || s < 0) return std::nullopt;
+    if (ec != std::errc{} || ptr != h->data() + h->size() || s < 0)
+        return std::nullopt;
     return static_cast<TimeMs>(s) * kMsPerSecond;
 }
 } // namespace
 
 HttpResponse BinanceMarketDataClient::send(const HttpRequest& request, int weight,
                                            const std::string& symbol) {
-    const std::string what = fmt::format("{} {}{}", request.method, http_->base_url().to_string(),
-                                         request.target());
+    const std::string what =
+        fmt::format("{} {}{}", request.method, http_->base_url().to_string(), request.target());
     int transient = 0;
     int limited = 0;
     for (;;) {
@@ -293,20 +320,23 @@ HttpResponse BinanceMarketDataClient::send(const HttpRequest& request, int weigh
         try {
             HttpResponse resp = http_->send(request);
             note_used_weight(resp);
-            if (resp.status == 200) return resp;
+            if (resp.status == 200)
+                return resp;
             if (resp.status == 429 || resp.status == 418) {
-                const char* kind = resp.status == 429 ? "rate limited (HTTP 429)" : "IP banned (HTTP 418)";
+                const char* kind =
+                    resp.status == 429 ? "rate limited (HTTP 429)" : "IP banned (HTTP 418)";
                 const auto after = retry_after_ms(resp);
                 const TimeMs delay = after.value_or(options_.retry.backoff(limited + 1));
                 if (delay > options_.max_retry_after_ms)
                     throw SystemError(fmt::format(
                         "binance: {} on {}: Retry-After is {} s, longer than the {} s this client "
                         "waits; try again after {} UTC",
-                        kind, what, delay / kMsPerSecond, options_.max_retry_after_ms / kMsPerSecond,
+                        kind, what, delay / kMsPerSecond,
+                        options_.max_retry_after_ms / kMsPerSecond,
                         format_time(clock_.now() + delay)));
                 if (limited >= options_.max_rate_limit_retries)
-                    throw SystemError(fmt::format("binance: still {} after {} waits on {}", kind,
-                                                  limited, what));
+                    throw SystemError(
+                        fmt::format("binance: still {} after {} waits on {}", kind, limited, what));
                 ++limited;
                 ++stats_.rate_limit_waits;
                 spdlog::warn("binance: {}; waiting {} ms (Retry-After {}) before retrying {}", kind,
@@ -314,19 +344,21 @@ HttpResponse BinanceMarketDataClient::send(const HttpRequest& request, int weigh
                 wait(delay);
                 continue;
             }
-            if (resp.status < 500) fail_client_error(resp, what, symbol);
+            if (resp.status < 500)
+                fail_client_error(resp, what, symbol);
             problem = fmt::format("HTTP {} (body: {})", resp.status, body_excerpt(resp.body));
         } catch (const HttpTransportError& e) {
             if (e.kind() == HttpFailure::ConnectionRefused)
-                throw SystemError(fmt::format("binance: {} (check --base-url or binance.base_url in "
-                                              "config/exchanges.yaml)",
-                                              e.what()));
+                throw SystemError(
+                    fmt::format("binance: {} (check --base-url or binance.base_url in "
+                                "config/exchanges.yaml)",
+                                e.what()));
             problem = e.what();
         }
         // 5xx or timeout: Binance says the outcome is unknown, which is harmless for a read.
         if (transient >= options_.retry.max_retries)
-            throw SystemError(fmt::format("binance: {} failed after {} attempts; last error: {}", what,
-                                          transient + 1, problem));
+            throw SystemError(fmt::format("binance: {} failed after {} attempts; last error: {}",
+                                          what, transient + 1, problem));
         ++transient;
         ++stats_.retries;
         const TimeMs delay = options_.retry.backoff(transient);
@@ -336,7 +368,8 @@ HttpResponse BinanceMarketDataClient::send(const HttpRequest& request, int weigh
     }
 }
 
-void BinanceMarketDataClient::fail_client_error(const HttpResponse& response, const std::string& what,
+void BinanceMarketDataClient::fail_client_error(const HttpResponse& response,
+                                                const std::string& what,
                                                 const std::string& symbol) {
     std::optional<long long> code;
     std::string msg;
@@ -344,26 +377,30 @@ void BinanceMarketDataClient::fail_client_error(const HttpResponse& response, co
         const json j = json::parse(response.body);
         if (j.is_object() && j.contains("code") && j["code"].is_number_integer()) {
             code = j["code"].get<long long>();
-            if (j.contains("msg") && j["msg"].is_string()) msg = j["msg"].get<std::string>();
+            if (j.contains("msg") && j["msg"].is_string())
+                msg = j["msg"].get<std::string>();
         }
     } catch (const json::exception&) {
         // Not Binance's error JSON: reported with the raw body below.
     }
     if (code && *code == -1121)
-        throw InputError(fmt::format("unknown symbol '{}' on binance (sent as {}): \"{}\" (code -1121)",
-                                     symbol, to_binance_symbol(symbol), msg));
+        throw InputError(
+            fmt::format("unknown symbol '{}' on binance (sent as {}): \"{}\" (code -1121)", symbol,
+                        to_binance_symbol(symbol), msg));
     if (code && *code == -1120)
-        throw InputError(fmt::format("binance rejected the interval of {}: \"{}\" (code -1120)", what, msg));
+        throw InputError(
+            fmt::format("binance rejected the interval of {}: \"{}\" (code -1120)", what, msg));
     if (code)
         throw SystemError(fmt::format("binance rejected {}: HTTP {}, code {}: \"{}\"", what,
                                       response.status, *code, msg));
-    throw SystemError(fmt::format("binance: unexpected HTTP {} for {} (body: {})", response.status, what,
-                                  body_excerpt(response.body)));
+    throw SystemError(fmt::format("binance: unexpected HTTP {} for {} (body: {})", response.status,
+                                  what, body_excerpt(response.body)));
 }
 
-KlinePage BinanceMarketDataClient::fetch_klines(const std::string& symbol, Timeframe tf, TimeMs start,
-                                                TimeMs end, int limit) {
-    if (limit == 0) limit = options_.page_limit;
+KlinePage BinanceMarketDataClient::fetch_klines(const std::string& symbol, Timeframe tf,
+                                                TimeMs start, TimeMs end, int limit) {
+    if (limit == 0)
+        limit = options_.page_limit;
     if (limit < 1 || limit > 1000)
         throw InputError(fmt::format("binance klines limit must be in 1..1000, got {}", limit));
     const std::string norm = normalize_symbol(symbol);
@@ -374,7 +411,8 @@ KlinePage BinanceMarketDataClient::fetch_klines(const std::string& symbol, Timef
                  {"startTime", std::to_string(start)},
                  {"endTime", std::to_string(end - 1)}, // inclusive on Binance's side
                  {"limit", std::to_string(limit)}};
-    if (options_.microsecond_timestamps) req.headers.emplace_back("X-MBX-TIME-UNIT", "MICROSECOND");
+    if (options_.microsecond_timestamps)
+        req.headers.emplace_back("X-MBX-TIME-UNIT", "MICROSECOND");
     if (end <= start) {
         KlinePage empty;
         empty.bars.symbol = norm;
@@ -385,8 +423,9 @@ KlinePage BinanceMarketDataClient::fetch_klines(const std::string& symbol, Timef
     const std::string what = fmt::format("GET {}{}", http_->base_url().to_string(), req.target());
     KlinePage page = parse_klines(resp.body, norm, tf, clock_.now(), TimeRange{start, end}, what);
     if (page.received > static_cast<std::size_t>(limit))
-        throw SystemError(fmt::format("binance: {} klines in response to {}, more than the limit {}",
-                                      page.received, what, limit));
+        throw SystemError(
+            fmt::format("binance: {} klines in response to {}, more than the limit {}",
+                        page.received, what, limit));
     return page;
 }
 
@@ -407,9 +446,10 @@ TimeMs BinanceMarketDataClient::server_time() {
             return j["serverTime"].get<TimeMs>();
     } catch (const json::exception&) {
     }
-    throw SystemError(fmt::format("binance: malformed response to {}: expected {{\"serverTime\": ms}}, "
-                                  "got {}",
-                                  what, body_excerpt(resp.body)));
+    throw SystemError(
+        fmt::format("binance: malformed response to {}: expected {{\"serverTime\": ms}}, "
+                    "got {}",
+                    what, body_excerpt(resp.body)));
 }
 
 } // namespace aurum

@@ -49,19 +49,19 @@ struct BinanceOptions {
 
 /// Counters of what a client did, for the CLI summary and tests.
 struct BinanceRequestStats {
-    std::int64_t requests = 0;          ///< HTTP requests sent (including retries)
-    std::int64_t retries = 0;           ///< retries after a 5xx or a timeout
-    std::int64_t rate_limit_waits = 0;  ///< waits ordered by a 429 or 418
-    std::int64_t weight_waits = 0;      ///< waits the client chose before reaching the weight limit
-    TimeMs waited_ms = 0;               ///< total time slept for all of the above
-    std::optional<int> used_weight;     ///< X-MBX-USED-WEIGHT-1M of the last response
+    std::int64_t requests = 0;         ///< HTTP requests sent (including retries)
+    std::int64_t retries = 0;          ///< retries after a 5xx or a timeout
+    std::int64_t rate_limit_waits = 0; ///< waits ordered by a 429 or 418
+    std::int64_t weight_waits = 0;     ///< waits the client chose before reaching the weight limit
+    TimeMs waited_ms = 0;              ///< total time slept for all of the above
+    std::optional<int> used_weight;    ///< X-MBX-USED-WEIGHT-1M of the last response
 };
 
 /// One response of GET /api/v3/klines after validation.
 struct KlinePage {
-    BarSeries bars;                 ///< closed candles only, ascending open time
-    std::size_t received = 0;       ///< klines in the response, including a dropped open candle
-    std::size_t dropped_open = 0;   ///< candles still open at the clock's now (close time >= now)
+    BarSeries bars;                  ///< closed candles only, ascending open time
+    std::size_t received = 0;        ///< klines in the response, including a dropped open candle
+    std::size_t dropped_open = 0;    ///< candles still open at the clock's now (close time >= now)
     std::optional<TimeMs> last_open; ///< open time of the last kline received
 };
 
@@ -77,7 +77,7 @@ KlinePage parse_klines(std::string_view body, const std::string& symbol, Timefra
 /// waits out 429/418 per Retry-After), retries 5xx and timeouts with capped exponential backoff,
 /// maps Binance error JSON to InputError/SystemError. Single-threaded.
 class BinanceMarketDataClient {
-public:
+  public:
     /// Uses the given transport (tests may pass a mock); `clock` decides which candle is still
     /// open and where the weight window ends; `sleeper` does every wait.
     BinanceMarketDataClient(std::unique_ptr<HttpClient> http, const Clock& clock, Sleeper sleeper,
@@ -99,7 +99,7 @@ public:
     const Clock& clock() const { return clock_; }
     std::string base_url() const { return http_->base_url().to_string(); }
 
-private:
+  private:
     /// Sends with throttling, rate-limit waits and retries; returns a 200 response or throws.
     HttpResponse send(const HttpRequest& request, int weight, const std::string& symbol);
     void wait(TimeMs ms);

@@ -72,20 +72,20 @@ enum class HttpFailure {
 
 /// A request that got no HTTP response. Maps to exit code 2 like any SystemError.
 class HttpTransportError : public SystemError {
-public:
+  public:
     HttpTransportError(HttpFailure kind, const std::string& message)
         : SystemError(message), kind_(kind) {}
     HttpFailure kind() const { return kind_; }
 
-private:
+  private:
     HttpFailure kind_;
 };
 
 /// Connection settings of an HttpClient.
 struct HttpClientOptions {
-    std::string base_url;            ///< "http://127.0.0.1:8080", "https://api.binance.com"
+    std::string base_url; ///< "http://127.0.0.1:8080", "https://api.binance.com"
     TimeMs connect_timeout_ms = 5000;
-    TimeMs read_timeout_ms = 10000;  ///< also bounds a response that trickles in slowly
+    TimeMs read_timeout_ms = 10000; ///< also bounds a response that trickles in slowly
     TimeMs write_timeout_ms = 10000;
     std::string user_agent = "aurum-edge/0.1";
     bool keep_alive = true; ///< reuse one connection across requests (paginated downloads)
@@ -94,7 +94,7 @@ struct HttpClientOptions {
 /// Sends requests to one base URL. Abstract so exchange adapters can be unit-tested with a mock;
 /// make_http_client() gives the real cpp-httplib implementation.
 class HttpClient {
-public:
+  public:
     virtual ~HttpClient() = default;
     /// Sends one request; returns the response whatever its status. Throws HttpTransportError
     /// when there is no response (refused, timed out, dropped).

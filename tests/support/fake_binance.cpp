@@ -35,14 +35,16 @@ constexpr std::int64_t kMicrosecondThreshold = 100'000'000'000'000LL;
 std::optional<std::string> first_of(const std::multimap<std::string, std::string>& m,
                                     const std::string& key) {
     const auto it = m.find(key);
-    if (it == m.end()) return std::nullopt;
+    if (it == m.end())
+        return std::nullopt;
     return it->second;
 }
 
 std::optional<long long> to_int(const std::string& s) {
     long long v = 0;
     const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+    if (ec != std::errc{} || p != s.data() + s.size() || s.empty())
+        return std::nullopt;
     return v;
 }
 
@@ -53,36 +55,43 @@ std::uint64_t splitmix(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
-double unit(std::uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
+double unit(std::uint64_t h) {
+    return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
 
 std::uint64_t hash_str(const std::string& s) {
     std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+    for (unsigned char c : s)
+        h = (h ^ c) * 1099511628211ULL;
     return h;
 }
 
-double round_to(double x, double scale) { return std::round(x * scale) / scale; }
+double round_to(double x, double scale) {
+    return std::round(x * scale) / scale;
+}
 
 struct IntervalName {
     TimeMs ms;
     const char* name;
 };
-constexpr IntervalName kIntervals[] = {{kMsPerMinute, "1m"},     {3 * kMsPerMinute, "3m"},
-                                       {5 * kMsPerMinute, "5m"}, {15 * kMsPerMinute, "15m"},
-                                       {30 * kMsPerMinute, "30m"}, {kMsPerHour, "1h"},
-                                       {2 * kMsPerHour, "2h"},   {4 * kMsPerHour, "4h"},
-                                       {6 * kMsPerHour, "6h"},   {8 * kMsPerHour, "8h"},
-                                       {12 * kMsPerHour, "12h"}, {kMsPerDay, "1d"},
-                                       {3 * kMsPerDay, "3d"},    {kMsPerWeek, "1w"}};
+constexpr IntervalName kIntervals[] = {
+    {kMsPerMinute, "1m"},       {3 * kMsPerMinute, "3m"},   {5 * kMsPerMinute, "5m"},
+    {15 * kMsPerMinute, "15m"}, {30 * kMsPerMinute, "30m"}, {kMsPerHour, "1h"},
+    {2 * kMsPerHour, "2h"},     {4 * kMsPerHour, "4h"},     {6 * kMsPerHour, "6h"},
+    {8 * kMsPerHour, "8h"},     {12 * kMsPerHour, "12h"},   {kMsPerDay, "1d"},
+    {3 * kMsPerDay, "3d"},      {kMsPerWeek, "1w"}};
 
 std::optional<Timeframe> parse_interval(const std::string& s) {
     for (const auto& i : kIntervals)
-        if (s == i.name) return Timeframe(i.ms);
+        if (s == i.name)
+            return Timeframe(i.ms);
     return std::nullopt;
 }
 
 // Binance weeks open on Monday; 1970-01-05 was the first Monday after the epoch.
-TimeMs grid_offset(Timeframe tf) { return tf.ms() == kMsPerWeek ? 4 * kMsPerDay : 0; }
+TimeMs grid_offset(Timeframe tf) {
+    return tf.ms() == kMsPerWeek ? 4 * kMsPerDay : 0;
+}
 TimeMs align_up(TimeMs t, Timeframe tf) {
     const TimeMs off = grid_offset(tf);
     const TimeMs f = floor_to(t - off, tf.ms()) + off;
@@ -122,26 +131,31 @@ FakeResponse FakeResponse::error(int status, int code, const std::string& msg) {
 }
 
 FakeResponse FakeResponse::rate_limited(int retry_after_s) {
-    FakeResponse r = error(429, -1003, "Too much request weight used; current limit is 6000 request "
-                                       "weight per 1 MINUTE. Please use WebSocket Streams for live "
-                                       "updates to avoid polling the API.");
+    FakeResponse r = error(429, -1003,
+                           "Too much request weight used; current limit is 6000 request "
+                           "weight per 1 MINUTE. Please use WebSocket Streams for live "
+                           "updates to avoid polling the API.");
     r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
     return r;
 }
 
 FakeResponse FakeResponse::banned(int retry_after_s) {
-    FakeResponse r = error(418, -1003, "Way too much request weight used; IP banned until later. "
-                                       "Please use WebSocket Streams for live updates to avoid bans.");
+    FakeResponse r = error(418, -1003,
+                           "Way too much request weight used; IP banned until later. "
+                           "Please use WebSocket Streams for live updates to avoid bans.");
     r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
     return r;
 }
 
 FakeResponse FakeResponse::server_error(int status) {
-    FakeResponse r = error(status, -1001, "Internal error; unable to process your request. Please try again.");
+    FakeResponse r =
+        error(status, -1001, "Internal error; unable to process your request. Please try again.");
     return r;
 }
 
-FakeResponse FakeResponse::malformed(std::string body) { return json(200, std::move(body)); }
+FakeResponse FakeResponse::malformed(std::string body) {
+    return json(200, std::move(body));
+}
 
 FakeResponse FakeResponse::slow(long long delay_ms) {
     FakeResponse r;
@@ -197,12 +211,13 @@ struct FakeBinance::State {
         }
     }
 
-    Bar make_bar(const std::string& sym, const Listing& l, Timeframe tf, TimeMs open, TimeMs now) const {
+    Bar make_bar(const std::string& sym, const Listing& l, Timeframe tf, TimeMs open,
+                 TimeMs now) const {
         const auto level = [&](TimeMs t) {
             const double x = static_cast<double>(t) / static_cast<double>(kMsPerDay);
             const double phase = static_cast<double>(hash_str(sym) % 1000) / 1000.0 * 6.283;
-            return l.base_price *
-                   std::exp(0.2 * std::sin(x / 37.0 * 6.283 + phase) + 0.05 * std::sin(x / 3.3 * 6.283));
+            return l.base_price * std::exp(0.2 * std::sin(x / 37.0 * 6.283 + phase) +
+                                           0.05 * std::sin(x / 3.3 * 6.283));
         };
         const std::uint64_t h = splitmix(hash_str(sym) ^ static_cast<std::uint64_t>(open) ^
                                          (static_cast<std::uint64_t>(tf.ms()) << 20));
@@ -210,7 +225,8 @@ struct FakeBinance::State {
         Bar b;
         b.time = open;
         b.open = round_to(level(open), 100);
-        b.close = round_to(level(open_candle ? now : open + tf.ms()) * (1 + 0.002 * (unit(h) - 0.5)), 100);
+        b.close = round_to(
+            level(open_candle ? now : open + tf.ms()) * (1 + 0.002 * (unit(h) - 0.5)), 100);
         b.high = round_to(std::max(b.open, b.close) * (1 + 0.004 * unit(splitmix(h + 1))), 100);
         b.low = round_to(std::min(b.open, b.close) * (1 - 0.004 * unit(splitmix(h + 2))), 100);
         b.volume = round_to(1 + 100 * unit(splitmix(h + 3)) * (open_candle ? 0.3 : 1.0), 10000);
@@ -219,7 +235,8 @@ struct FakeBinance::State {
 
     bool in_gap(const Listing& l, TimeMs t) const {
         for (const auto& g : l.gaps)
-            if (g.contains(t)) return true;
+            if (g.contains(t))
+                return true;
         return false;
     }
 
@@ -230,23 +247,31 @@ struct FakeBinance::State {
         std::vector<Bar> out;
         to = std::min(to, now); // candles open at or before now exist
         if (!l.generated) {
-            if (l.recorded.timeframe != tf) return out;
+            if (l.recorded.timeframe != tf)
+                return out;
             std::size_t i = l.recorded.lower_bound(from);
             std::size_t j = l.recorded.lower_bound(to == INT64_MAX ? to : to + 1);
-            if (newest_first && j - i > static_cast<std::size_t>(limit)) i = j - static_cast<std::size_t>(limit);
-            for (; i < j && out.size() < static_cast<std::size_t>(limit); ++i) out.push_back(l.recorded.at(i));
+            if (newest_first && j - i > static_cast<std::size_t>(limit))
+                i = j - static_cast<std::size_t>(limit);
+            for (; i < j && out.size() < static_cast<std::size_t>(limit); ++i)
+                out.push_back(l.recorded.at(i));
             return out;
         }
         const TimeMs first = align_up(std::max(from, l.listed_at), tf);
         const TimeMs last = align_down(to, tf);
-        if (first > last) return out;
+        if (first > last)
+            return out;
         if (newest_first) {
-            for (TimeMs t = last; t >= first && out.size() < static_cast<std::size_t>(limit); t -= tf.ms())
-                if (!in_gap(l, t)) out.push_back(make_bar(sym, l, tf, t, now));
+            for (TimeMs t = last; t >= first && out.size() < static_cast<std::size_t>(limit);
+                 t -= tf.ms())
+                if (!in_gap(l, t))
+                    out.push_back(make_bar(sym, l, tf, t, now));
             std::reverse(out.begin(), out.end());
         } else {
-            for (TimeMs t = first; t <= last && out.size() < static_cast<std::size_t>(limit); t += tf.ms())
-                if (!in_gap(l, t)) out.push_back(make_bar(sym, l, tf, t, now));
+            for (TimeMs t = first; t <= last && out.size() < static_cast<std::size_t>(limit);
+                 t += tf.ms())
+                if (!in_gap(l, t))
+                    out.push_back(make_bar(sym, l, tf, t, now));
         }
         return out;
     }
@@ -254,26 +279,32 @@ struct FakeBinance::State {
     FakeResponse klines(const FakeRequest& r) {
         const auto sym = r.param("symbol");
         if (!sym || sym->empty())
-            return FakeResponse::error(400, -1102, "Mandatory parameter 'symbol' was not sent, was "
-                                                   "empty/null, or malformed.");
+            return FakeResponse::error(400, -1102,
+                                       "Mandatory parameter 'symbol' was not sent, was "
+                                       "empty/null, or malformed.");
         const auto interval_text = r.param("interval");
         if (!interval_text)
-            return FakeResponse::error(400, -1102, "Mandatory parameter 'interval' was not sent, was "
-                                                   "empty/null, or malformed.");
+            return FakeResponse::error(400, -1102,
+                                       "Mandatory parameter 'interval' was not sent, was "
+                                       "empty/null, or malformed.");
         const auto tf = parse_interval(*interval_text);
-        if (!tf) return FakeResponse::error(400, -1120, "Invalid interval.");
+        if (!tf)
+            return FakeResponse::error(400, -1120, "Invalid interval.");
         int limit = 500;
         if (const auto l = r.param("limit")) {
             const auto v = to_int(*l);
             if (!v || *v < 1 || *v > 1000)
-                return FakeResponse::error(400, -1130, "Data sent for parameter 'limit' is not valid.");
+                return FakeResponse::error(400, -1130,
+                                           "Data sent for parameter 'limit' is not valid.");
             limit = static_cast<int>(*v);
         }
         const auto time_param = [&](const char* name) -> std::optional<std::optional<TimeMs>> {
             const auto p = r.param(name);
-            if (!p) return std::optional<TimeMs>{};
+            if (!p)
+                return std::optional<TimeMs>{};
             const auto v = to_int(*p);
-            if (!v || *v < 0) return std::nullopt;
+            if (!v || *v < 0)
+                return std::nullopt;
             return std::optional<TimeMs>{*v >= kMicrosecondThreshold ? *v / 1000 : *v};
         };
         const auto start = time_param("startTime");
@@ -285,7 +316,8 @@ struct FakeBinance::State {
 
         std::lock_guard lock(mu);
         const auto it = listings.find(*sym);
-        if (it == listings.end()) return FakeResponse::error(400, -1121, "Invalid symbol.");
+        if (it == listings.end())
+            return FakeResponse::error(400, -1121, "Invalid symbol.");
         const TimeMs now = clock.now();
         const TimeMs from = start->value_or(INT64_MIN);
         const TimeMs to = end->value_or(INT64_MAX);
@@ -297,11 +329,12 @@ struct FakeBinance::State {
         for (std::size_t i = 0; i < bars.size(); ++i) {
             const Bar& b = bars[i];
             const std::uint64_t h = splitmix(static_cast<std::uint64_t>(b.time));
-            fmt::format_to(std::back_inserter(body),
-                           R"({}[{},"{:.8f}","{:.8f}","{:.8f}","{:.8f}","{:.8f}",{},"{:.8f}",{},"{:.8f}","{:.8f}","0"])",
-                           i ? "," : "", b.time * scale, b.open, b.high, b.low, b.close, b.volume,
-                           (b.time + tf->ms()) * scale - 1, b.volume * b.close, 100 + h % 5000,
-                           b.volume * 0.5, b.volume * 0.5 * b.close);
+            fmt::format_to(
+                std::back_inserter(body),
+                R"({}[{},"{:.8f}","{:.8f}","{:.8f}","{:.8f}","{:.8f}",{},"{:.8f}",{},"{:.8f}","{:.8f}","0"])",
+                i ? "," : "", b.time * scale, b.open, b.high, b.low, b.close, b.volume,
+                (b.time + tf->ms()) * scale - 1, b.volume * b.close, 100 + h % 5000, b.volume * 0.5,
+                b.volume * 0.5 * b.close);
         }
         body += "]";
         return FakeResponse::json(200, std::move(body));
@@ -311,8 +344,10 @@ struct FakeBinance::State {
         FakeRequest fr;
         fr.method = req.method;
         fr.path = req.path;
-        for (const auto& [k, v] : req.params) fr.params.emplace(k, v);
-        for (const auto& [k, v] : req.headers) fr.headers.emplace(k, v);
+        for (const auto& [k, v] : req.params)
+            fr.params.emplace(k, v);
+        for (const auto& [k, v] : req.headers)
+            fr.headers.emplace(k, v);
         fr.body = req.body;
 
         Handler handler;
@@ -327,7 +362,8 @@ struct FakeBinance::State {
             const int n = ++counts[fr.path];
             const auto rit = routes.find({fr.method, fr.path});
             if (rit == routes.end()) {
-                out = FakeResponse::error(404, -1000, "Unknown endpoint " + fr.method + " " + fr.path);
+                out = FakeResponse::error(404, -1000,
+                                          "Unknown endpoint " + fr.method + " " + fr.path);
                 answered = true;
             } else {
                 used_weight += rit->second.weight;
@@ -352,13 +388,16 @@ struct FakeBinance::State {
         }
         if (fault && fault->delay_ms > 0) {
             std::unique_lock lock(mu);
-            stop_cv.wait_for(lock, std::chrono::milliseconds(fault->delay_ms), [this] { return stopping; });
+            stop_cv.wait_for(lock, std::chrono::milliseconds(fault->delay_ms),
+                             [this] { return stopping; });
         }
-        if (!answered) out = handler(fr);
+        if (!answered)
+            out = handler(fr);
         res.status = out.status;
         res.set_content(out.body, out.content_type.c_str());
         res.set_header("X-MBX-USED-WEIGHT-1M", std::to_string(weight_now));
-        for (const auto& [k, v] : out.headers) res.set_header(k.c_str(), v);
+        for (const auto& [k, v] : out.headers)
+            res.set_header(k.c_str(), v);
         fr.status = out.status;
         std::lock_guard lock(mu);
         log.push_back(std::move(fr));
@@ -367,21 +406,25 @@ struct FakeBinance::State {
 
 FakeBinance::FakeBinance(const Clock& clock) : state_(std::make_unique<State>(clock)) {
     State* s = state_.get();
-    s->routes[{"GET", "/api/v3/ping"}] = {1, [](const FakeRequest&) { return FakeResponse::json(200, "{}"); }};
-    s->routes[{"GET", "/api/v3/time"}] = {1, [s](const FakeRequest&) {
-                                              return FakeResponse::json(
-                                                  200, fmt::format(R"({{"serverTime":{}}})", s->clock.now()));
-                                          }};
+    s->routes[{"GET", "/api/v3/ping"}] = {
+        1, [](const FakeRequest&) { return FakeResponse::json(200, "{}"); }};
+    s->routes[{"GET", "/api/v3/time"}] = {
+        1, [s](const FakeRequest&) {
+            return FakeResponse::json(200, fmt::format(R"({{"serverTime":{}}})", s->clock.now()));
+        }};
     s->routes[{"GET", "/api/v3/klines"}] = {2, [s](const FakeRequest& r) { return s->klines(r); }};
 
-    const auto handle = [s](const httplib::Request& req, httplib::Response& res) { s->dispatch(req, res); };
+    const auto handle = [s](const httplib::Request& req, httplib::Response& res) {
+        s->dispatch(req, res);
+    };
     s->server.Get(".*", handle);
     s->server.Post(".*", handle);
     s->server.Put(".*", handle);
     s->server.Delete(".*", handle);
     s->server.set_keep_alive_timeout(1);
     s->port = s->server.bind_to_any_port("127.0.0.1");
-    if (s->port <= 0) throw std::runtime_error("FakeBinance: cannot bind a port on 127.0.0.1");
+    if (s->port <= 0)
+        throw std::runtime_error("FakeBinance: cannot bind a port on 127.0.0.1");
     s->thread = std::thread([s] { s->server.listen_after_bind(); });
     for (int i = 0; i < 5000 && !s->server.is_running(); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -394,13 +437,19 @@ FakeBinance::~FakeBinance() {
     }
     state_->stop_cv.notify_all();
     state_->server.stop();
-    if (state_->thread.joinable()) state_->thread.join();
+    if (state_->thread.joinable())
+        state_->thread.join();
 }
 
-std::string FakeBinance::base_url() const { return fmt::format("http://127.0.0.1:{}", state_->port); }
-int FakeBinance::port() const { return state_->port; }
+std::string FakeBinance::base_url() const {
+    return fmt::format("http://127.0.0.1:{}", state_->port);
+}
+int FakeBinance::port() const {
+    return state_->port;
+}
 
-void FakeBinance::add_symbol(const std::string& binance_symbol, TimeMs listed_at, double base_price) {
+void FakeBinance::add_symbol(const std::string& binance_symbol, TimeMs listed_at,
+                             double base_price) {
     std::lock_guard lock(state_->mu);
     State::Listing l;
     l.listed_at = listed_at;
@@ -423,7 +472,8 @@ void FakeBinance::add_gap(const std::string& binance_symbol, TimeMs from, TimeMs
 
 Bar FakeBinance::generated_bar(const std::string& binance_symbol, Timeframe tf, TimeMs open) const {
     std::lock_guard lock(state_->mu);
-    return state_->make_bar(binance_symbol, state_->listings.at(binance_symbol), tf, open, INT64_MAX);
+    return state_->make_bar(binance_symbol, state_->listings.at(binance_symbol), tf, open,
+                            INT64_MAX);
 }
 
 std::vector<TimeMs> FakeBinance::served_open_times(const std::string& binance_symbol, Timeframe tf,
@@ -433,7 +483,8 @@ std::vector<TimeMs> FakeBinance::served_open_times(const std::string& binance_sy
     const TimeMs now = state_->clock.now();
     std::vector<TimeMs> out;
     for (const Bar& b : state_->select(binance_symbol, l, tf, from, to - 1, INT32_MAX, false, now))
-        if (b.time + tf.ms() <= now) out.push_back(b.time); // closed candles only
+        if (b.time + tf.ms() <= now)
+            out.push_back(b.time); // closed candles only
     return out;
 }
 
@@ -464,14 +515,16 @@ void FakeBinance::inject(const std::string& path, FakeResponse fault, int times,
     state_->faults.push_back({path, base + after + 1, base + after + times, std::move(fault)});
 }
 
-void FakeBinance::route(const std::string& method, const std::string& path, int weight, Handler handler) {
+void FakeBinance::route(const std::string& method, const std::string& path, int weight,
+                        Handler handler) {
     std::lock_guard lock(state_->mu);
     state_->routes[{method, path}] = {weight, std::move(handler)};
 }
 
 int FakeBinance::request_count(const std::string& path) const {
     std::lock_guard lock(state_->mu);
-    if (path.empty()) return static_cast<int>(state_->log.size());
+    if (path.empty())
+        return static_cast<int>(state_->log.size());
     const auto it = state_->counts.find(path);
     return it == state_->counts.end() ? 0 : it->second;
 }
@@ -481,9 +534,11 @@ std::vector<FakeRequest> FakeBinance::requests() const {
     return state_->log;
 }
 
-BarSeries load_ohlcv_csv(const std::filesystem::path& path, const std::string& symbol, Timeframe tf) {
+BarSeries load_ohlcv_csv(const std::filesystem::path& path, const std::string& symbol,
+                         Timeframe tf) {
     std::ifstream in(path);
-    if (!in) throw std::runtime_error("cannot read " + path.string());
+    if (!in)
+        throw std::runtime_error("cannot read " + path.string());
     BarSeries s;
     s.symbol = symbol;
     s.timeframe = tf;
@@ -491,20 +546,27 @@ BarSeries load_ohlcv_csv(const std::filesystem::path& path, const std::string& s
     int line_no = 0;
     while (std::getline(in, line)) {
         ++line_no;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty()) continue;
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (line.empty())
+            continue;
         std::vector<std::string> f;
         std::stringstream ss(line);
-        for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
-        if (f.size() < 6) throw std::runtime_error(fmt::format("{}:{}: expected 6 columns", path.string(), line_no));
+        for (std::string cell; std::getline(ss, cell, ',');)
+            f.push_back(cell);
+        if (f.size() < 6)
+            throw std::runtime_error(
+                fmt::format("{}:{}: expected 6 columns", path.string(), line_no));
         std::optional<TimeMs> t;
         if (const auto ms = to_int(f[0]))
             t = *ms;
         else
             t = parse_time(f[0]);
         if (!t) {
-            if (line_no == 1) continue; // header
-            throw std::runtime_error(fmt::format("{}:{}: bad timestamp '{}'", path.string(), line_no, f[0]));
+            if (line_no == 1)
+                continue; // header
+            throw std::runtime_error(
+                fmt::format("{}:{}: bad timestamp '{}'", path.string(), line_no, f[0]));
         }
         Bar b;
         b.time = *t;

@@ -61,7 +61,7 @@ struct FakeResponse {
 /// The fake exchange. Starts listening on a free 127.0.0.1 port in the constructor, in a
 /// background thread; stops in the destructor. Thread-safe.
 class FakeBinance {
-public:
+  public:
     /// `clock` decides which candles exist (open time <= now) and which is still open, and where
     /// the per-minute weight window is. Share the client's SimulatedClock in unit tests.
     explicit FakeBinance(const Clock& clock);
@@ -87,8 +87,8 @@ public:
     /// client parses it (prices rounded to cents).
     Bar generated_bar(const std::string& binance_symbol, Timeframe tf, TimeMs open) const;
     /// Open times the fake serves for [from, to) (closed candles), for expected-value checks.
-    std::vector<TimeMs> served_open_times(const std::string& binance_symbol, Timeframe tf, TimeMs from,
-                                          TimeMs to) const;
+    std::vector<TimeMs> served_open_times(const std::string& binance_symbol, Timeframe tf,
+                                          TimeMs from, TimeMs to) const;
 
     // --- rate limits -------------------------------------------------------------------------
     /// Weight of the current minute; requests add their weight, the header reports it, and past
@@ -112,14 +112,15 @@ public:
     int request_count(const std::string& path = "") const;
     std::vector<FakeRequest> requests() const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };
 
 /// Reads an OHLCV CSV "timestamp,open,high,low,close,volume" (the ../shared/data/crypto/binance
 /// layout; timestamps as UTC date/datetime text or epoch ms) into a series.
-BarSeries load_ohlcv_csv(const std::filesystem::path& path, const std::string& symbol, Timeframe tf);
+BarSeries load_ohlcv_csv(const std::filesystem::path& path, const std::string& symbol,
+                         Timeframe tf);
 
 /// A Sleeper-compatible recorder for tests: remembers each wait and advances a SimulatedClock by
 /// it, so code that waits for a window or a Retry-After sees time pass without waiting.
@@ -128,11 +129,13 @@ struct RecordingSleeper {
     std::shared_ptr<std::vector<long long>> waits = std::make_shared<std::vector<long long>>();
     void operator()(long long ms) const {
         waits->push_back(ms);
-        if (clock) clock->advance(ms);
+        if (clock)
+            clock->advance(ms);
     }
     long long total() const {
         long long t = 0;
-        for (long long w : *waits) t += w;
+        for (long long w : *waits)
+            t += w;
         return t;
     }
 };

@@ -30,7 +30,7 @@ std::string error_of(const std::function<void()>& fn) {
 }
 
 class BinanceBackfill : public ::testing::Test {
-protected:
+  protected:
     // Now is half past midnight: the 00:00 candle is still open.
     SimulatedClock clock{make_time(2024, 3, 1, 0, 30)};
     FakeBinance fake{clock};
@@ -50,7 +50,9 @@ protected:
         o.retry.max_backoff_ms = 4000;
         return o;
     }
-    BinanceMarketDataClient client(BinanceOptions o) { return BinanceMarketDataClient(o, clock, sleeper); }
+    BinanceMarketDataClient client(BinanceOptions o) {
+        return BinanceMarketDataClient(o, clock, sleeper);
+    }
 
     BackfillReport run(BinanceMarketDataClient& c, TimeMs from) {
         BackfillRequest r;
@@ -82,7 +84,8 @@ TEST_F(BinanceBackfill, paginates_across_pages_without_duplicates_or_gaps) {
     const TimeMs now = clock.now();
     const BackfillReport rep = run(c, from);
 
-    // 2023-09-01 .. 2024-03-01 00:00 is 182 days = 4368 closed hourly bars, + the open 00:00 candle.
+    // 2023-09-01 .. 2024-03-01 00:00 is 182 days = 4368 closed hourly bars, + the open 00:00
+    // candle.
     const std::vector<TimeMs> expected = fake.served_open_times("BTCUSDT", kH1, from, now);
     ASSERT_EQ(expected.size(), 4368u);
     EXPECT_EQ(rep.pages, 5);
@@ -104,7 +107,8 @@ TEST_F(BinanceBackfill, paginates_across_pages_without_duplicates_or_gaps) {
         EXPECT_EQ(reqs[i].param("symbol"), "BTCUSDT");
         EXPECT_EQ(reqs[i].param("interval"), "1h");
         EXPECT_EQ(reqs[i].param("limit"), "1000");
-        EXPECT_EQ(reqs[i].param("startTime"), std::to_string(from + static_cast<TimeMs>(i) * 1000 * kMsPerHour));
+        EXPECT_EQ(reqs[i].param("startTime"),
+                  std::to_string(from + static_cast<TimeMs>(i) * 1000 * kMsPerHour));
         EXPECT_EQ(reqs[i].param("endTime"), std::to_string(now - 1));
     }
     EXPECT_EQ(rep.requests.requests, 5);
@@ -166,7 +170,8 @@ TEST_F(BinanceBackfill, extends_history_backwards_when_the_store_starts_later) {
     ASSERT_EQ(static_cast<int>(reqs.size()), before + 2);
     EXPECT_EQ(reqs[before].param("endTime"), std::to_string(make_time(2024, 2, 1) - 1));
     EXPECT_EQ(reqs[before + 1].param("startTime"), std::to_string(make_time(2024, 3, 1)));
-    expect_store_matches(fake.served_open_times("BTCUSDT", kH1, make_time(2024, 1, 1), clock.now()));
+    expect_store_matches(
+        fake.served_open_times("BTCUSDT", kH1, make_time(2024, 1, 1), clock.now()));
 }
 
 TEST_F(BinanceBackfill, a_window_reaching_before_the_listing_resumes_cheaply) {
@@ -208,7 +213,8 @@ TEST_F(BinanceBackfill, honours_retry_after_on_429) {
     EXPECT_EQ(sleeper.waits->at(0), 7000);
     EXPECT_EQ(rep.requests.waited_ms, 7000);
     EXPECT_EQ(fake.request_count(kKlines), 3 + 1);
-    expect_store_matches(fake.served_open_times("BTCUSDT", kH1, from, make_time(2024, 3, 1, 0, 30)));
+    expect_store_matches(
+        fake.served_open_times("BTCUSDT", kH1, from, make_time(2024, 3, 1, 0, 30)));
 }
 
 TEST_F(BinanceBackfill, waits_out_a_short_418_ban_but_reports_a_long_one) {
@@ -246,7 +252,8 @@ TEST_F(BinanceBackfill, retries_5xx_with_capped_exponential_backoff) {
     const BackfillReport rep = run(c, from);
     EXPECT_EQ(rep.requests.retries, 3);
     EXPECT_EQ(*sleeper.waits, (std::vector<long long>{500, 1000, 2000}));
-    expect_store_matches(fake.served_open_times("BTCUSDT", kH1, from, make_time(2024, 3, 1, 0, 30)));
+    expect_store_matches(
+        fake.served_open_times("BTCUSDT", kH1, from, make_time(2024, 3, 1, 0, 30)));
 }
 
 TEST_F(BinanceBackfill, persistent_5xx_fails_clearly_keeps_whole_pages_and_resumes) {
@@ -283,7 +290,8 @@ TEST_F(BinanceBackfill, rejects_a_malformed_response_without_retrying_or_writing
     fake.inject(kKlines, FakeResponse::malformed(), 1, /*after=*/2);
     auto c = client(options());
     const std::string e = error_of([&] { run(c, from); });
-    EXPECT_NE(e.find("malformed JSON in response to GET " + fake.base_url() + "/api/v3/klines?symbol=BTCUSDT"),
+    EXPECT_NE(e.find("malformed JSON in response to GET " + fake.base_url() +
+                     "/api/v3/klines?symbol=BTCUSDT"),
               std::string::npos)
         << e;
     EXPECT_EQ(fake.request_count(kKlines), 3);
@@ -314,7 +322,8 @@ TEST_F(BinanceBackfill, retries_a_response_slower_than_the_read_timeout) {
     const BackfillReport rep = run(c, from);
     EXPECT_EQ(rep.requests.retries, 1);
     EXPECT_EQ(*sleeper.waits, (std::vector<long long>{500}));
-    expect_store_matches(fake.served_open_times("BTCUSDT", kH1, from, make_time(2024, 3, 1, 0, 30)));
+    expect_store_matches(
+        fake.served_open_times("BTCUSDT", kH1, from, make_time(2024, 3, 1, 0, 30)));
 }
 
 TEST_F(BinanceBackfill, timeouts_that_persist_fail_clearly) {
@@ -358,7 +367,8 @@ TEST_F(BinanceBackfill, a_server_limit_below_the_budget_is_handled_by_429) {
     EXPECT_EQ(fake.weight_limit_hits(), 1);
     EXPECT_EQ(rep.requests.rate_limit_waits, 1);
     EXPECT_EQ(sleeper.waits->at(0), 60000); // 00:30:00 -> next minute
-    expect_store_matches(fake.served_open_times("BTCUSDT", kH1, from, make_time(2024, 3, 1, 0, 30)));
+    expect_store_matches(
+        fake.served_open_times("BTCUSDT", kH1, from, make_time(2024, 3, 1, 0, 30)));
 }
 
 TEST_F(BinanceBackfill, unknown_symbol_is_an_input_error) {
@@ -371,8 +381,9 @@ TEST_F(BinanceBackfill, unknown_symbol_is_an_input_error) {
         backfill_klines(c, *store, r);
         FAIL();
     } catch (const InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("unknown symbol 'FOO/USDT' on binance (sent as FOOUSDT)"),
-                  std::string::npos)
+        EXPECT_NE(
+            std::string(e.what()).find("unknown symbol 'FOO/USDT' on binance (sent as FOOUSDT)"),
+            std::string::npos)
             << e.what();
         EXPECT_NE(std::string(e.what()).find("Invalid symbol."), std::string::npos) << e.what();
     }
@@ -430,7 +441,8 @@ TEST_F(BinanceBackfill, ping_and_server_time) {
 }
 
 TEST_F(BinanceBackfill, other_binance_errors_name_code_and_message) {
-    fake.inject(kKlines, FakeResponse::error(400, -1100, "Illegal characters found in parameter 'symbol'."));
+    fake.inject(kKlines,
+                FakeResponse::error(400, -1100, "Illegal characters found in parameter 'symbol'."));
     auto c = client(options());
     const std::string e = error_of([&] { run(c, make_time(2024, 2, 1)); });
     EXPECT_NE(e.find("HTTP 400, code -1100"), std::string::npos) << e;

@@ -27,7 +27,8 @@ TEST(BinanceSymbol, rejects_what_cannot_be_an_exchange_symbol) {
             to_binance_symbol(bad);
             ADD_FAILURE() << "accepted '" << bad << "'";
         } catch (const InputError& e) {
-            EXPECT_NE(std::string(e.what()).find(std::string("symbol '") + bad + "'"), std::string::npos)
+            EXPECT_NE(std::string(e.what()).find(std::string("symbol '") + bad + "'"),
+                      std::string::npos)
                 << e.what();
         }
     }
@@ -64,9 +65,9 @@ TEST(BaseUrl, parses_scheme_host_port_and_prefix) {
 }
 
 TEST(BaseUrl, rejects_malformed_urls_naming_the_value) {
-    for (const char* bad : {"127.0.0.1:8080", "ftp://host", "http://", "http://:80", "http://h:0",
-                            "http://h:99999", "http://h:x1", "http://u:p@h", "http://h/x?y=1",
-                            "http://h st"}) {
+    for (const char* bad :
+         {"127.0.0.1:8080", "ftp://host", "http://", "http://:80", "http://h:0", "http://h:99999",
+          "http://h:x1", "http://u:p@h", "http://h/x?y=1", "http://h st"}) {
         try {
             BaseUrl::parse(bad);
             ADD_FAILURE() << "accepted '" << bad << "'";
@@ -94,7 +95,8 @@ TEST(RetryPolicy, backs_off_exponentially_up_to_the_cap) {
     EXPECT_EQ(p.backoff(4), 4000);
     EXPECT_EQ(p.backoff(5), 4000);
     EXPECT_EQ(p.backoff(60), 4000); // no overflow for large retry numbers
-    for (int i = 1; i < 30; ++i) EXPECT_LE(p.backoff(i), p.backoff(i + 1));
+    for (int i = 1; i < 30; ++i)
+        EXPECT_LE(p.backoff(i), p.backoff(i + 1));
 }
 
 TEST(BodyExcerpt, escapes_control_characters_and_truncates) {
@@ -113,8 +115,8 @@ const Timeframe kH1(kMsPerHour);
 
 std::string kline(TimeMs open, const char* o, const char* h, const char* l, const char* c,
                   const char* v = "1.5", std::optional<TimeMs> close = std::nullopt) {
-    return "[" + std::to_string(open) + ",\"" + o + "\",\"" + h + "\",\"" + l + "\",\"" + c + "\",\"" +
-           v + "\"," + std::to_string(close.value_or(open + kMsPerHour - 1)) +
+    return "[" + std::to_string(open) + ",\"" + o + "\",\"" + h + "\",\"" + l + "\",\"" + c +
+           "\",\"" + v + "\"," + std::to_string(close.value_or(open + kMsPerHour - 1)) +
            ",\"100.0\",42,\"0.7\",\"50.0\",\"0\"]";
 }
 
@@ -153,8 +155,9 @@ TEST(ParseKlines, reads_the_documented_layout) {
 }
 
 TEST(ParseKlines, accepts_microsecond_timestamps) {
-    const std::string body = "[[" + std::to_string(kT0 * 1000) + ",\"1\",\"2\",\"0.5\",\"1.5\",\"3\"," +
-                             std::to_string((kT0 + kMsPerHour) * 1000 - 1) + ",\"0\",1,\"0\",\"0\",\"0\"]]";
+    const std::string body =
+        "[[" + std::to_string(kT0 * 1000) + ",\"1\",\"2\",\"0.5\",\"1.5\",\"3\"," +
+        std::to_string((kT0 + kMsPerHour) * 1000 - 1) + ",\"0\",1,\"0\",\"0\",\"0\"]]";
     const KlinePage p = parse(body);
     ASSERT_EQ(p.bars.size(), 1u);
     EXPECT_EQ(p.bars.time[0], kT0);
@@ -177,33 +180,41 @@ TEST(ParseKlines, drops_the_candle_still_open_at_now) {
 TEST(ParseKlines, rejects_malformed_json_naming_the_request) {
     const std::string e = parse_error("[[1700000000000,\"0.0163\",");
     EXPECT_NE(e.find("malformed JSON"), std::string::npos) << e;
-    EXPECT_NE(e.find("GET http://127.0.0.1:1/api/v3/klines?symbol=BTCUSDT"), std::string::npos) << e;
+    EXPECT_NE(e.find("GET http://127.0.0.1:1/api/v3/klines?symbol=BTCUSDT"), std::string::npos)
+        << e;
     EXPECT_NE(e.find("body: [[1700000000000"), std::string::npos) << e;
-    EXPECT_NE(parse_error("<html>502 Bad Gateway</html>").find("malformed JSON"), std::string::npos);
+    EXPECT_NE(parse_error("<html>502 Bad Gateway</html>").find("malformed JSON"),
+              std::string::npos);
     EXPECT_NE(parse_error("").find("malformed JSON"), std::string::npos);
     // Found by fuzz_binance_klines: a number too large for a double is a JSON error too.
-    EXPECT_NE(parse_error("[[1700000000000,\"1\",\"1\",\"1\",\"1\",\"1\",1e9999]]").find("malformed JSON"),
+    EXPECT_NE(parse_error("[[1700000000000,\"1\",\"1\",\"1\",\"1\",\"1\",1e9999]]")
+                  .find("malformed JSON"),
               std::string::npos);
 }
 
 TEST(ParseKlines, rejects_wrong_shapes) {
-    EXPECT_NE(parse_error(R"({"code":0})").find("expected a JSON array of klines"), std::string::npos);
+    EXPECT_NE(parse_error(R"({"code":0})").find("expected a JSON array of klines"),
+              std::string::npos);
     EXPECT_NE(parse_error("[1,2,3]").find("expected an array of 12 fields"), std::string::npos);
     EXPECT_NE(parse_error("[[1700000000000,\"1\"]]").find("expected an array of 12 fields"),
               std::string::npos);
-    EXPECT_NE(parse_error("[[\"x\",\"1\",\"1\",\"1\",\"1\",\"1\",1]]").find("open time must be an integer"),
+    EXPECT_NE(parse_error("[[\"x\",\"1\",\"1\",\"1\",\"1\",\"1\",1]]")
+                  .find("open time must be an integer"),
               std::string::npos);
-    EXPECT_NE(parse_error("[" + kline(kT0, "1", "abc", "1", "1") + "]").find("high is not a number: \"abc\""),
+    EXPECT_NE(parse_error("[" + kline(kT0, "1", "abc", "1", "1") + "]")
+                  .find("high is not a number: \"abc\""),
               std::string::npos);
     EXPECT_NE(parse_error("[" + kline(kT0, "1", "1.5x", "1", "1") + "]").find("not a number"),
               std::string::npos);
 }
 
 TEST(ParseKlines, rejects_inconsistent_prices) {
-    const auto err = [&](const char* o, const char* h, const char* l, const char* c, const char* v = "1") {
+    const auto err = [&](const char* o, const char* h, const char* l, const char* c,
+                         const char* v = "1") {
         return parse_error("[" + kline(kT0, o, h, l, c, v) + "]");
     };
-    EXPECT_NE(err("1", "1", "2", "1").find("high 1 < low 2"), std::string::npos) << err("1", "1", "2", "1");
+    EXPECT_NE(err("1", "1", "2", "1").find("high 1 < low 2"), std::string::npos)
+        << err("1", "1", "2", "1");
     EXPECT_NE(err("3", "2", "1", "1.5").find("outside [low"), std::string::npos);
     EXPECT_NE(err("1", "2", "1.5", "1.6").find("outside [low"), std::string::npos);
     EXPECT_NE(err("0", "2", "0", "1").find("positive"), std::string::npos);
@@ -219,11 +230,15 @@ TEST(ParseKlines, rejects_inconsistent_prices) {
 TEST(ParseKlines, rejects_duplicates_disorder_range_and_interval_mismatch) {
     const std::string a = kline(kT0, "1", "2", "1", "2");
     const std::string b = kline(kT0 + kMsPerHour, "1", "2", "1", "2");
-    EXPECT_NE(parse_error("[" + a + "," + a + "]").find("duplicate or out of order"), std::string::npos);
-    EXPECT_NE(parse_error("[" + b + "," + a + "]").find("duplicate or out of order"), std::string::npos);
-    EXPECT_NE(parse_error("[" + kline(kT0 - kMsPerHour, "1", "2", "1", "2") + "]").find("outside the requested range"),
+    EXPECT_NE(parse_error("[" + a + "," + a + "]").find("duplicate or out of order"),
               std::string::npos);
-    EXPECT_NE(parse_error("[" + kline(kT0 + 50 * kMsPerHour, "1", "2", "1", "2") + "]").find("outside the requested range"),
+    EXPECT_NE(parse_error("[" + b + "," + a + "]").find("duplicate or out of order"),
+              std::string::npos);
+    EXPECT_NE(parse_error("[" + kline(kT0 - kMsPerHour, "1", "2", "1", "2") + "]")
+                  .find("outside the requested range"),
+              std::string::npos);
+    EXPECT_NE(parse_error("[" + kline(kT0 + 50 * kMsPerHour, "1", "2", "1", "2") + "]")
+                  .find("outside the requested range"),
               std::string::npos);
     // A 4h kline (close time 4h later) answered to a 1h request.
     EXPECT_NE(parse_error("[" + kline(kT0, "1", "2", "1", "2", "1", kT0 + 4 * kMsPerHour - 1) + "]")
