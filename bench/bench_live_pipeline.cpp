@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <spdlog/spdlog.h>
 
 #include "data/synthetic_market.hpp"
 #include "live/live_session.hpp"
@@ -56,6 +57,7 @@ LiveOptions options(int fast, int slow, int days, const std::string& tag) {
 
 // Bars per second through the whole paper pipeline at --speed 0 (2 symbols, 1h bars).
 static void BM_LiveReplayThroughput(benchmark::State& state) {
+    spdlog::set_level(spdlog::level::warn); // the decision trail is not what is measured
     const int days = static_cast<int>(state.range(0));
     Fixture fx(days);
     std::int64_t bars = 0;
@@ -77,6 +79,7 @@ BENCHMARK(BM_LiveReplayThroughput)->Arg(1000)->Unit(benchmark::kMillisecond)->It
 
 // Bar close -> order journaled (committed) and sent: the duration of steps that sent an order.
 static void BM_BarCloseToOrderSent(benchmark::State& state) {
+    spdlog::set_level(spdlog::level::warn);
     Fixture fx(200);
     std::vector<double> us;
     TimeMs wall = 1;
