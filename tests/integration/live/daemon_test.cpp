@@ -287,11 +287,14 @@ TEST(LiveDaemon, bad_commands_fail_clearly_and_change_nothing) {
     EXPECT_EQ(d.cli({"resume", "--reason", "over"}).exit_code, 0);
 
     // Emergency stop: closes, halts, exits; a restart is refused until acknowledged.
+    // Reap the daemon as it exits, so the CLI waiting for it does not see a zombie.
+    std::thread reaper([pid = d.pid] {
+        int st = 0;
+        ::waitpid(pid, &st, 0);
+    });
     const auto es = d.cli({"stop", "--emergency", "--reason", "Market crash"});
     EXPECT_EQ(es.exit_code, 0) << es.err;
-    int st = 0;
-    for (int i = 0; i < 100 && ::waitpid(d.pid, &st, WNOHANG) == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    reaper.join();
     d.pid = -1;
     const auto halted_trade =
         d.cli({"trade", "--symbol", "BTC/USDT", "--side", "long", "--amount", "0.01", "--reason", "x"});
