@@ -1,0 +1,43 @@
+// Cron-like daemon jobs: due times, once per due time, and clear errors for bad schedules.
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "live/scheduler.hpp"
+
+using namespace aurum;
+
+TEST(Scheduler, daily_weekly_and_every_compute_the_next_due_time) {
+    const TimeMs t = make_time(2024, 12, 3, 9, 30); // a Tuesday
+    EXPECT_EQ(parse_schedule("d", "daily 08:00", "x").next_after(t), make_time(2024, 12, 4, 8, 0));
+    EXPECT_EQ(parse_schedule("d", "daily 10:00", "x").next_after(t), make_time(2024, 12, 3, 10, 0));
+    EXPECT_EQ(parse_schedule("w", "weekly sun 02:00", "x").next_after(t), make_time(2024, 12, 8, 2, 0));
+    EXPECT_EQ(parse_schedule("e", "every 4h", "x").next_after(t), make_time(2024, 12, 3, 12, 0));
+}
+
+TEST(Scheduler, runs_each_job_once_per_due_time) {
+    Scheduler s;
+    std::vector<TimeMs> runs;
+    s.add(parse_schedule("daily_summary", "daily 08:00", "x"), [&](TimeMs due) { runs.push_back(due); });
+    const TimeMs d0 = make_time(2024, 1, 1);
+    s.tick(d0);                             // start: nothing runs
+    s.tick(d0 + 7 * kMsPerHour);            // 07:00
+    EXPECT_TRUE(runs.empty());
+    s.tick(d0 + 8 * kMsPerHour + 1);        // 08:00 passed
+    s.tick(d0 + 9 * kMsPerHour);            // same day again: no second run
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0], d0 + 8 * kMsPerHour);
+    s.tick(d0 + 3 * kMsPerDay);             // a long gap runs it once, not three times
+    EXPECT_EQ(runs.size(), 2u);
+}
+
+TEST(Scheduler, bad_schedules_are_named) {
+    EXPECT_THROW(parse_schedule("j", "daily 25:00", "config/live.yaml: live.jobs.j"), InputError);
+    EXPECT_THROW(parse_schedule("j", "weekly funday 02:00", "w"), InputError);
+    EXPECT_THROW(parse_schedule("j", "every 10s", "w"), InputError);
+    try {
+        parse_schedule("j", "hourly", "config/live.yaml: live.jobs.j");
+        FAIL();
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("config/live.yaml: live.jobs.j"), std::string::npos);
+    }
+}
