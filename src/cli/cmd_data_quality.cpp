@@ -71,8 +71,8 @@ int run_synth(const SynthArgs& a, CliContext& ctx) {
         writer->write(s);
     total = writer->commit();
 
-    std::array<std::int64_t, kRegimeCount> share{};
-    for (Regime r : market.regimes)
+    std::array<std::int64_t, kSynthRegimeCount> share{};
+    for (SynthRegime r : market.regimes)
         ++share[static_cast<int>(r)];
     if (!a.regimes_out.empty()) {
         std::string csv = "time,regime\n";
@@ -93,8 +93,8 @@ int run_synth(const SynthArgs& a, CliContext& ctx) {
                  {"last", s.empty() ? nlohmann::json() : nlohmann::json(format_iso(s.time.back()))},
                  {"has_spread", s.has_spread()}});
         nlohmann::json regimes;
-        for (int r = 0; r < kRegimeCount; ++r)
-            regimes[to_string(static_cast<Regime>(r))] = share[r];
+        for (int r = 0; r < kSynthRegimeCount; ++r)
+            regimes[to_string(static_cast<SynthRegime>(r))] = share[r];
         std::cout << nlohmann::json{{"seed", a.seed},
                                     {"noise", a.noise},
                                     {"series", series},
@@ -122,9 +122,9 @@ int run_synth(const SynthArgs& a, CliContext& ctx) {
     }
     if (!a.noise) {
         std::cout << "  hidden regimes (share of steps):";
-        for (int r = 0; r < kRegimeCount; ++r)
+        for (int r = 0; r < kSynthRegimeCount; ++r)
             std::cout << fmt::format(
-                " {} {:.0f}%", to_string(static_cast<Regime>(r)),
+                " {} {:.0f}%", to_string(static_cast<SynthRegime>(r)),
                 100.0 * static_cast<double>(share[r]) /
                     static_cast<double>(std::max<std::size_t>(1, market.regimes.size())));
         std::cout << "\n";

@@ -12,15 +12,15 @@
 
 namespace aurum {
 
-std::string to_string(Regime r) {
+std::string to_string(SynthRegime r) {
     switch (r) {
-    case Regime::Bull:
+    case SynthRegime::Bull:
         return "bull";
-    case Regime::Bear:
+    case SynthRegime::Bear:
         return "bear";
-    case Regime::Ranging:
+    case SynthRegime::Ranging:
         return "ranging";
-    case Regime::HighVol:
+    case SynthRegime::HighVol:
         return "high_vol";
     }
     return "?";
@@ -161,10 +161,10 @@ SynthConfig SynthConfig::defaults(const InstrumentRegistry& registry,
     c.end = start + static_cast<TimeMs>(days) * kMsPerDay;
     c.seed = seed;
     c.noise = noise;
-    c.regimes[static_cast<int>(Regime::Bull)] = RegimeParams{0.9, 0.85, 0.7, 1.0, 30.0};
-    c.regimes[static_cast<int>(Regime::Bear)] = RegimeParams{-0.8, 1.3, 1.2, 1.25, 20.0};
-    c.regimes[static_cast<int>(Regime::Ranging)] = RegimeParams{0.0, 0.6, 0.5, 0.7, 25.0};
-    c.regimes[static_cast<int>(Regime::HighVol)] = RegimeParams{-0.1, 2.5, 3.0, 1.8, 5.0};
+    c.regimes[static_cast<int>(SynthRegime::Bull)] = SynthRegimeParams{0.9, 0.85, 0.7, 1.0, 30.0};
+    c.regimes[static_cast<int>(SynthRegime::Bear)] = SynthRegimeParams{-0.8, 1.3, 1.2, 1.25, 20.0};
+    c.regimes[static_cast<int>(SynthRegime::Ranging)] = SynthRegimeParams{0.0, 0.6, 0.5, 0.7, 25.0};
+    c.regimes[static_cast<int>(SynthRegime::HighVol)] = SynthRegimeParams{-0.1, 2.5, 3.0, 1.8, 5.0};
     c.switch_weights = {{{0, 0.30, 0.50, 0.20},
                          {0.30, 0, 0.40, 0.30},
                          {0.40, 0.35, 0, 0.25},
@@ -244,18 +244,18 @@ SynthMarket generate_synthetic_market(const SynthConfig& c) {
         s.reserve(nsteps);
     }
 
-    // Regime switching probabilities per step.
-    std::array<double, kRegimeCount> p_switch{};
-    std::array<std::array<double, kRegimeCount>, kRegimeCount> to_cdf{};
-    for (int r = 0; r < kRegimeCount; ++r) {
+    // SynthRegime switching probabilities per step.
+    std::array<double, kSynthRegimeCount> p_switch{};
+    std::array<std::array<double, kSynthRegimeCount>, kSynthRegimeCount> to_cdf{};
+    for (int r = 0; r < kSynthRegimeCount; ++r) {
         p_switch[r] = 1.0 - std::exp(-dt_days / c.regimes[r].mean_days);
         double total = 0;
-        for (int q = 0; q < kRegimeCount; ++q)
+        for (int q = 0; q < kSynthRegimeCount; ++q)
             total += q == r ? 0.0 : std::max(0.0, c.switch_weights[r][q]);
         double acc = 0;
-        for (int q = 0; q < kRegimeCount; ++q) {
+        for (int q = 0; q < kSynthRegimeCount; ++q) {
             const double w = q == r ? 0.0 : std::max(0.0, c.switch_weights[r][q]);
-            acc += total > 0 ? w / total : (q == r ? 0.0 : 1.0 / (kRegimeCount - 1));
+            acc += total > 0 ? w / total : (q == r ? 0.0 : 1.0 / (kSynthRegimeCount - 1));
             to_cdf[r][q] = acc;
         }
     }
@@ -277,10 +277,10 @@ SynthMarket generate_synthetic_market(const SynthConfig& c) {
     std::vector<bool> was_open(na, true);
     for (std::size_t a = 0; a < na; ++a)
         log_price[a] = std::log(c.assets[a].start_price);
-    Regime regime =
+    SynthRegime regime =
         c.noise
-            ? Regime::Ranging
-            : static_cast<Regime>(static_cast<int>(rng.uniform() * kRegimeCount) % kRegimeCount);
+            ? SynthRegime::Ranging
+            : static_cast<SynthRegime>(static_cast<int>(rng.uniform() * kSynthRegimeCount) % kSynthRegimeCount);
     const int K = c.intrabar_steps;
 
     for (std::size_t k = 0; k < nsteps; ++k) {
@@ -290,16 +290,16 @@ SynthMarket generate_synthetic_market(const SynthConfig& c) {
             if (rng.uniform() < p_switch[r]) {
                 const double u = rng.uniform();
                 int q = 0;
-                while (q < kRegimeCount - 1 && (q == r || u >= to_cdf[r][q]))
+                while (q < kSynthRegimeCount - 1 && (q == r || u >= to_cdf[r][q]))
                     ++q;
                 if (q == r)
-                    q = (r + 1) % kRegimeCount;
-                regime = static_cast<Regime>(q);
+                    q = (r + 1) % kSynthRegimeCount;
+                regime = static_cast<SynthRegime>(q);
             }
         }
         m.steps.push_back(t);
         m.regimes.push_back(regime);
-        const RegimeParams& rp = c.regimes[static_cast<int>(regime)];
+        const SynthRegimeParams& rp = c.regimes[static_cast<int>(regime)];
 
         // Correlated standard normal shocks: z = L * n, for the diffusion and for jump sizes.
         // Jumps are market-wide events (crypto crashes together), so they keep the correlation.

@@ -16,14 +16,14 @@
 namespace aurum {
 
 /// Hidden market state driving drift, volatility, jumps and volume.
-enum class Regime : std::uint8_t { Bull = 0, Bear = 1, Ranging = 2, HighVol = 3 };
-inline constexpr int kRegimeCount = 4;
+enum class SynthRegime : std::uint8_t { Bull = 0, Bear = 1, Ranging = 2, HighVol = 3 };
+inline constexpr int kSynthRegimeCount = 4;
 /// "bull", "bear", "ranging", "high_vol".
-std::string to_string(Regime r);
+std::string to_string(SynthRegime r);
 
 /// How one regime moves prices. Drifts are annualised log returns; multipliers scale the asset's
 /// base volatility, jump probability and volume.
-struct RegimeParams {
+struct SynthRegimeParams {
     double annual_drift = 0.0;
     double vol_mult = 1.0;
     double jump_mult = 1.0;
@@ -52,9 +52,9 @@ struct SynthConfig {
     /// Pure noise: i.i.d. Gaussian returns, zero drift, constant volatility, no regimes (always
     /// ranging), no jumps, no correlation: a market with no edge to find.
     bool noise = false;
-    std::array<RegimeParams, kRegimeCount> regimes{};
+    std::array<SynthRegimeParams, kSynthRegimeCount> regimes{};
     /// Where a regime goes when it switches (rows: from; diagonal ignored; rows renormalised).
-    std::array<std::array<double, kRegimeCount>, kRegimeCount> switch_weights{};
+    std::array<std::array<double, kSynthRegimeCount>, kSynthRegimeCount> switch_weights{};
     double garch_alpha = 0.08, garch_beta = 0.90; ///< unit-variance GARCH(1,1) on the shocks
     double jump_prob_per_day = 0.1; ///< market-wide jump events per day (times regime jump_mult)
     double jump_size_sigmas = 6.0;  ///< jump s.d. in multiples of the base per-bar volatility
@@ -72,7 +72,7 @@ struct SynthConfig {
 struct SynthMarket {
     std::vector<BarSeries> series; ///< one per asset, in config order
     std::vector<TimeMs> steps;     ///< every step of the common clock, open times
-    std::vector<Regime> regimes;   ///< true regime at each step (same length as steps)
+    std::vector<SynthRegime> regimes;   ///< true regime at each step (same length as steps)
 };
 
 /// Deterministic for a given config (including seed). Throws InputError for a bad config

@@ -8,7 +8,6 @@
 #include "features/hmm.hpp"
 
 namespace aurum {
-inline namespace market_regimes {
 
 std::string to_string(Regime r) {
     switch (r) {
@@ -32,7 +31,6 @@ std::optional<Regime> parse_regime(const std::string& text) {
     return std::nullopt;
 }
 
-} // namespace market_regimes
 
 RegimeClassifier::RegimeClassifier(const RegimeParams& p)
     : p_(p), sma_(p.trend_window), vol_(p.vol_window),

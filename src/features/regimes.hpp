@@ -11,11 +11,6 @@
 #include "features/indicators.hpp"
 
 namespace aurum {
-// The inline namespace keeps these symbols distinct from the synthetic market's generator state
-// (data/synthetic_market.hpp also declares an aurum::Regime): both libraries link into one binary.
-// Only the clashing names live in it; code that includes both headers must qualify them:
-// aurum::market_regimes::Regime.
-inline namespace market_regimes {
 
 /// A market regime label. Unknown: not enough history yet (warm-up) or after a data gap.
 enum class Regime : std::uint8_t { Unknown = 0, Bull = 1, Bear = 2, Ranging = 3, HighVol = 4 };
@@ -37,7 +32,6 @@ struct RegimeParams {
     int min_history = 200;    ///< the volatility rank needs this many trailing values first
 };
 
-} // namespace market_regimes
 
 /// Streaming regime classifier: volatility ranked within its trailing `lookback` values
 /// (O(lookback) per update) and a volatility-normalised trend score.

@@ -1,15 +1,3 @@
-// aurum_test_support is compiled without the cpp-httplib pkg-config flags (it links only
-// aurum_core), but the class layouts in httplib.h depend on them: match the flags libcpp-httplib
-// was built with (`pkg-config --cflags cpp-httplib`) so this file and the library agree.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_BROTLI_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
-#endif
 #include "support/fake_binance.hpp"
 
 #include <algorithm>

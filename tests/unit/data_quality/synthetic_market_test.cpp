@@ -182,7 +182,7 @@ TEST(SynthMarket, regimes_switch_and_change_volatility_as_configured) {
     const auto cfg = config(21, 3 * 365);
     const auto m = generate_synthetic_market(cfg);
     ASSERT_EQ(m.regimes.size(), m.steps.size());
-    std::array<std::vector<double>, kRegimeCount> by_regime;
+    std::array<std::vector<double>, kSynthRegimeCount> by_regime;
     const BarSeries& btc = m.series[0];
     for (std::size_t i = 1; i < btc.size(); ++i)
         by_regime[static_cast<int>(m.regimes[i])].push_back(
@@ -193,12 +193,12 @@ TEST(SynthMarket, regimes_switch_and_change_volatility_as_configured) {
     // Mean regime duration 5-30 days: about 3 years * 365 / 20 switches.
     EXPECT_GT(switches, 20);
     EXPECT_LT(switches, 150);
-    for (int k = 0; k < kRegimeCount; ++k)
-        ASSERT_GT(by_regime[k].size(), 200u) << to_string(static_cast<Regime>(k));
-    const double hv = stdev(by_regime[static_cast<int>(Regime::HighVol)]);
-    const double rng = stdev(by_regime[static_cast<int>(Regime::Ranging)]);
-    const double bull = stdev(by_regime[static_cast<int>(Regime::Bull)]);
-    const double bear = stdev(by_regime[static_cast<int>(Regime::Bear)]);
+    for (int k = 0; k < kSynthRegimeCount; ++k)
+        ASSERT_GT(by_regime[k].size(), 200u) << to_string(static_cast<SynthRegime>(k));
+    const double hv = stdev(by_regime[static_cast<int>(SynthRegime::HighVol)]);
+    const double rng = stdev(by_regime[static_cast<int>(SynthRegime::Ranging)]);
+    const double bull = stdev(by_regime[static_cast<int>(SynthRegime::Bull)]);
+    const double bear = stdev(by_regime[static_cast<int>(SynthRegime::Bear)]);
     const double configured = cfg.regimes[3].vol_mult / cfg.regimes[2].vol_mult; // 4.2
     EXPECT_GT(hv / rng, configured * 0.8);
     EXPECT_LT(hv / rng, configured * 1.5);
@@ -238,8 +238,8 @@ TEST(SynthMarket, volatility_clusters_and_volume_follows_moves_but_noise_has_nei
     EXPECT_NEAR(volume_vs_move(n.series[1]), 0.0, 0.04);
     // No edge: returns of the noise market do not predict the next one.
     EXPECT_NEAR(ret_autocorr(n.series[0]), 0.0, 0.04);
-    for (Regime r : n.regimes)
-        ASSERT_EQ(r, Regime::Ranging);
+    for (SynthRegime r : n.regimes)
+        ASSERT_EQ(r, SynthRegime::Ranging);
 }
 
 TEST(SynthMarket, any_timeframe_and_symbol_list) {
