@@ -18,7 +18,8 @@ namespace {
 const BarSeries& bars(std::size_t n) {
     static std::map<std::size_t, BarSeries> cache;
     auto it = cache.find(n);
-    if (it != cache.end()) return it->second;
+    if (it != cache.end())
+        return it->second;
     BarSeries s;
     s.symbol = "BTC/USDT";
     s.timeframe = Timeframe(kMsPerMinute);
@@ -44,7 +45,7 @@ Instrument btc() {
 }
 
 class EveryBar final : public Strategy {
-public:
+  public:
     std::string name() const override { return "every-bar"; }
     void on_bar(StrategyContext& ctx, InstrumentId i) override {
         ctx.submit(OrderRequest::market(i, ctx.position(i) > 0 ? Side::Sell : Side::Buy, 0.01));
@@ -67,9 +68,9 @@ void BM_SmaCross(benchmark::State& state) {
         benchmark::DoNotOptimize(r.final_equity);
     }
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.size()));
-    state.counters["bars/s"] = benchmark::Counter(static_cast<double>(state.iterations()) *
-                                                      static_cast<double>(s.size()),
-                                                  benchmark::Counter::kIsRate);
+    state.counters["bars/s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(s.size()),
+                           benchmark::Counter::kIsRate);
     state.counters["trades"] = static_cast<double>(trades);
 }
 BENCHMARK(BM_SmaCross)->Arg(10'000'000)->Unit(benchmark::kMillisecond);
@@ -88,9 +89,9 @@ void BM_OrderEveryBar(benchmark::State& state) {
         orders = r.orders_submitted;
         benchmark::DoNotOptimize(r.final_equity);
     }
-    state.counters["orders/s"] = benchmark::Counter(
-        static_cast<double>(state.iterations()) * static_cast<double>(orders),
-        benchmark::Counter::kIsRate);
+    state.counters["orders/s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(orders),
+                           benchmark::Counter::kIsRate);
     state.counters["orders"] = static_cast<double>(orders);
 }
 BENCHMARK(BM_OrderEveryBar)->Arg(2'000'000)->Unit(benchmark::kMillisecond);

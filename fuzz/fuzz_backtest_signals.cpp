@@ -10,7 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     try {
         const auto s = aurum::SignalSeries::parse_csv(text, "fuzz.csv");
-        for (const auto& sym : s.symbols()) (void)s.value_at(s.index_of(sym), 0);
+        for (const auto& sym : s.symbols())
+            (void)s.value_at(s.index_of(sym), 0);
     } catch (const aurum::InputError&) {
     }
     return 0;

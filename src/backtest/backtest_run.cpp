@@ -8,7 +8,8 @@ namespace aurum {
 
 BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistry& registry,
                                      BacktestRequest req) {
-    if (req.symbols.empty()) throw InputError("--symbol: at least one symbol is required");
+    if (req.symbols.empty())
+        throw InputError("--symbol: at least one symbol is required");
     if (req.range.from >= req.range.to)
         throw InputError("empty date range: --from " + format_time(req.range.from) +
                          " is not before --to " + format_time(req.range.to));
@@ -19,12 +20,14 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
     if (!(req.config.initial_capital > 0) || !std::isfinite(req.config.initial_capital))
         throw InputError("--capital must be positive (got " +
                          std::to_string(req.config.initial_capital) + ")");
-    if (f.latency_ms < 0) throw InputError("--latency-ms must be >= 0");
+    if (f.latency_ms < 0)
+        throw InputError("--latency-ms must be >= 0");
     if (f.max_participation < 0 || f.max_participation > 1)
         throw InputError("--participation must be in [0, 1]");
 
     // Build the strategy once up front so bad parameters fail before any data is read.
-    if (req.grid.empty()) (void)make_strategy(req.strategy);
+    if (req.grid.empty())
+        (void)make_strategy(req.strategy);
     std::vector<GridAxis> axes;
     if (!req.grid.empty()) {
         axes = parse_grid(req.grid);
@@ -59,15 +62,16 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
         data.push_back(&b);
         any_spread = any_spread || b.has_spread();
     }
-    if (!req.spread_set && any_spread) req.config.fill.spread.mode = SpreadModel::Mode::Column;
+    if (!req.spread_set && any_spread)
+        req.config.fill.spread.mode = SpreadModel::Mode::Column;
     // MetaTrader bars quote the bid; exchange trades print around the mid.
     req.config.fill.spread.basis =
         instruments[0].venue == "mt5" ? PriceBasis::Bid : PriceBasis::Mid;
 
     BacktestOutcome out;
     if (!axes.empty()) {
-        out.grid = run_grid(req.strategy, axes, instruments, data, req.config, req.rank_by,
-                            req.threads);
+        out.grid =
+            run_grid(req.strategy, axes, instruments, data, req.config, req.rank_by, req.threads);
         req.strategy.params = out.grid->rows.front().params; // full report of the best
     }
 
@@ -86,14 +90,17 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
     out.metrics = compute_metrics(out.result, data, &regimes);
     out.info.strategy = req.strategy.name;
     out.info.params = default_params(req.strategy.name);
-    for (const auto& [k, v] : req.strategy.params) out.info.params[k] = v;
-    for (const auto& i : instruments) out.info.symbols.push_back(i.symbol);
+    for (const auto& [k, v] : req.strategy.params)
+        out.info.params[k] = v;
+    for (const auto& i : instruments)
+        out.info.symbols.push_back(i.symbol);
     out.info.timeframe = req.timeframe;
     out.info.config = req.config;
     out.info.sizing = req.sizing_label;
     out.info.regime_source = regime_source;
     out.info.id = make_run_id(out.info, data[0]->time.front(), data[0]->time.back());
-    if (out.grid) out.info.id += "_grid";
+    if (out.grid)
+        out.info.id += "_grid";
     out.report_dir = req.reports_root / out.info.id;
     const auto bh = buy_hold_curve(out.result, data);
     write_report(out.report_dir, out.info, out.metrics, out.result, bh, &regimes,

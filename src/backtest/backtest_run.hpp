@@ -18,10 +18,10 @@ struct BacktestRequest {
     Timeframe timeframe;
     TimeRange range;
     BacktestConfig config;
-    bool spread_set = false;  ///< config.fill.spread was given; else: per-bar column when present
+    bool spread_set = false; ///< config.fill.spread was given; else: per-bar column when present
     std::string sizing_label = "fraction 1";
-    std::string regimes_csv;  ///< regime labels from a CSV; empty: the features classifier
-    std::string grid;         ///< parameter sweep spec; empty: a single run
+    std::string regimes_csv; ///< regime labels from a CSV; empty: the features classifier
+    std::string grid;        ///< parameter sweep spec; empty: a single run
     std::string rank_by = "sharpe";
     unsigned threads = 0;
     std::filesystem::path reports_root; ///< <home>/reports/backtests

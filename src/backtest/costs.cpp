@@ -19,7 +19,8 @@ double parse_number(const std::string& text, const std::string& what) {
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 } // namespace
@@ -32,7 +33,8 @@ SlippageModel parse_slippage(const std::string& text) {
     while (std::getline(ss, part, ',')) {
         any = true;
         const std::string what = "--slippage part '" + part + "'";
-        if (part == "0" || part == "none") continue;
+        if (part == "0" || part == "none")
+            continue;
         if (ends_with(part, "bps")) {
             m.fixed_bps = parse_number(part.substr(0, part.size() - 3), what);
         } else if (part.rfind("vol:", 0) == 0) {
@@ -44,13 +46,15 @@ SlippageModel parse_slippage(const std::string& text) {
                              "' (expected e.g. 5bps, vol:0.1, sqrt:0.5, or 0)");
         }
     }
-    if (!any) throw InputError("--slippage: empty value (expected e.g. 5bps, vol:0.1, sqrt:0.5)");
+    if (!any)
+        throw InputError("--slippage: empty value (expected e.g. 5bps, vol:0.1, sqrt:0.5)");
     return m;
 }
 
 SpreadModel parse_spread(const std::string& text) {
     SpreadModel m;
-    if (text == "none" || text == "0") return m;
+    if (text == "none" || text == "0")
+        return m;
     if (text == "column") {
         m.mode = SpreadModel::Mode::Column;
         return m;

@@ -52,7 +52,7 @@ struct FillConfig {
     FeeModel fees;
     SpreadModel spread;
     SlippageModel slippage;
-    TimeMs latency_ms = 0;      ///< delay between submission and the order being live
+    TimeMs latency_ms = 0;        ///< delay between submission and the order being live
     double max_participation = 0; ///< > 0: at most this fraction of a bar's volume per bar
     IntrabarPriority intrabar = IntrabarPriority::StopFirst;
 };

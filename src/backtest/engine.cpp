@@ -10,13 +10,17 @@
 
 namespace aurum {
 
-TimeMs StrategyContext::now() const { return static_cast<const Engine*>(this)->clock_.now(); }
+TimeMs StrategyContext::now() const {
+    return static_cast<const Engine*>(this)->clock_.now();
+}
 
 OrderId StrategyContext::submit(const OrderRequest& request) {
     return static_cast<Engine*>(this)->submit_impl(request);
 }
 
-void StrategyContext::cancel(OrderId id) { static_cast<Engine*>(this)->cancel_impl(id); }
+void StrategyContext::cancel(OrderId id) {
+    static_cast<Engine*>(this)->cancel_impl(id);
+}
 
 OrderId StrategyContext::order_target(InstrumentId i, double target_qty) {
     double diff = target_qty - position(i);
@@ -26,9 +30,11 @@ OrderId StrategyContext::order_target(InstrumentId i, double target_qty) {
         // A spot account cannot buy more than its cash covers (other positions may hold the
         // rest of the equity): aim for what is affordable at the last close instead.
         const double unit = bars(i).last_close() * inst.contract_size * (1 + taker_fee());
-        if (unit > 0) diff = std::min(diff, round_qty_down(std::max(0.0, cash()) / unit, inst.lot_step));
+        if (unit > 0)
+            diff = std::min(diff, round_qty_down(std::max(0.0, cash()) / unit, inst.lot_step));
     }
-    if (std::abs(diff) < std::max(inst.lot_step, inst.min_qty) * 0.5) return 0;
+    if (std::abs(diff) < std::max(inst.lot_step, inst.min_qty) * 0.5)
+        return 0;
     return submit(OrderRequest::market(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff)));
 }
 
@@ -59,7 +65,8 @@ void Engine::reserve_steps(std::size_t n) {
     curve_.equity.reserve(n);
     curve_.cash.reserve(n);
     curve_.exposure.reserve(n);
-    if (config_.record_fills) result_.fills.reserve(std::min<std::size_t>(n, 1 << 16));
+    if (config_.record_fills)
+        result_.fills.reserve(std::min<std::size_t>(n, 1 << 16));
     portfolio_.reserve_trades(std::min<std::size_t>(n / 8 + 16, 1 << 16));
 }
 
@@ -94,7 +101,8 @@ void Engine::step(std::span<const InstrumentId> ids) {
     curve_.equity.push_back(eq);
     curve_.cash.push_back(portfolio_.cash());
     curve_.exposure.push_back(eq > 0 ? portfolio_.gross_exposure() / eq : 0.0);
-    for (const InstrumentId i : ids) strategy_.on_bar(*this, i);
+    for (const InstrumentId i : ids)
+        strategy_.on_bar(*this, i);
 }
 
 void Engine::reject(const OrderRequest& r, RejectReason reason, std::string note) {
@@ -108,7 +116,8 @@ void Engine::reject(const OrderRequest& r, RejectReason reason, std::string note
     ev.qty = r.qty;
     ev.note = std::move(note);
     ++result_.orders_rejected;
-    if (config_.record_events) result_.events.push_back(ev);
+    if (config_.record_events)
+        result_.events.push_back(ev);
     strategy_.on_order_event(*this, ev);
 }
 
@@ -125,8 +134,8 @@ OrderId Engine::submit_impl(const OrderRequest& request) {
         return 0;
     }
     const Instrument& inst = instruments_v_[r.instrument];
-    RejectReason why = check_order(r, inst, ref, portfolio_, config_.fill.fees.taker,
-                                   config_.allow_short);
+    RejectReason why =
+        check_order(r, inst, ref, portfolio_, config_.fill.fees.taker, config_.allow_short);
     if (why != RejectReason::None) {
         reject(r, why, {});
         return 0;
@@ -141,7 +150,8 @@ OrderId Engine::submit_impl(const OrderRequest& request) {
         r.qty = std::min(d.qty, r.qty);
         why = check_order(r, inst, ref, portfolio_, config_.fill.fees.taker, config_.allow_short);
         if (why != RejectReason::None) {
-            reject(r, RejectReason::RiskDenied, "reduced below the instrument's rules: " + d.reason);
+            reject(r, RejectReason::RiskDenied,
+                   "reduced below the instrument's rules: " + d.reason);
             return 0;
         }
         OrderEvent ev;
@@ -153,7 +163,8 @@ OrderId Engine::submit_impl(const OrderRequest& request) {
         ev.type = r.type;
         ev.qty = r.qty;
         ev.note = "risk reduced quantity from " + std::to_string(asked) + ": " + d.reason;
-        if (config_.record_events) result_.events.push_back(ev);
+        if (config_.record_events)
+            result_.events.push_back(ev);
     }
     Order o;
     o.id = ++next_id_;
@@ -166,7 +177,9 @@ OrderId Engine::submit_impl(const OrderRequest& request) {
     return o.id;
 }
 
-void Engine::cancel_impl(OrderId id) { exec_.cancel(id, clock_.now()); }
+void Engine::cancel_impl(OrderId id) {
+    exec_.cancel(id, clock_.now());
+}
 
 void Engine::on_fill(const Fill& f) {
     portfolio_.apply_fill(f, curve_.size());
@@ -175,7 +188,8 @@ void Engine::on_fill(const Fill& f) {
     result_.spread_cost += f.spread_cost;
     result_.slippage_cost += f.slippage_cost;
     result_.traded_notional += f.qty * f.price * instruments_v_[f.instrument].contract_size;
-    if (config_.record_fills) result_.fills.push_back(f);
+    if (config_.record_fills)
+        result_.fills.push_back(f);
     strategy_.on_fill(*this, f);
 }
 
@@ -188,8 +202,10 @@ void Engine::on_order_event(const OrderEvent& ev) {
     if (ev.status == OrderStatus::Filled) {
         ++result_.orders_filled;
     } else {
-        if (ev.status == OrderStatus::Cancelled) ++result_.orders_cancelled;
-        if (config_.record_events) result_.events.push_back(ev);
+        if (ev.status == OrderStatus::Cancelled)
+            ++result_.orders_cancelled;
+        if (config_.record_events)
+            result_.events.push_back(ev);
     }
     strategy_.on_order_event(*this, ev);
 }
@@ -225,7 +241,8 @@ BacktestResult run_backtest(const std::vector<Instrument>& instruments,
     AllowAllRiskHook allow_all;
     Engine engine(instruments, data, strategy, exec, risk ? *risk : allow_all, clock, config);
     std::size_t most = 0;
-    for (const BarSeries* s : data) most = std::max(most, s->size());
+    for (const BarSeries* s : data)
+        most = std::max(most, s->size());
     engine.reserve_steps(most);
     const TimeMs tf = data[0]->timeframe.ms();
     engine.start();
@@ -247,8 +264,10 @@ BacktestResult run_backtest(const std::vector<Instrument>& instruments,
     for (;;) {
         TimeMs t = std::numeric_limits<TimeMs>::max();
         for (std::size_t i = 0; i < n; ++i)
-            if (cursor[i] < data[i]->size()) t = std::min(t, data[i]->time[cursor[i]]);
-        if (t == std::numeric_limits<TimeMs>::max()) break;
+            if (cursor[i] < data[i]->size())
+                t = std::min(t, data[i]->time[cursor[i]]);
+        if (t == std::numeric_limits<TimeMs>::max())
+            break;
         ids.clear();
         for (std::size_t i = 0; i < n; ++i) {
             if (cursor[i] < data[i]->size() && data[i]->time[cursor[i]] == t) {

@@ -19,15 +19,15 @@ namespace aurum {
 struct BacktestConfig {
     double initial_capital = 10000;
     FillConfig fill;
-    bool allow_short = false;   ///< shorts on shortable instruments (CFDs); spot never shorts
-    bool record_fills = true;   ///< keep every fill in the result (off in throughput benchmarks)
-    bool record_events = true;  ///< keep rejections, cancellations and risk reductions
+    bool allow_short = false;  ///< shorts on shortable instruments (CFDs); spot never shorts
+    bool record_fills = true;  ///< keep every fill in the result (off in throughput benchmarks)
+    bool record_events = true; ///< keep rejections, cancellations and risk reductions
 };
 
 /// Equity at the close of every engine step (one step = all bars sharing an open time).
 struct EquityCurve {
-    std::vector<TimeMs> time;     ///< open time of the step's bars
-    std::vector<double> equity;   ///< cash + marked positions at the close
+    std::vector<TimeMs> time;   ///< open time of the step's bars
+    std::vector<double> equity; ///< cash + marked positions at the close
     std::vector<double> cash;
     std::vector<double> exposure; ///< gross exposure / equity
     std::size_t size() const { return time.size(); }
@@ -53,7 +53,7 @@ struct BacktestResult {
 /// bars (backtest: run_backtest does this over history; paper/live: the feed does it as bars
 /// close), then finish().
 class Engine final : public StrategyContext, private ExecutionSink {
-public:
+  public:
     /// `data[i]` holds the bars of `instruments[i]`; it may grow during the run (live feeds
     /// append), and only bars the engine has stepped over are visible to the strategy.
     Engine(std::vector<Instrument> instruments, std::vector<const BarSeries*> data,
@@ -73,7 +73,7 @@ public:
     std::size_t steps() const { return curve_.size(); }
     void reserve_steps(std::size_t n);
 
-private:
+  private:
     friend class StrategyContext;
     OrderId submit_impl(const OrderRequest& request);
     void cancel_impl(OrderId id);

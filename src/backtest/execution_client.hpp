@@ -12,7 +12,7 @@ class Portfolio;
 /// Receives what an execution client reports. The engine implements it: fills update the
 /// portfolio and reach the strategy; order events are logged and reach the strategy.
 class ExecutionSink {
-public:
+  public:
     virtual ~ExecutionSink() = default;
     virtual void on_fill(const Fill& fill) = 0;
     virtual void on_order_event(const OrderEvent& event) = 0;
@@ -34,7 +34,7 @@ public:
 ///   take_profit/stop_loss fills, the client creates the legs as one OCO pair, with ids from
 ///   ExecutionSink::next_order_id(), and reports their fills like any other.
 class ExecutionClient {
-public:
+  public:
     virtual ~ExecutionClient() = default;
     /// Called once by the engine before the first bar.
     virtual void bind(ExecutionSink& sink) = 0;

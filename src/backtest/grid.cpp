@@ -22,12 +22,18 @@ double parse_num(const std::string& s, const std::string& part) {
 }
 
 double key_of(const GridRow& r, const std::string& k) {
-    if (k == "sharpe") return r.sharpe;
-    if (k == "sortino") return r.sortino;
-    if (k == "total_return") return r.total_return;
-    if (k == "cagr") return r.cagr;
-    if (k == "max_drawdown") return r.max_drawdown;
-    if (k == "win_rate") return r.win_rate;
+    if (k == "sharpe")
+        return r.sharpe;
+    if (k == "sortino")
+        return r.sortino;
+    if (k == "total_return")
+        return r.total_return;
+    if (k == "cagr")
+        return r.cagr;
+    if (k == "max_drawdown")
+        return r.max_drawdown;
+    if (k == "win_rate")
+        return r.win_rate;
     return std::isfinite(r.profit_factor) ? r.profit_factor : 1e300; // profit_factor
 }
 
@@ -51,12 +57,14 @@ std::vector<GridAxis> parse_grid(const std::string& spec) {
         GridAxis a;
         a.name = part.substr(0, eq);
         for (const auto& x : axes)
-            if (x.name == a.name) throw InputError("--grid: parameter '" + a.name + "' given twice");
+            if (x.name == a.name)
+                throw InputError("--grid: parameter '" + a.name + "' given twice");
         const std::string range = part.substr(eq + 1);
         std::vector<std::string> f;
         std::stringstream rs(range);
         std::string t;
-        while (std::getline(rs, t, ':')) f.push_back(t);
+        while (std::getline(rs, t, ':'))
+            f.push_back(t);
         if (f.size() == 1) {
             a.values.push_back(parse_num(f[0], part));
         } else if (f.size() == 3) {
@@ -65,15 +73,18 @@ std::vector<GridAxis> parse_grid(const std::string& spec) {
             if (!(step > 0) || hi < lo)
                 throw InputError("--grid: '" + part + "' needs start <= stop and step > 0");
             const double count = std::floor((hi - lo) / step + 1e-9) + 1;
-            if (count > 100000) throw InputError("--grid: '" + part + "' has too many values");
-            for (double k = 0; k < count; ++k) a.values.push_back(lo + k * step);
+            if (count > 100000)
+                throw InputError("--grid: '" + part + "' has too many values");
+            for (double k = 0; k < count; ++k)
+                a.values.push_back(lo + k * step);
         } else {
             throw InputError("--grid: '" + part + "' should look like name=start:stop:step");
         }
         combos *= static_cast<double>(a.values.size());
         axes.push_back(std::move(a));
     }
-    if (axes.empty()) throw InputError("--grid: empty specification");
+    if (axes.empty())
+        throw InputError("--grid: empty specification");
     if (combos > 100000)
         throw InputError("--grid: " + std::to_string(static_cast<long long>(combos)) +
                          " combinations is more than the 100000 allowed");
@@ -95,19 +106,23 @@ GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
     std::vector<std::size_t> idx(axes.size(), 0);
     for (;;) {
         StrategySpec s = base;
-        for (std::size_t a = 0; a < axes.size(); ++a) s.params[axes[a].name] = axes[a].values[idx[a]];
+        for (std::size_t a = 0; a < axes.size(); ++a)
+            s.params[axes[a].name] = axes[a].values[idx[a]];
         try {
             (void)make_strategy(s);
             specs.push_back(std::move(s));
         } catch (const InputError& e) {
-            if (out.skipped++ == 0) out.first_skip_reason = e.what();
+            if (out.skipped++ == 0)
+                out.first_skip_reason = e.what();
         }
         std::size_t a = 0;
         for (; a < axes.size(); ++a) {
-            if (++idx[a] < axes[a].values.size()) break;
+            if (++idx[a] < axes[a].values.size())
+                break;
             idx[a] = 0;
         }
-        if (a == axes.size()) break;
+        if (a == axes.size())
+            break;
     }
     if (specs.empty())
         throw InputError("--grid: no valid combination (" + out.first_skip_reason + ")");
@@ -139,17 +154,21 @@ GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
                 row.trades = m.trades;
             } catch (const std::exception& e) {
                 std::lock_guard<std::mutex> lock(err_mu);
-                if (error.empty()) error = e.what();
+                if (error.empty())
+                    error = e.what();
             }
         }
     };
     unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
     n = static_cast<unsigned>(std::min<std::size_t>(n, specs.size()));
     std::vector<std::thread> pool;
-    for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+    for (unsigned t = 1; t < n; ++t)
+        pool.emplace_back(worker);
     worker();
-    for (auto& t : pool) t.join();
-    if (!error.empty()) throw SystemError("grid run failed: " + error);
+    for (auto& t : pool)
+        t.join();
+    if (!error.empty())
+        throw SystemError("grid run failed: " + error);
     std::stable_sort(rows.begin(), rows.end(), [&](const GridRow& a, const GridRow& b) {
         return key_of(a, rank_by) > key_of(b, rank_by);
     });

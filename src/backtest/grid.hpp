@@ -22,8 +22,8 @@ std::vector<GridAxis> parse_grid(const std::string& spec);
 const std::vector<std::string>& grid_rank_keys();
 
 struct GridResult {
-    std::vector<GridRow> rows;        ///< ranked best first
-    std::size_t skipped = 0;          ///< combinations the strategy refused (e.g. fast >= slow)
+    std::vector<GridRow> rows; ///< ranked best first
+    std::size_t skipped = 0;   ///< combinations the strategy refused (e.g. fast >= slow)
     std::string first_skip_reason;
 };
 

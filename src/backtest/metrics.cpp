@@ -23,17 +23,20 @@ struct Moments {
 
 Moments moments(const std::vector<double>& r) {
     Moments m;
-    if (r.empty()) return m;
+    if (r.empty())
+        return m;
     double s = 0, d = 0;
     for (double x : r) {
         s += x;
-        if (x < 0) d += x * x;
+        if (x < 0)
+            d += x * x;
     }
     m.mean = s / static_cast<double>(r.size());
     m.downside = std::sqrt(d / static_cast<double>(r.size()));
     if (r.size() > 1) {
         double v = 0;
-        for (double x : r) v += (x - m.mean) * (x - m.mean);
+        for (double x : r)
+            v += (x - m.mean) * (x - m.mean);
         m.stdev = std::sqrt(v / static_cast<double>(r.size() - 1));
     }
     return m;
@@ -47,14 +50,17 @@ double max_dd(const std::vector<double>& v, double start) {
     double peak = start, dd = 0;
     for (double x : v) {
         peak = std::max(peak, x);
-        if (peak > 0) dd = std::min(dd, x / peak - 1);
+        if (peak > 0)
+            dd = std::min(dd, x / peak - 1);
     }
     return dd;
 }
 
 double cagr_of(double total_return, double years) {
-    if (years <= 0) return 0;
-    if (total_return <= -1) return -1;
+    if (years <= 0)
+        return 0;
+    if (total_return <= -1)
+        return -1;
     return std::pow(1 + total_return, 1 / years) - 1;
 }
 
@@ -62,14 +68,16 @@ double cagr_of(double total_return, double years) {
 
 std::string RegimeTimeline::at(TimeMs t) const {
     auto it = std::upper_bound(time.begin(), time.end(), t);
-    if (it == time.begin()) return {};
+    if (it == time.begin())
+        return {};
     return label[static_cast<std::size_t>(it - time.begin()) - 1];
 }
 
 RegimeTimeline RegimeTimeline::from(const RegimeSeries& regimes) {
     RegimeTimeline t;
     t.time = regimes.time;
-    for (Regime r : regimes.regime) t.label.push_back(to_string(r));
+    for (Regime r : regimes.regime)
+        t.label.push_back(to_string(r));
     return t;
 }
 
@@ -77,28 +85,33 @@ RegimeTimeline RegimeTimeline::classify(const BarSeries& bars) {
     const std::vector<Regime> rs = classify_regimes(bars);
     RegimeTimeline t;
     t.time = bars.time;
-    for (Regime r : rs) t.label.push_back(to_string(r));
+    for (Regime r : rs)
+        t.label.push_back(to_string(r));
     return t;
 }
 
 RegimeTimeline RegimeTimeline::load_csv(const std::filesystem::path& path) {
     std::ifstream in(path);
-    if (!in) throw InputError("cannot open regimes file " + path.string());
+    if (!in)
+        throw InputError("cannot open regimes file " + path.string());
     std::string line;
     int lineno = 0;
     RegimeTimeline t;
     while (std::getline(in, line)) {
         ++lineno;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
         if (lineno == 1) {
             if (line.rfind("time", 0) != 0)
                 throw InputError(path.string() + ":1: header must be 'time,regime'");
             continue;
         }
-        if (line.empty()) continue;
+        if (line.empty())
+            continue;
         const auto comma = line.find(',');
         if (comma == std::string::npos)
-            throw InputError(path.string() + ":" + std::to_string(lineno) + ": expected time,regime");
+            throw InputError(path.string() + ":" + std::to_string(lineno) +
+                             ": expected time,regime");
         const std::string ts = line.substr(0, comma);
         const auto tm = parse_time(ts);
         if (!tm)
@@ -125,7 +138,8 @@ std::vector<double> buy_hold_curve(const BacktestResult& r,
         for (std::size_t i = 0; i < n; ++i) {
             const BarSeries& b = *data[i];
             while (cur[i] < b.size() && b.time[cur[i]] <= t) {
-                if (base[i] == 0) base[i] = b.open[cur[i]];
+                if (base[i] == 0)
+                    base[i] = b.open[cur[i]];
                 last[i] = b.close[cur[i]];
                 ++cur[i];
             }
@@ -156,14 +170,17 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
     m.open_positions = r.open_trades.size();
 
     bool always_open = true;
-    for (const auto& inst : r.instruments) always_open = always_open && inst.sessions.always_open;
+    for (const auto& inst : r.instruments)
+        always_open = always_open && inst.sessions.always_open;
     m.periods_per_year = bars_per_year(r.timeframe, true);
     if (!always_open && n > 1) {
         // Sessions with breaks: count the bars that actually exist per year.
         const double span_years =
             static_cast<double>(c.time.back() - c.time.front() + r.timeframe.ms()) / kMsPerYear;
-        if (span_years > 0.05) m.periods_per_year = static_cast<double>(n) / span_years;
-        else m.periods_per_year = bars_per_year(r.timeframe, false);
+        if (span_years > 0.05)
+            m.periods_per_year = static_cast<double>(n) / span_years;
+        else
+            m.periods_per_year = bars_per_year(r.timeframe, false);
     }
     m.years = static_cast<double>(n) / m.periods_per_year;
 
@@ -191,7 +208,8 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
     for (std::size_t k = 0; k < n; ++k) {
         const double e = c.equity[k];
         if (e >= peak) {
-            if (under) longest = std::max(longest, k - under_start);
+            if (under)
+                longest = std::max(longest, k - under_start);
             under = false;
             peak = e;
             peak_idx = k;
@@ -210,10 +228,10 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
         }
     }
     (void)peak_idx;
-    if (under) longest = std::max(longest, n - under_start);
+    if (under)
+        longest = std::max(longest, n - under_start);
     m.max_drawdown_bars = longest;
-    m.max_drawdown_days =
-        static_cast<double>(longest) / m.periods_per_year * 365.25;
+    m.max_drawdown_days = static_cast<double>(longest) / m.periods_per_year * 365.25;
     m.calmar = m.max_drawdown < 0 ? m.cagr / -m.max_drawdown : 0.0;
 
     // Trades.
@@ -243,15 +261,16 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
         m.expectancy = (gross_win - gross_loss) / nt;
         m.avg_trade_return = ret_sum / nt;
         m.avg_bars_held = held / nt;
-        m.profit_factor = gross_loss > 0 ? gross_win / gross_loss
-                                         : std::numeric_limits<double>::infinity();
+        m.profit_factor =
+            gross_loss > 0 ? gross_win / gross_loss : std::numeric_limits<double>::infinity();
     }
 
     // Exposure and turnover.
     double lev = 0, eq_sum = 0;
     std::size_t in_market = 0;
     for (std::size_t k = 0; k < n; ++k) {
-        if (c.exposure[k] > 1e-12) ++in_market;
+        if (c.exposure[k] > 1e-12)
+            ++in_market;
         lev += c.exposure[k];
         eq_sum += c.equity[k];
     }
@@ -259,21 +278,21 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
         m.exposure = static_cast<double>(in_market) / static_cast<double>(n);
         m.avg_leverage = lev / static_cast<double>(n);
         const double mean_eq = eq_sum / static_cast<double>(n);
-        if (mean_eq > 0 && m.years > 0) m.turnover = r.traded_notional / mean_eq / m.years;
+        if (mean_eq > 0 && m.years > 0)
+            m.turnover = r.traded_notional / mean_eq / m.years;
     }
 
     // Monthly returns (month-end equity over the previous month-end's).
     double month_start = r.initial_capital;
     for (std::size_t k = 0; k < n; ++k) {
         const CivilTime ct = civil_from_time(c.time[k]);
-        const bool last_of_month =
-            k + 1 == n || [&] {
-                const CivilTime nx = civil_from_time(c.time[k + 1]);
-                return nx.year != ct.year || nx.month != ct.month;
-            }();
+        const bool last_of_month = k + 1 == n || [&] {
+            const CivilTime nx = civil_from_time(c.time[k + 1]);
+            return nx.year != ct.year || nx.month != ct.month;
+        }();
         if (last_of_month) {
-            m.monthly.push_back({ct.year, ct.month,
-                                 month_start > 0 ? c.equity[k] / month_start - 1 : 0.0});
+            m.monthly.push_back(
+                {ct.year, ct.month, month_start > 0 ? c.equity[k] / month_start - 1 : 0.0});
             month_start = c.equity[k];
         }
     }
@@ -287,7 +306,8 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
         std::vector<double> eq;
         double base = 0;
         for (std::size_t k = b.lower_bound(t0); k < b.size() && b.time[k] <= t1; ++k) {
-            if (base == 0) base = b.open[k];
+            if (base == 0)
+                base = b.open[k];
             eq.push_back(b.close[k] / base);
         }
         if (!eq.empty()) {
@@ -315,7 +335,8 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
         for (std::size_t k = 0; k < n; ++k) {
             // The regime in force during bar k: the label known at the previous bar's close.
             std::string lab = regimes->at(c.time[k] - 1);
-            if (lab.empty()) lab = "unknown";
+            if (lab.empty())
+                lab = "unknown";
             by[lab].push_back(rets[k]);
             double bar_ret = 0;
             while (cur < b0.size() && b0.time[cur] <= c.time[k]) {
@@ -334,18 +355,23 @@ Metrics compute_metrics(const BacktestResult& r, const std::vector<const BarSeri
             s.bars = rs.size();
             s.time_share = static_cast<double>(rs.size()) / static_cast<double>(n);
             double g = 1;
-            for (double x : rs) g *= 1 + x;
+            for (double x : rs)
+                g *= 1 + x;
             s.total_return = g - 1;
-            s.ann_return = cagr_of(s.total_return, static_cast<double>(rs.size()) / m.periods_per_year);
+            s.ann_return =
+                cagr_of(s.total_return, static_cast<double>(rs.size()) / m.periods_per_year);
             s.sharpe = sharpe_of(moments(rs), m.periods_per_year);
             s.buy_hold_return = bh[lab] - 1;
             std::size_t w = 0;
             for (const Trade& t : r.trades) {
                 std::string tl = regimes->at(t.entry_time - 1);
-                if (tl.empty()) tl = "unknown";
-                if (tl != lab) continue;
+                if (tl.empty())
+                    tl = "unknown";
+                if (tl != lab)
+                    continue;
                 ++s.trades;
-                if (t.net_pnl() > 0) ++w;
+                if (t.net_pnl() > 0)
+                    ++w;
             }
             s.win_rate = s.trades ? static_cast<double>(w) / static_cast<double>(s.trades) : 0;
             m.regimes.push_back(s);

@@ -45,7 +45,7 @@ struct RegimeStats {
     std::string regime;
     std::size_t bars = 0;
     double time_share = 0;
-    double total_return = 0;    ///< strategy, compounded over the regime's bars
+    double total_return = 0; ///< strategy, compounded over the regime's bars
     double ann_return = 0;
     double sharpe = 0;
     double buy_hold_return = 0; ///< first instrument, compounded over the same bars
@@ -61,9 +61,9 @@ struct Metrics {
     double initial_capital = 0, final_equity = 0;
     double total_return = 0, cagr = 0, ann_volatility = 0;
     double sharpe = 0, sortino = 0, calmar = 0;
-    double max_drawdown = 0;                  ///< most negative equity / running peak - 1
-    std::size_t max_drawdown_bars = 0;        ///< longest time under water, in bars
-    double max_drawdown_days = 0;             ///< same, in days
+    double max_drawdown = 0;           ///< most negative equity / running peak - 1
+    std::size_t max_drawdown_bars = 0; ///< longest time under water, in bars
+    double max_drawdown_days = 0;      ///< same, in days
     TimeMs max_drawdown_peak = 0, max_drawdown_trough = 0;
     std::size_t trades = 0, wins = 0, losses = 0;
     double win_rate = 0;
@@ -72,9 +72,9 @@ struct Metrics {
     double avg_trade_return = 0;
     double best_trade = 0, worst_trade = 0; ///< net P&L
     double avg_bars_held = 0;
-    double exposure = 0;      ///< fraction of bars with a position
-    double avg_leverage = 0;  ///< mean gross exposure / equity
-    double turnover = 0;      ///< traded notional / mean equity, per year
+    double exposure = 0;     ///< fraction of bars with a position
+    double avg_leverage = 0; ///< mean gross exposure / equity
+    double turnover = 0;     ///< traded notional / mean equity, per year
     double fees = 0, spread_cost = 0, slippage_cost = 0;
     std::size_t orders = 0, rejected = 0, cancelled = 0, fills = 0, open_positions = 0;
     std::vector<MonthlyReturn> monthly;

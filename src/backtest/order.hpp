@@ -18,8 +18,12 @@ using InstrumentId = std::uint32_t;
 
 /// Buy or sell; the numeric value is the sign of the quantity change.
 enum class Side : std::int8_t { Buy = 1, Sell = -1 };
-inline constexpr double sign(Side s) { return s == Side::Buy ? 1.0 : -1.0; }
-inline constexpr Side opposite(Side s) { return s == Side::Buy ? Side::Sell : Side::Buy; }
+inline constexpr double sign(Side s) {
+    return s == Side::Buy ? 1.0 : -1.0;
+}
+inline constexpr Side opposite(Side s) {
+    return s == Side::Buy ? Side::Sell : Side::Buy;
+}
 std::string_view to_string(Side s);
 
 /// How an order is priced.
@@ -56,7 +60,8 @@ enum class RejectReason : std::uint8_t {
     LotSize,             ///< "LOT_SIZE": quantity below min_qty after rounding to lot_step
     MinNotional,         ///< "MIN_NOTIONAL": price x quantity x contract size below the minimum
     PriceFilter,         ///< "PRICE_FILTER": a price that is not positive after tick rounding
-    InsufficientBalance, ///< "INSUFFICIENT_BALANCE": spot buy without the cash / sell without the coins
+    InsufficientBalance, ///< "INSUFFICIENT_BALANCE": spot buy without the cash / sell without the
+                         ///< coins
     ShortNotAllowed,     ///< "SHORT_NOT_ALLOWED": the instrument cannot be shorted
     Margin,              ///< "MARGIN": the position would exceed equity x max_leverage
     RiskDenied,          ///< "RISK_DENIED": the risk hook denied it (its reason is in the note)
@@ -79,11 +84,11 @@ struct OrderRequest {
     OrderType type = OrderType::Market;
     TimeInForce tif = TimeInForce::GTC;
     double qty = 0;
-    double limit_price = 0;  ///< Limit and StopLimit
-    double stop_price = 0;   ///< Stop and StopLimit (trigger)
-    double take_profit = 0;  ///< bracket: attach a take-profit limit when > 0
-    double stop_loss = 0;    ///< bracket: attach a stop-loss stop when > 0
-    std::uint32_t tag = 0;   ///< free label for the strategy (shown in the order log)
+    double limit_price = 0; ///< Limit and StopLimit
+    double stop_price = 0;  ///< Stop and StopLimit (trigger)
+    double take_profit = 0; ///< bracket: attach a take-profit limit when > 0
+    double stop_loss = 0;   ///< bracket: attach a stop-loss stop when > 0
+    std::uint32_t tag = 0;  ///< free label for the strategy (shown in the order log)
 
     static OrderRequest market(InstrumentId i, Side s, double q) {
         OrderRequest r;
@@ -122,11 +127,11 @@ struct Order {
     OrderId id = 0;
     OrderRequest req;
     OrderRole role = OrderRole::Standalone;
-    OrderId parent = 0;     ///< bracket children: the entry order
-    OrderId oco = 0;        ///< the other leg of an OCO pair (0 = none)
+    OrderId parent = 0; ///< bracket children: the entry order
+    OrderId oco = 0;    ///< the other leg of an OCO pair (0 = none)
     OrderStatus status = OrderStatus::Accepted;
-    TimeMs created_at = 0;  ///< when the strategy submitted it (clock time)
-    TimeMs active_at = 0;   ///< created_at + latency: matched on bars opening at or after this
+    TimeMs created_at = 0; ///< when the strategy submitted it (clock time)
+    TimeMs active_at = 0;  ///< created_at + latency: matched on bars opening at or after this
     double filled_qty = 0;
     double avg_fill_price = 0;
     bool triggered = false; ///< StopLimit: the stop has been reached, now a limit

@@ -9,7 +9,8 @@ Portfolio::Portfolio(double initial_cash, std::vector<Instrument> instruments)
     : initial_cash_(initial_cash), cash_(initial_cash), instruments_(std::move(instruments)) {
     positions_.resize(instruments_.size());
     open_.resize(instruments_.size());
-    for (const auto& inst : instruments_) contract_.push_back(inst.contract_size);
+    for (const auto& inst : instruments_)
+        contract_.push_back(inst.contract_size);
 }
 
 double Portfolio::equity() const {
@@ -28,7 +29,8 @@ double Portfolio::gross_exposure() const {
 
 double Portfolio::realized_pnl() const {
     double v = 0;
-    for (const auto& p : positions_) v += p.realized;
+    for (const auto& p : positions_)
+        v += p.realized;
     return v;
 }
 
@@ -65,7 +67,8 @@ void Portfolio::apply_fill(const Fill& f, std::size_t step) {
     fees_ += f.fee;
     p.fees += f.fee;
     p.traded_notional += q * f.price * cs;
-    if (p.mark == 0) p.mark = f.price; // first fill before any mark
+    if (p.mark == 0)
+        p.mark = f.price; // first fill before any mark
 
     const double old = p.qty;
     if (old == 0 || (old > 0) == (s > 0)) {

@@ -21,14 +21,14 @@ struct Position {
 /// One round trip: from flat (or a flip) to flat (or the next flip).
 struct Trade {
     InstrumentId instrument = 0;
-    int direction = 1; ///< +1 long, -1 short
-    TimeMs entry_time = 0, exit_time = 0; ///< open time of the bars of the first / last fill
+    int direction = 1;                         ///< +1 long, -1 short
+    TimeMs entry_time = 0, exit_time = 0;      ///< open time of the bars of the first / last fill
     std::size_t entry_step = 0, exit_step = 0; ///< engine step index of those bars
-    double entry_price = 0; ///< average entry price
-    double exit_price = 0;  ///< average exit price
-    double qty = 0;         ///< largest absolute size held
-    double gross_pnl = 0;   ///< price P&L in quote currency
-    double fees = 0;        ///< entry + exit fees attributed to this trade
+    double entry_price = 0;                    ///< average entry price
+    double exit_price = 0;                     ///< average exit price
+    double qty = 0;                            ///< largest absolute size held
+    double gross_pnl = 0;                      ///< price P&L in quote currency
+    double fees = 0;                           ///< entry + exit fees attributed to this trade
     double net_pnl() const { return gross_pnl - fees; }
     /// Net P&L over the entry notional (a per-trade return).
     double return_pct = 0;
@@ -40,7 +40,7 @@ struct Trade {
 /// (buying spends, selling or shorting receives), so equity = cash + sum(qty x mark x contract)
 /// for spot and CFDs alike; negative cash is borrowing, allowed only on leveraged instruments.
 class Portfolio {
-public:
+  public:
     Portfolio(double initial_cash, std::vector<Instrument> instruments);
 
     /// Applies a fill made during engine step `step`. Closed round trips go to trades().
@@ -69,7 +69,7 @@ public:
     const Trade& open_trade(InstrumentId i) const { return open_[i]; }
     void reserve_trades(std::size_t n) { trades_.reserve(n); }
 
-private:
+  private:
     void open_trade(InstrumentId i, int dir, double qty, double price, double fee, TimeMs t,
                     std::size_t step);
 

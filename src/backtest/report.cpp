@@ -16,13 +16,16 @@ namespace aurum {
 namespace {
 
 std::string pct(double x, int digits = 1) {
-    if (!std::isfinite(x)) return "n/a";
+    if (!std::isfinite(x))
+        return "n/a";
     return fmt::format("{:.{}f}%", x * 100, digits);
 }
 
 std::string num(double x, int digits = 2) {
-    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-    if (!std::isfinite(x)) return "n/a";
+    if (std::isinf(x))
+        return x > 0 ? "inf" : "-inf";
+    if (!std::isfinite(x))
+        return "n/a";
     return fmt::format("{:.{}f}", x, digits);
 }
 
@@ -32,7 +35,8 @@ std::string money(double x) {
     const auto dot = s.find('.');
     std::string out;
     for (std::size_t k = 0; k < dot; ++k) {
-        if (k && (dot - k) % 3 == 0) out += ',';
+        if (k && (dot - k) % 3 == 0)
+            out += ',';
         out += s[k];
     }
     return (x < 0 ? "-" : "") + out + s.substr(dot);
@@ -47,17 +51,28 @@ std::string html_escape(const std::string& s) {
     std::string o;
     for (char c : s) {
         switch (c) {
-        case '<': o += "&lt;"; break;
-        case '>': o += "&gt;"; break;
-        case '&': o += "&amp;"; break;
-        case '"': o += "&quot;"; break;
-        default: o += c;
+        case '<':
+            o += "&lt;";
+            break;
+        case '>':
+            o += "&gt;";
+            break;
+        case '&':
+            o += "&amp;";
+            break;
+        case '"':
+            o += "&quot;";
+            break;
+        default:
+            o += c;
         }
     }
     return o;
 }
 
-nlohmann::json finite_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(); }
+nlohmann::json finite_or_null(double x) {
+    return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json();
+}
 
 // ---- SVG charts ---------------------------------------------------------------------------
 
@@ -73,8 +88,8 @@ std::string svg_chart(const std::vector<TimeMs>& t, const std::vector<Line>& lin
     const double ml = 70, mr = 15, mt = 12, mb = 28;
     const std::size_t n = t.size();
     std::ostringstream o;
-    o << "<svg viewBox='0 0 " << w << " " << h << "' width='" << w
-      << "' height='" << h << "' class='chart'>";
+    o << "<svg viewBox='0 0 " << w << " " << h << "' width='" << w << "' height='" << h
+      << "' class='chart'>";
     if (n < 2) {
         o << "<text x='10' y='20'>not enough bars to chart</text></svg>";
         return o.str();
@@ -86,10 +101,14 @@ std::string svg_chart(const std::vector<TimeMs>& t, const std::vector<Line>& lin
             lo = std::min(lo, tr(v));
             hi = std::max(hi, tr(v));
         }
-    if (lines.size() == 1 && lines[0].fill) hi = std::max(hi, 0.0);
-    if (hi - lo < 1e-12) hi = lo + 1;
+    if (lines.size() == 1 && lines[0].fill)
+        hi = std::max(hi, 0.0);
+    if (hi - lo < 1e-12)
+        hi = lo + 1;
     const double pw = w - ml - mr, ph = h - mt - mb;
-    auto X = [&](std::size_t k) { return ml + pw * static_cast<double>(k) / static_cast<double>(n - 1); };
+    auto X = [&](std::size_t k) {
+        return ml + pw * static_cast<double>(k) / static_cast<double>(n - 1);
+    };
     auto Y = [&](double v) { return mt + ph * (1 - (tr(v) - lo) / (hi - lo)); };
     o << "<rect x='" << ml << "' y='" << mt << "' width='" << pw << "' height='" << ph
       << "' fill='#fafafa' stroke='#ccc'/>";
@@ -116,8 +135,10 @@ std::string svg_chart(const std::vector<TimeMs>& t, const std::vector<Line>& lin
             const std::size_t a = b * n / buckets, e = std::max(a + 1, (b + 1) * n / buckets);
             std::size_t kmin = a, kmax = a;
             for (std::size_t k = a; k < e; ++k) {
-                if ((*l.y)[k] < (*l.y)[kmin]) kmin = k;
-                if ((*l.y)[k] > (*l.y)[kmax]) kmax = k;
+                if ((*l.y)[k] < (*l.y)[kmin])
+                    kmin = k;
+                if ((*l.y)[k] > (*l.y)[kmax])
+                    kmax = k;
             }
             for (std::size_t k : {std::min(kmin, kmax), std::max(kmin, kmax)}) {
                 path << (first ? "M" : "L") << fmt::format("{:.1f},{:.1f}", X(k), Y((*l.y)[k]));
@@ -125,7 +146,8 @@ std::string svg_chart(const std::vector<TimeMs>& t, const std::vector<Line>& lin
             }
         }
         if (l.fill) {
-            o << "<path d='" << path.str() << fmt::format("L{:.1f},{:.1f}L{:.1f},{:.1f}Z", X(n - 1), Y(0), X(0), Y(0))
+            o << "<path d='" << path.str()
+              << fmt::format("L{:.1f},{:.1f}L{:.1f},{:.1f}Z", X(n - 1), Y(0), X(0), Y(0))
               << "' fill='" << l.color << "' fill-opacity='0.35' stroke='" << l.color << "'/>";
         } else {
             o << "<path d='" << path.str() << "' fill='none' stroke='" << l.color
@@ -151,7 +173,8 @@ std::string heat_color(double r) {
                   : fmt::format("rgb({},{},{})", 255 - static_cast<int>(a * 40), base, base);
 }
 
-const char* kCss = R"(body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1150px}
+const char* kCss =
+    R"(body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1150px}
 h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .sub{color:#666;margin-bottom:16px}.cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:120px}.card b{display:block;font-size:18px}
@@ -201,7 +224,8 @@ std::string make_run_id(const RunInfo& info, TimeMs from, TimeMs to) {
     for (const auto& s : info.symbols) {
         std::string t;
         for (char c : s)
-            if (std::isalnum(static_cast<unsigned char>(c))) t += c;
+            if (std::isalnum(static_cast<unsigned char>(c)))
+                t += c;
         syms += (syms.empty() ? "" : "+") + t;
     }
     return fmt::format("{}_{}_{}_{:08x}", info.strategy, syms, info.timeframe.name(),
@@ -229,7 +253,8 @@ nlohmann::json summary_json(const RunInfo& info, const Metrics& m, const Backtes
                   {"latency_ms", info.config.fill.latency_ms},
                   {"max_participation", info.config.fill.max_participation},
                   {"intrabar", info.config.fill.intrabar == IntrabarPriority::StopFirst
-                                   ? "stop_first" : "take_profit_first"}};
+                                   ? "stop_first"
+                                   : "take_profit_first"}};
     j["bars"] = m.bars;
     j["periods_per_year"] = m.periods_per_year;
     j["initial_capital"] = m.initial_capital;
@@ -268,17 +293,26 @@ nlohmann::json summary_json(const RunInfo& info, const Metrics& m, const Backtes
     j["open_positions"] = m.open_positions;
     auto& mon = j["monthly_returns"] = nlohmann::json::array();
     for (const auto& x : m.monthly)
-        mon.push_back({{"month", fmt::format("{:04d}-{:02d}", x.year, x.month)}, {"return", x.ret}});
+        mon.push_back(
+            {{"month", fmt::format("{:04d}-{:02d}", x.year, x.month)}, {"return", x.ret}});
     auto& bh = j["buy_and_hold"] = nlohmann::json::array();
     for (const auto& b : m.buy_hold)
-        bh.push_back({{"symbol", b.symbol}, {"total_return", b.total_return}, {"cagr", b.cagr},
-                      {"sharpe", b.sharpe}, {"max_drawdown", b.max_drawdown}});
+        bh.push_back({{"symbol", b.symbol},
+                      {"total_return", b.total_return},
+                      {"cagr", b.cagr},
+                      {"sharpe", b.sharpe},
+                      {"max_drawdown", b.max_drawdown}});
     auto& rg = j["regimes"] = nlohmann::json::array();
     for (const auto& s : m.regimes)
-        rg.push_back({{"regime", s.regime}, {"bars", s.bars}, {"time_share", s.time_share},
-                      {"total_return", s.total_return}, {"annual_return", s.ann_return},
-                      {"sharpe", s.sharpe}, {"buy_hold_return", s.buy_hold_return},
-                      {"trades", s.trades}, {"win_rate", s.win_rate}});
+        rg.push_back({{"regime", s.regime},
+                      {"bars", s.bars},
+                      {"time_share", s.time_share},
+                      {"total_return", s.total_return},
+                      {"annual_return", s.ann_return},
+                      {"sharpe", s.sharpe},
+                      {"buy_hold_return", s.buy_hold_return},
+                      {"trades", s.trades},
+                      {"win_rate", s.win_rate}});
     j["regime_source"] = info.regime_source;
     return j;
 }
@@ -286,10 +320,12 @@ nlohmann::json summary_json(const RunInfo& info, const Metrics& m, const Backtes
 std::string summary_text(const RunInfo& info, const Metrics& m, const BacktestResult& r) {
     std::ostringstream o;
     std::string syms;
-    for (const auto& s : info.symbols) syms += (syms.empty() ? "" : ", ") + s;
+    for (const auto& s : info.symbols)
+        syms += (syms.empty() ? "" : ", ") + s;
     o << "Backtest " << info.label() << " on " << syms << " " << info.timeframe.name();
     if (r.curve.size())
-        o << ", " << format_date(r.curve.time.front()) << " .. " << format_date(r.curve.time.back());
+        o << ", " << format_date(r.curve.time.front()) << " .. "
+          << format_date(r.curve.time.back());
     o << " (" << m.bars << " bars)\n";
     o << "Costs: fee " << pct(info.config.fill.fees.taker, 3) << " taker / "
       << pct(info.config.fill.fees.maker, 3) << " maker; sizing " << info.sizing << "\n\n";
@@ -298,8 +334,8 @@ std::string summary_text(const RunInfo& info, const Metrics& m, const BacktestRe
       << "   Annual Volatility: " << pct(m.ann_volatility) << "\n";
     o << "Sharpe Ratio: " << num(m.sharpe) << "\n";
     o << "Sortino Ratio: " << num(m.sortino) << "   Calmar Ratio: " << num(m.calmar) << "\n";
-    o << "Max Drawdown: " << pct(m.max_drawdown) << " (longest under water: "
-      << num(m.max_drawdown_days, 0) << " days)\n";
+    o << "Max Drawdown: " << pct(m.max_drawdown)
+      << " (longest under water: " << num(m.max_drawdown_days, 0) << " days)\n";
     o << "Win Rate: " << pct(m.win_rate) << " (" << m.trades << " closed trades, " << m.wins
       << " won, " << m.losses << " lost)\n";
     o << "Profit Factor: " << num(m.profit_factor) << "\n";
@@ -312,7 +348,8 @@ std::string summary_text(const RunInfo& info, const Metrics& m, const BacktestRe
       << ", slippage " << money(m.slippage_cost) << "\n";
     o << "Orders: " << m.orders << " (" << m.rejected << " rejected, " << m.cancelled
       << " cancelled), fills " << m.fills;
-    if (m.open_positions) o << ", open positions at the end: " << m.open_positions;
+    if (m.open_positions)
+        o << ", open positions at the end: " << m.open_positions;
     o << "\n";
     for (const auto& b : m.buy_hold)
         o << "Buy & Hold " << b.symbol << ": " << pct(b.total_return) << " (Sharpe "
@@ -334,7 +371,8 @@ std::string grid_text(const std::vector<GridRow>& rows, std::size_t top) {
     for (std::size_t k = 0; k < rows.size() && k < top; ++k) {
         const GridRow& r = rows[k];
         std::string p;
-        for (const auto& [key, v] : r.params) p += (p.empty() ? "" : " ") + key + "=" + param_value(v);
+        for (const auto& [key, v] : r.params)
+            p += (p.empty() ? "" : " ") + key + "=" + param_value(v);
         o << fmt::format("{:>4}  {:<28} {:>9} {:>7} {:>8} {:>7} {:>6} {:>7}\n", k + 1, p,
                          pct(r.total_return), num(r.sharpe), pct(r.max_drawdown), pct(r.win_rate),
                          r.trades, num(r.profit_factor));
@@ -346,13 +384,15 @@ std::string grid_csv(const std::vector<GridRow>& rows) {
     std::ostringstream o;
     o << "rank";
     if (!rows.empty())
-        for (const auto& [k, v] : rows[0].params) o << "," << k;
+        for (const auto& [k, v] : rows[0].params)
+            o << "," << k;
     o << ",total_return,cagr,sharpe,sortino,max_drawdown,win_rate,profit_factor,trades,fees,"
          "final_equity\n";
     for (std::size_t k = 0; k < rows.size(); ++k) {
         const GridRow& r = rows[k];
         o << k + 1;
-        for (const auto& [key, v] : r.params) o << "," << param_value(v);
+        for (const auto& [key, v] : r.params)
+            o << "," << param_value(v);
         o << fmt::format(",{:.6f},{:.6f},{:.4f},{:.4f},{:.6f},{:.4f},{},{},{:.2f},{:.2f}\n",
                          r.total_return, r.cagr, r.sharpe, r.sortino, r.max_drawdown, r.win_rate,
                          std::isfinite(r.profit_factor) ? fmt::format("{:.4f}", r.profit_factor)
@@ -367,21 +407,27 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
                         const std::vector<GridRow>* grid) {
     std::ostringstream o;
     std::string syms;
-    for (const auto& s : info.symbols) syms += (syms.empty() ? "" : ", ") + s;
+    for (const auto& s : info.symbols)
+        syms += (syms.empty() ? "" : ", ") + s;
     o << "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Backtest "
       << html_escape(info.label()) << "</title><style>" << kCss << "</style>" << kSortJs
       << "</head><body>";
     o << "<h1>Backtest " << html_escape(info.label()) << " on " << html_escape(syms) << " "
       << info.timeframe.name() << "</h1><div class='sub'>";
     if (r.curve.size())
-        o << format_date(r.curve.time.front()) << " to " << format_date(r.curve.time.back()) << ", ";
+        o << format_date(r.curve.time.front()) << " to " << format_date(r.curve.time.back())
+          << ", ";
     o << m.bars << " bars; capital " << money(m.initial_capital) << "; taker fee "
-      << pct(info.config.fill.fees.taker, 3) << ", maker fee " << pct(info.config.fill.fees.maker, 3)
-      << "; sizing " << html_escape(info.sizing) << "; run id " << html_escape(info.id) << "</div>";
+      << pct(info.config.fill.fees.taker, 3) << ", maker fee "
+      << pct(info.config.fill.fees.maker, 3) << "; sizing " << html_escape(info.sizing)
+      << "; run id " << html_escape(info.id) << "</div>";
 
     auto card = [&](const std::string& name, const std::string& v, double sgn = 0) {
-        o << "<div class='card'><b class='" << (sgn > 0 ? "pos" : sgn < 0 ? "neg" : "") << "'>" << v
-          << "</b><span>" << name << "</span></div>";
+        o << "<div class='card'><b class='"
+          << (sgn > 0   ? "pos"
+              : sgn < 0 ? "neg"
+                        : "")
+          << "'>" << v << "</b><span>" << name << "</span></div>";
     };
     o << "<div class='cards'>";
     card("Total return", pct(m.total_return), m.total_return);
@@ -404,11 +450,12 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
     o << "<h2>Equity vs buy &amp; hold</h2>";
     const std::string bh_name =
         info.symbols.size() == 1 ? "buy & hold " + info.symbols[0] : "equal-weight buy & hold";
-    o << svg_chart(r.curve.time,
-                   {{&r.curve.equity, "#1f5fbf", "strategy", false},
-                    {&buy_hold, "#e08a00", bh_name, false}},
-                   1100, 360, false, true);
-    o << "<div class='note'>Log scale. Equity at each bar's close, after fees, spread and slippage; "
+    o << svg_chart(
+        r.curve.time,
+        {{&r.curve.equity, "#1f5fbf", "strategy", false}, {&buy_hold, "#e08a00", bh_name, false}},
+        1100, 360, false, true);
+    o << "<div class='note'>Log scale. Equity at each bar's close, after fees, spread and "
+         "slippage; "
          "buy &amp; hold bought at the first open with no costs.</div>";
 
     std::vector<double> dd(r.curve.size());
@@ -424,7 +471,8 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
     o << "<h2>Monthly returns</h2><table class='heat'><thead><tr><th class='l'>year</th>";
     static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    for (const char* mn : kMonths) o << "<th>" << mn << "</th>";
+    for (const char* mn : kMonths)
+        o << "<th>" << mn << "</th>";
     o << "<th>year</th></tr></thead><tbody>";
     for (std::size_t k = 0; k < m.monthly.size();) {
         const int year = m.monthly[k].year;
@@ -450,7 +498,8 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
     o << "</tbody></table>";
 
     o << "<h2>Against buy &amp; hold of each asset</h2><table><thead><tr><th class='l'>asset</th>"
-         "<th>total return</th><th>CAGR</th><th>Sharpe</th><th>max drawdown</th></tr></thead><tbody>";
+         "<th>total return</th><th>CAGR</th><th>Sharpe</th><th>max "
+         "drawdown</th></tr></thead><tbody>";
     o << "<tr><td class='l'><b>strategy</b></td><td>" << pct(m.total_return) << "</td><td>"
       << pct(m.cagr) << "</td><td>" << num(m.sharpe) << "</td><td>" << pct(m.max_drawdown)
       << "</td></tr>";
@@ -471,11 +520,11 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
              "<th>annualised</th><th>Sharpe</th><th>buy &amp; hold</th>"
              "<th>trades</th><th>win rate</th></tr></thead><tbody>";
         for (const auto& s : m.regimes)
-            o << "<tr><td class='l'>" << html_escape(s.regime) << "</td><td>" << s.bars << "</td><td>"
-              << pct(s.time_share) << "</td><td>" << pct(s.total_return) << "</td><td>"
-              << pct(s.ann_return) << "</td><td>" << num(s.sharpe) << "</td><td>"
-              << pct(s.buy_hold_return) << "</td><td>" << s.trades << "</td><td>"
-              << pct(s.win_rate) << "</td></tr>";
+            o << "<tr><td class='l'>" << html_escape(s.regime) << "</td><td>" << s.bars
+              << "</td><td>" << pct(s.time_share) << "</td><td>" << pct(s.total_return)
+              << "</td><td>" << pct(s.ann_return) << "</td><td>" << num(s.sharpe) << "</td><td>"
+              << pct(s.buy_hold_return) << "</td><td>" << s.trades << "</td><td>" << pct(s.win_rate)
+              << "</td></tr>";
         o << "</tbody></table>";
     }
 
@@ -497,8 +546,8 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
         o << "<tr" << (p <= 0 ? " class='loss'" : "") << "><td>" << k + 1 << "</td><td class='l'>"
           << html_escape(r.instruments[t.instrument].symbol) << "</td><td class='l'>"
           << (t.direction > 0 ? "long" : "short") << "</td><td class='l' data-v='" << t.entry_time
-          << "'>" << format_time(t.entry_time) << "</td><td class='l' data-v='" << t.exit_time << "'>"
-          << format_time(t.exit_time) << "</td><td>" << num(t.entry_price, 4) << "</td><td>"
+          << "'>" << format_time(t.entry_time) << "</td><td class='l' data-v='" << t.exit_time
+          << "'>" << format_time(t.exit_time) << "</td><td>" << num(t.entry_price, 4) << "</td><td>"
           << num(t.exit_price, 4) << "</td><td>" << num(t.qty, 6) << "</td><td data-v='" << p
           << "'>" << money(p) << "</td><td data-v='" << t.return_pct << "'>" << pct(t.return_pct, 2)
           << "</td><td>" << num(t.fees) << "</td><td>" << t.exit_step - t.entry_step
@@ -518,7 +567,8 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
             o << "<tr><td class='l'>" << html_escape(k) << "</td><td>" << v << "</td></tr>";
         o << "</tbody></table>";
     }
-    o << "<p class='note'>Fill rules and metric definitions: docs/backtesting.md.</p></body></html>\n";
+    o << "<p class='note'>Fill rules and metric definitions: "
+         "docs/backtesting.md.</p></body></html>\n";
     return o.str();
 }
 
@@ -530,11 +580,13 @@ void write_report(const std::filesystem::path& dir, const RunInfo& info, const M
     std::error_code ec;
     fs::remove_all(tmp, ec);
     fs::create_directories(tmp, ec);
-    if (ec) throw SystemError("cannot create report directory " + tmp.string() + ": " + ec.message());
+    if (ec)
+        throw SystemError("cannot create report directory " + tmp.string() + ": " + ec.message());
     auto put = [&](const std::string& name, const std::string& text) {
         std::ofstream f(tmp / name, std::ios::binary);
         f << text;
-        if (!f) throw SystemError("cannot write " + (tmp / name).string());
+        if (!f)
+            throw SystemError("cannot write " + (tmp / name).string());
     };
 
     std::ostringstream tr;
@@ -577,11 +629,13 @@ void write_report(const std::filesystem::path& dir, const RunInfo& info, const M
     put("events.csv", ev.str());
     put("summary.json", summary_json(info, m, r).dump(2) + "\n");
     put("report.html", render_html(info, m, r, buy_hold, regimes, grid));
-    if (grid) put("grid.csv", grid_csv(*grid));
+    if (grid)
+        put("grid.csv", grid_csv(*grid));
 
     fs::remove_all(dir, ec);
     fs::rename(tmp, dir, ec);
-    if (ec) throw SystemError("cannot move report into " + dir.string() + ": " + ec.message());
+    if (ec)
+        throw SystemError("cannot move report into " + dir.string() + ": " + ec.message());
 }
 
 } // namespace aurum

@@ -28,17 +28,16 @@ struct RiskDecision {
 /// Reviews an order request after instrument rounding and before submission. A denial or a
 /// reduction is an event with a reason (never an exception). Called on the engine thread.
 class RiskHook {
-public:
+  public:
     virtual ~RiskHook() = default;
     /// `reference_price` is the last close of the instrument (the best estimate of the fill price).
     virtual RiskDecision review(const OrderRequest& request, const Instrument& instrument,
-                                double reference_price, const Portfolio& portfolio,
-                                TimeMs now) = 0;
+                                double reference_price, const Portfolio& portfolio, TimeMs now) = 0;
 };
 
 /// The backtest default: approves every order.
 class AllowAllRiskHook final : public RiskHook {
-public:
+  public:
     RiskDecision review(const OrderRequest&, const Instrument&, double, const Portfolio&,
                         TimeMs) override {
         return RiskDecision::approve();

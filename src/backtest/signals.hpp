@@ -19,7 +19,7 @@ namespace aurum {
 /// until the next record. Kind Target: value = desired position as a signed fraction of equity
 /// in [-1, 1]. Kind Probability: value = probability in [0, 1] that the price goes up.
 class SignalSeries {
-public:
+  public:
     enum class Kind : std::uint8_t { Target, Probability };
     struct Record {
         TimeMs time = 0;
@@ -37,7 +37,8 @@ public:
     /// The same from CSV text; `name` is used in error messages ("name:line: ...").
     static SignalSeries parse_csv(std::string_view text, const std::string& name);
     /// Rows of a store table created by store_table(): columns (source, symbol, time, value, kind).
-    static SignalSeries load_table(Database& db, const std::string& table, const std::string& source);
+    static SignalSeries load_table(Database& db, const std::string& table,
+                                   const std::string& source);
     /// Writes this series into `table` under `source` (replacing that source's rows), creating
     /// the table if needed. The models layer uses this to hand predictions to backtests.
     void store_table(Database& db, const std::string& table, const std::string& source) const;
@@ -53,7 +54,7 @@ public:
     /// All records of series `index` (ascending time).
     const std::vector<TimeMs>& times(int index) const { return series_[index].time; }
 
-private:
+  private:
     struct PerSymbol {
         std::string symbol;
         std::vector<TimeMs> time;

@@ -12,7 +12,9 @@ namespace aurum {
 namespace {
 constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
-bool is_leveraged(const Instrument& inst) { return inst.shortable || inst.max_leverage > 1.0; }
+bool is_leveraged(const Instrument& inst) {
+    return inst.shortable || inst.max_leverage > 1.0;
+}
 } // namespace
 
 SimulatedExecutionClient::SimulatedExecutionClient(std::vector<Instrument> instruments,
@@ -27,7 +29,8 @@ SimulatedExecutionClient::SimulatedExecutionClient(std::vector<Instrument> instr
 std::vector<Order> SimulatedExecutionClient::open_orders() const {
     std::vector<Order> out;
     for (const auto& l : live_)
-        if (l.order.is_open()) out.push_back(l.order);
+        if (l.order.is_open())
+            out.push_back(l.order);
     return out;
 }
 
@@ -40,7 +43,8 @@ void SimulatedExecutionClient::submit(const Order& order) {
 
 std::size_t SimulatedExecutionClient::find(OrderId id) const {
     for (std::size_t k = 0; k < live_.size(); ++k)
-        if (live_[k].order.id == id) return k;
+        if (live_[k].order.id == id)
+            return k;
     return kNone;
 }
 
@@ -79,10 +83,14 @@ void SimulatedExecutionClient::finish(std::size_t k, OrderStatus status, RejectR
 double SimulatedExecutionClient::spread_of(const Bar& bar) const {
     const SpreadModel& s = config_.spread;
     switch (s.mode) {
-    case SpreadModel::Mode::None: return 0;
-    case SpreadModel::Mode::Fixed: return s.fixed;
-    case SpreadModel::Mode::FixedBps: return bar.open * s.fixed_bps * 1e-4;
-    case SpreadModel::Mode::Column: return bar.spread > 0 ? bar.spread : s.fixed;
+    case SpreadModel::Mode::None:
+        return 0;
+    case SpreadModel::Mode::Fixed:
+        return s.fixed;
+    case SpreadModel::Mode::FixedBps:
+        return bar.open * s.fixed_bps * 1e-4;
+    case SpreadModel::Mode::Column:
+        return bar.spread > 0 ? bar.spread : s.fixed;
     }
     return 0;
 }
@@ -111,7 +119,8 @@ bool SimulatedExecutionClient::match(Live& live, const SideBar& b, Match& m) con
             m = {b.open, !resting, true};
             return true;
         }
-        if (ioc) return false;
+        if (ioc)
+            return false;
         if (buy ? b.low <= p : b.high >= p) {
             m = {p, false, false};
             return true;
@@ -120,8 +129,11 @@ bool SimulatedExecutionClient::match(Live& live, const SideBar& b, Match& m) con
     };
 
     switch (r.type) {
-    case OrderType::Market: m = {b.open, true, true}; return true;
-    case OrderType::Limit: return limit_match(r.limit_price, live.seen);
+    case OrderType::Market:
+        m = {b.open, true, true};
+        return true;
+    case OrderType::Limit:
+        return limit_match(r.limit_price, live.seen);
     case OrderType::Stop: {
         const double s = r.stop_price;
         if (buy ? b.open >= s : b.open <= s) {
@@ -135,7 +147,8 @@ bool SimulatedExecutionClient::match(Live& live, const SideBar& b, Match& m) con
         return false;
     }
     case OrderType::StopLimit: {
-        if (o.triggered) return limit_match(r.limit_price, live.seen);
+        if (o.triggered)
+            return limit_match(r.limit_price, live.seen);
         const double s = r.stop_price, p = r.limit_price;
         if (buy ? b.open >= s : b.open <= s) {
             o.triggered = true;
@@ -163,7 +176,8 @@ void SimulatedExecutionClient::on_bar(InstrumentId instrument, const Bar& bar) {
     for (std::size_t k = 0; k < live_.size(); ++k) {
         {
             const Order& o = live_[k].order;
-            if (o.req.instrument != instrument || !o.is_open() || bar.time < o.active_at) continue;
+            if (o.req.instrument != instrument || !o.is_open() || bar.time < o.active_at)
+                continue;
         }
         Match m;
         bool hit = match(live_[k], side_bar(live_[k].order.req.side, bar), m);
@@ -194,7 +208,8 @@ void SimulatedExecutionClient::on_bar(InstrumentId instrument, const Bar& bar) {
             finish(k, OrderStatus::Cancelled, RejectReason::Expired, bar.time);
         any_done = true;
     }
-    if (any_done) std::erase_if(live_, [](const Live& l) { return !l.order.is_open(); });
+    if (any_done)
+        std::erase_if(live_, [](const Live& l) { return !l.order.is_open(); });
 
     // Volatility and volume estimates for slippage use past bars only: update after matching.
     const double r = bar.close > 0 ? (bar.high - bar.low) / bar.close : 0.0;
@@ -221,7 +236,8 @@ double SimulatedExecutionClient::execute(std::size_t k, const Match& m, const Ba
     if (config_.max_participation > 0) {
         const double cap = config_.max_participation * bar.volume - used_volume;
         q = std::min(q, round_qty_down(std::max(cap, 0.0), inst.lot_step));
-        if (q <= 0 || q < inst.min_qty * (1 - 1e-9)) return 0; // stays live for the next bar
+        if (q <= 0 || q < inst.min_qty * (1 - 1e-9))
+            return 0; // stays live for the next bar
     }
 
     // Slippage on taker fills, adverse; a limit never fills beyond its price.
@@ -233,8 +249,9 @@ double SimulatedExecutionClient::execute(std::size_t k, const Match& m, const Ba
             frac += sm.impact_y * sigma_[i] * std::sqrt(q * cs / avg_volume_[i]);
         price += s * price * frac;
         const bool is_limit = req.type == OrderType::Limit || req.type == OrderType::StopLimit;
-        if (is_limit) price = req.side == Side::Buy ? std::min(price, req.limit_price)
-                                                    : std::max(price, req.limit_price);
+        if (is_limit)
+            price = req.side == Side::Buy ? std::min(price, req.limit_price)
+                                          : std::max(price, req.limit_price);
     }
     const double fee_rate = m.taker ? config_.fees.taker : config_.fees.maker;
 
@@ -279,7 +296,7 @@ double SimulatedExecutionClient::execute(std::size_t k, const Match& m, const Ba
         o.avg_fill_price = (o.avg_fill_price * o.filled_qty + price * q) / (o.filled_qty + q);
         o.filled_qty += q;
         o.status = o.remaining() <= 1e-9 * std::max(1.0, o.req.qty) ? OrderStatus::Filled
-                                                                     : OrderStatus::PartiallyFilled;
+                                                                    : OrderStatus::PartiallyFilled;
     }
     sink_->on_fill(f);
 
@@ -292,8 +309,8 @@ double SimulatedExecutionClient::execute(std::size_t k, const Match& m, const Ba
             if (live_[k].order.status == OrderStatus::Filled) {
                 finish(p, OrderStatus::Cancelled, RejectReason::OcoCancelled, bar.time);
             } else {
-                live_[p].order.req.qty = std::max(live_[p].order.filled_qty,
-                                                  live_[p].order.req.qty - q);
+                live_[p].order.req.qty =
+                    std::max(live_[p].order.filled_qty, live_[p].order.req.qty - q);
             }
         }
     }
@@ -316,11 +333,10 @@ void SimulatedExecutionClient::spawn_bracket(std::size_t parent_k, double qty, c
         }
         Live l;
         l.order.id = sink_->next_order_id();
-        l.order.req = role == OrderRole::TakeProfit
-                          ? OrderRequest::limit(parent.req.instrument, exit_side, qty,
-                                                parent.req.take_profit)
-                          : OrderRequest::stop(parent.req.instrument, exit_side, qty,
-                                               parent.req.stop_loss);
+        l.order.req =
+            role == OrderRole::TakeProfit
+                ? OrderRequest::limit(parent.req.instrument, exit_side, qty, parent.req.take_profit)
+                : OrderRequest::stop(parent.req.instrument, exit_side, qty, parent.req.stop_loss);
         l.order.req.tag = parent.req.tag;
         l.order.role = role;
         l.order.parent = parent.id;
@@ -336,7 +352,8 @@ void SimulatedExecutionClient::spawn_bracket(std::size_t parent_k, double qty, c
     OrderId tp = 0, sl = 0;
     if (parent.req.take_profit > 0)
         tp = grow_or_make(live_[parent_k].tp_child, OrderRole::TakeProfit);
-    if (parent.req.stop_loss > 0) sl = grow_or_make(live_[parent_k].sl_child, OrderRole::StopLoss);
+    if (parent.req.stop_loss > 0)
+        sl = grow_or_make(live_[parent_k].sl_child, OrderRole::StopLoss);
     live_[parent_k].tp_child = tp;
     live_[parent_k].sl_child = sl;
     if (tp && sl) {

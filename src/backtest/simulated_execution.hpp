@@ -12,7 +12,7 @@ namespace aurum {
 
 /// Bar-driven simulated fills. One instance per run; not thread-safe (engine thread only).
 class SimulatedExecutionClient final : public ExecutionClient {
-public:
+  public:
     SimulatedExecutionClient(std::vector<Instrument> instruments, FillConfig config);
 
     void bind(ExecutionSink& sink) override { sink_ = &sink; }
@@ -25,11 +25,11 @@ public:
     /// The live orders (for tests and status displays).
     std::vector<Order> open_orders() const;
 
-private:
+  private:
     struct Live {
         Order order;
-        bool seen = false;     ///< has been matched against at least one bar
-        OrderId tp_child = 0;  ///< bracket legs created so far
+        bool seen = false;    ///< has been matched against at least one bar
+        OrderId tp_child = 0; ///< bracket legs created so far
         OrderId sl_child = 0;
     };
     /// A bar as seen by one side of the book (ask for buys, bid for sells).

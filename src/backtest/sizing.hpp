@@ -31,21 +31,22 @@ double bars_per_year(Timeframe tf, bool always_open);
 
 /// Turns signals into signed target quantities; keeps per-instrument ATR state, fed by update().
 class Sizer {
-public:
+  public:
     explicit Sizer(SizingConfig config = {}) : config_(config) {}
     const SizingConfig& config() const { return config_; }
     /// Sizes state for the context's instruments (call from Strategy::on_start).
     void start(const StrategyContext& ctx);
     /// Feeds the bar that just closed (call from Strategy::on_bar before target_qty).
     void update(InstrumentId i, const BarView& bars) {
-        if (config_.mode == SizingConfig::Mode::VolTarget) atr_[i].update(bars.bar(bars.size() - 1));
+        if (config_.mode == SizingConfig::Mode::VolTarget)
+            atr_[i].update(bars.bar(bars.size() - 1));
     }
     /// Signed quantity for `signal` (-1 full short ... +1 full long) at the last close.
     double target_qty(const StrategyContext& ctx, InstrumentId i, double signal);
     /// The fraction of equity the Kelly rule bets now (for reports and tests).
     double kelly_fraction(const Portfolio& portfolio);
 
-private:
+  private:
     SizingConfig config_;
     std::vector<Atr> atr_;
     // Kelly statistics of closed trades, updated incrementally.

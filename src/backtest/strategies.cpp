@@ -12,7 +12,7 @@ namespace {
 
 /// Shared plumbing: per-instrument last signal, sizing, and rebalancing on a change.
 class TargetStrategy : public Strategy {
-public:
+  public:
     explicit TargetStrategy(SizingConfig sizing) : sizer_(sizing) {}
     void on_start(StrategyContext& ctx) override {
         sizer_.start(ctx);
@@ -23,14 +23,17 @@ public:
         const BarView bars = ctx.bars(i);
         sizer_.update(i, bars);
         double sig = signal(ctx, i, bars);
-        if (std::isnan(sig)) return; // warming up: keep whatever is held
-        if (sig < 0 && !ctx.can_short(i)) sig = 0;
-        if (sig == last_[i]) return;
+        if (std::isnan(sig))
+            return; // warming up: keep whatever is held
+        if (sig < 0 && !ctx.can_short(i))
+            sig = 0;
+        if (sig == last_[i])
+            return;
         last_[i] = sig;
         ctx.order_target(i, sizer_.target_qty(ctx, i, sig));
     }
 
-protected:
+  protected:
     virtual void init(StrategyContext& ctx) = 0;
     /// Desired exposure in [-1, 1] after the bar that just closed; NaN while warming up.
     virtual double signal(StrategyContext& ctx, InstrumentId i, const BarView& bars) = 0;
@@ -40,21 +43,22 @@ protected:
 };
 
 class BuyHold final : public TargetStrategy {
-public:
+  public:
     using TargetStrategy::TargetStrategy;
     std::string name() const override { return "buy-hold"; }
 
-private:
+  private:
     void init(StrategyContext&) override {}
     double signal(StrategyContext&, InstrumentId, const BarView&) override { return 1.0; }
 };
 
 class SmaCross final : public TargetStrategy {
-public:
-    SmaCross(SizingConfig s, int fast, int slow) : TargetStrategy(s), fast_n_(fast), slow_n_(slow) {}
+  public:
+    SmaCross(SizingConfig s, int fast, int slow)
+        : TargetStrategy(s), fast_n_(fast), slow_n_(slow) {}
     std::string name() const override { return "sma-cross"; }
 
-private:
+  private:
     void init(StrategyContext& ctx) override {
         fast_.assign(ctx.instrument_count(), Sma(fast_n_));
         slow_.assign(ctx.instrument_count(), Sma(slow_n_));
@@ -63,7 +67,8 @@ private:
         const double c = bars.last_close();
         fast_[i].update(c);
         slow_[i].update(c);
-        if (!slow_[i].ready()) return std::nan("");
+        if (!slow_[i].ready())
+            return std::nan("");
         return fast_[i].value() > slow_[i].value() ? 1.0 : -1.0;
     }
     int fast_n_, slow_n_;
@@ -71,25 +76,28 @@ private:
 };
 
 class RsiReversion final : public TargetStrategy {
-public:
+  public:
     RsiReversion(SizingConfig s, int period, double lower, double upper, double exit)
         : TargetStrategy(s), period_(period), lower_(lower), upper_(upper), exit_(exit) {}
     std::string name() const override { return "rsi-reversion"; }
 
-private:
+  private:
     void init(StrategyContext& ctx) override {
         rsi_.assign(ctx.instrument_count(), Rsi(period_));
         state_.assign(ctx.instrument_count(), 0.0);
     }
     double signal(StrategyContext& ctx, InstrumentId i, const BarView& bars) override {
         rsi_[i].update(bars.last_close());
-        if (!rsi_[i].ready()) return std::nan("");
+        if (!rsi_[i].ready())
+            return std::nan("");
         const double r = rsi_[i].value();
         double& st = state_[i];
         // Enter against an extreme, leave when RSI crosses back through the exit level.
         if (st == 0) {
-            if (r < lower_) st = 1;
-            else if (r > upper_ && ctx.can_short(i)) st = -1;
+            if (r < lower_)
+                st = 1;
+            else if (r > upper_ && ctx.can_short(i))
+                st = -1;
         } else if (st > 0 && r > exit_) {
             st = 0;
         } else if (st < 0 && r < exit_) {
@@ -104,12 +112,12 @@ private:
 };
 
 class DonchianBreakout final : public TargetStrategy {
-public:
+  public:
     DonchianBreakout(SizingConfig s, int entry, int exit)
         : TargetStrategy(s), entry_n_(entry), exit_n_(exit) {}
     std::string name() const override { return "donchian-breakout"; }
 
-private:
+  private:
     void init(StrategyContext& ctx) override {
         const std::size_t n = ctx.instrument_count();
         hh_.assign(n, RollingMax(entry_n_));
@@ -125,10 +133,14 @@ private:
         const bool ready = hh_[i].ready() && xl_[i].ready();
         double& st = state_[i];
         if (ready) {
-            if (st <= 0 && c > hh_[i].value()) st = 1;
-            else if (st >= 0 && c < ll_[i].value() && ctx.can_short(i)) st = -1;
-            else if (st > 0 && c < xl_[i].value()) st = 0;
-            else if (st < 0 && c > xh_[i].value()) st = 0;
+            if (st <= 0 && c > hh_[i].value())
+                st = 1;
+            else if (st >= 0 && c < ll_[i].value() && ctx.can_short(i))
+                st = -1;
+            else if (st > 0 && c < xl_[i].value())
+                st = 0;
+            else if (st < 0 && c > xh_[i].value())
+                st = 0;
         }
         hh_[i].update(h);
         ll_[i].update(l);
@@ -143,14 +155,14 @@ private:
 };
 
 class SignalsStrategy final : public TargetStrategy {
-public:
+  public:
     SignalsStrategy(SizingConfig s, std::shared_ptr<const SignalSeries> sig, double long_above,
                     double short_below)
         : TargetStrategy(s), sig_(std::move(sig)), long_above_(long_above),
           short_below_(short_below) {}
     std::string name() const override { return "signals"; }
 
-private:
+  private:
     void init(StrategyContext& ctx) override {
         index_.clear();
         for (std::size_t i = 0; i < ctx.instrument_count(); ++i)
@@ -159,10 +171,14 @@ private:
     double signal(StrategyContext&, InstrumentId i, const BarView& bars) override {
         // A record stamped with a bar's open time is known at that bar's close (now).
         const double v = sig_->value_at(index_[i], bars.last_time());
-        if (std::isnan(v)) return v;
-        if (sig_->kind() == SignalSeries::Kind::Target) return v;
-        if (v >= long_above_) return 1.0;
-        if (v <= short_below_) return -1.0;
+        if (std::isnan(v))
+            return v;
+        if (sig_->kind() == SignalSeries::Kind::Target)
+            return v;
+        if (v >= long_above_)
+            return 1.0;
+        if (v <= short_below_)
+            return -1.0;
         return 0.0;
     }
     std::shared_ptr<const SignalSeries> sig_;
@@ -187,13 +203,19 @@ const std::vector<std::string>& strategy_names() {
 }
 
 std::map<std::string, double> default_params(const std::string& name) {
-    if (name == "buy-hold") return {};
-    if (name == "sma-cross") return {{"fast", 10}, {"slow", 30}};
-    if (name == "rsi-reversion") return {{"period", 14}, {"lower", 30}, {"upper", 70}, {"exit", 50}};
-    if (name == "donchian-breakout") return {{"entry", 20}, {"exit", 10}};
-    if (name == "signals") return {{"long-above", 0.55}, {"short-below", 0.45}};
+    if (name == "buy-hold")
+        return {};
+    if (name == "sma-cross")
+        return {{"fast", 10}, {"slow", 30}};
+    if (name == "rsi-reversion")
+        return {{"period", 14}, {"lower", 30}, {"upper", 70}, {"exit", 50}};
+    if (name == "donchian-breakout")
+        return {{"entry", 20}, {"exit", 10}};
+    if (name == "signals")
+        return {{"long-above", 0.55}, {"short-below", 0.45}};
     std::string known;
-    for (const auto& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
+    for (const auto& n : strategy_names())
+        known += (known.empty() ? "" : ", ") + n;
     throw InputError("unknown strategy '" + name + "' (known: " + known + ")");
 }
 
@@ -202,15 +224,19 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
     for (const auto& [k, v] : spec.params) {
         if (!p.count(k)) {
             std::string known;
-            for (const auto& [kk, vv] : p) known += (known.empty() ? "" : ", ") + kk;
-            throw InputError("strategy '" + spec.name + "' has no parameter '" + k + "'" +
-                             (known.empty() ? std::string(" (it takes none)") : " (has: " + known + ")"));
+            for (const auto& [kk, vv] : p)
+                known += (known.empty() ? "" : ", ") + kk;
+            throw InputError(
+                "strategy '" + spec.name + "' has no parameter '" + k + "'" +
+                (known.empty() ? std::string(" (it takes none)") : " (has: " + known + ")"));
         }
-        if (!std::isfinite(v)) throw InputError("strategy parameter '" + k + "' is not finite");
+        if (!std::isfinite(v))
+            throw InputError("strategy parameter '" + k + "' is not finite");
         p[k] = v;
     }
     const SizingConfig& s = spec.sizing;
-    if (spec.name == "buy-hold") return std::make_unique<BuyHold>(s);
+    if (spec.name == "buy-hold")
+        return std::make_unique<BuyHold>(s);
     if (spec.name == "sma-cross") {
         const int fast = period(p, "fast"), slow = period(p, "slow");
         if (fast >= slow)

@@ -16,7 +16,7 @@ namespace aurum {
 
 /// Read-only view of the first size() bars of a series (the closed ones).
 class BarView {
-public:
+  public:
     BarView(const BarSeries& s, std::size_t n) : s_(&s), n_(n) {}
 
     std::size_t size() const { return n_; }
@@ -37,13 +37,14 @@ public:
     }
     /// Bar k (k < size(); throws std::out_of_range otherwise).
     Bar bar(std::size_t k) const {
-        if (k >= n_) throw std::out_of_range("BarView::bar: index beyond the bars closed so far");
+        if (k >= n_)
+            throw std::out_of_range("BarView::bar: index beyond the bars closed so far");
         return s_->at(k);
     }
     double last_close() const { return s_->close[n_ - 1]; }
     TimeMs last_time() const { return s_->time[n_ - 1]; }
 
-private:
+  private:
     const BarSeries* s_;
     std::size_t n_;
 };
@@ -53,7 +54,7 @@ class Engine;
 /// The strategy's window on the engine: market data so far, the account, and order entry.
 /// Every order goes through instrument rules and the risk hook before the execution client.
 class StrategyContext {
-public:
+  public:
     std::size_t instrument_count() const { return instruments_->size(); }
     const Instrument& instrument(InstrumentId i) const { return (*instruments_)[i]; }
     /// Bars of instrument i closed so far.
@@ -84,7 +85,7 @@ public:
     /// id or 0.
     OrderId order_target(InstrumentId i, double target_qty);
 
-protected:
+  protected:
     StrategyContext() = default;
     const std::vector<Instrument>* instruments_ = nullptr;
     const std::vector<const BarSeries*>* data_ = nullptr;
@@ -97,7 +98,7 @@ protected:
 
 /// A trading strategy. Called on the engine thread, in bar-time order, after the bar closed.
 class Strategy {
-public:
+  public:
     virtual ~Strategy() = default;
     virtual std::string name() const = 0;
     /// Before the first bar (size per-instrument state here: no allocation in on_bar).

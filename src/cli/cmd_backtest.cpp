@@ -37,7 +37,9 @@ struct BacktestFlags {
 
 TimeMs parse_when(const std::string& flag, const std::string& text) {
     const auto t = parse_time(text);
-    if (!t) throw InputError(flag + ": '" + text + "' is not a date (use 2024-01-31 or 2024-01-31 12:00)");
+    if (!t)
+        throw InputError(flag + ": '" + text +
+                         "' is not a date (use 2024-01-31 or 2024-01-31 12:00)");
     return *t;
 }
 
@@ -47,12 +49,16 @@ int run(CliContext& ctx, BacktestFlags& fl) {
     req.strategy.params = fl.params;
     std::stringstream ss(fl.symbols);
     for (std::string s; std::getline(ss, s, ',');)
-        if (!s.empty()) req.symbols.push_back(s);
+        if (!s.empty())
+            req.symbols.push_back(s);
     req.timeframe = Timeframe::parse_or_throw(fl.timeframe);
-    if (!fl.from.empty()) req.range.from = parse_when("--from", fl.from);
-    if (!fl.to.empty()) req.range.to = parse_when("--to", fl.to);
+    if (!fl.from.empty())
+        req.range.from = parse_when("--from", fl.from);
+    if (!fl.to.empty())
+        req.range.to = parse_when("--to", fl.to);
 
-    if (fl.fee < 0) throw InputError("--fee must be >= 0 (got " + std::to_string(fl.fee) + ")");
+    if (fl.fee < 0)
+        throw InputError("--fee must be >= 0 (got " + std::to_string(fl.fee) + ")");
     req.config.initial_capital = fl.capital;
     req.config.fill.fees.maker = fl.maker_fee >= 0 ? fl.maker_fee : fl.fee;
     req.config.fill.fees.taker = fl.taker_fee >= 0 ? fl.taker_fee : fl.fee;
@@ -63,12 +69,16 @@ int run(CliContext& ctx, BacktestFlags& fl) {
     req.config.fill.slippage = parse_slippage(fl.slippage);
     req.config.fill.latency_ms = fl.latency_ms;
     req.config.fill.max_participation = fl.participation;
-    if (fl.intrabar == "stop-first") req.config.fill.intrabar = IntrabarPriority::StopFirst;
-    else if (fl.intrabar == "tp-first") req.config.fill.intrabar = IntrabarPriority::TakeProfitFirst;
-    else throw InputError("--intrabar must be stop-first or tp-first (got '" + fl.intrabar + "')");
+    if (fl.intrabar == "stop-first")
+        req.config.fill.intrabar = IntrabarPriority::StopFirst;
+    else if (fl.intrabar == "tp-first")
+        req.config.fill.intrabar = IntrabarPriority::TakeProfitFirst;
+    else
+        throw InputError("--intrabar must be stop-first or tp-first (got '" + fl.intrabar + "')");
     req.config.allow_short = fl.allow_short;
 
-    const int modes = (fl.size_qty > 0) + (fl.size_frac > 0) + (fl.size_vol > 0) + (fl.size_kelly > 0);
+    const int modes =
+        (fl.size_qty > 0) + (fl.size_frac > 0) + (fl.size_vol > 0) + (fl.size_kelly > 0);
     if (modes > 1)
         throw InputError("choose one of --size-qty, --size-frac, --size-vol, --size-kelly");
     if (fl.size_qty < 0 || fl.size_frac < 0 || fl.size_vol < 0 || fl.size_kelly < 0)
@@ -115,9 +125,12 @@ int run(CliContext& ctx, BacktestFlags& fl) {
         if (out.grid) {
             auto& g = j["grid"] = nlohmann::json::array();
             for (const auto& r : out.grid->rows)
-                g.push_back({{"params", r.params}, {"total_return", r.total_return},
-                             {"sharpe", r.sharpe}, {"max_drawdown", r.max_drawdown},
-                             {"win_rate", r.win_rate}, {"trades", r.trades},
+                g.push_back({{"params", r.params},
+                             {"total_return", r.total_return},
+                             {"sharpe", r.sharpe},
+                             {"max_drawdown", r.max_drawdown},
+                             {"win_rate", r.win_rate},
+                             {"trades", r.trades},
                              {"profit_factor", std::isfinite(r.profit_factor)
                                                    ? nlohmann::json(r.profit_factor)
                                                    : nlohmann::json()}});
@@ -131,7 +144,8 @@ int run(CliContext& ctx, BacktestFlags& fl) {
         std::cout << "Parameter sweep: " << out.grid->rows.size() << " combinations ranked by "
                   << fl.rank_by;
         if (out.grid->skipped)
-            std::cout << " (" << out.grid->skipped << " skipped: " << out.grid->first_skip_reason << ")";
+            std::cout << " (" << out.grid->skipped << " skipped: " << out.grid->first_skip_reason
+                      << ")";
         std::cout << "\n" << grid_text(out.grid->rows, fl.top) << "\nBest combination:\n";
     }
     std::cout << summary_text(out.info, out.metrics, out.result);
@@ -153,7 +167,8 @@ void register_backtest(CLI::App& app, CliContext& ctx) {
     sub->add_option("--from", fl->from, "First bar open time (UTC), e.g. 2024-01-01");
     sub->add_option("--to", fl->to, "End (exclusive), e.g. 2024-06-01");
     sub->add_option("--capital", fl->capital, "Initial capital in quote currency");
-    sub->add_option("--fee", fl->fee, "Fee as a fraction of notional, maker and taker (0.001 = 0.1%)");
+    sub->add_option("--fee", fl->fee,
+                    "Fee as a fraction of notional, maker and taker (0.001 = 0.1%)");
     sub->add_option("--maker-fee", fl->maker_fee, "Maker fee (overrides --fee)");
     sub->add_option("--taker-fee", fl->taker_fee, "Taker fee (overrides --fee)");
     sub->add_option("--spread", fl->spread,
@@ -169,11 +184,13 @@ void register_backtest(CLI::App& app, CliContext& ctx) {
                     "Take-profit and stop-loss in one bar: stop-first (default) | tp-first");
     sub->add_option("--size-qty", fl->size_qty, "Fixed quantity per position");
     sub->add_option("--size-frac", fl->size_frac, "Fraction of equity per position (default 1/N)");
-    sub->add_option("--size-vol", fl->size_vol, "Volatility target (annualised, ATR-based), e.g. 0.2");
-    sub->add_option("--size-kelly", fl->size_kelly, "Half-Kelly from past trades, capped at this fraction");
+    sub->add_option("--size-vol", fl->size_vol,
+                    "Volatility target (annualised, ATR-based), e.g. 0.2");
+    sub->add_option("--size-kelly", fl->size_kelly,
+                    "Half-Kelly from past trades, capped at this fraction");
     sub->add_flag("--allow-short", fl->allow_short, "Allow shorts on shortable instruments (CFDs)");
-    for (const char* p : {"fast", "slow", "period", "lower", "upper", "exit", "entry",
-                          "long-above", "short-below"}) {
+    for (const char* p : {"fast", "slow", "period", "lower", "upper", "exit", "entry", "long-above",
+                          "short-below"}) {
         const std::string name = p;
         sub->add_option_function<double>(
             "--" + name, [fl, name](double v) { fl->params[name] = v; },

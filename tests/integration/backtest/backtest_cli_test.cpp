@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 class BacktestCli : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         Workspace ws(home_.path());
         ws.ensure_dirs();
@@ -46,7 +46,8 @@ protected:
     }
     fs::path reports() const { return home_.path() / "reports" / "backtests"; }
     std::size_t report_count() const {
-        if (!fs::exists(reports())) return 0;
+        if (!fs::exists(reports()))
+            return 0;
         return static_cast<std::size_t>(std::distance(fs::directory_iterator(reports()), {}));
     }
     static std::string slurp(const fs::path& p) {
@@ -61,9 +62,9 @@ protected:
 } // namespace
 
 TEST_F(BacktestCli, readable_summary_in_the_seed_style_and_a_report_folder) {
-    const auto r = test::run_aurum(base({"--strategy", "sma-cross", "--fast", "10", "--slow", "30",
-                                         "--symbol", "BTC/USDT", "--timeframe", "4h", "--capital",
-                                         "10000", "--fee", "0.001"}));
+    const auto r = test::run_aurum(
+        base({"--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--symbol", "BTC/USDT",
+              "--timeframe", "4h", "--capital", "10000", "--fee", "0.001"}));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     for (const char* s : {"Sharpe Ratio: ", "Max Drawdown: ", "Win Rate: ", "Profit Factor: ",
                           "Buy & Hold BTC/USDT", "Report: "})
@@ -72,13 +73,13 @@ TEST_F(BacktestCli, readable_summary_in_the_seed_style_and_a_report_folder) {
 }
 
 TEST_F(BacktestCli, json_output_matches_the_files_it_wrote) {
-    const auto r = test::run_aurum(base({"--symbol", "BTC/USDT", "--timeframe", "4h", "--fee",
-                                         "0.001", "--size-frac", "0.5", "--slippage", "2bps",
-                                         "--json"}));
+    const auto r =
+        test::run_aurum(base({"--symbol", "BTC/USDT", "--timeframe", "4h", "--fee", "0.001",
+                              "--size-frac", "0.5", "--slippage", "2bps", "--json"}));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
-    for (const char* k : {"bars", "trades", "final_equity", "total_return", "sharpe", "max_drawdown",
-                          "win_rate", "profit_factor", "fees"})
+    for (const char* k : {"bars", "trades", "final_equity", "total_return", "sharpe",
+                          "max_drawdown", "win_rate", "profit_factor", "fees"})
         EXPECT_TRUE(j.contains(k)) << k;
     EXPECT_EQ(j["bars"], 2000);
     EXPECT_GT(j["trades"].get<int>(), 10);
@@ -98,8 +99,8 @@ TEST_F(BacktestCli, json_output_matches_the_files_it_wrote) {
     // The HTML is self-contained: no external URL, and it has the charts and tables.
     const std::string html = slurp(dir / "report.html");
     EXPECT_EQ(html.find("http"), std::string::npos);
-    for (const char* s : {"<svg", "Drawdown", "Monthly returns", "id='trades'", "By regime",
-                          "losing trades only"})
+    for (const char* s :
+         {"<svg", "Drawdown", "Monthly returns", "id='trades'", "By regime", "losing trades only"})
         EXPECT_NE(html.find(s), std::string::npos) << s;
 }
 
@@ -116,8 +117,8 @@ TEST_F(BacktestCli, grid_sweep_ranks_combinations_and_writes_grid_csv) {
     EXPECT_EQ(j["params"], j["grid"][0]["params"]);
     EXPECT_DOUBLE_EQ(j["sharpe"].get<double>(), j["grid"][0]["sharpe"].get<double>());
     EXPECT_TRUE(fs::exists(fs::path(j["report_dir"].get<std::string>()) / "grid.csv"));
-    const auto text = test::run_aurum(base({"--symbol", "BTC/USDT", "--timeframe", "4h", "--grid",
-                                            "fast=5:15:5,slow=20:30:10"}));
+    const auto text = test::run_aurum(
+        base({"--symbol", "BTC/USDT", "--timeframe", "4h", "--grid", "fast=5:15:5,slow=20:30:10"}));
     ASSERT_EQ(text.exit_code, 0) << text.err;
     EXPECT_NE(text.out.find("rank  params"), std::string::npos) << text.out;
 }
@@ -129,33 +130,38 @@ TEST_F(BacktestCli, signals_strategy_trades_a_probability_file) {
         csv << format_iso(make_time(2023, 1, 1) + k * 4 * kMsPerHour) << ",BTC/USDT,"
             << (k % 50 == 0 ? 0.7 : 0.3) << "\n";
     test::write_text(home_ / "sig.csv", csv.str());
-    const auto r = test::run_aurum(base({"--strategy", "signals", "--signals",
-                                         (home_ / "sig.csv").string(), "--symbol", "BTC/USDT",
-                                         "--timeframe", "4h", "--json"}));
+    const auto r =
+        test::run_aurum(base({"--strategy", "signals", "--signals", (home_ / "sig.csv").string(),
+                              "--symbol", "BTC/USDT", "--timeframe", "4h", "--json"}));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(nlohmann::json::parse(r.out)["trades"], 40); // long 25 bars, flat 25 bars, repeat
 }
 
 TEST_F(BacktestCli, bad_input_exits_2_with_a_clear_message_and_writes_nothing) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-        {{"--strategy", "moon", "--symbol", "BTC/USDT", "--timeframe", "4h"}, "unknown strategy 'moon'"},
+        {{"--strategy", "moon", "--symbol", "BTC/USDT", "--timeframe", "4h"},
+         "unknown strategy 'moon'"},
         {{"--symbol", "NOPE", "--timeframe", "4h"}, "unknown symbol"},
         {{"--fast", "30", "--slow", "10", "--symbol", "BTC/USDT", "--timeframe", "4h"},
          "--fast (30) must be less than --slow (10)"},
         {{"--fee", "-0.001", "--symbol", "BTC/USDT", "--timeframe", "4h"}, "--fee must be >= 0"},
-        {{"--from", "2023-06-01", "--to", "2023-05-01", "--symbol", "BTC/USDT", "--timeframe", "4h"},
+        {{"--from", "2023-06-01", "--to", "2023-05-01", "--symbol", "BTC/USDT", "--timeframe",
+          "4h"},
          "empty date range"},
-        {{"--from", "2030-01-01", "--symbol", "BTC/USDT", "--timeframe", "4h"}, "no 4h bars for BTC/USDT"},
+        {{"--from", "2030-01-01", "--symbol", "BTC/USDT", "--timeframe", "4h"},
+         "no 4h bars for BTC/USDT"},
         {{"--symbol", "ETH/USDT", "--timeframe", "4h"}, "no 4h bars for ETH/USDT"},
         {{"--symbol", "BTC/USDT", "--timeframe", "7x"}, "7x"},
         {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--slippage", "lots"}, "--slippage"},
         {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--grid", "fast=5:1:1"}, "--grid"},
-        {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--grid", "period=5:10:1"}, "has no parameter 'period'"},
+        {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--grid", "period=5:10:1"},
+         "has no parameter 'period'"},
         {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--size-qty", "1", "--size-frac", "0.5"},
          "choose one of"},
         {{"--strategy", "signals", "--symbol", "BTC/USDT", "--timeframe", "4h"}, "needs --signals"},
         {{"--strategy", "signals", "--signals", "/nonexistent.csv", "--symbol", "BTC/USDT",
-          "--timeframe", "4h"}, "cannot open signals file"},
+          "--timeframe", "4h"},
+         "cannot open signals file"},
         {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--from", "yesterday"}, "--from"},
     };
     for (const auto& [args, msg] : cases) {

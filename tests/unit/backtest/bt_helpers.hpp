@@ -20,7 +20,8 @@ inline BarSeries series(const std::vector<B>& bars, const std::string& symbol = 
     s.has_spread_column = spread_column;
     for (std::size_t k = 0; k < bars.size(); ++k) {
         const B& b = bars[k];
-        s.push_back(Bar{start + static_cast<TimeMs>(k) * tf.ms(), b.o, b.h, b.l, b.c, b.v, b.spread});
+        s.push_back(
+            Bar{start + static_cast<TimeMs>(k) * tf.ms(), b.o, b.h, b.l, b.c, b.v, b.spread});
     }
     return s;
 }
@@ -48,17 +49,19 @@ inline Instrument cfd(const std::string& symbol = "TESTCFD") {
 
 /// A strategy whose on_bar runs a test-supplied function; records fills and events.
 class Scripted final : public Strategy {
-public:
+  public:
     using Fn = std::function<void(StrategyContext&, InstrumentId, std::size_t bar)>;
     explicit Scripted(Fn fn) : fn_(std::move(fn)) {}
     std::string name() const override { return "scripted"; }
-    void on_bar(StrategyContext& ctx, InstrumentId i) override { fn_(ctx, i, ctx.bars(i).size() - 1); }
+    void on_bar(StrategyContext& ctx, InstrumentId i) override {
+        fn_(ctx, i, ctx.bars(i).size() - 1);
+    }
     void on_fill(StrategyContext&, const Fill& f) override { fills.push_back(f); }
     void on_order_event(StrategyContext&, const OrderEvent& e) override { events.push_back(e); }
     std::vector<Fill> fills;
     std::vector<OrderEvent> events;
 
-private:
+  private:
     Fn fn_;
 };
 

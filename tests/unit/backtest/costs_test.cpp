@@ -13,8 +13,10 @@ using namespace aurum::bt_test;
 namespace {
 Scripted round_trip() {
     return Scripted([](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 0) ctx.submit(OrderRequest::market(0, Side::Buy, 2.0));
-        if (k == 1) ctx.submit(OrderRequest::market(0, Side::Sell, 2.0));
+        if (k == 0)
+            ctx.submit(OrderRequest::market(0, Side::Buy, 2.0));
+        if (k == 1)
+            ctx.submit(OrderRequest::market(0, Side::Sell, 2.0));
     });
 }
 } // namespace
@@ -47,7 +49,8 @@ TEST(Costs, fixed_spread_on_mid_prices_costs_half_each_side) {
 
 TEST(Costs, bid_bars_with_spread_column_charge_buyers_the_full_spread) {
     // MT5 bars are bid prices: a buy pays bid + spread, a sell gets the bid.
-    const auto s = series({{100, 101, 99, 100, 1000, 0.3}, {100, 111, 99, 110, 1000, 0.4},
+    const auto s = series({{100, 101, 99, 100, 1000, 0.3},
+                           {100, 111, 99, 110, 1000, 0.4},
                            {120, 121, 119, 120, 1000, 0.5}},
                           "TESTCFD", Timeframe(kMsPerHour), make_time(2024, 1, 1), true);
     auto st = round_trip();
@@ -64,7 +67,8 @@ TEST(Costs, buy_limit_on_bid_bars_needs_the_ask_to_reach_it) {
     const auto s = series({{100, 101, 99, 100, 1000, 1}, {100, 101, 95, 97, 1000, 1}}, "TESTCFD",
                           Timeframe(kMsPerHour), make_time(2024, 1, 1), true);
     Scripted st([](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 0) ctx.submit(OrderRequest::limit(0, Side::Buy, 1.0, 95.5));
+        if (k == 0)
+            ctx.submit(OrderRequest::limit(0, Side::Buy, 1.0, 95.5));
     });
     BacktestConfig cfg = no_costs();
     cfg.fill.spread = {SpreadModel::Mode::Column, 0, 0, PriceBasis::Bid};
@@ -87,7 +91,8 @@ TEST(Costs, fixed_bps_slippage_moves_taker_fills_adversely) {
 TEST(Costs, slippage_never_pushes_a_limit_beyond_its_price) {
     const auto s = series({{100, 101, 99, 100}, {100, 101, 99, 100}});
     Scripted st([](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 0) ctx.submit(OrderRequest::limit(0, Side::Buy, 1.0, 100.05));
+        if (k == 0)
+            ctx.submit(OrderRequest::limit(0, Side::Buy, 1.0, 100.05));
     });
     BacktestConfig cfg = no_costs();
     cfg.fill.slippage.fixed_bps = 10; // would be 100.10
@@ -101,7 +106,8 @@ TEST(Costs, volatility_slippage_uses_ewma_range_of_past_bars) {
     // The fill in bar 2 sees sigma = 0.02 + 2/3 * (0.04 - 0.02).
     const auto s = series({{100, 101, 99, 100}, {100, 102, 98, 100}, {100, 130, 70, 100}});
     Scripted st([](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 1) ctx.submit(OrderRequest::market(0, Side::Buy, 1.0));
+        if (k == 1)
+            ctx.submit(OrderRequest::market(0, Side::Buy, 1.0));
     });
     BacktestConfig cfg = no_costs();
     cfg.fill.slippage.vol_k = 0.5;
@@ -117,7 +123,8 @@ TEST(Costs, square_root_impact_grows_with_participation) {
     const auto s = series({{100, 101, 99, 100, 400}, {100, 101, 99, 100, 400}});
     for (double q : {4.0, 16.0}) {
         Scripted st([q](StrategyContext& ctx, InstrumentId, std::size_t k) {
-            if (k == 0) ctx.submit(OrderRequest::market(0, Side::Buy, q));
+            if (k == 0)
+                ctx.submit(OrderRequest::market(0, Side::Buy, q));
         });
         BacktestConfig cfg = no_costs(1e6);
         cfg.fill.slippage.impact_y = 1.0;

@@ -13,11 +13,11 @@
 
 using namespace aurum;
 
-
 namespace {
 
 // Small local readers so this test does not depend on the importer.
-BarSeries read_binance_csv(const std::filesystem::path& p, const std::string& symbol, Timeframe tf) {
+BarSeries read_binance_csv(const std::filesystem::path& p, const std::string& symbol,
+                           Timeframe tf) {
     std::ifstream in(p);
     std::string line;
     std::getline(in, line); // header
@@ -28,7 +28,8 @@ BarSeries read_binance_csv(const std::filesystem::path& p, const std::string& sy
         std::stringstream ss(line);
         std::string ts, f[5];
         std::getline(ss, ts, ',');
-        for (auto& x : f) std::getline(ss, x, ',');
+        for (auto& x : f)
+            std::getline(ss, x, ',');
         Bar b;
         b.time = *parse_time(ts);
         b.open = std::stod(f[0]), b.high = std::stod(f[1]), b.low = std::stod(f[2]);
@@ -53,8 +54,8 @@ BarSeries read_mt5(const std::filesystem::path& p) {
         Bar b;
         b.time = *parse_time(d + " " + t);
         b.open = std::stod(o), b.high = std::stod(h), b.low = std::stod(l), b.close = std::stod(c);
-        b.volume = std::stod(tv);          // <VOL> is 0 after 2018: tick volume instead
-        b.spread = std::stod(sp) * 0.01;   // points x point size
+        b.volume = std::stod(tv);        // <VOL> is 0 after 2018: tick volume instead
+        b.spread = std::stod(sp) * 0.01; // points x point size
         s.push_back(b);
     }
     return s;
@@ -105,8 +106,7 @@ TEST(Golden, btc_usdt_4h_sma_cross_and_buy_hold) {
     // with fees and slippage, so it ends within a few percent of the cost-free benchmark.
     EXPECT_EQ(mb.bars, 18371u);
     EXPECT_NEAR((1 + mb.total_return) / (1 + mb.buy_hold[0].total_return), 1.0, 0.05);
-    check(mb, {0, 215513.1133, 0.873563, -0.838386, 0, 0, 9.953676},
-          "btc buy-hold");
+    check(mb, {0, 215513.1133, 0.873563, -0.838386, 0, 0, 9.953676}, "btc buy-hold");
 
     // Trend following on 4h bars: many small losers, a few large winners (win rate ~35 %,
     // profit factor ~1.3), ~60 round trips a year, and fees of several times the capital.
@@ -114,8 +114,7 @@ TEST(Golden, btc_usdt_4h_sma_cross_and_buy_hold) {
     sc.name = "sma-cross";
     sc.params = {{"fast", 10}, {"slow", 30}};
     const Metrics ms = run(btc, s, sc, cfg);
-    check(ms, {358, 204553.6404, 1.007555, -0.697823, 127.0 / 358,
-               1.294506, 68103.097834},
+    check(ms, {358, 204553.6404, 1.007555, -0.697823, 127.0 / 358, 1.294506, 68103.097834},
           "btc sma-cross 10/30");
 }
 
@@ -136,8 +135,7 @@ TEST(Golden, xauusd_h1_donchian_with_mt5_spread_and_shorts) {
     // Breakouts on H1 gold with shorts and the broker's spread: a thin edge (profit factor ~1.05)
     // and a -30 % drawdown; ~70 round trips a year.
     const Metrics m = run(gold, s, dc, cfg);
-    check(m, {793, 11935.1300, 0.198606, -0.300803,
-              310.0 / 793, 1.045066, 0.0},
+    check(m, {793, 11935.1300, 0.198606, -0.300803, 310.0 / 793, 1.045066, 0.0},
           "xauusd donchian 50/25");
     EXPECT_GT(m.spread_cost, 0);
     // Gold rose from ~1,186 to ~4,400 over 2015-2025.

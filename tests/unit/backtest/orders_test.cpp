@@ -11,7 +11,8 @@ namespace {
 /// Sends `req` at the close of bar `at`.
 Scripted send_at(std::size_t at, OrderRequest req) {
     return Scripted([=](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == at) ctx.submit(req);
+        if (k == at)
+            ctx.submit(req);
     });
 }
 
@@ -161,7 +162,8 @@ TEST(Orders, bracket_take_profit_fills_and_cancels_stop_loss) {
     EXPECT_NEAR(r.trades[0].fees, 100 * 0.001 + 110 * 0.0002, 1e-12);
     EXPECT_EQ(r.open_orders_at_end, 0u); // the stop-loss was cancelled (OCO)
     bool oco = false;
-    for (const auto& e : st.events) oco = oco || e.reason == RejectReason::OcoCancelled;
+    for (const auto& e : st.events)
+        oco = oco || e.reason == RejectReason::OcoCancelled;
     EXPECT_TRUE(oco);
 }
 
@@ -213,7 +215,8 @@ TEST(Orders, cancel_removes_a_resting_order_and_unknown_ids_are_reported) {
     const auto s = series({{100, 101, 99, 100}, {100, 101, 97, 98}, {98, 99, 90, 91}});
     OrderId id = 0;
     Scripted st([&](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 0) id = ctx.submit(OrderRequest::limit(0, Side::Buy, 1.0, 95));
+        if (k == 0)
+            id = ctx.submit(OrderRequest::limit(0, Side::Buy, 1.0, 95));
         if (k == 1) {
             ctx.cancel(id);
             ctx.cancel(999);
@@ -239,8 +242,10 @@ TEST(Orders, latency_defers_a_market_order_by_one_bar) {
 }
 
 TEST(Orders, participation_cap_splits_a_market_order_into_partial_fills) {
-    const auto s = series({{100, 101, 99, 100, 10}, {100, 101, 99, 100, 10},
-                           {100, 101, 99, 100, 10}, {100, 101, 99, 100, 10}});
+    const auto s = series({{100, 101, 99, 100, 10},
+                           {100, 101, 99, 100, 10},
+                           {100, 101, 99, 100, 10},
+                           {100, 101, 99, 100, 10}});
     auto st = send_at(0, OrderRequest::market(0, Side::Buy, 2.5));
     BacktestConfig cfg = no_costs();
     cfg.fill.max_participation = 0.1; // 1 unit per bar

@@ -39,7 +39,7 @@ BarSeries random_walk(std::mt19937_64& rng, std::size_t n, const std::string& sy
 /// Sends random orders of every kind; draws a fixed amount of randomness per bar so its RNG
 /// stream does not depend on the data. Checks accounting invariants at every bar.
 class RandomTrader final : public Strategy {
-public:
+  public:
     explicit RandomTrader(std::uint64_t seed, bool check = true) : rng_(seed), check_(check) {}
     std::string name() const override { return "random"; }
 
@@ -47,37 +47,46 @@ public:
         const BarView v = ctx.bars(i);
         // The view ends at the bar that just closed.
         EXPECT_THROW((void)v.bar(v.size()), std::out_of_range);
-        if (check_) check_invariants(ctx);
+        if (check_)
+            check_invariants(ctx);
         std::uniform_real_distribution<double> u(0, 1);
         double r[10];
-        for (double& x : r) x = u(rng_);
+        for (double& x : r)
+            x = u(rng_);
         const double c = v.last_close();
         if (r[0] < 0.1 && !ids_.empty()) {
             const OrderId id = ids_[static_cast<std::size_t>(r[1] * ids_.size())];
             ctx.cancel(id);
             log.push_back({v.last_time(), i, 0, 0, 0, static_cast<double>(id)});
         }
-        if (r[2] > 0.5) return;
+        if (r[2] > 0.5)
+            return;
         const Side side = r[3] < 0.5 ? Side::Buy : Side::Sell;
         const double qty = 0.001 + r[4] * 3;
         const double off = (r[5] - 0.5) * 0.06 * c;
         OrderRequest req;
         const int type = static_cast<int>(r[6] * 4);
-        if (type == 0) req = OrderRequest::market(i, side, qty);
-        else if (type == 1) req = OrderRequest::limit(i, side, qty, c + off);
-        else if (type == 2) req = OrderRequest::stop(i, side, qty, c + std::abs(off) * sign(side));
+        if (type == 0)
+            req = OrderRequest::market(i, side, qty);
+        else if (type == 1)
+            req = OrderRequest::limit(i, side, qty, c + off);
+        else if (type == 2)
+            req = OrderRequest::stop(i, side, qty, c + std::abs(off) * sign(side));
         else
             req = OrderRequest::stop_limit(i, side, qty, c + std::abs(off) * sign(side),
                                            c + std::abs(off) * sign(side) * (0.5 + r[7]));
-        if (r[8] < 0.2 && type <= 1) req.tif = TimeInForce::IOC;
+        if (r[8] < 0.2 && type <= 1)
+            req.tif = TimeInForce::IOC;
         if (r[9] < 0.3) {
             const double d = 0.01 + r[9] * 0.1;
             req.bracket(side == Side::Buy ? c * (1 + d) : c * (1 - d),
                         side == Side::Buy ? c * (1 - d) : c * (1 + d));
         }
         const OrderId id = ctx.submit(req);
-        if (id) ids_.push_back(id);
-        log.push_back({v.last_time(), i, static_cast<int>(type), sign(side), qty, static_cast<double>(id)});
+        if (id)
+            ids_.push_back(id);
+        log.push_back(
+            {v.last_time(), i, static_cast<int>(type), sign(side), qty, static_cast<double>(id)});
     }
 
     void check_invariants(StrategyContext& ctx) {
@@ -101,7 +110,8 @@ public:
         const double scale = std::max(1.0, std::abs(eq));
         EXPECT_NEAR(eq, marked, 1e-9 * scale);
         double closed = 0;
-        for (const Trade& t : p.trades()) closed += t.net_pnl();
+        for (const Trade& t : p.trades())
+            closed += t.net_pnl();
         // Sum of trade P&L minus fees equals the equity change.
         EXPECT_NEAR(eq - p.initial_cash(), closed + open_pnl, 1e-7 * scale);
         EXPECT_NEAR(eq - p.initial_cash(), p.realized_pnl() + p.unrealized_pnl() - p.fees_paid(),
@@ -123,7 +133,7 @@ public:
     int checks = 0;
     bool spot_only_ = false;
 
-private:
+  private:
     std::mt19937_64 rng_;
     bool check_;
     std::vector<OrderId> ids_;
@@ -139,7 +149,8 @@ BacktestConfig random_costs(std::mt19937_64& rng) {
     cfg.fill.slippage = {10 * u(rng), 0.2 * u(rng), 0.5 * u(rng), 10};
     cfg.fill.max_participation = u(rng) < 0.3 ? 0.05 : 0.0;
     cfg.fill.latency_ms = u(rng) < 0.2 ? 1 : 0;
-    cfg.fill.intrabar = u(rng) < 0.5 ? IntrabarPriority::StopFirst : IntrabarPriority::TakeProfitFirst;
+    cfg.fill.intrabar =
+        u(rng) < 0.5 ? IntrabarPriority::StopFirst : IntrabarPriority::TakeProfitFirst;
     cfg.allow_short = u(rng) < 0.7;
     return cfg;
 }
@@ -166,14 +177,17 @@ TEST(Properties, accounting_invariants_hold_at_every_bar_for_random_strategies) 
         }
         EXPECT_NEAR(fees, r.fees, 1e-9 * std::max(1.0, fees));
         double closed = 0, open = 0;
-        for (const auto& t : r.trades) closed += t.net_pnl();
-        for (const auto& t : r.open_trades) open += t.net_pnl();
+        for (const auto& t : r.trades)
+            closed += t.net_pnl();
+        for (const auto& t : r.open_trades)
+            open += t.net_pnl();
         EXPECT_NEAR(r.final_equity - r.initial_capital, closed + open,
                     1e-7 * std::max(1.0, r.final_equity))
             << seed;
         EXPECT_GT(r.fills.size(), 20u) << seed;
         if (spot_only) {
-            for (double c : r.curve.cash) EXPECT_GE(c, -1e-7);
+            for (double c : r.curve.cash)
+                EXPECT_GE(c, -1e-7);
         }
     }
 }
@@ -193,12 +207,14 @@ TEST(Properties, future_bars_never_change_past_decisions_fills_or_equity) {
         const BarSeries nb = random_walk(rng2, 300, "BBB", 70, true);
         const TimeMs t_cut = a.time[cut];
         for (std::size_t k = 0; k < a.size(); ++k) {
-            if (a.time[k] <= t_cut) continue;
+            if (a.time[k] <= t_cut)
+                continue;
             a2.open[k] = na.open[k], a2.high[k] = na.high[k], a2.low[k] = na.low[k];
             a2.close[k] = na.close[k], a2.volume[k] = na.volume[k], a2.spread[k] = na.spread[k];
         }
         for (std::size_t k = 0; k < b.size(); ++k) {
-            if (b.time[k] <= t_cut) continue; // the instruments' bar times differ (gaps)
+            if (b.time[k] <= t_cut)
+                continue; // the instruments' bar times differ (gaps)
             b2.open[k] = nb.open[k], b2.high[k] = nb.high[k], b2.low[k] = nb.low[k];
             b2.close[k] = nb.close[k], b2.volume[k] = nb.volume[k], b2.spread[k] = nb.spread[k];
         }
@@ -208,9 +224,11 @@ TEST(Properties, future_bars_never_change_past_decisions_fills_or_equity) {
         const auto r2 = run_backtest(inst, {&a2, &b2}, s2, cfg);
         std::vector<RandomTrader::Entry> l1, l2;
         for (const auto& e : s1.log)
-            if (e.t <= t_cut) l1.push_back(e);
+            if (e.t <= t_cut)
+                l1.push_back(e);
         for (const auto& e : s2.log)
-            if (e.t <= t_cut) l2.push_back(e);
+            if (e.t <= t_cut)
+                l2.push_back(e);
         ASSERT_FALSE(l1.empty());
         EXPECT_TRUE(l1 == l2) << "decisions up to bar " << cut << " changed, seed " << seed;
         std::size_t nf = 0;
@@ -239,14 +257,16 @@ TEST(Properties, builtin_strategies_do_not_look_ahead) {
             const BarSeries other = random_walk(r2, 600, "AAA/USDT", 100);
             // Keep the next bar's open: an order decided at `cut` fills there, identically.
             for (std::size_t k = cut + 1; k < a.size(); ++k) {
-                if (k > cut + 1) a2.open[k] = other.open[k];
+                if (k > cut + 1)
+                    a2.open[k] = other.open[k];
                 a2.high[k] = std::max(other.high[k], a2.open[k]);
                 a2.low[k] = std::min(other.low[k], a2.open[k]);
                 a2.close[k] = other.close[k];
             }
             StrategySpec spec;
             spec.name = name;
-            if (name == "sma-cross") spec.params = {{"fast", 5}, {"slow", 20}};
+            if (name == "sma-cross")
+                spec.params = {{"fast", 5}, {"slow", 20}};
             BacktestConfig cfg;
             cfg.fill.fees = {0.001, 0.001};
             auto s1 = make_strategy(spec), s2 = make_strategy(spec);

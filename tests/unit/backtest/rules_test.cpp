@@ -12,13 +12,15 @@ const auto kBars = series({{100, 101, 99, 100}, {100, 101, 99, 100}, {100, 101, 
 
 RejectReason first_reject(const Instrument& inst, OrderRequest req, bool allow_short = false) {
     Scripted st([&](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 0) ctx.submit(req);
+        if (k == 0)
+            ctx.submit(req);
     });
     BacktestConfig cfg = no_costs();
     cfg.allow_short = allow_short;
     run1(inst, kBars, st, cfg);
     for (const auto& e : st.events)
-        if (e.status == OrderStatus::Rejected) return e.reason;
+        if (e.status == OrderStatus::Rejected)
+            return e.reason;
     return RejectReason::None;
 }
 } // namespace
@@ -29,7 +31,8 @@ TEST(Rules, rounds_quantity_down_to_lot_step_and_price_to_tick) {
     EXPECT_DOUBLE_EQ(round_to_tick(100.004, 0.01), 100.0);
     EXPECT_DOUBLE_EQ(round_to_tick(100.006, 0.01), 100.01);
     Scripted st([](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 0) ctx.submit(OrderRequest::market(0, Side::Buy, 1.23456));
+        if (k == 0)
+            ctx.submit(OrderRequest::market(0, Side::Buy, 1.23456));
     });
     run1(spot(), kBars, st, no_costs());
     ASSERT_EQ(st.fills.size(), 1u);
@@ -37,30 +40,38 @@ TEST(Rules, rounds_quantity_down_to_lot_step_and_price_to_tick) {
 }
 
 TEST(Rules, exchange_style_rejections) {
-    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::market(0, Side::Buy, 0.0004))), "LOT_SIZE");
+    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::market(0, Side::Buy, 0.0004))),
+              "LOT_SIZE");
     EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::market(0, Side::Buy, 0.005))),
               "MIN_NOTIONAL"); // 0.5 quote < 1
-    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::market(0, Side::Buy, 0))), "INVALID_ORDER");
-    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::limit(0, Side::Buy, 1, -5))), "INVALID_ORDER");
-    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::limit(0, Side::Buy, 1, 0.001))), "PRICE_FILTER");
+    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::market(0, Side::Buy, 0))),
+              "INVALID_ORDER");
+    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::limit(0, Side::Buy, 1, -5))),
+              "INVALID_ORDER");
+    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::limit(0, Side::Buy, 1, 0.001))),
+              "PRICE_FILTER");
     EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::market(0, Side::Buy, 200))),
               "INSUFFICIENT_BALANCE");
     EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::market(0, Side::Sell, 1))),
               "SHORT_NOT_ALLOWED");
     EXPECT_EQ(to_string(first_reject(cfd(), OrderRequest::market(0, Side::Sell, 1), false)),
               "SHORT_NOT_ALLOWED");
-    EXPECT_EQ(first_reject(cfd(), OrderRequest::market(0, Side::Sell, 1), true), RejectReason::None);
+    EXPECT_EQ(first_reject(cfd(), OrderRequest::market(0, Side::Sell, 1), true),
+              RejectReason::None);
     EXPECT_EQ(to_string(first_reject(cfd(), OrderRequest::market(0, Side::Buy, 1001))), "MARGIN");
     EXPECT_EQ(first_reject(cfd(), OrderRequest::market(0, Side::Buy, 999)), RejectReason::None);
     // A long bracket with the take-profit below the stop-loss is malformed.
-    EXPECT_EQ(to_string(first_reject(spot(), OrderRequest::market(0, Side::Buy, 1).bracket(90, 110))),
-              "INVALID_ORDER");
+    EXPECT_EQ(
+        to_string(first_reject(spot(), OrderRequest::market(0, Side::Buy, 1).bracket(90, 110))),
+        "INVALID_ORDER");
 }
 
 TEST(Rules, spot_sell_more_than_held_is_insufficient_balance) {
     Scripted st([](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 0) ctx.submit(OrderRequest::market(0, Side::Buy, 1));
-        if (k == 1) ctx.submit(OrderRequest::market(0, Side::Sell, 2));
+        if (k == 0)
+            ctx.submit(OrderRequest::market(0, Side::Buy, 1));
+        if (k == 1)
+            ctx.submit(OrderRequest::market(0, Side::Sell, 2));
     });
     run1(spot(), kBars, st, no_costs());
     ASSERT_FALSE(st.events.empty());
@@ -69,10 +80,11 @@ TEST(Rules, spot_sell_more_than_held_is_insufficient_balance) {
 
 namespace {
 class HalfOrNothing final : public RiskHook {
-public:
+  public:
     RiskDecision review(const OrderRequest& r, const Instrument&, double, const Portfolio&,
                         TimeMs) override {
-        if (r.side == Side::Sell) return RiskDecision::deny("no selling today");
+        if (r.side == Side::Sell)
+            return RiskDecision::deny("no selling today");
         return RiskDecision::reduce(r.qty / 2, "max position");
     }
 };
@@ -81,8 +93,10 @@ public:
 TEST(Rules, risk_hook_reduces_and_denies_with_reasons) {
     HalfOrNothing risk;
     Scripted st([](StrategyContext& ctx, InstrumentId, std::size_t k) {
-        if (k == 0) ctx.submit(OrderRequest::market(0, Side::Buy, 4));
-        if (k == 1) ctx.submit(OrderRequest::market(0, Side::Sell, 1));
+        if (k == 0)
+            ctx.submit(OrderRequest::market(0, Side::Buy, 4));
+        if (k == 1)
+            ctx.submit(OrderRequest::market(0, Side::Sell, 1));
     });
     const auto r = run1(spot(), kBars, st, no_costs(), &risk);
     ASSERT_EQ(st.fills.size(), 1u);

@@ -18,7 +18,8 @@ using namespace aurum::bt_test;
 namespace {
 BarSeries closes(const std::vector<double>& c, TimeMs start = make_time(2024, 1, 1)) {
     std::vector<B> b;
-    for (double x : c) b.push_back({x, x + 1, x - 1, x});
+    for (double x : c)
+        b.push_back({x, x + 1, x - 1, x});
     return series(b, "TEST/USDT", Timeframe(kMsPerHour), start);
 }
 } // namespace
@@ -62,7 +63,8 @@ TEST(Strategies, buy_hold_buys_once_with_the_fraction_of_equity_net_of_fees) {
 
 TEST(Strategies, rsi_reversion_and_donchian_trade_on_synthetic_swings) {
     std::vector<double> c;
-    for (int k = 0; k < 300; ++k) c.push_back(100 + 10 * std::sin(k / 6.0) + (k % 7) * 0.3);
+    for (int k = 0; k < 300; ++k)
+        c.push_back(100 + 10 * std::sin(k / 6.0) + (k % 7) * 0.3);
     const auto s = closes(c);
     for (const std::string name : {"rsi-reversion", "donchian-breakout"}) {
         StrategySpec spec;
@@ -70,7 +72,8 @@ TEST(Strategies, rsi_reversion_and_donchian_trade_on_synthetic_swings) {
         auto st = make_strategy(spec);
         const auto r = run1(spot(), s, *st, no_costs());
         EXPECT_GT(r.trades.size(), 3u) << name;
-        for (const auto& t : r.trades) EXPECT_EQ(t.direction, 1) << name; // spot: long only
+        for (const auto& t : r.trades)
+            EXPECT_EQ(t.direction, 1) << name; // spot: long only
     }
 }
 
@@ -109,9 +112,11 @@ TEST(Sizing, fraction_fixed_vol_target_and_kelly) {
     double qty_vol = -1;
     Sizer sizer(vol);
     Scripted st([&](StrategyContext& ctx, InstrumentId i, std::size_t k) {
-        if (k == 0) sizer.start(ctx);
+        if (k == 0)
+            sizer.start(ctx);
         sizer.update(i, ctx.bars(i));
-        if (k == 5) qty_vol = sizer.target_qty(ctx, i, 1.0);
+        if (k == 5)
+            qty_vol = sizer.target_qty(ctx, i, 1.0);
     });
     run1(spot(), s, st, no_costs());
     // ATR = 2 (range 2, flat closes): sigma = 0.02 x sqrt(8760) = 1.872; lev = 0.5 / 1.872.
@@ -164,7 +169,8 @@ TEST(Signals, csv_as_of_lookup_and_strategy_uses_a_record_from_its_bar_close) {
     const auto r = run1(spot(), s, *st, no_costs());
     ASSERT_EQ(r.fills.size(), 2u);
     EXPECT_EQ(r.fills[0].time, s.time[2]); // known at bar 1's close, filled at bar 2's open
-    EXPECT_NEAR(r.fills[0].qty * 101, 5000, 101 * 0.001 + 1e-9); // half of equity at 101 (close of 1)
+    EXPECT_NEAR(r.fills[0].qty * 101, 5000,
+                101 * 0.001 + 1e-9); // half of equity at 101 (close of 1)
     EXPECT_EQ(r.fills[1].time, s.time[4]);
     EXPECT_EQ(r.fills[1].side, Side::Sell);
 }
@@ -226,9 +232,11 @@ TEST(Metrics, hand_computed_returns_drawdown_and_trade_stats) {
     EXPECT_EQ(m.max_drawdown_bars, 1u);
     const std::vector<double> rets = {0, 0.1, 99.0 / 110 - 1, 121.0 / 99 - 1};
     double mean = 0;
-    for (double x : rets) mean += x / 4;
+    for (double x : rets)
+        mean += x / 4;
     double var = 0;
-    for (double x : rets) var += (x - mean) * (x - mean) / 3;
+    for (double x : rets)
+        var += (x - mean) * (x - mean) / 3;
     EXPECT_NEAR(m.sharpe, mean / std::sqrt(var) * std::sqrt(365.0), 1e-9);
     EXPECT_NEAR(m.periods_per_year, 365.0, 1e-9);
     EXPECT_NEAR(m.cagr, std::pow(1.21, 365.0 / 4) - 1, 1e-6 * std::pow(1.21, 365.0 / 4));
@@ -275,7 +283,8 @@ TEST(Grid, parses_ranges_and_ranks_combinations) {
     EXPECT_THROW(parse_grid("fast=1:100000:1,slow=1:100:1"), InputError);
 
     std::vector<double> c;
-    for (int k = 0; k < 500; ++k) c.push_back(100 + 15 * std::sin(k / 25.0) + k * 0.05);
+    for (int k = 0; k < 500; ++k)
+        c.push_back(100 + 15 * std::sin(k / 25.0) + k * 0.05);
     const auto s = closes(c);
     StrategySpec base;
     base.name = "sma-cross";
@@ -283,7 +292,8 @@ TEST(Grid, parses_ranges_and_ranks_combinations) {
     // fast >= slow combinations (10/10, 15/10) are skipped.
     EXPECT_EQ(g.skipped, 2u);
     ASSERT_EQ(g.rows.size(), 7u);
-    for (std::size_t k = 1; k < g.rows.size(); ++k) EXPECT_GE(g.rows[k - 1].sharpe, g.rows[k].sharpe);
+    for (std::size_t k = 1; k < g.rows.size(); ++k)
+        EXPECT_GE(g.rows[k - 1].sharpe, g.rows[k].sharpe);
     // The sweep's numbers equal a single run's.
     StrategySpec one = base;
     one.params = g.rows[0].params;
@@ -316,7 +326,9 @@ TEST(Strategies, two_spot_symbols_never_ask_for_more_than_the_cash) {
     const auto r = run_backtest({spot("TEST/USDT"), spot("TWO/USDT")}, {&a, &b}, *st, cfg);
     EXPECT_EQ(r.orders_rejected, 0u);
     std::size_t two_buys = 0;
-    for (const auto& f : r.fills) two_buys += f.instrument == 1 && f.side == Side::Buy;
+    for (const auto& f : r.fills)
+        two_buys += f.instrument == 1 && f.side == Side::Buy;
     EXPECT_GE(two_buys, 3u);
-    for (double c : r.curve.cash) EXPECT_GE(c, -1e-9);
+    for (double c : r.curve.cash)
+        EXPECT_GE(c, -1e-9);
 }

@@ -16,14 +16,25 @@ std::atomic<std::size_t> g_allocs{0};
 
 void* operator new(std::size_t n) {
     g_allocs.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n ? n : 1)) return p;
+    if (void* p = std::malloc(n ? n : 1))
+        return p;
     throw std::bad_alloc();
 }
-void* operator new[](std::size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new[](std::size_t n) {
+    return operator new(n);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
 
 using namespace aurum;
 
@@ -46,7 +57,7 @@ BarSeries make_bars(std::size_t n) {
 
 /// Flips between long and flat every bar: one market order per bar.
 class EveryBar final : public Strategy {
-public:
+  public:
     std::string name() const override { return "every-bar"; }
     void on_bar(StrategyContext& ctx, InstrumentId i) override {
         ctx.submit(OrderRequest::market(i, ctx.position(i) > 0 ? Side::Sell : Side::Buy, 1.0));
