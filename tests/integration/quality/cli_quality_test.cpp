@@ -167,8 +167,9 @@ TEST(CliQuality, synth_bad_input_exits_2_and_writes_nothing) {
         EXPECT_EQ(r.exit_code, 2) << extra[0] << " " << extra[1] << "\n" << r.out << r.err;
         EXPECT_FALSE(r.err.empty());
     }
-    if (std::filesystem::exists(ws.db()))
+    if (std::filesystem::exists(ws.db())) {
         EXPECT_TRUE(open_market_store(ws.db())->list_series().empty());
+    }
 }
 
 TEST(CliQuality, synth_noise_and_regime_labels) {
