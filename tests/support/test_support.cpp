@@ -34,6 +34,8 @@ fs::path shared_data(const std::string& relative) {
 
 fs::path test_data(const std::string& relative) { return fs::path(AURUM_TEST_DATA) / relative; }
 
+fs::path source_file(const std::string& relative) { return fs::path(AURUM_SOURCE_DIR) / relative; }
+
 void write_text(const fs::path& path, const std::string& text) {
     if (path.has_parent_path()) fs::create_directories(path.parent_path());
     std::ofstream out(path, std::ios::binary);

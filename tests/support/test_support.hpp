@@ -27,6 +27,8 @@ private:
 std::filesystem::path shared_data(const std::string& relative);
 /// Path of a fixture under tests/data.
 std::filesystem::path test_data(const std::string& relative);
+/// Path of a file in the source tree (e.g. "config/features.yaml", the shipped defaults).
+std::filesystem::path source_file(const std::string& relative);
 
 #define AURUM_REQUIRE_SHARED_DATA(var, relative)                                                   \
     const std::filesystem::path var = ::aurum::test::shared_data(relative);                        \

@@ -90,7 +90,7 @@ void expect_same_rows_until(const FeatureMatrix& a, const FeatureMatrix& b, Time
 } // namespace
 
 TEST(FeatureConfig, shipped_yaml_equals_built_in_default_and_parses) {
-    const auto path = test::test_data("../../config/features.yaml");
+    const auto path = test::source_file("config/features.yaml");
     std::ifstream in(path);
     ASSERT_TRUE(in) << path;
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
