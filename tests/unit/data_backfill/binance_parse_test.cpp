@@ -56,9 +56,9 @@ TEST(BaseUrl, parses_scheme_host_port_and_prefix) {
     EXPECT_EQ(a.port, 8080);
     EXPECT_EQ(a.prefix, "");
     EXPECT_EQ(a.to_string(), "http://127.0.0.1:8080");
-    const BaseUrl b = BaseUrl::parse("https://api.binance.com/");
+    const BaseUrl b = BaseUrl::parse("https://localhost/");
     EXPECT_EQ(b.port, 443);
-    EXPECT_EQ(b.origin(), "https://api.binance.com:443");
+    EXPECT_EQ(b.origin(), "https://localhost:443");
     const BaseUrl c = BaseUrl::parse("HTTP://localhost:9000/proxy/binance/");
     EXPECT_EQ(c.scheme, "http");
     EXPECT_EQ(c.prefix, "/proxy/binance");
