@@ -61,7 +61,7 @@ TEST(CoinMetricsClient, follows_pages_parses_string_values_and_derives_netflow) 
                 R"({"data":[{"asset":"btc","time":"2024-01-01T00:00:00.000000000Z","CapMVRVCur":"1.23","FlowInExNtv":"100.5","FlowOutExNtv":"90.5"},
                             {"asset":"btc","time":"2024-01-02T00:00:00.000000000Z","CapMVRVCur":"1.30","FlowInExNtv":"80","FlowOutExNtv":"95"}],
                    "next_page_token":"tok2",
-                   "next_page_url":"http://127.0.0.2:9/v4/timeseries/asset-metrics?next_page_token=tok2"})",
+                   "next_page_url":"http://127.0.0.1:9/v4/timeseries/asset-metrics?next_page_token=tok2"})",
                 "application/json");
         } else {
             res.set_content(
