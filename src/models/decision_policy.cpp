@@ -29,7 +29,7 @@ void DecisionPolicy::reset() {
     held_ = 0;
 }
 
-Decision DecisionPolicy::step(double p) {
+Decision DecisionPolicy::step(double p, bool explain) {
     Decision d;
     const double cost = costs_.round_trip();
     const double ev_long = edge_.expected(p) - cost;
@@ -40,14 +40,14 @@ Decision DecisionPolicy::step(double p) {
         const bool long_side = position_ > 0;
         const double p_side = long_side ? p : 1 - p;
         if (p_side < policy_.exit_threshold) {
-            d.reason = fmt::format("exit: P({}) {:.2f} < {:.2f}", long_side ? "up" : "down", p_side,
+            if (explain) d.reason = fmt::format("exit: P({}) {:.2f} < {:.2f}", long_side ? "up" : "down", p_side,
                                    policy_.exit_threshold);
             reset();
         } else if (held_ >= max_hold_) {
-            d.reason = fmt::format("exit: held {} bars (max {})", held_, max_hold_);
+            if (explain) d.reason = fmt::format("exit: held {} bars (max {})", held_, max_hold_);
             reset();
         } else {
-            d.reason = "hold";
+            if (explain) d.reason = "hold";
         }
         d.target = position_;
         d.expected_value = long_side ? ev_long : ev_short;
@@ -58,10 +58,10 @@ Decision DecisionPolicy::step(double p) {
         if (ev_long > 0) {
             position_ = 1;
             held_ = 0;
-            d.reason = fmt::format("enter long: P(up) {:.2f} >= {:.2f}, EV after costs {:+.2f}%", p,
+            if (explain) d.reason = fmt::format("enter long: P(up) {:.2f} >= {:.2f}, EV after costs {:+.2f}%", p,
                                    policy_.threshold, ev_long * 100);
         } else {
-            d.reason = fmt::format("skip: P(up) {:.2f} >= {:.2f} but EV after costs {:+.2f}% <= 0",
+            if (explain) d.reason = fmt::format("skip: P(up) {:.2f} >= {:.2f} but EV after costs {:+.2f}% <= 0",
                                    p, policy_.threshold, ev_long * 100);
         }
     } else if (policy_.allow_short && 1 - p >= policy_.threshold) {
@@ -69,15 +69,15 @@ Decision DecisionPolicy::step(double p) {
         if (ev_short > 0) {
             position_ = -1;
             held_ = 0;
-            d.reason = fmt::format("enter short: P(down) {:.2f} >= {:.2f}, EV after costs {:+.2f}%",
+            if (explain) d.reason = fmt::format("enter short: P(down) {:.2f} >= {:.2f}, EV after costs {:+.2f}%",
                                    1 - p, policy_.threshold, ev_short * 100);
         } else {
-            d.reason = fmt::format("skip: P(down) {:.2f} but EV after costs {:+.2f}% <= 0", 1 - p,
+            if (explain) d.reason = fmt::format("skip: P(down) {:.2f} but EV after costs {:+.2f}% <= 0", 1 - p,
                                    ev_short * 100);
         }
     } else {
         d.expected_value = ev_long;
-        d.reason = fmt::format("flat: P(up) {:.2f} below threshold {:.2f}", p, policy_.threshold);
+        if (explain) d.reason = fmt::format("flat: P(up) {:.2f} below threshold {:.2f}", p, policy_.threshold);
     }
     d.target = position_;
     return d;

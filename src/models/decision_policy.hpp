@@ -31,9 +31,17 @@ struct Decision {
 class DecisionPolicy {
 public:
     DecisionPolicy(PolicyConfig policy, CostConfig costs, EdgeEstimate edge, int horizon_bars);
-    Decision step(double p_up);
+    /// `explain` = false leaves Decision::reason empty (no formatting on hot paths).
+    Decision step(double p_up, bool explain = true);
     void reset();
     double position() const { return position_; }
+    /// Bars the open position has been held.
+    int held() const { return held_; }
+    /// Carries an open position over from another policy (a model swapped mid-trade).
+    void resume(double position, int held) {
+        position_ = position;
+        held_ = position != 0 ? held : 0;
+    }
 
 private:
     PolicyConfig policy_;

@@ -255,6 +255,24 @@ std::vector<std::vector<double>> GbdtModel::contributions(const Dataset& data,
     return out;
 }
 
+void GbdtModel::contributions_one(const float* row, std::span<double> out) const {
+    if (!booster_) throw InputError("gbdt: model is not trained or loaded");
+    if (out.size() != cols_ + 1)
+        throw InputError(fmt::format("gbdt: contributions need {} slots, got {}", cols_ + 1, out.size()));
+    DMatrix m;
+    check(XGDMatrixCreateFromMat(row, 1, cols_, std::numeric_limits<float>::quiet_NaN(), &m.h),
+          "create DMatrix");
+    const bst_ulong* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* res = nullptr;
+    check(XGBoosterPredictFromDMatrix(booster_, m.h,
+                                      R"({"type":2,"training":false,"iteration_begin":0,)"
+                                      R"("iteration_end":0,"strict_shape":false})",
+                                      &shape, &dim, &res),
+          "predict contributions");
+    for (std::size_t j = 0; j <= cols_; ++j) out[j] = res[j];
+}
+
 std::vector<FeatureImportance> GbdtModel::importance() const {
     std::vector<FeatureImportance> out;
     if (!booster_) return out;

@@ -56,6 +56,9 @@ public:
     /// (log-odds) units, summing to the row's margin.
     std::vector<std::vector<double>> contributions(const Dataset& data,
                                                    std::span<const std::size_t> rows) const;
+    /// The same for one row (cols floats) into `out` (cols + 1 values, bias last). XGBoost has no
+    /// in-place contribution path, so this builds a one-row DMatrix (its only allocations).
+    void contributions_one(const float* row, std::span<double> out) const;
     /// Trains on a plain matrix (benchmarks): all rows fit, no validation.
     void fit_matrix(const float* x, std::size_t rows, std::size_t cols, const float* y);
 
