@@ -68,6 +68,31 @@ struct SeriesArgs {
         out.emplace_back(normalize_symbol(symbol), Timeframe::parse_or_throw(timeframe));
         return out;
     }
+
+    /// Runs `body(symbol, timeframe)` on each target. With --all a series that cannot be built
+    /// (too short for the warm-up, say) is skipped with a warning so the others still are; it is
+    /// an error only when nothing could be built.
+    template <class Body> void for_each(MarketStore& store, Body body) const {
+        const auto list = targets(store);
+        std::size_t done = 0;
+        std::string last_error;
+        for (const auto& [symbol, tf] : list) {
+            if (!all) {
+                body(symbol, tf);
+                ++done;
+                continue;
+            }
+            try {
+                body(symbol, tf);
+                ++done;
+            } catch (const InputError& e) {
+                last_error = e.what();
+                std::cerr << "skipped: " << e.what() << "\n";
+            }
+        }
+        if (done == 0 && !list.empty())
+            throw InputError("--all: no series could be built (last error: " + last_error + ")");
+    }
 };
 
 BarSeries load_bars_or_throw(MarketStore& store, const std::string& symbol, Timeframe tf,
@@ -113,7 +138,7 @@ int run_features_build(const BuildArgs& a, CliContext& ctx) {
     FeatureStore fstore(store->database(), features_dir(ctx));
     ExternalStore ext(store->database());
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& [symbol, tf] : a.series.targets(*store)) {
+    a.series.for_each(*store, [&](const std::string& symbol, Timeframe tf) {
         const BarSeries bars = load_bars_or_throw(*store, symbol, tf, range);
         FeatureContext fc;
         fc.symbol = symbol;
@@ -155,7 +180,7 @@ int run_features_build(const BuildArgs& a, CliContext& ctx) {
                                          format_time(rep.resets.front()));
             std::cout << "\n  saved " << (fstore.dir() / info.file).string() << "\n";
         }
-    }
+    });
     if (ctx.json) std::cout << out.dump(2) << "\n";
     return 0;
 }
@@ -520,7 +545,7 @@ int run_labels_build(const LabelArgs& a, CliContext& ctx) {
     auto store = ctx.open_store();
     FeatureStore fstore(store->database(), features_dir(ctx));
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& [symbol, tf] : a.series.targets(*store)) {
+    a.series.for_each(*store, [&](const std::string& symbol, Timeframe tf) {
         const BarSeries bars = load_bars_or_throw(*store, symbol, tf, a.series.range());
         LabelSet l;
         switch (*method) {
@@ -546,7 +571,7 @@ int run_labels_build(const LabelArgs& a, CliContext& ctx) {
                            {"neutral", info.neutral}, {"positive", info.positive},
                            {"first", format_iso(l.time.front())}, {"last", format_iso(l.time.back())},
                            {"file", (fstore.dir() / info.file).string()}});
-            continue;
+            return;
         }
         std::cout << fmt::format("{} {}: {} labels ({}), {} .. {}\n", symbol, tf.name(), l.size(),
                                  info.method, format_time(l.time.front()),
@@ -562,7 +587,7 @@ int run_labels_build(const LabelArgs& a, CliContext& ctx) {
                                      100 * info.negative / n);
         std::cout << "  params " << l.params << "\n  saved " << (fstore.dir() / info.file).string()
                   << "\n";
-    }
+    });
     if (ctx.json) std::cout << out.dump(2) << "\n";
     return 0;
 }
@@ -583,7 +608,7 @@ int run_regimes_build(const RegimeArgs& a, CliContext& ctx) {
         throw InputError("--method: expected percentile or hmm, got '" + a.method + "'");
     auto store = ctx.open_store();
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& [symbol, tf] : a.series.targets(*store)) {
+    a.series.for_each(*store, [&](const std::string& symbol, Timeframe tf) {
         const BarSeries bars = load_bars_or_throw(*store, symbol, tf, a.series.range());
         std::vector<Regime> r;
         if (a.method == "hmm") {
@@ -605,7 +630,7 @@ int run_regimes_build(const RegimeArgs& a, CliContext& ctx) {
             for (int k = 0; k < kRegimeCount; ++k) c[to_string(static_cast<Regime>(k))] = counts[k];
             out.push_back({{"symbol", symbol}, {"timeframe", tf.name()}, {"method", a.method},
                            {"bars", bars.size()}, {"counts", c}});
-            continue;
+            return;
         }
         std::cout << fmt::format("{} {}: {} regimes over {} bars ({} .. {})\n", symbol, tf.name(),
                                  a.method, bars.size(), format_time(bars.time.front()),
@@ -615,7 +640,7 @@ int run_regimes_build(const RegimeArgs& a, CliContext& ctx) {
                                      to_string(static_cast<Regime>(k)), counts[k],
                                      100 * counts[k] / n);
         std::cout << fmt::format("  {:<9} {:>7} bars  (warm-up)\n", "unknown", counts[0]);
-    }
+    });
     if (ctx.json) std::cout << out.dump(2) << "\n";
     return 0;
 }

@@ -286,8 +286,11 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
     h["risk"] = {{"state", to_string(st.mode)}, {"text", st.describe()}};
     struct statvfs vfs {};
     double used = 0;
-    if (::statvfs(ws.home().c_str(), &vfs) == 0 && vfs.f_blocks > 0)
-        used = 100.0 * (1.0 - static_cast<double>(vfs.f_bavail) / static_cast<double>(vfs.f_blocks));
+    // As df reports it: used / (used + available to us); root's reserve counts as neither.
+    if (::statvfs(ws.home().c_str(), &vfs) == 0 && vfs.f_blocks > vfs.f_bfree) {
+        const double used_blocks = static_cast<double>(vfs.f_blocks - vfs.f_bfree);
+        used = 100.0 * used_blocks / (used_blocks + static_cast<double>(vfs.f_bavail));
+    }
     h["disk"] = {{"used_pct", used}, {"warning", used >= 80.0}};
     // Errors in logs/error.log of the last 24 hours; warnings in today's log.
     int errors = 0, warnings = 0;

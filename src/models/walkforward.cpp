@@ -163,7 +163,6 @@ WalkForwardResult run_walkforward(const Dataset& d, const MarketData& market,
     std::vector<float> shuffled_y, oos_y;
     std::vector<double> train_p;
     std::vector<float> train_y;
-    const std::string control_kind = kind == "ensemble" ? "gbdt" : kind;
     std::mt19937_64 rng(cfg.leakage.shuffle_seed);
     std::vector<BarSeries> scratch;
     for (const auto& f : folds) {
@@ -198,13 +197,14 @@ WalkForwardResult run_walkforward(const Dataset& d, const MarketData& market,
         oos_y.insert(oos_y.end(), yt.begin(), yt.end());
         for (std::size_t i : f.test) r.oos_time.push_back(d.t[i]);
 
-        // Shuffled-label control: the same pipeline on permuted training labels must not predict.
+        // Shuffled-label control: the same model kind (an ensemble too, members and weights
+        // included) trained on permuted training labels must not predict.
         {
             Dataset shuffled = d;
             std::vector<float> ys = labels_of(d, f.train);
             std::shuffle(ys.begin(), ys.end(), rng);
             for (std::size_t k = 0; k < f.train.size(); ++k) shuffled.y[f.train[k]] = ys[k];
-            TrainedModel ctl = train_model(shuffled, f.train, control_kind, cfg);
+            TrainedModel ctl = train_model(shuffled, f.train, kind, cfg);
             const auto ps = ctl.predict(d, f.test);
             fr.shuffled_auc = classification_metrics(ps, yt).auc;
             shuffled_p.insert(shuffled_p.end(), ps.begin(), ps.end());
