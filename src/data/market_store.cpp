@@ -7,6 +7,12 @@
 
 namespace aurum {
 
+UpsertStats MarketStore::upsert_bars(const BarSeries& bars) {
+    auto writer = open_writer();
+    writer->write(bars);
+    return writer->commit();
+}
+
 std::unique_ptr<MarketStore> open_market_store(const std::string& spec) {
     if (is_postgres_spec(spec)) return open_postgres_market_store(spec);
     auto db = open_database(spec);

@@ -44,8 +44,8 @@ public:
     /// A writer holding one open transaction (only one writer at a time per store).
     virtual std::unique_ptr<BarWriter> open_writer() = 0;
 
-    /// Inserts or replaces bars in one transaction: all are written or none.
-    virtual UpsertStats upsert_bars(const BarSeries& bars) = 0;
+    /// Inserts or replaces bars in one transaction (one writer, one chunk): all or none.
+    UpsertStats upsert_bars(const BarSeries& bars);
     /// Bars with open time in [range.from, range.to), ascending.
     virtual BarSeries load_bars(const std::string& symbol, Timeframe tf, TimeRange range = {}) = 0;
     /// Open time of the newest stored bar, or nullopt when none.

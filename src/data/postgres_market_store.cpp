@@ -38,35 +38,27 @@ CREATE OR REPLACE VIEW ohlcv AS
 
 constexpr const char* kStage = "aurum_bars_stage";
 
-// Rows of one chunk reach `bars` in one statement. DISTINCT ON keeps the last copy of a key that
-// appears twice in the chunk (as the SQLite backend does row by row); `xmax = 0` is true only
-// for rows this statement inserted, so the count splits inserts from updates without a scan.
-constexpr const char* kMerge = R"sql(
-WITH up AS (
-    INSERT INTO bars (series_id, open_time, open, high, low, close, volume, spread)
-    SELECT DISTINCT ON (open_time)
-           $1::BIGINT, open_time, open, high, low, close, volume, spread
-    FROM aurum_bars_stage
-    ORDER BY open_time, seq DESC
-    ON CONFLICT (series_id, open_time) DO UPDATE SET
-        open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
-        close = EXCLUDED.close, volume = EXCLUDED.volume, spread = EXCLUDED.spread
-    RETURNING (xmax = 0) AS fresh)
-SELECT COUNT(*) FILTER (WHERE fresh) FROM up
-)sql";
-// The usual chunk (strictly ascending open times, no repeated key) needs no de-duplicating sort;
-// rows go in staging order, which is already the key order.
-constexpr const char* kMergeAscending = R"sql(
-WITH up AS (
-    INSERT INTO bars (series_id, open_time, open, high, low, close, volume, spread)
-    SELECT $1::BIGINT, open_time, open, high, low, close, volume, spread
-    FROM aurum_bars_stage
-    ON CONFLICT (series_id, open_time) DO UPDATE SET
-        open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
-        close = EXCLUDED.close, volume = EXCLUDED.volume, spread = EXCLUDED.spread
-    RETURNING (xmax = 0) AS fresh)
-SELECT COUNT(*) FILTER (WHERE fresh) FROM up
-)sql";
+// Rows of one chunk reach `bars` in one statement; `xmax = 0` is true only for rows this
+// statement inserted, so the count splits inserts from updates without a scan. With `dedupe`,
+// DISTINCT ON keeps the last copy of a key that appears twice in the chunk (as the SQLite backend
+// does row by row); the usual chunk (strictly ascending open times, no repeated key) needs no
+// de-duplicating sort: rows go in staging order, which is already the key order.
+std::string merge_sql(bool dedupe) {
+    return std::string("WITH up AS (\n"
+                       "    INSERT INTO bars (series_id, open_time, open, high, low, close, volume, "
+                       "spread)\n    SELECT ") +
+           (dedupe ? "DISTINCT ON (open_time) " : "") +
+           "$1::BIGINT, open_time, open, high, low, close, volume, spread\n"
+           "    FROM aurum_bars_stage\n" +
+           (dedupe ? "    ORDER BY open_time, seq DESC\n" : "") +
+           "    ON CONFLICT (series_id, open_time) DO UPDATE SET\n"
+           "        open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,\n"
+           "        close = EXCLUDED.close, volume = EXCLUDED.volume, spread = EXCLUDED.spread\n"
+           "    RETURNING (xmax = 0) AS fresh)\n"
+           "SELECT COUNT(*) FILTER (WHERE fresh) FROM up";
+}
+const std::string kMerge = merge_sql(true);
+const std::string kMergeAscending = merge_sql(false);
 
 std::optional<std::int64_t> find_series(Database& db, const std::string& symbol, std::int64_t tf) {
     const std::vector<SqlValue> p{symbol, tf};
@@ -191,12 +183,6 @@ PostgresMarketStore::PostgresMarketStore(std::unique_ptr<PostgresDatabase> db)
 
 std::unique_ptr<BarWriter> PostgresMarketStore::open_writer() {
     return std::make_unique<PostgresBarWriter>(*db_);
-}
-
-UpsertStats PostgresMarketStore::upsert_bars(const BarSeries& bars) {
-    auto writer = open_writer();
-    writer->write(bars);
-    return writer->commit();
 }
 
 BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf, TimeRange range) {

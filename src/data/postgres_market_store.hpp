@@ -15,7 +15,6 @@ class PostgresMarketStore final : public MarketStore {
     explicit PostgresMarketStore(std::unique_ptr<PostgresDatabase> db);
 
     std::unique_ptr<BarWriter> open_writer() override;
-    UpsertStats upsert_bars(const BarSeries& bars) override;
     BarSeries load_bars(const std::string& symbol, Timeframe tf, TimeRange range = {}) override;
     std::optional<TimeMs> last_bar_time(const std::string& symbol, Timeframe tf) override;
     std::vector<SeriesInfo> list_series() override;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <type_traits>
 
 #include "core/error.hpp"
 
@@ -188,12 +189,6 @@ std::unique_ptr<BarWriter> SqliteMarketStore::open_writer() {
     return std::make_unique<SqliteBarWriter>(*db_);
 }
 
-UpsertStats SqliteMarketStore::upsert_bars(const BarSeries& bars) {
-    auto writer = open_writer();
-    writer->write(bars);
-    return writer->commit();
-}
-
 BarSeries SqliteMarketStore::load_bars(const std::string& symbol, Timeframe tf, TimeRange range) {
     BarSeries out;
     out.symbol = symbol;
@@ -224,7 +219,8 @@ BarSeries SqliteMarketStore::load_bars(const std::string& symbol, Timeframe tf, 
     // Whether the series carries a spread is decided by its first bar (a source has one or not).
     out.has_spread_column = sqlite3_column_type(raw, 6) != SQLITE_NULL;
     out.reserve(expected);
-    if (out.has_spread_column) {
+    // One instantiation per case keeps the spread test out of the per-row loop.
+    const auto read_rows = [&](auto with_spread) {
         do {
             out.time.push_back(sqlite3_column_int64(raw, 0));
             out.open.push_back(sqlite3_column_double(raw, 1));
@@ -232,18 +228,14 @@ BarSeries SqliteMarketStore::load_bars(const std::string& symbol, Timeframe tf, 
             out.low.push_back(sqlite3_column_double(raw, 3));
             out.close.push_back(sqlite3_column_double(raw, 4));
             out.volume.push_back(sqlite3_column_double(raw, 5));
-            out.spread.push_back(sqlite3_column_double(raw, 6)); // NULL reads as 0
+            if constexpr (decltype(with_spread)::value)
+                out.spread.push_back(sqlite3_column_double(raw, 6)); // NULL reads as 0
         } while (st.step());
-    } else {
-        do {
-            out.time.push_back(sqlite3_column_int64(raw, 0));
-            out.open.push_back(sqlite3_column_double(raw, 1));
-            out.high.push_back(sqlite3_column_double(raw, 2));
-            out.low.push_back(sqlite3_column_double(raw, 3));
-            out.close.push_back(sqlite3_column_double(raw, 4));
-            out.volume.push_back(sqlite3_column_double(raw, 5));
-        } while (st.step());
-    }
+    };
+    if (out.has_spread_column)
+        read_rows(std::true_type{});
+    else
+        read_rows(std::false_type{});
     st.reset();
     return out;
 }
