@@ -44,9 +44,10 @@ constexpr const char* kStage = "aurum_bars_stage";
 // does row by row); the usual chunk (strictly ascending open times, no repeated key) needs no
 // de-duplicating sort: rows go in staging order, which is already the key order.
 std::string merge_sql(bool dedupe) {
-    return std::string("WITH up AS (\n"
-                       "    INSERT INTO bars (series_id, open_time, open, high, low, close, volume, "
-                       "spread)\n    SELECT ") +
+    return std::string(
+               "WITH up AS (\n"
+               "    INSERT INTO bars (series_id, open_time, open, high, low, close, volume, "
+               "spread)\n    SELECT ") +
            (dedupe ? "DISTINCT ON (open_time) " : "") +
            "$1::BIGINT, open_time, open, high, low, close, volume, spread\n"
            "    FROM aurum_bars_stage\n" +

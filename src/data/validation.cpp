@@ -68,6 +68,16 @@ int get_run(const ConfigNode& n, const std::string& key, int fallback) {
     return static_cast<int>(v);
 }
 
+/// The section of a run-length check (`warn_run`, `fail_run`; fail must not be below warn).
+void get_runs(const ConfigNode& n, int& warn, int& fail) {
+    n.allow_keys({"warn_run", "fail_run"});
+    warn = get_run(n, "warn_run", warn);
+    fail = get_run(n, "fail_run", fail);
+    if (fail < warn)
+        n.fail("fail_run",
+               "must be >= warn_run (" + std::to_string(warn) + "), got " + std::to_string(fail));
+}
+
 } // namespace
 
 ValidationConfig ValidationConfig::from_node(const ConfigNode& root) {
@@ -105,22 +115,10 @@ ValidationConfig ValidationConfig::from_node(const ConfigNode& root) {
             o.fail("min_bars", "must be >= 3, got " + std::to_string(mb));
         c.outliers_min_bars = static_cast<int>(std::min<long long>(mb, 1000000000));
     }
-    if (const ConfigNode z = root.child("zero_volume"); z.defined()) {
-        z.allow_keys({"warn_run", "fail_run"});
-        c.zero_volume_warn_run = get_run(z, "warn_run", c.zero_volume_warn_run);
-        c.zero_volume_fail_run = get_run(z, "fail_run", c.zero_volume_fail_run);
-        if (c.zero_volume_fail_run < c.zero_volume_warn_run)
-            z.fail("fail_run", "must be >= warn_run (" + std::to_string(c.zero_volume_warn_run) +
-                                   "), got " + std::to_string(c.zero_volume_fail_run));
-    }
-    if (const ConfigNode s = root.child("stale"); s.defined()) {
-        s.allow_keys({"warn_run", "fail_run"});
-        c.stale_warn_run = get_run(s, "warn_run", c.stale_warn_run);
-        c.stale_fail_run = get_run(s, "fail_run", c.stale_fail_run);
-        if (c.stale_fail_run < c.stale_warn_run)
-            s.fail("fail_run", "must be >= warn_run (" + std::to_string(c.stale_warn_run) +
-                                   "), got " + std::to_string(c.stale_fail_run));
-    }
+    if (const ConfigNode z = root.child("zero_volume"); z.defined())
+        get_runs(z, c.zero_volume_warn_run, c.zero_volume_fail_run);
+    if (const ConfigNode s = root.child("stale"); s.defined())
+        get_runs(s, c.stale_warn_run, c.stale_fail_run);
     if (const ConfigNode s = root.child("spread"); s.defined()) {
         s.allow_keys({"spike_z", "fail_zero_fraction"});
         c.spread_spike_z = s.get_positive("spike_z", c.spread_spike_z);

@@ -287,4 +287,13 @@ std::string PostgresServer::fresh_database() {
     return url_for(database_) + "?options=-csearch_path%3D" + schema;
 }
 
+std::string backend_spec(const std::string& backend, const std::filesystem::path& dir) {
+    if (backend == "sqlite")
+        return (dir / "test.db").string();
+    if (backend != "postgres")
+        throw std::runtime_error("backend_spec: unknown backend '" + backend + "'");
+    PostgresServer* pg = PostgresServer::shared();
+    return pg ? pg->fresh_database() : std::string();
+}
+
 } // namespace aurum::test

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_support.hpp"
+
 namespace aurum::test {
 
 /// One PostgreSQL server (initdb + pg_ctl). When the process runs as root the server runs as the
@@ -49,6 +51,25 @@ class PostgresServer {
     std::string database_ = "postgres";
     int databases_created_ = 0;
     bool running_ = false;
+};
+
+/// The database of one test parametrized by backend: "sqlite" is a file in `dir`, "postgres" a
+/// fresh schema on the shared server. Empty when PostgreSQL is not installed (skip the test with
+/// PostgresServer::unavailable_reason()).
+std::string backend_spec(const std::string& backend, const std::filesystem::path& dir);
+
+/// A test parametrized by backend (INSTANTIATE with "sqlite" and "postgres"): spec_ is a fresh
+/// database of that kind. A derived SetUp calls this one first and returns when IsSkipped().
+class BackendTest : public ::testing::TestWithParam<std::string> {
+  protected:
+    void SetUp() override {
+        spec_ = backend_spec(GetParam(), tmp_.path());
+        if (spec_.empty())
+            GTEST_SKIP() << PostgresServer::unavailable_reason();
+    }
+
+    TempDir tmp_;
+    std::string spec_;
 };
 
 /// Runs a program (no shell), waits, and returns its exit code; its output goes to `output`.

@@ -4,62 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "backtest/metrics.hpp"
 #include "backtest/strategies.hpp"
+#include "support/data/shared_bars.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
 
 namespace {
-
-// Small local readers so this test does not depend on the importer.
-BarSeries read_binance_csv(const std::filesystem::path& p, const std::string& symbol,
-                           Timeframe tf) {
-    std::ifstream in(p);
-    std::string line;
-    std::getline(in, line); // header
-    BarSeries s;
-    s.symbol = symbol;
-    s.timeframe = tf;
-    while (std::getline(in, line)) {
-        std::stringstream ss(line);
-        std::string ts, f[5];
-        std::getline(ss, ts, ',');
-        for (auto& x : f)
-            std::getline(ss, x, ',');
-        Bar b;
-        b.time = *parse_time(ts);
-        b.open = std::stod(f[0]), b.high = std::stod(f[1]), b.low = std::stod(f[2]);
-        b.close = std::stod(f[3]), b.volume = std::stod(f[4]);
-        s.push_back(b);
-    }
-    return s;
-}
-
-BarSeries read_mt5(const std::filesystem::path& p) {
-    std::ifstream in(p);
-    std::string line;
-    std::getline(in, line);
-    BarSeries s;
-    s.symbol = "XAUUSD";
-    s.timeframe = Timeframe(kMsPerHour);
-    s.has_spread_column = true;
-    while (std::getline(in, line)) {
-        std::stringstream ss(line);
-        std::string d, t, o, h, l, c, tv, v, sp;
-        ss >> d >> t >> o >> h >> l >> c >> tv >> v >> sp;
-        Bar b;
-        b.time = *parse_time(d + " " + t);
-        b.open = std::stod(o), b.high = std::stod(h), b.low = std::stod(l), b.close = std::stod(c);
-        b.volume = std::stod(tv);        // <VOL> is 0 after 2018: tick volume instead
-        b.spread = std::stod(sp) * 0.01; // points x point size
-        s.push_back(b);
-    }
-    return s;
-}
 
 struct Expect {
     std::size_t trades;
@@ -90,7 +43,7 @@ Metrics run(const Instrument& inst, const BarSeries& s, StrategySpec spec, Backt
 
 TEST(Golden, btc_usdt_4h_sma_cross_and_buy_hold) {
     AURUM_REQUIRE_SHARED_DATA(path, "crypto/binance/BTCUSDT_4h.csv");
-    const BarSeries s = read_binance_csv(path, "BTC/USDT", Timeframe(4 * kMsPerHour));
+    const BarSeries s = test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv");
     ASSERT_EQ(s.size(), 18371u);
     const Instrument btc = InstrumentRegistry().get("BTC/USDT");
     BacktestConfig cfg;
@@ -120,7 +73,8 @@ TEST(Golden, btc_usdt_4h_sma_cross_and_buy_hold) {
 
 TEST(Golden, xauusd_h1_donchian_with_mt5_spread_and_shorts) {
     AURUM_REQUIRE_SHARED_DATA(path, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
-    const BarSeries s = read_mt5(path);
+    // Times as exported (broker time, no UTC shift), as when the figures were pinned.
+    const BarSeries s = test::load_shared_bars("mt5/XAUUSD_H1_201501020900_202512221100.csv");
     ASSERT_EQ(s.size(), 64642u);
     const Instrument gold = InstrumentRegistry().get("XAUUSD");
     BacktestConfig cfg;

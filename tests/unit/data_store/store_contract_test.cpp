@@ -51,20 +51,15 @@ void expect_same_bars(const BarSeries& a, const BarSeries& b) {
     }
 }
 
-class StoreContract : public ::testing::TestWithParam<std::string> {
+class StoreContract : public test::BackendTest {
   protected:
     void SetUp() override {
-        if (GetParam() == "postgres") {
-            AURUM_REQUIRE_POSTGRES(pg);
-            spec_ = pg->fresh_database();
-        } else {
-            spec_ = (tmp_ / "store.db").string();
-        }
+        BackendTest::SetUp();
+        if (IsSkipped())
+            return;
         store_ = open_market_store(spec_);
     }
 
-    test::TempDir tmp_;
-    std::string spec_;
     std::unique_ptr<MarketStore> store_;
 };
 

@@ -2,45 +2,17 @@
 // 127.0.0.1 that return the documented JSON shapes.
 #include <gtest/gtest.h>
 
-#include <httplib.h>
-
 #include <atomic>
 #include <mutex>
-#include <thread>
 
 #include "core/error.hpp"
 #include "features/external_data.hpp"
+#include "support/fake_http_server.hpp"
 
 using namespace aurum;
 
-namespace {
-
-/// An httplib server on a free loopback port, stopped on destruction.
-class FakeServer {
-public:
-    FakeServer() = default;
-    void start() {
-        port_ = server_.bind_to_any_port("127.0.0.1");
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    ~FakeServer() {
-        server_.stop();
-        if (thread_.joinable()) thread_.join();
-    }
-    httplib::Server& server() { return server_; }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-private:
-    httplib::Server server_;
-    std::thread thread_;
-    int port_ = 0;
-};
-
-} // namespace
-
 TEST(CoinMetricsClient, follows_pages_parses_string_values_and_derives_netflow) {
-    FakeServer fake;
+    test::FakeHttpServer fake;
     std::mutex mu;
     std::vector<std::string> seen_tokens, seen_metrics, seen_frequency, seen_start;
     fake.server().Get("/v4/timeseries/asset-metrics", [&](const httplib::Request& req,
@@ -99,7 +71,7 @@ TEST(CoinMetricsClient, follows_pages_parses_string_values_and_derives_netflow) 
 }
 
 TEST(CoinMetricsClient, malformed_payloads_are_input_errors) {
-    FakeServer fake;
+    test::FakeHttpServer fake;
     std::atomic<int> mode{0};
     fake.server().Get("/v4/timeseries/asset-metrics",
                       [&](const httplib::Request&, httplib::Response& res) {
@@ -130,7 +102,7 @@ TEST(CoinMetricsClient, unreachable_server_is_a_system_error) {
 }
 
 TEST(FearGreedClient, parses_documented_payload_newest_first) {
-    FakeServer fake;
+    test::FakeHttpServer fake;
     std::string limit, format;
     fake.server().Get("/fng/", [&](const httplib::Request& req, httplib::Response& res) {
         limit = req.get_param_value("limit");
@@ -152,7 +124,7 @@ TEST(FearGreedClient, parses_documented_payload_newest_first) {
 }
 
 TEST(FearGreedClient, bad_values_and_http_errors) {
-    FakeServer fake;
+    test::FakeHttpServer fake;
     std::atomic<int> mode{0};
     fake.server().Get("/fng/", [&](const httplib::Request&, httplib::Response& res) {
         if (mode == 0) {

@@ -1,10 +1,7 @@
 #pragma once
-// Helpers for the features tests: synthetic bars and a small reader for the real CSV/MT5 files
-// (the tests do not depend on the importer, so they stay in the features layer).
+// Helpers for the features tests: synthetic bars (real files: support/data/shared_bars.hpp).
 #include <cmath>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 
 #include "core/bar_series.hpp"
@@ -37,47 +34,6 @@ inline BarSeries synthetic_bars(std::size_t n, std::uint64_t seed = 1, double st
         b.spread = spread ? 0.2 + 0.1 * u(rng) : 0.0;
         s.push_back(b);
         price = close;
-    }
-    return s;
-}
-
-/// Reads the Binance CSV (`timestamp,open,high,low,close,volume`, dates or datetimes) or the MT5
-/// tab-separated export (`<DATE> <TIME> <OPEN> <HIGH> <LOW> <CLOSE> <TICKVOL> <VOL> <SPREAD>`).
-inline BarSeries read_real_bars(const std::string& path, const std::string& symbol, Timeframe tf,
-                                std::size_t max_rows = SIZE_MAX) {
-    std::ifstream in(path);
-    BarSeries s;
-    s.symbol = symbol;
-    s.timeframe = tf;
-    std::string line;
-    std::getline(in, line);
-    const bool mt5 = line.find("<DATE>") != std::string::npos;
-    s.has_spread_column = mt5;
-    while (std::getline(in, line) && s.size() < max_rows) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty()) continue;
-        Bar b;
-        if (mt5) {
-            std::istringstream f(line);
-            std::string date, time;
-            double tickvol = 0, vol = 0, spread = 0;
-            f >> date >> time >> b.open >> b.high >> b.low >> b.close >> tickvol >> vol >> spread;
-            b.time = *parse_time(date + " " + time);
-            b.volume = tickvol;
-            b.spread = spread * 0.01;
-        } else {
-            std::istringstream f(line);
-            std::string cell[6];
-            for (auto& c : cell) std::getline(f, c, ',');
-            b.time = *parse_time(cell[0]);
-            b.open = std::stod(cell[1]);
-            b.high = std::stod(cell[2]);
-            b.low = std::stod(cell[3]);
-            b.close = std::stod(cell[4]);
-            b.volume = std::stod(cell[5]);
-        }
-        if (!s.empty() && b.time <= s.time.back()) continue;
-        s.push_back(b);
     }
     return s;
 }

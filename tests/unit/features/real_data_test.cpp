@@ -8,6 +8,7 @@
 #include "features/feature_set.hpp"
 #include "features/labels.hpp"
 #include "features/regimes.hpp"
+#include "support/data/shared_bars.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
@@ -80,7 +81,7 @@ void check_no_look_ahead(const BarSeries& bars, const FeatureSetDef& def,
 
 TEST(RealData, btc_4h_batch_equals_streaming_and_no_look_ahead) {
     AURUM_REQUIRE_SHARED_DATA(path, "crypto/binance/BTCUSDT_4h.csv");
-    const BarSeries bars = test::read_real_bars(path.string(), "BTC/USDT", Timeframe(4 * kMsPerHour));
+    const BarSeries bars = test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv");
     ASSERT_GT(bars.size(), 18000u);
     const FeatureSetDef def = every_indicator(false);
     const FeatureContext ctx = ctx_for(bars, TradingSessions::crypto());
@@ -96,7 +97,7 @@ TEST(RealData, btc_4h_batch_equals_streaming_and_no_look_ahead) {
 
 TEST(RealData, xauusd_h1_batch_equals_streaming_and_no_look_ahead) {
     AURUM_REQUIRE_SHARED_DATA(path, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
-    const BarSeries bars = test::read_real_bars(path.string(), "XAUUSD", Timeframe(kMsPerHour));
+    const BarSeries bars = test::load_shared_bars("mt5/XAUUSD_H1_201501020900_202512221100.csv");
     ASSERT_GT(bars.size(), 60000u);
     ASSERT_TRUE(bars.has_spread());
     const FeatureSetDef def = every_indicator(true);
@@ -114,9 +115,8 @@ TEST(RealData, xauusd_h1_batch_equals_streaming_and_no_look_ahead) {
 TEST(RealData, labels_and_regimes_build_for_btc_4h_and_xauusd_h1) {
     AURUM_REQUIRE_SHARED_DATA(btc_path, "crypto/binance/BTCUSDT_4h.csv");
     AURUM_REQUIRE_SHARED_DATA(xau_path, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
-    const BarSeries btc =
-        test::read_real_bars(btc_path.string(), "BTC/USDT", Timeframe(4 * kMsPerHour));
-    const BarSeries xau = test::read_real_bars(xau_path.string(), "XAUUSD", Timeframe(kMsPerHour));
+    const BarSeries btc = test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv");
+    const BarSeries xau = test::load_shared_bars("mt5/XAUUSD_H1_201501020900_202512221100.csv");
     for (const BarSeries* bars : {&btc, &xau}) {
         const LabelSet tb = triple_barrier_labels(*bars, {});
         ASSERT_GT(tb.size(), bars->size() * 9 / 10);
