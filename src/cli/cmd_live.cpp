@@ -22,6 +22,7 @@
 #include "live/control.hpp"
 #include "live/daemon.hpp"
 #include "live/live_session.hpp"
+#include "live/retrain.hpp"
 #include "live/scheduler.hpp"
 #include "surfaces/control_api_client.hpp"
 #include "surfaces/control_api_server.hpp"
@@ -63,6 +64,7 @@ struct LiveFileConfig {
     double slippage_bps = 5;
     bool approval = false;
     TimeMs approval_expiry = 4 * kMsPerHour;
+    ModelSelection model; ///< strategy "model": `model:`, `version:`, `kind:`
     int warmup_bars = 200;
     int port = 0;
     std::vector<JobSpec> jobs;
@@ -86,7 +88,15 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
         c.strategy = s.get_string("name", c.strategy);
         c.fraction = s.get_in_range("fraction", c.fraction, 1e-6, 10.0);
         for (const auto& k : s.keys())
-            if (k != "name" && k != "fraction") c.params[k] = s.get_double(k);
+            if (k != "name" && k != "fraction" && k != "model" && k != "version" && k != "kind")
+                c.params[k] = s.get_double(k);
+        c.model.model = s.get_string("model", c.model.model);
+        c.model.version = static_cast<int>(s.get_int("version", 0));
+        if (c.model.version < 0) s.fail("version", "must be a positive version number");
+        c.model.kind = s.get_string("kind", c.model.kind);
+        if (c.model.kind != "gbdt" && c.model.kind != "lstm" && c.model.kind != "gnn" &&
+            c.model.kind != "ensemble")
+            s.fail("kind", "expected gbdt, lstm, gnn or ensemble");
     }
     const ConfigNode f = l.child("fees");
     f.allow_keys({"taker"});
@@ -105,7 +115,7 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     c.port = static_cast<int>(l.get_int("port", c.port));
     const ConfigNode jobs = l.child("jobs");
     if (jobs.defined()) {
-        jobs.allow_keys({"daily_summary", "gap_check"});
+        jobs.allow_keys({"daily_summary", "gap_check", "weekly_retrain"});
         c.jobs.clear();
         for (const auto& k : jobs.keys())
             c.jobs.push_back(parse_schedule(k, jobs.get_string(k), path.string() + ": live.jobs." + k));
@@ -220,7 +230,19 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     }
     o.strategy.sizing.mode = SizingConfig::Mode::EquityFraction;
     o.strategy.sizing.fraction = fraction > 0 ? fraction : fc.fraction;
-    make_strategy(o.strategy); // validates name and parameters now
+    o.model = fc.model;
+    o.workspace = ws.home();
+    if (o.strategy.name == "model") {
+        // Resolve and load the models now: a refused model (other feature set) writes nothing.
+        ModelRegistry reg(ws.models_dir() / "registry", nullptr);
+        const auto recs = resolve_models(reg, o.symbols, o.timeframe.name(), o.model);
+        const auto fcfg = std::filesystem::exists(ws.config_file("features.yaml"))
+                              ? FeatureConfig::load_file(ws.config_file("features.yaml").string())
+                              : FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
+        for (const auto& [sym, rec] : recs) LiveModel::load(rec, fcfg);
+    } else {
+        make_strategy(o.strategy); // validates name and parameters now
+    }
     o.fill.fees.taker = fc.fee;
     o.fill.fees.maker = fc.fee;
     o.fill.slippage.fixed_bps = fc.slippage_bps;
@@ -280,6 +302,14 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     ::signal(SIGTERM, on_signal);
 
     Scheduler sched;
+    // The weekly retrain trains in the background; the bar loop only sees the model_reload.
+    struct Background {
+        std::thread t;
+        std::atomic<bool> busy{false};
+        ~Background() {
+            if (t.joinable()) t.join();
+        }
+    } retrain_bg;
     for (const auto& job : fc.jobs) {
         if (job.name == "daily_summary") {
             sched.add(job, [&, risk_yaml](TimeMs due) {
@@ -289,6 +319,46 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                 const auto path = ws.reports_dir() / "daily" / (format_date(due) + ".txt");
                 write_file_atomic(path, format_summary(s));
                 spdlog::info("daily summary written to {}", path.string());
+            });
+        } else if (job.name == "weekly_retrain") {
+            sched.add(job, [&, o](TimeMs due) {
+                if (o.strategy.name != "model") {
+                    spdlog::info("weekly_retrain: the session trades rule strategy {}; skipped",
+                                 o.strategy.name);
+                    return;
+                }
+                if (retrain_bg.busy.exchange(true)) {
+                    spdlog::warn("weekly_retrain: the previous retrain is still running; skipped");
+                    return;
+                }
+                if (retrain_bg.t.joinable()) retrain_bg.t.join();
+                const InstrumentRegistry instruments = ctx.instruments();
+                auto bg_store = ctx.open_store();
+                retrain_bg.t = std::thread([&, o, due, instruments,
+                                            st = std::shared_ptr<MarketStore>(std::move(bg_store))] {
+                    try {
+                        RetrainRequest rq;
+                        rq.model = o.model.kind;
+                        rq.symbols = o.symbols;
+                        rq.timeframe = o.timeframe.name();
+                        rq.reason = "weekly retrain (scheduled " + format_time(due) + ")";
+                        rq.range.to = due; // a replay never trains on bars after its clock
+                        SystemClock clock;
+                        for (const auto& r : run_retrain(*st, instruments, ws, rq, clock)) {
+                            spdlog::info("weekly_retrain: {}", r.line);
+                            const bool selected = o.model.model == "production" ||
+                                                  o.model.model == r.name;
+                            if (!r.promoted || !selected || o.model.version > 0) continue;
+                            const CommandOutcome c = queue.submit(
+                                "model_reload", json{{"name", r.name}, {"version", r.version},
+                                                     {"reason", rq.reason}});
+                            spdlog::info("weekly_retrain: model_reload: {}", c.message);
+                        }
+                    } catch (const std::exception& e) {
+                        spdlog::error("weekly_retrain failed: {}", e.what());
+                    }
+                    retrain_bg.busy.store(false);
+                });
             });
         } else if (job.name == "gap_check") {
             sched.add(job, [&](TimeMs) {

@@ -16,6 +16,8 @@ void register_features_commands(CLI::App& app, CliContext& ctx);
 /// `aurum run|status|summary|health|stop|pause|resume|trade|risk|signals|killswitch|restart`
 /// (cmd_live.cpp).
 void register_live(CLI::App& app, CliContext& ctx);
+/// `aurum retrain` (cmd_retrain.cpp).
+void register_retrain(CLI::App& app, CliContext& ctx);
 
 /// `aurum backtest` (cmd_backtest.cpp).
 void register_backtest(CLI::App& app, CliContext& ctx);

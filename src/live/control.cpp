@@ -144,7 +144,14 @@ json query_status(StateStore& store, TimeMs wall_now) {
     }
     const double eq = c->snap.equity > 0 ? c->snap.equity : c->session.capital;
     const TradingState st = account_state(store);
+    json signals = json::array();
+    for (const auto& p : store.latest_predictions(c->session.id)) {
+        const json d = json::parse(p.detail);
+        signals.push_back({{"symbol", p.symbol}, {"time", p.time}, {"p_up", p.value},
+                           {"signal", d.value("signal", 0.0)}, {"model", d.value("model", "")}});
+    }
     return json{{"session", c->session.id},
+                {"signals", signals},
                 {"mode", c->session.mode},
                 {"clock", c->session.clock},
                 {"session_status", c->session.status},
@@ -271,6 +278,23 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
         h["model"] = {{"loaded", false},
                       {"strategy", c->session.strategy},
                       {"last_decision", c->snap.last_bar ? c->snap.last_bar + c->tf : 0}};
+        // The model strategy publishes what it loaded (and which symbols it cannot trade).
+        if (auto kv = store.get_kv("live_models")) {
+            const json m = json::parse(*kv);
+            if (m.value("session", "") == c->session.id) {
+                bool any = false;
+                for (const auto& x : m["models"]) any = any || !x["model"].is_null();
+                h["model"]["loaded"] = any;
+                h["model"]["models"] = m["models"];
+                h["model"]["notices"] = m["notices"];
+            }
+        }
+        json last = nullptr;
+        for (const auto& p : store.latest_predictions(c->session.id))
+            if (last.is_null() || p.time > last["time"].get<TimeMs>())
+                last = {{"time", p.time}, {"symbol", p.symbol}, {"p_up", p.value},
+                        {"detail", json::parse(p.detail)}};
+        h["model"]["last_prediction"] = last;
         TimeMs last_trade = 0;
         std::string last_trade_text;
         for (const auto& o : store.orders(c->session.id)) {

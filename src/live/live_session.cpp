@@ -14,8 +14,18 @@ namespace aurum {
 
 using nlohmann::json;
 
+namespace {
+ModelSource model_source(const LiveOptions& o) {
+    return {o.workspace, o.model, o.symbols, o.timeframe.name()};
+}
+} // namespace
+
 std::string LiveOptions::strategy_text() const {
     std::string s = strategy.name;
+    if (strategy.name == "model")
+        s += " " + (model.version > 0 ? fmt::format("{} v{}", model.model, model.version)
+                                      : model.model) +
+             (model.kind != "gbdt" ? " kind=" + model.kind : "");
     for (const auto& [k, v] : strategy.params) s += fmt::format(" {}={}", k, v);
     s += fmt::format(" fraction={}", strategy.sizing.fraction);
     return s;
@@ -181,7 +191,11 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
 
     sim_ = std::make_unique<SimulatedExecutionClient>(instruments_, opt_.fill);
     journal_ = std::make_unique<JournalExecution>(*sim_, instruments_, session_.id);
-    strategy_ = std::make_unique<LiveStrategy>(make_strategy(opt_.strategy), risk_);
+    predictions_ = std::make_unique<PredictionBuffer>();
+    SessionStrategy chosen = make_session_strategy(opt_.strategy, model_source(opt_), store_,
+                                                   session_.id, predictions_.get());
+    model_ = chosen.model;
+    strategy_ = std::make_unique<LiveStrategy>(std::move(chosen.strategy), risk_);
     hook_ = std::make_unique<ApprovalHook>(risk_, store_);
     hook_->trade_from = session_.trade_from;
     hook_->tf = tf;
@@ -200,6 +214,7 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     for (const auto& d : data_) most = std::max(most, d->size());
     engine_->reserve_steps(most + 1024);
     engine_->start();
+    publish_models();
 
     if (existing) {
         const auto snap = store_.snapshot(session_.id);
@@ -333,6 +348,7 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
         ++recovered_steps_;
         // Already stored before the crash: only keep the counters in step.
         decision_seq_ += static_cast<int>(hook_->take_assessments().size());
+        predictions_->clear(); // stored before the crash
         trades_committed_ = pf.trades().size();
         equity_buf_.clear();
         risk_version_committed_ = risk_.version();
@@ -340,6 +356,13 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
         commit(wall_now, false);
     }
     return StepResult::Stepped;
+}
+
+void LiveSession::publish_models() {
+    if (!model_) return;
+    json j = models_status(*model_, opt_.symbols, predictions_->notices());
+    j["session"] = session_.id;
+    store_.put_kv("live_models", j.dump());
 }
 
 void LiveSession::log_events() {
@@ -393,6 +416,8 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
                                  t.fees});
         }
         for (const auto& [t, eq, cash] : equity_buf_) store_.insert_equity(session_.id, t, eq, cash);
+        for (const auto& p : predictions_->take())
+            store_.insert_prediction(session_.id, p.time, p.symbol, p.p, p.detail);
         std::vector<PositionRecord> pos;
         for (InstrumentId i = 0; i < pf.size(); ++i) {
             const Position& p = pf.position(i);
@@ -498,6 +523,15 @@ CommandOutcome LiveSession::execute(const std::string& kind, const json& args, T
         if (s->expires_at <= clock_.now())
             throw InputError(fmt::format("signals: signal #{} expired at {}", s->id,
                                          format_time(s->expires_at)));
+    } else if (kind == "model_reload") {
+        if (!model_)
+            throw InputError("model_reload: this session runs the rule strategy '" +
+                             opt_.strategy.name + "'; models are used with `strategy: {name: model}`");
+        // Pin the version now so a recovery re-applies exactly this one at this bar.
+        const auto m = load_for_reload(model_source(opt_), args.value("name", ""),
+                                       args.value("version", 0));
+        payload["name"] = m->record.name;
+        payload["version"] = m->record.version;
     } else if (kind != "acknowledge_stop" && kind != "settle") {
         throw InputError("unknown command '" + kind + "'");
     }
@@ -633,6 +667,20 @@ void LiveSession::apply_command(const CommandRecord& c, TimeMs wall_now, Command
             o.data["risk"] = risk_text;
             o.data["verdict"] = to_string(pre.verdict);
         }
+    } else if (c.kind == "model_reload") {
+        if (!model_) throw InputError("model_reload: the session has no model strategy");
+        const auto m = load_for_reload(model_source(opt_), a.at("name").get<std::string>(),
+                                       a.at("version").get<int>());
+        std::string was;
+        for (const auto& sym : m->record.symbols)
+            if (auto old = model_->model_for(sym)) was = old->label();
+        const auto swapped = model_->swap_model(m);
+        publish_models();
+        std::string syms;
+        for (const auto& s : swapped) syms += (syms.empty() ? "" : ", ") + s;
+        o.message = fmt::format("{} now trades {} (was {}); applies from the next bar", m->label(),
+                                syms, was.empty() ? "none" : was);
+        o.data = json{{"model", m->record.name}, {"version", m->record.version}, {"symbols", swapped}};
     } else if (c.kind == "signal_reject") {
         store_.update_signal(a.at("id").get<std::int64_t>(), "rejected", at, reason);
         o.message = fmt::format("Signal #{} rejected", a.at("id").get<std::int64_t>());

@@ -18,6 +18,7 @@
 #include "data/market_store.hpp"
 #include "live/journal_execution.hpp"
 #include "live/live_strategy.hpp"
+#include "live/session_strategy.hpp"
 #include "live/state_store.hpp"
 #include "risk/account_risk_hook.hpp"
 
@@ -38,6 +39,8 @@ struct LiveOptions {
     TimeMs approval_expiry = 4 * kMsPerHour;
     int commit_every = 256;                ///< steps without activity between snapshot commits
     bool new_session = false;
+    ModelSelection model;            ///< strategy "model": which registry versions it trades
+    std::filesystem::path workspace; ///< strategy "model": workspace home (registry, features.yaml)
 
     /// "sma-cross fast=10 slow=30 fraction=0.3"
     std::string strategy_text() const;
@@ -90,6 +93,8 @@ public:
     /// True once an emergency stop has closed everything (the daemon should exit).
     bool stopped() const;
     const JournalExecution& journal() const { return *journal_; }
+    /// The model strategy (null for a rule strategy).
+    const ModelStrategy* model_strategy() const { return model_; }
     TimeMs step_close_time() const { return clock_.now(); }
 
 private:
@@ -101,6 +106,7 @@ private:
     void expire_signals();
     InstrumentId instrument_index(const std::string& symbol) const;
     void log_events();
+    void publish_models();
 
     Database& db_;
     StateStore store_;
@@ -120,6 +126,8 @@ private:
     std::unique_ptr<SimulatedExecutionClient> sim_;
     std::unique_ptr<JournalExecution> journal_;
     std::unique_ptr<LiveStrategy> strategy_;
+    std::unique_ptr<PredictionBuffer> predictions_; ///< model predictions until the next commit
+    ModelStrategy* model_ = nullptr;                ///< inside strategy_ when it is the model
     std::unique_ptr<Engine> engine_;
 
     SessionRecord session_;

@@ -340,6 +340,29 @@ void StateStore::insert_prediction(const std::string& sid, TimeMs t, const std::
              p);
 }
 
+std::vector<PredictionRecord> StateStore::latest_predictions(const std::string& sid) {
+    const std::array<V, 1> p = {S(sid)};
+    std::vector<PredictionRecord> out;
+    for (const auto& r : db_.query("SELECT p.time, p.symbol, p.value, p.top_features FROM "
+                                   "live_predictions p JOIN (SELECT symbol, MAX(time) AS t FROM "
+                                   "live_predictions WHERE session_id = $1 GROUP BY symbol) m ON "
+                                   "p.symbol = m.symbol AND p.time = m.t WHERE p.session_id = $1 "
+                                   "ORDER BY p.symbol",
+                                   p))
+        out.push_back({r.as_int(0), r.as_string(1), r.as_double(2), r.as_string(3)});
+    return out;
+}
+
+std::vector<PredictionRecord> StateStore::predictions(const std::string& sid) {
+    const std::array<V, 1> p = {S(sid)};
+    std::vector<PredictionRecord> out;
+    for (const auto& r : db_.query("SELECT time, symbol, value, top_features FROM live_predictions "
+                                   "WHERE session_id = $1 ORDER BY time, symbol",
+                                   p))
+        out.push_back({r.as_int(0), r.as_string(1), r.as_double(2), r.as_string(3)});
+    return out;
+}
+
 void StateStore::put_kv(const std::string& key, const std::string& value) {
     const std::array<V, 2> p = {S(key), S(value)};
     db_.exec("INSERT INTO live_kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET "

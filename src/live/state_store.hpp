@@ -114,6 +114,15 @@ struct SessionSnapshot {
     TimeMs updated_wall = 0;   ///< wall clock of the commit (for "last write")
 };
 
+/// A stored model prediction (value = calibrated P(up); detail = JSON with model, signal, top
+/// features).
+struct PredictionRecord {
+    TimeMs time = 0; ///< open time of the bar decided on
+    std::string symbol;
+    double value = 0;
+    std::string detail;
+};
+
 struct AuditRecord {
     TimeMs time = 0;
     std::string action, reason, details, result;
@@ -156,6 +165,10 @@ public:
                                                   TimeMs to);
     void insert_prediction(const std::string& session_id, TimeMs time, const std::string& symbol,
                            double value, const std::string& top_features);
+    /// The latest prediction of each symbol of a session (symbol order).
+    std::vector<PredictionRecord> latest_predictions(const std::string& session_id);
+    /// Predictions of a session, oldest first.
+    std::vector<PredictionRecord> predictions(const std::string& session_id);
 
     // Account-level state (kill switch, trading state, risk runtime): survives sessions.
     void put_kv(const std::string& key, const std::string& value);

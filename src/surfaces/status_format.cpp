@@ -53,6 +53,12 @@ std::string format_status(const json& s, bool daemon_up) {
                        s["mode"].get<std::string>(), s["clock"].get<std::string>(),
                        s["session_status"].get<std::string>(),
                        s["last_bar"].get<TimeMs>() ? format_time(s["last_bar"].get<TimeMs>()) : "-");
+    for (const auto& g : s.value("signals", json::array())) {
+        const double sig = g["signal"];
+        out += fmt::format("Signal {}: {} (P(up) {:.2f}, {} at {})\n", g["symbol"].get<std::string>(),
+                           sig > 0 ? "LONG" : sig < 0 ? "SHORT" : "FLAT", g["p_up"].get<double>(),
+                           g["model"].get<std::string>(), format_time(g["time"].get<TimeMs>()));
+    }
     const TimeMs since = s["seconds_since_update"].get<TimeMs>();
     out += fmt::format("Last update: {}\n", since < 0 ? "never" : ago(since * 1000));
     if (!daemon_up)
@@ -127,9 +133,38 @@ std::string format_health(const json& h, TimeMs wall_now) {
                            f["clock"].get<std::string>(),
                            f["last_bar"].get<TimeMs>() ? format_time(f["last_bar"].get<TimeMs>()) : "-");
         const auto& m = h["model"];
-        out += fmt::format("✓ Models: none loaded; rule strategy {} (last decision: {})\n",
-                           m["strategy"].get<std::string>(),
-                           m["last_decision"].get<TimeMs>() ? format_time(m["last_decision"].get<TimeMs>()) : "-");
+        if (m.contains("models")) {
+            std::string loaded, missing;
+            for (const auto& x : m["models"]) {
+                const std::string sym = x["symbol"];
+                if (x["model"].is_null())
+                    missing += (missing.empty() ? "" : ", ") + sym;
+                else
+                    loaded += fmt::format("{}{} v{} ({})", loaded.empty() ? "" : ", ",
+                                          x["model"].get<std::string>(), x["version"].get<int>(),
+                                          sym);
+            }
+            out += fmt::format("{} Models loaded: {}{}\n", missing.empty() ? "✓" : "⚠",
+                               loaded.empty() ? "none" : loaded,
+                               missing.empty() ? "" : "; no production model (not traded): " + missing);
+        } else {
+            out += fmt::format("✓ Models: none loaded; rule strategy {} (last decision: {})\n",
+                               m["strategy"].get<std::string>(),
+                               m["last_decision"].get<TimeMs>() ? format_time(m["last_decision"].get<TimeMs>()) : "-");
+        }
+        if (m.contains("last_prediction") && !m["last_prediction"].is_null()) {
+            const auto& p = m["last_prediction"];
+            std::string top;
+            for (const auto& f : p["detail"]["top"]) {
+                if (top.size() > 60) break;
+                top += fmt::format("{}{} {:+.3f}", top.empty() ? "" : ", ",
+                                   f["feature"].get<std::string>(), f["value"].get<double>());
+            }
+            out += fmt::format("  Last prediction: {} {} P(up) {:.2f} signal {:+.0f} by {} (top: {})\n",
+                               format_time(p["time"].get<TimeMs>()), p["symbol"].get<std::string>(),
+                               p["p_up"].get<double>(), p["detail"].value("signal", 0.0),
+                               p["detail"].value("model", ""), top);
+        }
     }
     const std::string rs = h["risk"]["state"];
     out += fmt::format("{} Risk Manager: Active ({})\n", rs == "ACTIVE" ? "✓" : "⚠",

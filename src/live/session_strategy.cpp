@@ -1,0 +1,134 @@
+#include "live/session_strategy.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "core/workspace.hpp"
+
+namespace aurum {
+
+using nlohmann::json;
+
+namespace {
+
+FeatureConfig current_features(const Workspace& ws) {
+    const auto p = ws.config_file("features.yaml");
+    if (std::filesystem::exists(p))
+        return FeatureConfig::load_file(p.string());
+    return FeatureConfig::parse(FeatureConfig::default_yaml(), "<built-in features.yaml>");
+}
+
+std::string pin_key(const std::string& session_id) {
+    return "session_models:" + session_id;
+}
+
+} // namespace
+
+void PredictionBuffer::on_prediction(const PredictionEvent& e) {
+    json top = json::array();
+    for (std::size_t k = 0; k < e.n_top; ++k)
+        top.push_back({{"feature", *e.top[k].name}, {"value", e.top[k].value}});
+    json d{{"model", e.model->label()},
+           {"signal", e.target},
+           {"ev", e.expected_value},
+           {"reason", e.reason ? *e.reason : std::string()},
+           {"contributions", e.shap ? "shap" : "importance"},
+           {"top", std::move(top)}};
+    items_.push_back({e.time, *e.symbol, e.p_up, d.dump()});
+}
+
+void PredictionBuffer::on_notice(const std::string& text) {
+    notices_.push_back(text);
+}
+
+std::vector<PredictionBuffer::Item> PredictionBuffer::take() {
+    std::vector<Item> out;
+    out.swap(items_);
+    return out;
+}
+
+SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSource& src,
+                                      StateStore& store, const std::string& session_id,
+                                      PredictionSink* sink) {
+    SessionStrategy out;
+    if (spec.name != "model") {
+        out.strategy = make_strategy(spec);
+        return out;
+    }
+    const Workspace ws(src.workspace);
+    ModelRegistry registry(ws.models_dir() / "registry", nullptr);
+    // The versions this session started with: pinned on first use, so a recovery (which re-runs
+    // the session from its start) uses them too; later swaps are journaled model_reload commands.
+    std::map<std::string, std::pair<std::string, int>> pinned;
+    if (auto kv = store.get_kv(pin_key(session_id))) {
+        const json pin = json::parse(*kv);
+        for (auto it = pin.begin(); it != pin.end(); ++it)
+            pinned[it.key()] = {it->at("name").get<std::string>(), it->at("version").get<int>()};
+    } else {
+        json pin = json::object();
+        for (const auto& [sym, rec] :
+             resolve_models(registry, src.symbols, src.timeframe, src.selection)) {
+            pinned[sym] = {rec.name, rec.version};
+            pin[sym] = {{"name", rec.name}, {"version", rec.version}};
+        }
+        store.put_kv(pin_key(session_id), pin.dump());
+    }
+    const FeatureConfig features = current_features(ws);
+    std::map<std::pair<std::string, int>, std::shared_ptr<const LiveModel>> loaded;
+    std::map<std::string, std::shared_ptr<const LiveModel>> by_symbol;
+    for (const auto& [sym, key] : pinned) {
+        auto& m = loaded[key];
+        if (!m) {
+            m = LiveModel::load(registry.get(key.first, key.second), features);
+            spdlog::info("model {} loaded ({}, feature set {} {})", m->label(), m->record.kind,
+                         m->record.feature_set_name, m->record.feature_set_id.substr(0, 12));
+        }
+        by_symbol[sym] = m;
+    }
+    auto ms = std::make_unique<ModelStrategy>(std::move(by_symbol), spec.sizing, sink);
+    out.model = ms.get();
+    out.strategy = std::move(ms);
+    return out;
+}
+
+std::shared_ptr<const LiveModel> load_for_reload(const ModelSource& src, const std::string& name,
+                                                 int version) {
+    if (name.empty())
+        throw InputError("model_reload: a model name is required");
+    if (version < 0)
+        throw InputError(fmt::format("model_reload: version must be positive, got {}", version));
+    const Workspace ws(src.workspace);
+    ModelRegistry registry(ws.models_dir() / "registry", nullptr);
+    ModelSelection sel;
+    sel.model = name;
+    sel.version = version;
+    const auto resolved = resolve_models(registry, src.symbols, src.timeframe, sel);
+    if (resolved.empty())
+        throw InputError(
+            fmt::format("model_reload: {} covers none of the session's symbols", name));
+    return LiveModel::load(resolved.begin()->second, current_features(ws));
+}
+
+json models_status(const ModelStrategy& m, const std::vector<std::string>& symbols,
+                   const std::vector<std::string>& notices) {
+    json models = json::array();
+    for (const auto& sym : symbols) {
+        const auto lm = m.model_for(sym);
+        if (!lm) {
+            models.push_back({{"symbol", sym}, {"model", nullptr}});
+            continue;
+        }
+        models.push_back({{"symbol", sym},
+                          {"model", lm->record.name},
+                          {"version", lm->record.version},
+                          {"kind", lm->record.kind},
+                          {"feature_set", lm->record.feature_set_name}});
+    }
+    return json{{"models", models}, {"notices", notices}};
+}
+
+} // namespace aurum

@@ -1,0 +1,69 @@
+#pragma once
+// The session's trading strategy: the registry model (`strategy: {name: model}`) or a rule
+// strategy, plus the sink that stores the model's predictions with the session's commits. The
+// model versions a session starts with are pinned in the state store, so a recovery re-runs
+// the session with the same versions; swaps are journaled `model_reload` commands.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "backtest/strategies.hpp"
+#include "live/state_store.hpp"
+#include "models/model_strategy.hpp"
+
+namespace aurum {
+
+/// Predictions waiting for the next commit (stored in the same transaction as the snapshot,
+/// so a recovery neither loses nor duplicates them).
+class PredictionBuffer final : public PredictionSink {
+  public:
+    struct Item {
+        TimeMs time = 0;
+        std::string symbol;
+        double p = 0;
+        std::string detail; ///< JSON: model, signal, EV, reason, top features
+    };
+    void on_prediction(const PredictionEvent& e) override;
+    void on_notice(const std::string& text) override;
+    std::vector<Item> take();
+    void clear() { items_.clear(); }
+    const std::vector<std::string>& notices() const { return notices_; }
+
+  private:
+    std::vector<Item> items_;
+    std::vector<std::string> notices_;
+};
+
+/// The strategy a session runs; `model` is set when it is the ModelStrategy.
+struct SessionStrategy {
+    std::unique_ptr<Strategy> strategy;
+    ModelStrategy* model = nullptr;
+};
+
+/// Where the model strategy finds its registry and feature config.
+struct ModelSource {
+    std::filesystem::path workspace; ///< the workspace home
+    ModelSelection selection;
+    std::vector<std::string> symbols;
+    std::string timeframe;
+};
+
+/// Builds the rule strategy of `spec`, or for spec.name == "model" the ModelStrategy with the
+/// versions pinned for `session_id` (resolved from the registry and pinned on first use).
+/// Throws InputError when a selected model is refused (feature set) or unknown.
+SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSource& src,
+                                      StateStore& store, const std::string& session_id,
+                                      PredictionSink* sink);
+
+/// Loads `name` version `version` (0: its production version) for a model_reload; InputError
+/// when unknown, of another timeframe, covering none of `symbols`, or refused.
+std::shared_ptr<const LiveModel> load_for_reload(const ModelSource& src, const std::string& name,
+                                                 int version);
+
+/// What `aurum health` shows: models in use per symbol and the notices (symbols not traded).
+nlohmann::json models_status(const ModelStrategy& m, const std::vector<std::string>& symbols,
+                             const std::vector<std::string>& notices);
+
+} // namespace aurum
