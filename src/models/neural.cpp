@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include <fmt/format.h>
@@ -392,22 +393,72 @@ torch::Tensor rows_tensor(const Dataset& d, std::span<const std::size_t> rows, b
     return torch::from_blob(v.data(), {static_cast<long>(v.size())}, torch::kFloat32).clone();
 }
 
+/// What both networks do before training: check the rows, seed, and standardise on the fit rows.
+std::unique_ptr<NeuralState> begin_fit(const char* kind, const NeuralParams& p, const Dataset& data,
+                                       std::span<const std::size_t> fit) {
+    if (fit.empty()) throw InputError(fmt::format("{}: no training rows", kind));
+    data.require_two_classes(fit);
+    seed_torch(p);
+    auto s = std::make_unique<NeuralState>();
+    s->cols = data.cols;
+    s->names = data.feature_names;
+    standardiser(*s, data, fit);
+    return s;
+}
+
+/// Importance from the input gradients of `xs` (after backward), then drops every gradient so a
+/// saved or reused network carries none.
+void finish_fit(NeuralState& s, torch::nn::Module& net, const torch::Tensor& xs) {
+    s.importance = gradient_importance(xs.grad().abs().mean(std::vector<int64_t>{0, 1}), s.names);
+    for (auto& prm : net.parameters()) prm.mutable_grad() = torch::Tensor();
+}
+
+/// The checks and the gradient-free loop both networks predict with: `chunk` appends the
+/// probabilities of up to 4096 rows at a time (bounded memory for any request size).
+std::vector<double> predict_in_chunks(
+    const char* kind, bool trained, const NeuralState& s, const NeuralParams& p,
+    const Dataset& data, std::span<const std::size_t> rows,
+    const std::function<void(std::span<const std::size_t>, std::vector<double>&)>& chunk) {
+    if (!trained) throw InputError(fmt::format("{}: model is not trained or loaded", kind));
+    if (data.cols != s.cols)
+        throw InputError(fmt::format("{}: model expects {} features, dataset has {}", kind, s.cols, data.cols));
+    torch::set_num_threads(p.threads);
+    torch::NoGradGuard ng;
+    std::vector<double> out;
+    out.reserve(rows.size());
+    for (std::size_t a = 0; a < rows.size(); a += 4096)
+        chunk(rows.subspan(a, std::min<std::size_t>(4096, rows.size() - a)), out);
+    return out;
+}
+
+/// Reads a saved model: metadata, the network `make` builds from it, then the weights. `params`
+/// changes only when everything loaded.
+std::unique_ptr<NeuralState> load_state(
+    const char* kind, const std::filesystem::path& dir, NeuralParams& params,
+    const std::function<torch::nn::Module&(NeuralState&, const NeuralParams&)>& make) {
+    auto s = std::make_unique<NeuralState>();
+    const NeuralParams p = load_meta(*s, kind, dir);
+    load_weights(*s, make(*s, p), dir);
+    params = p;
+    return s;
+}
+
 } // namespace
+
+// ---------------------------------------------------------------- both
+
+NeuralModel::NeuralModel(NeuralParams params)
+    : params_(params), s_(std::make_unique<NeuralState>()) {}
+NeuralModel::~NeuralModel() = default;
+LearningCurve NeuralModel::learning_curve() const { return s_->curve; }
+std::vector<FeatureImportance> NeuralModel::importance() const { return s_->importance; }
 
 // ---------------------------------------------------------------- LSTM
 
-LstmModel::LstmModel(NeuralParams params) : params_(params), s_(std::make_unique<NeuralState>()) {}
-LstmModel::~LstmModel() = default;
 
 void LstmModel::fit(const Dataset& data, std::span<const std::size_t> fit,
                     std::span<const std::size_t> valid) {
-    if (fit.empty()) throw InputError("lstm: no training rows");
-    data.require_two_classes(fit);
-    seed_torch(params_);
-    s_ = std::make_unique<NeuralState>();
-    s_->cols = data.cols;
-    s_->names = data.feature_names;
-    standardiser(*s_, data, fit);
+    s_ = begin_fit("lstm", params_, data, fit);
     s_->lstm = LstmNet(static_cast<int>(data.cols), params_.hidden, params_.layers);
     const auto xf = sequences(*s_, data, fit, params_.seq_len);
     const auto yf = rows_tensor(data, fit, true), wf = rows_tensor(data, fit, false);
@@ -436,26 +487,19 @@ void LstmModel::fit(const Dataset& data, std::span<const std::size_t> fit,
                   .clone()
                   .set_requires_grad(true);
     net->forward(xs).sum().backward();
-    s_->importance = gradient_importance(xs.grad().abs().mean(std::vector<int64_t>{0, 1}), s_->names);
-    for (auto& prm : net->parameters()) prm.mutable_grad() = torch::Tensor();
+    finish_fit(*s_, *net, xs);
 }
 
 std::vector<double> LstmModel::predict_proba(const Dataset& data,
                                              std::span<const std::size_t> rows) const {
-    if (!s_->lstm) throw InputError("lstm: model is not trained or loaded");
-    if (data.cols != s_->cols)
-        throw InputError(fmt::format("lstm: model expects {} features, dataset has {}", s_->cols, data.cols));
-    torch::set_num_threads(params_.threads);
-    torch::NoGradGuard ng;
-    std::vector<double> out;
-    out.reserve(rows.size());
-    for (std::size_t a = 0; a < rows.size(); a += 4096) {
-        auto part = rows.subspan(a, std::min<std::size_t>(4096, rows.size() - a));
-        auto p = torch::sigmoid(s_->lstm->forward(sequences(*s_, data, part, params_.seq_len))).contiguous();
-        const float* pp = p.data_ptr<float>();
-        out.insert(out.end(), pp, pp + p.numel());
-    }
-    return out;
+    return predict_in_chunks(
+        "lstm", !s_->lstm.is_empty(), *s_, params_, data, rows,
+        [&](std::span<const std::size_t> part, std::vector<double>& out) {
+            auto p = torch::sigmoid(s_->lstm->forward(sequences(*s_, data, part, params_.seq_len)))
+                         .contiguous();
+            const float* pp = p.data_ptr<float>();
+            out.insert(out.end(), pp, pp + p.numel());
+        });
 }
 
 void LstmModel::save(const std::filesystem::path& dir) const {
@@ -464,32 +508,21 @@ void LstmModel::save(const std::filesystem::path& dir) const {
 }
 
 void LstmModel::load(const std::filesystem::path& dir) {
-    auto s = std::make_unique<NeuralState>();
-    auto p = load_meta(*s, "lstm", dir);
-    s->lstm = LstmNet(static_cast<int>(s->cols), p.hidden, p.layers);
-    load_weights(*s, *s->lstm, dir);
-    params_ = p;
-    s_ = std::move(s);
+    s_ = load_state("lstm", dir, params_,
+                    [](NeuralState& s, const NeuralParams& p) -> torch::nn::Module& {
+                        s.lstm = LstmNet(static_cast<int>(s.cols), p.hidden, p.layers);
+                        return *s.lstm;
+                    });
 }
 
-LearningCurve LstmModel::learning_curve() const { return s_->curve; }
-std::vector<FeatureImportance> LstmModel::importance() const { return s_->importance; }
 
 // ---------------------------------------------------------------- GNN
 
-GnnModel::GnnModel(NeuralParams params) : params_(params), s_(std::make_unique<NeuralState>()) {}
-GnnModel::~GnnModel() = default;
 
 void GnnModel::fit(const Dataset& data, std::span<const std::size_t> fit,
                    std::span<const std::size_t> valid) {
-    if (fit.empty()) throw InputError("gnn: no training rows");
-    data.require_two_classes(fit);
-    seed_torch(params_);
-    s_ = std::make_unique<NeuralState>();
-    s_->cols = data.cols;
-    s_->names = data.feature_names;
+    s_ = begin_fit("gnn", params_, data, fit);
     s_->symbols = data.symbols.empty() ? std::vector<std::string>{"?"} : data.symbols;
-    standardiser(*s_, data, fit);
     s_->gnn = GnnNet(static_cast<int>(data.cols), params_.hidden,
                      static_cast<int>(s_->symbols.size()), params_.layers);
     const auto gf = graphs(*s_, data, fit);
@@ -516,28 +549,20 @@ void GnnModel::fit(const Dataset& data, std::span<const std::size_t> fit,
     const long n = std::min<long>(256, gi.x.size(0));
     auto xs = gi.x.narrow(0, 0, n).clone().set_requires_grad(true);
     (net->forward(xs, gi.mask.narrow(0, 0, n)) * gi.w.narrow(0, 0, n)).sum().backward();
-    s_->importance = gradient_importance(xs.grad().abs().mean(std::vector<int64_t>{0, 1}), s_->names);
-    for (auto& prm : net->parameters()) prm.mutable_grad() = torch::Tensor();
+    finish_fit(*s_, *net, xs);
 }
 
 std::vector<double> GnnModel::predict_proba(const Dataset& data,
                                             std::span<const std::size_t> rows) const {
-    if (!s_->gnn) throw InputError("gnn: model is not trained or loaded");
-    if (data.cols != s_->cols)
-        throw InputError(fmt::format("gnn: model expects {} features, dataset has {}", s_->cols, data.cols));
-    torch::set_num_threads(params_.threads);
-    torch::NoGradGuard ng;
-    std::vector<double> out;
-    out.reserve(rows.size());
-    for (std::size_t a = 0; a < rows.size(); a += 4096) {
-        auto part = rows.subspan(a, std::min<std::size_t>(4096, rows.size() - a));
-        auto g = graphs(*s_, data, part);
-        auto p = torch::sigmoid(s_->gnn->forward(g.x, g.mask)).contiguous();
-        const long S = p.size(1);
-        const float* pp = p.data_ptr<float>();
-        for (const auto& [b, node] : g.where) out.push_back(pp[b * S + node]);
-    }
-    return out;
+    return predict_in_chunks(
+        "gnn", !s_->gnn.is_empty(), *s_, params_, data, rows,
+        [&](std::span<const std::size_t> part, std::vector<double>& out) {
+            auto g = graphs(*s_, data, part);
+            auto p = torch::sigmoid(s_->gnn->forward(g.x, g.mask)).contiguous();
+            const long S = p.size(1);
+            const float* pp = p.data_ptr<float>();
+            for (const auto& [b, node] : g.where) out.push_back(pp[b * S + node]);
+        });
 }
 
 void GnnModel::save(const std::filesystem::path& dir) const {
@@ -546,15 +571,13 @@ void GnnModel::save(const std::filesystem::path& dir) const {
 }
 
 void GnnModel::load(const std::filesystem::path& dir) {
-    auto s = std::make_unique<NeuralState>();
-    auto p = load_meta(*s, "gnn", dir);
-    s->gnn = GnnNet(static_cast<int>(s->cols), p.hidden, static_cast<int>(s->symbols.size()), p.layers);
-    load_weights(*s, *s->gnn, dir);
-    params_ = p;
-    s_ = std::move(s);
+    s_ = load_state("gnn", dir, params_,
+                    [](NeuralState& s, const NeuralParams& p) -> torch::nn::Module& {
+                        s.gnn = GnnNet(static_cast<int>(s.cols), p.hidden,
+                                       static_cast<int>(s.symbols.size()), p.layers);
+                        return *s.gnn;
+                    });
 }
 
-LearningCurve GnnModel::learning_curve() const { return s_->curve; }
-std::vector<FeatureImportance> GnnModel::importance() const { return s_->importance; }
 
 } // namespace aurum

@@ -28,11 +28,24 @@ struct NeuralParams {
 
 struct NeuralState; // torch modules, standardisation, curves (neural.cpp)
 
-/// LSTM over each row's last `seq_len` feature vectors (same symbol) with a logistic head.
-class LstmModel : public Model {
+/// What both libtorch models share: parameters, the trained state, learning curve, importance.
+class NeuralModel : public Model {
 public:
-    explicit LstmModel(NeuralParams params = {});
-    ~LstmModel() override;
+    ~NeuralModel() override;
+    LearningCurve learning_curve() const override;
+    std::vector<FeatureImportance> importance() const override;
+    nlohmann::json params() const override { return params_.to_json(); }
+
+protected:
+    explicit NeuralModel(NeuralParams params);
+    NeuralParams params_;
+    std::unique_ptr<NeuralState> s_;
+};
+
+/// LSTM over each row's last `seq_len` feature vectors (same symbol) with a logistic head.
+class LstmModel final : public NeuralModel {
+public:
+    explicit LstmModel(NeuralParams params = {}) : NeuralModel(params) {}
     std::string kind() const override { return "lstm"; }
     void fit(const Dataset& data, std::span<const std::size_t> fit,
              std::span<const std::size_t> valid) override;
@@ -40,21 +53,13 @@ public:
                                       std::span<const std::size_t> rows) const override;
     void save(const std::filesystem::path& dir) const override;
     void load(const std::filesystem::path& dir) override;
-    LearningCurve learning_curve() const override;
-    std::vector<FeatureImportance> importance() const override;
-    nlohmann::json params() const override { return params_.to_json(); }
-
-private:
-    NeuralParams params_;
-    std::unique_ptr<NeuralState> s_;
 };
 
 /// Graph network whose nodes are the assets at one bar: per-asset embeddings exchange messages by
 /// attention over all pairs, then a head predicts each asset's direction.
-class GnnModel : public Model {
+class GnnModel final : public NeuralModel {
 public:
-    explicit GnnModel(NeuralParams params = {});
-    ~GnnModel() override;
+    explicit GnnModel(NeuralParams params = {}) : NeuralModel(params) {}
     std::string kind() const override { return "gnn"; }
     void fit(const Dataset& data, std::span<const std::size_t> fit,
              std::span<const std::size_t> valid) override;
@@ -62,13 +67,6 @@ public:
                                       std::span<const std::size_t> rows) const override;
     void save(const std::filesystem::path& dir) const override;
     void load(const std::filesystem::path& dir) override;
-    LearningCurve learning_curve() const override;
-    std::vector<FeatureImportance> importance() const override;
-    nlohmann::json params() const override { return params_.to_json(); }
-
-private:
-    NeuralParams params_;
-    std::unique_ptr<NeuralState> s_;
 };
 
 } // namespace aurum

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
-#include "data/synthetic_market.hpp"
 #include "live/live_session.hpp"
+#include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
@@ -14,53 +14,9 @@ using nlohmann::json;
 
 namespace {
 
-const TimeMs kStart = make_time(2023, 1, 1);
-
-void seed_market(MarketStore& store, int days, std::uint64_t seed = 7) {
-    InstrumentRegistry reg;
-    auto cfg = SynthConfig::defaults(reg, {"BTC/USDT", "ETH/USDT"}, Timeframe(4 * kMsPerHour),
-                                     kStart, days, seed, false);
-    const SynthMarket m = generate_synthetic_market(cfg);
-    for (const auto& s : m.series) store.upsert_bars(s);
-}
-
-LiveOptions replay_options(int from_day, int to_day) {
-    LiveOptions o;
-    o.symbols = {"BTC/USDT", "ETH/USDT"};
-    o.replay = true;
-    o.replay_from = kStart + from_day * kMsPerDay;
-    o.replay_to = kStart + to_day * kMsPerDay;
-    o.warmup_bars = 60;
-    o.strategy.name = "sma-cross";
-    o.strategy.params = {{"fast", 3}, {"slow", 8}};
-    o.strategy.sizing.fraction = 0.4;
-    o.fill.fees.taker = 0.001;
-    o.fill.slippage.fixed_bps = 5;
-    return o;
-}
-
-struct Outcome {
-    double equity = 0, cash = 0;
-    std::vector<std::string> orders;
-    std::vector<double> trade_pnl;
-    std::vector<std::pair<std::string, double>> positions;
-};
-
-Outcome outcome_of(Database& db, const std::string& sid) {
-    StateStore st(db);
-    Outcome o;
-    const auto snap = st.snapshot(sid);
-    EXPECT_TRUE(snap.has_value());
-    if (snap) {
-        o.equity = snap->equity;
-        o.cash = snap->cash;
-    }
-    for (const auto& r : st.orders(sid))
-        o.orders.push_back(r.client_order_id + ":" + r.status + ":" + format_qty(r.filled_qty));
-    for (const auto& t : st.trades(sid)) o.trade_pnl.push_back(t.pnl);
-    for (const auto& p : st.positions(sid)) o.positions.emplace_back(p.symbol, p.qty);
-    return o;
-}
+// The synthetic market of these tests (seed 7) and its replay options.
+void seed_market(MarketStore& store, int days) { test::seed_market(store, days, 7); }
+using test::replay_options;
 
 } // namespace
 
@@ -104,7 +60,7 @@ TEST(LiveSession, crash_at_any_step_recovers_to_the_uninterrupted_result) {
         }
         sid = s.session_id();
     }
-    const Outcome ref = outcome_of(ref_store->database(), sid);
+    const test::Final ref = test::final_state((dir / "ref.db").string(), sid);
     ASSERT_GT(ref.orders.size(), 6u);
 
     std::mt19937 rng(11);
@@ -124,12 +80,9 @@ TEST(LiveSession, crash_at_any_step_recovers_to_the_uninterrupted_result) {
             ++crashes; // destroyed without a checkpoint: whatever was not committed is lost
         }
         EXPECT_GT(crashes, 2);
-        const Outcome got = outcome_of(store->database(), sid);
-        EXPECT_EQ(got.orders, ref.orders) << "trial " << trial;
-        EXPECT_EQ(got.trade_pnl, ref.trade_pnl);
-        EXPECT_EQ(got.positions, ref.positions);
-        EXPECT_DOUBLE_EQ(got.equity, ref.equity);
-        EXPECT_DOUBLE_EQ(got.cash, ref.cash);
+        const test::Final got = test::final_state(path.string(), sid);
+        test::expect_same_final(got, ref, "trial " + std::to_string(trial));
+        test::expect_unique_ids(got);
     }
 }
 

@@ -19,15 +19,12 @@ namespace {
 const TimeMs kT0 = make_time(2024, 3, 1);
 constexpr TimeMs kH4 = 4 * kMsPerHour;
 
-class StateStoreContract : public ::testing::TestWithParam<std::string> {
+class StateStoreContract : public test::BackendTest {
   protected:
     void SetUp() override {
-        if (GetParam() == "postgres") {
-            AURUM_REQUIRE_POSTGRES(pg);
-            spec_ = pg->fresh_database();
-        } else {
-            spec_ = (tmp_ / "state.db").string();
-        }
+        BackendTest::SetUp();
+        if (IsSkipped())
+            return;
         db_ = open_database(spec_);
         st_ = std::make_unique<StateStore>(*db_);
     }
@@ -35,8 +32,6 @@ class StateStoreContract : public ::testing::TestWithParam<std::string> {
     /// A second connection, as a restarted daemon or a status command opens it.
     std::unique_ptr<Database> reopen() const { return open_database(spec_); }
 
-    test::TempDir tmp_;
-    std::string spec_;
     std::unique_ptr<Database> db_;
     std::unique_ptr<StateStore> st_;
 };
@@ -207,15 +202,19 @@ TEST_P(StateStoreContract, report_insert_is_idempotent_per_step_and_sequence) {
 
 TEST_P(StateStoreContract, decisions_come_back_newest_first_and_limited) {
     for (int i = 0; i < 5; ++i) {
-        RiskDecisionRecord d{kT0 + i * kH4, "BTC/USDT", "strategy", i % 2 ? "reduce" : "approve",
+        RiskDecisionRecord d{kT0 + i * kH4,
+                             "BTC/USDT",
+                             "strategy",
+                             i % 2 ? "reduce" : "approve",
                              "max_position",
                              "Requested 0.20 BTC; reduced to 0.15 BTC due to existing ETH position",
-                             0.2, i % 2 ? 0.15 : 0.2};
+                             0.2,
+                             i % 2 ? 0.15 : 0.2};
         st_->insert_decision("s1", i, d);
         st_->insert_decision("s1", i, d); // recovery: no duplicate
     }
-    RiskDecisionRecord same_time{kT0 + 4 * kH4, "ETH/USDT", "manual", "deny", "halted",
-                                 "trading is halted", 1, 0};
+    RiskDecisionRecord same_time{kT0 + 4 * kH4, "ETH/USDT",          "manual", "deny",
+                                 "halted",      "trading is halted", 1,        0};
     st_->insert_decision("s1", 5, same_time);
     const auto all = st_->decisions("s1", 100);
     ASSERT_EQ(all.size(), 6u);
@@ -231,7 +230,8 @@ TEST_P(StateStoreContract, decisions_come_back_newest_first_and_limited) {
 }
 
 TEST_P(StateStoreContract, trades_are_ordered_by_sequence_and_idempotent) {
-    const TradeRecord b{"BTC/USDT", -1, kT0 + kH4, kT0 + 3 * kH4, 40000.5, 39000.25, 0.1, 99.5, 1.25};
+    const TradeRecord b{"BTC/USDT", -1,  kT0 + kH4, kT0 + 3 * kH4, 40000.5,
+                        39000.25,   0.1, 99.5,      1.25};
     const TradeRecord a{"ETH/USDT", 1, kT0, kT0 + 2 * kH4, 2000, 2100, 2, -0.1 - 0.2, 0.5};
     st_->insert_trade("s1", 2, b);
     st_->insert_trade("s1", 1, a);
@@ -288,7 +288,8 @@ TEST_P(StateStoreContract, snapshot_is_overwritten_in_place) {
 }
 
 TEST_P(StateStoreContract, equity_range_is_half_open_and_points_are_upserted) {
-    for (int i = 0; i < 10; ++i) st_->insert_equity("s1", kT0 + i * kH4, 10000 + i, 5000);
+    for (int i = 0; i < 10; ++i)
+        st_->insert_equity("s1", kT0 + i * kH4, 10000 + i, 5000);
     st_->insert_equity("s1", kT0 + 3 * kH4, 12345.5, 1); // a recovery rewrites a point
     st_->insert_equity("s2", kT0 + 3 * kH4, 1, 1);
     const auto got = st_->equity("s1", kT0 + 2 * kH4, kT0 + 5 * kH4);
