@@ -39,6 +39,17 @@ class ExecutionClient {
     /// Called once by the engine before the first bar.
     virtual void bind(ExecutionSink& sink) = 0;
     virtual void submit(const Order& order) = 0;
+    /// Submits under the client order id a journal gave the order (a live venue sends it as
+    /// its idempotency key); the simulation has no use for it.
+    virtual void submit_with_id(const Order& order, const std::string& client_order_id) {
+        (void)client_order_id;
+        submit(order);
+    }
+    /// Takes over an order journaled (and perhaps sent) before a crash. The default sends it; a
+    /// live venue first asks the exchange for it by client id and only sends what it never got.
+    virtual void resume(const Order& order, const std::string& client_order_id) {
+        submit_with_id(order, client_order_id);
+    }
     /// Cancels a live order; an unknown or finished id is reported as an UNKNOWN_ORDER event.
     virtual void cancel(OrderId id, TimeMs now) = 0;
     /// A bar of `instrument` opening at bar.time is now being traded. The simulated client

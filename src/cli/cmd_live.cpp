@@ -20,6 +20,8 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "live/control.hpp"
+#include "data/binance_market_data.hpp"
+#include "execution/binance_auth.hpp"
 #include "live/daemon.hpp"
 #include "live/live_session.hpp"
 #include "live/retrain.hpp"
@@ -68,6 +70,9 @@ struct LiveFileConfig {
     int warmup_bars = 200;
     int port = 0;
     std::vector<JobSpec> jobs;
+    std::string exchange = "binance";          ///< live mode: where orders go
+    std::string exchange_url = kBinanceSpotBaseUrl;
+    int recv_window_ms = 5000;
 };
 
 LiveFileConfig load_live_config(const std::filesystem::path& path) {
@@ -79,7 +84,7 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     root.allow_keys({"live"});
     const ConfigNode l = root.child("live");
     l.allow_keys({"symbols", "timeframe", "capital", "strategy", "fees", "slippage_bps",
-                  "approval", "warmup_bars", "port", "jobs"});
+                  "approval", "warmup_bars", "port", "jobs", "exchange"});
     if (l.has("symbols")) c.symbols = l.get_strings("symbols");
     c.timeframe = l.get_string("timeframe", c.timeframe);
     c.capital = l.get_positive("capital", c.capital);
@@ -113,6 +118,17 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     c.warmup_bars = static_cast<int>(l.get_int("warmup_bars", c.warmup_bars));
     if (c.warmup_bars < 0) l.fail("warmup_bars", "must be >= 0");
     c.port = static_cast<int>(l.get_int("port", c.port));
+    const ConfigNode ex = l.child("exchange");
+    if (ex.defined()) {
+        ex.allow_keys({"name", "base_url", "recv_window_ms"});
+        c.exchange = ex.get_string("name", c.exchange);
+        if (c.exchange != "binance") ex.fail("name", "supported exchanges: binance");
+        c.exchange_url = ex.get_string("base_url", c.exchange_url);
+        BaseUrl::parse(c.exchange_url); // a bad URL fails here, naming it
+        c.recv_window_ms = static_cast<int>(ex.get_int("recv_window_ms", c.recv_window_ms));
+        if (c.recv_window_ms < 1 || c.recv_window_ms > 60000)
+            ex.fail("recv_window_ms", "must be in 1..60000 (the exchange's maximum)");
+    }
     const ConfigNode jobs = l.child("jobs");
     if (jobs.defined()) {
         jobs.allow_keys({"daily_summary", "gap_check", "weekly_retrain"});
@@ -191,15 +207,44 @@ std::string require_reason(const std::string& what, const std::string& reason) {
 int run_command(CliContext& ctx, const std::string& mode, double capital, std::string symbols_text,
                 std::string tf_text, std::string strategy, std::vector<std::string> params,
                 double fraction, std::string from, std::string to, double speed, bool approval,
-                int port, bool serve, bool ack, std::string ack_reason, bool new_session) {
+                int port, bool serve, bool ack, std::string ack_reason, bool new_session,
+                bool confirm_live, std::string exchange_url) {
     const Workspace ws = ctx.workspace();
-    ws.ensure_dirs();
     LiveFileConfig fc = load_live_config(ws.config_file("live.yaml"));
     if (mode != "paper" && mode != "live")
         throw InputError("run: --mode must be paper or live, got '" + mode + "'");
-    if (mode == "live")
-        throw InputError("run: --mode live needs an exchange execution adapter, which is not "
-                         "built yet; run --mode paper (same engine, simulated fills)");
+    // Live: every refusal comes before anything is written.
+    LiveVenueOptions venue;
+    if (mode == "live") {
+        venue.exchange = fc.exchange;
+        venue.base_url = exchange_url.empty() ? fc.exchange_url : exchange_url;
+        BaseUrl::parse(venue.base_url);
+        venue.recv_window_ms = fc.recv_window_ms;
+        if (!confirm_live)
+            throw InputError("run: --mode live sends real orders with real money to " +
+                             venue.base_url +
+                             "; add --confirm-live to the command line to confirm (it is a flag "
+                             "only, never a config setting, so nobody goes live by accident)");
+        if (!from.empty() || !to.empty())
+            throw InputError("run: --mode live trades on the real-time clock; --replay-from/"
+                             "--replay-to are for paper mode");
+        std::vector<std::string> syms = fc.symbols;
+        if (!symbols_text.empty()) {
+            syms.clear();
+            std::stringstream ss(symbols_text);
+            std::string one;
+            while (std::getline(ss, one, ',')) if (!one.empty()) syms.push_back(one);
+        }
+        for (const auto& sym : syms) {
+            const Instrument in = ctx.instruments().get(normalize_symbol(sym));
+            if (in.asset_class != AssetClass::CryptoSpot || in.venue == "mt5")
+                throw InputError("run: " + in.symbol + " cannot be traded live: its prices come "
+                                 "from MetaTrader 5 exports and MT5 is not an order venue here. "
+                                 "Trade it with --mode paper, or leave it out of --symbols");
+        }
+        venue.credentials = load_binance_credentials(ws.home());
+    }
+    ws.ensure_dirs();
     if (ack && ack_reason.empty()) throw InputError("run: --acknowledge-stop needs --reason");
     LiveOptions o;
     o.mode = mode;
@@ -250,6 +295,7 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     o.approval_expiry = fc.approval_expiry;
     o.warmup_bars = fc.warmup_bars;
     o.new_session = new_session;
+    o.venue = venue;
     if (!from.empty() || !to.empty()) {
         if (from.empty() || to.empty())
             throw InputError("run: --replay-from and --replay-to go together");
@@ -431,6 +477,8 @@ void register_live(CLI::App& app, CliContext& ctx) {
             std::vector<std::string> params;
             double capital = 0, fraction = 0, speed = 0;
             bool approval = false, serve = false, ack = false, new_session = false;
+            bool confirm_live = false;
+            std::string exchange_url;
             int port = 0;
         };
         auto f = std::make_shared<Flags>();
@@ -456,10 +504,16 @@ void register_live(CLI::App& app, CliContext& ctx) {
         sub->add_option("--reason", f->reason, "Why (with --acknowledge-stop)");
         sub->add_flag("--new-session", f->new_session, "Start a fresh session instead of "
                                                        "resuming the one with these options");
+        sub->add_flag("--confirm-live", f->confirm_live, "Required with --mode live: confirms that "
+                                                         "real orders go to the exchange");
+        sub->add_option("--exchange-url", f->exchange_url, "Live: exchange REST base URL "
+                                                           "(default config/live.yaml "
+                                                           "exchange.base_url)");
         on_run(sub, ctx, [&ctx, f] {
             return run_command(ctx, f->mode, f->capital, f->symbols, f->timeframe, f->strategy,
                                f->params, f->fraction, f->from, f->to, f->speed, f->approval,
-                               f->port, f->serve, f->ack, f->reason, f->new_session);
+                               f->port, f->serve, f->ack, f->reason, f->new_session,
+                               f->confirm_live, f->exchange_url);
         });
     }
     // status / summary / health

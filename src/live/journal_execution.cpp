@@ -61,7 +61,15 @@ void JournalExecution::end_recovery() {
               [](const Order& a, const Order& b) { return a.id < b.id; });
     journal_orders_.clear();
     journal_reports_.clear();
-    flush();
+    new_orders_.clear();
+    new_reports_.clear();
+    status_updates_.clear();
+    std::vector<Order> resume;
+    resume.swap(to_send_);
+    for (const Order& o : resume) {
+        sent_.push_back(client_id(o.id));
+        inner_.resume(o, client_id(o.id)); // a live venue reconciles instead of re-sending
+    }
 }
 
 void JournalExecution::begin_step(TimeMs bar_time) {
@@ -234,7 +242,7 @@ void JournalExecution::on_fill(const Fill& f) {
     t.notional += f.qty * f.price;
     record_fill(f, cid);
     status_updates_.push_back({cid, t.filled + 1e-12 >= t.order.req.qty ? "filled" : "partial",
-                               t.filled, t.filled > 0 ? t.notional / t.filled : 0});
+                               t.filled, t.filled > 0 ? t.notional / t.filled : 0, {}});
     engine_->on_fill(f);
 }
 
@@ -248,7 +256,8 @@ void JournalExecution::on_order_event(const OrderEvent& e) {
         std::string st = e.status == OrderStatus::Filled      ? "filled"
                          : e.status == OrderStatus::Cancelled ? "cancelled"
                                                               : "rejected";
-        status_updates_.push_back({cid, st, t.filled, t.filled > 0 ? t.notional / t.filled : 0});
+        status_updates_.push_back(
+            {cid, st, t.filled, t.filled > 0 ? t.notional / t.filled : 0, e.note});
     }
     engine_->on_order_event(e);
 }
@@ -261,7 +270,7 @@ void JournalExecution::flush() {
     send.swap(to_send_);
     for (const Order& o : send) {
         sent_.push_back(client_id(o.id));
-        inner_.submit(o);
+        inner_.submit_with_id(o, client_id(o.id));
     }
 }
 

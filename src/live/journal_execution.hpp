@@ -46,6 +46,7 @@ public:
     struct StatusUpdate {
         std::string cid, status;
         double filled = 0, avg = 0;
+        std::string note; ///< the venue's reason for a rejection ("" otherwise)
     };
     std::vector<StatusUpdate>& status_updates() { return status_updates_; }
     bool has_activity() const {

@@ -136,6 +136,15 @@ void LiveSession::load_bars(TimeMs from, TimeMs to) {
 
 void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string& ack_reason) {
     const TimeMs tf = opt_.timeframe.ms();
+    // Paper: the simulation; live: the exchange, whose rules replace the instruments' defaults.
+    // Connected first, so a refused key or an unreachable exchange leaves no session behind.
+    sim_ = make_execution_client(opt_.mode, opt_.venue, instruments_, opt_.fill);
+    if (opt_.mode == "live" && !opt_.replay) {
+        // Self-feeding: closed candles come from the exchange before each look at the store.
+        feed_ = make_kline_feed(opt_.venue, market_, opt_.symbols, opt_.timeframe,
+                                opt_.warmup_bars);
+        feed_();
+    }
     std::string id = opt_.session_id();
     auto existing = store_.session(id);
     if (existing && opt_.new_session) {
@@ -189,7 +198,6 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     load_bars(session_.trade_from - opt_.warmup_bars * tf,
               opt_.replay ? opt_.replay_to : std::numeric_limits<TimeMs>::max());
 
-    sim_ = std::make_unique<SimulatedExecutionClient>(instruments_, opt_.fill);
     journal_ = std::make_unique<JournalExecution>(*sim_, instruments_, session_.id);
     predictions_ = std::make_unique<PredictionBuffer>();
     SessionStrategy chosen = make_session_strategy(opt_.strategy, model_source(opt_), store_,
@@ -284,6 +292,14 @@ std::optional<TimeMs> LiveSession::next_step_time() const {
 }
 
 std::size_t LiveSession::poll_store() {
+    if (feed_) {
+        try {
+            feed_();
+        } catch (const std::exception& e) {
+            // The daemon keeps running on what it has; `aurum health` shows the feed's lag.
+            spdlog::warn("data feed: {}", e.what());
+        }
+    }
     std::size_t added = 0;
     for (std::size_t i = 0; i < data_.size(); ++i) {
         BarSeries& s = *data_[i];
@@ -400,8 +416,10 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
         Transaction tx(db_);
         for (const auto& o : journal_->new_orders()) store_.insert_order(o);
         for (const auto& r : journal_->new_reports()) store_.insert_report(r);
-        for (const auto& u : journal_->status_updates())
+        for (const auto& u : journal_->status_updates()) {
             store_.update_order(u.cid, u.status, u.filled, u.avg);
+            if (!u.note.empty()) store_.set_order_note(u.cid, u.note);
+        }
         for (const auto& a : assessments) {
             store_.insert_decision(session_.id, decision_seq_++,
                                    {a.time, a.symbol, a.source, to_string(a.verdict), a.rule,
@@ -442,6 +460,8 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
         if (r.kind == "fill")
             spdlog::info("fill {} {} {} {} @ {:.2f} fee {:.4f}", r.client_order_id, r.side,
                          format_qty(r.qty), r.symbol, r.price, r.fee);
+    for (const auto& u : journal_->status_updates())
+        if (!u.note.empty()) spdlog::warn("order {} {}: {}", u.cid, u.status, u.note);
     journal_->flush(); // sent only now that the journal is durable
     equity_buf_.clear();
     steps_since_commit_ = 0;

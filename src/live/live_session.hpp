@@ -4,6 +4,7 @@
 // human-approval queue, and the manual commands of the control API. Paper = this engine with the
 // backtest's SimulatedExecutionClient.
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "core/clock.hpp"
 #include "data/market_store.hpp"
 #include "live/journal_execution.hpp"
+#include "live/venue.hpp"
 #include "live/live_strategy.hpp"
 #include "live/session_strategy.hpp"
 #include "live/state_store.hpp"
@@ -41,6 +43,9 @@ struct LiveOptions {
     bool new_session = false;
     ModelSelection model;            ///< strategy "model": which registry versions it trades
     std::filesystem::path workspace; ///< strategy "model": workspace home (registry, features.yaml)
+    /// Live mode only: the exchange (config/live.yaml `exchange:`), its credentials, and the
+    /// clock and sleeper its requests use (tests share a SimulatedClock with a fake exchange).
+    LiveVenueOptions venue;
 
     /// "sma-cross fast=10 slow=30 fraction=0.3"
     std::string strategy_text() const;
@@ -123,7 +128,8 @@ private:
     class ApprovalHook;
     std::unique_ptr<ApprovalHook> hook_;
     SimulatedClock clock_;
-    std::unique_ptr<SimulatedExecutionClient> sim_;
+    std::unique_ptr<ExecutionClient> sim_; ///< the simulation (paper) or the exchange (live)
+    std::function<void()> feed_;           ///< live: new closed candles into the store
     std::unique_ptr<JournalExecution> journal_;
     std::unique_ptr<LiveStrategy> strategy_;
     std::unique_ptr<PredictionBuffer> predictions_; ///< model predictions until the next commit

@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS live_predictions (
   session_id TEXT NOT NULL, time BIGINT NOT NULL, symbol TEXT NOT NULL,
   value DOUBLE PRECISION NOT NULL, top_features TEXT NOT NULL,
   PRIMARY KEY (session_id, time, symbol));
+CREATE TABLE IF NOT EXISTS live_order_notes (
+  client_order_id TEXT PRIMARY KEY, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS live_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS live_commands (
   session_id TEXT NOT NULL, seq BIGINT NOT NULL, after_bar BIGINT NOT NULL, kind TEXT NOT NULL,
@@ -147,6 +149,21 @@ void StateStore::update_order(const std::string& cid, const std::string& status,
     db_.exec("UPDATE live_orders SET status = $1, filled_qty = $2, avg_price = $3 WHERE "
              "client_order_id = $4",
              p);
+}
+
+void StateStore::set_order_note(const std::string& cid, const std::string& note) {
+    const std::array<V, 2> p = {S(cid), S(note)};
+    db_.exec("INSERT INTO live_order_notes (client_order_id, note) VALUES ($1, $2) ON CONFLICT "
+             "(client_order_id) DO UPDATE SET note = excluded.note",
+             p);
+}
+
+std::optional<std::string> StateStore::order_note(const std::string& cid) {
+    const std::array<V, 1> p = {S(cid)};
+    for (const auto& r :
+         db_.query("SELECT note FROM live_order_notes WHERE client_order_id = $1", p))
+        return r.as_string(0);
+    return std::nullopt;
 }
 
 std::vector<OrderRecord> StateStore::orders(const std::string& session_id) {

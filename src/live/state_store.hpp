@@ -147,6 +147,9 @@ public:
     void update_order(const std::string& cid, const std::string& status, double filled_qty,
                       double avg_price);
     std::vector<OrderRecord> orders(const std::string& session_id);
+    /// The venue's words about an order (a live exchange's rejection message).
+    void set_order_note(const std::string& cid, const std::string& note);
+    std::optional<std::string> order_note(const std::string& cid);
     void insert_report(const ExecReport& r); ///< idempotent on (session, bar_time, seq)
     std::vector<ExecReport> reports(const std::string& session_id);
     void insert_decision(const std::string& session_id, int seq, const RiskDecisionRecord& d);

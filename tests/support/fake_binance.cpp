@@ -332,6 +332,7 @@ struct FakeBinance::State {
         FakeRequest fr;
         fr.method = req.method;
         fr.path = req.path;
+        fr.target = req.target;
         for (const auto& [k, v] : req.params)
             fr.params.emplace(k, v);
         for (const auto& [k, v] : req.headers)

@@ -23,6 +23,7 @@ namespace aurum::test {
 struct FakeRequest {
     std::string method;
     std::string path;
+    std::string target; ///< path and query exactly as sent (what a signature covers)
     std::multimap<std::string, std::string> params; ///< query string (and form body) parameters
     std::multimap<std::string, std::string> headers;
     std::string body;

@@ -1,0 +1,666 @@
+#include "execution/binance_spot_client.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "data/binance_market_data.hpp"
+
+namespace aurum {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr double kEps = 1e-12;
+
+double num(const json& j, const char* key) {
+    if (!j.contains(key))
+        return 0;
+    const json& v = j.at(key);
+    if (v.is_number())
+        return v.get<double>();
+    if (v.is_string()) {
+        try {
+            return std::stod(v.get<std::string>());
+        } catch (...) {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/// Decimal places a step needs (0.00001 -> 5).
+int decimals_of(double step) {
+    if (!(step > 0))
+        return 8;
+    for (int d = 0; d <= 12; ++d) {
+        const double x = step * std::pow(10.0, d);
+        if (std::fabs(x - std::round(x)) < 1e-6)
+            return d;
+    }
+    return 12;
+}
+
+/// A quantity or price as the exchange wants it: plain decimal, no exponent, no trailing zeros.
+std::string decimal(double v, int places) {
+    std::string s = fmt::format("{:.{}f}", v, places);
+    if (s.find('.') != std::string::npos) {
+        while (s.back() == '0')
+            s.pop_back();
+        if (s.back() == '.')
+            s.pop_back();
+    }
+    return s;
+}
+
+double floor_step(double v, double step) {
+    if (!(step > 0))
+        return v;
+    return std::floor(v / step + 1e-9) * step;
+}
+
+double round_step(double v, double step) {
+    if (!(step > 0))
+        return v;
+    return std::round(v / step) * step;
+}
+
+} // namespace
+
+BinanceSpotClient::BinanceSpotClient(BinanceSpotOptions options, BinanceCredentials credentials,
+                                     std::vector<Instrument> instruments, const Clock& clock,
+                                     Sleeper sleeper)
+    : BinanceSpotClient(make_http_client(HttpClientOptions{
+                            options.base_url, options.connect_timeout_ms, options.read_timeout_ms,
+                            options.read_timeout_ms, "aurum-edge/0.1", true}),
+                        options, std::move(credentials), std::move(instruments), clock,
+                        std::move(sleeper)) {}
+
+BinanceSpotClient::BinanceSpotClient(std::unique_ptr<HttpClient> http, BinanceSpotOptions options,
+                                     BinanceCredentials credentials,
+                                     std::vector<Instrument> instruments, const Clock& clock,
+                                     Sleeper sleeper)
+    : http_(std::move(http)), options_(std::move(options)), credentials_(std::move(credentials)),
+      instruments_(std::move(instruments)), clock_(clock), sleeper_(std::move(sleeper)) {
+    if (options_.recv_window_ms < 1 || options_.recv_window_ms > 60000)
+        throw InputError(fmt::format("exchange.recv_window_ms must be in 1..60000 (the exchange's "
+                                     "maximum), got {}",
+                                     options_.recv_window_ms));
+    for (const auto& inst : instruments_) {
+        if (inst.asset_class != AssetClass::CryptoSpot || inst.venue == "mt5")
+            throw InputError(fmt::format(
+                "{} is not a Binance spot pair: {} prices come from MetaTrader 5 exports and MT5 "
+                "is not an order venue here; trade it in paper mode only",
+                inst.symbol, inst.symbol));
+        symbols_.push_back(to_binance_symbol(inst.symbol));
+    }
+    rules_.resize(instruments_.size());
+    last_price_.assign(instruments_.size(), 0.0);
+}
+
+BinanceSpotClient::~BinanceSpotClient() = default;
+
+// --- transport -------------------------------------------------------------------------------
+
+BinanceSpotClient::Reply BinanceSpotClient::send(HttpRequest req, bool sign) {
+    Reply out;
+    bool resynced = false;
+    for (int attempt = 0;; ++attempt) {
+        HttpRequest r = req;
+        if (sign) {
+            r.query.emplace_back("recvWindow", std::to_string(options_.recv_window_ms));
+            r.query.emplace_back("timestamp", std::to_string(exchange_now()));
+            const std::string target = r.target();
+            const auto q = target.find('?');
+            const std::string payload = q == std::string::npos ? "" : target.substr(q + 1);
+            r.query.emplace_back("signature",
+                                 hmac_sha256_hex(credentials_.api_secret, payload + r.body));
+            r.headers.emplace_back("X-MBX-APIKEY", credentials_.api_key);
+        }
+        ++stats_.requests;
+        HttpResponse resp;
+        try {
+            resp = http_->send(r);
+        } catch (const HttpTransportError& e) {
+            out = Reply{};
+            out.transport_error = e.what();
+            return out;
+        }
+        out = Reply{};
+        out.status = resp.status;
+        out.body = std::move(resp.body);
+        if (out.status != 200) {
+            try {
+                const json j = json::parse(out.body);
+                out.code = j.value("code", 0);
+                out.msg = j.value("msg", "");
+            } catch (...) {
+                out.msg = body_excerpt(out.body);
+            }
+        }
+        if (out.status == 429 || out.status == 418) {
+            // Rate-limited requests are refused before processing: waiting and resending is safe.
+            TimeMs wait = 1000;
+            if (const auto ra = resp.header("Retry-After")) {
+                try {
+                    wait = std::stoll(*ra) * 1000;
+                } catch (...) {
+                }
+            }
+            if (attempt >= 3 || wait > options_.max_retry_after_ms)
+                return out;
+            ++stats_.rate_limit_waits;
+            spdlog::warn("binance: HTTP {} on {} {}; waiting {} ms (Retry-After)", out.status,
+                         r.method, r.path, wait);
+            sleeper_(wait);
+            continue;
+        }
+        if (sign && out.code == -1021 && !resynced) {
+            // Timestamp outside recvWindow: refused before processing; resync the clock once.
+            resynced = true;
+            sync_time();
+            continue;
+        }
+        return out;
+    }
+}
+
+BinanceSpotClient::Reply BinanceSpotClient::signed_request(const std::string& method,
+                                                           const std::string& path,
+                                                           HttpParams params) {
+    HttpRequest r;
+    r.method = method;
+    r.path = path;
+    r.query = std::move(params);
+    return send(std::move(r), true);
+}
+
+BinanceSpotClient::Reply BinanceSpotClient::public_request(const std::string& path,
+                                                           HttpParams params) {
+    HttpRequest r;
+    r.path = path;
+    r.query = std::move(params);
+    return send(std::move(r), false);
+}
+
+void BinanceSpotClient::sync_time() {
+    const TimeMs t0 = clock_.now();
+    const Reply r = public_request("/api/v3/time", {});
+    const TimeMs t1 = clock_.now();
+    if (r.status != 200)
+        throw SystemError(
+            fmt::format("binance: GET /api/v3/time at {} failed: {}", http_->base_url().to_string(),
+                        r.status ? fmt::format("HTTP {} {}", r.status, r.msg) : r.transport_error));
+    const TimeMs server = json::parse(r.body).at("serverTime").get<TimeMs>();
+    offset_ = server - (t0 + t1) / 2;
+}
+
+// --- start-up --------------------------------------------------------------------------------
+
+void BinanceSpotClient::connect() {
+    const std::string where = http_->base_url().to_string();
+    sync_time();
+    std::string list = "[";
+    for (std::size_t i = 0; i < symbols_.size(); ++i)
+        list += (i ? ",\"" : "\"") + symbols_[i] + "\"";
+    list += "]";
+    const Reply info = public_request("/api/v3/exchangeInfo", {{"symbols", list}});
+    if (info.status != 200) {
+        if (info.code == -1121)
+            throw InputError(fmt::format("binance: {} rejected the symbols {}: {} (code {})", where,
+                                         list, info.msg, info.code));
+        throw SystemError(fmt::format(
+            "binance: GET /api/v3/exchangeInfo at {} failed: {}", where,
+            info.status ? fmt::format("HTTP {} {} (code {})", info.status, info.msg, info.code)
+                        : info.transport_error));
+    }
+    const json j = json::parse(info.body);
+    for (std::size_t i = 0; i < symbols_.size(); ++i) {
+        const json* found = nullptr;
+        for (const auto& s : j.at("symbols"))
+            if (s.value("symbol", "") == symbols_[i])
+                found = &s;
+        if (!found)
+            throw InputError(fmt::format("binance: {} is not listed at {}", symbols_[i], where));
+        const json& s = *found;
+        BinanceSymbolRules& r = rules_[i];
+        r.symbol = symbols_[i];
+        r.status = s.value("status", "");
+        r.base = s.value("baseAsset", "");
+        r.quote = s.value("quoteAsset", "");
+        if (r.status != "TRADING")
+            throw InputError(fmt::format("binance: {} is not trading at {} (status {})",
+                                         symbols_[i], where, r.status));
+        for (const auto& f : s.value("filters", json::array())) {
+            const std::string type = f.value("filterType", "");
+            if (type == "PRICE_FILTER") {
+                r.tick_size = num(f, "tickSize");
+                r.min_price = num(f, "minPrice");
+                r.max_price = num(f, "maxPrice");
+            } else if (type == "LOT_SIZE") {
+                r.step_size = num(f, "stepSize");
+                r.min_qty = num(f, "minQty");
+                r.max_qty = num(f, "maxQty");
+            } else if (type == "MARKET_LOT_SIZE") {
+                r.market_step = num(f, "stepSize");
+                r.market_min = num(f, "minQty");
+                r.market_max = num(f, "maxQty");
+            } else if (type == "NOTIONAL") {
+                r.min_notional = num(f, "minNotional");
+                r.max_notional = num(f, "maxNotional");
+                r.min_notional_market = f.value("applyMinToMarket", true);
+            } else if (type == "MIN_NOTIONAL") {
+                r.min_notional = num(f, "minNotional");
+                r.min_notional_market = f.value("applyToMarket", true);
+            }
+        }
+        Instrument& in = instruments_[i];
+        if (r.tick_size > 0)
+            in.tick_size = r.tick_size;
+        if (r.step_size > 0)
+            in.lot_step = r.step_size;
+        if (r.min_qty > 0)
+            in.min_qty = r.min_qty;
+        in.min_notional = r.min_notional;
+        in.shortable = false; // spot: no borrowing through this adapter
+        in.max_leverage = 1.0;
+    }
+    refresh_balances();
+}
+
+void BinanceSpotClient::refresh_balances() {
+    const Reply r = signed_request("GET", "/api/v3/account", {{"omitZeroBalances", "true"}});
+    if (r.status != 200) {
+        if (r.code == -2014 || r.code == -2015 || r.code == -1022 || r.code == -2008)
+            throw InputError(fmt::format(
+                "binance: the exchange refused the API key or signature ({} (code {})); check the "
+                "credentials from {} and the key's permissions and IP whitelist",
+                r.msg, r.code, credentials_.source));
+        throw SystemError(fmt::format(
+            "binance: GET /api/v3/account at {} failed: {}", http_->base_url().to_string(),
+            r.status ? fmt::format("HTTP {} {} (code {})", r.status, r.msg, r.code)
+                     : r.transport_error));
+    }
+    const json j = json::parse(r.body);
+    balances_.clear();
+    for (const auto& b : j.value("balances", json::array()))
+        balances_[b.value("asset", "")] = {num(b, "free"), num(b, "locked")};
+}
+
+// --- orders ----------------------------------------------------------------------------------
+
+BinanceSpotClient::Tracked* BinanceSpotClient::find(OrderId id) {
+    const auto it = cid_of_.find(id);
+    if (it == cid_of_.end())
+        return nullptr;
+    const auto ot = orders_.find(it->second);
+    return ot == orders_.end() ? nullptr : &ot->second;
+}
+
+RejectReason BinanceSpotClient::reason_of(int code, const std::string& msg) {
+    if (code == -1013 || msg.find("Filter failure") != std::string::npos) {
+        if (msg.find("NOTIONAL") != std::string::npos)
+            return RejectReason::MinNotional;
+        if (msg.find("LOT_SIZE") != std::string::npos)
+            return RejectReason::LotSize;
+        if (msg.find("PRICE_FILTER") != std::string::npos)
+            return RejectReason::PriceFilter;
+        return RejectReason::InvalidOrder;
+    }
+    if (code == -2010 && msg.find("insufficient balance") != std::string::npos)
+        return RejectReason::InsufficientBalance;
+    return RejectReason::InvalidOrder;
+}
+
+void BinanceSpotClient::queue_event(const Tracked& t, OrderStatus status, RejectReason reason,
+                                    TimeMs time, std::string note) {
+    Report r;
+    r.event.order_id = t.order.id;
+    r.event.instrument = t.order.req.instrument;
+    r.event.status = status;
+    r.event.reason = reason;
+    r.event.time = time;
+    r.event.side = t.order.req.side;
+    r.event.type = t.order.req.type;
+    r.event.role = t.order.role;
+    r.event.qty = t.order.req.qty;
+    r.event.note = std::move(note);
+    pending_.push_back(std::move(r));
+}
+
+void BinanceSpotClient::reject_local(Tracked& t, RejectReason reason, std::string note) {
+    ++stats_.rejected;
+    t.done = true;
+    spdlog::warn("binance: order {} rejected: {}", t.cid, note);
+    queue_event(t, OrderStatus::Rejected, reason, exchange_now(), std::move(note));
+}
+
+void BinanceSpotClient::queue_fill(Tracked& t, double price, double qty, double commission,
+                                   const std::string& asset, TimeMs time, bool maker) {
+    const BinanceSymbolRules& rules = rules_[t.order.req.instrument];
+    Report r;
+    r.is_fill = true;
+    Fill& f = r.fill;
+    f.order_id = t.order.id;
+    f.instrument = t.order.req.instrument;
+    f.side = t.order.req.side;
+    f.role = t.order.role;
+    f.time = time;
+    f.price = price;
+    f.maker = maker;
+    f.qty = qty;
+    if (asset == rules.quote || asset.empty()) {
+        f.fee = commission;
+    } else if (asset == rules.base) {
+        // Paid out of the coins received: the position grows by the net quantity, and the cash
+        // paid for the commission's coins is the fee (cash and position both stay exact).
+        if (t.order.req.side == Side::Buy)
+            f.qty = qty - commission;
+        f.fee = commission * price;
+    } else {
+        // A third asset (BNB discount) pays it: the quote cash is untouched.
+        ++stats_.fee_other_asset;
+        spdlog::warn("binance: commission {} {} on {} paid in a third asset; not in the P&L",
+                     commission, asset, t.cid);
+    }
+    t.gross += qty;
+    if (!(f.qty > 0))
+        return;
+    t.reported += f.qty;
+    pending_.push_back(std::move(r));
+}
+
+void BinanceSpotClient::fetch_trades(Tracked& t, double executed) {
+    const Reply r = signed_request(
+        "GET", "/api/v3/myTrades",
+        {{"symbol", symbols_[t.order.req.instrument]}, {"orderId", std::to_string(t.exchange_id)}});
+    if (r.status != 200) {
+        spdlog::warn("binance: trades of {} not available now ({}); asking again at the next poll",
+                     t.cid, r.status ? r.msg : r.transport_error);
+        t.unknown = true;
+        return;
+    }
+    json trades = json::parse(r.body);
+    std::sort(trades.begin(), trades.end(), [](const json& a, const json& b) {
+        return a.value("id", std::int64_t{0}) < b.value("id", std::int64_t{0});
+    });
+    // Trades already reported (before a crash, or by an earlier poll) are skipped by their
+    // cumulative net quantity, the unit the journal kept.
+    const double already = t.reported;
+    const std::string base = rules_[t.order.req.instrument].base;
+    double cum_net = 0;
+    t.gross = 0;
+    t.reported = 0;
+    for (const auto& tr : trades) {
+        const double qty = num(tr, "qty"), commission = num(tr, "commission");
+        const std::string asset = tr.value("commissionAsset", "");
+        const double net = asset == base && t.order.req.side == Side::Buy ? qty - commission : qty;
+        cum_net += net;
+        if (cum_net <= already + 1e-9) {
+            t.gross += qty;
+            t.reported += net;
+            continue;
+        }
+        queue_fill(t, num(tr, "price"), qty, commission, asset, tr.value("time", exchange_now()),
+                   tr.value("isMaker", false));
+    }
+    if (t.gross + 1e-9 < executed)
+        spdlog::warn("binance: {} executed {} but its trades sum to {}; asking again later", t.cid,
+                     executed, t.gross);
+}
+
+void BinanceSpotClient::adopt(Tracked& t, const json& o) {
+    t.unknown = false;
+    t.exchange_id = o.value("orderId", t.exchange_id);
+    const TimeMs when = o.value("transactTime", o.value("updateTime", exchange_now()));
+    if (o.contains("fills") && o.at("fills").is_array()) {
+        for (const auto& f : o.at("fills"))
+            queue_fill(t, num(f, "price"), num(f, "qty"), num(f, "commission"),
+                       f.value("commissionAsset", ""), when, false);
+    }
+    const double executed = num(o, "executedQty");
+    if (executed > t.gross + 1e-9)
+        fetch_trades(t, executed);
+    const std::string status = o.value("status", "");
+    if (status == "FILLED") {
+        if (t.gross + 1e-9 < executed)
+            return; // trades missing: finish once they are in
+        t.done = true;
+        queue_event(t, OrderStatus::Filled, RejectReason::None, when, {});
+    } else if (status == "CANCELED" || status == "EXPIRED" || status == "EXPIRED_IN_MATCH") {
+        if (t.gross + 1e-9 < executed)
+            return;
+        t.done = true;
+        queue_event(t, OrderStatus::Cancelled,
+                    status == "CANCELED" ? RejectReason::UserCancelled : RejectReason::Expired,
+                    when, status == "CANCELED" ? "" : "expired at the exchange (" + status + ")");
+    } else if (status == "REJECTED") {
+        t.done = true;
+        ++stats_.rejected;
+        queue_event(t, OrderStatus::Rejected, RejectReason::InvalidOrder, when,
+                    "rejected by the exchange");
+    }
+}
+
+bool BinanceSpotClient::query(Tracked& t) {
+    const Reply r = signed_request(
+        "GET", "/api/v3/order",
+        {{"symbol", symbols_[t.order.req.instrument]}, {"origClientOrderId", t.cid}});
+    if (r.status == 200) {
+        if (t.unknown)
+            ++stats_.adopted;
+        adopt(t, json::parse(r.body));
+        return true;
+    }
+    if (r.code == -2013) {
+        // The exchange never got it: now, and only now, it may be sent.
+        t.unknown = false;
+        ++stats_.resent_after_absent;
+        spdlog::info("binance: order {} is not at the exchange; sending it", t.cid);
+        place(t);
+        return true;
+    }
+    spdlog::warn("binance: cannot ask about order {} ({}); it stays unknown and is asked about "
+                 "again at the next poll",
+                 t.cid,
+                 r.status ? fmt::format("HTTP {} {} (code {})", r.status, r.msg, r.code)
+                          : r.transport_error);
+    return false;
+}
+
+void BinanceSpotClient::place(Tracked& t) {
+    const OrderRequest& q = t.order.req;
+    const BinanceSymbolRules& rules = rules_[q.instrument];
+    if (q.type == OrderType::Stop || q.type == OrderType::StopLimit)
+        return reject_local(t, RejectReason::InvalidOrder,
+                            "stop orders are not sent to Binance by this adapter (MARKET and "
+                            "LIMIT only)");
+    if (q.take_profit > 0 || q.stop_loss > 0)
+        return reject_local(t, RejectReason::InvalidOrder,
+                            "bracket orders (take-profit/stop-loss) are not sent to Binance by "
+                            "this adapter");
+    // The exchange's filters, applied the way it applies them, so a rejection costs no request.
+    const bool market = q.type == OrderType::Market;
+    const double step = market && rules.market_step > 0 ? rules.market_step : rules.step_size;
+    const double qty = floor_step(q.qty - t.order.filled_qty, step);
+    const double min_qty = market && rules.market_min > 0 ? rules.market_min : rules.min_qty;
+    const double max_qty = market && rules.market_max > 0 ? rules.market_max : rules.max_qty;
+    if (!(qty > 0) || qty + kEps < min_qty || (max_qty > 0 && qty > max_qty + kEps))
+        return reject_local(t, RejectReason::LotSize,
+                            fmt::format("Filter failure: LOT_SIZE (quantity {} rounds to {} with "
+                                        "step {}; allowed {}..{})",
+                                        q.qty - t.order.filled_qty, qty, step, min_qty, max_qty));
+    double price = 0;
+    if (!market) {
+        price = round_step(q.limit_price, rules.tick_size);
+        if (!(price > 0) || price + kEps < rules.min_price ||
+            (rules.max_price > 0 && price > rules.max_price + kEps))
+            return reject_local(t, RejectReason::PriceFilter,
+                                fmt::format("Filter failure: PRICE_FILTER (price {})", price));
+    }
+    const double ref = market ? last_price_[q.instrument] : price;
+    if (ref > 0 && rules.min_notional > 0 && (!market || rules.min_notional_market) &&
+        qty * ref + kEps < rules.min_notional)
+        return reject_local(t, RejectReason::MinNotional,
+                            fmt::format("Filter failure: NOTIONAL ({} x {} = {:.4f} below the "
+                                        "minimum {})",
+                                        qty, ref, qty * ref, rules.min_notional));
+
+    HttpParams p{{"symbol", symbols_[q.instrument]},
+                 {"side", q.side == Side::Buy ? "BUY" : "SELL"},
+                 {"type", market ? "MARKET" : "LIMIT"}};
+    if (!market)
+        p.emplace_back("timeInForce", q.tif == TimeInForce::IOC ? "IOC" : "GTC");
+    p.emplace_back("quantity", decimal(qty, decimals_of(step)));
+    if (!market)
+        p.emplace_back("price", decimal(price, decimals_of(rules.tick_size)));
+    p.emplace_back("newClientOrderId", t.cid);
+    p.emplace_back("newOrderRespType", "FULL");
+    ++stats_.orders_sent;
+    const Reply r = signed_request("POST", "/api/v3/order", std::move(p));
+    if (r.status == 200) {
+        adopt(t, json::parse(r.body));
+        return;
+    }
+    const bool duplicate = r.code == -2010 && r.msg.find("Duplicate") != std::string::npos;
+    if (r.status == 0 || r.status >= 500 || duplicate) {
+        // Status UNKNOWN (rest-api.md, "HTTP Return Codes"): it may be at the exchange. Ask by
+        // client id; never send it again unless the exchange says it does not have it.
+        ++stats_.unknown_outcomes;
+        t.unknown = true;
+        spdlog::warn("binance: order {}: {}; asking the exchange for it", t.cid,
+                     r.status ? fmt::format("HTTP {} {}", r.status, r.msg) : r.transport_error);
+        static thread_local int depth = 0; // a send after -2013 may itself end unknown
+        if (depth >= 2)
+            return;
+        ++depth;
+        for (int k = 0; k < options_.unknown_queries && t.unknown; ++k) {
+            sleeper_(options_.unknown_backoff_ms * (k + 1));
+            if (query(t))
+                break;
+        }
+        --depth;
+        return;
+    }
+    reject_local(t, reason_of(r.code, r.msg),
+                 r.code ? fmt::format("{} (code {})", r.msg, r.code)
+                        : fmt::format("HTTP {} {}", r.status, r.msg));
+}
+
+void BinanceSpotClient::submit(const Order& order) {
+    submit_with_id(order, fmt::format("AEX{:013x}{:06x}", clock_.now() & 0xfffffffffffffLL,
+                                      order.id & 0xffffff));
+}
+
+void BinanceSpotClient::submit_with_id(const Order& order, const std::string& cid) {
+    if (auto it = orders_.find(cid); it != orders_.end() && !it->second.done) {
+        spdlog::error("binance: order {} is already live; not sending it again", cid);
+        return;
+    }
+    Tracked& t = orders_[cid];
+    t = Tracked{};
+    t.order = order;
+    t.cid = cid;
+    t.reported = order.filled_qty;
+    cid_of_[order.id] = cid;
+    if (order.req.instrument >= instruments_.size())
+        return reject_local(t, RejectReason::InvalidOrder, "unknown instrument index");
+    place(t);
+}
+
+bool BinanceSpotClient::reconcile(const Order& order, const std::string& cid) {
+    Tracked& t = orders_[cid];
+    t = Tracked{};
+    t.order = order;
+    t.cid = cid;
+    t.reported = order.filled_qty;
+    t.unknown = true;
+    cid_of_[order.id] = cid;
+    spdlog::info("binance: reconciling order {} (journaled before a restart, {} already filled)",
+                 cid, order.filled_qty);
+    return query(t);
+}
+
+void BinanceSpotClient::resume(const Order& order, const std::string& cid) {
+    reconcile(order, cid);
+}
+
+void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
+    Tracked* t = find(id);
+    if (t && t->unknown)
+        query(*t);
+    if (!t || t->done) {
+        OrderEvent ev;
+        ev.order_id = id;
+        ev.status = OrderStatus::Rejected;
+        ev.reason = RejectReason::UnknownOrder;
+        ev.time = now;
+        if (sink_)
+            sink_->on_order_event(ev);
+        return;
+    }
+    const Reply r = signed_request(
+        "DELETE", "/api/v3/order",
+        {{"symbol", symbols_[t->order.req.instrument]}, {"origClientOrderId", t->cid}});
+    if (r.status == 200) {
+        adopt(*t, json::parse(r.body));
+    } else if (r.code == -2011 || r.code == -2013) {
+        query(*t); // finished meanwhile (filled): adopt that
+    } else {
+        spdlog::warn("binance: cancel of {} failed ({}); its state is asked at the next poll",
+                     t->cid, r.status ? r.msg : r.transport_error);
+        t->unknown = true;
+        return;
+    }
+    // Reported now, like the simulation does, so the journal keeps it in this step.
+    std::deque<Report> now_reports, rest;
+    for (auto& rep : pending_) {
+        const OrderId oid = rep.is_fill ? rep.fill.order_id : rep.event.order_id;
+        (oid == id ? now_reports : rest).push_back(std::move(rep));
+    }
+    pending_.swap(rest);
+    for (const auto& rep : now_reports) {
+        if (rep.is_fill)
+            sink_->on_fill(rep.fill);
+        else
+            sink_->on_order_event(rep.event);
+    }
+}
+
+void BinanceSpotClient::on_bar(InstrumentId instrument, const Bar& bar) {
+    if (instrument < last_price_.size())
+        last_price_[instrument] = bar.close;
+}
+
+void BinanceSpotClient::poll() {
+    for (auto& [cid, t] : orders_) {
+        if (t.done)
+            continue;
+        if (t.unknown || t.order.req.type == OrderType::Limit)
+            query(t);
+    }
+    std::deque<Report> out;
+    out.swap(pending_);
+    for (const auto& rep : out) {
+        if (!sink_)
+            break;
+        if (rep.is_fill)
+            sink_->on_fill(rep.fill);
+        else
+            sink_->on_order_event(rep.event);
+    }
+}
+
+std::size_t BinanceSpotClient::open_order_count() const {
+    std::size_t n = 0;
+    for (const auto& [cid, t] : orders_)
+        n += t.done ? 0 : 1;
+    return n;
+}
+
+} // namespace aurum

@@ -1,0 +1,171 @@
+#pragma once
+// The live execution client for Binance spot over REST (../shared/data/docs/binance/rest-api.md):
+// signed POST/GET/DELETE /api/v3/order, /api/v3/myTrades, /api/v3/account, /api/v3/exchangeInfo.
+//
+// Reports reach the sink at the engine's next poll() (the start of the next step), never inside
+// submit(): a fill is journaled in the step that delivers it, so a recovery replays it at the same
+// point, exactly as a paper fill at the next bar's open. A request whose outcome is unknown (5xx,
+// timeout, dropped connection) is never sent again until the exchange says it does not have that
+// client order id (-2013): a duplicate order cannot happen.
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "backtest/execution_client.hpp"
+#include "core/clock.hpp"
+#include "core/instrument.hpp"
+#include "data/http_client.hpp"
+#include "execution/binance_auth.hpp"
+
+namespace aurum {
+
+/// The exchange's trading rules for one symbol (exchangeInfo filters).
+struct BinanceSymbolRules {
+    std::string symbol; ///< "BTCUSDT"
+    std::string status; ///< "TRADING", "HALT", "BREAK"
+    std::string base, quote;
+    double tick_size = 0, min_price = 0, max_price = 0;     ///< PRICE_FILTER (0 = rule off)
+    double step_size = 0, min_qty = 0, max_qty = 0;         ///< LOT_SIZE
+    double market_step = 0, market_min = 0, market_max = 0; ///< MARKET_LOT_SIZE (0 = off)
+    double min_notional = 0, max_notional = 0;              ///< NOTIONAL / MIN_NOTIONAL
+    bool min_notional_market = true;                        ///< applyMinToMarket
+};
+
+/// A free/locked balance of one asset.
+struct BinanceBalance {
+    double free = 0, locked = 0;
+};
+
+/// Settings of BinanceSpotClient.
+struct BinanceSpotOptions {
+    std::string base_url; ///< required: "https://api.binance.com" or a fake server's URL
+    int recv_window_ms = 5000;
+    TimeMs connect_timeout_ms = 5000;
+    TimeMs read_timeout_ms = 10000;
+    /// Order queries after an unknown outcome, within one call, before leaving it for poll().
+    int unknown_queries = 3;
+    TimeMs unknown_backoff_ms = 500;   ///< wait before each of those queries
+    TimeMs max_retry_after_ms = 60000; ///< a 429/418 asking for longer is not waited out
+};
+
+/// What the client did (status displays, tests, benchmarks).
+struct BinanceExecStats {
+    std::int64_t requests = 0;
+    std::int64_t orders_sent = 0;         ///< POST /api/v3/order attempts
+    std::int64_t rejected = 0;            ///< by the exchange or by its filters locally
+    std::int64_t unknown_outcomes = 0;    ///< 5xx/timeouts on an order request
+    std::int64_t adopted = 0;             ///< orders found at the exchange by client id
+    std::int64_t resent_after_absent = 0; ///< sent after the exchange said -2013
+    std::int64_t rate_limit_waits = 0;
+    std::int64_t fee_other_asset = 0; ///< fills whose commission was in a third asset (BNB)
+};
+
+/// Binance spot adapter. Not thread-safe: the engine thread only.
+class BinanceSpotClient final : public ExecutionClient {
+  public:
+    BinanceSpotClient(BinanceSpotOptions options, BinanceCredentials credentials,
+                      std::vector<Instrument> instruments, const Clock& clock, Sleeper sleeper);
+    /// With a given transport (tests, benchmarks).
+    BinanceSpotClient(std::unique_ptr<HttpClient> http, BinanceSpotOptions options,
+                      BinanceCredentials credentials, std::vector<Instrument> instruments,
+                      const Clock& clock, Sleeper sleeper);
+    ~BinanceSpotClient() override;
+
+    /// Start-up: server time offset (GET /api/v3/time), the symbols' rules (GET
+    /// /api/v3/exchangeInfo) and the balances (GET /api/v3/account, which also proves the key and
+    /// signature). Throws InputError for what the user must fix (unknown symbol, symbol not
+    /// trading, key refused) and SystemError when the exchange cannot be reached.
+    void connect();
+    /// The instruments with the exchange's tick, lot step, minimum quantity and notional.
+    std::vector<Instrument> instruments() const { return instruments_; }
+    const BinanceSymbolRules& rules(InstrumentId i) const { return rules_.at(i); }
+    const std::map<std::string, BinanceBalance>& balances() const { return balances_; }
+    /// Re-reads the balances.
+    void refresh_balances();
+    TimeMs time_offset() const { return offset_; }
+    const BinanceExecStats& stats() const { return stats_; }
+
+    /// Queries an order by client id and adopts the exchange's state (fills not yet reported are
+    /// queued, a finished order ends); sends it only when the exchange answers -2013 (absent).
+    /// `order.filled_qty` is what was already reported. Returns false when the exchange could
+    /// not be asked (the order stays "unknown" and poll() asks again).
+    bool reconcile(const Order& order, const std::string& client_order_id);
+
+    // ExecutionClient
+    void bind(ExecutionSink& sink) override { sink_ = &sink; }
+    void submit(const Order& order) override;
+    void submit_with_id(const Order& order, const std::string& client_order_id) override;
+    void resume(const Order& order, const std::string& client_order_id) override;
+    void cancel(OrderId id, TimeMs now) override;
+    void on_bar(InstrumentId instrument, const Bar& bar) override;
+    /// Asks about unknown and resting orders, then delivers every queued report.
+    void poll() override;
+    std::size_t open_order_count() const override;
+
+  private:
+    struct Tracked {
+        Order order;
+        std::string cid;
+        std::int64_t exchange_id = -1;
+        double reported = 0;  ///< quantity reported as fills (net of base-asset commission)
+        double gross = 0;     ///< exchange quantity those fills came from
+        bool unknown = false; ///< outcome of the last send unknown: ask before anything else
+        bool done = false;
+    };
+    struct Reply {
+        int status = 0; ///< HTTP status; 0 = no response (transport error)
+        int code = 0;   ///< Binance error code (0 = none)
+        std::string msg;
+        std::string body;
+        std::string transport_error;
+    };
+
+    Reply signed_request(const std::string& method, const std::string& path, HttpParams params);
+    Reply public_request(const std::string& path, HttpParams params);
+    Reply send(HttpRequest req, bool sign);
+    TimeMs exchange_now() const { return clock_.now() + offset_; }
+    void sync_time();
+
+    void place(Tracked& t);
+    /// Asks the exchange for `t`; true when it answered (found or absent).
+    bool query(Tracked& t);
+    void adopt(Tracked& t, const nlohmann::json& order);
+    void fetch_trades(Tracked& t, double executed);
+    void queue_fill(Tracked& t, double price, double qty, double commission,
+                    const std::string& asset, TimeMs time, bool maker);
+    void queue_event(const Tracked& t, OrderStatus status, RejectReason reason, TimeMs time,
+                     std::string note);
+    void reject_local(Tracked& t, RejectReason reason, std::string note);
+    Tracked* find(OrderId id);
+    static RejectReason reason_of(int code, const std::string& msg);
+
+    std::unique_ptr<HttpClient> http_;
+    BinanceSpotOptions options_;
+    BinanceCredentials credentials_;
+    std::vector<Instrument> instruments_;
+    std::vector<std::string> symbols_; ///< exchange symbols by instrument
+    std::vector<BinanceSymbolRules> rules_;
+    std::vector<double> last_price_;
+    const Clock& clock_;
+    Sleeper sleeper_;
+    ExecutionSink* sink_ = nullptr;
+    TimeMs offset_ = 0;
+    std::map<std::string, BinanceBalance> balances_;
+    std::map<std::string, Tracked> orders_; ///< by client order id
+    std::map<OrderId, std::string> cid_of_;
+    struct Report {
+        bool is_fill = false;
+        Fill fill;
+        OrderEvent event;
+    };
+    std::deque<Report> pending_;
+    BinanceExecStats stats_;
+};
+
+} // namespace aurum

@@ -1,0 +1,75 @@
+#include "live/venue.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "backtest/simulated_execution.hpp"
+#include "core/error.hpp"
+#include "data/binance_backfill.hpp"
+#include "execution/binance_spot_client.hpp"
+
+namespace aurum {
+
+namespace {
+const Clock& clock_of(const LiveVenueOptions& v) {
+    static const SystemClock system;
+    return v.clock ? *v.clock : system;
+}
+Sleeper sleeper_of(const LiveVenueOptions& v) {
+    return v.sleeper ? v.sleeper : thread_sleeper();
+}
+} // namespace
+
+std::unique_ptr<ExecutionClient> make_execution_client(const std::string& mode,
+                                                       const LiveVenueOptions& venue,
+                                                       std::vector<Instrument>& instruments,
+                                                       const FillConfig& fill) {
+    if (mode != "live")
+        return std::make_unique<SimulatedExecutionClient>(instruments, fill);
+    if (venue.exchange != "binance")
+        throw InputError("live: exchange '" + venue.exchange +
+                         "' is not supported (supported: binance)");
+    if (venue.base_url.empty())
+        throw InputError("live: exchange.base_url is not set");
+    if (!venue.credentials)
+        throw InputError("live: no exchange credentials (see docs/live-trading.md)");
+    BinanceSpotOptions o;
+    o.base_url = venue.base_url;
+    o.recv_window_ms = venue.recv_window_ms;
+    o.read_timeout_ms = venue.read_timeout_ms;
+    auto client = std::make_unique<BinanceSpotClient>(o, *venue.credentials, instruments,
+                                                      clock_of(venue), sleeper_of(venue));
+    client->connect();
+    instruments = client->instruments();
+    std::string bal;
+    for (const auto& [asset, b] : client->balances())
+        bal += fmt::format("{}{} {} (locked {})", bal.empty() ? "" : ", ", asset, b.free, b.locked);
+    spdlog::info("live: connected to {} (clock offset {} ms); balances: {}", venue.base_url,
+                 client->time_offset(), bal.empty() ? "none" : bal);
+    return client;
+}
+
+std::function<void()> make_kline_feed(const LiveVenueOptions& venue, MarketStore& store,
+                                      std::vector<std::string> symbols, Timeframe timeframe,
+                                      int history_bars) {
+    BinanceOptions o;
+    o.base_url = venue.base_url;
+    o.read_timeout_ms = venue.read_timeout_ms;
+    auto md = std::make_shared<BinanceMarketDataClient>(o, clock_of(venue), sleeper_of(venue));
+    return [md, &store, symbols = std::move(symbols), timeframe, history_bars] {
+        const TimeMs now = md->clock().now();
+        for (const auto& s : symbols) {
+            BackfillRequest r;
+            r.symbol = s;
+            r.timeframe = timeframe;
+            // Resumes after the newest stored bar; the window only matters for an empty store.
+            r.from = floor_to(now, timeframe.ms()) - (history_bars + 1) * timeframe.ms();
+            const BackfillReport rep = backfill_klines(*md, store, r);
+            if (rep.inserted > 0)
+                spdlog::debug("data feed: {} new {} {} bars from {}", rep.inserted, s,
+                              timeframe.name(), md->base_url());
+        }
+    };
+}
+
+} // namespace aurum

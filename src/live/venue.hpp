@@ -1,0 +1,48 @@
+#pragma once
+// Where live orders go and where live candles come from: the one place that picks the execution
+// client by mode (paper: the backtest's simulation; live: the Binance spot adapter), so the
+// session itself never branches on it.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backtest/costs.hpp"
+#include "backtest/execution_client.hpp"
+#include "core/clock.hpp"
+#include "core/instrument.hpp"
+#include "core/timeframe.hpp"
+#include "data/http_client.hpp"
+#include "data/market_store.hpp"
+#include "execution/binance_auth.hpp"
+
+namespace aurum {
+
+/// The exchange a live session trades on.
+struct LiveVenueOptions {
+    std::string exchange = "binance";
+    std::string base_url; ///< "https://api.binance.com" or a fake's loopback URL
+    int recv_window_ms = 5000;
+    TimeMs read_timeout_ms = 10000;
+    std::optional<BinanceCredentials> credentials;
+    const Clock* clock = nullptr; ///< request timestamps and open candles (default: system clock)
+    Sleeper sleeper;              ///< waits (default: really sleep)
+};
+
+/// The execution client of a session's mode. Live: connects (server time, the symbols' rules,
+/// balances) and replaces `instruments` by the exchange's tick/lot/notional rules, so the engine
+/// rounds and refuses orders exactly as the exchange would. Throws InputError for what the user
+/// must fix (no credentials, a symbol that is not a Binance spot pair, key refused).
+std::unique_ptr<ExecutionClient> make_execution_client(const std::string& mode,
+                                                       const LiveVenueOptions& venue,
+                                                       std::vector<Instrument>& instruments,
+                                                       const FillConfig& fill);
+
+/// Live real-time mode: a function that downloads the closed candles of `symbols` since the last
+/// stored one (or the last `history_bars`) from the venue into the store. Throws on failure.
+std::function<void()> make_kline_feed(const LiveVenueOptions& venue, MarketStore& store,
+                                      std::vector<std::string> symbols, Timeframe timeframe,
+                                      int history_bars);
+
+} // namespace aurum

@@ -1,0 +1,349 @@
+// Live mode against the fake Binance spot exchange on 127.0.0.1: a real-time LiveSession driven
+// with explicit wall times (the journal's client id reaches the exchange, fills and commissions
+// reach the portfolio, a rejection reaches the journal with the exchange's words, a 5xx after
+// acceptance never duplicates an order, a restart reconciles an order sent before the crash),
+// and `aurum run --mode live` as a user runs it (refusals exit 2 and write nothing; the daemon
+// connects, feeds itself candles from the exchange and stops on request).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "core/workspace.hpp"
+#include "data/binance_market_data.hpp"
+#include "live/control.hpp"
+#include "live/live_session.hpp"
+#include "live/state_store.hpp"
+#include "support/fake_binance.hpp"
+#include "support/fake_binance_spot.hpp"
+#include "support/test_support.hpp"
+
+using namespace aurum;
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::FakeBinance;
+using test::FakeResponse;
+using test::FakeSpotExchange;
+using test::FakeSymbol;
+
+namespace {
+
+const TimeMs kT0 = make_time(2024, 6, 3); // the session's first tradable bar opens here
+const Timeframe kTf(kMsPerHour);
+
+/// A fake exchange serving BTCUSDT klines and trading, on one simulated clock.
+struct Exchange {
+    SimulatedClock clock{kT0 + 30 * kMsPerMinute};
+    FakeBinance server{clock};
+    FakeSpotExchange ex{server, clock, "live-key", "live-secret"};
+    test::RecordingSleeper sleeper{};
+
+    explicit Exchange(double usdt = 10000) {
+        server.add_symbol("BTCUSDT", kT0 - 30 * kMsPerDay, 30000);
+        ex.list(FakeSymbol{}, 30000);
+        ex.set_balance("USDT", usdt);
+    }
+    /// The exchange's clock moves to `t`; its price is the close of the last closed candle.
+    void at(TimeMs t) {
+        clock.set(t);
+        const TimeMs last = floor_to(t, kTf.ms()) - kTf.ms();
+        ex.set_price("BTCUSDT", server.generated_bar("BTCUSDT", kTf, last).close);
+    }
+};
+
+LiveOptions live_options(Exchange& x) {
+    LiveOptions o;
+    o.mode = "live";
+    o.symbols = {"BTC/USDT"};
+    o.timeframe = kTf;
+    o.capital = 10000;
+    o.warmup_bars = 10;
+    o.strategy.name = "sma-cross"; // not ready within the test: only manual orders trade
+    o.strategy.params = {{"fast", 20}, {"slow", 50}};
+    o.strategy.sizing.fraction = 0.3;
+    o.fill.fees.taker = 0.001;
+    o.venue.base_url = x.server.base_url();
+    o.venue.credentials = BinanceCredentials{"live-key", "live-secret", "test"};
+    o.venue.clock = &x.clock;
+    o.venue.sleeper = x.sleeper;
+    o.venue.read_timeout_ms = 2000;
+    return o;
+}
+
+/// Steps until the session waits for the next bar.
+void run_until_waiting(LiveSession& s, TimeMs wall) {
+    s.poll_store();
+    while (s.step(wall) == LiveSession::StepResult::Stepped) {
+    }
+}
+
+json trade(LiveSession& s, TimeMs wall, const std::string& side, double amount) {
+    const CommandOutcome o = s.execute(
+        "trade", json{{"symbol", "BTC/USDT"}, {"side", side}, {"amount", amount}, {"reason", "t"}},
+        wall);
+    EXPECT_EQ(o.exit_code, 0) << o.message;
+    return o.data;
+}
+
+} // namespace
+
+TEST(LiveExchange, manual_buy_reaches_the_exchange_under_the_journal_id_and_fills_the_portfolio) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Exchange x;
+    LiveSession s(store->database(), *store, live_options(x), RiskLimits{}, InstrumentRegistry(),
+                  {});
+    s.open(x.clock.now(), false, "");
+    EXPECT_EQ(x.ex.signature_failures(), 0);
+    // The session fed itself the warm-up candles from the exchange.
+    EXPECT_GE(store->load_bars("BTC/USDT", kTf, TimeRange{kT0 - 10 * kMsPerHour, kT0}).size(), 10u);
+
+    const TimeMs bar1 = kT0 + kMsPerHour + kMsPerMinute; // bar kT0 has closed
+    x.at(bar1);
+    run_until_waiting(s, bar1);
+    ASSERT_EQ(s.last_bar(), kT0);
+    // A 5xx once the exchange has the order: the client asks for it and never sends it twice.
+    x.ex.fail_after_accept(FakeResponse::server_error(502));
+    const json d = trade(s, bar1, "long", 0.05);
+    const std::string cid = d.at("client_order_id").get<std::string>();
+    EXPECT_TRUE(std::regex_match(cid, std::regex("AE[0-9a-f]{16}"))) << cid;
+    const auto at_exchange = x.ex.order(cid);
+    ASSERT_TRUE(at_exchange.has_value()) << "the exchange knows the journal's client order id";
+    EXPECT_EQ(at_exchange->status, "FILLED");
+    EXPECT_EQ(x.ex.posts_with_client_id(cid), 1);
+    EXPECT_EQ(x.ex.orders_with_client_id(cid), 1);
+
+    // The fill reaches the portfolio at the next step, like a paper fill at the next open.
+    const TimeMs bar2 = bar1 + kMsPerHour;
+    x.at(bar2);
+    run_until_waiting(s, bar2);
+    const Portfolio& pf = s.portfolio();
+    EXPECT_NEAR(pf.position(0).qty, x.ex.balance("BTC"), 1e-12);
+    EXPECT_NEAR(pf.position(0).qty, 0.05 * (1 - 0.001), 1e-12);
+    EXPECT_NEAR(pf.cash(), x.ex.balance("USDT"), 1e-6) << "cash = the exchange's USDT";
+    // The commission was 0.1% of the BTC bought; its value at the fill price is the fee.
+    EXPECT_NEAR(pf.fees_paid(), 0.05 * 0.001 * x.ex.trades().at(0).price, 1e-6);
+    StateStore st(store->database());
+    const auto orders = st.orders(s.session_id());
+    ASSERT_EQ(orders.size(), 1u);
+    EXPECT_EQ(orders[0].client_order_id, cid);
+    EXPECT_EQ(orders[0].status, "filled");
+    EXPECT_EQ(x.ex.signature_failures(), 0);
+}
+
+TEST(LiveExchange, rejection_reaches_the_journal_with_the_exchange_message_and_no_position) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Exchange x(100); // the account holds 100 USDT, the session thinks 10000
+    LiveSession s(store->database(), *store, live_options(x), RiskLimits{}, InstrumentRegistry(),
+                  {});
+    s.open(x.clock.now(), false, "");
+    const TimeMs bar1 = kT0 + kMsPerHour + kMsPerMinute;
+    x.at(bar1);
+    run_until_waiting(s, bar1);
+    const std::string cid = trade(s, bar1, "long", 0.05).at("client_order_id");
+    const TimeMs bar2 = bar1 + kMsPerHour;
+    x.at(bar2);
+    run_until_waiting(s, bar2);
+    EXPECT_EQ(s.portfolio().position(0).qty, 0);
+    EXPECT_DOUBLE_EQ(s.portfolio().cash(), 10000);
+    StateStore st(store->database());
+    const auto orders = st.orders(s.session_id());
+    ASSERT_EQ(orders.size(), 1u);
+    EXPECT_EQ(orders[0].status, "rejected");
+    const auto note = st.order_note(cid);
+    ASSERT_TRUE(note.has_value());
+    EXPECT_NE(note->find("Account has insufficient balance for requested action."),
+              std::string::npos)
+        << *note;
+    EXPECT_EQ(x.ex.orders_with_client_id(cid), 0);
+}
+
+TEST(LiveExchange, restart_after_a_crash_reconciles_the_sent_order_without_resending) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Exchange x;
+    const TimeMs bar1 = kT0 + kMsPerHour + kMsPerMinute;
+    std::string cid_filled, cid_lost;
+    {
+        LiveSession s(store->database(), *store, live_options(x), RiskLimits{},
+                      InstrumentRegistry(), {});
+        s.open(x.clock.now(), false, "");
+        x.at(bar1);
+        run_until_waiting(s, bar1);
+        // Sent and filled at the exchange; the fill never reached the journal (crash below).
+        cid_filled = trade(s, bar1, "long", 0.05).at("client_order_id");
+        // Journaled, then the exchange never got it (refused before processing, and asking
+        // about it failed too): its outcome is unknown when the daemon dies.
+        x.server.inject("/api/v3/order", FakeResponse::server_error(503), 4);
+        cid_lost = trade(s, bar1, "long", 0.01).at("client_order_id");
+        ASSERT_EQ(x.ex.orders_with_client_id(cid_lost), 0);
+    } // kill: nothing more is written
+    const int posts_before = x.ex.posts_with_client_id(cid_filled);
+    ASSERT_EQ(posts_before, 1);
+
+    const TimeMs bar2 = bar1 + kMsPerHour;
+    x.at(bar2);
+    LiveSession s(store->database(), *store, live_options(x), RiskLimits{}, InstrumentRegistry(),
+                  {});
+    s.open(bar2, false, "");
+    EXPECT_TRUE(s.recovered());
+    run_until_waiting(s, bar2);
+    // The filled order was adopted (its fill delivered), not sent again.
+    EXPECT_EQ(x.ex.posts_with_client_id(cid_filled), 1);
+    EXPECT_EQ(x.ex.orders_with_client_id(cid_filled), 1);
+    // The lost one: the exchange said -2013, so it was sent now, once.
+    EXPECT_EQ(x.ex.orders_with_client_id(cid_lost), 1);
+    x.at(bar2 + kMsPerHour);
+    run_until_waiting(s, bar2 + kMsPerHour);
+    EXPECT_NEAR(s.portfolio().position(0).qty, x.ex.balance("BTC"), 1e-12);
+    EXPECT_NEAR(s.portfolio().cash(), x.ex.balance("USDT"), 1e-6);
+    StateStore st(store->database());
+    for (const auto& o : st.orders(s.session_id()))
+        EXPECT_EQ(o.status, "filled") << o.client_order_id;
+    // Each journaled id reached the exchange as exactly one order.
+    EXPECT_EQ(x.ex.orders().size(), 2u);
+}
+
+// --- the CLI -----------------------------------------------------------------------------------
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Starts the aurum binary in the background (output to `log`); returns its pid.
+pid_t spawn_aurum(const std::vector<std::string>& args, const fs::path& log) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<std::string> copy = args;
+        std::string bin = AURUM_CLI;
+        std::vector<char*> argv{bin.data()};
+        for (auto& a : copy)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(bin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+void write_secret(const fs::path& home, const std::string& secret, int mode = 0600) {
+    const fs::path f = home / "secrets" / "binance.json";
+    test::write_text(f, json{{"api_key", "live-key"}, {"api_secret", secret}}.dump());
+    ::chmod(f.c_str(), mode);
+}
+
+std::vector<std::string> live_args(const fs::path& home, const std::string& url) {
+    return {
+        "--home",         home.string(), "run",       "--mode",   "live",        "--confirm-live",
+        "--exchange-url", url,           "--symbols", "BTC/USDT", "--timeframe", "1h",
+        "--capital",      "1000"};
+}
+
+} // namespace
+
+TEST(LiveExchangeCli, refusals_exit_2_with_a_clear_message_and_write_nothing) {
+    ::unsetenv("AURUM_BINANCE_API_KEY");
+    ::unsetenv("AURUM_BINANCE_API_SECRET");
+    test::TempDir home;
+    struct Case {
+        std::vector<std::string> drop_or_add;
+        std::string secret;
+        int mode;
+        std::string expect;
+    };
+    const std::string url = "http://127.0.0.1:9"; // nothing may be contacted before refusing
+    auto no_confirm = live_args(home.path(), url);
+    no_confirm.erase(std::find(no_confirm.begin(), no_confirm.end(), "--confirm-live"));
+    auto gold = live_args(home.path(), url);
+    gold[std::find(gold.begin(), gold.end(), "BTC/USDT") - gold.begin()] = "XAUUSD";
+
+    write_secret(home.path(), "live-secret");
+    auto r = test::run_aurum(no_confirm);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--confirm-live"), std::string::npos) << r.err;
+    r = test::run_aurum(gold);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("MetaTrader 5"), std::string::npos) << r.err;
+    write_secret(home.path(), "live-secret", 0644);
+    r = test::run_aurum(live_args(home.path(), url));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("chmod 600"), std::string::npos) << r.err;
+    fs::remove(home / "secrets" / "binance.json");
+    r = test::run_aurum(live_args(home.path(), url));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("credentials"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(home / "data" / "aurum.db")) << "nothing written";
+}
+
+TEST(LiveExchangeCli, wrong_secret_is_refused_by_the_exchange_and_no_session_starts) {
+    SystemClock wall;
+    FakeBinance server(wall);
+    FakeSpotExchange ex(server, wall, "live-key", "live-secret");
+    ex.list(FakeSymbol{}, 30000);
+    test::TempDir home;
+    write_secret(home.path(), "not-the-secret");
+    const auto r = test::run_aurum(live_args(home.path(), server.base_url()));
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("Signature for this request is not valid"), std::string::npos) << r.err;
+    EXPECT_GE(ex.signature_failures(), 1);
+    if (fs::exists(home / "data" / "aurum.db")) {
+        auto store = open_market_store((home / "data" / "aurum.db").string());
+        EXPECT_FALSE(StateStore(store->database()).latest_session().has_value());
+    }
+}
+
+TEST(LiveExchangeCli, daemon_connects_feeds_itself_and_stops_on_request) {
+    SystemClock wall;
+    FakeBinance server(wall);
+    server.add_symbol("BTCUSDT", wall.now() - 30 * kMsPerDay, 30000);
+    FakeSpotExchange ex(server, wall, "live-key", "live-secret");
+    ex.list(FakeSymbol{}, 30000);
+    ex.set_balance("USDT", 1000);
+    test::TempDir home;
+    write_secret(home.path(), "live-secret");
+    const pid_t pid = spawn_aurum(live_args(home.path(), server.base_url()), home / "daemon.log");
+    std::optional<DaemonInfo> info;
+    for (int i = 0; i < 200 && !(info && info->pid == pid); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        info = read_daemon_info(Workspace(home.path()));
+    }
+    ASSERT_TRUE(info && info->pid == pid) << slurp(home / "daemon.log");
+    EXPECT_EQ(info->mode, "live");
+    // Connected with a valid signature; the warm-up candles came from the exchange.
+    EXPECT_EQ(ex.signature_failures(), 0);
+    EXPECT_GE(server.request_count("/api/v3/account"), 1);
+    EXPECT_GE(server.request_count("/api/v3/exchangeInfo"), 1);
+    {
+        auto store = open_market_store((home / "data" / "aurum.db").string());
+        EXPECT_GE(store->load_bars("BTC/USDT", kTf, TimeRange{0, INT64_MAX}).size(), 200u);
+    }
+    const auto status = test::run_aurum({"--home", home.path().string(), "--json", "status"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+    EXPECT_NE(status.out.find("live-"), std::string::npos) << status.out;
+    // Reaped while `aurum stop` waits, so it does not wait on a zombie.
+    test::CliResult stop;
+    std::thread stopper([&] { stop = test::run_aurum({"--home", home.path().string(), "stop"}); });
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    stopper.join();
+    EXPECT_EQ(stop.exit_code, 0) << stop.err;
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << slurp(home / "daemon.log");
+}

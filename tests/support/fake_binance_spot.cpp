@@ -1,0 +1,501 @@
+#include "support/fake_binance_spot.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+namespace aurum::test {
+
+using nlohmann::json;
+
+namespace {
+
+std::string hmac_hex(const std::string& key, const std::string& data) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+    std::string out;
+    for (unsigned int i = 0; i < len; ++i)
+        out += fmt::format("{:02x}", mac[i]);
+    return out;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool on_grid(double v, double step) {
+    if (!(step > 0))
+        return true;
+    const double k = v / step;
+    return std::fabs(k - std::round(k)) < 1e-6;
+}
+
+std::string dec(double v) {
+    return fmt::format("{:.8f}", v);
+}
+
+} // namespace
+
+struct FakeSpotExchange::State {
+    const Clock& clock;
+    std::string key, secret;
+    mutable std::mutex mu;
+    std::map<std::string, FakeSymbol> symbols;
+    std::map<std::string, double> price;
+    std::map<std::string, double> free, locked;
+    double commission = 0.001;
+    std::vector<FakeOrder> orders;
+    std::vector<FakeTrade> trades;
+    std::map<std::string, int> posts;
+    int sig_failures = 0, signed_count = 0;
+    std::int64_t next_order = 1000, next_trade = 5000;
+    FakeResponse after_fault;
+    int after_fault_left = 0;
+
+    explicit State(const Clock& c) : clock(c) {}
+
+    /// API key, signature and timestamp of a SIGNED request; an error response or nullopt.
+    std::optional<FakeResponse> authenticate(const FakeRequest& r) {
+        std::lock_guard lock(mu);
+        ++signed_count;
+        const auto k = r.header("X-MBX-APIKEY");
+        if (!k || *k != key)
+            return FakeResponse::error(401, -2015,
+                                       "Invalid API-key, IP, or permissions for action.");
+        // totalParams = query string + body, without the signature itself.
+        const auto q = r.target.find('?');
+        const std::string query = q == std::string::npos ? "" : r.target.substr(q + 1);
+        std::string payload, sig;
+        std::size_t start = 0;
+        while (start <= query.size() && !query.empty()) {
+            const auto amp = query.find('&', start);
+            const std::string part =
+                query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+            if (part.rfind("signature=", 0) == 0)
+                sig = part.substr(10);
+            else
+                payload += (payload.empty() ? "" : "&") + part;
+            if (amp == std::string::npos)
+                break;
+            start = amp + 1;
+        }
+        payload += r.body;
+        if (sig.empty())
+            return FakeResponse::error(400, -1102,
+                                       "Mandatory parameter 'signature' was not sent, was "
+                                       "empty/null, or malformed.");
+        if (lower(sig) != hmac_hex(secret, payload)) {
+            ++sig_failures;
+            return FakeResponse::error(400, -1022, "Signature for this request is not valid.");
+        }
+        const auto ts = r.param("timestamp");
+        if (!ts)
+            return FakeResponse::error(400, -1102,
+                                       "Mandatory parameter 'timestamp' was not sent, was "
+                                       "empty/null, or malformed.");
+        const long long t = std::stoll(*ts);
+        const long long window = r.param("recvWindow") ? std::stoll(*r.param("recvWindow")) : 5000;
+        const TimeMs now = clock.now();
+        if (!(t < now + 1000 && now - t <= window))
+            return FakeResponse::error(400, -1021,
+                                       "Timestamp for this request is outside of the recvWindow.");
+        return std::nullopt;
+    }
+
+    json order_json(const FakeOrder& o) const {
+        return json{{"symbol", o.symbol},
+                    {"orderId", o.id},
+                    {"orderListId", -1},
+                    {"clientOrderId", o.client_id},
+                    {"price", dec(o.price)},
+                    {"origQty", dec(o.qty)},
+                    {"executedQty", dec(o.executed)},
+                    {"cummulativeQuoteQty", dec(o.quote_executed)},
+                    {"status", o.status},
+                    {"timeInForce", o.tif},
+                    {"type", o.type},
+                    {"side", o.side},
+                    {"time", o.time},
+                    {"updateTime", clock.now()},
+                    {"isWorking", o.status == "NEW" || o.status == "PARTIALLY_FILLED"},
+                    {"selfTradePreventionMode", "NONE"}};
+    }
+
+    /// Executes `qty` of order `o` at `px` (caller holds mu); returns the trade.
+    FakeTrade execute(FakeOrder& o, double px, double qty, bool maker) {
+        const FakeSymbol& s = symbols.at(o.symbol);
+        FakeTrade t;
+        t.id = next_trade++;
+        t.order_id = o.id;
+        t.symbol = o.symbol;
+        t.price = px;
+        t.qty = qty;
+        t.buyer = o.side == "BUY";
+        t.maker = maker;
+        t.time = clock.now();
+        if (t.buyer) {
+            t.commission = qty * commission;
+            t.commission_asset = s.base;
+            const double cost = qty * px;
+            if (o.type == "LIMIT" && maker)
+                locked[s.quote] -= qty * o.price, free[s.quote] += qty * o.price - cost;
+            else
+                free[s.quote] -= cost;
+            free[s.base] += qty - t.commission;
+        } else {
+            t.commission = qty * px * commission;
+            t.commission_asset = s.quote;
+            if (o.type == "LIMIT" && maker)
+                locked[s.base] -= qty;
+            else
+                free[s.base] -= qty;
+            free[s.quote] += qty * px - t.commission;
+        }
+        o.executed += qty;
+        o.quote_executed += qty * px;
+        o.status = o.executed + 1e-12 >= o.qty ? "FILLED" : "PARTIALLY_FILLED";
+        trades.push_back(t);
+        return t;
+    }
+
+    FakeOrder* find(const std::string& symbol, const FakeRequest& r) {
+        const auto cid = r.param("origClientOrderId");
+        const auto oid = r.param("orderId");
+        for (auto it = orders.rbegin(); it != orders.rend(); ++it) {
+            if (it->symbol != symbol)
+                continue;
+            if (oid && std::to_string(it->id) == *oid)
+                return &*it;
+            if (!oid && cid && it->client_id == *cid)
+                return &*it;
+        }
+        return nullptr;
+    }
+
+    FakeResponse post_order(const FakeRequest& r) {
+        std::unique_lock lock(mu);
+        const std::string cid = r.param("newClientOrderId").value_or("");
+        if (!cid.empty())
+            ++posts[cid];
+        const std::string sym = r.param("symbol").value_or("");
+        const auto sit = symbols.find(sym);
+        if (sit == symbols.end())
+            return FakeResponse::error(400, -1121, "Invalid symbol.");
+        const FakeSymbol& s = sit->second;
+        const std::string side = r.param("side").value_or("");
+        const std::string type = r.param("type").value_or("");
+        if (side != "BUY" && side != "SELL")
+            return FakeResponse::error(400, -1102, "Mandatory parameter 'side' was not sent.");
+        if (type != "MARKET" && type != "LIMIT")
+            return FakeResponse::error(400, -1116, "Invalid orderType.");
+        const double qty = std::stod(r.param("quantity").value_or("0"));
+        const double px = type == "LIMIT" ? std::stod(r.param("price").value_or("0")) : 0.0;
+        const std::string tif = type == "LIMIT" ? r.param("timeInForce").value_or("") : "GTC";
+        if (type == "LIMIT" && tif != "GTC" && tif != "IOC" && tif != "FOK")
+            return FakeResponse::error(400, -1102,
+                                       "Mandatory parameter 'timeInForce' was not sent.");
+        if (!(qty >= s.min_qty - 1e-12) || qty > s.max_qty || !on_grid(qty, s.step_size))
+            return FakeResponse::error(400, -1013, "Filter failure: LOT_SIZE");
+        if (type == "LIMIT" && (!(px > 0) || !on_grid(px, s.tick_size)))
+            return FakeResponse::error(400, -1013, "Filter failure: PRICE_FILTER");
+        const double market = price[sym];
+        const double ref = type == "LIMIT" ? px : market;
+        if (qty * ref < s.min_notional)
+            return FakeResponse::error(400, -1013, "Filter failure: NOTIONAL");
+        for (const auto& o : orders)
+            if (o.client_id == cid && (o.status == "NEW" || o.status == "PARTIALLY_FILLED"))
+                return FakeResponse::error(400, -2010, "Duplicate order sent.");
+        const bool crosses = type == "MARKET" || (side == "BUY" ? px >= market : px <= market);
+        const double need = side == "BUY" ? qty * (type == "LIMIT" ? px : market) : qty;
+        const std::string asset = side == "BUY" ? s.quote : s.base;
+        if (free[asset] + 1e-9 < need)
+            return FakeResponse::error(400, -2010,
+                                       "Account has insufficient balance for requested action.");
+        FakeOrder o;
+        o.id = next_order++;
+        o.symbol = sym;
+        o.client_id = cid.empty() ? fmt::format("auto{}", o.id) : cid;
+        o.side = side;
+        o.type = type;
+        o.tif = tif;
+        o.qty = qty;
+        o.price = px;
+        o.status = "NEW";
+        o.time = clock.now();
+        json fills = json::array();
+        if (crosses) {
+            const FakeTrade t = execute(o, market, qty, false);
+            fills.push_back({{"price", dec(t.price)},
+                             {"qty", dec(t.qty)},
+                             {"commission", dec(t.commission)},
+                             {"commissionAsset", t.commission_asset},
+                             {"tradeId", t.id}});
+        } else if (tif == "IOC" || tif == "FOK") {
+            o.status = "EXPIRED";
+        } else {
+            free[asset] -= need;
+            locked[asset] += need;
+        }
+        orders.push_back(o);
+        json out = order_json(o);
+        out["transactTime"] = clock.now();
+        out["fills"] = fills;
+        if (after_fault_left > 0) {
+            --after_fault_left;
+            FakeResponse f = after_fault;
+            lock.unlock();
+            if (f.delay_ms > 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
+            if (f.then_normal)
+                return FakeResponse::json(200, out.dump());
+            return f;
+        }
+        return FakeResponse::json(200, out.dump());
+    }
+
+    FakeResponse get_order(const FakeRequest& r) {
+        std::lock_guard lock(mu);
+        const std::string sym = r.param("symbol").value_or("");
+        if (!symbols.count(sym))
+            return FakeResponse::error(400, -1121, "Invalid symbol.");
+        const FakeOrder* o = find(sym, r);
+        if (!o)
+            return FakeResponse::error(400, -2013, "Order does not exist.");
+        return FakeResponse::json(200, order_json(*o).dump());
+    }
+
+    FakeResponse delete_order(const FakeRequest& r) {
+        std::lock_guard lock(mu);
+        const std::string sym = r.param("symbol").value_or("");
+        if (!symbols.count(sym))
+            return FakeResponse::error(400, -1121, "Invalid symbol.");
+        FakeOrder* o = find(sym, r);
+        if (!o || (o->status != "NEW" && o->status != "PARTIALLY_FILLED"))
+            return FakeResponse::error(400, -2011, "Unknown order sent.");
+        const FakeSymbol& s = symbols.at(sym);
+        const double rest = o->qty - o->executed;
+        if (o->side == "BUY")
+            locked[s.quote] -= rest * o->price, free[s.quote] += rest * o->price;
+        else
+            locked[s.base] -= rest, free[s.base] += rest;
+        o->status = "CANCELED";
+        json out = order_json(*o);
+        out["origClientOrderId"] = o->client_id;
+        return FakeResponse::json(200, out.dump());
+    }
+
+    FakeResponse my_trades(const FakeRequest& r) {
+        std::lock_guard lock(mu);
+        const std::string sym = r.param("symbol").value_or("");
+        if (!symbols.count(sym))
+            return FakeResponse::error(400, -1121, "Invalid symbol.");
+        const auto oid = r.param("orderId");
+        json out = json::array();
+        for (const auto& t : trades) {
+            if (t.symbol != sym || (oid && std::to_string(t.order_id) != *oid))
+                continue;
+            out.push_back({{"symbol", t.symbol},
+                           {"id", t.id},
+                           {"orderId", t.order_id},
+                           {"orderListId", -1},
+                           {"price", dec(t.price)},
+                           {"qty", dec(t.qty)},
+                           {"quoteQty", dec(t.qty * t.price)},
+                           {"commission", dec(t.commission)},
+                           {"commissionAsset", t.commission_asset},
+                           {"time", t.time},
+                           {"isBuyer", t.buyer},
+                           {"isMaker", t.maker},
+                           {"isBestMatch", true}});
+        }
+        return FakeResponse::json(200, out.dump());
+    }
+
+    FakeResponse exchange_info(const FakeRequest& r) {
+        std::lock_guard lock(mu);
+        std::vector<std::string> want;
+        if (const auto one = r.param("symbol"))
+            want.push_back(*one);
+        if (const auto many = r.param("symbols")) {
+            try {
+                for (const auto& s : json::parse(*many))
+                    want.push_back(s.get<std::string>());
+            } catch (...) {
+                return FakeResponse::error(400, -1100,
+                                           "Illegal characters found in parameter "
+                                           "'symbols'.");
+            }
+        }
+        if (want.empty())
+            for (const auto& [k, v] : symbols)
+                want.push_back(k);
+        json list = json::array();
+        for (const auto& w : want) {
+            const auto it = symbols.find(w);
+            if (it == symbols.end())
+                return FakeResponse::error(400, -1121, "Invalid symbol.");
+            const FakeSymbol& s = it->second;
+            list.push_back({{"symbol", s.symbol},
+                            {"status", "TRADING"},
+                            {"baseAsset", s.base},
+                            {"quoteAsset", s.quote},
+                            {"orderTypes", {"LIMIT", "MARKET"}},
+                            {"filters",
+                             {{{"filterType", "PRICE_FILTER"},
+                               {"minPrice", dec(s.tick_size)},
+                               {"maxPrice", "1000000.00000000"},
+                               {"tickSize", dec(s.tick_size)}},
+                              {{"filterType", "LOT_SIZE"},
+                               {"minQty", dec(s.min_qty)},
+                               {"maxQty", dec(s.max_qty)},
+                               {"stepSize", dec(s.step_size)}},
+                              {{"filterType", "NOTIONAL"},
+                               {"minNotional", dec(s.min_notional)},
+                               {"applyMinToMarket", true},
+                               {"maxNotional", "9000000.00000000"},
+                               {"applyMaxToMarket", false},
+                               {"avgPriceMins", 5}}}}});
+        }
+        return FakeResponse::json(
+            200, json{{"timezone", "UTC"}, {"serverTime", clock.now()}, {"symbols", list}}.dump());
+    }
+
+    FakeResponse account() {
+        std::lock_guard lock(mu);
+        json b = json::array();
+        for (const auto& [asset, f] : free)
+            b.push_back({{"asset", asset}, {"free", dec(f)}, {"locked", dec(locked[asset])}});
+        return FakeResponse::json(200, json{{"canTrade", true},
+                                            {"accountType", "SPOT"},
+                                            {"updateTime", clock.now()},
+                                            {"balances", b}}
+                                           .dump());
+    }
+};
+
+FakeSpotExchange::FakeSpotExchange(FakeBinance& server, const Clock& clock, std::string api_key,
+                                   std::string api_secret)
+    : state_(std::make_shared<State>(clock)) {
+    state_->key = std::move(api_key);
+    state_->secret = std::move(api_secret);
+    auto s = state_;
+    const auto signed_route = [&server, s](const std::string& method, const std::string& path,
+                                           int weight, auto fn) {
+        server.route(method, path, weight, [s, fn](const FakeRequest& r) {
+            if (auto err = s->authenticate(r))
+                return *err;
+            return fn(*s, r);
+        });
+    };
+    server.route("GET", "/api/v3/exchangeInfo", 20,
+                 [s](const FakeRequest& r) { return s->exchange_info(r); });
+    signed_route("GET", "/api/v3/account", 20,
+                 [](State& st, const FakeRequest&) { return st.account(); });
+    signed_route("POST", "/api/v3/order", 1,
+                 [](State& st, const FakeRequest& r) { return st.post_order(r); });
+    signed_route("GET", "/api/v3/order", 4,
+                 [](State& st, const FakeRequest& r) { return st.get_order(r); });
+    signed_route("DELETE", "/api/v3/order", 1,
+                 [](State& st, const FakeRequest& r) { return st.delete_order(r); });
+    signed_route("GET", "/api/v3/myTrades", 20,
+                 [](State& st, const FakeRequest& r) { return st.my_trades(r); });
+}
+
+void FakeSpotExchange::list(const FakeSymbol& symbol, double price) {
+    std::lock_guard lock(state_->mu);
+    state_->symbols[symbol.symbol] = symbol;
+    state_->price[symbol.symbol] = price;
+}
+
+void FakeSpotExchange::set_price(const std::string& symbol, double price) {
+    std::lock_guard lock(state_->mu);
+    state_->price[symbol] = price;
+    for (auto& o : state_->orders) {
+        if (o.symbol != symbol || o.type != "LIMIT" ||
+            (o.status != "NEW" && o.status != "PARTIALLY_FILLED"))
+            continue;
+        const bool cross = o.side == "BUY" ? price <= o.price : price >= o.price;
+        if (cross)
+            state_->execute(o, o.price, o.qty - o.executed, true);
+    }
+}
+
+void FakeSpotExchange::set_balance(const std::string& asset, double free) {
+    std::lock_guard lock(state_->mu);
+    state_->free[asset] = free;
+}
+
+double FakeSpotExchange::balance(const std::string& asset) const {
+    std::lock_guard lock(state_->mu);
+    const auto it = state_->free.find(asset);
+    return it == state_->free.end() ? 0 : it->second;
+}
+
+double FakeSpotExchange::locked(const std::string& asset) const {
+    std::lock_guard lock(state_->mu);
+    const auto it = state_->locked.find(asset);
+    return it == state_->locked.end() ? 0 : it->second;
+}
+
+void FakeSpotExchange::set_commission(double rate) {
+    std::lock_guard lock(state_->mu);
+    state_->commission = rate;
+}
+
+void FakeSpotExchange::fail_after_accept(FakeResponse fault, int times) {
+    std::lock_guard lock(state_->mu);
+    state_->after_fault = std::move(fault);
+    state_->after_fault_left = times;
+}
+
+int FakeSpotExchange::posts_with_client_id(const std::string& cid) const {
+    std::lock_guard lock(state_->mu);
+    const auto it = state_->posts.find(cid);
+    return it == state_->posts.end() ? 0 : it->second;
+}
+
+int FakeSpotExchange::orders_with_client_id(const std::string& cid) const {
+    std::lock_guard lock(state_->mu);
+    return static_cast<int>(std::count_if(state_->orders.begin(), state_->orders.end(),
+                                          [&](const FakeOrder& o) { return o.client_id == cid; }));
+}
+
+std::optional<FakeOrder> FakeSpotExchange::order(const std::string& cid) const {
+    std::lock_guard lock(state_->mu);
+    for (auto it = state_->orders.rbegin(); it != state_->orders.rend(); ++it)
+        if (it->client_id == cid)
+            return *it;
+    return std::nullopt;
+}
+
+std::vector<FakeOrder> FakeSpotExchange::orders() const {
+    std::lock_guard lock(state_->mu);
+    return state_->orders;
+}
+
+std::vector<FakeTrade> FakeSpotExchange::trades() const {
+    std::lock_guard lock(state_->mu);
+    return state_->trades;
+}
+
+int FakeSpotExchange::signature_failures() const {
+    std::lock_guard lock(state_->mu);
+    return state_->sig_failures;
+}
+
+int FakeSpotExchange::signed_requests() const {
+    std::lock_guard lock(state_->mu);
+    return state_->signed_count;
+}
+
+} // namespace aurum::test

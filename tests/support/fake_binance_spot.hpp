@@ -1,0 +1,81 @@
+#pragma once
+// The signed trading endpoints of a fake Binance spot exchange, mounted on a FakeBinance server
+// with route(): exchangeInfo, account, order (POST/GET/DELETE) and myTrades, as documented in
+// ../shared/data/docs/binance/rest-api.md. It checks the API key header and the HMAC-SHA256
+// signature of every signed request (-2015 / -1022 otherwise) and the timestamp against
+// recvWindow (-1021), keeps balances, applies the LOT_SIZE / PRICE_FILTER / NOTIONAL filters,
+// fills MARKET orders at a settable price with commission (bought asset for buys, quote for
+// sells, like the exchange), rests LIMIT orders until the price crosses them, rejects a client
+// order id that is still open (-2010 "Duplicate order sent."), and can process an order and then
+// answer 5xx or too late (a timeout) to test the unknown-status path. Loopback only.
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "support/fake_binance.hpp"
+
+namespace aurum::test {
+
+/// A listed symbol and its filters.
+struct FakeSymbol {
+    std::string symbol = "BTCUSDT", base = "BTC", quote = "USDT";
+    double tick_size = 0.01, step_size = 0.00001, min_qty = 0.00001, max_qty = 9000;
+    double min_notional = 5;
+};
+
+/// An order as the fake exchange holds it.
+struct FakeOrder {
+    std::int64_t id = 0;
+    std::string symbol, client_id, side, type, tif, status;
+    double qty = 0, price = 0, executed = 0, quote_executed = 0;
+    TimeMs time = 0;
+};
+
+/// One execution at the fake.
+struct FakeTrade {
+    std::int64_t id = 0, order_id = 0;
+    std::string symbol;
+    double price = 0, qty = 0, commission = 0;
+    std::string commission_asset;
+    bool buyer = false, maker = false;
+    TimeMs time = 0;
+};
+
+class FakeSpotExchange {
+  public:
+    /// Mounts the endpoints on `server`; signed requests must carry `api_key` and be signed with
+    /// `api_secret`; `clock` is the exchange's time (trades, recvWindow checks).
+    FakeSpotExchange(FakeBinance& server, const Clock& clock, std::string api_key,
+                     std::string api_secret);
+
+    void list(const FakeSymbol& symbol, double price);
+    /// Moves the market price; resting LIMIT orders it crosses fill at their limit (maker).
+    void set_price(const std::string& symbol, double price);
+    void set_balance(const std::string& asset, double free);
+    double balance(const std::string& asset) const;
+    double locked(const std::string& asset) const;
+    void set_commission(double rate);
+    /// The next `times` POST /api/v3/order are processed (the order exists at the exchange), then
+    /// answered with `fault` instead of the result; with fault.delay_ms the answer comes that late.
+    void fail_after_accept(FakeResponse fault, int times = 1);
+
+    /// POST /api/v3/order requests that carried this newClientOrderId (accepted or not).
+    int posts_with_client_id(const std::string& cid) const;
+    /// Orders the exchange created under this client id.
+    int orders_with_client_id(const std::string& cid) const;
+    std::optional<FakeOrder> order(const std::string& cid) const;
+    std::vector<FakeOrder> orders() const;
+    std::vector<FakeTrade> trades() const;
+    int signature_failures() const;
+    int signed_requests() const;
+
+  private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+} // namespace aurum::test
