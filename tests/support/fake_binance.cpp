@@ -411,6 +411,7 @@ FakeBinance::FakeBinance(const Clock& clock) : state_(std::make_unique<State>(cl
     s->server.Put(".*", handle);
     s->server.Delete(".*", handle);
     s->server.set_keep_alive_timeout(1);
+    s->server.set_tcp_nodelay(true); // answer at once, like the exchange (no 40 ms Nagle wait)
     s->port = s->server.bind_to_any_port("127.0.0.1");
     if (s->port <= 0)
         throw std::runtime_error("FakeBinance: cannot bind a port on 127.0.0.1");
