@@ -58,6 +58,18 @@ std::string decimal(double v, int places) {
     return s;
 }
 
+/// A response body that must be a JSON object or array; nullopt when it is not.
+std::optional<json> parse_body(const std::string& body, bool object) {
+    try {
+        json j = json::parse(body);
+        if (object ? !j.is_object() : !j.is_array())
+            return std::nullopt;
+        return j;
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
+
 double floor_step(double v, double step) {
     if (!(step > 0))
         return v;
@@ -196,7 +208,11 @@ void BinanceSpotClient::sync_time() {
         throw SystemError(
             fmt::format("binance: GET /api/v3/time at {} failed: {}", http_->base_url().to_string(),
                         r.status ? fmt::format("HTTP {} {}", r.status, r.msg) : r.transport_error));
-    const TimeMs server = json::parse(r.body).at("serverTime").get<TimeMs>();
+    const auto j = parse_body(r.body, true);
+    if (!j || !j->contains("serverTime") || !j->at("serverTime").is_number_integer())
+        throw SystemError(fmt::format("binance: GET /api/v3/time at {}: malformed response: {}",
+                                      http_->base_url().to_string(), body_excerpt(r.body)));
+    const TimeMs server = j->at("serverTime").get<TimeMs>();
     offset_ = server - (t0 + t1) / 2;
 }
 
@@ -219,7 +235,23 @@ void BinanceSpotClient::connect() {
             info.status ? fmt::format("HTTP {} {} (code {})", info.status, info.msg, info.code)
                         : info.transport_error));
     }
-    const json j = json::parse(info.body);
+    const auto parsed = parse_body(info.body, true);
+    if (!parsed || !parsed->contains("symbols") || !parsed->at("symbols").is_array())
+        throw SystemError(fmt::format("binance: GET /api/v3/exchangeInfo at {}: malformed "
+                                      "response: {}",
+                                      where, body_excerpt(info.body)));
+    try {
+        apply_rules(*parsed);
+    } catch (const json::exception& e) {
+        throw SystemError(fmt::format("binance: GET /api/v3/exchangeInfo at {}: unexpected "
+                                      "content ({}): {}",
+                                      where, e.what(), body_excerpt(info.body)));
+    }
+    refresh_balances();
+}
+
+void BinanceSpotClient::apply_rules(const json& j) {
+    const std::string where = http_->base_url().to_string();
     for (std::size_t i = 0; i < symbols_.size(); ++i) {
         const json* found = nullptr;
         for (const auto& s : j.at("symbols"))
@@ -270,7 +302,6 @@ void BinanceSpotClient::connect() {
         in.shortable = false; // spot: no borrowing through this adapter
         in.max_leverage = 1.0;
     }
-    refresh_balances();
 }
 
 void BinanceSpotClient::refresh_balances() {
@@ -286,9 +317,12 @@ void BinanceSpotClient::refresh_balances() {
             r.status ? fmt::format("HTTP {} {} (code {})", r.status, r.msg, r.code)
                      : r.transport_error));
     }
-    const json j = json::parse(r.body);
+    const auto j = parse_body(r.body, true);
+    if (!j || (j->contains("balances") && !j->at("balances").is_array()))
+        throw SystemError(fmt::format("binance: GET /api/v3/account at {}: malformed response: {}",
+                                      http_->base_url().to_string(), body_excerpt(r.body)));
     balances_.clear();
-    for (const auto& b : j.value("balances", json::array()))
+    for (const auto& b : j->value("balances", json::array()))
         balances_[b.value("asset", "")] = {num(b, "free"), num(b, "locked")};
 }
 
@@ -385,7 +419,14 @@ void BinanceSpotClient::fetch_trades(Tracked& t, double executed) {
         t.unknown = true;
         return;
     }
-    json trades = json::parse(r.body);
+    auto parsed = parse_body(r.body, false);
+    if (!parsed) {
+        spdlog::warn("binance: malformed trade list for {}: {}; asking again at the next poll",
+                     t.cid, body_excerpt(r.body));
+        t.unknown = true;
+        return;
+    }
+    json& trades = *parsed;
     std::sort(trades.begin(), trades.end(), [](const json& a, const json& b) {
         return a.value("id", std::int64_t{0}) < b.value("id", std::int64_t{0});
     });
@@ -447,14 +488,30 @@ void BinanceSpotClient::adopt(Tracked& t, const json& o) {
     }
 }
 
-bool BinanceSpotClient::query(Tracked& t) {
+bool BinanceSpotClient::adopt_body(Tracked& t, const std::string& body) {
+    const auto j = parse_body(body, true);
+    if (!j)
+        return false;
+    try {
+        adopt(t, *j);
+        return true;
+    } catch (const json::exception&) {
+        return false;
+    }
+}
+
+bool BinanceSpotClient::query(Tracked& t, bool send_if_absent) {
     const Reply r = signed_request(
         "GET", "/api/v3/order",
         {{"symbol", symbols_[t.order.req.instrument]}, {"origClientOrderId", t.cid}});
-    if (r.status == 200) {
-        if (t.unknown)
+    const bool was_unknown = t.unknown;
+    if (r.status == 200 && adopt_body(t, r.body)) {
+        if (was_unknown)
             ++stats_.adopted;
-        adopt(t, json::parse(r.body));
+        return true;
+    }
+    if (r.code == -2013 && !send_if_absent) {
+        t.unknown = false;
         return true;
     }
     if (r.code == -2013) {
@@ -523,28 +580,27 @@ void BinanceSpotClient::place(Tracked& t) {
     p.emplace_back("newOrderRespType", "FULL");
     ++stats_.orders_sent;
     const Reply r = signed_request("POST", "/api/v3/order", std::move(p));
-    if (r.status == 200) {
-        adopt(t, json::parse(r.body));
+    if (r.status == 200 && adopt_body(t, r.body))
         return;
-    }
     const bool duplicate = r.code == -2010 && r.msg.find("Duplicate") != std::string::npos;
-    if (r.status == 0 || r.status >= 500 || duplicate) {
+    if (r.status == 0 || r.status >= 500 || r.status == 200 || duplicate) {
         // Status UNKNOWN (rest-api.md, "HTTP Return Codes"): it may be at the exchange. Ask by
         // client id; never send it again unless the exchange says it does not have it.
         ++stats_.unknown_outcomes;
         t.unknown = true;
         spdlog::warn("binance: order {}: {}; asking the exchange for it", t.cid,
-                     r.status ? fmt::format("HTTP {} {}", r.status, r.msg) : r.transport_error);
-        static thread_local int depth = 0; // a send after -2013 may itself end unknown
-        if (depth >= 2)
-            return;
-        ++depth;
+                     r.status == 200 ? "malformed response " + body_excerpt(r.body)
+                     : r.status      ? fmt::format("HTTP {} {}", r.status, r.msg)
+                                     : r.transport_error);
+        if (send_depth_ >= 2)
+            return; // a send after -2013 that itself ends unknown: poll() asks again
+        ++send_depth_;
         for (int k = 0; k < options_.unknown_queries && t.unknown; ++k) {
             sleeper_(options_.unknown_backoff_ms * (k + 1));
             if (query(t))
                 break;
         }
-        --depth;
+        --send_depth_;
         return;
     }
     reject_local(t, reason_of(r.code, r.msg),
@@ -592,30 +648,26 @@ void BinanceSpotClient::resume(const Order& order, const std::string& cid) {
 
 void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
     Tracked* t = find(id);
-    if (t && t->unknown)
-        query(*t);
-    if (!t || t->done) {
-        OrderEvent ev;
-        ev.order_id = id;
-        ev.status = OrderStatus::Rejected;
-        ev.reason = RejectReason::UnknownOrder;
-        ev.time = now;
-        if (sink_)
-            sink_->on_order_event(ev);
-        return;
+    if (t && !t->done && t->unknown) {
+        // Asked without ever sending it: an order is not sent in order to cancel it.
+        if (query(*t, false) && !t->done && t->exchange_id < 0) {
+            t->done = true; // the exchange never got it
+            queue_event(*t, OrderStatus::Cancelled, RejectReason::UserCancelled, now,
+                        "cancelled before the exchange received it");
+        }
     }
-    const Reply r = signed_request(
-        "DELETE", "/api/v3/order",
-        {{"symbol", symbols_[t->order.req.instrument]}, {"origClientOrderId", t->cid}});
-    if (r.status == 200) {
-        adopt(*t, json::parse(r.body));
-    } else if (r.code == -2011 || r.code == -2013) {
-        query(*t); // finished meanwhile (filled): adopt that
-    } else {
-        spdlog::warn("binance: cancel of {} failed ({}); its state is asked at the next poll",
-                     t->cid, r.status ? r.msg : r.transport_error);
-        t->unknown = true;
-        return;
+    if (t && !t->done && !t->unknown) {
+        const Reply r = signed_request(
+            "DELETE", "/api/v3/order",
+            {{"symbol", symbols_[t->order.req.instrument]}, {"origClientOrderId", t->cid}});
+        if (r.status == 200 && adopt_body(*t, r.body)) {
+        } else if (r.code == -2011 || r.code == -2013) {
+            query(*t, false); // finished meanwhile (filled): adopt that
+        } else {
+            spdlog::warn("binance: cancel of {} failed ({}); its state is asked at the next poll",
+                         t->cid, r.status ? r.msg : r.transport_error);
+            t->unknown = true;
+        }
     }
     // Reported now, like the simulation does, so the journal keeps it in this step.
     std::deque<Report> now_reports, rest;
@@ -629,6 +681,15 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
             sink_->on_fill(rep.fill);
         else
             sink_->on_order_event(rep.event);
+    }
+    if ((!t || t->done) && now_reports.empty() && sink_) {
+        // Unknown here, or already finished and reported: nothing to cancel.
+        OrderEvent ev;
+        ev.order_id = id;
+        ev.status = OrderStatus::Rejected;
+        ev.reason = RejectReason::UnknownOrder;
+        ev.time = now;
+        sink_->on_order_event(ev);
     }
 }
 

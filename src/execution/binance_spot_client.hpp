@@ -133,9 +133,13 @@ class BinanceSpotClient final : public ExecutionClient {
     void sync_time();
 
     void place(Tracked& t);
-    /// Asks the exchange for `t`; true when it answered (found or absent).
-    bool query(Tracked& t);
+    /// Asks the exchange for `t`; true when it answered (found, or absent: then sent when
+    /// `send_if_absent`).
+    bool query(Tracked& t, bool send_if_absent = true);
     void adopt(Tracked& t, const nlohmann::json& order);
+    /// adopt() of a response body; false when the body is not a well-formed order.
+    bool adopt_body(Tracked& t, const std::string& body);
+    void apply_rules(const nlohmann::json& exchange_info);
     void fetch_trades(Tracked& t, double executed);
     void queue_fill(Tracked& t, double price, double qty, double commission,
                     const std::string& asset, TimeMs time, bool maker);
@@ -166,6 +170,7 @@ class BinanceSpotClient final : public ExecutionClient {
     };
     std::deque<Report> pending_;
     BinanceExecStats stats_;
+    int send_depth_ = 0; ///< nesting of place() -> query() -> place() after -2013
 };
 
 } // namespace aurum

@@ -366,3 +366,30 @@ TEST(BinanceCredentials, file_must_be_owner_only_and_complete) {
     ::unsetenv("AURUM_BINANCE_API_KEY");
     ::unsetenv("AURUM_BINANCE_API_SECRET");
 }
+
+TEST(BinanceSpotClient, malformed_order_response_is_an_unknown_outcome_not_a_crash) {
+    Rig rig;
+    auto& c = rig.start();
+    rig.ex.fail_after_accept(FakeResponse::json(200, "{\"symbol\":\"BTCUSDT\",\"fills\":[{"));
+    c.submit_with_id(make_order(15, Side::Buy, 0.01), "AE000000000000000f");
+    c.poll();
+    EXPECT_EQ(rig.ex.posts_with_client_id("AE000000000000000f"), 1);
+    ASSERT_EQ(rig.sink.fills.size(), 1u) << "adopted through the order query";
+    EXPECT_EQ(rig.sink.events.back().status, OrderStatus::Filled);
+}
+
+TEST(BinanceSpotClient, cancelling_an_order_the_exchange_never_got_never_sends_it) {
+    Rig rig;
+    auto& c = rig.start();
+    rig.server.inject("/api/v3/order", FakeResponse::server_error(503), 4);
+    c.submit_with_id(make_order(16, Side::Buy, 0.01), "AE0000000000000010");
+    ASSERT_EQ(c.open_order_count(), 1u);
+    c.cancel(16, kNow); // asks (-2013): cancelled here
+    ASSERT_FALSE(rig.sink.events.empty());
+    EXPECT_EQ(rig.sink.events.back().status, OrderStatus::Cancelled);
+    c.poll();
+    EXPECT_EQ(rig.order_posts(), 1) << "only the first, failed POST";
+    EXPECT_EQ(rig.ex.orders_with_client_id("AE0000000000000010"), 0);
+    EXPECT_EQ(c.open_order_count(), 0u);
+    EXPECT_TRUE(rig.sink.fills.empty());
+}
