@@ -3,12 +3,16 @@
 // resting limits, cancel, reconciliation after a restart, credentials.
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <random>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "backtest/portfolio.hpp"
 #include "core/error.hpp"
+#include "data/http_client.hpp"
 #include "execution/binance_spot_client.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
@@ -392,4 +396,111 @@ TEST(BinanceSpotClient, cancelling_an_order_the_exchange_never_got_never_sends_i
     EXPECT_EQ(rig.ex.orders_with_client_id("AE0000000000000010"), 0);
     EXPECT_EQ(c.open_order_count(), 0u);
     EXPECT_TRUE(rig.sink.fills.empty());
+}
+
+namespace {
+
+/// A transport answering with valid exchange responses, randomly broken (cut short, bytes
+/// flipped, a 4xx/5xx/429 instead), recording what the client sent.
+class ChaosHttp final : public HttpClient {
+  public:
+    explicit ChaosHttp(std::uint64_t seed)
+        : rng_(seed), base_(BaseUrl::parse("http://127.0.0.1:1")) {}
+    bool chaos = false;
+    int posts = 0;
+    bool last_query_absent = false;
+    bool resent_without_absent = false;
+
+    HttpResponse send(const HttpRequest& r) override {
+        HttpResponse out;
+        out.status = 200;
+        if (r.path == "/api/v3/time") {
+            out.body = fmt::format(R"({{"serverTime":{}}})", kNow);
+        } else if (r.path == "/api/v3/exchangeInfo") {
+            out.body =
+                R"({"symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC","quoteAsset":"USDT","filters":[{"filterType":"LOT_SIZE","minQty":"0.00001","maxQty":"9000","stepSize":"0.00001"},{"filterType":"PRICE_FILTER","minPrice":"0.01","maxPrice":"1000000","tickSize":"0.01"}]}]})";
+        } else if (r.path == "/api/v3/account") {
+            out.body = R"({"balances":[{"asset":"USDT","free":"10000","locked":"0"}]})";
+        } else if (r.path == "/api/v3/order" && r.method == "POST") {
+            if (posts > 0 && !last_query_absent)
+                resent_without_absent = true;
+            ++posts;
+            last_query_absent = false;
+            out.body =
+                R"({"symbol":"BTCUSDT","orderId":7,"clientOrderId":"AEchaos","transactTime":1,"executedQty":"0.01000000","status":"FILLED","fills":[{"price":"30000.00","qty":"0.01000000","commission":"0.00001","commissionAsset":"BTC","tradeId":1}]})";
+        } else if (r.path == "/api/v3/order") {
+            out.body =
+                R"({"symbol":"BTCUSDT","orderId":7,"clientOrderId":"AEchaos","executedQty":"0.01000000","status":"FILLED"})";
+        } else if (r.path == "/api/v3/myTrades") {
+            out.body =
+                R"([{"id":1,"orderId":7,"price":"30000.00","qty":"0.01000000","commission":"0.00001","commissionAsset":"BTC","time":1,"isMaker":false}])";
+        }
+        if (chaos) {
+            const int k = static_cast<int>(rng_() % 8);
+            if (k == 0 && !out.body.empty()) {
+                out.body.resize(rng_() % out.body.size());
+            } else if (k == 1 && !out.body.empty()) {
+                for (int i = 0; i < 3; ++i)
+                    out.body[rng_() % out.body.size()] = static_cast<char>(rng_() % 128);
+            } else if (k == 2) {
+                out.status = 400;
+                out.body = R"({"code":-2013,"msg":"Order does not exist."})";
+            } else if (k == 3) {
+                out.status = 503;
+                out.body = "<html>down</html>";
+            } else if (k == 4) {
+                out.status = 429;
+                out.headers.emplace_back("Retry-After", std::to_string(rng_() % 100));
+            } else if (k == 5) {
+                throw HttpTransportError(HttpFailure::Timeout, "chaos timeout");
+            }
+        }
+        if (r.path == "/api/v3/order" && r.method == "POST" && out.status == 429)
+            last_query_absent = true; // refused before processing: sending again is right
+        if (r.path == "/api/v3/order" && r.method == "GET")
+            last_query_absent = out.status == 400 && out.body.find("-2013") != std::string::npos;
+        return out;
+    }
+    const BaseUrl& base_url() const override { return base_; }
+
+  private:
+    std::mt19937_64 rng_;
+    BaseUrl base_;
+};
+
+} // namespace
+
+TEST(BinanceSpotClient, broken_responses_never_escape_overfill_or_duplicate_an_order) {
+    for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+        SimulatedClock clock(kNow);
+        auto http = std::make_unique<ChaosHttp>(seed);
+        ChaosHttp& h = *http;
+        std::vector<Instrument> inst{InstrumentRegistry().get("BTC/USDT")};
+        BinanceSpotOptions o;
+        o.base_url = "http://127.0.0.1:1";
+        BinanceSpotClient c(std::move(http), o, {"k", "s", "t"}, inst, clock, [](TimeMs) {});
+        c.connect();
+        RecordingSink sink(inst);
+        c.bind(sink);
+        h.chaos = true;
+        ASSERT_NO_THROW({
+            c.submit_with_id(make_order(1, Side::Buy, 0.01), "AEchaos");
+            for (int k = 0; k < 6; ++k)
+                c.poll();
+        }) << "seed "
+           << seed;
+        double filled = 0;
+        for (const auto& f : sink.fills) {
+            EXPECT_GT(f.qty, 0) << "seed " << seed;
+            EXPECT_TRUE(std::isfinite(f.price) && std::isfinite(f.fee)) << "seed " << seed;
+            filled += f.qty;
+        }
+        EXPECT_LE(filled, 0.01 + 1e-12) << "seed " << seed;
+        EXPECT_FALSE(h.resent_without_absent) << "seed " << seed << ": sent again without -2013";
+        int ends = 0;
+        for (const auto& e : sink.events)
+            ends += e.status == OrderStatus::Filled || e.status == OrderStatus::Rejected ||
+                    e.status == OrderStatus::Cancelled;
+        EXPECT_LE(ends, 1) << "seed " << seed;
+    }
 }
