@@ -677,10 +677,13 @@ void LiveSession::apply_command(const CommandRecord& c, TimeMs wall_now, Command
                 o.exit_code = 1;
                 o.message = "Order refused: " + risk_text;
             } else {
-                o.message = fmt::format("Order {} sent: {} {} {} at market (paper: fills at the "
-                                        "next bar's open). Risk: {}",
+                o.message = fmt::format("Order {} sent: {} {} {} at market ({}). Risk: {}",
                                         journal_->client_id(id), to_string(side),
                                         format_qty(std::fabs(pre.approved)), inst.symbol,
+                                        opt_.mode == "live"
+                                            ? "live: sent to the exchange now; its fill is "
+                                              "booked at the next bar"
+                                            : "paper: fills at the next bar's open",
                                         risk_text);
                 o.data["client_order_id"] = journal_->client_id(id);
             }
