@@ -377,6 +377,13 @@ void BinanceSpotClient::reject_local(Tracked& t, RejectReason reason, std::strin
 void BinanceSpotClient::queue_fill(Tracked& t, double price, double qty, double commission,
                                    const std::string& asset, TimeMs time, bool maker) {
     const BinanceSymbolRules& rules = rules_[t.order.req.instrument];
+    if (!(price > 0) || !(qty > 0) || !std::isfinite(price) || !std::isfinite(qty) ||
+        !std::isfinite(commission) || commission < 0) {
+        spdlog::error("binance: ignoring an impossible execution of {} (price {}, qty {}, "
+                      "commission {})",
+                      t.cid, price, qty, commission);
+        return;
+    }
     Report r;
     r.is_fill = true;
     Fill& f = r.fill;
@@ -403,7 +410,9 @@ void BinanceSpotClient::queue_fill(Tracked& t, double price, double qty, double 
                      commission, asset, t.cid);
     }
     t.gross += qty;
-    if (!(f.qty > 0))
+    // Never more than the order (the engine's contract), whatever the venue says.
+    f.qty = std::min(f.qty, t.order.req.qty - t.reported);
+    if (!(f.qty > 1e-12))
         return;
     t.reported += f.qty;
     pending_.push_back(std::move(r));
