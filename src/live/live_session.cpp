@@ -270,6 +270,17 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
         spdlog::info("session {}: recovered {} steps; equity {:.2f}, resuming after {}",
                      session_.id, recovered_steps_, engine_->account().equity(),
                      format_time(last_bar_));
+    // A model promoted while the daemon was down: swapped in now, journaled like any reload.
+    if (model_ && !finished_)
+        for (const auto& [name, version] : production_changes(*model_, model_source(opt_))) {
+            try {
+                execute("model_reload", json{{"name", name}, {"version", version},
+                                             {"reason", "production model changed while stopped"}},
+                        wall_now);
+            } catch (const InputError& e) {
+                spdlog::warn("keeping the current model: {}", e.what());
+            }
+        }
     // risk.yaml edited while the daemon was down: apply it now, journaled.
     if (render_risk_yaml(file_limits) != render_risk_yaml(risk_.limits()) && !finished_) {
         execute("risk_reload", json{{"yaml", render_risk_yaml(file_limits)},

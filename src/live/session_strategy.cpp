@@ -113,6 +113,35 @@ std::shared_ptr<const LiveModel> load_for_reload(const ModelSource& src, const s
     return LiveModel::load(resolved.begin()->second, current_features(ws));
 }
 
+std::vector<std::pair<std::string, int>> production_changes(const ModelStrategy& m,
+                                                            const ModelSource& src) {
+    std::vector<std::pair<std::string, int>> out;
+    if (src.selection.version > 0)
+        return out;
+    const Workspace ws(src.workspace);
+    ModelRegistry registry(ws.models_dir() / "registry", nullptr);
+    std::map<std::string, ModelRecord> now;
+    try {
+        now = resolve_models(registry, src.symbols, src.timeframe, src.selection);
+    } catch (const InputError& e) {
+        spdlog::warn("models: {}", e.what());
+        return out;
+    }
+    for (const auto& [sym, rec] : now) {
+        const auto cur = m.model_for(sym);
+        // Only a newer production of the same model (or a first model): a version swapped in
+        // by hand stays, and a recovery never undoes a journaled reload.
+        if (cur && cur->record.name == rec.name && cur->record.version >= rec.version)
+            continue;
+        if (cur && cur->record.name != rec.name)
+            continue;
+        const std::pair<std::string, int> key{rec.name, rec.version};
+        if (std::find(out.begin(), out.end(), key) == out.end())
+            out.push_back(key);
+    }
+    return out;
+}
+
 json models_status(const ModelStrategy& m, const std::vector<std::string>& symbols,
                    const std::vector<std::string>& notices) {
     json models = json::array();

@@ -62,6 +62,11 @@ SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSourc
 std::shared_ptr<const LiveModel> load_for_reload(const ModelSource& src, const std::string& name,
                                                  int version);
 
+/// Registry production versions that differ from what `m` trades (selection "production" or a
+/// name without a version), as (name, version) to reload. Empty for a pinned version.
+std::vector<std::pair<std::string, int>> production_changes(const ModelStrategy& m,
+                                                            const ModelSource& src);
+
 /// What `aurum health` shows: models in use per symbol and the notices (symbols not traded).
 nlohmann::json models_status(const ModelStrategy& m, const std::vector<std::string>& symbols,
                              const std::vector<std::string>& notices);

@@ -1,0 +1,518 @@
+// The production model in the paper daemon, as a user runs it: a replay with `strategy: model`
+// stores every prediction with its top features; kill -9 mid-replay then restart ends exactly
+// where an uninterrupted run ends; a model_reload is journaled and re-applied at the same bar by
+// a recovery; `aurum retrain` keeps production (and the daemon's model) when gating fails and
+// hot-swaps the daemon when it promotes; bad input exits 2 and changes nothing.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/workspace.hpp"
+#include "data/market_store.hpp"
+#include "data/synthetic_market.hpp"
+#include "live/control.hpp"
+#include "live/live_session.hpp"
+#include "models/registry.hpp"
+#include "support/test_support.hpp"
+#include "surfaces/control_api_client.hpp"
+
+using namespace aurum;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const TimeMs kStart = make_time(2023, 1, 1);
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string db_of(const fs::path& home) {
+    return (home / "data" / "aurum.db").string();
+}
+
+/// models.yaml for fast tests: 3 folds, 30 rounds, a low threshold and no policy costs so the
+/// model enters often on the synthetic market. `min_sharpe` sets the gate.
+std::string models_yaml(double min_sharpe) {
+    std::ifstream in(test::source_file("config/models.yaml"));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string y = ss.str();
+    auto set = [&](const std::string& from, const std::string& to) {
+        const auto p = y.find(from);
+        EXPECT_NE(p, std::string::npos) << from;
+        if (p != std::string::npos)
+            y.replace(p, from.size(), to);
+    };
+    set("folds: 5", "folds: 3");
+    set("rounds: 400", "rounds: 30");
+    set("nthread: 2", "nthread: 1"); // OpenMP threads spin on a busy 2-core machine
+    set("threshold: 0.70", "threshold: 0.53");
+    set("fee: 0.001", "fee: 0.0");
+    set("spread_bps: 2", "spread_bps: 0");
+    set("slippage_bps: 2", "slippage_bps: 0");
+    set("min_sharpe: 1.0", "min_sharpe: " + std::to_string(min_sharpe));
+    return y;
+}
+
+const char* kLiveYaml = R"(live:
+  symbols: [BTC/USDT, ETH/USDT]
+  timeframe: 4h
+  capital: 10000
+  strategy: {name: model, model: production, fraction: 0.3}
+  fees: {taker: 0.001}
+  slippage_bps: 5
+  approval: {enabled: false}
+  warmup_bars: 250
+)";
+
+/// A workspace with 330 days of synthetic BTC/ETH 4h bars, BTC's GBDT v1 force-promoted to
+/// production and ETH's only a candidate (so ETH has no production model). Built once, copied
+/// per test.
+const fs::path& template_home() {
+    static test::TempDir* dir = [] {
+        auto* d = new test::TempDir();
+        const Workspace ws(d->path());
+        ws.ensure_dirs();
+        {
+            auto store = open_market_store(ws.default_db());
+            InstrumentRegistry reg;
+            auto cfg = SynthConfig::defaults(reg, {"BTC/USDT", "ETH/USDT"},
+                                             Timeframe(4 * kMsPerHour), kStart, 330, 11, false);
+            for (const auto& s : generate_synthetic_market(cfg).series)
+                store->upsert_bars(s);
+        }
+        test::write_text(ws.config_file("models.yaml"), models_yaml(1.0));
+        test::write_text(ws.config_file("live.yaml"), kLiveYaml);
+        const auto btc = test::run_aurum({"--home", d->path().string(), "-q", "train", "--model",
+                                          "gbdt", "--symbols", "BTC/USDT", "--timeframe", "4h",
+                                          "--to", "2023-08-01", "--promote", "--force"});
+        EXPECT_EQ(btc.exit_code, 0) << btc.err;
+        const auto eth =
+            test::run_aurum({"--home", d->path().string(), "-q", "train", "--model", "gbdt",
+                             "--symbols", "ETH/USDT", "--timeframe", "4h", "--to", "2023-08-01"});
+        EXPECT_EQ(eth.exit_code, 0) << eth.err;
+        return d;
+    }();
+    return dir->path();
+}
+
+void copy_template(const fs::path& to) {
+    fs::copy(template_home(), to,
+             fs::copy_options::recursive | fs::copy_options::copy_symlinks |
+                 fs::copy_options::overwrite_existing);
+}
+
+std::vector<std::string> replay_args(const fs::path& home, std::vector<std::string> extra = {}) {
+    std::vector<std::string> a{
+        "--home",        home.string(), "-q",          "run",        "--mode",  "paper",
+        "--replay-from", "2023-08-01",  "--replay-to", "2023-11-01", "--speed", "0"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+}
+
+pid_t spawn_aurum(const std::vector<std::string>& args, const fs::path& log) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        std::vector<std::string> copy = args;
+        std::string bin = AURUM_CLI;
+        std::vector<char*> argv{bin.data()};
+        for (auto& a : copy)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(bin.c_str(), argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+/// A session's end state plus its stored predictions, comparable between runs.
+struct Final {
+    std::vector<std::string> orders, fills, predictions;
+    std::vector<double> trades;
+    std::vector<std::pair<std::string, double>> positions;
+    double equity = 0, cash = 0;
+    std::string status;
+};
+
+Final final_state(const std::string& spec) {
+    auto db = open_database(spec);
+    StateStore st(*db);
+    Final f;
+    const auto s = st.latest_session();
+    if (!s)
+        return f;
+    f.status = s->status;
+    if (auto snap = st.snapshot(s->id)) {
+        f.equity = snap->equity;
+        f.cash = snap->cash;
+    }
+    for (const auto& o : st.orders(s->id))
+        f.orders.push_back(o.client_order_id + " " + o.side + " " + format_qty(o.qty) + " " +
+                           o.status);
+    for (const auto& r : st.reports(s->id))
+        if (r.kind == "fill")
+            f.fills.push_back(r.client_order_id + "@" + std::to_string(r.price));
+    for (const auto& t : st.trades(s->id))
+        f.trades.push_back(t.pnl);
+    for (const auto& p : st.positions(s->id))
+        f.positions.emplace_back(p.symbol, p.qty);
+    for (const auto& p : st.predictions(s->id))
+        f.predictions.push_back(
+            fmt::format("{} {} {:.17g} {}", p.time, p.symbol, p.value, p.detail));
+    return f;
+}
+
+void expect_same(const Final& got, const Final& ref, const std::string& what) {
+    EXPECT_EQ(got.status, ref.status) << what;
+    EXPECT_EQ(got.orders, ref.orders) << what;
+    EXPECT_EQ(got.fills, ref.fills) << what;
+    EXPECT_EQ(got.trades, ref.trades) << what;
+    EXPECT_EQ(got.positions, ref.positions) << what;
+    EXPECT_EQ(got.equity, ref.equity) << what;
+    EXPECT_EQ(got.cash, ref.cash) << what;
+    EXPECT_EQ(got.predictions, ref.predictions) << what;
+}
+
+std::int64_t count_rows(const fs::path& home, const std::string& table) {
+    auto db = open_database(db_of(home));
+    StateStore st(*db);
+    return db->query_one("SELECT COUNT(*) FROM " + table)->as_int(0);
+}
+
+std::vector<ModelRecord> versions(const fs::path& home, const std::string& name) {
+    return ModelRegistry(home / "models" / "registry", nullptr).list(name);
+}
+
+int production_of(const fs::path& home, const std::string& name) {
+    const auto p = ModelRegistry(home / "models" / "registry", nullptr).production(name);
+    return p ? p->version : 0;
+}
+
+test::CliResult cli(const fs::path& home, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--home", home.string()});
+    return test::run_aurum(args);
+}
+
+} // namespace
+
+TEST(LiveModel, replay_stores_predictions_with_top_features_and_health_shows_the_models) {
+    test::TempDir home;
+    copy_template(home.path());
+    const auto run = test::run_aurum(replay_args(home.path()));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+
+    auto db = open_database(db_of(home.path()));
+    StateStore st(*db);
+    const auto s = st.latest_session();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->status, "complete");
+    EXPECT_NE(s->strategy.find("model production"), std::string::npos) << s->strategy;
+    const auto preds = st.predictions(s->id);
+    // Every BTC bar of the replay (and its warm-up) has a prediction; ETH, with only a
+    // candidate model, has none: no model is ever invented.
+    ASSERT_GT(preds.size(), 500u);
+    std::set<TimeMs> in_replay;
+    for (const auto& p : preds) {
+        ASSERT_EQ(p.symbol, "BTC/USDT");
+        EXPECT_GE(p.value, 0.0);
+        EXPECT_LE(p.value, 1.0);
+        const json d = json::parse(p.detail);
+        EXPECT_EQ(d["model"], "gbdt-BTCUSDT-4h v1");
+        EXPECT_EQ(d["contributions"], "shap");
+        ASSERT_EQ(d["top"].size(), 5u);
+        for (std::size_t k = 1; k < 5; ++k)
+            EXPECT_GE(std::fabs(d["top"][k - 1]["value"].get<double>()),
+                      std::fabs(d["top"][k]["value"].get<double>()));
+        if (p.time >= make_time(2023, 8, 1))
+            in_replay.insert(p.time);
+    }
+    EXPECT_EQ(in_replay.size(), 92u * 6); // Aug..Oct: 92 days of 4h bars
+    const auto f = final_state(db_of(home.path()));
+    EXPECT_GT(f.orders.size(), 4u) << "the model should trade on the planted edge";
+
+    const auto health = cli(home.path(), {"health"});
+    EXPECT_EQ(health.exit_code, 0) << health.err;
+    EXPECT_NE(health.out.find("Models loaded: gbdt-BTCUSDT-4h v1 (BTC/USDT)"), std::string::npos)
+        << health.out;
+    EXPECT_NE(health.out.find("no production model (not traded): ETH/USDT"), std::string::npos)
+        << health.out;
+    EXPECT_NE(health.out.find("Last prediction: 2023-10-31 20:00:00 BTC/USDT"), std::string::npos)
+        << health.out;
+    const auto status = cli(home.path(), {"--json", "status"});
+    const json sj = json::parse(status.out);
+    ASSERT_EQ(sj["signals"].size(), 1u);
+    EXPECT_EQ(sj["signals"][0]["symbol"], "BTC/USDT");
+    EXPECT_NE(slurp(home / "logs" /
+                    ("aurum_" +
+                     [] {
+                         std::string d = format_date(SystemClock().now());
+                         d.erase(std::remove(d.begin(), d.end(), '-'), d.end());
+                         return d;
+                     }() +
+                     ".log"))
+                  .find("ETH/USDT: no production model"),
+              std::string::npos);
+}
+
+TEST(LiveModel, kill_dash_nine_mid_replay_then_restart_ends_like_an_uninterrupted_run) {
+    test::TempDir ref_home, home;
+    copy_template(ref_home.path());
+    copy_template(home.path());
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto ref_run = test::run_aurum(replay_args(ref_home.path()));
+    const auto full_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
+    ASSERT_EQ(ref_run.exit_code, 0) << ref_run.err;
+    const Final ref = final_state(db_of(ref_home.path()));
+    ASSERT_EQ(ref.status, "complete");
+    ASSERT_GT(ref.orders.size(), 4u);
+
+    std::mt19937 rng(77);
+    int kills = 0;
+    for (int attempt = 0; attempt < 20 && kills < 4; ++attempt) {
+        // Anywhere from start-up to the end of a full run (a resumed run is shorter).
+        const int delay = std::uniform_int_distribution<int>(
+            20, std::max<int>(40, static_cast<int>(full_ms)))(rng);
+        const pid_t pid = spawn_aurum(replay_args(home.path()), home / "daemon.log");
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        const bool sent = ::kill(pid, SIGKILL) == 0;
+        int st = 0;
+        ::waitpid(pid, &st, 0);
+        if (sent && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+            ++kills;
+            continue;
+        }
+        ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << slurp(home / "daemon.log");
+        // It finished first: start over from the template to kill it again.
+        fs::remove_all(home.path() / "data");
+        copy_template(home.path());
+    }
+    EXPECT_GE(kills, 3);
+    const auto last = test::run_aurum(replay_args(home.path()));
+    ASSERT_EQ(last.exit_code, 0) << last.err;
+    expect_same(final_state(db_of(home.path())), ref, "after kill -9");
+}
+
+TEST(LiveModel, model_reload_is_journaled_and_a_recovery_applies_it_at_the_same_bar) {
+    test::TempDir home;
+    copy_template(home.path());
+    // v2 of BTC's model: a candidate (production stays v1), swapped in by hand mid-session.
+    const auto v2 =
+        cli(home.path(), {"-q", "train", "--model", "gbdt", "--symbols", "BTC/USDT", "--timeframe",
+                          "4h", "--from", "2023-02-01", "--to", "2023-08-01"});
+    ASSERT_EQ(v2.exit_code, 0) << v2.err;
+    fs::copy_file(home / "data" / "aurum.db", home / "data" / "other.db");
+
+    LiveOptions o;
+    o.symbols = {"BTC/USDT", "ETH/USDT"};
+    o.replay = true;
+    o.replay_from = make_time(2023, 8, 1);
+    o.replay_to = make_time(2023, 11, 1);
+    o.warmup_bars = 250;
+    o.strategy.name = "model";
+    o.strategy.sizing.fraction = 0.3;
+    o.workspace = home.path();
+    o.fill.fees.taker = 0.001;
+    o.fill.slippage.fixed_bps = 5;
+    const RiskLimits limits = load_risk_limits((home / "config" / "risk.yaml").string());
+    auto run = [&](const std::string& db_name, bool crash) {
+        auto store = open_market_store((home / "data" / db_name).string());
+        {
+            LiveSession s(store->database(), *store, o, limits, InstrumentRegistry(), {});
+            s.open(1000, false, "");
+            for (int k = 0; k < 250 + 200; ++k)
+                s.step(1000); // warm-up + 200 session bars
+            const auto out = s.execute(
+                "model_reload",
+                json{{"name", "gbdt-BTCUSDT-4h"}, {"version", 2}, {"reason", "test swap"}}, 1000);
+            EXPECT_EQ(out.exit_code, 0) << out.message;
+            EXPECT_NE(out.message.find("gbdt-BTCUSDT-4h v2 now trades BTC/USDT (was "
+                                       "gbdt-BTCUSDT-4h v1)"),
+                      std::string::npos)
+                << out.message;
+            for (int k = 0; k < 60; ++k)
+                s.step(1000);
+            if (!crash) {
+                while (s.step(1000) != LiveSession::StepResult::Finished) {
+                }
+                return;
+            }
+            // Crash: whatever was not committed is gone with the process.
+        }
+        LiveSession again(store->database(), *store, o, limits, InstrumentRegistry(), {});
+        again.open(2000, false, "");
+        EXPECT_TRUE(again.recovered());
+        EXPECT_EQ(again.model_strategy()->model_for("BTC/USDT")->record.version, 2);
+        while (again.step(2000) != LiveSession::StepResult::Finished) {
+        }
+    };
+    run("aurum.db", false);
+    run("other.db", true);
+    const Final a = final_state(db_of(home.path()));
+    const Final b = final_state((home / "data" / "other.db").string());
+    ASSERT_EQ(a.status, "complete");
+    expect_same(b, a, "recovered across a model swap");
+    std::size_t v1 = 0, v2n = 0;
+    for (const auto& p : a.predictions) {
+        v1 += p.find("gbdt-BTCUSDT-4h v1") != std::string::npos;
+        v2n += p.find("gbdt-BTCUSDT-4h v2") != std::string::npos;
+    }
+    EXPECT_GT(v1, 200u); // predictions start once the 200-bar features are warm
+    EXPECT_GT(v2n, 300u);
+}
+
+namespace {
+/// A daemon that replayed and keeps serving the control API.
+struct Served {
+    fs::path home;
+    pid_t pid = -1;
+    Served(const fs::path& h) : home(h) {
+        pid = spawn_aurum(replay_args(home, {"--serve"}), home / "daemon.log");
+        for (int i = 0; i < 600; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            auto d = read_daemon_info(Workspace(home));
+            if (!d || d->pid != pid)
+                continue;
+            const auto s = cli(home, {"--json", "status"});
+            if (s.exit_code == 0 && s.out.find("\"complete\"") != std::string::npos)
+                return;
+        }
+        ADD_FAILURE() << "daemon did not finish its replay: " << slurp(home / "daemon.log");
+    }
+    ~Served() {
+        if (pid > 0) {
+            ::kill(pid, SIGTERM);
+            int st = 0;
+            ::waitpid(pid, &st, 0);
+        }
+    }
+    json health() const {
+        const auto h = cli(home, {"--json", "health"});
+        EXPECT_EQ(h.exit_code, 0) << h.err;
+        return json::parse(h.out);
+    }
+    int daemon_version(const std::string& symbol) const {
+        const json h = health();
+        for (const auto& m : h["model"]["models"])
+            if (m["symbol"] == symbol && !m["model"].is_null())
+                return m["version"].get<int>();
+        return 0;
+    }
+};
+} // namespace
+
+TEST(LiveModel, retrain_keeps_production_on_a_failed_gate_and_hot_swaps_when_it_promotes) {
+    test::TempDir home;
+    copy_template(home.path());
+    Served d(home.path());
+    ASSERT_EQ(d.daemon_version("BTC/USDT"), 1);
+    const auto audits = count_rows(home.path(), "live_audit");
+
+    // An unreachable gate: the candidate is registered, production and the daemon stay on v1.
+    test::write_text(home / "config" / "models.yaml", models_yaml(100.0));
+    const auto fail = cli(home.path(), {"retrain", "--model", "gbdt", "--symbols", "BTC/USDT",
+                                        "--to", "2023-08-01", "--reason", "weekly review"});
+    ASSERT_EQ(fail.exit_code, 0) << fail.err;
+    EXPECT_NE(fail.out.find("gbdt-BTCUSDT-4h v2: gating FAILED (Sharpe "), std::string::npos)
+        << fail.out;
+    EXPECT_NE(fail.out.find("<= 100.00); production unchanged (v1)"), std::string::npos)
+        << fail.out;
+    EXPECT_EQ(fail.out.find("daemon:"), std::string::npos) << "no swap on a failed gate";
+    EXPECT_EQ(production_of(home.path(), "gbdt-BTCUSDT-4h"), 1);
+    EXPECT_EQ(d.daemon_version("BTC/USDT"), 1);
+    EXPECT_EQ(count_rows(home.path(), "live_audit"), audits + 1);
+
+    // Promoted (--force): the daemon journals a model_reload and reports the new version.
+    const auto pass = cli(home.path(), {"retrain", "--model", "gbdt", "--symbols", "BTC/USDT",
+                                        "--to", "2023-08-01", "--reason", "forced", "--force"});
+    ASSERT_EQ(pass.exit_code, 0) << pass.err;
+    EXPECT_NE(pass.out.find("gbdt-BTCUSDT-4h v3: gating FAILED"), std::string::npos) << pass.out;
+    EXPECT_NE(pass.out.find("promoted to production (was v1)"), std::string::npos) << pass.out;
+    EXPECT_NE(pass.out.find("daemon: gbdt-BTCUSDT-4h v3 now trades BTC/USDT (was "
+                            "gbdt-BTCUSDT-4h v1)"),
+              std::string::npos)
+        << pass.out;
+    EXPECT_EQ(production_of(home.path(), "gbdt-BTCUSDT-4h"), 3);
+    EXPECT_EQ(d.daemon_version("BTC/USDT"), 3);
+    const auto h = cli(home.path(), {"health"});
+    EXPECT_NE(h.out.find("Models loaded: gbdt-BTCUSDT-4h v3 (BTC/USDT)"), std::string::npos)
+        << h.out;
+    auto db = open_database(db_of(home.path()));
+    StateStore st(*db);
+    bool reload = false, audited = false;
+    for (const auto& c : st.commands(st.latest_session()->id))
+        reload =
+            reload || (c.kind == "model_reload" && json::parse(c.payload).value("version", 0) == 3);
+    for (const auto& a : st.audit_log(20))
+        audited = audited || (a.action == "retrain" && a.reason == "forced");
+    EXPECT_TRUE(reload);
+    EXPECT_TRUE(audited);
+}
+
+TEST(LiveModel, bad_input_exits_2_and_changes_nothing) {
+    test::TempDir home;
+    copy_template(home.path());
+    const auto before_versions = versions(home.path(), "").size();
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"retrain", "--model", "xgb", "--reason", "r"},
+             {"retrain", "--model", "gbdt", "--symbols", "BTC/USDT"},
+             {"retrain", "--model", "gbdt", "--symbols", "BTC/USDT", "--reason", "  "},
+             {"retrain", "--model", "gbdt", "--symbols", "DOGE/USDT", "--reason", "r"},
+             {"retrain", "--model", "gbdt", "--symbols", "BTC/USDT", "--timeframe", "7x",
+              "--reason", "r"},
+             {"retrain", "--model", "gbdt", "--reason", "r"}, // no session to take symbols from
+         }) {
+        const auto r = cli(home.path(), args);
+        EXPECT_EQ(r.exit_code, 2) << args[2] << ": " << r.out << r.err;
+        EXPECT_FALSE(r.err.empty());
+    }
+    EXPECT_EQ(versions(home.path(), "").size(), before_versions);
+    EXPECT_EQ(count_rows(home.path(), "live_audit"), 0);
+
+    // A model trained on another definition of its feature set is refused before anything is
+    // written.
+    test::write_text(home / "config" / "features.yaml",
+                     "sets:\n  default:\n    features:\n      - {indicator: rsi, period: 14}\n");
+    const auto refused = test::run_aurum(replay_args(home.path()));
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.err.find("feature set"), std::string::npos) << refused.err;
+    EXPECT_EQ(count_rows(home.path(), "live_sessions"), 0);
+    fs::remove(home / "config" / "features.yaml");
+
+    // model_reload of an unknown model or version through the control API: exit 2, no command.
+    Served d(home.path());
+    const auto commands = count_rows(home.path(), "live_commands");
+    auto api = connect_daemon(Workspace(home.path()));
+    ASSERT_TRUE(api);
+    for (const json& body : {json{{"name", "gbdt-XRPUSDT-4h"}, {"reason", "r"}},
+                             json{{"name", "gbdt-BTCUSDT-4h"}, {"version", 99}, {"reason", "r"}},
+                             json{{"reason", "r"}}}) {
+        int status = 0;
+        const json r = api->post("/api/commands/model_reload", body, &status);
+        EXPECT_EQ(r.value("exit_code", 0), 2) << r.dump();
+    }
+    EXPECT_EQ(count_rows(home.path(), "live_commands"), commands);
+    EXPECT_EQ(d.daemon_version("BTC/USDT"), 1);
+}
