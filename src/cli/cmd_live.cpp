@@ -296,6 +296,7 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     o.warmup_bars = fc.warmup_bars;
     o.new_session = new_session;
     o.venue = venue;
+    o.venue.capital = o.capital;
     if (!from.empty() || !to.empty()) {
         if (from.empty() || to.empty())
             throw InputError("run: --replay-from and --replay-to go together");

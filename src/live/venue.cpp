@@ -46,6 +46,14 @@ std::unique_ptr<ExecutionClient> make_execution_client(const std::string& mode,
         bal += fmt::format("{}{} {} (locked {})", bal.empty() ? "" : ", ", asset, b.free, b.locked);
     spdlog::info("live: connected to {} (clock offset {} ms); balances: {}", venue.base_url,
                  client->time_offset(), bal.empty() ? "none" : bal);
+    // The engine manages `capital`; buys beyond what the account really holds come back -2010.
+    const std::string quote = instruments.empty() ? "" : client->rules(0).quote;
+    const auto it = client->balances().find(quote);
+    const double have = it == client->balances().end() ? 0.0 : it->second.free;
+    if (!quote.empty() && venue.capital > have)
+        spdlog::warn("live: the session's capital is {} {} but the account holds {} {} free; "
+                     "orders beyond that will be rejected by the exchange",
+                     venue.capital, quote, have, quote);
     return client;
 }
 

@@ -24,6 +24,7 @@ struct LiveVenueOptions {
     std::string exchange = "binance";
     std::string base_url; ///< "https://api.binance.com" or a fake's loopback URL
     int recv_window_ms = 5000;
+    double capital = 0; ///< the session's capital: a warning when the account holds less
     TimeMs read_timeout_ms = 10000;
     std::optional<BinanceCredentials> credentials;
     const Clock* clock = nullptr; ///< request timestamps and open candles (default: system clock)
