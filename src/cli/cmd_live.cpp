@@ -214,6 +214,9 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     if (mode != "paper" && mode != "live")
         throw InputError("run: --mode must be paper or live, got '" + mode + "'");
     // Live: every refusal comes before anything is written.
+    if (mode != "live" && !exchange_url.empty())
+        throw InputError("run: --exchange-url is only used with --mode live (paper fills are "
+                         "simulated)");
     LiveVenueOptions venue;
     if (mode == "live") {
         venue.exchange = fc.exchange;

@@ -290,6 +290,12 @@ TEST(LiveExchangeCli, refusals_exit_2_with_a_clear_message_and_write_nothing) {
     r = test::run_aurum(live_args(home.path(), url));
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("credentials"), std::string::npos) << r.err;
+    auto paper = live_args(home.path(), url);
+    paper[std::find(paper.begin(), paper.end(), "live") - paper.begin()] = "paper";
+    r = test::run_aurum(paper);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--exchange-url is only used with --mode live"), std::string::npos)
+        << r.err;
     EXPECT_FALSE(fs::exists(home / "data" / "aurum.db")) << "nothing written";
 }
 
