@@ -377,6 +377,7 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                                  o.strategy.name);
                     return;
                 }
+                if (due < session.session().trade_from) return; // warm-up history, not trading
                 if (retrain_bg.busy.exchange(true)) {
                     spdlog::warn("weekly_retrain: the previous retrain is still running; skipped");
                     return;

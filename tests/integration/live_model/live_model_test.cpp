@@ -388,8 +388,10 @@ namespace {
 struct Served {
     fs::path home;
     pid_t pid = -1;
-    Served(const fs::path& h) : home(h) {
-        pid = spawn_aurum(replay_args(home, {"--serve"}), home / "daemon.log");
+    explicit Served(const fs::path& h, std::vector<std::string> args = {}) : home(h) {
+        if (args.empty())
+            args = replay_args(home, {"--serve"});
+        pid = spawn_aurum(args, home / "daemon.log");
         for (int i = 0; i < 600; ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
             auto d = read_daemon_info(Workspace(home));
@@ -515,4 +517,54 @@ TEST(LiveModel, bad_input_exits_2_and_changes_nothing) {
     }
     EXPECT_EQ(count_rows(home.path(), "live_commands"), commands);
     EXPECT_EQ(d.daemon_version("BTC/USDT"), 1);
+}
+
+TEST(LiveModel, weekly_retrain_job_trains_in_the_background_and_swaps_promoted_models) {
+    test::TempDir home;
+    copy_template(home.path());
+    // Gates anyone passes, so the job promotes; jobs run because the replay is paced.
+    std::string yaml = models_yaml(-100.0);
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"max_drawdown: 0.20", "max_drawdown: 0.99"},
+             {"min_trades: 20", "min_trades: 0"},
+             {"beat_buy_hold: true", "beat_buy_hold: false"},
+             {"require_clean_leakage: true", "require_clean_leakage: false"}})
+        yaml.replace(yaml.find(from), from.size(), to);
+    test::write_text(home / "config" / "models.yaml", yaml);
+    test::write_text(home / "config" / "live.yaml",
+                     std::string(kLiveYaml) +
+                         "  jobs:\n    weekly_retrain: \"weekly sun 02:00\"\n");
+    // 2023-08-01 .. 08-15 at 10 ms per 4h bar: the job is due on Sunday 08-06 and 08-13.
+    Served d(home.path(),
+             {"--home", home.path().string(), "-q", "run", "--mode", "paper", "--replay-from",
+              "2023-08-01", "--replay-to", "2023-08-15", "--speed", "1440000", "--serve"});
+    int btc = 0, eth = 0;
+    for (int i = 0; i < 600 && (btc < 2 || eth < 1); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        btc = d.daemon_version("BTC/USDT");
+        eth = d.daemon_version("ETH/USDT");
+    }
+    // BTC's v1 was replaced by a retrained version; ETH, which had no production model, got one.
+    EXPECT_GE(btc, 2) << slurp(home / "daemon.log");
+    EXPECT_GE(eth, 1) << slurp(home / "daemon.log");
+    EXPECT_GE(production_of(home.path(), "gbdt-BTCUSDT-4h"), 2);
+    auto db = open_database(db_of(home.path()));
+    StateStore st(*db);
+    int reloads = 0, audits = 0;
+    for (const auto& c : st.commands(st.latest_session()->id))
+        reloads += c.kind == "model_reload";
+    for (const auto& a : st.audit_log(50)) {
+        if (a.action != "retrain")
+            continue;
+        ++audits;
+        // Only trading days: no retrain for the warm-up history before 2023-08-01.
+        EXPECT_EQ(a.reason.rfind("weekly retrain (scheduled 2023-08-", 0), 0u) << a.reason;
+    }
+    EXPECT_GE(reloads, 2);
+    EXPECT_GE(audits, 2);
+    // The models trained by the job saw no bar after its due time.
+    for (const auto& r : versions(home.path(), "gbdt-BTCUSDT-4h"))
+        if (r.version >= 2) {
+            EXPECT_LT(r.data_to, make_time(2023, 8, 14));
+        }
 }
