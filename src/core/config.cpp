@@ -59,8 +59,11 @@ ConfigNode ConfigNode::child(const std::string& key) const {
     if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap())
         throw InputError(where(node_) + ": " + (path_.empty() ? "document" : path_) +
                          ": expected a mapping");
-    YAML::Node n = node_.IsMap() ? node_[key] : YAML::Node();
-    return ConfigNode(n, file_, key_path(key));
+    const YAML::Node n = node_.IsMap() ? node_[key] : YAML::Node();
+    // A missing section reads as absent: yaml-cpp's own node for a missing key throws
+    // InvalidNode on any use (allow_keys, get_* on a partial config file), even on assignment.
+    return ConfigNode(n.IsDefined() ? n : YAML::Node(YAML::NodeType::Undefined), file_,
+                      key_path(key));
 }
 
 std::vector<ConfigNode> ConfigNode::items() const {

@@ -3,15 +3,13 @@
 // check that bad input exits 2 and writes nothing.
 #include <gtest/gtest.h>
 
-#include <httplib.h>
-
 #include <cmath>
 #include <fstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "core/time.hpp"
+#include "support/fake_http_server.hpp"
 #include "support/test_support.hpp"
 
 using aurum::test::run_aurum;
@@ -40,26 +38,6 @@ std::size_t count_lines(const std::filesystem::path& p) {
     while (std::getline(in, line)) ++n;
     return n;
 }
-
-class FakeServer {
-public:
-    void start() {
-        port_ = server_.bind_to_any_port("127.0.0.1");
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-        while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    ~FakeServer() {
-        server_.stop();
-        if (thread_.joinable()) thread_.join();
-    }
-    httplib::Server& server() { return server_; }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-private:
-    httplib::Server server_;
-    std::thread thread_;
-    int port_ = 0;
-};
 
 } // namespace
 
@@ -201,7 +179,7 @@ TEST(FeaturesCli, onchain_set_uses_signals_fetched_from_fake_servers) {
     AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
     const aurum::TimeMs first_day = aurum::make_time(2022, 1, 1);
     const int days = 1500;
-    FakeServer fake;
+    aurum::test::FakeHttpServer fake;
     fake.server().Get("/v4/timeseries/asset-metrics", [&](const httplib::Request& req,
                                                           httplib::Response& res) {
         // Two pages: the first half of the days, then the rest.

@@ -1,66 +1,19 @@
 // Validation of the real files in ../shared/data, stored and loaded through the SQLite store:
 // genuine exchange outages and holiday closures WARN, weekends in gold are not gaps, nothing FAILs;
 // a corrupted copy FAILs.
-#include <cstdio>
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "data/market_store.hpp"
 #include "data/resample.hpp"
 #include "data/validation.hpp"
+#include "support/data/shared_bars.hpp"
 #include "support/test_support.hpp"
 
 namespace aurum {
 namespace {
 
-/// A tiny loader for the Binance CSVs here (`timestamp,open,high,low,close,volume`, UTC text).
-BarSeries load_binance_csv(const std::filesystem::path& path, const std::string& symbol,
-                           Timeframe tf) {
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line); // header
-    BarSeries s;
-    s.symbol = symbol;
-    s.timeframe = tf;
-    while (std::getline(in, line)) {
-        if (line.empty())
-            continue;
-        std::stringstream ss(line);
-        std::string f[6];
-        for (auto& x : f)
-            std::getline(ss, x, ',');
-        const auto t = parse_time(f[0]);
-        if (!t)
-            throw std::runtime_error("bad time " + f[0]);
-        s.push_back(Bar{*t, std::stod(f[1]), std::stod(f[2]), std::stod(f[3]), std::stod(f[4]),
-                        std::stod(f[5]), 0});
-    }
-    return s;
-}
-
-/// A tiny loader for the MT5 export (tab-separated, broker time UTC+2, spread in points, TICKVOL).
-BarSeries load_mt5(const std::filesystem::path& path, TimeMs utc_offset) {
-    std::ifstream in(path);
-    std::string line;
-    std::getline(in, line); // header
-    BarSeries s;
-    s.symbol = "XAUUSD";
-    s.timeframe = Timeframe(kMsPerHour);
-    s.has_spread_column = true;
-    while (std::getline(in, line)) {
-        int y, mo, d, h, mi, sec;
-        double o, hi, lo, c, tickvol, vol, spread;
-        if (std::sscanf(line.c_str(), "%d.%d.%d\t%d:%d:%d\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf", &y,
-                        &mo, &d, &h, &mi, &sec, &o, &hi, &lo, &c, &tickvol, &vol, &spread) != 13)
-            continue;
-        s.push_back(Bar{make_time(y, mo, d, h, mi, sec) - utc_offset, o, hi, lo, c, tickvol,
-                        spread * 0.01});
-    }
-    return s;
-}
+constexpr const char* kGold = "mt5/XAUUSD_H1_201501020900_202512221100.csv";
 
 /// Stores the series in a fresh SQLite store and loads it back, as `aurum data validate` sees it.
 BarSeries round_trip(const BarSeries& s, const std::filesystem::path& db) {
@@ -86,7 +39,7 @@ TEST(RealData, binance_btc_4h_warns_for_its_real_outages_and_passes) {
     AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
     test::TempDir tmp;
     const BarSeries s =
-        round_trip(load_binance_csv(csv, "BTC/USDT", Timeframe(4 * kMsPerHour)), tmp / "a.db");
+        round_trip(test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv"), tmp / "a.db");
     ASSERT_EQ(s.size(), 18371u);
     const auto r = validate_series(s, InstrumentRegistry().get("BTC/USDT"), all_examples());
     EXPECT_EQ(r.status(), Severity::Warn) << format_report(r);
@@ -113,7 +66,7 @@ TEST(RealData, binance_btc_4h_warns_for_its_real_outages_and_passes) {
 
 TEST(RealData, a_corrupted_copy_of_btc_fails) {
     AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
-    BarSeries s = load_binance_csv(csv, "BTC/USDT", Timeframe(4 * kMsPerHour));
+    BarSeries s = test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv");
     s.close[5000] *= 10; // a misplaced decimal point
     s.high[5000] = s.close[5000];
     s.low[6000] = s.high[6000] * 1.01; // low above high
@@ -128,7 +81,7 @@ TEST(RealData, a_corrupted_copy_of_btc_fails) {
 TEST(RealData, mt5_gold_h1_weekends_are_not_gaps_holidays_are) {
     AURUM_REQUIRE_SHARED_DATA(file, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
     test::TempDir tmp;
-    const BarSeries s = round_trip(load_mt5(file, 2 * kMsPerHour), tmp / "g.db");
+    const BarSeries s = round_trip(test::load_shared_bars(kGold, 2 * kMsPerHour), tmp / "g.db");
     ASSERT_EQ(s.size(), 64642u);
     ASSERT_TRUE(s.has_spread());
     const auto r = validate_series(s, InstrumentRegistry().get("XAUUSD"), all_examples());
@@ -161,7 +114,7 @@ TEST(RealData, mt5_gold_h1_weekends_are_not_gaps_holidays_are) {
 TEST(RealData, gold_imported_with_a_wrong_time_zone_fails_the_session_check) {
     AURUM_REQUIRE_SHARED_DATA(file, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
     // Eleven hours off: a large share of the bars now fall on Saturdays and in the night.
-    const BarSeries s = load_mt5(file, -9 * kMsPerHour);
+    const BarSeries s = test::load_shared_bars(kGold, -9 * kMsPerHour);
     const auto r = validate_series(s, InstrumentRegistry().get("XAUUSD"), ValidationConfig{});
     EXPECT_EQ(r.check("sessions")->status, Severity::Fail) << r.check("sessions")->summary;
     EXPECT_EQ(r.status(), Severity::Fail);
@@ -169,7 +122,7 @@ TEST(RealData, gold_imported_with_a_wrong_time_zone_fails_the_session_check) {
 
 TEST(RealData, gold_h1_resamples_to_h4_and_d1_consistently) {
     AURUM_REQUIRE_SHARED_DATA(file, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
-    const BarSeries h1 = load_mt5(file, 2 * kMsPerHour);
+    const BarSeries h1 = test::load_shared_bars(kGold, 2 * kMsPerHour);
     const Instrument gold = InstrumentRegistry().get("XAUUSD");
     const auto d1 = resample(h1, Timeframe(kMsPerDay), &gold.sessions);
     const auto d1_via_h4 = resample(resample(h1, Timeframe(4 * kMsPerHour), &gold.sessions).bars,

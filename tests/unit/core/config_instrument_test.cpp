@@ -21,6 +21,20 @@ TEST(Config, unknown_key_is_named_with_line_and_suggestion) {
     }
 }
 
+TEST(Config, a_missing_section_reads_as_empty_with_defaults) {
+    // A partial file: only some sections of `live` are there.
+    const ConfigNode root = ConfigNode::parse("live:\n  slippage_bps: 7\n", "live.yaml");
+    const ConfigNode live = root.child("live");
+    const ConfigNode approval = live.child("approval");
+    EXPECT_FALSE(approval.defined());
+    approval.allow_keys({"enabled"}); // nothing to check
+    EXPECT_FALSE(approval.has("enabled"));
+    EXPECT_TRUE(approval.get_bool("enabled", true));
+    EXPECT_EQ(approval.child("deeper").get_string("x", "fallback"), "fallback");
+    EXPECT_TRUE(approval.keys().empty());
+    EXPECT_EQ(live.get_double("slippage_bps", 0), 7.0);
+}
+
 TEST(Config, bad_values_name_key_and_value) {
     ConfigNode root = ConfigNode::parse("a: abc\nb: -1\nc: 2.5\n", "x.yaml");
     EXPECT_THROW(root.get_double("a"), InputError);
