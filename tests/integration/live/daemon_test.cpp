@@ -1,106 +1,31 @@
 // The daemon as a user runs it: kill -9 at random moments of a replay (the restarted daemon
 // ends exactly where an uninterrupted run ends, no client order id twice), bad commands (clear
 // error, exit 2, nothing written), the control API token, emergency stop and acknowledgement.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <random>
-#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "data/market_store.hpp"
-#include "data/synthetic_market.hpp"
 #include "live/control.hpp"
-#include "live/state_store.hpp"
+#include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-void seed_workspace(const fs::path& home, int days) {
-    Workspace(home).ensure_dirs();
-    auto store = open_market_store((home / "data" / "aurum.db").string());
-    InstrumentRegistry reg;
-    auto cfg = SynthConfig::defaults(reg, {"BTC/USDT", "ETH/USDT"}, Timeframe(4 * kMsPerHour),
-                                     make_time(2023, 1, 1), days, 5, false);
-    for (const auto& s : generate_synthetic_market(cfg).series) store->upsert_bars(s);
-}
-
-std::vector<std::string> replay_args(const fs::path& home, const std::string& to) {
-    return {"--home",        home.string(), "-q",          "run",         "--mode",
-            "paper",         "--symbols",   "BTC/USDT,ETH/USDT", "--timeframe", "4h",
-            "--replay-from", "2023-02-01",  "--replay-to", to,            "--speed",
-            "0",             "--param",     "fast=3",      "--param",     "slow=8",
-            "--fraction",    "0.4"};
-}
-
-pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<std::string> copy = args;
-        std::string bin = AURUM_CLI;
-        std::vector<char*> argv{bin.data()};
-        for (auto& a : copy) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(bin.c_str(), argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
-struct Final {
-    std::vector<std::string> orders;
-    std::vector<std::string> fills;
-    std::vector<double> trades;
-    std::vector<std::pair<std::string, double>> positions;
-    double equity = 0, cash = 0;
-    std::string status;
-};
-
-Final final_state(const fs::path& home) {
-    auto db = open_database((home / "data" / "aurum.db").string());
-    StateStore st(*db);
-    Final f;
-    const auto s = st.latest_session();
-    if (!s) return f;
-    f.status = s->status;
-    if (auto snap = st.snapshot(s->id)) {
-        f.equity = snap->equity;
-        f.cash = snap->cash;
-    }
-    for (const auto& o : st.orders(s->id))
-        f.orders.push_back(o.client_order_id + " " + o.side + " " + format_qty(o.qty) + " " +
-                           o.status);
-    for (const auto& r : st.reports(s->id))
-        if (r.kind == "fill")
-            f.fills.push_back(r.client_order_id + "@" + std::to_string(r.price));
-    for (const auto& t : st.trades(s->id)) f.trades.push_back(t.pnl);
-    for (const auto& p : st.positions(s->id)) f.positions.emplace_back(p.symbol, p.qty);
-    return f;
-}
-
-} // namespace
+using test::Final;
+using test::final_state;
+using test::replay_args;
+using test::seed_workspace;
+using test::slurp;
+using test::spawn_aurum;
 
 TEST(LiveDaemon, kill_dash_nine_at_random_moments_changes_nothing) {
     test::TempDir ref_home, home;
@@ -118,21 +43,14 @@ TEST(LiveDaemon, kill_dash_nine_at_random_moments_changes_nothing) {
     ASSERT_GT(ref.orders.size(), 50u);
 
     std::mt19937 rng(20241203);
-    int kills = 0, runs = 0;
-    for (; runs < 200; ++runs) {
-        const pid_t pid = spawn(replay_args(home.path(), to), home / "daemon.log");
+    int kills = 0;
+    for (int runs = 0; runs < 200 && kills < 20; ++runs) {
         // Kill anywhere from start-up to the end of a full run (later runs resume, so shorter).
         const int delay = std::uniform_int_distribution<int>(5, static_cast<int>(full_ms))(rng);
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-        const bool killed = ::kill(pid, SIGKILL) == 0;
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        if (killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+        if (test::kill_dash_nine_after(replay_args(home.path(), to), home / "daemon.log", delay)) {
             ++kills;
             continue;
         }
-        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(home / "daemon.log");
-        if (kills >= 20) break;
         // Finished before the kill: start the replay over in a fresh session to kill it again.
         fs::remove(home / "data" / "aurum.db");
         fs::remove(home / "data" / "aurum.db-wal");
@@ -144,17 +62,8 @@ TEST(LiveDaemon, kill_dash_nine_at_random_moments_changes_nothing) {
     const auto last = test::run_aurum(replay_args(home.path(), to));
     ASSERT_EQ(last.exit_code, 0) << last.err;
     const Final got = final_state(home.path());
-    EXPECT_EQ(got.status, "complete");
-    EXPECT_EQ(got.orders, ref.orders);
-    EXPECT_EQ(got.fills, ref.fills);
-    EXPECT_EQ(got.trades, ref.trades);
-    EXPECT_EQ(got.positions, ref.positions);
-    EXPECT_DOUBLE_EQ(got.equity, ref.equity);
-    EXPECT_DOUBLE_EQ(got.cash, ref.cash);
-    std::set<std::string> ids;
-    for (const auto& o : got.orders) EXPECT_TRUE(ids.insert(o.substr(0, 18)).second) << o;
-    std::set<std::string> filled;
-    for (const auto& f : got.fills) EXPECT_TRUE(filled.insert(f.substr(0, 18)).second) << "twice: " << f;
+    test::expect_same_final(got, ref, "after kill -9");
+    test::expect_unique_ids(got);
 }
 
 namespace {
@@ -169,7 +78,7 @@ struct ServedDaemon {
         auto args = replay_args(home, "2023-04-01");
         args.push_back("--serve");
         for (auto& e : extra) args.push_back(e);
-        pid = spawn(args, home / "daemon.log");
+        pid = spawn_aurum(args, home / "daemon.log");
         for (int i = 0; i < 300; ++i) {
             auto d = read_daemon_info(Workspace(home));
             if (d && d->pid == pid) {
