@@ -298,6 +298,11 @@ std::vector<FeatureImportance> GbdtModel::importance() const {
     return out;
 }
 
+void GbdtModel::set_threads(int n) {
+    if (!booster_) throw InputError("gbdt: model is not trained or loaded");
+    check(XGBoosterSetParam(booster_, "nthread", std::to_string(n).c_str()), "nthread");
+}
+
 int GbdtModel::boosted_rounds() const {
     int r = 0;
     if (booster_) check(XGBoosterBoostedRounds(booster_, &r), "boosted rounds");

@@ -59,6 +59,9 @@ public:
     /// The same for one row (cols floats) into `out` (cols + 1 values, bias last). XGBoost has no
     /// in-place contribution path, so this builds a one-row DMatrix (its only allocations).
     void contributions_one(const float* row, std::span<double> out) const;
+    /// Threads of later predictions (1 for single-row live use: OpenMP workers only add
+    /// synchronisation to a one-row prediction). Results do not depend on it.
+    void set_threads(int n);
     /// Trains on a plain matrix (benchmarks): all rows fit, no validation.
     void fit_matrix(const float* x, std::size_t rows, std::size_t cols, const float* y);
 

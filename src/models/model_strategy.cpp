@@ -33,7 +33,10 @@ std::shared_ptr<const LiveModel> LiveModel::load(const ModelRecord& record,
     m->trained = std::move(lm.trained);
     m->config = ModelsConfig::parse(m->record.extra.value("models_yaml", default_models_yaml()),
                                     m->record.name + " metadata (models.yaml snapshot)");
-    m->gbdt = dynamic_cast<const GbdtModel*>(m->trained.model.get());
+    if (auto* g = dynamic_cast<GbdtModel*>(m->trained.model.get())) {
+        g->set_threads(1); // one row per bar: worker threads would only wait on each other
+        m->gbdt = g;
+    }
     if (m->gbdt && m->gbdt->num_features() != m->features.column_names().size())
         throw InputError(fmt::format("{}: the model has {} features but set '{}' has {} columns",
                                      m->label(), m->gbdt->num_features(), record.feature_set_name,
