@@ -356,3 +356,20 @@ TEST(ModelStrategy, registry_load_refuses_another_feature_set_and_resolves_produ
         EXPECT_NE(std::string(e.what()).find("feature set"), std::string::npos) << e.what();
     }
 }
+
+TEST(ModelStrategy, a_swapped_policy_carries_the_open_position_and_its_age) {
+    ModelsConfig cfg = test_config();
+    cfg.policy.max_hold_bars = 3;
+    const EdgeEstimate edge{0.02, -0.01};
+    DecisionPolicy old(cfg.policy, cfg.costs, edge, 6);
+    ASSERT_EQ(old.step(0.9).target, 1.0);
+    ASSERT_EQ(old.step(0.9).target, 1.0); // held 1 bar
+    DecisionPolicy next(cfg.policy, cfg.costs, edge, 6);
+    next.resume(old.position(), old.held());
+    EXPECT_EQ(next.position(), 1.0);
+    EXPECT_EQ(next.step(0.9).target, 1.0); // held 2 bars
+    const Decision out = next.step(0.9);   // held 3 bars: the max hold exits
+    EXPECT_EQ(out.target, 0.0);
+    EXPECT_NE(out.reason.find("max 3"), std::string::npos) << out.reason;
+    EXPECT_TRUE(next.step(0.5, false).reason.empty()); // no words when not asked
+}
