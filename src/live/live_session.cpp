@@ -38,6 +38,12 @@ std::string LiveOptions::session_id() const {
                       fmt::format("{}|{}|{}", fill.fees.taker, fill.slippage.fixed_bps,
                                   approval ? 1 : 0);
     for (const auto& s : symbols) key += "|" + s;
+    // A live session belongs to one exchange account: the same options on another venue or key
+    // (testnet, then the real exchange) start a new session instead of reconciling its orders
+    // there.
+    if (mode == "live")
+        key += "|" + venue.exchange + "|" + venue.base_url + "|" +
+               (venue.credentials ? venue.credentials->api_key : std::string());
     std::uint64_t h = 1469598103934665603ULL;
     for (unsigned char c : key) {
         h ^= c;

@@ -353,3 +353,19 @@ TEST(LiveExchangeCli, daemon_connects_feeds_itself_and_stops_on_request) {
     EXPECT_EQ(stop.exit_code, 0) << stop.err;
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << slurp(home / "daemon.log");
 }
+
+TEST(LiveExchange, another_exchange_or_key_is_another_session) {
+    Exchange x;
+    LiveOptions a = live_options(x);
+    LiveOptions b = a;
+    b.venue.base_url = "http://127.0.0.1:2";
+    LiveOptions c = a;
+    c.venue.credentials->api_key = "other-key";
+    EXPECT_NE(a.session_id(), b.session_id());
+    EXPECT_NE(a.session_id(), c.session_id());
+    LiveOptions paper = a;
+    paper.mode = "paper";
+    LiveOptions paper2 = paper;
+    paper2.venue = LiveVenueOptions{};
+    EXPECT_EQ(paper.session_id(), paper2.session_id()) << "paper ids do not depend on a venue";
+}
