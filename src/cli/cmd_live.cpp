@@ -411,46 +411,6 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                     retrain_bg.busy.store(false);
                 });
             });
-        } else if (job.name == "weekly_retrain") {
-            sched.add(job, [&, o](TimeMs due) {
-                if (o.strategy.name != "model") {
-                    spdlog::info("weekly_retrain: the session trades rule strategy {}; skipped",
-                                 o.strategy.name);
-                    return;
-                }
-                if (retrain_bg.busy.exchange(true)) {
-                    spdlog::warn("weekly_retrain: the previous retrain is still running; skipped");
-                    return;
-                }
-                if (retrain_bg.t.joinable()) retrain_bg.t.join();
-                const InstrumentRegistry instruments = ctx.instruments();
-                auto bg_store = ctx.open_store();
-                retrain_bg.t = std::thread([&, o, due, instruments,
-                                            st = std::shared_ptr<MarketStore>(std::move(bg_store))] {
-                    try {
-                        RetrainRequest rq;
-                        rq.model = o.model.kind;
-                        rq.symbols = o.symbols;
-                        rq.timeframe = o.timeframe.name();
-                        rq.reason = "weekly retrain (scheduled " + format_time(due) + ")";
-                        rq.range.to = due; // a replay never trains on bars after its clock
-                        SystemClock clock;
-                        for (const auto& r : run_retrain(*st, instruments, ws, rq, clock)) {
-                            spdlog::info("weekly_retrain: {}", r.line);
-                            const bool selected = o.model.model == "production" ||
-                                                  o.model.model == r.name;
-                            if (!r.promoted || !selected || o.model.version > 0) continue;
-                            const CommandOutcome c = queue.submit(
-                                "model_reload", json{{"name", r.name}, {"version", r.version},
-                                                     {"reason", rq.reason}});
-                            spdlog::info("weekly_retrain: model_reload: {}", c.message);
-                        }
-                    } catch (const std::exception& e) {
-                        spdlog::error("weekly_retrain failed: {}", e.what());
-                    }
-                    retrain_bg.busy.store(false);
-                });
-            });
         } else if (job.name == "gap_check") {
             sched.add(job, [&](TimeMs) {
                 // New bars first, then any hole in what the session trades on.
