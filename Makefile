@@ -152,3 +152,13 @@ paper: build
 	fi
 	$(AURUM_RUN) run --mode paper --capital 10000 --symbols BTC/USDT,ETH/USDT --timeframe 4h \
 	  --replay-from $(PAPER_FROM) --replay-to $(PAPER_TO) --speed $(PAPER_SPEED) --serve $(PAPER_ARGS)
+
+# --- The production model in the daemon (modelslive helper; docs/operations.md) ---------------
+# `make paper PAPER_ARGS="--strategy model"` trades the registry's production models instead of
+# the rule strategy (symbols without one are not traded). `make retrain REASON="..."` retrains,
+# gates and (when promoted) hot-swaps the running daemon's models.
+RETRAIN_MODEL ?= all
+REASON ?=
+.PHONY: retrain
+retrain: build
+	$(AURUM_RUN) retrain --model $(RETRAIN_MODEL) --reason "$(REASON)"
