@@ -393,3 +393,42 @@ TEST(ModelStrategy, sequence_model_bar_by_bar_matches_batch_from_its_rolling_his
     // batched one (measured ~7e-7), which is the only difference.
     EXPECT_LT(worst, 1e-5);
 }
+
+TEST(ModelStrategy, cross_asset_model_sees_every_symbols_bar_of_the_step) {
+    const BarSeries btc = synthetic("BTC/USDT", 700, 31);
+    const BarSeries eth = synthetic("ETH/USDT", 700, 32);
+    ModelsConfig cfg = test_config();
+    cfg.gnn = {{"hidden", 8}, {"epochs", 2}, {"batch", 64}, {"threads", 1}};
+    FixedHorizonParams lp;
+    lp.horizon = cfg.labels.horizon;
+    const Dataset d = build_dataset({{features_of(btc), fixed_horizon_labels(btc, lp)},
+                                     {features_of(eth), fixed_horizon_labels(eth, lp)}});
+    auto m = std::make_shared<LiveModel>();
+    m->trained = train_model(d, all_rows(d.rows() * 6 / 10), "gnn", cfg);
+    m->config = cfg;
+    m->features = default_set();
+    m->record.name = "gnn-test";
+    m->record.version = 1;
+    m->record.kind = "gnn";
+    m->record.symbols = {"BTC/USDT", "ETH/USDT"};
+    m->record.feature_set_id = d.feature_set_id;
+
+    const Dataset all = features_only_dataset({features_of(btc), features_of(eth)});
+    const auto p = m->trained.predict(all, all_rows(all.rows()));
+    std::map<std::pair<TimeMs, std::string>, double> batch;
+    for (std::size_t i = 0; i < all.rows(); ++i)
+        batch[{all.t[i] - btc.timeframe.ms(), all.symbols[static_cast<std::size_t>(all.sym[i])]}] =
+            p[i];
+
+    Collect sink;
+    ModelStrategy live({{"BTC/USDT", m}, {"ETH/USDT", m}}, sizing(), &sink);
+    const InstrumentRegistry reg;
+    run_backtest({reg.get("BTC/USDT"), reg.get("ETH/USDT")}, {&btc, &eth}, live,
+                 backtest_config(cfg, 2));
+    ASSERT_EQ(sink.rows.size(), batch.size());
+    for (const auto& r : sink.rows) {
+        const auto it = batch.find({r.time, r.symbol});
+        ASSERT_NE(it, batch.end()) << r.symbol << " " << r.time;
+        EXPECT_NEAR(r.p, it->second, 1e-5) << r.symbol << " " << format_time(r.time);
+    }
+}
