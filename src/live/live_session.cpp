@@ -145,6 +145,12 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     // Paper: the simulation; live: the exchange, whose rules replace the instruments' defaults.
     // Connected first, so a refused key or an unreachable exchange leaves no session behind.
     sim_ = make_execution_client(opt_.mode, opt_.venue, instruments_, opt_.fill);
+    if (opt_.mode == "live" && db_.dialect() == SqlDialect::Sqlite) {
+        // Real money: a journaled order must survive a power cut too, not only a process crash
+        // (WAL's synchronous=NORMAL), or a restart could re-create an order the exchange already
+        // filled. One fsync per commit is nothing at bar frequency.
+        db_.exec("PRAGMA synchronous=FULL");
+    }
     if (opt_.mode == "live" && !opt_.replay) {
         // Self-feeding: closed candles come from the exchange before each look at the store.
         feed_ = make_kline_feed(opt_.venue, market_, opt_.symbols, opt_.timeframe,
