@@ -310,13 +310,36 @@ TEST_P(StateStoreContract, equity_range_is_half_open_and_points_are_upserted) {
 
 TEST_P(StateStoreContract, predictions_are_written_once_per_bar_and_symbol) {
     st_->insert_prediction("s1", kT0, "BTC/USDT", 0.72, R"([["rsi_14",0.12]])");
-    st_->insert_prediction("s1", kT0, "BTC/USDT", 0.10, "[]");
+    st_->insert_prediction("s1", kT0, "BTC/USDT", 0.10, "[]"); // a recovery: ignored
     st_->insert_prediction("s1", kT0, "ETH/USDT", 0.68, "[]");
-    const auto rows = db_->query("SELECT symbol, value, top_features FROM live_predictions "
-                                 "ORDER BY symbol");
-    ASSERT_EQ(rows.size(), 2u);
-    EXPECT_EQ(rows[0].as_double(1), 0.72);
-    EXPECT_EQ(rows[0].as_string(2), R"([["rsi_14",0.12]])");
+    st_->insert_prediction("s1", kT0 + kH4, "BTC/USDT", 0.55, "[]");
+    st_->insert_prediction("s2", kT0 + 9 * kH4, "BTC/USDT", 0.99, "[]");
+    const auto all = st_->predictions("s1");
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].symbol, "BTC/USDT"); // oldest first, then symbol
+    EXPECT_EQ(all[0].value, 0.72);
+    EXPECT_EQ(all[0].detail, R"([["rsi_14",0.12]])");
+    EXPECT_EQ(all[1].symbol, "ETH/USDT");
+    EXPECT_EQ(all[2].time, kT0 + kH4);
+    const auto latest = st_->latest_predictions("s1");
+    ASSERT_EQ(latest.size(), 2u);
+    EXPECT_EQ(latest[0].symbol, "BTC/USDT");
+    EXPECT_EQ(latest[0].time, kT0 + kH4);
+    EXPECT_EQ(latest[0].value, 0.55);
+    EXPECT_EQ(latest[1].symbol, "ETH/USDT");
+    EXPECT_EQ(latest[1].time, kT0);
+    EXPECT_TRUE(st_->latest_predictions("none").empty());
+}
+
+TEST_P(StateStoreContract, order_notes_are_replaced_per_order) {
+    EXPECT_FALSE(st_->order_note("cid-1").has_value());
+    st_->set_order_note("cid-1", "rejected: -2010 Account has insufficient balance");
+    st_->set_order_note("cid-1", "rejected: -1013 Filter failure: LOT_SIZE");
+    st_->set_order_note("cid-2", "");
+    auto conn = reopen();
+    StateStore other(*conn);
+    EXPECT_EQ(other.order_note("cid-1"), "rejected: -1013 Filter failure: LOT_SIZE");
+    EXPECT_EQ(other.order_note("cid-2"), "");
 }
 
 TEST_P(StateStoreContract, kv_survives_reconnects_and_overwrites) {
