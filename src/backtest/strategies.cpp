@@ -1,6 +1,8 @@
 #include "backtest/strategies.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.hpp"
 #include "features/indicators.hpp"
@@ -31,6 +33,11 @@ class TargetStrategy : public Strategy {
             return;
         last_[i] = sig;
         ctx.order_target(i, sizer_.target_qty(ctx, i, sig));
+    }
+
+    void resync() override {
+        // NaN never equals a signal: the next bar rebalances toward the current one.
+        std::fill(last_.begin(), last_.end(), std::numeric_limits<double>::quiet_NaN());
     }
 
   protected:

@@ -108,6 +108,10 @@ class Strategy {
     virtual void on_fill(StrategyContext&, const Fill&) {}
     /// Rejections, cancellations and completed orders.
     virtual void on_order_event(StrategyContext&, const OrderEvent&) {}
+    /// Forget which orders were already placed for the current signals, so the next bar orders
+    /// toward them again. The live engine calls it when orders start to count (after the
+    /// warm-up history, after a resume or a reset), because orders refused before were lost.
+    virtual void resync() {}
 };
 
 } // namespace aurum

@@ -216,6 +216,7 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
                                                    session_.id, predictions_.get());
     model_ = chosen.model;
     strategy_ = std::make_unique<LiveStrategy>(std::move(chosen.strategy), risk_);
+    strategy_->set_first_trading_close(session_.trade_from + tf);
     hook_ = std::make_unique<ApprovalHook>(risk_, store_);
     hook_->trade_from = session_.trade_from;
     hook_->tf = tf;
@@ -614,6 +615,7 @@ void LiveSession::apply_command(const CommandRecord& c, TimeMs wall_now, Command
         o.message = "Account settled: " + risk_.state().describe();
     } else if (c.kind == "resume") {
         risk_.resume(at, reason);
+        strategy_->resync(); // entries refused while stopped count again
         o.message = "Trading resumed (ACTIVE)";
     } else if (c.kind == "emergency_stop") {
         risk_.emergency_stop(at, reason);
@@ -625,9 +627,11 @@ void LiveSession::apply_command(const CommandRecord& c, TimeMs wall_now, Command
         o.data["closing_orders"] = n;
     } else if (c.kind == "killswitch_reset") {
         risk_.reset_kill_switch(at, a.value("confirm", ""));
+        strategy_->resync(); // entries refused while stopped count again
         o.message = "Kill switch reset; trading ACTIVE";
     } else if (c.kind == "acknowledge_stop") {
         risk_.acknowledge_stop(at, reason);
+        strategy_->resync(); // entries refused while stopped count again
         o.message = "Emergency stop acknowledged; trading ACTIVE";
     } else if (c.kind == "risk_set" || c.kind == "risk_reload") {
         RiskLimits l = risk_.limits();

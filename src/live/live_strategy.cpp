@@ -29,6 +29,11 @@ void LiveStrategy::on_bar(StrategyContext& ctx, InstrumentId i) {
     if (now != last_step_) {
         // First instrument of this step: account-level checks once per step.
         last_step_ = now;
+        if (!trading_ && now >= first_trading_close_) {
+            // Orders of the warm-up history were refused: take up the signals now.
+            trading_ = true;
+            inner_->resync();
+        }
         bool flat = true;
         for (InstrumentId k = 0; k < ctx.instrument_count(); ++k)
             flat = flat && ctx.position(k) == 0 && ctx.pending_orders(k) == 0;

@@ -21,6 +21,10 @@ public:
     void on_fill(StrategyContext& ctx, const Fill& fill) override;
     void on_order_event(StrategyContext& ctx, const OrderEvent& event) override;
 
+    /// Bars closing at or after `t` may trade: the inner strategy is resynced at the first.
+    void set_first_trading_close(TimeMs t) { first_trading_close_ = t; }
+    /// The inner strategy orders toward its current signals again at the next bar.
+    void resync() override { inner_->resync(); }
     /// Submits market orders closing every open position (source "flatten"); returns how many.
     int flatten(StrategyContext& ctx);
     std::vector<std::string> take_events();
@@ -31,6 +35,8 @@ private:
     std::unique_ptr<Strategy> inner_;
     RiskManager& risk_;
     TimeMs last_step_ = INT64_MIN;
+    TimeMs first_trading_close_ = INT64_MIN;
+    bool trading_ = false;
     std::size_t trades_seen_ = 0;
     std::vector<std::string> events_;
 };

@@ -173,3 +173,37 @@ TEST(LiveSession, approval_mode_queues_entries_and_approved_signals_trade) {
     for (int i = 0; i < 200; ++i) s.step(0);
     for (const auto& sig : st.signals("all", 100)) EXPECT_NE(sig.status, "pending");
 }
+
+TEST(LiveSession, signals_that_turned_on_during_the_warm_up_are_taken_at_the_first_tradable_bar) {
+    // buy-hold wants to be long from its first bar, which lies in the warm-up history where
+    // every order is refused: the session must still buy, at its first tradable bar, and then
+    // again after an emergency stop is acknowledged (the stop closed everything).
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    seed_market(*store, 60);
+    LiveOptions opt = replay_options(20, 60);
+    opt.strategy.name = "buy-hold";
+    opt.strategy.params.clear();
+    opt.strategy.sizing.fraction = 0.2;
+    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(0, false, "");
+    for (int k = 0; k < 70; ++k) s.step(0); // 60 warm-up bars, then 10 tradable ones
+    StateStore st(store->database());
+    auto orders = st.orders(s.session_id());
+    ASSERT_EQ(orders.size(), 2u); // one buy per symbol, at the first tradable bar
+    for (const auto& o : orders) {
+        EXPECT_EQ(o.side, "buy");
+        EXPECT_EQ(o.bar_time, opt.replay_from);
+    }
+    EXPECT_GT(s.portfolio().position(0).qty, 0);
+    EXPECT_GT(s.portfolio().position(1).qty, 0);
+
+    s.execute("emergency_stop", json{{"reason", "test"}}, 0);
+    for (int k = 0; k < 3; ++k) s.step(0);
+    ASSERT_TRUE(s.stopped());
+    EXPECT_EQ(s.portfolio().position(0).qty, 0);
+    s.execute("acknowledge_stop", json{{"reason", "reviewed"}}, 0);
+    for (int k = 0; k < 3; ++k) s.step(0);
+    EXPECT_GT(s.portfolio().position(0).qty, 0) << "buy-hold takes its position again";
+    EXPECT_GT(s.portfolio().position(1).qty, 0);
+}
