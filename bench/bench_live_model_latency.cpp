@@ -200,8 +200,9 @@ static void BM_BarCloseToOrderSentGbdt(benchmark::State& state) {
                 break;
             const double us = std::chrono::duration<double, std::micro>(t1 - t0).count();
             all.push_back(us);
-            if (s.journal().sent_ids().size() > sent)
-                sent_us.push_back(us);
+            if (s.journal().sent_ids().size() > sent) // bar close -> the order handed to the venue
+                sent_us.push_back(
+                    std::chrono::duration<double, std::micro>(s.journal().last_send() - t0).count());
         }
         predictions += s.model_strategy()->predictions();
     }

@@ -272,6 +272,7 @@ void JournalExecution::flush() {
         sent_.push_back(client_id(o.id));
         inner_.submit_with_id(o, client_id(o.id));
     }
+    if (!send.empty()) last_send_ = std::chrono::steady_clock::now();
 }
 
 std::size_t JournalExecution::open_order_count() const {

@@ -3,6 +3,7 @@
 // id and is journaled before it is sent; every fill and order event is journaled. After a crash
 // the session is re-run from its start with journaled reports replayed instead of sending
 // anything, so the account is rebuilt exactly and no client order id is ever sent twice.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -59,6 +60,8 @@ public:
     std::string client_id(OrderId id) const;
     /// Every client order id handed to the inner client in this process (duplicates included).
     const std::vector<std::string>& sent_ids() const { return sent_; }
+    /// When flush() last handed orders to the inner client (for latency measurements).
+    std::chrono::steady_clock::time_point last_send() const { return last_send_; }
 
     // ExecutionClient
     void bind(ExecutionSink& sink) override;
@@ -101,6 +104,7 @@ private:
     std::vector<ExecReport> new_reports_;
     std::vector<StatusUpdate> status_updates_;
     std::vector<std::string> sent_;
+    std::chrono::steady_clock::time_point last_send_{};
 
     bool recovering_ = false;
     TimeMs recover_until_ = 0;

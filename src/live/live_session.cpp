@@ -145,6 +145,7 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     // Paper: the simulation; live: the exchange, whose rules replace the instruments' defaults.
     // Connected first, so a refused key or an unreachable exchange leaves no session behind.
     sim_ = make_execution_client(opt_.mode, opt_.venue, instruments_, opt_.fill);
+    if (db_.dialect() == SqlDialect::Sqlite) db_.exec("PRAGMA wal_autocheckpoint=0"); // commit()
     if (opt_.mode == "live" && db_.dialect() == SqlDialect::Sqlite) {
         // Real money: a journaled order must survive a power cut too, not only a process crash
         // (WAL's synchronous=NORMAL), or a restart could re-create an order the exchange already
@@ -487,6 +488,12 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
     for (const auto& u : journal_->status_updates())
         if (!u.note.empty()) spdlog::warn("order {} {}: {}", u.cid, u.status, u.note);
     journal_->flush(); // sent only now that the journal is durable
+    if (db_.dialect() == SqlDialect::Sqlite && ++commits_since_wal_checkpoint_ >= 64) {
+        // SQLite's automatic checkpoint (off, see open()) would run inside a commit, before the
+        // orders go out, and cost milliseconds; here it runs after they are sent.
+        db_.exec("PRAGMA wal_checkpoint(PASSIVE)");
+        commits_since_wal_checkpoint_ = 0;
+    }
     equity_buf_.clear();
     steps_since_commit_ = 0;
     last_commit_wall_ = wall_now;

@@ -144,6 +144,7 @@ private:
     std::multimap<TimeMs, CommandRecord> pending_commands_; ///< recovery: journaled commands
     TimeMs recover_until_ = INT64_MIN;
     int steps_since_commit_ = 0;
+    int commits_since_wal_checkpoint_ = 0;
     TimeMs last_commit_wall_ = 0;
     std::uint64_t risk_version_committed_ = 0;
     int decision_seq_ = 0;

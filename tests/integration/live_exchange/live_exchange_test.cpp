@@ -25,6 +25,7 @@
 #include "live/state_store.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
+#include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
@@ -218,31 +219,9 @@ TEST(LiveExchange, restart_after_a_crash_reconciles_the_sent_order_without_resen
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using test::slurp;
 
-/// Starts the aurum binary in the background (output to `log`); returns its pid.
-pid_t spawn_aurum(const std::vector<std::string>& args, const fs::path& log) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<std::string> copy = args;
-        std::string bin = AURUM_CLI;
-        std::vector<char*> argv{bin.data()};
-        for (auto& a : copy)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(bin.c_str(), argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
+using test::spawn_aurum;
 
 void write_secret(const fs::path& home, const std::string& secret, int mode = 0600) {
     const fs::path f = home / "secrets" / "binance.json";

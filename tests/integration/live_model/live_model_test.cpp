@@ -26,6 +26,7 @@
 #include "live/control.hpp"
 #include "live/live_session.hpp"
 #include "models/registry.hpp"
+#include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 #include "surfaces/control_api_client.hpp"
 
@@ -37,12 +38,7 @@ namespace {
 
 const TimeMs kStart = make_time(2023, 1, 1);
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using test::slurp;
 
 std::string db_of(const fs::path& home) {
     return (home / "data" / "aurum.db").string();
@@ -139,23 +135,7 @@ std::vector<std::string> replay_args(const fs::path& home, std::vector<std::stri
     return a;
 }
 
-pid_t spawn_aurum(const std::vector<std::string>& args, const fs::path& log) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        std::vector<std::string> copy = args;
-        std::string bin = AURUM_CLI;
-        std::vector<char*> argv{bin.data()};
-        for (auto& a : copy)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        ::execv(bin.c_str(), argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
+using test::spawn_aurum;
 
 /// A session's end state plus its stored predictions, comparable between runs.
 struct Final {
