@@ -31,12 +31,13 @@ struct DMatrix {
     }
 };
 
-void make_dmatrix(DMatrix& m, const Dataset& d, std::span<const std::size_t> rows, bool labels) {
+void make_dmatrix(DMatrix& m, const Dataset& d, std::span<const std::size_t> rows, bool labels,
+                  int nthread) {
     std::vector<float> buf(rows.size() * d.cols);
     for (std::size_t k = 0; k < rows.size(); ++k)
         std::memcpy(buf.data() + k * d.cols, d.row(rows[k]), d.cols * sizeof(float));
-    check(XGDMatrixCreateFromMat(buf.data(), rows.size(), d.cols,
-                                 std::numeric_limits<float>::quiet_NaN(), &m.h),
+    check(XGDMatrixCreateFromMat_omp(buf.data(), rows.size(), d.cols,
+                                     std::numeric_limits<float>::quiet_NaN(), &m.h, nthread),
           "create DMatrix");
     if (labels) {
         std::vector<float> y(rows.size()), w(rows.size());
@@ -147,9 +148,9 @@ void GbdtModel::fit(const Dataset& data, std::span<const std::size_t> fit,
     curve_ = {};
     curve_.metric = is_classification(params_.objective) ? "logloss" : "rmse";
     DMatrix dtrain, dvalid;
-    make_dmatrix(dtrain, data, fit, true);
+    make_dmatrix(dtrain, data, fit, true, params_.nthread);
     const bool has_valid = !valid.empty();
-    if (has_valid) make_dmatrix(dvalid, data, valid, true);
+    if (has_valid) make_dmatrix(dvalid, data, valid, true, params_.nthread);
     DMatrixHandle all[2] = {dtrain.h, dvalid.h};
     create_booster(all, has_valid ? 2 : 1);
     const char* names[2] = {"train", "valid"};
@@ -187,7 +188,9 @@ void GbdtModel::fit_matrix(const float* x, std::size_t rows, std::size_t cols, c
     names_.clear();
     for (std::size_t j = 0; j < cols; ++j) names_.push_back(fmt::format("f{}", j));
     DMatrix d;
-    check(XGDMatrixCreateFromMat(x, rows, cols, std::numeric_limits<float>::quiet_NaN(), &d.h),
+    // The threaded conversion: the single-threaded one took a third of a 1M-row training.
+    check(XGDMatrixCreateFromMat_omp(x, rows, cols, std::numeric_limits<float>::quiet_NaN(), &d.h,
+                                     params_.nthread),
           "create DMatrix");
     check(XGDMatrixSetFloatInfo(d.h, "label", y, rows), "set labels");
     DMatrixHandle all[1] = {d.h};
@@ -204,7 +207,7 @@ std::vector<double> GbdtModel::predict_proba(const Dataset& data,
     std::vector<double> out;
     if (rows.empty()) return out;
     DMatrix m;
-    make_dmatrix(m, data, rows, false);
+    make_dmatrix(m, data, rows, false, params_.nthread);
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* res = nullptr;
@@ -240,7 +243,7 @@ std::vector<std::vector<double>> GbdtModel::contributions(const Dataset& data,
     std::vector<std::vector<double>> out;
     if (rows.empty()) return out;
     DMatrix m;
-    make_dmatrix(m, data, rows, false);
+    make_dmatrix(m, data, rows, false, params_.nthread);
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* res = nullptr;
