@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "core/workspace.hpp"
@@ -131,6 +132,7 @@ struct Final {
     std::vector<std::string> orders; ///< "cid side qty status filled"
     std::vector<std::string> fills;  ///< "cid@price x qty"
     std::vector<double> trades;      ///< net P&L per closed trade
+    std::vector<std::string> predictions; ///< "time symbol p top-features" (model sessions)
     std::vector<std::pair<std::string, double>> positions;
     double equity = 0, cash = 0, realized = 0, fees = 0;
     std::string status;
@@ -162,6 +164,8 @@ inline Final final_state(const std::string& spec, std::string session_id = "") {
         f.trades.push_back(t.pnl);
     for (const auto& p : st.positions(s->id))
         f.positions.emplace_back(p.symbol, p.qty);
+    for (const auto& p : st.predictions(s->id))
+        f.predictions.push_back(fmt::format("{} {} {:.17g} {}", p.time, p.symbol, p.value, p.detail));
     return f;
 }
 
@@ -179,6 +183,7 @@ inline void expect_same_final(const Final& got, const Final& ref, const std::str
     EXPECT_EQ(got.cash, ref.cash) << what;
     EXPECT_EQ(got.realized, ref.realized) << what;
     EXPECT_EQ(got.fees, ref.fees) << what;
+    EXPECT_EQ(got.predictions, ref.predictions) << what;
 }
 
 /// No client order id journaled twice, and none filled twice.

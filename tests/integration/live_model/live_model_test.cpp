@@ -137,53 +137,9 @@ std::vector<std::string> replay_args(const fs::path& home, std::vector<std::stri
 
 using test::spawn_aurum;
 
-/// A session's end state plus its stored predictions, comparable between runs.
-struct Final {
-    std::vector<std::string> orders, fills, predictions;
-    std::vector<double> trades;
-    std::vector<std::pair<std::string, double>> positions;
-    double equity = 0, cash = 0;
-    std::string status;
-};
-
-Final final_state(const std::string& spec) {
-    auto db = open_database(spec);
-    StateStore st(*db);
-    Final f;
-    const auto s = st.latest_session();
-    if (!s)
-        return f;
-    f.status = s->status;
-    if (auto snap = st.snapshot(s->id)) {
-        f.equity = snap->equity;
-        f.cash = snap->cash;
-    }
-    for (const auto& o : st.orders(s->id))
-        f.orders.push_back(o.client_order_id + " " + o.side + " " + format_qty(o.qty) + " " +
-                           o.status);
-    for (const auto& r : st.reports(s->id))
-        if (r.kind == "fill")
-            f.fills.push_back(r.client_order_id + "@" + std::to_string(r.price));
-    for (const auto& t : st.trades(s->id))
-        f.trades.push_back(t.pnl);
-    for (const auto& p : st.positions(s->id))
-        f.positions.emplace_back(p.symbol, p.qty);
-    for (const auto& p : st.predictions(s->id))
-        f.predictions.push_back(
-            fmt::format("{} {} {:.17g} {}", p.time, p.symbol, p.value, p.detail));
-    return f;
-}
-
-void expect_same(const Final& got, const Final& ref, const std::string& what) {
-    EXPECT_EQ(got.status, ref.status) << what;
-    EXPECT_EQ(got.orders, ref.orders) << what;
-    EXPECT_EQ(got.fills, ref.fills) << what;
-    EXPECT_EQ(got.trades, ref.trades) << what;
-    EXPECT_EQ(got.positions, ref.positions) << what;
-    EXPECT_EQ(got.equity, ref.equity) << what;
-    EXPECT_EQ(got.cash, ref.cash) << what;
-    EXPECT_EQ(got.predictions, ref.predictions) << what;
-}
+using test::Final;
+using test::final_state;
+using test::expect_same_final;
 
 std::int64_t count_rows(const fs::path& home, const std::string& table) {
     auto db = open_database(db_of(home));
@@ -303,7 +259,7 @@ TEST(LiveModel, kill_dash_nine_mid_replay_then_restart_ends_like_an_uninterrupte
     EXPECT_GE(kills, 3);
     const auto last = test::run_aurum(replay_args(home.path()));
     ASSERT_EQ(last.exit_code, 0) << last.err;
-    expect_same(final_state(db_of(home.path())), ref, "after kill -9");
+    expect_same_final(final_state(db_of(home.path())), ref, "after kill -9");
 }
 
 TEST(LiveModel, model_reload_is_journaled_and_a_recovery_applies_it_at_the_same_bar) {
@@ -364,7 +320,7 @@ TEST(LiveModel, model_reload_is_journaled_and_a_recovery_applies_it_at_the_same_
     const Final a = final_state(db_of(home.path()));
     const Final b = final_state((home / "data" / "other.db").string());
     ASSERT_EQ(a.status, "complete");
-    expect_same(b, a, "recovered across a model swap");
+    expect_same_final(b, a, "recovered across a model swap");
     std::size_t v1 = 0, v2n = 0;
     for (const auto& p : a.predictions) {
         v1 += p.find("gbdt-BTCUSDT-4h v1") != std::string::npos;
