@@ -31,6 +31,23 @@ struct DMatrix {
     }
 };
 
+enum class PredictType { Value, Contributions };
+
+/// XGBoost's prediction over a DMatrix: probabilities (Value) or per-feature contributions plus
+/// the bias (Contributions, cols + 1 per row). The buffer belongs to the booster.
+const float* predict_dmatrix(BoosterHandle booster, const DMatrix& m, PredictType type) {
+    const char* config =
+        type == PredictType::Value
+            ? R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false})"
+            : R"({"type":2,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false})";
+    const bst_ulong* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* res = nullptr;
+    check(XGBoosterPredictFromDMatrix(booster, m.h, config, &shape, &dim, &res),
+          type == PredictType::Value ? "predict" : "predict contributions");
+    return res;
+}
+
 void make_dmatrix(DMatrix& m, const Dataset& d, std::span<const std::size_t> rows, bool labels,
                   int nthread) {
     std::vector<float> buf(rows.size() * d.cols);
@@ -208,14 +225,7 @@ std::vector<double> GbdtModel::predict_proba(const Dataset& data,
     if (rows.empty()) return out;
     DMatrix m;
     make_dmatrix(m, data, rows, false, params_.nthread);
-    const bst_ulong* shape = nullptr;
-    bst_ulong dim = 0;
-    const float* res = nullptr;
-    check(XGBoosterPredictFromDMatrix(booster_, m.h,
-                                      R"({"type":0,"training":false,"iteration_begin":0,)"
-                                      R"("iteration_end":0,"strict_shape":false})",
-                                      &shape, &dim, &res),
-          "predict");
+    const float* res = predict_dmatrix(booster_, m, PredictType::Value);
     out.assign(res, res + rows.size());
     return out;
 }
@@ -244,14 +254,7 @@ std::vector<std::vector<double>> GbdtModel::contributions(const Dataset& data,
     if (rows.empty()) return out;
     DMatrix m;
     make_dmatrix(m, data, rows, false, params_.nthread);
-    const bst_ulong* shape = nullptr;
-    bst_ulong dim = 0;
-    const float* res = nullptr;
-    check(XGBoosterPredictFromDMatrix(booster_, m.h,
-                                      R"({"type":2,"training":false,"iteration_begin":0,)"
-                                      R"("iteration_end":0,"strict_shape":false})",
-                                      &shape, &dim, &res),
-          "predict contributions");
+    const float* res = predict_dmatrix(booster_, m, PredictType::Contributions);
     const std::size_t width = cols_ + 1;
     for (std::size_t k = 0; k < rows.size(); ++k)
         out.emplace_back(res + k * width, res + (k + 1) * width);
@@ -265,14 +268,7 @@ void GbdtModel::contributions_one(const float* row, std::span<double> out) const
     DMatrix m;
     check(XGDMatrixCreateFromMat(row, 1, cols_, std::numeric_limits<float>::quiet_NaN(), &m.h),
           "create DMatrix");
-    const bst_ulong* shape = nullptr;
-    bst_ulong dim = 0;
-    const float* res = nullptr;
-    check(XGBoosterPredictFromDMatrix(booster_, m.h,
-                                      R"({"type":2,"training":false,"iteration_begin":0,)"
-                                      R"("iteration_end":0,"strict_shape":false})",
-                                      &shape, &dim, &res),
-          "predict contributions");
+    const float* res = predict_dmatrix(booster_, m, PredictType::Contributions);
     for (std::size_t j = 0; j <= cols_; ++j) out[j] = res[j];
 }
 
