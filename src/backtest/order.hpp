@@ -169,6 +169,16 @@ struct OrderEvent {
     OrderRole role = OrderRole::Standalone;
     double qty = 0;
     std::string note; ///< the risk hook's reason or other detail; empty on the hot path
+
+    /// What a client answers to a cancel of an order it does not know or that already ended.
+    static OrderEvent unknown_order(OrderId id, TimeMs time) {
+        OrderEvent ev;
+        ev.order_id = id;
+        ev.status = OrderStatus::Rejected;
+        ev.reason = RejectReason::UnknownOrder;
+        ev.time = time;
+        return ev;
+    }
 };
 
 } // namespace aurum

@@ -51,12 +51,7 @@ std::size_t SimulatedExecutionClient::find(OrderId id) const {
 void SimulatedExecutionClient::cancel(OrderId id, TimeMs now) {
     const std::size_t k = find(id);
     if (k == kNone || !live_[k].order.is_open()) {
-        OrderEvent ev;
-        ev.order_id = id;
-        ev.status = OrderStatus::Rejected;
-        ev.reason = RejectReason::UnknownOrder;
-        ev.time = now;
-        sink_->on_order_event(ev);
+        sink_->on_order_event(OrderEvent::unknown_order(id, now));
         return;
     }
     finish(k, OrderStatus::Cancelled, RejectReason::UserCancelled, now);

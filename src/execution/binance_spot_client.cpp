@@ -693,12 +693,7 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
     }
     if ((!t || t->done) && now_reports.empty() && sink_) {
         // Unknown here, or already finished and reported: nothing to cancel.
-        OrderEvent ev;
-        ev.order_id = id;
-        ev.status = OrderStatus::Rejected;
-        ev.reason = RejectReason::UnknownOrder;
-        ev.time = now;
-        sink_->on_order_event(ev);
+        sink_->on_order_event(OrderEvent::unknown_order(id, now));
     }
 }
 
