@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "features/external_data.hpp"
+#include "features/feature_context.hpp"
 #include "features/feature_set.hpp"
 #include "features/feature_store.hpp"
 #include "features/labels.hpp"
@@ -140,16 +141,8 @@ int run_features_build(const BuildArgs& a, CliContext& ctx) {
     nlohmann::json out = nlohmann::json::array();
     a.series.for_each(*store, [&](const std::string& symbol, Timeframe tf) {
         const BarSeries bars = load_bars_or_throw(*store, symbol, tf, range);
-        FeatureContext fc;
-        fc.symbol = symbol;
-        fc.timeframe = tf;
-        fc.has_spread = bars.has_spread();
-        if (auto inst = instruments.find(symbol)) fc.sessions = inst->sessions;
-        for (const auto& ref : def.reference_symbols()) {
-            // Reference history from before the range too, so its windows are warm at the start.
-            fc.references[ref] = store->load_bars(ref, tf, TimeRange{INT64_MIN, range.to});
-        }
-        for (const auto& name : def.external_series()) fc.externals[name] = ext.load(name);
+        const FeatureContext fc = build_feature_context(def, symbol, tf, bars.has_spread(),
+                                                        {store.get(), &ext, &instruments}, range.to);
         BuildReport rep;
         const FeatureMatrix m = build_feature_matrix(bars, def, fc, &rep);
         const StoredMatrixInfo info = fstore.save(m);

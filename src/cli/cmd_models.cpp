@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "models/model_strategy.hpp"
 #include "models/training_pipeline.hpp"
 
 namespace aurum {
@@ -253,6 +254,9 @@ void register_models(CLI::App& app, CliContext& ctx) {
         std::unique_ptr<MarketStore> store;
         auto r = open_registry(store);
         SystemClock clock;
+        // The daemon's own load check (feature set unchanged, every input has a live source),
+        // so a model that cannot trade is refused here and never first at `aurum run`.
+        LiveModel::load(r.get(*rname, parse_version(*rver)), workspace_feature_config(ctx.workspace()));
         const auto m = r.promote(*rname, parse_version(*rver), *rforce, clock.now(), "registry promote");
         std::cout << fmt::format("{} v{} is now production{}\n", m.name, m.version,
                                  m.gating_passed() ? "" : " (FORCED: gating failed)");

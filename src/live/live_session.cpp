@@ -216,6 +216,11 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     SessionStrategy chosen = make_session_strategy(opt_.strategy, model_source(opt_), store_,
                                                    session_.id, predictions_.get());
     model_ = chosen.model;
+    // Cross-asset sets: reference bars from the store, to the replay's end (joined as of each
+    // bar's close) or, in real time, appended as they arrive (poll_store).
+    if (model_)
+        model_->set_feature_inputs({&market_, nullptr, &registry_},
+                                   opt_.replay ? opt_.replay_to : INT64_MAX);
     strategy_ = std::make_unique<LiveStrategy>(std::move(chosen.strategy), risk_);
     strategy_->set_first_trading_close(session_.trade_from + tf);
     hook_ = std::make_unique<ApprovalHook>(risk_, store_);
@@ -336,6 +341,7 @@ std::size_t LiveSession::poll_store() {
             ++added;
         }
     }
+    if (model_) model_->append_new_reference_bars(market_);
     return added;
 }
 

@@ -15,13 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-FeatureConfig current_features(const Workspace& ws) {
-    const auto p = ws.config_file("features.yaml");
-    if (std::filesystem::exists(p))
-        return FeatureConfig::load_file(p.string());
-    return FeatureConfig::parse(FeatureConfig::default_yaml(), "<built-in features.yaml>");
-}
-
 std::string pin_key(const std::string& session_id) {
     return "session_models:" + session_id;
 }
@@ -77,7 +70,7 @@ SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSourc
         }
         store.put_kv(pin_key(session_id), pin.dump());
     }
-    const FeatureConfig features = current_features(ws);
+    const FeatureConfig features = workspace_feature_config(ws);
     std::map<std::pair<std::string, int>, std::shared_ptr<const LiveModel>> loaded;
     std::map<std::string, std::shared_ptr<const LiveModel>> by_symbol;
     for (const auto& [sym, key] : pinned) {
@@ -110,7 +103,7 @@ std::shared_ptr<const LiveModel> load_for_reload(const ModelSource& src, const s
     if (resolved.empty())
         throw InputError(
             fmt::format("model_reload: {} covers none of the session's symbols", name));
-    return LiveModel::load(resolved.begin()->second, current_features(ws));
+    return LiveModel::load(resolved.begin()->second, workspace_feature_config(ws));
 }
 
 std::vector<std::pair<std::string, int>> production_changes(const ModelStrategy& m,

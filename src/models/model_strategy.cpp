@@ -24,11 +24,8 @@ std::shared_ptr<const LiveModel> LiveModel::load(const ModelRecord& record,
                                      record.name, record.version, record.feature_set_name));
     m->features = current.get(record.feature_set_name);
     LoadedModel lm = load_registered(record, m->features.id()); // refuses another feature set
-    if (!m->features.reference_symbols().empty() || !m->features.external_series().empty())
-        throw InputError(fmt::format("{} v{}: feature set '{}' needs reference symbols or external "
-                                     "series, which the live pipeline does not feed; use a set "
-                                     "built from the symbol's own bars",
-                                     record.name, record.version, record.feature_set_name));
+    if (auto gap = live_feature_gap(m->features))
+        throw InputError(fmt::format("{} v{}: {}", record.name, record.version, *gap));
     m->record = std::move(lm.record);
     m->trained = std::move(lm.trained);
     m->config = ModelsConfig::parse(m->record.extra.value("models_yaml", default_models_yaml()),
@@ -48,6 +45,7 @@ std::shared_ptr<const LiveModel> LiveModel::load(const ModelRecord& record,
 
 struct ModelStrategy::PerSymbol {
     std::shared_ptr<const LiveModel> model;
+    std::unique_ptr<FeatureContext> context; ///< outlives pipe (which reads its reference bars)
     std::unique_ptr<FeaturePipeline> pipe;
     std::string pipe_set_id;
     std::optional<DecisionPolicy> policy;
@@ -123,8 +121,21 @@ void ModelStrategy::start_symbol(InstrumentId i) {
     if (s.pipe && s.pipe_set_id != m.features.id()) {
         // Another feature set: rebuilt from the visible history at the next step.
         s.pipe.reset();
+        s.context.reset();
         s.warm = false;
     }
+}
+
+void ModelStrategy::set_feature_inputs(FeatureInputs inputs, TimeMs to) {
+    inputs_ = inputs;
+    references_to_ = to;
+}
+
+std::size_t ModelStrategy::append_new_reference_bars(MarketStore& market) {
+    std::size_t added = 0;
+    for (auto& s : sym_)
+        if (s.context) added += aurum::append_new_reference_bars(*s.context, market);
+    return added;
 }
 
 std::vector<std::string> ModelStrategy::swap_model(std::shared_ptr<const LiveModel> model) {
@@ -205,12 +216,19 @@ void ModelStrategy::process_step(StrategyContext& ctx) {
             continue;
         const BarView bars = ctx.bars(i);
         if (!s.pipe) {
-            FeatureContext fc;
-            fc.symbol = *s.symbol;
-            fc.timeframe = ctx.timeframe();
-            fc.sessions = ctx.instrument(i).sessions;
-            fc.has_spread = !bars.spreads().empty();
-            s.pipe = std::make_unique<FeaturePipeline>(s.model->features, fc);
+            try {
+                s.context = std::make_unique<FeatureContext>(
+                    build_feature_context(s.model->features, *s.symbol, ctx.timeframe(),
+                                          !bars.spreads().empty(), inputs_, references_to_));
+            } catch (const InputError& e) {
+                // Between bars nothing may throw: the symbol is not traded, and the log says why.
+                spdlog::error("{}: {} is not traded: {}", s.model->label(), *s.symbol, e.what());
+                s.model.reset();
+                groups_dirty_ = true;
+                continue;
+            }
+            s.context->sessions = ctx.instrument(i).sessions;
+            s.pipe = std::make_unique<FeaturePipeline>(s.model->features, *s.context);
             s.pipe_set_id = s.model->features.id();
             s.fed = 0;
             s.warm = false;

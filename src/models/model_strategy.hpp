@@ -15,6 +15,7 @@
 
 #include "backtest/sizing.hpp"
 #include "backtest/strategy.hpp"
+#include "features/feature_context.hpp"
 #include "features/feature_set.hpp"
 #include "models/decision_policy.hpp"
 #include "models/registry.hpp"
@@ -93,6 +94,11 @@ class ModelStrategy final : public Strategy {
     /// The model in use for `symbol` (null: none).
     std::shared_ptr<const LiveModel> model_for(const std::string& symbol) const;
     std::size_t predictions() const { return predictions_; }
+    /// Where reference symbols' bars come from (cross-asset sets), loaded up to `to`
+    /// (exclusive). Without a market store a set that needs reference bars is not traded.
+    void set_feature_inputs(FeatureInputs inputs, TimeMs to = INT64_MAX);
+    /// Real time: appends reference bars stored since they were loaded. Returns how many.
+    std::size_t append_new_reference_bars(MarketStore& market);
 
   private:
     struct PerSymbol;
@@ -112,6 +118,8 @@ class ModelStrategy final : public Strategy {
     TimeMs step_time_ = std::numeric_limits<TimeMs>::min();
     std::size_t predictions_ = 0;
     std::string empty_reason_;
+    FeatureInputs inputs_;
+    TimeMs references_to_ = INT64_MAX;
 };
 
 /// Which registry versions a session trades with.

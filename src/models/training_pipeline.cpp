@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "features/feature_context.hpp"
 #include "features/feature_set.hpp"
 #include "features/labels.hpp"
 #include "models/dataset_builder.hpp"
@@ -19,12 +20,6 @@ namespace aurum {
 namespace fs = std::filesystem;
 
 namespace {
-
-FeatureConfig feature_config(const Workspace& ws) {
-    const fs::path p = ws.config_file("features.yaml");
-    if (fs::exists(p)) return FeatureConfig::load_file(p.string());
-    return FeatureConfig::parse(FeatureConfig::default_yaml(), "<built-in features.yaml>");
-}
 
 std::string models_yaml_text(const Workspace& ws) {
     const fs::path p = ws.config_file("models.yaml");
@@ -84,7 +79,7 @@ PreparedData prepare_data(MarketStore& store, const InstrumentRegistry& instrume
                           const Workspace& ws, const std::vector<std::string>& symbols, Timeframe tf,
                           TimeRange range, const ModelsConfig& cfg, bool with_labels) {
     if (symbols.empty()) throw InputError("--symbols: at least one symbol is needed");
-    const FeatureConfig fc = feature_config(ws);
+    const FeatureConfig fc = workspace_feature_config(ws);
     const FeatureSetDef& def = fc.get(cfg.feature_set);
     if (!def.external_series().empty())
         throw InputError(fmt::format("feature set '{}' needs external series ({}); models train on "
@@ -101,18 +96,8 @@ PreparedData prepare_data(MarketStore& store, const InstrumentRegistry& instrume
             throw InputError(fmt::format("{} {}: {} bars in the store (need at least 100); import them "
                                          "first with `aurum data import`",
                                          sym, tf.name(), bars.size()));
-        FeatureContext ctx;
-        ctx.symbol = sym;
-        ctx.timeframe = tf;
-        ctx.sessions = inst.sessions;
-        ctx.has_spread = bars.has_spread();
-        for (const auto& ref : def.reference_symbols()) {
-            BarSeries rb = store.load_bars(ref, tf, range);
-            if (rb.empty())
-                throw InputError(fmt::format("feature set '{}' needs {} {} bars in the store",
-                                             cfg.feature_set, ref, tf.name()));
-            ctx.references[ref] = std::move(rb);
-        }
+        const FeatureContext ctx = build_feature_context(def, sym, tf, bars.has_spread(),
+                                                         {&store, nullptr, &instruments}, range.to);
         FeatureMatrix fm = build_feature_matrix(bars, def, ctx);
         if (with_labels) {
             LabelSet ls;
@@ -305,7 +290,7 @@ PredictionReport predict_latest(MarketStore& store, const InstrumentRegistry& in
                                      name.empty() ? "" : " named " + name));
     const ModelsConfig cfg = ModelsConfig::parse(rec->extra.value("models_yaml", default_models_yaml()),
                                                  rec->name + " metadata");
-    const FeatureConfig fc = feature_config(ws);
+    const FeatureConfig fc = workspace_feature_config(ws);
     const std::string current_id = fc.get(rec->feature_set_name).id();
     LoadedModel lm = load_registered(*rec, current_id);
     const Timeframe model_tf = Timeframe::parse_or_throw(rec->timeframe);

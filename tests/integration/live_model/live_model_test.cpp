@@ -515,3 +515,44 @@ TEST(LiveModel, weekly_retrain_job_trains_in_the_background_and_swaps_promoted_m
             EXPECT_LT(r.data_to, make_time(2023, 8, 14));
         }
 }
+
+// A cross-asset set (ETH with BTC/USDT as reference) trains, promotes and trades in the paper
+// daemon, which reads the reference bars from the store.
+TEST(LiveModel, cross_asset_set_trains_promotes_and_trades_in_the_daemon) {
+    test::TempDir home;
+    copy_template(home.path());
+    std::string y = models_yaml(1.0);
+    y.replace(y.find("feature_set: default"), 20, "feature_set: cross_btc");
+    test::write_text(home.path() / "config" / "models.yaml", y);
+    const auto train = cli(home.path(), {"-q", "train", "--model", "gbdt", "--symbols", "ETH/USDT",
+                                         "--timeframe", "4h", "--to", "2023-08-01", "--promote",
+                                         "--force"});
+    ASSERT_EQ(train.exit_code, 0) << train.err;
+    ASSERT_EQ(production_of(home.path(), "gbdt-ETHUSDT-4h"), 2);
+    const auto run = test::run_aurum(replay_args(home.path(), {"--symbols", "ETH/USDT"}));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    auto db = open_database(db_of(home.path()));
+    StateStore st(*db);
+    const auto s = st.latest_session();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->status, "complete");
+    std::size_t eth = 0;
+    for (const auto& p : st.predictions(s->id)) {
+        EXPECT_EQ(json::parse(p.detail)["model"], "gbdt-ETHUSDT-4h v2");
+        eth += p.symbol == "ETH/USDT";
+    }
+    EXPECT_GT(eth, 92u * 6 - 1) << "every bar of the replay has a cross-asset prediction";
+}
+
+// `registry promote` runs the daemon's own load check: a model whose feature set features.yaml
+// now defines differently is refused there (exit 2, naming the set), not first at `aurum run`.
+TEST(LiveModel, registry_promote_refuses_a_model_the_daemon_could_not_load) {
+    test::TempDir home;
+    copy_template(home.path());
+    test::write_text(home.path() / "config" / "features.yaml",
+                     "sets:\n  default:\n    features:\n      - {indicator: rsi, period: 7}\n");
+    const auto r = cli(home.path(), {"registry", "promote", "gbdt-ETHUSDT-4h", "--force"});
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("feature set"), std::string::npos) << r.err;
+    EXPECT_EQ(production_of(home.path(), "gbdt-ETHUSDT-4h"), 0) << "production unchanged";
+}

@@ -432,3 +432,90 @@ TEST(ModelStrategy, cross_asset_model_sees_every_symbols_bar_of_the_step) {
         EXPECT_NEAR(r.p, it->second, 1e-5) << r.symbol << " " << format_time(r.time);
     }
 }
+
+// A cross-asset set (ETH with BTC/USDT as reference) through the one feature context builder:
+// the live model reads the reference bars from the store and predicts exactly the batch values;
+// without a store the symbol is not traded (and nothing throws between bars).
+TEST(ModelStrategy, cross_asset_feature_set_trades_live_with_reference_bars_from_the_store) {
+    AURUM_REQUIRE_SHARED_DATA(btc_csv, "crypto/binance/BTCUSDT_4h.csv");
+    AURUM_REQUIRE_SHARED_DATA(eth_csv, "crypto/binance/ETHUSDT_4h.csv");
+    const TimeRange range{make_time(2023, 1, 1), make_time(2024, 1, 1)};
+    const BarSeries btc = load_csv(btc_csv, "BTC/USDT", range);
+    const BarSeries eth = load_csv(eth_csv, "ETH/USDT", range);
+    test::TempDir dir;
+    auto store = open_market_store((dir.path() / "m.db").string());
+    store->upsert_bars(btc);
+    store->upsert_bars(eth);
+
+    static const FeatureConfig fc =
+        FeatureConfig::parse(FeatureConfig::default_yaml(), "<built-in features.yaml>");
+    const FeatureSetDef& cross = fc.get("cross_btc");
+    const FeatureInputs inputs{store.get(), nullptr, nullptr};
+    const FeatureMatrix fm = build_feature_matrix(
+        eth, cross, build_feature_context(cross, "ETH/USDT", eth.timeframe, false, inputs));
+    ASSERT_EQ(fm.cols(), default_set().column_names().size() + 5); // + ret, vol, trend, corr, beta
+
+    const ModelsConfig cfg = test_config();
+    FixedHorizonParams lp;
+    lp.horizon = cfg.labels.horizon;
+    const Dataset d = build_dataset({{fm, fixed_horizon_labels(eth, lp)}});
+    auto m = std::make_shared<LiveModel>();
+    m->trained = train_model(d, all_rows(d.rows() / 2), "gbdt", cfg);
+    m->config = cfg;
+    m->features = cross;
+    m->record.name = "gbdt-cross";
+    m->record.version = 1;
+    m->record.symbols = {"ETH/USDT"};
+    m->record.feature_set_id = d.feature_set_id;
+    m->gbdt = dynamic_cast<const GbdtModel*>(m->trained.model.get());
+    const Dataset all = features_only_dataset({fm});
+    const auto batch = m->trained.predict(all, all_rows(all.rows()));
+
+    const std::vector<Instrument> inst{InstrumentRegistry().get("ETH/USDT")};
+    Collect sink;
+    ModelStrategy live({{"ETH/USDT", m}}, sizing(), &sink);
+    live.set_feature_inputs(inputs);
+    run_backtest(inst, {&eth}, live, backtest_config(cfg, 1));
+    ASSERT_EQ(sink.rows.size(), batch.size());
+    std::size_t differ = 0;
+    for (std::size_t k = 0; k < batch.size(); ++k) differ += sink.rows[k].p != batch[k];
+    EXPECT_EQ(differ, 0u) << "bit for bit, as the batch path";
+
+    Collect none;
+    ModelStrategy blind({{"ETH/USDT", m}}, sizing(), &none);
+    const auto r = run_backtest(inst, {&eth}, blind, backtest_config(cfg, 1));
+    EXPECT_TRUE(none.rows.empty());
+    EXPECT_EQ(r.orders_submitted, 0u);
+}
+
+// The reference bars grow in real time: appended from the store, never re-read from the start.
+TEST(ModelStrategy, reference_bars_are_appended_as_the_store_grows) {
+    test::TempDir dir;
+    auto store = open_market_store((dir.path() / "m.db").string());
+    const BarSeries btc = synthetic("BTC/USDT", 300, 41);
+    store->upsert_bars(btc.slice({INT64_MIN, btc.time[200]}));
+    static const FeatureConfig fc =
+        FeatureConfig::parse(FeatureConfig::default_yaml(), "<built-in features.yaml>");
+    FeatureContext ctx = build_feature_context(fc.get("cross_btc"), "ETH/USDT", btc.timeframe,
+                                               false, {store.get(), nullptr, nullptr});
+    ASSERT_EQ(ctx.references.at("BTC/USDT").size(), 200u);
+    store->upsert_bars(btc);
+    EXPECT_EQ(append_new_reference_bars(ctx, *store), 100u);
+    EXPECT_EQ(ctx.references.at("BTC/USDT").size(), 300u);
+    EXPECT_EQ(ctx.references.at("BTC/USDT").time.back(), btc.time.back());
+    EXPECT_EQ(append_new_reference_bars(ctx, *store), 0u);
+    // A set that needs reference bars the store does not have: refused, naming them.
+    auto empty = open_market_store((dir.path() / "e.db").string());
+    try {
+        build_feature_context(fc.get("cross_btc"), "ETH/USDT", btc.timeframe, false,
+                              {empty.get(), nullptr, nullptr});
+        FAIL() << "expected InputError";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("BTC/USDT 4h bars"), std::string::npos) << e.what();
+    }
+    // External series have no live source: refused with the reason.
+    const auto gap = live_feature_gap(fc.get("onchain"));
+    ASSERT_TRUE(gap.has_value());
+    EXPECT_NE(gap->find("coinmetrics:btc:CapMVRVCur"), std::string::npos);
+    EXPECT_FALSE(live_feature_gap(fc.get("cross_btc")).has_value());
+}
