@@ -11,6 +11,10 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
     auto exec = [&](const std::string& kind, const nlohmann::json& args) {
         return s.execute(kind, args, wall.now());
     };
+    auto drain = [&] {
+        q.drain(exec);
+        if (o.between_steps) o.between_steps();
+    };
     const TimeMs tf = Timeframe::parse(s.session().timeframe).value_or(Timeframe()).ms();
     const bool replay = s.session().clock == "replay";
     // At full speed the jobs would fire thousands of times a second of wall time: skip them.
@@ -18,7 +22,7 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
     TimeMs last_poll = wall.now();
     if (jobs) sched.tick(replay ? s.step_close_time() : wall.now());
     while (!stop.load()) {
-        q.drain(exec);
+        drain();
         s.settle(wall.now());
         if (s.stopped()) {
             s.checkpoint(wall.now());
@@ -33,7 +37,7 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
                 const TimeMs until = wall.now() + static_cast<TimeMs>(tf / o.speed);
                 while (!stop.load() && wall.now() < until) {
                     q.wait(static_cast<int>(std::min<TimeMs>(until - wall.now(), 200)));
-                    q.drain(exec);
+                    drain();
                 }
             }
         } else if (r == LiveSession::StepResult::Finished) {
@@ -41,7 +45,7 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
             spdlog::info("replay complete; serving the control API until `aurum stop`");
             while (!stop.load()) {
                 q.wait(200);
-                q.drain(exec);
+                drain();
                 s.settle(wall.now());
                 if (s.stopped()) return "emergency stop complete: daemon stopped";
             }
