@@ -434,7 +434,11 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
         std::lock_guard<std::mutex> lock(qmutex);
         const RiskLimits limits = risk_file.limits();
         QueryContext qc{qstore, ws, &limits, risk_file.error(), info, true, wall.now()};
-        return route_query(name, params, qc);
+        json j = route_query(name, params, qc);
+        // What the hot-swap rule needs to know about this daemon's model choice.
+        if (name == "health" && j.contains("model"))
+            j["model"]["selection"] = {{"model", o.model.model}, {"version", o.model.version}};
+        return j;
     };
     g_stop.store(false);
     ControlApiServer server(ensure_token(ws), queue, query_fn, g_stop);
@@ -488,9 +492,9 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                         SystemClock clock;
                         for (const auto& r : run_retrain(*st, instruments, ws, rq, clock)) {
                             spdlog::info("weekly_retrain: {}", r.line);
-                            const bool selected = o.model.model == "production" ||
-                                                  o.model.model == r.name;
-                            if (!r.promoted || !selected || o.model.version > 0) continue;
+                            if (!hot_swap_wanted(r, DaemonModels::from_health(
+                                                        query_fn("health", json::object()))))
+                                continue;
                             const CommandOutcome c = queue.submit(
                                 "model_reload", json{{"name", r.name}, {"version", r.version},
                                                      {"reason", rq.reason}});
