@@ -675,10 +675,30 @@ void register_live(CLI::App& app, CliContext& ctx) {
                 const int rc = send_command(ctx, "emergency_stop", json{{"reason", *reason}});
                 if (rc == 0 && daemon_running(ws) && !ctx.json) {
                     std::cout << "Waiting for the daemon to close positions and exit...\n";
-                    if (!wait_daemon_down(ws, 60))
+                    if (!wait_daemon_down(ws, 60)) {
                         std::cout << "The daemon is still closing positions (market orders fill "
                                      "at the next bar in paper mode); `aurum status` shows "
                                      "progress.\n";
+                        return rc;
+                    }
+                    // Down: say plainly what, if anything, it could not close.
+                    bool up = false;
+                    const json s = query(ctx, "status", &up);
+                    if (s.contains("positions") && !s["positions"].empty()) {
+                        std::string open;
+                        for (const auto& p : s["positions"])
+                            open += fmt::format("{}{} {}", open.empty() ? "" : ", ",
+                                                p["symbol"].get<std::string>(),
+                                                format_qty(p["qty"].get<double>()));
+                        std::cerr << "error: stop --emergency: the daemon stopped HALTED with "
+                                     "position(s) still open: " << open
+                                  << (s.value("session_status", "") == "complete"
+                                          ? " (the replay had ended: paper orders fill at the "
+                                            "next bar's open and there is none)"
+                                          : "")
+                                  << "; see logs/error.log\n";
+                        return 1;
+                    }
                 }
                 return rc;
             }

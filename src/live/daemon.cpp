@@ -1,10 +1,34 @@
 #include "live/daemon.hpp"
 
 #include <algorithm>
+#include <sstream>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace aurum {
+
+namespace {
+
+/// Why an emergency stop after the end of a replay cannot close positions, naming them.
+std::string emergency_after_end(const LiveSession& s) {
+    std::vector<std::string> names;
+    std::stringstream ss(s.session().symbols);
+    for (std::string one; std::getline(ss, one, ',');) names.push_back(one);
+    std::string open;
+    const Portfolio& pf = s.portfolio();
+    for (InstrumentId i = 0; i < pf.size(); ++i)
+        if (pf.position(i).qty != 0)
+            open += fmt::format("{}{} {:.8g}", open.empty() ? "" : ", ",
+                                i < names.size() ? names[i] : std::to_string(i),
+                                pf.position(i).qty);
+    return "emergency stop after the replay ended: paper orders fill at the next bar's open and "
+           "the replay has no next bar, so nothing could be closed" +
+           (open.empty() ? std::string() : "; still open at their last marks: " + open) +
+           "; trading HALTED until `aurum run --acknowledge-stop`";
+}
+
+} // namespace
 
 std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const DaemonOptions& o,
                        const Clock& wall, std::atomic<bool>& stop) {
@@ -48,6 +72,14 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
                 drain();
                 s.settle(wall.now());
                 if (s.stopped()) return "emergency stop complete: daemon stopped";
+                if (s.risk().state().cause == HaltCause::EmergencyStop) {
+                    // Paper fills happen at the next bar's open and the replay has no next bar:
+                    // waiting would hang forever. Stop, halted, and say what stays open.
+                    s.checkpoint(wall.now());
+                    const std::string why = emergency_after_end(s);
+                    spdlog::error("{}", why);
+                    return why;
+                }
             }
             break;
         } else {

@@ -276,3 +276,29 @@ TEST(LiveDaemonControl, idle_half_open_connections_do_not_starve_the_control_api
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     for (const int fd : socks) ::close(fd);
 }
+
+TEST(LiveDaemonControl, emergency_stop_after_the_replay_ended_stops_and_says_what_stays_open) {
+    test::TempDir home;
+    test::seed_workspace(home.path(), 120);
+    Served d(home.path());
+    ASSERT_TRUE(daemon_running(Workspace(home.path()))) << test::slurp(home / "daemon.log");
+    const json before = cli_json(home.path(), "status");
+    ASSERT_EQ(before.value("session_status", ""), "complete") << before.dump();
+    int exit_status = -1;
+    std::thread reaper([&] { ::waitpid(d.pid, &exit_status, 0); });
+    const auto es = cli(home.path(), {"stop", "--emergency", "--reason", "after the end"});
+    // The daemon is down when the command returns (it used to keep waiting for a next bar).
+    EXPECT_FALSE(daemon_running(Workspace(home.path())));
+    reaper.join();
+    d.pid = -1;
+    EXPECT_TRUE(WIFEXITED(exit_status)) << test::slurp(home / "daemon.log");
+    const json after = cli_json(home.path(), "status");
+    EXPECT_EQ(after.value("trading_state", ""), "HALTED") << after.dump();
+    if (!before["positions"].empty()) {
+        EXPECT_EQ(es.exit_code, 1) << es.out << es.err;
+        EXPECT_NE(es.err.find("still open"), std::string::npos) << es.err;
+        EXPECT_NE(test::slurp(home / "logs" / "error.log").find("no next bar"), std::string::npos);
+    } else {
+        EXPECT_EQ(es.exit_code, 0) << es.out << es.err;
+    }
+}
