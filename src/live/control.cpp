@@ -487,10 +487,10 @@ json health_failures(const json& h) {
     // A pause is an operator's choice; a halt is a failed check.
     if (h["risk"]["state"] == "HALTED") f.push_back("trading HALTED");
     if (h.contains("data_feed") && h["data_feed"]["stale"].get<bool>()) f.push_back("data feed stale");
-    if (h.contains("model") && h["model"].contains("models"))
-        for (const auto& m : h["model"]["models"])
-            if (m["model"].is_null())
-                f.push_back("no model for " + m["symbol"].get<std::string>());
+    // A symbol without a model is a warning; no model at all means nothing can trade.
+    if (h.contains("model") && h["model"].contains("models") && !h["model"]["models"].empty() &&
+        !h["model"].value("loaded", false))
+        f.push_back("no symbol has a model to trade with");
     if (h["disk"]["warning"].get<bool>()) f.push_back("disk nearly full");
     return f;
 }

@@ -199,7 +199,7 @@ TEST(LiveModel, replay_stores_predictions_with_top_features_and_health_shows_the
     EXPECT_GT(f.orders.size(), 4u) << "the model should trade on the planted edge";
 
     const auto health = cli(home.path(), {"health"});
-    EXPECT_EQ(health.exit_code, 0) << health.err;
+    EXPECT_EQ(health.exit_code, 1) << "the daemon is down: health fails. " << health.err;
     EXPECT_NE(health.out.find("Models loaded: gbdt-BTCUSDT-4h v1 (BTC/USDT)"), std::string::npos)
         << health.out;
     EXPECT_NE(health.out.find("no production model (not traded): ETH/USDT"), std::string::npos)
