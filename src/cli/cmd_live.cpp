@@ -441,7 +441,8 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     dopt.serve_after_end = serve;
     TimeMs last_risk_poll = 0;
     dopt.between_steps = [&] {
-        if (wall.now() - last_risk_poll < 500) return;
+        // Never while the journal replays: a new command there would diverge from the record.
+        if (session.journal().recovering() || wall.now() - last_risk_poll < 500) return;
         last_risk_poll = wall.now();
         const auto l = risk_file.poll();
         if (!l || render_risk_yaml(*l) == render_risk_yaml(session.risk().limits())) return;
