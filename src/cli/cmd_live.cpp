@@ -591,8 +591,8 @@ void register_live(CLI::App& app, CliContext& ctx) {
                             open += fmt::format("{}{} {}", open.empty() ? "" : ", ",
                                                 p["symbol"].get<std::string>(),
                                                 format_qty(p["qty"].get<double>()));
-                        std::cerr << "error: stop --emergency: the daemon stopped HALTED with "
-                                     "position(s) still open: " << open
+                        std::cerr << "error: stop --emergency: the daemon stopped (emergency stop "
+                                     "in force) with position(s) still open: " << open
                                   << (s.value("session_status", "") == "complete"
                                           ? " (the replay had ended: paper orders fill at the "
                                             "next bar's open and there is none)"

@@ -25,7 +25,8 @@ std::string emergency_after_end(const LiveSession& s) {
     return "emergency stop after the replay ended: paper orders fill at the next bar's open and "
            "the replay has no next bar, so nothing could be closed" +
            (open.empty() ? std::string() : "; still open at their last marks: " + open) +
-           "; trading HALTED until `aurum run --acknowledge-stop`";
+           "; the emergency stop stays in force (no entries; trading state REDUCING) until "
+           "`aurum run --acknowledge-stop`";
 }
 
 } // namespace
@@ -74,7 +75,8 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
                 if (s.stopped()) return "emergency stop complete: daemon stopped";
                 if (s.risk().state().cause == HaltCause::EmergencyStop) {
                     // Paper fills happen at the next bar's open and the replay has no next bar:
-                    // waiting would hang forever. Stop, halted, and say what stays open.
+                    // waiting would hang forever. Stop (the emergency stop stays in force) and
+                    // say what stays open.
                     s.checkpoint(wall.now());
                     const std::string why = emergency_after_end(s);
                     spdlog::error("{}", why);

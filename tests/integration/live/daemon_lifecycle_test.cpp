@@ -83,8 +83,18 @@ bool is_zombie(pid_t pid) {
 struct Served {
     fs::path home;
     pid_t pid = -1;
-    explicit Served(const fs::path& h) : home(h) {
-        auto args = test::replay_args(home, "2023-04-01");
+    /// `hold`: buy-hold instead of sma-cross, so positions are open when the replay ends.
+    explicit Served(const fs::path& h, bool hold = false) : home(h) {
+        std::vector<std::string> args;
+        const auto base = test::replay_args(home, "2023-04-01");
+        for (std::size_t i = 0; i < base.size(); ++i) {
+            if (hold && base[i] == "--param") {
+                ++i;
+                continue;
+            }
+            args.push_back(base[i]);
+        }
+        if (hold) args.insert(args.end(), {"--strategy", "buy-hold"});
         args.push_back("--serve");
         pid = test::spawn_aurum(args, home / "daemon.log");
         wait_for([&] {
@@ -280,10 +290,11 @@ TEST(LiveDaemonControl, idle_half_open_connections_do_not_starve_the_control_api
 TEST(LiveDaemonControl, emergency_stop_after_the_replay_ended_stops_and_says_what_stays_open) {
     test::TempDir home;
     test::seed_workspace(home.path(), 120);
-    Served d(home.path());
+    Served d(home.path(), true);
     ASSERT_TRUE(daemon_running(Workspace(home.path()))) << test::slurp(home / "daemon.log");
     const json before = cli_json(home.path(), "status");
     ASSERT_EQ(before.value("session_status", ""), "complete") << before.dump();
+    ASSERT_FALSE(before["positions"].empty()) << "buy-hold holds at the end: " << before.dump();
     int exit_status = -1;
     std::thread reaper([&] { ::waitpid(d.pid, &exit_status, 0); });
     const auto es = cli(home.path(), {"stop", "--emergency", "--reason", "after the end"});
@@ -293,12 +304,15 @@ TEST(LiveDaemonControl, emergency_stop_after_the_replay_ended_stops_and_says_wha
     d.pid = -1;
     EXPECT_TRUE(WIFEXITED(exit_status)) << test::slurp(home / "daemon.log");
     const json after = cli_json(home.path(), "status");
-    EXPECT_EQ(after.value("trading_state", ""), "HALTED") << after.dump();
-    if (!before["positions"].empty()) {
-        EXPECT_EQ(es.exit_code, 1) << es.out << es.err;
-        EXPECT_NE(es.err.find("still open"), std::string::npos) << es.err;
-        EXPECT_NE(test::slurp(home / "logs" / "error.log").find("no next bar"), std::string::npos);
-    } else {
-        EXPECT_EQ(es.exit_code, 0) << es.out << es.err;
-    }
+    // Still under the emergency stop: no entries, a start needs --acknowledge-stop.
+    EXPECT_NE(after.value("trading_state_text", "").find("emergency stop"), std::string::npos)
+        << after.dump();
+    const auto refused = test::run_aurum(test::replay_args(home.path(), "2023-04-01"));
+    EXPECT_EQ(refused.exit_code, 2) << refused.out;
+    EXPECT_NE(refused.err.find("--acknowledge-stop"), std::string::npos) << refused.err;
+    // Nothing can fill after the last bar: it says so, precisely, and exits 1.
+    EXPECT_EQ(es.exit_code, 1) << es.out << es.err;
+    EXPECT_NE(es.err.find("still open"), std::string::npos) << es.err;
+    EXPECT_NE(es.err.find("BTC/USDT"), std::string::npos) << es.err;
+    EXPECT_NE(test::slurp(home / "logs" / "error.log").find("no next bar"), std::string::npos);
 }
