@@ -3,6 +3,7 @@
 // logic lives in src/live (session, queries, commands) and src/surfaces (control API, text).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -23,6 +24,7 @@
 #include "data/binance_market_data.hpp"
 #include "execution/binance_auth.hpp"
 #include "live/daemon.hpp"
+#include "live/daemon_app.hpp"
 #include "live/live_session.hpp"
 #include "live/retrain.hpp"
 #include "live/scheduler.hpp"
@@ -35,9 +37,6 @@ namespace aurum {
 using nlohmann::json;
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
 
 /// This process's command line (for `aurum restart`), from /proc.
 std::vector<std::string> own_argv() {
@@ -52,91 +51,6 @@ TimeMs parse_date_flag(const std::string& flag, const std::string& text) {
     const auto t = parse_time(text);
     if (!t) throw InputError(flag + ": expected a date such as 2024-01-31, got '" + text + "'");
     return *t;
-}
-
-/// Settings of config/live.yaml (all optional), overridden by flags.
-struct LiveFileConfig {
-    std::vector<std::string> symbols{"BTC/USDT", "ETH/USDT"};
-    std::string timeframe = "4h";
-    double capital = 10000;
-    std::string strategy = "sma-cross";
-    std::map<std::string, double> params;
-    double fraction = 0.3;
-    double fee = 0.001;
-    double slippage_bps = 5;
-    bool approval = false;
-    TimeMs approval_expiry = 4 * kMsPerHour;
-    ModelSelection model; ///< strategy "model": `model:`, `version:`, `kind:`
-    int warmup_bars = 200;
-    int port = 0;
-    std::vector<JobSpec> jobs;
-    std::string exchange = "binance";          ///< live mode: where orders go
-    std::string exchange_url = kBinanceSpotBaseUrl;
-    int recv_window_ms = 5000;
-};
-
-LiveFileConfig load_live_config(const std::filesystem::path& path) {
-    LiveFileConfig c;
-    c.jobs = {parse_schedule("daily_summary", "daily 08:00", "default"),
-              parse_schedule("gap_check", "every 4h", "default")};
-    if (!std::filesystem::exists(path)) return c;
-    const ConfigNode root = ConfigNode::load_file(path.string());
-    root.allow_keys({"live"});
-    const ConfigNode l = root.child("live");
-    l.allow_keys({"symbols", "timeframe", "capital", "strategy", "fees", "slippage_bps",
-                  "approval", "warmup_bars", "port", "jobs", "exchange"});
-    if (l.has("symbols")) c.symbols = l.get_strings("symbols");
-    c.timeframe = l.get_string("timeframe", c.timeframe);
-    c.capital = l.get_positive("capital", c.capital);
-    const ConfigNode s = l.child("strategy");
-    if (s.defined()) {
-        c.strategy = s.get_string("name", c.strategy);
-        c.fraction = s.get_in_range("fraction", c.fraction, 1e-6, 10.0);
-        for (const auto& k : s.keys())
-            if (k != "name" && k != "fraction" && k != "model" && k != "version" && k != "kind")
-                c.params[k] = s.get_double(k);
-        c.model.model = s.get_string("model", c.model.model);
-        c.model.version = static_cast<int>(s.get_int("version", 0));
-        if (c.model.version < 0) s.fail("version", "must be a positive version number");
-        c.model.kind = s.get_string("kind", c.model.kind);
-        if (c.model.kind != "gbdt" && c.model.kind != "lstm" && c.model.kind != "gnn" &&
-            c.model.kind != "ensemble")
-            s.fail("kind", "expected gbdt, lstm, gnn or ensemble");
-    }
-    const ConfigNode f = l.child("fees");
-    f.allow_keys({"taker"});
-    c.fee = f.get_in_range("taker", c.fee, 0.0, 0.1);
-    c.slippage_bps = l.get_non_negative("slippage_bps", c.slippage_bps);
-    const ConfigNode a = l.child("approval");
-    a.allow_keys({"enabled", "expiry"});
-    c.approval = a.get_bool("enabled", c.approval);
-    if (a.has("expiry")) {
-        const auto d = parse_duration(a.get_string("expiry"));
-        if (!d || *d <= 0) a.fail("expiry", "expected a duration such as 4h");
-        c.approval_expiry = *d;
-    }
-    c.warmup_bars = static_cast<int>(l.get_int("warmup_bars", c.warmup_bars));
-    if (c.warmup_bars < 0) l.fail("warmup_bars", "must be >= 0");
-    c.port = static_cast<int>(l.get_int("port", c.port));
-    const ConfigNode ex = l.child("exchange");
-    if (ex.defined()) {
-        ex.allow_keys({"name", "base_url", "recv_window_ms"});
-        c.exchange = ex.get_string("name", c.exchange);
-        if (c.exchange != "binance") ex.fail("name", "supported exchanges: binance");
-        c.exchange_url = ex.get_string("base_url", c.exchange_url);
-        BaseUrl::parse(c.exchange_url); // a bad URL fails here, naming it
-        c.recv_window_ms = static_cast<int>(ex.get_int("recv_window_ms", c.recv_window_ms));
-        if (c.recv_window_ms < 1 || c.recv_window_ms > 60000)
-            ex.fail("recv_window_ms", "must be in 1..60000 (the exchange's maximum)");
-    }
-    const ConfigNode jobs = l.child("jobs");
-    if (jobs.defined()) {
-        jobs.allow_keys({"daily_summary", "gap_check", "weekly_retrain"});
-        c.jobs.clear();
-        for (const auto& k : jobs.keys())
-            c.jobs.push_back(parse_schedule(k, jobs.get_string(k), path.string() + ": live.jobs." + k));
-    }
-    return c;
 }
 
 void print_json(const json& j) { std::cout << j.dump(2) << "\n"; }
@@ -181,27 +95,114 @@ json query(CliContext& ctx, const std::string& name, bool* up) {
     *up = false;
     auto store = ctx.open_store();
     StateStore st(store->database());
-    const RiskLimits limits = load_risk_limits(ws.config_file("risk.yaml").string());
-    const TimeMs now = SystemClock().now();
-    if (name == "status") return query_status(st, now);
-    if (name == "summary") return query_summary(st, limits, now);
-    if (name == "risk") return query_risk(st, limits);
-    if (name == "signals") return query_signals(st, "all");
-    return query_health(st, ws, read_daemon_info(ws), false, now);
+    std::optional<RiskLimits> limits;
+    std::optional<std::string> risk_error;
+    try {
+        limits = load_risk_limits(ws.config_file("risk.yaml").string());
+    } catch (const InputError& e) {
+        risk_error = e.what();
+    }
+    QueryContext qc{st, ws, limits ? &*limits : nullptr, risk_error, read_daemon_info(ws),
+                    false, SystemClock().now()};
+    return route_query(name, json{{"status", "all"}}, qc);
 }
 
-bool wait_for_exit(int pid, int seconds) {
-    for (int i = 0; i < seconds * 10; ++i) {
-        if (!process_alive(pid)) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return !process_alive(pid);
-}
 
 std::string require_reason(const std::string& what, const std::string& reason) {
     if (reason.find_first_not_of(" \t") == std::string::npos)
         throw InputError(what + ": --reason is required (it goes into the audit log)");
     return reason;
+}
+
+/// The tail of `path` from byte `from` (what a failed daemon wrote to logs/daemon.out).
+std::string read_from(const std::filesystem::path& path, std::uintmax_t from) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "";
+    in.seekg(static_cast<std::streamoff>(from));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Starts `args` (a daemon command line) detached, output appended to logs/daemon.out.
+pid_t spawn_daemon(const Workspace& ws, const std::vector<std::string>& args) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw SystemError("restart: fork failed");
+    if (pid == 0) {
+        ::setsid();
+        const std::string out = (ws.logs_dir() / "daemon.out").string();
+        const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+        }
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv("/proc/self/exe", argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+/// `aurum restart`: stops the running daemon (if any) and starts its last command line again
+/// (daemon.json, kept after a crash); succeeds only once the new daemon answers its control API.
+int restart_daemon(CliContext& ctx) {
+    const Workspace ws = ctx.workspace();
+    const auto info = read_daemon_info(ws);
+    if (!info || info->args.empty())
+        throw InputError("restart: no daemon has run in " + ws.home().string() +
+                         " since its last clean stop (no data/daemon.json); start one with "
+                         "`aurum run`");
+    if (daemon_running(ws)) {
+        auto cli = connect_daemon(ws);
+        if (!cli) throw SystemError("restart: the daemon runs but its control token is missing");
+        int status = 0;
+        cli->post("/api/shutdown", json::object(), &status);
+        if (!wait_daemon_down(ws, 60))
+            throw SystemError(fmt::format("restart: daemon pid {} did not stop within 60 s",
+                                          info->pid));
+    } else if (!ctx.quiet) {
+        std::cout << "No daemon is running (it did not stop cleanly); starting its last command "
+                     "line again.\n";
+    }
+    const auto out = ws.logs_dir() / "daemon.out";
+    std::error_code ec;
+    const auto offset = std::filesystem::exists(out) ? std::filesystem::file_size(out, ec) : 0;
+    const pid_t pid = spawn_daemon(ws, info->args);
+    // Serving = holds the lock, published its daemon.json, and answers with its session.
+    for (int i = 0; i < 1200; ++i) {
+        int st = 0;
+        if (::waitpid(pid, &st, WNOHANG) == pid) {
+            std::cerr << "error: restart: the new daemon exited ("
+                      << (WIFEXITED(st) ? fmt::format("exit code {}", WEXITSTATUS(st))
+                                        : fmt::format("signal {}", WTERMSIG(st)))
+                      << ") before serving; logs/daemon.out says:\n"
+                      << read_from(out, offset);
+            return 1;
+        }
+        const auto now_info = read_daemon_info(ws);
+        if (now_info && now_info->pid == pid && daemon_running(ws)) {
+            if (auto cli = connect_daemon(ws)) {
+                try {
+                    const json s = cli->get("/api/status");
+                    if (s.value("session", json()) == json(now_info->session)) {
+                        std::cout << fmt::format("Daemon restarted (pid {}, session {}, port {}); "
+                                                 "output in logs/daemon.out\n",
+                                                 pid, now_info->session, now_info->port);
+                        return 0;
+                    }
+                } catch (const SystemError&) {
+                    // not answering yet
+                }
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::cerr << fmt::format("error: restart: the new daemon (pid {}) is not serving after 120 s; "
+                             "see logs/daemon.out\n",
+                             pid);
+    return 1;
 }
 
 int run_command(CliContext& ctx, const std::string& mode, double capital, std::string symbols_text,
@@ -311,15 +312,23 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     }
     if (speed < 0 || !std::isfinite(speed))
         throw InputError(fmt::format("run: --speed must be >= 0, got {}", speed));
-    if (auto d = read_daemon_info(ws); d && process_alive(d->pid) && d->pid != ::getpid())
-        throw InputError(fmt::format("run: a daemon is already running in this workspace (pid {}, "
-                                     "port {}); `aurum stop` it first",
-                                     d->pid, d->port));
+    // The lock, not a pid, says whether a daemon runs: the kernel drops it when one dies.
+    auto lock = DaemonLock::try_acquire(ws);
+    if (!lock) {
+        const auto d = read_daemon_info(ws);
+        throw InputError(d ? fmt::format("run: a daemon is already running in this workspace "
+                                         "(pid {}, port {}; it holds {}); `aurum stop` it first",
+                                         d->pid, d->port, daemon_lock_path(ws).string())
+                           : "run: a daemon is already running in this workspace (it holds " +
+                                 daemon_lock_path(ws).string() + "); `aurum stop` it first");
+    }
 
     auto store = ctx.open_store();
     const auto risk_yaml = ws.config_file("risk.yaml");
     LiveSession session(store->database(), *store, o, load_risk_limits(risk_yaml.string()),
                         ctx.instruments(), risk_yaml);
+    // While running, a bad edit of risk.yaml is reported, never fatal: the last valid limits stay.
+    RiskFile risk_file(risk_yaml, load_risk_limits(risk_yaml.string()));
     SystemClock wall;
     session.open(wall.now(), ack, ack_reason);
 
@@ -336,20 +345,20 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     CommandQueue queue;
     auto query_fn = [&](const std::string& name, const json& params) -> json {
         std::lock_guard<std::mutex> lock(qmutex);
-        const TimeMs now = wall.now();
-        const RiskLimits limits = load_risk_limits(risk_yaml.string());
-        if (name == "status") return query_status(qstore, now);
-        if (name == "summary") return query_summary(qstore, limits, now);
-        if (name == "risk") return query_risk(qstore, limits);
-        if (name == "signals") return query_signals(qstore, params.value("status", "all"));
-        return query_health(qstore, ws, info, true, now);
+        const RiskLimits limits = risk_file.limits();
+        QueryContext qc{qstore, ws, &limits, risk_file.error(), info, true, wall.now()};
+        json j = route_query(name, params, qc);
+        // What the hot-swap rule needs to know about this daemon's model choice.
+        if (name == "health" && j.contains("model"))
+            j["model"]["selection"] = {{"model", o.model.model}, {"version", o.model.version}};
+        return j;
     };
-    g_stop.store(false);
-    ControlApiServer server(ensure_token(ws), queue, query_fn, g_stop);
+    std::atomic<bool>& stop_flag = daemon_stop_flag();
+    stop_flag.store(false);
+    ControlApiServer server(ensure_token(ws), queue, query_fn, stop_flag);
     info.port = server.start(port > 0 ? port : fc.port);
     write_daemon_info(ws, info);
-    ::signal(SIGINT, on_signal);
-    ::signal(SIGTERM, on_signal);
+    install_stop_signals();
 
     Scheduler sched;
     // The weekly retrain trains in the background; the bar loop only sees the model_reload.
@@ -364,8 +373,7 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
         if (job.name == "daily_summary") {
             sched.add(job, [&, risk_yaml](TimeMs due) {
                 std::lock_guard<std::mutex> lock(qmutex);
-                const json s = query_summary(qstore, load_risk_limits(risk_yaml.string()),
-                                             wall.now());
+                const json s = query_summary(qstore, risk_file.limits(), wall.now());
                 const auto path = ws.reports_dir() / "daily" / (format_date(due) + ".txt");
                 write_file_atomic(path, format_summary(s));
                 spdlog::info("daily summary written to {}", path.string());
@@ -397,9 +405,9 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                         SystemClock clock;
                         for (const auto& r : run_retrain(*st, instruments, ws, rq, clock)) {
                             spdlog::info("weekly_retrain: {}", r.line);
-                            const bool selected = o.model.model == "production" ||
-                                                  o.model.model == r.name;
-                            if (!r.promoted || !selected || o.model.version > 0) continue;
+                            if (!hot_swap_wanted(r, DaemonModels::from_health(
+                                                        query_fn("health", json::object()))))
+                                continue;
                             const CommandOutcome c = queue.submit(
                                 "model_reload", json{{"name", r.name}, {"version", r.version},
                                                      {"reason", rq.reason}});
@@ -412,20 +420,7 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                 });
             });
         } else if (job.name == "gap_check") {
-            sched.add(job, [&](TimeMs) {
-                // New bars first, then any hole in what the session trades on.
-                session.poll_store();
-                for (const auto& sym : o.symbols) {
-                    const BarSeries b = store->load_bars(
-                        sym, o.timeframe, TimeRange{session.last_bar() - 7 * kMsPerDay, INT64_MAX});
-                    for (std::size_t k = 1; k < b.size(); ++k)
-                        if (b.time[k] - b.time[k - 1] > o.timeframe.ms())
-                            spdlog::warn("data gap in {} {}: {} -> {}; repair with `aurum data "
-                                         "backfill --symbol {}`",
-                                         sym, o.timeframe.name(), format_time(b.time[k - 1]),
-                                         format_time(b.time[k]), sym);
-                }
-            });
+            sched.add(job, [&](TimeMs) { gap_check(session, *store, o); });
         }
     }
     if (!ctx.json)
@@ -444,9 +439,25 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     DaemonOptions dopt;
     dopt.speed = speed;
     dopt.serve_after_end = serve;
+    TimeMs last_risk_poll = 0;
+    dopt.between_steps = [&] {
+        // Never while the journal replays: a new command there would diverge from the record.
+        if (session.journal().recovering() || wall.now() - last_risk_poll < 500) return;
+        last_risk_poll = wall.now();
+        const auto l = risk_file.poll();
+        if (!l || render_risk_yaml(*l) == render_risk_yaml(session.risk().limits())) return;
+        try {
+            const CommandOutcome c = session.execute(
+                "risk_reload", json{{"yaml", render_risk_yaml(*l)}, {"reason", "config/risk.yaml changed"}},
+                wall.now());
+            spdlog::info("config/risk.yaml: {}", c.message);
+        } catch (const std::exception& e) {
+            spdlog::error("config/risk.yaml: not applied: {}", e.what());
+        }
+    };
     std::string why;
     try {
-        why = run_daemon(session, queue, sched, dopt, wall, g_stop);
+        why = run_daemon(session, queue, sched, dopt, wall, stop_flag);
     } catch (...) {
         queue.close();
         server.stop();
@@ -544,6 +555,8 @@ void register_live(CLI::App& app, CliContext& ctx) {
             } else {
                 std::cout << format_health(j, SystemClock().now());
             }
+            // Health fails (exit 1) when any of its checks fails.
+            if (n == "health" && !j.value("failures", json::array()).empty()) return 1;
             return 0;
         });
     }
@@ -558,16 +571,35 @@ void register_live(CLI::App& app, CliContext& ctx) {
         sub->add_option("--reason", *reason, "Why (required with --emergency)");
         on_run(sub, ctx, [&ctx, emergency, reason] {
             const Workspace ws = ctx.workspace();
-            const auto info = read_daemon_info(ws);
             if (*emergency) {
                 require_reason("stop --emergency", *reason);
                 const int rc = send_command(ctx, "emergency_stop", json{{"reason", *reason}});
-                if (rc == 0 && info && process_alive(info->pid) && !ctx.json) {
+                if (rc == 0 && daemon_running(ws) && !ctx.json) {
                     std::cout << "Waiting for the daemon to close positions and exit...\n";
-                    if (!wait_for_exit(info->pid, 60))
+                    if (!wait_daemon_down(ws, 60)) {
                         std::cout << "The daemon is still closing positions (market orders fill "
                                      "at the next bar in paper mode); `aurum status` shows "
                                      "progress.\n";
+                        return rc;
+                    }
+                    // Down: say plainly what, if anything, it could not close.
+                    bool up = false;
+                    const json s = query(ctx, "status", &up);
+                    if (s.contains("positions") && !s["positions"].empty()) {
+                        std::string open;
+                        for (const auto& p : s["positions"])
+                            open += fmt::format("{}{} {}", open.empty() ? "" : ", ",
+                                                p["symbol"].get<std::string>(),
+                                                format_qty(p["qty"].get<double>()));
+                        std::cerr << "error: stop --emergency: the daemon stopped (emergency stop "
+                                     "in force) with position(s) still open: " << open
+                                  << (s.value("session_status", "") == "complete"
+                                          ? " (the replay had ended: paper orders fill at the "
+                                            "next bar's open and there is none)"
+                                          : "")
+                                  << "; see logs/error.log\n";
+                        return 1;
+                    }
                 }
                 return rc;
             }
@@ -576,7 +608,8 @@ void register_live(CLI::App& app, CliContext& ctx) {
             int status = 0;
             const json r = cli->post("/api/shutdown", json::object(), &status);
             if (status != 200) throw SystemError("stop: " + r.value("message", r.dump()));
-            wait_for_exit(info->pid, 30);
+            if (!wait_daemon_down(ws, 30))
+                throw SystemError("stop: the daemon accepted the shutdown but still runs after 30 s");
             std::cout << "Daemon stopped (session kept; `aurum run` with the same options resumes "
                          "it).\n";
             return 0;
@@ -726,34 +759,7 @@ void register_live(CLI::App& app, CliContext& ctx) {
     {
         auto* sub = app.add_subcommand("restart", "Stop the daemon and start it again with the "
                                                   "same options (reloads config files)");
-        on_run(sub, ctx, [&ctx] {
-            const Workspace ws = ctx.workspace();
-            const auto info = read_daemon_info(ws);
-            auto cli = connect_daemon(ws);
-            if (!cli || !info) throw InputError("restart: no daemon is running in " + ws.home().string());
-            int status = 0;
-            cli->post("/api/shutdown", json::object(), &status);
-            if (!wait_for_exit(info->pid, 60))
-                throw SystemError(fmt::format("restart: daemon pid {} did not stop", info->pid));
-            const pid_t pid = ::fork();
-            if (pid < 0) throw SystemError("restart: fork failed");
-            if (pid == 0) {
-                ::setsid();
-                const std::string out = (ws.logs_dir() / "daemon.out").string();
-                const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-                if (fd >= 0) {
-                    ::dup2(fd, 1);
-                    ::dup2(fd, 2);
-                }
-                std::vector<char*> argv;
-                for (const auto& a : info->args) argv.push_back(const_cast<char*>(a.c_str()));
-                argv.push_back(nullptr);
-                ::execv("/proc/self/exe", argv.data());
-                ::_exit(127);
-            }
-            std::cout << fmt::format("Daemon restarted (pid {}); output in logs/daemon.out\n", pid);
-            return 0;
-        });
+        on_run(sub, ctx, [&ctx] { return restart_daemon(ctx); });
     }
 }
 

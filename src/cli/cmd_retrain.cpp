@@ -69,24 +69,15 @@ void register_retrain(CLI::App& app, CliContext& ctx) {
         // no model for). The daemon journals the swap and applies it at its next bar.
         json reloads = json::array();
         if (auto cli = connect_daemon(ws)) {
-            std::set<std::string> in_use, uncovered;
+            DaemonModels daemon;
+            daemon.selection.clear(); // nothing is wanted unless the daemon says what it trades
             try {
-                const json h = cli->get("/api/health");
-                if (h.contains("model") && h["model"].contains("models"))
-                    for (const auto& m : h["model"]["models"]) {
-                        if (m["model"].is_null())
-                            uncovered.insert(m["symbol"].get<std::string>());
-                        else
-                            in_use.insert(m["model"].get<std::string>());
-                    }
+                daemon = DaemonModels::from_health(cli->get("/api/health"));
             } catch (const SystemError& e) {
                 spdlog::warn("daemon not answering ({}); no hot swap", e.what());
             }
             for (const auto& r : results) {
-                bool wanted = in_use.count(r.name) > 0;
-                for (const auto& s : r.symbols)
-                    wanted = wanted || uncovered.count(s) > 0;
-                if (!r.promoted || !wanted)
+                if (!hot_swap_wanted(r, daemon))
                     continue;
                 int status = 0;
                 const json resp = cli->post(

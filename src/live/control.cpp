@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -10,8 +11,10 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 
@@ -52,6 +55,95 @@ void remove_daemon_info(const Workspace& ws) {
 }
 
 bool process_alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+std::filesystem::path daemon_lock_path(const Workspace& ws) { return ws.data_dir() / "daemon.lock"; }
+
+std::optional<DaemonLock> DaemonLock::try_acquire(const Workspace& ws) {
+    const auto path = daemon_lock_path(ws);
+    std::filesystem::create_directories(path.parent_path());
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw SystemError(path.string() + ": cannot open the daemon lock file");
+    // A `status` probing the lock holds it shared for an instant: retry briefly before refusing.
+    for (int i = 0; i < 20; ++i) {
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return DaemonLock(fd);
+        if (errno != EWOULDBLOCK && errno != EINTR) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::close(fd);
+    return std::nullopt;
+}
+
+DaemonLock::DaemonLock(DaemonLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+DaemonLock::~DaemonLock() {
+    if (fd_ >= 0) ::close(fd_); // closing the descriptor releases the lock
+}
+
+bool daemon_running(const Workspace& ws) {
+    const int fd = ::open(daemon_lock_path(ws).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false; // no daemon ever ran here
+    // A shared probe: it conflicts only with the daemon's exclusive lock.
+    const bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return held;
+}
+
+bool wait_daemon_down(const Workspace& ws, int seconds) {
+    for (int i = 0; i < seconds * 10; ++i) {
+        if (!daemon_running(ws)) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return !daemon_running(ws);
+}
+
+RiskFile::RiskFile(std::filesystem::path path, RiskLimits initial)
+    : path_(std::move(path)), limits_(std::move(initial)) {}
+
+std::optional<RiskLimits> RiskFile::poll() {
+    std::string text;
+    {
+        std::ifstream in(path_);
+        std::stringstream ss;
+        if (in) ss << in.rdbuf();
+        text = in ? ss.str() : std::string();
+    }
+    std::lock_guard<std::mutex> lock(m_);
+    if (read_once_ && text == last_text_) return std::nullopt;
+    read_once_ = true;
+    last_text_ = text;
+    try {
+        const RiskLimits l = text.empty() && !std::filesystem::exists(path_)
+                                 ? RiskLimits{}
+                                 : parse_risk_limits(text, path_.string());
+        if (error_) spdlog::info("{} is valid again", path_.string());
+        error_.reset();
+        if (render_risk_yaml(l) == render_risk_yaml(limits_)) return std::nullopt;
+        limits_ = l;
+        return l;
+    } catch (const std::exception& e) {
+        const std::string msg = e.what();
+        if (error_ != msg)
+            spdlog::error("{} (the daemon keeps its last valid risk limits until the file is "
+                          "fixed)", msg);
+        error_ = msg;
+        return std::nullopt;
+    }
+}
+
+void RiskFile::set_limits(const RiskLimits& limits) {
+    std::lock_guard<std::mutex> lock(m_);
+    limits_ = limits;
+}
+
+RiskLimits RiskFile::limits() const {
+    std::lock_guard<std::mutex> lock(m_);
+    return limits_;
+}
+
+std::optional<std::string> RiskFile::error() const {
+    std::lock_guard<std::mutex> lock(m_);
+    return error_;
+}
 
 std::optional<std::string> read_token(const Workspace& ws) {
     std::ifstream in(token_path(ws));
@@ -150,7 +242,21 @@ json query_status(StateStore& store, TimeMs wall_now) {
         signals.push_back({{"symbol", p.symbol}, {"time", p.time}, {"p_up", p.value},
                            {"signal", d.value("signal", 0.0)}, {"model", d.value("model", "")}});
     }
+    // Symbols the model strategy cannot trade (no production model): status must not call
+    // the system operational when nothing can trade.
+    json untradable = json::array();
+    std::size_t symbol_count = 0;
+    if (auto kv = store.get_kv("live_models")) {
+        const json m = json::parse(*kv);
+        if (m.value("session", "") == c->session.id)
+            for (const auto& x : m["models"]) {
+                ++symbol_count;
+                if (x["model"].is_null()) untradable.push_back(x["symbol"]);
+            }
+    }
     return json{{"session", c->session.id},
+                {"untradable", untradable},
+                {"symbol_count", symbol_count},
                 {"signals", signals},
                 {"mode", c->session.mode},
                 {"clock", c->session.clock},
@@ -260,9 +366,11 @@ json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now)
 json query_health(StateStore& store, const Workspace& ws, const std::optional<DaemonInfo>& daemon,
                   bool daemon_up, TimeMs wall_now) {
     json h;
+    // A pid is named only while the daemon holds the lock: a stale daemon.json's pid may now
+    // belong to any other process.
     h["daemon"] = {{"running", daemon_up},
                    {"uptime_ms", daemon_up && daemon ? wall_now - daemon->started : 0},
-                   {"pid", daemon ? daemon->pid : 0}};
+                   {"pid", daemon_up && daemon ? daemon->pid : 0}};
     auto c = context(store, wall_now);
     h["database"] = {{"connected", true},
                      {"describe", store.db().describe()},
@@ -307,7 +415,8 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
                            {"session_time", c->now}};
     }
     const TradingState st = account_state(store);
-    h["risk"] = {{"state", to_string(st.mode)}, {"text", st.describe()}};
+    // The risk manager runs inside the daemon: with the daemon down nothing enforces limits.
+    h["risk"] = {{"state", to_string(st.mode)}, {"text", st.describe()}, {"active", daemon_up}};
     struct statvfs vfs {};
     double used = 0;
     // As df reports it: used / (used + available to us); root's reserve counts as neither.
@@ -366,6 +475,52 @@ json query_signals(StateStore& store, const std::string& status) {
                        {"expires_at", s.expires_at}, {"note", s.note},
                        {"decision_reason", s.decision_reason}});
     return arr;
+}
+
+namespace {
+
+/// What `aurum health` counts as failed (it exits 1 when any is listed).
+json health_failures(const json& h) {
+    json f = json::array();
+    if (!h["daemon"]["running"].get<bool>()) f.push_back("daemon not running");
+    if (h["risk"].contains("config_error")) f.push_back("config/risk.yaml is invalid");
+    // A pause is an operator's choice; a halt is a failed check.
+    if (h["risk"]["state"] == "HALTED") f.push_back("trading HALTED");
+    if (h.contains("data_feed") && h["data_feed"]["stale"].get<bool>()) f.push_back("data feed stale");
+    // A symbol without a model is a warning; no model at all means nothing can trade.
+    if (h.contains("model") && h["model"].contains("models") && !h["model"]["models"].empty() &&
+        !h["model"].value("loaded", false))
+        f.push_back("no symbol has a model to trade with");
+    if (h["disk"]["warning"].get<bool>()) f.push_back("disk nearly full");
+    return f;
+}
+
+} // namespace
+
+json route_query(const std::string& name, const json& params, const QueryContext& c) {
+    auto limits = [&]() -> const RiskLimits& {
+        if (!c.limits) throw InputError(c.risk_error.value_or("no risk limits"));
+        return *c.limits;
+    };
+    if (name == "status") {
+        json s = query_status(c.store, c.wall_now);
+        if (s.is_object() && c.risk_error) s["risk_config_error"] = *c.risk_error;
+        return s;
+    }
+    if (name == "summary") return query_summary(c.store, limits(), c.wall_now);
+    if (name == "risk") {
+        json r = query_risk(c.store, limits());
+        if (c.risk_error) r["config_error"] = *c.risk_error;
+        return r;
+    }
+    if (name == "signals") return query_signals(c.store, params.value("status", "all"));
+    if (name == "health") {
+        json h = query_health(c.store, c.ws, c.daemon, c.daemon_up, c.wall_now);
+        if (c.risk_error) h["risk"]["config_error"] = *c.risk_error;
+        h["failures"] = health_failures(h);
+        return h;
+    }
+    throw InputError("query: unknown query '" + name + "' (status, summary, health, risk, signals)");
 }
 
 CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const std::string& kind,

@@ -43,6 +43,71 @@ std::optional<std::string> read_token(const Workspace& ws);
 /// True when a process with this pid exists.
 bool process_alive(int pid);
 
+/// The workspace's daemon lock: an exclusive `flock` on data/daemon.lock held for the daemon's
+/// life. The kernel releases it when the process dies (kill -9 included), so "a daemon is
+/// running" never depends on a pid that may since belong to another process.
+class DaemonLock {
+public:
+    /// Takes the lock; nullopt when another process holds it.
+    static std::optional<DaemonLock> try_acquire(const Workspace& ws);
+    DaemonLock(DaemonLock&& other) noexcept;
+    DaemonLock& operator=(DaemonLock&&) = delete;
+    DaemonLock(const DaemonLock&) = delete;
+    ~DaemonLock();
+
+private:
+    explicit DaemonLock(int fd) : fd_(fd) {}
+    int fd_ = -1;
+};
+std::filesystem::path daemon_lock_path(const Workspace& ws);
+/// True when some process holds the workspace's daemon lock (a daemon is running).
+bool daemon_running(const Workspace& ws);
+/// Waits up to `seconds` for the daemon lock to be released; true when it was.
+bool wait_daemon_down(const Workspace& ws, int seconds);
+
+/// config/risk.yaml as a running daemon sees it: the last valid limits and, while the file is
+/// broken, its error (file:line). Thread-safe: the engine polls, the API threads read.
+class RiskFile {
+public:
+    RiskFile(std::filesystem::path path, RiskLimits initial);
+    /// Re-reads the file when it changed since the last poll. Returns the new limits when the
+    /// file is valid and its limits differ from the last valid ones; logs a file error at ERROR
+    /// once per distinct error and keeps the last valid limits.
+    std::optional<RiskLimits> poll();
+    /// Records limits applied another way (`risk set`), so they are not re-applied.
+    void set_limits(const RiskLimits& limits);
+    RiskLimits limits() const;
+    /// The file's current error; nullopt while it is valid.
+    std::optional<std::string> error() const;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+    mutable std::mutex m_;
+    RiskLimits limits_;
+    std::optional<std::string> error_;
+    std::string last_text_;
+    bool read_once_ = false;
+};
+
+/// What a query needs beyond the store: the limits in force (nullptr with `risk_error` set when
+/// config/risk.yaml is broken and no daemon holds valid ones), and who is running.
+struct QueryContext {
+    StateStore& store;
+    const Workspace& ws;
+    const RiskLimits* limits = nullptr;
+    std::optional<std::string> risk_error;
+    std::optional<DaemonInfo> daemon;
+    bool daemon_up = false;
+    TimeMs wall_now = 0;
+};
+
+/// The one query router (control API GETs and the CLI with the daemon down): status, summary,
+/// health, risk, signals (`params.status`). Throws InputError for an unknown name, and for
+/// summary/risk when no valid limits are known (the risk.yaml error).
+nlohmann::json route_query(const std::string& name, const nlohmann::json& params,
+                           const QueryContext& c);
+
 /// Queries (daemon up or down). `wall_now` is the wall clock; replay sessions report in their
 /// own (bar) time where "today" matters.
 nlohmann::json query_status(StateStore& store, TimeMs wall_now);

@@ -1,15 +1,44 @@
 #include "live/daemon.hpp"
 
 #include <algorithm>
+#include <sstream>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 namespace aurum {
+
+namespace {
+
+/// Why an emergency stop after the end of a replay cannot close positions, naming them.
+std::string emergency_after_end(const LiveSession& s) {
+    std::vector<std::string> names;
+    std::stringstream ss(s.session().symbols);
+    for (std::string one; std::getline(ss, one, ',');) names.push_back(one);
+    std::string open;
+    const Portfolio& pf = s.portfolio();
+    for (InstrumentId i = 0; i < pf.size(); ++i)
+        if (pf.position(i).qty != 0)
+            open += fmt::format("{}{} {:.8g}", open.empty() ? "" : ", ",
+                                i < names.size() ? names[i] : std::to_string(i),
+                                pf.position(i).qty);
+    return "emergency stop after the replay ended: paper orders fill at the next bar's open and "
+           "the replay has no next bar, so nothing could be closed" +
+           (open.empty() ? std::string() : "; still open at their last marks: " + open) +
+           "; the emergency stop stays in force (no entries; trading state REDUCING) until "
+           "`aurum run --acknowledge-stop`";
+}
+
+} // namespace
 
 std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const DaemonOptions& o,
                        const Clock& wall, std::atomic<bool>& stop) {
     auto exec = [&](const std::string& kind, const nlohmann::json& args) {
         return s.execute(kind, args, wall.now());
+    };
+    auto drain = [&] {
+        q.drain(exec);
+        if (o.between_steps) o.between_steps();
     };
     const TimeMs tf = Timeframe::parse(s.session().timeframe).value_or(Timeframe()).ms();
     const bool replay = s.session().clock == "replay";
@@ -18,7 +47,7 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
     TimeMs last_poll = wall.now();
     if (jobs) sched.tick(replay ? s.step_close_time() : wall.now());
     while (!stop.load()) {
-        q.drain(exec);
+        drain();
         s.settle(wall.now());
         if (s.stopped()) {
             s.checkpoint(wall.now());
@@ -33,7 +62,7 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
                 const TimeMs until = wall.now() + static_cast<TimeMs>(tf / o.speed);
                 while (!stop.load() && wall.now() < until) {
                     q.wait(static_cast<int>(std::min<TimeMs>(until - wall.now(), 200)));
-                    q.drain(exec);
+                    drain();
                 }
             }
         } else if (r == LiveSession::StepResult::Finished) {
@@ -41,9 +70,18 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
             spdlog::info("replay complete; serving the control API until `aurum stop`");
             while (!stop.load()) {
                 q.wait(200);
-                q.drain(exec);
+                drain();
                 s.settle(wall.now());
                 if (s.stopped()) return "emergency stop complete: daemon stopped";
+                if (s.risk().state().cause == HaltCause::EmergencyStop) {
+                    // Paper fills happen at the next bar's open and the replay has no next bar:
+                    // waiting would hang forever. Stop (the emergency stop stays in force) and
+                    // say what stays open.
+                    s.checkpoint(wall.now());
+                    const std::string why = emergency_after_end(s);
+                    spdlog::error("{}", why);
+                    return why;
+                }
             }
             break;
         } else {

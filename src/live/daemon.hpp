@@ -17,6 +17,8 @@ struct DaemonOptions {
     double speed = 0;          ///< replay: market time per wall time (0 = as fast as possible)
     bool serve_after_end = false; ///< replay: keep answering the control API after the end
     int poll_ms = 5000;        ///< real time: how often the store is polled for new bars
+    /// Engine thread, between steps and while idle (e.g. re-reading config files); throttles itself.
+    std::function<void()> between_steps;
 };
 
 /// Runs until the replay ends, an emergency stop completes, or `stop` is set. Returns the

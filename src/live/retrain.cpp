@@ -158,4 +158,30 @@ std::vector<RetrainResult> run_retrain(MarketStore& store, const InstrumentRegis
     return out;
 }
 
+DaemonModels DaemonModels::from_health(const nlohmann::json& h) {
+    DaemonModels d;
+    if (!h.contains("model")) return d;
+    const auto& m = h["model"];
+    if (m.contains("models"))
+        for (const auto& x : m["models"]) {
+            if (x["model"].is_null())
+                d.uncovered.insert(x["symbol"].get<std::string>());
+            else
+                d.in_use.insert(x["model"].get<std::string>());
+        }
+    if (m.contains("selection")) {
+        d.selection = m["selection"].value("model", d.selection);
+        d.pinned_version = m["selection"].value("version", 0);
+    }
+    return d;
+}
+
+bool hot_swap_wanted(const RetrainResult& r, const DaemonModels& d) {
+    if (!r.promoted || d.pinned_version > 0) return false;
+    if (d.selection != "production" && d.selection != r.name) return false;
+    bool wanted = d.in_use.count(r.name) > 0;
+    for (const auto& s : r.symbols) wanted = wanted || d.uncovered.count(s) > 0;
+    return wanted;
+}
+
 } // namespace aurum

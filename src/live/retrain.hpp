@@ -1,8 +1,9 @@
 #pragma once
 // `aurum retrain` and the daemon's weekly retrain job: for each symbol (GNN: all together) train,
 // walk-forward and gate exactly as `aurum train --promote` does, promote only when gating passes,
-// and audit it with the reason. Hot-swapping the running daemon is the caller's part (a
-// journaled model_reload command).
+// and audit it with the reason. Whether a result is hot-swapped into a running daemon is decided
+// here once (hot_swap_wanted); sending the journaled model_reload is the caller's part.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,20 @@ RetrainRequest resolve_retrain(const RetrainRequest& req, MarketStore& store,
 std::vector<RetrainResult> run_retrain(MarketStore& store, const InstrumentRegistry& instruments,
                                        const Workspace& ws, const RetrainRequest& req,
                                        const Clock& clock);
+
+/// What a running daemon trades, as its health reports it: the hot-swap rule's input.
+struct DaemonModels {
+    std::set<std::string> in_use;         ///< model names it has loaded
+    std::set<std::string> uncovered;      ///< its symbols without a model
+    std::string selection = "production"; ///< live.yaml strategy.model
+    int pinned_version = 0;               ///< live.yaml strategy.version (> 0: never swapped)
+    /// From `/api/health` (model.models, model.selection).
+    static DaemonModels from_health(const nlohmann::json& health);
+};
+
+/// The one hot-swap rule (weekly retrain job and `aurum retrain`): swap a result in when it was
+/// promoted, the daemon follows production rather than a pinned version, selects it (by name
+/// or "production"), and trades that model or has a symbol it covers without a model.
+bool hot_swap_wanted(const RetrainResult& r, const DaemonModels& d);
 
 } // namespace aurum

@@ -46,7 +46,8 @@ nlohmann::json ControlApiClient::post(const std::string& path, const nlohmann::j
 
 std::optional<ControlApiClient> connect_daemon(const Workspace& ws) {
     const auto info = read_daemon_info(ws);
-    if (!info || !process_alive(info->pid)) return std::nullopt;
+    // Only the lock holder is the daemon: a stale daemon.json's pid may be any other process.
+    if (!info || !daemon_running(ws)) return std::nullopt;
     const auto token = read_token(ws);
     if (!token) return std::nullopt;
     return ControlApiClient("http://127.0.0.1:" + std::to_string(info->port), *token);

@@ -24,7 +24,7 @@ private:
 };
 
 /// A client for the workspace's running daemon, or nullopt when none answers
-/// (no daemon.json, dead pid, or no token).
+/// (no daemon.json, the daemon lock not held, or no token).
 std::optional<ControlApiClient> connect_daemon(const Workspace& ws);
 
 } // namespace aurum

@@ -31,6 +31,14 @@ void reply(httplib::Response& res, int status, const json& body) {
 int ControlApiServer::start(int port) {
     server_ = std::make_unique<httplib::Server>();
     auto& srv = *server_;
+    // Idle or slow clients (no token needed to open a TCP connection) must not starve the
+    // workers: each connection is dropped after kIoTimeoutSeconds without a byte, and there are
+    // enough workers that a flood of idle connections still leaves one free for `stop`.
+    srv.new_task_queue = [] { return new httplib::ThreadPool(kControlWorkers); };
+    srv.set_read_timeout(kIoTimeoutSeconds, 0);
+    srv.set_write_timeout(kIoTimeoutSeconds, 0);
+    srv.set_keep_alive_timeout(kIoTimeoutSeconds);
+    srv.set_keep_alive_max_count(10);
     srv.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         const std::string auth = req.get_header_value("Authorization");
         if (auth != "Bearer " + token_) {

@@ -18,6 +18,11 @@ class Server;
 
 namespace aurum {
 
+/// Worker threads of the control API (idle connections each hold one until the timeout).
+inline constexpr int kControlWorkers = 64;
+/// A connection silent for this long (reading or writing) is closed.
+inline constexpr int kIoTimeoutSeconds = 2;
+
 /// Serves GET /api/{status,summary,health,risk,signals} and POST /api/commands/<kind>,
 /// POST /api/shutdown.
 class ControlApiServer {

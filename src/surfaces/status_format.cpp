@@ -63,6 +63,15 @@ std::string format_status(const json& s, bool daemon_up) {
     out += fmt::format("Last update: {}\n", since < 0 ? "never" : ago(since * 1000));
     if (!daemon_up)
         out += "Status: daemon not running (figures from the database)\n";
+    else if (s.contains("risk_config_error"))
+        out += "Status: ⚠ config/risk.yaml is invalid (last valid limits kept): " +
+               s["risk_config_error"].get<std::string>() + "\n";
+    else if (!s.value("untradable", json::array()).empty())
+        out += fmt::format("Status: ⚠ {} has no model to trade with (not traded; `aurum health` "
+                           "lists the models)\n",
+                           s["untradable"].size() >= s.value("symbol_count", std::size_t{0})
+                               ? std::string("no symbol")
+                               : s["untradable"].dump());
     else if (state == "ACTIVE")
         out += "Status: ✓ All systems operational\n";
     else
@@ -167,8 +176,16 @@ std::string format_health(const json& h, TimeMs wall_now) {
         }
     }
     const std::string rs = h["risk"]["state"];
-    out += fmt::format("{} Risk Manager: Active ({})\n", rs == "ACTIVE" ? "✓" : "⚠",
-                       h["risk"]["text"].get<std::string>());
+    // Only a running daemon enforces limits: never "Active" with the daemon down.
+    if (h["risk"].value("active", up))
+        out += fmt::format("{} Risk Manager: Active ({})\n", rs == "ACTIVE" ? "✓" : "⚠",
+                           h["risk"]["text"].get<std::string>());
+    else
+        out += fmt::format("✗ Risk Manager: Not running (no daemon; last state: {})\n",
+                           h["risk"]["text"].get<std::string>());
+    if (h["risk"].contains("config_error"))
+        out += "✗ Risk config: " + h["risk"]["config_error"].get<std::string>() +
+               " (the daemon keeps its last valid limits)\n";
     const double disk = h["disk"]["used_pct"];
     out += fmt::format("{} Disk Space: {:.0f}% used (warning at 80%)\n", disk >= 80 ? "⚠" : "✓", disk);
     out += fmt::format("\nRecent Errors: {} errors (24h), {} warnings (today)\n",
@@ -181,6 +198,12 @@ std::string format_health(const json& h, TimeMs wall_now) {
         out += "Last Trade: none\n";
     }
     (void)wall_now;
+    const json failures = h.value("failures", json::array());
+    if (!failures.empty()) {
+        std::string list;
+        for (const auto& f : failures) list += (list.empty() ? "" : "; ") + f.get<std::string>();
+        out += "\nFAILED: " + list + "\n";
+    }
     out += "=========================================\n";
     return out;
 }

@@ -99,7 +99,10 @@ TEST(LiveDaemonPostgres, run_status_and_kill_dash_nine_match_the_sqlite_run) {
     EXPECT_EQ(st.value("daemon_running", true), false);
     for (const char* cmd : {"summary", "health"}) {
         const auto r = test::run_aurum({"--home", home.path().string(), "--db", full_db, cmd});
-        EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.err;
+        // health exits 1 with the daemon down (a failed check); it still reads the database.
+        EXPECT_EQ(r.exit_code, std::string(cmd) == "health" ? 1 : 0) << cmd << ": " << r.err;
+        EXPECT_NE(r.out.find(std::string(cmd) == "health" ? "Database: Connected" : "SUMMARY"),
+                  std::string::npos) << r.out;
     }
 
     // kill -9 at random moments; every restart resumes from what PostgreSQL committed.
@@ -143,6 +146,22 @@ std::vector<std::string> paced_args(const fs::path& home, const std::string& spe
     return a;
 }
 
+/// paced_args with buy-hold: once the first entry filled, a position is open at every later
+/// bar, so a stop sent after a position was seen always finds one (a state, not a race).
+std::vector<std::string> holding_args(const fs::path& home, const std::string& speed) {
+    std::vector<std::string> out;
+    const auto a = paced_args(home, speed);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == "--param") {
+            ++i;
+            continue;
+        }
+        out.push_back(a[i]);
+    }
+    out.insert(out.end(), {"--strategy", "buy-hold"});
+    return out;
+}
+
 /// Signed quantity per symbol filled at or before `t`, and filled after it.
 struct FillsAround {
     std::map<std::string, double> before, after;
@@ -151,9 +170,9 @@ struct FillsAround {
 } // namespace
 
 TEST(LiveDaemon, emergency_stop_mid_replay_closes_at_next_open_and_blocks_restart) {
-    // The stop races the replay: a strategy exit may fill in the bar before it lands, leaving
-    // nothing to close. Such a run proves nothing, so it is repeated on a fresh workspace.
-    for (int attempt = 0; attempt < 4; ++attempt) {
+    // Buy-hold never exits on its own: the position seen open is still open when the stop lands,
+    // however slow the build (the stop waits for that state, not for a time).
+    {
         test::TempDir home;
         test::seed_workspace(home.path(), 200);
         // The fill model's costs come from a partial live.yaml; the drawdown limit is out of
@@ -163,9 +182,9 @@ TEST(LiveDaemon, emergency_stop_mid_replay_closes_at_next_open_and_blocks_restar
             "live:\n  fees:\n    taker: 0.002\n  slippage_bps: 7\n  warmup_bars: 30\n");
         test::write_text(home / "config" / "risk.yaml", "risk:\n  max_drawdown: 0.6\n");
         // Paced at 100 ms per 4h bar so the stop lands in the middle of the replay.
-        const pid_t pid = test::spawn_aurum(paced_args(home.path(), "144000"), home / "d.log");
+        const pid_t pid = test::spawn_aurum(holding_args(home.path(), "144000"), home / "d.log");
         json open;
-        for (int i = 0; i < 300; ++i) {
+        for (int i = 0; i < 1200; ++i) { // up to 2 min for the first position (slow builds)
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
             const auto d = read_daemon_info(Workspace(home.path()));
             if (!d || d->pid != pid)
@@ -204,9 +223,7 @@ TEST(LiveDaemon, emergency_stop_mid_replay_closes_at_next_open_and_blocks_restar
         int open_at_stop = 0;
         for (const auto& [symbol, qty] : fills.before)
             open_at_stop += std::fabs(qty) > 1e-9;
-        if (open_at_stop == 0 && attempt < 3)
-            continue;
-        ASSERT_GT(open_at_stop, 0) << "every attempt found nothing open when the stop landed";
+        ASSERT_GT(open_at_stop, 0) << "nothing open when the stop landed";
 
         // At the next bar's open every position was closed through the fill model (7 bps
         // adverse slippage, 0.2% taker fee), and nothing traded after that.
@@ -232,14 +249,14 @@ TEST(LiveDaemon, emergency_stop_mid_replay_closes_at_next_open_and_blocks_restar
 
         // A restart without acknowledging: refused, exit 2, not one row written.
         const auto before = live_tables(test::home_db(home.path()));
-        const auto refused = test::run_aurum(paced_args(home.path(), "0"));
+        const auto refused = test::run_aurum(holding_args(home.path(), "0"));
         EXPECT_EQ(refused.exit_code, 2);
         EXPECT_NE(refused.err.find("--acknowledge-stop"), std::string::npos) << refused.err;
         EXPECT_EQ(live_tables(test::home_db(home.path())), before);
         EXPECT_FALSE(read_daemon_info(Workspace(home.path())).has_value());
 
         // Acknowledged: the same session resumes ACTIVE and trades again to the replay's end.
-        auto ack = paced_args(home.path(), "0");
+        auto ack = holding_args(home.path(), "0");
         ack.insert(ack.end(), {"--acknowledge-stop", "--reason", "reviewed the crash"});
         const auto acked = test::run_aurum(ack);
         ASSERT_EQ(acked.exit_code, 0) << acked.err;

@@ -199,7 +199,7 @@ TEST(LiveModel, replay_stores_predictions_with_top_features_and_health_shows_the
     EXPECT_GT(f.orders.size(), 4u) << "the model should trade on the planted edge";
 
     const auto health = cli(home.path(), {"health"});
-    EXPECT_EQ(health.exit_code, 0) << health.err;
+    EXPECT_EQ(health.exit_code, 1) << "the daemon is down: health fails. " << health.err;
     EXPECT_NE(health.out.find("Models loaded: gbdt-BTCUSDT-4h v1 (BTC/USDT)"), std::string::npos)
         << health.out;
     EXPECT_NE(health.out.find("no production model (not traded): ETH/USDT"), std::string::npos)
@@ -359,8 +359,10 @@ struct Served {
     }
     json health() const {
         const auto h = cli(home, {"--json", "health"});
-        EXPECT_EQ(h.exit_code, 0) << h.err;
-        return json::parse(h.out);
+        const json j = json::parse(h.out);
+        // Exit 1 exactly when health lists a failed check (e.g. no symbol has a model yet).
+        EXPECT_EQ(h.exit_code, j.value("failures", json::array()).empty() ? 0 : 1) << h.out;
+        return j;
     }
     int daemon_version(const std::string& symbol) const {
         const json h = health();
