@@ -172,7 +172,9 @@ TEST(LiveSession, approval_mode_queues_entries_and_approved_signals_trade) {
     // Unapproved signals expire.
     for (int i = 0; i < 200; ++i) s.step(0);
     for (const auto& sig : st.signals("all", 100))
-        if (sig.expires_at <= s.step_close_time()) EXPECT_NE(sig.status, "pending") << sig.id;
+        if (sig.expires_at <= s.step_close_time()) {
+            EXPECT_NE(sig.status, "pending") << sig.id;
+        }
 }
 
 TEST(LiveSession, signals_that_turned_on_during_the_warm_up_are_taken_at_the_first_tradable_bar) {
