@@ -20,6 +20,7 @@
 #include "cli/commands.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "live/command.hpp"
 #include "live/control.hpp"
 #include "data/binance_market_data.hpp"
 #include "execution/binance_auth.hpp"
@@ -56,12 +57,12 @@ TimeMs parse_date_flag(const std::string& flag, const std::string& text) {
 void print_json(const json& j) { std::cout << j.dump(2) << "\n"; }
 
 /// Sends a command to the daemon, or applies it offline when none runs. Prints the outcome.
-int send_command(CliContext& ctx, const std::string& kind, const json& args) {
+int send_command(CliContext& ctx, const Command& cmd) {
     const Workspace ws = ctx.workspace();
     CommandOutcome o;
     if (auto cli = connect_daemon(ws)) {
         int status = 0;
-        const json r = cli->post("/api/commands/" + kind, args, &status);
+        const json r = cli->post("/api/commands/" + to_string(cmd.kind), cmd.to_json(), &status);
         o.exit_code = r.value("exit_code", status == 200 ? 0 : 2);
         o.message = r.value("message", "");
         o.data = r.value("data", json::object());
@@ -69,7 +70,7 @@ int send_command(CliContext& ctx, const std::string& kind, const json& args) {
     } else {
         auto store = ctx.open_store();
         StateStore st(store->database());
-        o = apply_offline(st, ws, kind, args, SystemClock().now());
+        o = apply_offline(st, ws, cmd, SystemClock().now());
     }
     if (ctx.json) {
         print_json(json{{"exit_code", o.exit_code}, {"message", o.message}, {"data", o.data}});
@@ -79,6 +80,14 @@ int send_command(CliContext& ctx, const std::string& kind, const json& args) {
         std::cout << o.message << "\n";
     }
     return o.exit_code;
+}
+
+/// A command of `kind` with its reason.
+Command make_command(CommandKind kind, std::string reason = {}) {
+    Command c;
+    c.kind = kind;
+    c.reason = std::move(reason);
+    return c;
 }
 
 /// GET from the daemon, or the same query on the database when it is down.
@@ -573,7 +582,7 @@ void register_live(CLI::App& app, CliContext& ctx) {
             const Workspace ws = ctx.workspace();
             if (*emergency) {
                 require_reason("stop --emergency", *reason);
-                const int rc = send_command(ctx, "emergency_stop", json{{"reason", *reason}});
+                const int rc = send_command(ctx, make_command(CommandKind::EmergencyStop, *reason));
                 if (rc == 0 && daemon_running(ws) && !ctx.json) {
                     std::cout << "Waiting for the daemon to close positions and exit...\n";
                     if (!wait_daemon_down(ws, 60)) {
@@ -631,14 +640,16 @@ void register_live(CLI::App& app, CliContext& ctx) {
                 throw InputError("pause: --duration: expected a duration such as 24h, 90m or 2d, "
                                  "got '" + *duration + "'");
             require_reason("pause", *reason);
-            return send_command(ctx, "pause",
-                                json{{"duration_ms", *d}, {"reason", *reason}, {"close", !*keep}});
+            Command c = make_command(CommandKind::Pause, *reason);
+            c.duration = *d;
+            c.close = !*keep;
+            return send_command(ctx, c);
         });
         auto* res = app.add_subcommand("resume", "Resume trading after a pause");
         auto rreason = std::make_shared<std::string>("manual resume");
         res->add_option("--reason", *rreason, "Why (audited)");
         on_run(res, ctx, [&ctx, rreason] {
-            return send_command(ctx, "resume", json{{"reason", *rreason}});
+            return send_command(ctx, make_command(CommandKind::Resume, *rreason));
         });
     }
     // trade
@@ -654,17 +665,16 @@ void register_live(CLI::App& app, CliContext& ctx) {
                                              "default all");
         sub->add_option("--reason", *reason, "Why (audited)")->required();
         on_run(sub, ctx, [&ctx, symbol, side, amount, reason] {
-            std::string s = *side;
-            for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            if (s != "long" && s != "short" && s != "close")
-                throw InputError("trade: --side must be long, short or close, got '" + *side + "'");
-            if (!std::isfinite(*amount) || *amount < 0 || (s != "close" && *amount <= 0))
+            Command c = make_command(CommandKind::Trade, *reason);
+            c.side = parse_trade_side(*side);
+            if (!std::isfinite(*amount) || *amount < 0 ||
+                (c.side != TradeSide::Close && *amount <= 0))
                 throw InputError(fmt::format("trade: --amount must be positive, got {}", *amount));
-            const std::string sym = normalize_symbol(*symbol);
-            ctx.instruments().get(sym); // unknown symbols fail here, before anything is sent
+            c.amount = *amount;
+            c.symbol = normalize_symbol(*symbol);
+            ctx.instruments().get(c.symbol); // unknown symbols fail here, before anything is sent
             require_reason("trade", *reason);
-            return send_command(ctx, "trade", json{{"symbol", sym}, {"side", s},
-                                                   {"amount", *amount}, {"reason", *reason}});
+            return send_command(ctx, c);
         });
     }
     // risk show|set
@@ -694,14 +704,20 @@ void register_live(CLI::App& app, CliContext& ctx) {
                 "New value of " + key);
         }
         set->add_option("--reason", *reason, "Why (audited)");
-        on_run(set, ctx, [&ctx, values, reason] {
+        auto confirm = std::make_shared<bool>(false);
+        set->add_flag("--confirm", *confirm, "Accept a change that loosens a limit by more than "
+                                             "risk.max_loosen_factor (default 2x)");
+        on_run(set, ctx, [&ctx, values, reason, confirm] {
             if (values->empty())
                 throw InputError("risk set: give at least one limit, e.g. --max-position 0.15");
-            RiskLimits probe;
-            for (const auto& [k, v] : *values) set_risk_limit(probe, k, v); // validate first
-            json changes = json::object();
-            for (const auto& [k, v] : *values) changes[k] = v;
-            return send_command(ctx, "risk_set", json{{"changes", changes}, {"reason", *reason}});
+            Command c = make_command(CommandKind::RiskSet, *reason);
+            c.changes = *values;
+            c.confirm_loosen = *confirm;
+            // Validate against the file's limits first (values, contradictions, loosening): a
+            // refused change writes nothing, daemon up or down.
+            apply_risk_changes(load_risk_limits(ctx.workspace().config_file("risk.yaml").string()),
+                               c);
+            return send_command(ctx, c);
         });
     }
     // signals list|approve|reject
@@ -710,8 +726,8 @@ void register_live(CLI::App& app, CliContext& ctx) {
         sig->require_subcommand(1);
         auto* list = sig->add_subcommand("list", "List signals");
         auto status = std::make_shared<std::string>("pending");
-        list->add_option("--status", *status, "pending, approved, rejected, expired or all")
-            ->check(CLI::IsMember({"pending", "approved", "rejected", "expired", "all"}));
+        list->add_option("--status", *status, "pending, approved, refused, rejected, expired or all")
+            ->check(CLI::IsMember({"pending", "approved", "refused", "rejected", "expired", "all"}));
         on_run(list, ctx, [&ctx, status] {
             json j;
             if (auto cli = connect_daemon(ctx.workspace())) {
@@ -737,8 +753,14 @@ void register_live(CLI::App& app, CliContext& ctx) {
             sub->add_option("id", *id, "Signal id (from `aurum signals list`)")->required();
             sub->add_option("--reason", *reason, "Why (audited)");
             on_run(sub, ctx, [&ctx, v, id, reason] {
-                return send_command(ctx, "signal_" + v,
-                                    json{{"id", *id}, {"reason", reason->empty() ? v : *reason}});
+                if (*id <= 0)
+                    throw InputError(fmt::format("signals {}: id must be a signal id (> 0), got {}",
+                                                 v, *id));
+                Command c = make_command(v == "approve" ? CommandKind::SignalApprove
+                                                        : CommandKind::SignalReject,
+                                         reason->empty() ? v : *reason);
+                c.id = *id;
+                return send_command(ctx, c);
             });
         }
     }
@@ -752,7 +774,9 @@ void register_live(CLI::App& app, CliContext& ctx) {
             ->required();
         on_run(reset, ctx, [&ctx, confirm] {
             require_reason("killswitch reset --confirm", *confirm);
-            return send_command(ctx, "killswitch_reset", json{{"confirm", *confirm}});
+            Command c = make_command(CommandKind::KillswitchReset);
+            c.confirm = *confirm;
+            return send_command(ctx, c);
         });
     }
     // restart

@@ -523,11 +523,25 @@ json route_query(const std::string& name, const json& params, const QueryContext
     throw InputError("query: unknown query '" + name + "' (status, summary, health, risk, signals)");
 }
 
-CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const std::string& kind,
-                             const json& args, TimeMs wall_now) {
+CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const Command& cmd,
+                             TimeMs wall_now) {
+    const std::string kind = to_string(cmd.kind);
+    switch (cmd.kind) {
+    case CommandKind::Pause:
+    case CommandKind::Resume:
+    case CommandKind::KillswitchReset:
+    case CommandKind::EmergencyStop:
+    case CommandKind::RiskSet: break;
+    case CommandKind::Trade:
+    case CommandKind::SignalApprove:
+    case CommandKind::SignalReject:
+        throw InputError(kind + ": the daemon is not running (start it with `aurum run --mode "
+                                "paper ...`); trades need live prices and the execution client");
+    default:
+        throw InputError(kind + ": needs the running daemon (start it with `aurum run`)");
+    }
     const std::string risk_yaml = ws.config_file("risk.yaml").string();
-    RiskLimits limits = load_risk_limits(risk_yaml);
-    RiskManager rm(limits, InstrumentRegistry());
+    RiskManager rm(load_risk_limits(risk_yaml), InstrumentRegistry());
     if (auto kv = store.get_kv("risk_runtime")) rm.restore(RiskRuntime::from_json(*kv));
     std::optional<SessionRecord> session;
     if (auto id = store.get_kv("active_session")) session = store.session(*id);
@@ -536,49 +550,33 @@ CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const std::
     const TimeMs tf = session ? Timeframe::parse(session->timeframe).value_or(Timeframe()).ms() : 0;
     const TimeMs last_bar = snap ? snap->last_bar : INT64_MIN;
     const TimeMs now = session && session->clock == "replay" && snap ? last_bar + tf : wall_now;
-    const std::string reason = args.value("reason", "");
+    Command c = cmd;
+    c.at = now;
+    // The same rules and transitions as the running daemon (command.cpp); nothing written
+    // when they refuse.
+    check_account_command(c, rm, now);
+    const std::string text = *apply_account_command(c, rm, now);
     CommandOutcome out;
-    json payload = args;
-    payload["at"] = now;
-    if (kind == "pause") {
-        const TimeMs d = args.value("duration_ms", TimeMs{0});
-        rm.pause(now, d, reason, args.value("close", true));
-        out.message = "Trading paused until " + format_time(now + d) +
-                      " (daemon not running: applies when it starts)";
-    } else if (kind == "resume") {
-        rm.resume(now, reason);
-        out.message = "Trading resumed (ACTIVE)";
-    } else if (kind == "killswitch_reset") {
-        rm.reset_kill_switch(now, args.value("confirm", ""));
-        out.message = "Kill switch reset; trading ACTIVE";
-    } else if (kind == "emergency_stop") {
-        if (reason.empty()) throw InputError("stop --emergency: --reason is required");
-        rm.emergency_stop(now, reason);
+    switch (c.kind) {
+    case CommandKind::Pause:
+        out.message = text + " (daemon not running: applies when it starts)";
+        break;
+    case CommandKind::EmergencyStop:
         out.message = "EMERGENCY STOP recorded (daemon not running): positions are closed at the "
                       "next start, which needs `aurum run --acknowledge-stop`";
-    } else if (kind == "risk_set") {
-        std::string changes;
-        for (const auto& [k, v] : args.at("changes").items()) {
-            const std::string prev = set_risk_limit(limits, k, v.get<std::string>());
-            changes += fmt::format("{}{}: {} -> {}", changes.empty() ? "" : ", ", k, prev,
-                                   v.get<std::string>());
-        }
-        write_file_atomic(risk_yaml, render_risk_yaml(limits));
-        out.message = "Risk limits saved to config/risk.yaml: " + changes;
-    } else if (kind == "trade" || kind == "signal_approve" || kind == "signal_reject") {
-        throw InputError(kind + ": the daemon is not running (start it with `aurum run --mode "
-                                "paper ...`); trades need live prices and the execution client");
-    } else {
-        throw InputError("unknown command '" + kind + "'");
+        break;
+    case CommandKind::RiskSet: out.message = "Risk limits saved to config/risk.yaml: " + text; break;
+    default: out.message = text; break;
     }
     Transaction tx(store.db());
-    if (session && kind != "risk_set") {
-        store.insert_command({session->id, store.next_command_seq(session->id),
-                              last_bar, kind, payload.dump()});
-    }
+    if (c.kind == CommandKind::RiskSet) write_file_atomic(risk_yaml, render_risk_yaml(rm.limits()));
+    else if (session)
+        store.insert_command({session->id, store.next_command_seq(session->id), last_bar, kind,
+                              c.to_json().dump()});
     store.put_kv("risk_runtime", rm.runtime().to_json());
-    store.audit(wall_now, kind, reason.empty() ? args.value("confirm", "") : reason, args.dump(),
-                "ok (offline)");
+    Command shown = c;
+    shown.at.reset();
+    store.audit(wall_now, kind, c.audit_reason(), shown.to_json().dump(), "ok (offline)");
     tx.commit();
     return out;
 }

@@ -119,10 +119,12 @@ nlohmann::json query_risk(StateStore& store, const RiskLimits& limits);
 nlohmann::json query_signals(StateStore& store, const std::string& status);
 
 /// Applies a state command (pause, resume, killswitch_reset, risk_set, emergency_stop) with the
-/// daemon down: to the account state and journaled for the latest session, so its recovery
-/// replays it. Trades and signal approvals need the running daemon (InputError).
-CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const std::string& kind,
-                             const nlohmann::json& args, TimeMs wall_now);
+/// daemon down: through the same checks and RiskManager transitions as the daemon
+/// (check_account_command, apply_account_command), to the account state and journaled for the
+/// latest session, so its recovery replays it. Trades and signal approvals need the running
+/// daemon (InputError). Nothing is written when it throws.
+CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const Command& command,
+                             TimeMs wall_now);
 
 /// Hands commands from the API thread to the engine thread and waits for the outcome.
 class CommandQueue {

@@ -10,6 +10,17 @@
 
 namespace aurum {
 
+namespace {
+/// A journaled report's side; anything but "buy"/"sell" is a broken journal, never a default.
+Side stored_side(const ExecReport& r) {
+    if (r.side == "buy") return Side::Buy;
+    if (r.side == "sell") return Side::Sell;
+    throw InputError("journal: report of order " + r.client_order_id + " has side '" + r.side +
+                     "' (expected buy or sell)");
+}
+} // namespace
+
+
 std::string make_client_order_id(const std::string& session_id, const std::string& symbol,
                                  TimeMs bar_time, int seq) {
     std::uint64_t h = 1469598103934665603ULL;
@@ -160,7 +171,7 @@ void JournalExecution::deliver(const ExecReport& r, InstrumentId i) {
         Fill f;
         f.order_id = idit->second;
         f.instrument = i;
-        f.side = r.side == "buy" ? Side::Buy : Side::Sell;
+        f.side = stored_side(r);
         f.role = static_cast<OrderRole>(r.role);
         f.time = r.time;
         f.qty = r.qty;
@@ -179,7 +190,7 @@ void JournalExecution::deliver(const ExecReport& r, InstrumentId i) {
         e.status = static_cast<OrderStatus>(r.status);
         e.reason = static_cast<RejectReason>(r.reason);
         e.time = r.time;
-        e.side = r.side == "buy" ? Side::Buy : Side::Sell;
+        e.side = stored_side(r);
         e.type = t.order.req.type;
         e.role = static_cast<OrderRole>(r.role);
         e.qty = r.qty;

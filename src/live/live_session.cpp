@@ -18,6 +18,15 @@ namespace {
 ModelSource model_source(const LiveOptions& o) {
     return {o.workspace, o.model, o.symbols, o.timeframe.name()};
 }
+
+/// An engine quantity with its unit: "0.1 BTC", or for contracts "0.01 lots XAUUSD (lots of
+/// 100 oz)", so a lot is never printed as if it were one unit of the base.
+std::string format_units(const Instrument& inst, double qty) {
+    if (inst.contract_size == 1.0) return format_qty(qty) + " " + inst.base;
+    const std::string unit = inst.base == "XAU" || inst.base == "XAG" ? "oz" : inst.base;
+    return fmt::format("{} lots {} (lots of {} {})", format_qty(qty), inst.symbol,
+                       format_qty(inst.contract_size), unit);
+}
 } // namespace
 
 std::string LiveOptions::strategy_text() const {
@@ -59,6 +68,10 @@ public:
     RiskDecision review(const OrderRequest& req, const Instrument& inst, double ref,
                         const Portfolio& pf, TimeMs now) override {
         if (now - tf < trade_from) return RiskDecision::deny("warm-up: history before the session");
+        if (req.tag == static_cast<std::uint32_t>(OrderSource::Strategy) &&
+            req.instrument < by_hand.size() && by_hand[req.instrument])
+            return RiskDecision::deny("manual position on " + inst.symbol +
+                                      ": the strategy leaves it alone until it is closed");
         if (approval && req.tag == static_cast<std::uint32_t>(OrderSource::Strategy)) {
             const double cur = pf.position(req.instrument).qty;
             const double next = cur + sign(req.side) * req.qty;
@@ -93,6 +106,9 @@ public:
 
     TimeMs trade_from = 0, tf = 0, expiry = 0;
     bool approval = false;
+    /// Instruments whose position was opened or changed by a manual trade: the strategy's
+    /// orders on them are refused until the position is flat again (docs/operations.md).
+    std::vector<bool> by_hand;
     std::string session_id;
 
 private:
@@ -196,7 +212,8 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
             tmp.restore(start);
             tmp.acknowledge_stop(session_.trade_from, ack_reason);
             start = tmp.runtime();
-            store_.audit(wall_now, "acknowledge_stop", ack_reason, "new session " + id, "ok");
+            store_.audit(wall_now, to_string(CommandKind::AcknowledgeStop), ack_reason,
+                         "new session " + id, "ok");
         }
         session_.initial_risk =
             json{{"runtime", start.to_json()}, {"limits", render_risk_yaml(risk_.limits())}}.dump();
@@ -227,8 +244,11 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     hook_->trade_from = session_.trade_from;
     hook_->tf = tf;
     hook_->approval = opt_.approval;
-    hook_->expiry = opt_.approval_expiry;
+    // Session time, never less than a few bars: at --speed 14400 one 4h bar is one wall
+    // second, too short for anyone to answer.
+    hook_->expiry = std::max(opt_.approval_expiry, opt_.approval_min_bars * tf);
     hook_->session_id = session_.id;
+    hook_->by_hand.assign(instruments_.size(), false);
     BacktestConfig cfg;
     cfg.initial_capital = session_.capital;
     cfg.fill = opt_.fill;
@@ -254,11 +274,14 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
         if (snap) journal_->begin_recovery(std::move(orders), std::move(reports), recover_until_);
         for (auto& c : store_.commands(session_.id)) pending_commands_.emplace(c.after_bar, c);
         if (emergency && acknowledge_stop) {
+            Command ack;
+            ack.kind = CommandKind::AcknowledgeStop;
+            ack.reason = ack_reason;
             CommandRecord c{session_.id, store_.next_command_seq(session_.id),
-                            snap ? snap->last_bar : INT64_MIN, "acknowledge_stop",
-                            json{{"reason", ack_reason}}.dump()};
+                            snap ? snap->last_bar : INT64_MIN, to_string(ack.kind),
+                            ack.to_json().dump()};
             store_.insert_command(c);
-            store_.audit(wall_now, "acknowledge_stop", ack_reason, "session " + session_.id, "ok");
+            store_.audit(wall_now, c.kind, ack_reason, "session " + session_.id, "ok");
             pending_commands_.emplace(c.after_bar, c);
         }
         // Commands given before the first step.
@@ -293,18 +316,23 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     if (model_ && !finished_)
         for (const auto& [name, version] : production_changes(*model_, model_source(opt_))) {
             try {
-                execute("model_reload", json{{"name", name}, {"version", version},
-                                             {"reason", "production model changed while stopped"}},
-                        wall_now);
+                Command reload;
+                reload.kind = CommandKind::ModelReload;
+                reload.model = name;
+                reload.version = version;
+                reload.reason = "production model changed while stopped";
+                execute(reload, wall_now);
             } catch (const InputError& e) {
                 spdlog::warn("keeping the current model: {}", e.what());
             }
         }
     // risk.yaml edited while the daemon was down: apply it now, journaled.
     if (render_risk_yaml(file_limits) != render_risk_yaml(risk_.limits()) && !finished_) {
-        execute("risk_reload", json{{"yaml", render_risk_yaml(file_limits)},
-                                    {"reason", "config/risk.yaml changed"}},
-                wall_now);
+        Command reload;
+        reload.kind = CommandKind::RiskReload;
+        reload.yaml = render_risk_yaml(file_limits);
+        reload.reason = "config/risk.yaml changed";
+        execute(reload, wall_now);
     }
     if (session_.status != "complete" && session_.status != "running") {
         session_.status = "running";
@@ -379,6 +407,7 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
     const Portfolio& pf = engine_->account();
     equity_buf_.emplace_back(t, pf.equity(), pf.cash());
     if (opt_.approval) expire_signals();
+    release_manual_positions();
     log_events();
     for (auto it = pending_commands_.lower_bound(t);
          it != pending_commands_.end() && it->first == t;) {
@@ -403,6 +432,19 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
         commit(wall_now, false);
     }
     return StepResult::Stepped;
+}
+
+void LiveSession::release_manual_positions() {
+    for (InstrumentId i = 0; i < hook_->by_hand.size(); ++i) {
+        if (!hook_->by_hand[i] || engine_->position(i) != 0 || engine_->pending_orders(i) > 0)
+            continue;
+        // Closed (by hand, a stop or a flatten): the strategy trades the symbol again.
+        hook_->by_hand[i] = false;
+        strategy_->resync();
+        if (!journal_->recovering())
+            spdlog::info("manual {} position closed; the strategy trades it again",
+                         instruments_[i].symbol);
+    }
 }
 
 void LiveSession::publish_models() {
@@ -518,7 +560,10 @@ void LiveSession::settle(TimeMs wall_now) {
     for (InstrumentId i = 0; i < pf.size(); ++i)
         if (pf.position(i).qty != 0 || engine_->pending_orders(i) > 0) return;
     // Journaled like a command, so a recovery reaches the same state at the same point.
-    execute("settle", json{{"reason", "flat"}}, wall_now);
+    Command c;
+    c.kind = CommandKind::Settle;
+    c.reason = "flat";
+    execute(c, wall_now);
 }
 
 bool LiveSession::stopped() const {
@@ -527,213 +572,114 @@ bool LiveSession::stopped() const {
 }
 
 CommandOutcome LiveSession::execute(const std::string& kind, const json& args, TimeMs wall_now) {
+    return execute(parse_command(kind, args), wall_now);
+}
+
+CommandOutcome LiveSession::execute(const Command& cmd, TimeMs wall_now) {
     // Validate first: a bad command changes nothing.
     const TimeMs now = opt_.replay ? clock_.now() : std::max(wall_now, clock_.now());
-    json payload = args;
-    payload["at"] = now;
-    const std::string reason = args.value("reason", "");
-    const auto& st = risk_.state();
-    if (kind == "pause") {
-        if (args.value("duration_ms", TimeMs{0}) <= 0)
-            throw InputError("pause: --duration must be positive (e.g. 24h)");
-        if (st.mode == TradingMode::Halted || st.mode == TradingMode::Reducing)
-            throw InputError("pause: trading is " + st.describe() + "; nothing to pause");
-    } else if (kind == "resume") {
-        if (st.mode != TradingMode::Paused)
-            throw InputError("resume: trading is " + st.describe() + ", not paused" +
-                             (st.mode == TradingMode::Halted
-                                  ? "; only `aurum killswitch reset --confirm \"<reason>\"` "
-                                    "leaves HALTED"
-                                  : ""));
-    } else if (kind == "trade") {
-        instrument_index(args.at("symbol").get<std::string>());
-        const std::string side = args.value("side", "");
-        if (side != "long" && side != "short" && side != "close")
-            throw InputError("trade: --side must be long, short or close, got '" + side + "'");
-        const double amount = args.value("amount", 0.0);
-        if (side != "close" && !(amount > 0))
-            throw InputError(fmt::format("trade: --amount must be positive, got {}", amount));
-        if (side == "close" && amount < 0)
-            throw InputError(fmt::format("trade: --amount must be positive, got {}", amount));
-        if (side != "close" && !st.allows_entries() && st.mode != TradingMode::Paused)
-            throw InputError("trade: trading is " + st.describe() +
-                             "; new positions are refused (only --side close is allowed)");
+    Command c = cmd;
+    c.at = now;
+    check_account_command(c, risk_, now); // the rules shared with the daemon-down path
+    switch (c.kind) {
+    case CommandKind::Trade:
+        c.symbol = instruments_[instrument_index(c.symbol)].symbol;
         if (steps_ == 0) throw InputError("trade: no bar has been processed yet (no price)");
-    } else if (kind == "emergency_stop") {
-        if (reason.empty()) throw InputError("stop --emergency: --reason is required");
-    } else if (kind == "killswitch_reset") {
-        RiskManager probe = risk_;
-        probe.reset_kill_switch(now, args.value("confirm", "")); // throws when not allowed
-    } else if (kind == "risk_set") {
-        RiskLimits l = risk_.limits();
-        for (const auto& [k, v] : args.at("changes").items())
-            set_risk_limit(l, k, v.get<std::string>());
-    } else if (kind == "risk_reload") {
-        parse_risk_limits(args.at("yaml").get<std::string>(), "config/risk.yaml");
-    } else if (kind == "signal_approve" || kind == "signal_reject") {
-        const auto s = store_.signal(args.at("id").get<std::int64_t>());
+        break;
+    case CommandKind::SignalApprove:
+    case CommandKind::SignalReject: {
+        const auto s = store_.signal(c.id);
         if (!s || s->session_id != session_.id)
-            throw InputError(fmt::format("signals: no signal #{} in this session",
-                                         args.at("id").get<std::int64_t>()));
+            throw InputError(fmt::format("signals: no signal #{} in this session", c.id));
         if (s->status != "pending")
-            throw InputError(fmt::format("signals: signal #{} is {}, not pending", s->id, s->status));
+            throw InputError(fmt::format("signals: signal #{} is {}, not pending{}", s->id,
+                                         s->status, s->decision_reason.empty()
+                                                        ? std::string()
+                                                        : " (" + s->decision_reason + ")"));
         if (s->expires_at <= clock_.now())
-            throw InputError(fmt::format("signals: signal #{} expired at {}", s->id,
-                                         format_time(s->expires_at)));
-    } else if (kind == "model_reload") {
+            throw InputError(fmt::format("signals: signal #{} expired at {} (session time {}); "
+                                         "too late to {}",
+                                         s->id, format_time(s->expires_at),
+                                         format_time(clock_.now()),
+                                         c.kind == CommandKind::SignalApprove ? "approve"
+                                                                              : "reject"));
+        break;
+    }
+    case CommandKind::ModelReload: {
         if (!model_)
             throw InputError("model_reload: this session runs the rule strategy '" +
                              opt_.strategy.name + "'; models are used with `strategy: {name: model}`");
         // Pin the version now so a recovery re-applies exactly this one at this bar.
-        const auto m = load_for_reload(model_source(opt_), args.value("name", ""),
-                                       args.value("version", 0));
-        payload["name"] = m->record.name;
-        payload["version"] = m->record.version;
-    } else if (kind != "acknowledge_stop" && kind != "settle") {
-        throw InputError("unknown command '" + kind + "'");
+        const auto m = load_for_reload(model_source(opt_), c.model, c.version);
+        c.model = m->record.name;
+        c.version = m->record.version;
+        break;
     }
-    CommandRecord c{session_.id, store_.next_command_seq(session_.id), last_bar_, kind,
-                    payload.dump()};
+    default: break;
+    }
+    const std::string kind = to_string(c.kind);
+    CommandRecord rec{session_.id, store_.next_command_seq(session_.id), last_bar_, kind,
+                      c.to_json().dump()};
     {
         Transaction tx(db_);
-        store_.insert_command(c);
+        store_.insert_command(rec);
         tx.commit();
     }
     CommandOutcome out;
-    apply_command(c, wall_now, &out);
-    store_.audit(wall_now, kind, reason.empty() ? args.value("confirm", "") : reason,
-                 args.dump(), out.exit_code == 0 ? "ok" : out.message);
+    apply_command(rec, wall_now, &out);
+    Command shown = c;
+    shown.at.reset();
+    store_.audit(wall_now, kind, c.audit_reason(), shown.to_json().dump(),
+                 out.exit_code == 0 ? "ok" : out.message);
     dirty_ = true;
     commit(wall_now, true);
     log_events();
-    spdlog::warn("manual {}: {} ({})", kind, out.message, reason);
+    spdlog::warn("manual {}: {} ({})", kind, out.message, c.reason);
     return out;
 }
 
-void LiveSession::apply_command(const CommandRecord& c, TimeMs wall_now, CommandOutcome* out) {
+void LiveSession::apply_command(const CommandRecord& rec, TimeMs wall_now, CommandOutcome* out) {
     (void)wall_now;
-    const json a = json::parse(c.payload);
-    const TimeMs at = a.value("at", clock_.now());
-    const std::string reason = a.value("reason", "");
+    // The journal's payload is the command's wire JSON; one parser reads both.
+    const Command c = parse_command(rec.kind, json::parse(rec.payload));
+    const TimeMs at = c.at.value_or(clock_.now());
     CommandOutcome o;
-    if (c.kind == "pause") {
-        const TimeMs d = a.at("duration_ms").get<TimeMs>();
-        risk_.pause(at, d, reason, a.value("close", true));
+    const auto account = apply_account_command(c, risk_, at);
+    switch (c.kind) {
+    case CommandKind::Pause:
         if (risk_.wants_flatten()) strategy_->flatten(*engine_);
-        o.message = "Trading paused until " + format_time(at + d) +
-                    (a.value("close", true) ? "; closing open positions" : "");
-    } else if (c.kind == "settle") {
+        o.message = *account + (c.close ? "; closing open positions" : "");
+        break;
+    case CommandKind::Settle:
         for (auto& e : risk_.on_equity(at, engine_->account().equity(), true))
             spdlog::warn("risk: {}", e);
         o.message = "Account settled: " + risk_.state().describe();
-    } else if (c.kind == "resume") {
-        risk_.resume(at, reason);
+        break;
+    case CommandKind::Resume:
+    case CommandKind::KillswitchReset:
+    case CommandKind::AcknowledgeStop:
         strategy_->resync(); // entries refused while stopped count again
-        o.message = "Trading resumed (ACTIVE)";
-    } else if (c.kind == "emergency_stop") {
-        risk_.emergency_stop(at, reason);
+        o.message = *account;
+        break;
+    case CommandKind::EmergencyStop: {
         const int n = strategy_->flatten(*engine_);
         o.message = fmt::format("EMERGENCY STOP: {} closing order(s) sent at market; the daemon "
                                 "stops once flat and refuses to start until `aurum run "
                                 "--acknowledge-stop`",
                                 n);
         o.data["closing_orders"] = n;
-    } else if (c.kind == "killswitch_reset") {
-        risk_.reset_kill_switch(at, a.value("confirm", ""));
-        strategy_->resync(); // entries refused while stopped count again
-        o.message = "Kill switch reset; trading ACTIVE";
-    } else if (c.kind == "acknowledge_stop") {
-        risk_.acknowledge_stop(at, reason);
-        strategy_->resync(); // entries refused while stopped count again
-        o.message = "Emergency stop acknowledged; trading ACTIVE";
-    } else if (c.kind == "risk_set" || c.kind == "risk_reload") {
-        RiskLimits l = risk_.limits();
-        std::string changes;
-        if (c.kind == "risk_set") {
-            for (const auto& [k, v] : a.at("changes").items()) {
-                const std::string prev = set_risk_limit(l, k, v.get<std::string>());
-                changes += fmt::format("{}{}: {} -> {}", changes.empty() ? "" : ", ", k, prev,
-                                       v.get<std::string>());
-            }
-        } else {
-            l = parse_risk_limits(a.at("yaml").get<std::string>(), "config/risk.yaml");
-            changes = "reloaded from config/risk.yaml";
-        }
-        risk_.set_limits(l);
-        if (out && !risk_yaml_.empty()) write_file_atomic(risk_yaml_, render_risk_yaml(l));
-        o.message = "Risk limits applied: " + changes;
-    } else if (c.kind == "trade" || c.kind == "signal_approve") {
-        InstrumentId i = 0;
-        Side side = Side::Buy;
-        double qty = 0;
-        OrderSource src = OrderSource::Manual;
-        if (c.kind == "trade") {
-            i = instrument_index(a.at("symbol").get<std::string>());
-            const std::string s = a.at("side").get<std::string>();
-            const double amount = a.value("amount", 0.0);
-            const double pos = engine_->position(i);
-            if (s == "close") {
-                if (pos == 0) {
-                    o.exit_code = 1;
-                    o.message = "No open " + instruments_[i].symbol + " position to close";
-                }
-                side = pos > 0 ? Side::Sell : Side::Buy;
-                qty = amount > 0 ? std::min(amount / instruments_[i].contract_size, std::fabs(pos))
-                                 : std::fabs(pos);
-            } else {
-                side = s == "long" ? Side::Buy : Side::Sell;
-                qty = amount / instruments_[i].contract_size;
-            }
-        } else {
-            const auto sig = store_.signal(a.at("id").get<std::int64_t>());
-            i = instrument_index(sig->symbol);
-            side = sig->quantity > 0 ? Side::Buy : Side::Sell;
-            qty = std::fabs(sig->quantity);
-            src = OrderSource::Signal;
-            store_.update_signal(sig->id, "approved", at, reason);
-        }
-        if (o.exit_code == 0) {
-            // The risk manager sizes a manual order before the venue's balance checks see it,
-            // so "too big" becomes a reduction with a reason rather than a rejection.
-            const Instrument& inst = instruments_[i];
-            OrderIntent in{inst.symbol, sign(side) * qty * inst.contract_size,
-                           engine_->bars(i).last_close(), to_string(src)};
-            RiskAssessment pre = risk_.check(in, account_view(engine_->account(), clock_.now()));
-            std::string risk_text = pre.reason;
-            OrderId id = 0;
-            if (pre.verdict != RiskVerdict::Deny) {
-                OrderRequest r = OrderRequest::market(
-                    i, side, std::fabs(pre.approved) / inst.contract_size);
-                r.tag = static_cast<std::uint32_t>(src);
-                if (pre.verdict == RiskVerdict::Reduce) hook_->record(pre);
-                const std::size_t before = hook_->assessments().size();
-                id = engine_->submit(r);
-                if (id == 0 && hook_->assessments().size() > before)
-                    risk_text = hook_->assessments().back().reason;
-            } else {
-                hook_->record(pre);
-            }
-            if (id == 0) {
-                o.exit_code = 1;
-                o.message = "Order refused: " + risk_text;
-            } else {
-                o.message = fmt::format("Order {} sent: {} {} {} at market ({}). Risk: {}",
-                                        journal_->client_id(id), to_string(side),
-                                        format_qty(std::fabs(pre.approved)), inst.symbol,
-                                        opt_.mode == "live"
-                                            ? "live: sent to the exchange now; its fill is "
-                                              "booked at the next bar"
-                                            : "paper: fills at the next bar's open",
-                                        risk_text);
-                o.data["client_order_id"] = journal_->client_id(id);
-            }
-            o.data["risk"] = risk_text;
-            o.data["verdict"] = to_string(pre.verdict);
-        }
-    } else if (c.kind == "model_reload") {
+        break;
+    }
+    case CommandKind::RiskSet:
+    case CommandKind::RiskReload:
+        if (out && !risk_yaml_.empty()) write_file_atomic(risk_yaml_, render_risk_yaml(risk_.limits()));
+        o.message = "Risk limits applied: " + *account;
+        break;
+    case CommandKind::Trade:
+    case CommandKind::SignalApprove: apply_order(c, at, &o); break;
+    case CommandKind::ModelReload: {
         if (!model_) throw InputError("model_reload: the session has no model strategy");
-        const auto m = load_for_reload(model_source(opt_), a.at("name").get<std::string>(),
-                                       a.at("version").get<int>());
+        const auto m = load_for_reload(model_source(opt_), c.model, c.version);
         std::string was;
         for (const auto& sym : m->record.symbols)
             if (auto old = model_->model_for(sym)) was = old->label();
@@ -744,11 +690,110 @@ void LiveSession::apply_command(const CommandRecord& c, TimeMs wall_now, Command
         o.message = fmt::format("{} now trades {} (was {}); applies from the next bar", m->label(),
                                 syms, was.empty() ? "none" : was);
         o.data = json{{"model", m->record.name}, {"version", m->record.version}, {"symbols", swapped}};
-    } else if (c.kind == "signal_reject") {
-        store_.update_signal(a.at("id").get<std::int64_t>(), "rejected", at, reason);
-        o.message = fmt::format("Signal #{} rejected", a.at("id").get<std::int64_t>());
+        break;
+    }
+    case CommandKind::SignalReject:
+        store_.update_signal(c.id, "rejected", at, c.reason);
+        o.message = fmt::format("Signal #{} rejected", c.id);
+        break;
     }
     if (out) *out = o;
+}
+
+void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) {
+    CommandOutcome& o = *out;
+    InstrumentId i = 0;
+    Side side = Side::Buy;
+    double qty = 0;
+    OrderSource src = OrderSource::Manual;
+    std::optional<SignalRecord> sig;
+    if (c.kind == CommandKind::Trade) {
+        i = instrument_index(c.symbol);
+        const double pos = engine_->position(i);
+        if (c.side == TradeSide::Close) {
+            if (pos == 0) {
+                o.exit_code = 1;
+                o.message = "No open " + instruments_[i].symbol + " position to close";
+                return;
+            }
+            side = pos > 0 ? Side::Sell : Side::Buy;
+            qty = c.amount > 0 ? std::min(c.amount / instruments_[i].contract_size, std::fabs(pos))
+                               : std::fabs(pos);
+        } else {
+            side = c.side == TradeSide::Long ? Side::Buy : Side::Sell;
+            qty = c.amount / instruments_[i].contract_size;
+        }
+    } else {
+        sig = store_.signal(c.id);
+        if (!sig) throw InputError(fmt::format("signals: no signal #{}", c.id));
+        i = instrument_index(sig->symbol);
+        side = sig->quantity > 0 ? Side::Buy : Side::Sell;
+        qty = std::fabs(sig->quantity);
+        src = OrderSource::Signal;
+    }
+    // The risk manager sizes a manual order before the venue's balance checks see it, so "too
+    // big" becomes a reduction with a reason rather than a rejection.
+    const Instrument& inst = instruments_[i];
+    OrderIntent in{inst.symbol, sign(side) * qty * inst.contract_size,
+                   engine_->bars(i).last_close(), to_string(src)};
+    RiskAssessment pre = risk_.check(in, account_view(engine_->account(), clock_.now()));
+    std::string risk_text = pre.reason;
+    const double lots = std::fabs(pre.approved) / inst.contract_size;
+    OrderId id = 0;
+    std::string refused;
+    if (pre.verdict == RiskVerdict::Deny) {
+        hook_->record(pre);
+        refused = risk_text;
+    } else if (lots + 1e-12 < inst.min_qty) {
+        // Reduced below what the venue accepts: refused here, saying so, not sent to fail.
+        hook_->record(pre);
+        refused = fmt::format("{}; the reduced size {} is below the minimum order {}, so "
+                              "nothing was placed",
+                              risk_text, format_units(inst, lots), format_units(inst, inst.min_qty));
+    } else {
+        OrderRequest r = OrderRequest::market(i, side, lots);
+        r.tag = static_cast<std::uint32_t>(src);
+        if (pre.verdict == RiskVerdict::Reduce) hook_->record(pre);
+        const std::size_t before = hook_->assessments().size();
+        id = engine_->submit(r);
+        if (id == 0)
+            refused = hook_->assessments().size() > before ? hook_->assessments().back().reason
+                                                           : risk_text;
+    }
+    const bool reduced = pre.verdict == RiskVerdict::Reduce;
+    if (id == 0) {
+        o.exit_code = 1;
+        o.message = fmt::format("Order refused (nothing placed): requested {} {}{}. Risk: {}",
+                                to_string(side), format_units(inst, qty),
+                                reduced ? fmt::format(", reduced by the risk manager to {}",
+                                                      format_units(inst, lots))
+                                        : "",
+                                refused);
+        if (sig) store_.update_signal(sig->id, "refused", at, refused);
+    } else {
+        o.message = fmt::format(
+            "Order {} sent: {} {} at market{} ({}). Risk: {}", journal_->client_id(id),
+            to_string(side), format_units(inst, lots),
+            reduced ? fmt::format(" (placed at the reduced size; requested {})",
+                                  format_units(inst, qty))
+                    : "",
+            opt_.mode == "live" ? "live: sent to the exchange now; its fill is booked at the "
+                                  "next bar"
+                                : "paper: fills at the next bar's open",
+            risk_text);
+        o.data["client_order_id"] = journal_->client_id(id);
+        o.data["placed_qty"] = lots;
+        if (c.kind == CommandKind::Trade && c.side != TradeSide::Close) {
+            hook_->by_hand[i] = true;
+            o.message += fmt::format(". The strategy leaves {} alone until this position is "
+                                     "closed (`aurum trade --symbol {} --side close`)",
+                                     inst.symbol, inst.symbol);
+        }
+        if (sig) store_.update_signal(sig->id, "approved", at, c.reason);
+    }
+    o.data["risk"] = risk_text;
+    o.data["verdict"] = to_string(pre.verdict);
+    o.data["reduced"] = reduced;
 }
 
 } // namespace aurum

@@ -17,6 +17,7 @@
 #include "backtest/strategies.hpp"
 #include "core/clock.hpp"
 #include "data/market_store.hpp"
+#include "live/command.hpp"
 #include "live/journal_execution.hpp"
 #include "live/venue.hpp"
 #include "live/live_strategy.hpp"
@@ -38,7 +39,8 @@ struct LiveOptions {
     int warmup_bars = 200;                 ///< history before the first tradable bar
     FillConfig fill;
     bool approval = false;                 ///< human approval of strategy entries
-    TimeMs approval_expiry = 4 * kMsPerHour;
+    TimeMs approval_expiry = 4 * kMsPerHour; ///< session time a signal waits for approval ...
+    int approval_min_bars = 6;               ///< ... but never fewer bars than this
     int commit_every = 256;                ///< steps without activity between snapshot commits
     bool new_session = false;
     ModelSelection model;            ///< strategy "model": which registry versions it trades
@@ -79,6 +81,9 @@ public:
     std::size_t poll_store();
 
     /// Applies a control command between steps (journaled first, so recovery replays it).
+    /// Throws InputError, changing nothing, when it is not allowed now.
+    CommandOutcome execute(const Command& command, TimeMs wall_now);
+    /// Parses `args` as a command of `kind` (parse_command), then executes it.
     CommandOutcome execute(const std::string& kind, const nlohmann::json& args, TimeMs wall_now);
     /// Between bars: when the account is REDUCING and already flat with nothing pending, moves
     /// it to HALTED now rather than at the next bar (an emergency stop with no positions).
@@ -106,9 +111,12 @@ private:
     void load_bars(TimeMs from, TimeMs to);
     std::optional<TimeMs> next_step_time() const;
     void apply_command(const CommandRecord& c, TimeMs now, CommandOutcome* out);
-    CommandOutcome run_command(const std::string& kind, const nlohmann::json& args, TimeMs now);
+    /// A manual trade or an approved signal through the risk manager to the engine.
+    void apply_order(const Command& c, TimeMs at, CommandOutcome* out);
     void commit(TimeMs wall_now, bool force);
     void expire_signals();
+    /// Hands flat manual positions back to the strategy.
+    void release_manual_positions();
     InstrumentId instrument_index(const std::string& symbol) const;
     void log_events();
     void publish_models();

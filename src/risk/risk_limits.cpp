@@ -34,6 +34,7 @@ void RiskLimits::validate(const std::string& where) const {
     check_fraction(where, "correlation_threshold", correlation_threshold, 0.0, 1.0);
     check_fraction(where, "max_correlated_exposure", max_correlated_exposure, 1e-6, 20.0);
     check_fraction(where, "min_equity", min_equity, 0.0, 1e15);
+    check_fraction(where, "max_loosen_factor", max_loosen_factor, 1.0, 1000.0);
     if (loss_streak < 1 || loss_streak > 1000)
         throw InputError(fmt::format("{}: risk.loss_streak: must be in [1, 1000], got {}", where,
                                      loss_streak));
@@ -52,7 +53,8 @@ RiskLimits parse_risk_limits(const std::string& yaml_text, const std::string& fi
     const ConfigNode r = root.child("risk");
     r.allow_keys({"max_position", "max_portfolio_heat", "max_leverage", "daily_loss_limit",
                   "max_drawdown", "loss_streak", "cooldown", "correlation_threshold",
-                  "max_correlated_exposure", "correlation_window", "min_equity"});
+                  "max_correlated_exposure", "correlation_window", "min_equity",
+                  "max_loosen_factor"});
     l.max_position = r.get_in_range("max_position", l.max_position, 1e-6, 10.0);
     l.max_portfolio_heat = r.get_in_range("max_portfolio_heat", l.max_portfolio_heat, 1e-6, 20.0);
     l.max_leverage = r.get_in_range("max_leverage", l.max_leverage, 1e-6, 100.0);
@@ -74,6 +76,7 @@ RiskLimits parse_risk_limits(const std::string& yaml_text, const std::string& fi
     if (l.correlation_window < 5 || l.correlation_window > 10000)
         r.fail("correlation_window", "must be in [5, 10000]");
     l.min_equity = r.get_non_negative("min_equity", l.min_equity);
+    l.max_loosen_factor = r.get_in_range("max_loosen_factor", l.max_loosen_factor, 1.0, 1000.0);
     l.validate(file);
     return l;
 }
@@ -108,11 +111,12 @@ std::string render_risk_yaml(const RiskLimits& l) {
         "  correlation_threshold: {}   # |correlation| of recent returns counted as correlated\n"
         "  max_correlated_exposure: {} # new position + |rho| x correlated open positions\n"
         "  correlation_window: {}      # bars of returns behind the correlation\n"
-        "  min_equity: {}              # below this equity nothing new is opened\n",
+        "  min_equity: {}              # below this equity nothing new is opened\n"
+        "  max_loosen_factor: {}       # `risk set` loosening a limit more than this needs --confirm\n",
         num(l.max_position), num(l.max_portfolio_heat), num(l.max_leverage),
         num(l.daily_loss_limit), num(l.max_drawdown), l.loss_streak, cooldown,
         num(l.correlation_threshold), num(l.max_correlated_exposure), l.correlation_window,
-        num(l.min_equity));
+        num(l.min_equity), num(l.max_loosen_factor));
 }
 
 std::vector<std::pair<std::string, std::string>> risk_limit_fields(const RiskLimits& l) {
@@ -126,7 +130,28 @@ std::vector<std::pair<std::string, std::string>> risk_limit_fields(const RiskLim
             {"correlation_threshold", num(l.correlation_threshold)},
             {"max_correlated_exposure", num(l.max_correlated_exposure)},
             {"correlation_window", std::to_string(l.correlation_window)},
-            {"min_equity", num(l.min_equity)}};
+            {"min_equity", num(l.min_equity)},
+            {"max_loosen_factor", num(l.max_loosen_factor)}};
+}
+
+std::string risk_limit_value(const RiskLimits& limits, const std::string& key) {
+    for (const auto& [k, v] : risk_limit_fields(limits))
+        if (k == key) return v;
+    return {};
+}
+
+std::vector<std::string> risk_limit_conflicts(const RiskLimits& l) {
+    std::vector<std::string> out;
+    auto above = [&](const char* a, double va, const char* b, double vb) {
+        if (va > vb + 1e-12)
+            out.push_back(fmt::format("{} {} is above {} {} (one position cannot exceed what all "
+                                      "positions together may hold)",
+                                      a, num(va), b, num(vb)));
+    };
+    above("max_position", l.max_position, "max_portfolio_heat", l.max_portfolio_heat);
+    above("max_position", l.max_position, "max_leverage", l.max_leverage);
+    above("max_portfolio_heat", l.max_portfolio_heat, "max_leverage", l.max_leverage);
+    return out;
 }
 
 std::string set_risk_limit(RiskLimits& limits, const std::string& raw_key,

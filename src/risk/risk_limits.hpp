@@ -21,6 +21,7 @@ struct RiskLimits {
     double max_correlated_exposure = 0.35; ///< new notional + sum |rho| x correlated notional
     int correlation_window = 60;          ///< bars of returns used for rho
     double min_equity = 0.0;              ///< below this equity nothing new is opened
+    double max_loosen_factor = 2.0;       ///< `risk set` loosening a limit more needs --confirm
 
     /// Throws InputError naming `where` and the field when a value is out of range.
     void validate(const std::string& where) const;
@@ -38,5 +39,10 @@ std::string render_risk_yaml(const RiskLimits& limits);
 std::string set_risk_limit(RiskLimits& limits, const std::string& key, const std::string& value);
 /// Every settable key with its current value, in file order.
 std::vector<std::pair<std::string, std::string>> risk_limit_fields(const RiskLimits& limits);
+/// One key's current value as text ("" when unknown).
+std::string risk_limit_value(const RiskLimits& limits, const std::string& key);
+/// Limits that contradict each other, in words naming both ("max_position 1.5 is above
+/// max_portfolio_heat 0.5"); empty when consistent.
+std::vector<std::string> risk_limit_conflicts(const RiskLimits& limits);
 
 } // namespace aurum

@@ -49,7 +49,7 @@ std::string RiskRuntime::to_json() const {
 RiskRuntime RiskRuntime::from_json(const std::string& text) {
     RiskRuntime rt;
     const auto j = nlohmann::json::parse(text);
-    rt.state.mode = parse_trading_mode(j.at("mode").get<std::string>()).value_or(TradingMode::Halted);
+    rt.state.mode = parse_trading_mode(j.at("mode").get<std::string>());
     rt.state.since = j.at("since").get<TimeMs>();
     rt.state.until = j.at("until").get<TimeMs>();
     rt.state.close_positions = j.at("close_positions").get<bool>();

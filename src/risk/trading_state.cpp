@@ -1,40 +1,57 @@
 #include "risk/trading_state.hpp"
 
+#include <array>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
+#include "core/error.hpp"
+
 namespace aurum {
 
-std::string to_string(TradingMode m) {
-    switch (m) {
-    case TradingMode::Active: return "ACTIVE";
-    case TradingMode::Paused: return "PAUSED";
-    case TradingMode::Reducing: return "REDUCING";
-    case TradingMode::Halted: return "HALTED";
-    }
-    return "?";
+namespace {
+
+// One table per enum: the text written to the state store <-> the value.
+constexpr std::array<std::pair<TradingMode, std::string_view>, 4> kModes{{
+    {TradingMode::Active, "ACTIVE"},
+    {TradingMode::Paused, "PAUSED"},
+    {TradingMode::Reducing, "REDUCING"},
+    {TradingMode::Halted, "HALTED"}}};
+constexpr std::array<std::pair<HaltCause, std::string_view>, 4> kCauses{{
+    {HaltCause::None, "none"},
+    {HaltCause::DrawdownBreaker, "drawdown_breaker"},
+    {HaltCause::EmergencyStop, "emergency_stop"},
+    {HaltCause::Manual, "manual"}}};
+
+template <typename E, std::size_t N>
+E parse_table(const std::array<std::pair<E, std::string_view>, N>& table, const std::string& text,
+              const char* what) {
+    for (const auto& [e, n] : table)
+        if (n == text) return e;
+    std::string list;
+    for (const auto& [e, n] : table) list += (list.empty() ? "" : ", ") + std::string(n);
+    throw InputError(std::string(what) + ": unknown value '" + text + "' (known: " + list + ")");
 }
 
-std::optional<TradingMode> parse_trading_mode(const std::string& text) {
-    if (text == "ACTIVE") return TradingMode::Active;
-    if (text == "PAUSED") return TradingMode::Paused;
-    if (text == "REDUCING") return TradingMode::Reducing;
-    if (text == "HALTED") return TradingMode::Halted;
-    return std::nullopt;
+template <typename E, std::size_t N>
+std::string name_in(const std::array<std::pair<E, std::string_view>, N>& table, E e) {
+    for (const auto& [v, n] : table)
+        if (v == e) return std::string(n);
+    throw std::logic_error("enum value without a name");
 }
 
-std::string to_string(HaltCause c) {
-    switch (c) {
-    case HaltCause::None: return "none";
-    case HaltCause::DrawdownBreaker: return "drawdown_breaker";
-    case HaltCause::EmergencyStop: return "emergency_stop";
-    case HaltCause::Manual: return "manual";
-    }
-    return "none";
+} // namespace
+
+std::string to_string(TradingMode m) { return name_in(kModes, m); }
+
+TradingMode parse_trading_mode(const std::string& text) {
+    return parse_table(kModes, text, "trading state");
 }
+
+std::string to_string(HaltCause c) { return name_in(kCauses, c); }
 
 HaltCause parse_halt_cause(const std::string& text) {
-    if (text == "drawdown_breaker") return HaltCause::DrawdownBreaker;
-    if (text == "emergency_stop") return HaltCause::EmergencyStop;
-    if (text == "manual") return HaltCause::Manual;
-    return HaltCause::None;
+    return parse_table(kCauses, text, "halt cause");
 }
 
 std::string TradingState::describe() const {

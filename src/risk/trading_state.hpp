@@ -14,11 +14,14 @@ namespace aurum {
 enum class TradingMode { Active, Paused, Reducing, Halted };
 
 std::string to_string(TradingMode m);
-std::optional<TradingMode> parse_trading_mode(const std::string& text);
+/// Parses the stored name; throws InputError naming an unknown value (no silent default).
+TradingMode parse_trading_mode(const std::string& text);
 
 /// Why the account is not ACTIVE; decides how it may leave the state.
 enum class HaltCause { None, DrawdownBreaker, EmergencyStop, Manual };
 std::string to_string(HaltCause c);
+/// Parses the stored name; throws InputError naming an unknown value: an unreadable cause
+/// must not read as "none" (that would skip the acknowledge-stop gate).
 HaltCause parse_halt_cause(const std::string& text);
 
 /// The persisted trading state.

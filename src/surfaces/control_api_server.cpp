@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "live/command.hpp"
 
 namespace aurum {
 
@@ -67,11 +68,22 @@ int ControlApiServer::start(int port) {
                  json args;
                  try {
                      args = req.body.empty() ? json::object() : json::parse(req.body);
-                 } catch (const std::exception& e) {
-                     reply(res, 400, json{{"exit_code", 2}, {"message", "bad JSON body"}});
+                 } catch (const std::exception&) {
+                     reply(res, 400, json{{"exit_code", 2},
+                                          {"message", "bad JSON body: expected a JSON object of "
+                                                      "the command's fields"}});
                      return;
                  }
-                 const CommandOutcome o = queue_.submit(req.matches[1], args);
+                 // Parsed here, at the boundary: a bad field is a 400 naming it, and the
+                 // engine only ever sees well-formed commands.
+                 Command cmd;
+                 try {
+                     cmd = parse_command(std::string(req.matches[1]), args);
+                 } catch (const InputError& e) {
+                     reply(res, 400, json{{"exit_code", 2}, {"message", e.what()}});
+                     return;
+                 }
+                 const CommandOutcome o = queue_.submit(to_string(cmd.kind), cmd.to_json());
                  reply(res, http_status_of(o),
                        json{{"exit_code", o.exit_code}, {"message", o.message}, {"data", o.data}});
              });

@@ -227,14 +227,16 @@ std::string format_risk(const json& r) {
 
 std::string format_signals(const json& sigs) {
     if (sigs.empty()) return "No signals.\n";
-    std::string out = fmt::format("{:>4}  {:<19}  {:<9}  {:>12}  {:>12}  {:<9}  {}\n", "id",
-                                  "time", "symbol", "quantity", "price", "status", "expires");
+    std::string out = fmt::format("{:>4}  {:<19}  {:<9}  {:>12}  {:>12}  {:<9}  {:<19}  {}\n",
+                                  "id", "time", "symbol", "quantity", "price", "status",
+                                  "expires", "outcome");
     for (const auto& s : sigs)
-        out += fmt::format("{:>4}  {:<19}  {:<9}  {:>12.6g}  {:>12.2f}  {:<9}  {}\n",
+        out += fmt::format("{:>4}  {:<19}  {:<9}  {:>12.6g}  {:>12.2f}  {:<9}  {:<19}  {}\n",
                            s["id"].get<std::int64_t>(), format_time(s["time"].get<TimeMs>()),
                            s["symbol"].get<std::string>(), s["quantity"].get<double>(),
                            s["price"].get<double>(), s["status"].get<std::string>(),
-                           format_time(s["expires_at"].get<TimeMs>()));
+                           format_time(s["expires_at"].get<TimeMs>()),
+                           s.value("decision_reason", std::string()));
     return out;
 }
 

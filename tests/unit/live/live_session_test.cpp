@@ -171,7 +171,10 @@ TEST(LiveSession, approval_mode_queues_entries_and_approved_signals_trade) {
     EXPECT_THROW(s.execute("signal_approve", {{"id", pending[0].id}, {"reason", "again"}}, 0), InputError);
     // Unapproved signals expire.
     for (int i = 0; i < 200; ++i) s.step(0);
-    for (const auto& sig : st.signals("all", 100)) EXPECT_NE(sig.status, "pending");
+    for (const auto& sig : st.signals("all", 100))
+        if (sig.expires_at <= s.step_close_time()) {
+            EXPECT_NE(sig.status, "pending") << sig.id;
+        }
 }
 
 TEST(LiveSession, signals_that_turned_on_during_the_warm_up_are_taken_at_the_first_tradable_bar) {
@@ -206,4 +209,193 @@ TEST(LiveSession, signals_that_turned_on_during_the_warm_up_are_taken_at_the_fir
     for (int k = 0; k < 3; ++k) s.step(0);
     EXPECT_GT(s.portfolio().position(0).qty, 0) << "buy-hold takes its position again";
     EXPECT_GT(s.portfolio().position(1).qty, 0);
+}
+
+namespace {
+
+/// A replay of synthetic XAUUSD 4h bars (sma-cross 3/8), `capital` in USD.
+LiveOptions gold_options(MarketStore& store, double capital) {
+    InstrumentRegistry reg;
+    auto cfg = SynthConfig::defaults(reg, {"XAUUSD"}, Timeframe(4 * kMsPerHour), test::kLiveStart,
+                                     60, 7, false);
+    for (const auto& s : generate_synthetic_market(cfg).series) store.upsert_bars(s);
+    LiveOptions o = replay_options(15, 60);
+    o.symbols = {"XAUUSD"};
+    o.capital = capital;
+    return o;
+}
+
+std::size_t order_count(StateStore& st, const std::string& sid) { return st.orders(sid).size(); }
+
+} // namespace
+
+TEST(LiveSession, a_reduced_manual_order_is_placed_at_the_reduced_size_and_says_so) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "r.db").string());
+    seed_market(*store, 60);
+    LiveSession s(store->database(), *store, replay_options(15, 60), RiskLimits{},
+                  InstrumentRegistry(), {});
+    s.open(0, false, "");
+    for (int i = 0; i < 100; ++i) s.step(0);
+    s.execute("trade", {{"symbol", "BTC/USDT"}, {"side", "close"}, {"reason", "flat first"}}, 0);
+    s.step(0);
+    StateStore st(store->database());
+    const auto before = order_count(st, s.session_id());
+    // 100 BTC is far above 25% of equity: reduced, then placed at that size.
+    const auto out = s.execute(
+        "trade", {{"symbol", "BTC/USDT"}, {"side", "long"}, {"amount", 100.0}, {"reason", "x"}}, 0);
+    ASSERT_EQ(out.exit_code, 0) << out.message;
+    EXPECT_NE(out.message.find("placed at the reduced size; requested 100 BTC"), std::string::npos)
+        << out.message;
+    EXPECT_EQ(out.message.find("refused"), std::string::npos) << out.message;
+    EXPECT_TRUE(out.data["reduced"].get<bool>());
+    const auto orders = st.orders(s.session_id());
+    ASSERT_EQ(orders.size(), before + 1);
+    EXPECT_NEAR(orders.back().qty, out.data["placed_qty"].get<double>(), 1e-9);
+    EXPECT_LT(orders.back().qty, 100.0);
+}
+
+TEST(LiveSession, a_manual_order_reduced_below_the_minimum_is_refused_and_says_so) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "g.db").string());
+    // $1,000: 25% is far less than gold's 0.01-lot (1 oz) minimum order.
+    LiveSession s(store->database(), *store, gold_options(*store, 1000), RiskLimits{},
+                  InstrumentRegistry(), {});
+    s.open(0, false, "");
+    for (int i = 0; i < 100; ++i) s.step(0);
+    s.execute("trade", {{"symbol", "XAUUSD"}, {"side", "close"}, {"reason", "flat first"}}, 0);
+    s.step(0);
+    StateStore st(store->database());
+    const auto before = order_count(st, s.session_id());
+    const auto out = s.execute(
+        "trade", {{"symbol", "XAUUSD"}, {"side", "long"}, {"amount", 100.0}, {"reason", "x"}}, 0);
+    EXPECT_EQ(out.exit_code, 1) << out.message;
+    EXPECT_NE(out.message.find("Order refused (nothing placed)"), std::string::npos) << out.message;
+    EXPECT_NE(out.message.find("lots XAUUSD (lots of 100 oz)"), std::string::npos) << out.message;
+    EXPECT_EQ(out.message.find(" sent"), std::string::npos) << out.message;
+    EXPECT_EQ(order_count(st, s.session_id()), before);
+}
+
+TEST(LiveSession, the_strategy_leaves_a_manual_position_alone_until_it_is_closed) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "m.db").string());
+    seed_market(*store, 200);
+    LiveSession s(store->database(), *store, replay_options(15, 200), RiskLimits{},
+                  InstrumentRegistry(), {});
+    s.open(0, false, "");
+    for (int i = 0; i < 100; ++i) s.step(0);
+    s.execute("trade", {{"symbol", "BTC/USDT"}, {"side", "close"}, {"reason", "flat first"}}, 0);
+    s.step(0);
+    const auto out = s.execute(
+        "trade", {{"symbol", "BTC/USDT"}, {"side", "long"}, {"amount", 0.01}, {"reason", "mine"}}, 0);
+    ASSERT_EQ(out.exit_code, 0) << out.message;
+    EXPECT_NE(out.message.find("leaves BTC/USDT alone"), std::string::npos) << out.message;
+    StateStore st(store->database());
+    const auto after_manual = st.orders(s.session_id()).size();
+    for (int i = 0; i < 300; ++i) s.step(0); // many sma crosses: the strategy would trade
+    const auto orders = st.orders(s.session_id());
+    for (std::size_t k = after_manual; k < orders.size(); ++k)
+        if (orders[k].symbol == "BTC/USDT") ADD_FAILURE() << "strategy order on the manual position";
+    EXPECT_NEAR(s.portfolio().position(0).qty, 0.01, 1e-9);
+    bool eth = false; // the other symbol keeps trading
+    for (std::size_t k = after_manual; k < orders.size(); ++k) eth = eth || orders[k].symbol == "ETH/USDT";
+    EXPECT_TRUE(eth);
+    // Closed by hand: the strategy takes the symbol back.
+    s.execute("trade", {{"symbol", "BTC/USDT"}, {"side", "close"}, {"reason", "done"}}, 0);
+    const auto closed_at = st.orders(s.session_id()).size();
+    while (s.step(0) != LiveSession::StepResult::Finished) {
+    }
+    bool strategy_again = false;
+    const auto end = st.orders(s.session_id());
+    for (std::size_t k = closed_at; k < end.size(); ++k)
+        strategy_again = strategy_again || (end[k].symbol == "BTC/USDT" && end[k].source == "strategy");
+    EXPECT_TRUE(strategy_again);
+}
+
+TEST(LiveSession, approval_signals_wait_at_least_six_bars_of_session_time) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "s.db").string());
+    seed_market(*store, 60);
+    auto opt = replay_options(15, 60);
+    opt.approval = true;
+    opt.approval_expiry = kMsPerMinute; // shorter than a bar
+    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(0, false, "");
+    StateStore st(store->database());
+    while (st.signals("pending", 10).empty() && s.step(0) == LiveSession::StepResult::Stepped) {
+    }
+    const auto pending = st.signals("pending", 10);
+    ASSERT_FALSE(pending.empty());
+    EXPECT_EQ(pending[0].expires_at - pending[0].time, 6 * 4 * kMsPerHour);
+    s.step(0); // one bar later it still waits
+    EXPECT_EQ(st.signal(pending[0].id)->status, "pending");
+    for (int i = 0; i < 6; ++i) s.step(0);
+    const auto sig = st.signal(pending[0].id);
+    ASSERT_NE(sig->status, "pending");
+    // Approving it now lost the race: the error says so.
+    try {
+        s.execute("signal_approve", {{"id", pending[0].id}, {"reason", "late"}}, 0);
+        FAIL() << "an expired signal was approved";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("expired"), std::string::npos) << e.what();
+    }
+}
+
+TEST(LiveSession, a_refused_approval_is_listed_as_refused_not_approved) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "s.db").string());
+    seed_market(*store, 60);
+    auto opt = replay_options(15, 60);
+    opt.approval = true;
+    opt.approval_expiry = 48 * kMsPerHour;
+    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(0, false, "");
+    StateStore st(store->database());
+    while (st.signals("pending", 10).empty() && s.step(0) == LiveSession::StepResult::Stepped) {
+    }
+    const auto pending = st.signals("pending", 10);
+    ASSERT_FALSE(pending.empty());
+    // Paused: the risk manager refuses entries, so the approved signal cannot trade.
+    s.execute("pause", {{"duration_ms", 24 * kMsPerHour}, {"reason", "fed"}, {"close", false}}, 0);
+    const auto out = s.execute("signal_approve", {{"id", pending[0].id}, {"reason", "go"}}, 0);
+    EXPECT_EQ(out.exit_code, 1) << out.message;
+    EXPECT_NE(out.message.find("refused"), std::string::npos) << out.message;
+    const auto sig = st.signal(pending[0].id);
+    EXPECT_EQ(sig->status, "refused");
+    EXPECT_FALSE(sig->decision_reason.empty());
+    for (const auto& x : st.signals("approved", 100)) EXPECT_NE(x.id, pending[0].id);
+}
+
+TEST(LiveSession, bad_command_fields_are_input_errors_naming_them_and_write_nothing) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "c.db").string());
+    seed_market(*store, 60);
+    LiveSession s(store->database(), *store, replay_options(15, 60), RiskLimits{},
+                  InstrumentRegistry(), {});
+    s.open(0, false, "");
+    for (int i = 0; i < 100; ++i) s.step(0);
+    StateStore st(store->database());
+    const auto cmds = st.commands(s.session_id()).size();
+    const auto audit = st.audit_log(1000).size();
+    for (const auto& [kind, args, field] :
+         std::vector<std::tuple<std::string, json, std::string>>{
+             {"trade", json{{"side", "long"}, {"amount", 1}}, "'symbol'"},
+             {"trade", json{{"symbol", "BTC/USDT"}, {"side", "long"}, {"amount", "x"}}, "'amount'"},
+             {"pause", json{{"reason", "x"}}, "'duration_ms'"},
+             {"signal_approve", json{{"id", "3"}}, "'id'"},
+             {"risk_set", json{{"reason", "x"}}, "'changes'"},
+             {"risk_set", json{{"changes", {{"max_position", "1.5"}}}, {"confirm", true}},
+              "max_portfolio_heat"},
+             {"risk_set", json{{"changes", {{"max_drawdown", "0.4"}}}}, "--confirm"},
+             {"pauze", json::object(), "'pauze'"}}) {
+        try {
+            s.execute(kind, args, 0);
+            ADD_FAILURE() << kind << " " << args.dump() << " was accepted";
+        } catch (const InputError& e) {
+            EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_EQ(st.commands(s.session_id()).size(), cmds);
+    EXPECT_EQ(st.audit_log(1000).size(), audit);
+    EXPECT_EQ(s.risk().limits().max_position, RiskLimits{}.max_position);
 }

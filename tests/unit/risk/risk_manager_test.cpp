@@ -376,3 +376,25 @@ TEST(RiskProperty, ten_thousand_random_sequences_never_breach_a_limit) {
     EXPECT_GT(denials, 10000);
     EXPECT_GT(trips, 500);
 }
+
+TEST(TradingState, unknown_stored_text_is_an_error_naming_the_value_not_a_default) {
+    EXPECT_EQ(parse_halt_cause("emergency_stop"), HaltCause::EmergencyStop);
+    EXPECT_EQ(parse_trading_mode("HALTED"), TradingMode::Halted);
+    for (auto c : {HaltCause::None, HaltCause::DrawdownBreaker, HaltCause::EmergencyStop,
+                   HaltCause::Manual})
+        EXPECT_EQ(parse_halt_cause(to_string(c)), c);
+    // "Emergency_Stop" read as "none" would skip the acknowledge-stop gate.
+    try {
+        parse_halt_cause("Emergency_Stop");
+        FAIL() << "an unknown halt cause parsed";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("'Emergency_Stop'"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(parse_trading_mode("halted"), InputError);
+    RiskRuntime rt;
+    rt.state.mode = TradingMode::Halted;
+    rt.state.cause = HaltCause::EmergencyStop;
+    std::string text = rt.to_json();
+    text.replace(text.find("emergency_stop"), 14, "emergency-stop");
+    EXPECT_THROW(RiskRuntime::from_json(text), InputError);
+}
