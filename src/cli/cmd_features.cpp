@@ -108,9 +108,7 @@ BarSeries load_bars_or_throw(MarketStore& store, const std::string& symbol, Time
 
 FeatureConfig load_feature_config(const CliContext& ctx, const std::string& file) {
     if (!file.empty()) return FeatureConfig::load_file(file);
-    const auto path = ctx.workspace().config_file("features.yaml");
-    if (std::filesystem::exists(path)) return FeatureConfig::load_file(path.string());
-    return FeatureConfig::parse(FeatureConfig::default_yaml(), "(built-in config/features.yaml)");
+    return workspace_feature_config(ctx.workspace());
 }
 
 std::filesystem::path features_dir(const CliContext& ctx) {

@@ -294,9 +294,7 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
         // Resolve and load the models now: a refused model (other feature set) writes nothing.
         ModelRegistry reg(ws.models_dir() / "registry", nullptr);
         const auto recs = resolve_models(reg, o.symbols, o.timeframe.name(), o.model);
-        const auto fcfg = std::filesystem::exists(ws.config_file("features.yaml"))
-                              ? FeatureConfig::load_file(ws.config_file("features.yaml").string())
-                              : FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
+        const FeatureConfig fcfg = workspace_feature_config(ws);
         for (const auto& [sym, rec] : recs) LiveModel::load(rec, fcfg);
     } else {
         make_strategy(o.strategy); // validates name and parameters now
