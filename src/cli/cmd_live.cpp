@@ -11,6 +11,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -420,7 +421,9 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                 });
             });
         } else if (job.name == "gap_check") {
-            sched.add(job, [&](TimeMs) { gap_check(session, *store, o); });
+            sched.add(job, [&, gaps = std::make_shared<GapChecker>(ctx.instruments())](TimeMs) {
+                gaps->run(session, *store, o);
+            });
         }
     }
     if (!ctx.json)
