@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cctype>
 #include <cstdint>
 
 #include <spdlog/spdlog.h>
@@ -87,6 +88,14 @@ std::atomic<bool>& daemon_stop_flag() { return g_daemon_stop; }
 void install_stop_signals() {
     ::signal(SIGINT, on_stop_signal);
     ::signal(SIGTERM, on_stop_signal);
+}
+
+std::filesystem::path daily_report_path(const std::filesystem::path& reports_dir, TimeMs due,
+                                        const std::string& session_id) {
+    std::string id = session_id;
+    for (char& c : id) // the id becomes part of a file name
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+    return reports_dir / "daily" / (format_date(due) + "_" + id + ".txt");
 }
 
 std::vector<DataGap> find_open_market_gaps(const BarSeries& bars, const TradingSessions& sessions,

@@ -47,6 +47,11 @@ std::atomic<bool>& daemon_stop_flag();
 /// SIGINT and SIGTERM set daemon_stop_flag(): the daemon checkpoints and exits cleanly.
 void install_stop_signals();
 
+/// Where the daily summary due at `due` goes: reports/daily/YYYY-MM-DD_<session>.txt, so a new
+/// session never overwrites the history of an earlier one.
+std::filesystem::path daily_report_path(const std::filesystem::path& reports_dir, TimeMs due,
+                                        const std::string& session_id);
+
 /// One run of missing bars while the market was open.
 struct DataGap {
     TimeMs after = 0;         ///< open time of the last bar before the hole

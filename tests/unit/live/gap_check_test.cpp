@@ -1,5 +1,5 @@
-// The daemon's gap check: closures are not gaps, each real gap is reported once, and the advice
-// fits the data's source.
+// The daemon's jobs. Gap check: closures are not gaps, each real gap is reported once, the advice
+// fits the source. Daily reports: one file per day and session.
 #include <algorithm>
 
 #include <gtest/gtest.h>
@@ -64,4 +64,13 @@ TEST(GapCheck, advice_fits_the_source) {
     EXPECT_EQ(gold.find("backfill"), std::string::npos) << gold;
     const std::string btc = gap_repair_advice(r.get("BTC/USDT"), "4h");
     EXPECT_NE(btc.find("aurum data backfill --symbol BTC/USDT"), std::string::npos) << btc;
+}
+
+TEST(DailyReport, each_session_keeps_its_own_file) {
+    const TimeMs day = make_time(2024, 3, 13, 8);
+    const auto a = daily_report_path("reports", day, "paper-1a2b");
+    const auto b = daily_report_path("reports", day, "paper-3c4d");
+    EXPECT_EQ(a, std::filesystem::path("reports/daily/2024-03-13_paper-1a2b.txt"));
+    EXPECT_NE(a, b); // a new session on the same day does not overwrite the first one's report
+    EXPECT_EQ(daily_report_path("reports", day, "x/../y").filename(), "2024-03-13_x____y.txt");
 }
