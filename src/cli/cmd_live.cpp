@@ -11,6 +11,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -379,9 +380,11 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
     for (const auto& job : fc.jobs) {
         if (job.name == "daily_summary") {
             sched.add(job, [&, risk_yaml](TimeMs due) {
+                // Warm-up history (and a clock not yet set: 1970) has nothing to report.
+                if (due < session.session().trade_from) return;
                 std::lock_guard<std::mutex> lock(qmutex);
                 const json s = query_summary(qstore, risk_file.limits(), wall.now());
-                const auto path = ws.reports_dir() / "daily" / (format_date(due) + ".txt");
+                const auto path = daily_report_path(ws.reports_dir(), due, session.session_id());
                 write_file_atomic(path, format_summary(s));
                 spdlog::info("daily summary written to {}", path.string());
             });
@@ -427,7 +430,9 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                 });
             });
         } else if (job.name == "gap_check") {
-            sched.add(job, [&](TimeMs) { gap_check(session, *store, o); });
+            sched.add(job, [&, gaps = std::make_shared<GapChecker>(ctx.instruments())](TimeMs) {
+                gaps->run(session, *store, o);
+            });
         }
     }
     if (!ctx.json)

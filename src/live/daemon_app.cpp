@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cctype>
 #include <cstdint>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include "core/config.hpp"
 #include "data/binance_market_data.hpp"
 #include "data/http_client.hpp"
+#include "data/validation.hpp"
 
 namespace aurum {
 
@@ -88,19 +90,62 @@ void install_stop_signals() {
     ::signal(SIGTERM, on_stop_signal);
 }
 
-void gap_check(LiveSession& session, MarketStore& store, const LiveOptions& o) {
+std::filesystem::path daily_report_path(const std::filesystem::path& reports_dir, TimeMs due,
+                                        const std::string& session_id) {
+    std::string id = session_id;
+    for (char& c : id) // the id becomes part of a file name
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+    return reports_dir / "daily" / (format_date(due) + "_" + id + ".txt");
+}
+
+std::vector<DataGap> find_open_market_gaps(const BarSeries& bars, const TradingSessions& sessions,
+                                           TimeMs reported_until) {
+    std::vector<DataGap> out;
+    const TimeMs step = bars.timeframe.ms();
+    if (step <= 0) return out;
+    for (std::size_t k = 1; k < bars.size(); ++k) {
+        const TimeMs prev = bars.time[k - 1], t = bars.time[k];
+        if (t - prev <= step || t <= reported_until) continue;
+        std::int64_t missing = 0;
+        for (TimeMs u = prev + step; u < t; u += step)
+            if (session_expects_bar(sessions, u, bars.timeframe)) ++missing;
+        if (missing > 0) out.push_back(DataGap{prev, t, missing});
+    }
+    return out;
+}
+
+std::string gap_repair_advice(const Instrument& in, const std::string& timeframe) {
+    if (in.venue == "mt5" || in.asset_class == AssetClass::MetalCfd)
+        return fmt::format("re-export {} {} from MetaTrader 5 and run `aurum data import <file>`",
+                           in.symbol, timeframe);
+    return fmt::format("repair with `aurum data backfill --symbol {} --timeframe {}`", in.symbol,
+                       timeframe);
+}
+
+std::vector<DataGap> GapChecker::check(const std::string& symbol, const BarSeries& bars) {
+    const std::optional<Instrument> in = instruments_.find(symbol);
+    const TradingSessions sessions = in ? in->sessions : TradingSessions::crypto();
+    const auto it = reported_until_.try_emplace(symbol, INT64_MIN).first;
+    std::vector<DataGap> gaps = find_open_market_gaps(bars, sessions, it->second);
+    const std::string tf = bars.timeframe.name();
+    Instrument fallback;
+    fallback.symbol = symbol;
+    const std::string advice = gap_repair_advice(in ? *in : fallback, tf);
+    for (const auto& g : gaps) {
+        spdlog::warn("data gap in {} {}: {} bar{} missing in open market, {} -> {}; {}", symbol, tf,
+                     g.missing, g.missing == 1 ? "" : "s", format_time(g.after),
+                     format_time(g.until), advice);
+        it->second = std::max(it->second, g.until);
+    }
+    return gaps;
+}
+
+void GapChecker::run(LiveSession& session, MarketStore& store, const LiveOptions& o) {
     // New bars first, then any hole in what the session trades on.
     session.poll_store();
-    for (const auto& sym : o.symbols) {
-        const BarSeries b =
-            store.load_bars(sym, o.timeframe, TimeRange{session.last_bar() - 7 * kMsPerDay, INT64_MAX});
-        for (std::size_t k = 1; k < b.size(); ++k)
-            if (b.time[k] - b.time[k - 1] > o.timeframe.ms())
-                spdlog::warn("data gap in {} {}: {} -> {}; repair with `aurum data backfill "
-                             "--symbol {}`",
-                             sym, o.timeframe.name(), format_time(b.time[k - 1]),
-                             format_time(b.time[k]), sym);
-    }
+    for (const auto& sym : o.symbols)
+        check(sym, store.load_bars(sym, o.timeframe,
+                                   TimeRange{session.last_bar() - 7 * kMsPerDay, INT64_MAX}));
 }
 
 } // namespace aurum
