@@ -418,9 +418,11 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
                             if (!hot_swap_wanted(r, DaemonModels::from_health(
                                                         query_fn("health", json::object()))))
                                 continue;
-                            const CommandOutcome c = queue.submit(
-                                "model_reload", json{{"name", r.name}, {"version", r.version},
-                                                     {"reason", rq.reason}});
+                            Command reload = make_command(CommandKind::ModelReload, rq.reason);
+                            reload.model = r.name;
+                            reload.version = r.version;
+                            const CommandOutcome c =
+                                queue.submit(to_string(reload.kind), reload.to_json());
                             spdlog::info("weekly_retrain: model_reload: {}", c.message);
                         }
                     } catch (const std::exception& e) {
@@ -459,9 +461,9 @@ int run_command(CliContext& ctx, const std::string& mode, double capital, std::s
         const auto l = risk_file.poll();
         if (!l || render_risk_yaml(*l) == render_risk_yaml(session.risk().limits())) return;
         try {
-            const CommandOutcome c = session.execute(
-                "risk_reload", json{{"yaml", render_risk_yaml(*l)}, {"reason", "config/risk.yaml changed"}},
-                wall.now());
+            Command reload = make_command(CommandKind::RiskReload, "config/risk.yaml changed");
+            reload.yaml = render_risk_yaml(*l);
+            const CommandOutcome c = session.execute(reload, wall.now());
             spdlog::info("config/risk.yaml: {}", c.message);
         } catch (const std::exception& e) {
             spdlog::error("config/risk.yaml: not applied: {}", e.what());
