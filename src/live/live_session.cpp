@@ -191,7 +191,9 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
         session_.replay_to = opt_.replay ? opt_.replay_to : 0;
         session_.created_at = wall_now;
         session_.status = "running";
-        RiskRuntime start = account;
+        // Peak, daily-loss base and cooldowns belong to the session: an earlier session's
+        // would halt or block this one; a deliberate stop stays until acknowledged.
+        RiskRuntime start = account.for_new_session();
         if (emergency) {
             RiskManager tmp(risk_.limits(), registry_);
             tmp.restore(start);
