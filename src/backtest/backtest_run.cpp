@@ -71,7 +71,8 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
     BacktestOutcome out;
     if (!axes.empty()) {
         out.grid =
-            run_grid(req.strategy, axes, instruments, data, req.config, req.rank_by, req.threads);
+            run_grid(req.strategy, axes, instruments, data, req.config, req.rank_by, req.threads,
+                     *req.runner);
         req.strategy.params = out.grid->rows.front().params; // full report of the best
     }
 
@@ -86,7 +87,7 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
     }
 
     auto strategy = make_strategy(req.strategy);
-    out.result = run_backtest(instruments, data, *strategy, req.config);
+    out.result = req.runner->run(instruments, data, *strategy, req.config);
     out.metrics = compute_metrics(out.result, data, &regimes);
     out.info.strategy = req.strategy.name;
     out.info.params = default_params(req.strategy.name);
@@ -98,6 +99,7 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
     out.info.config = req.config;
     out.info.sizing = req.sizing_label;
     out.info.regime_source = regime_source;
+    out.info.risk = req.runner->risk_label();
     out.info.id = make_run_id(out.info, data[0]->time.front(), data[0]->time.back());
     if (out.grid)
         out.info.id += "_grid";

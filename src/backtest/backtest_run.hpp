@@ -25,6 +25,8 @@ struct BacktestRequest {
     std::string rank_by = "sharpe";
     unsigned threads = 0;
     std::filesystem::path reports_root; ///< <home>/reports/backtests
+    /// The engine stack every run goes through (src/runtime builds it from a RunSpec).
+    const BacktestRunner* runner = &risk_off_runner();
 };
 
 struct BacktestOutcome {

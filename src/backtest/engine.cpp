@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "backtest/backtest_runner.hpp"
 #include "backtest/instrument_rules.hpp"
 #include "backtest/simulated_execution.hpp"
 #include "core/error.hpp"
@@ -240,6 +241,11 @@ BacktestResult run_backtest(const std::vector<Instrument>& instruments,
     SimulatedExecutionClient exec(instruments, config.fill);
     AllowAllRiskHook allow_all;
     Engine engine(instruments, data, strategy, exec, risk ? *risk : allow_all, clock, config);
+    return drive_backtest(engine, clock, data);
+}
+
+BacktestResult drive_backtest(Engine& engine, SimulatedClock& clock,
+                              const std::vector<const BarSeries*>& data) {
     std::size_t most = 0;
     for (const BarSeries* s : data)
         most = std::max(most, s->size());
@@ -279,6 +285,23 @@ BacktestResult run_backtest(const std::vector<Instrument>& instruments,
         engine.step(ids);
     }
     return engine.finish();
+}
+
+namespace {
+class RiskOffRunner final : public BacktestRunner {
+  public:
+    BacktestResult run(const std::vector<Instrument>& instruments,
+                       const std::vector<const BarSeries*>& data, Strategy& strategy,
+                       const BacktestConfig& config) const override {
+        return run_backtest(instruments, data, strategy, config);
+    }
+    std::string risk_label() const override { return ""; }
+};
+} // namespace
+
+const BacktestRunner& risk_off_runner() {
+    static const RiskOffRunner r;
+    return r;
 }
 
 } // namespace aurum

@@ -94,7 +94,8 @@ std::vector<GridAxis> parse_grid(const std::string& spec) {
 GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
                     const std::vector<Instrument>& instruments,
                     const std::vector<const BarSeries*>& data, const BacktestConfig& config,
-                    const std::string& rank_by, unsigned threads) {
+                    const std::string& rank_by, unsigned threads,
+                    const BacktestRunner& runner) {
     const auto& keys = grid_rank_keys();
     if (std::find(keys.begin(), keys.end(), rank_by) == keys.end())
         throw InputError("--rank-by '" + rank_by +
@@ -138,7 +139,7 @@ GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
         for (std::size_t k; (k = next.fetch_add(1)) < specs.size();) {
             try {
                 auto st = make_strategy(specs[k]);
-                const BacktestResult r = run_backtest(instruments, data, *st, cfg);
+                const BacktestResult r = runner.run(instruments, data, *st, cfg);
                 const Metrics m = compute_metrics(r, data, nullptr);
                 GridRow& row = rows[k];
                 row.params = specs[k].params;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "backtest/backtest_runner.hpp"
 #include "backtest/report.hpp"
 #include "backtest/strategies.hpp"
 
@@ -28,11 +29,12 @@ struct GridResult {
 };
 
 /// Runs every combination (base.params overlaid with the axes) on `threads` threads (0 = all
-/// cores), ranked by `rank_by` descending. Throws InputError for an unknown key or when every
-/// combination is invalid.
+/// cores), ranked by `rank_by` descending, each through `runner`'s engine stack (default: risk
+/// off). Throws InputError for an unknown key or when every combination is invalid.
 GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
                     const std::vector<Instrument>& instruments,
                     const std::vector<const BarSeries*>& data, const BacktestConfig& config,
-                    const std::string& rank_by, unsigned threads = 0);
+                    const std::string& rank_by, unsigned threads = 0,
+                    const BacktestRunner& runner = risk_off_runner());
 
 } // namespace aurum

@@ -214,6 +214,7 @@ std::string make_run_id(const RunInfo& info, TimeMs from, TimeMs to) {
         << info.config.fill.slippage.impact_y << '|' << info.config.fill.latency_ms << '|'
         << info.config.fill.max_participation << '|' << static_cast<int>(info.config.fill.intrabar)
         << '|' << info.config.allow_short << '|' << info.sizing << '|' << info.regime_source;
+    if (!info.risk.empty()) key << "|risk " << info.risk; // risk-off ids stay as they were
     // FNV-1a: stable across runs and platforms (std::hash is not).
     std::uint64_t h = 1469598103934665603ull;
     for (char c : key.str()) {
@@ -242,6 +243,7 @@ nlohmann::json summary_json(const RunInfo& info, const Metrics& m, const Backtes
     j["from"] = r.curve.size() ? format_iso(r.curve.time.front()) : "";
     j["to"] = r.curve.size() ? format_iso(r.curve.time.back()) : "";
     j["sizing"] = info.sizing;
+    j["risk"] = info.risk.empty() ? "off" : info.risk;
     j["costs"] = {{"maker_fee", info.config.fill.fees.maker},
                   {"taker_fee", info.config.fill.fees.taker},
                   {"spread_mode", static_cast<int>(info.config.fill.spread.mode)},
@@ -328,7 +330,8 @@ std::string summary_text(const RunInfo& info, const Metrics& m, const BacktestRe
           << format_date(r.curve.time.back());
     o << " (" << m.bars << " bars)\n";
     o << "Costs: fee " << pct(info.config.fill.fees.taker, 3) << " taker / "
-      << pct(info.config.fill.fees.maker, 3) << " maker; sizing " << info.sizing << "\n\n";
+      << pct(info.config.fill.fees.maker, 3) << " maker; sizing " << info.sizing << "\n";
+    o << "Risk: " << (info.risk.empty() ? "off (every order approved)" : info.risk) << "\n\n";
     o << "Capital: " << money(m.initial_capital) << " -> " << money(m.final_equity) << "\n";
     o << "Total Return: " << pct(m.total_return) << "   CAGR: " << pct(m.cagr)
       << "   Annual Volatility: " << pct(m.ann_volatility) << "\n";
@@ -420,6 +423,7 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
     o << m.bars << " bars; capital " << money(m.initial_capital) << "; taker fee "
       << pct(info.config.fill.fees.taker, 3) << ", maker fee "
       << pct(info.config.fill.fees.maker, 3) << "; sizing " << html_escape(info.sizing)
+      << "; risk " << html_escape(info.risk.empty() ? "off" : info.risk)
       << "; run id " << html_escape(info.id) << "</div>";
 
     auto card = [&](const std::string& name, const std::string& v, double sgn = 0) {

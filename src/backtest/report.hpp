@@ -23,6 +23,7 @@ struct RunInfo {
     BacktestConfig config;
     std::string sizing;        ///< e.g. "fraction 0.25"
     std::string regime_source; ///< where the regime labels came from ("" = none)
+    std::string risk;          ///< "" = risk off (allow-all); else the account risk in words
     /// "sma-cross(fast=10, slow=30)".
     std::string label() const;
 };

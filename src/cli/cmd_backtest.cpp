@@ -8,6 +8,7 @@
 #include "backtest/backtest_run.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "runtime/engine_stack.hpp"
 
 namespace aurum {
 
@@ -33,6 +34,8 @@ struct BacktestFlags {
     std::string grid, rank_by = "sharpe";
     unsigned threads = 0;
     std::size_t top = 10;
+    const CLI::Option* risk_opt = nullptr; ///< --risk (given: count() > 0)
+    std::string risk;      ///< its value: "" = the workspace's config/risk.yaml, "off", or a file
 };
 
 TimeMs parse_when(const std::string& flag, const std::string& text) {
@@ -117,6 +120,12 @@ int run(CliContext& ctx, BacktestFlags& fl) {
     req.threads = fl.threads;
     req.reports_root = ctx.workspace().reports_dir() / "backtests";
 
+    // Risk off by default (today's figures); --risk runs the account risk manager of paper/live.
+    const SpecBacktestRunner runner(
+        fl.risk_opt->count() > 0 ? parse_risk_option("--risk", fl.risk,
+                                        ctx.workspace().config_file("risk.yaml").string())
+                    : RiskSpec::off());
+    req.runner = &runner;
     const BacktestOutcome out = run_backtest_request(*store, ctx.instruments(), req);
     const std::string html = (out.report_dir / "report.html").string();
     if (ctx.json) {
@@ -189,6 +198,11 @@ void register_backtest(CLI::App& app, CliContext& ctx) {
     sub->add_option("--size-kelly", fl->size_kelly,
                     "Half-Kelly from past trades, capped at this fraction");
     sub->add_flag("--allow-short", fl->allow_short, "Allow shorts on shortable instruments (CFDs)");
+    fl->risk_opt = sub->add_option("--risk", fl->risk,
+                                   "Run with the account risk manager of paper/live: a "
+                                   "risk.yaml (no value: the workspace's config/risk.yaml), or "
+                                   "off (the default)")
+                       ->expected(0, 1);
     for (const char* p : {"fast", "slow", "period", "lower", "upper", "exit", "entry", "long-above",
                           "short-below"}) {
         const std::string name = p;

@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "models/model_strategy.hpp"
 #include "models/training_pipeline.hpp"
+#include "runtime/engine_stack.hpp"
 
 namespace aurum {
 
@@ -23,6 +24,7 @@ struct TrainFlags {
     std::string timeframe = "4h";
     std::string from, to, name;
     bool promote = false, force = false;
+    std::string risk; ///< --risk: "" = the workspace's config/risk.yaml, "off", or a file
 };
 
 std::vector<std::string> split_symbols(const std::string& s) {
@@ -62,6 +64,15 @@ void add_train_flags(CLI::App* sub, TrainFlags& f) {
     sub->add_option("--to", f.to, "End (date, exclusive)");
     sub->add_option("--name", f.name, "Registry name (default: <model>-<symbols>-<timeframe>)");
     sub->add_flag("--force", f.force, "Promote even when gating fails (logged loudly)");
+    sub->add_option("--risk", f.risk,
+                    "Risk of the walk-forward backtests: a risk.yaml, or off (default: the "
+                    "workspace's config/risk.yaml, as paper/live trade)");
+}
+
+/// The engine stack gating judges with: risk-on with the workspace's limits unless --risk says.
+std::shared_ptr<SpecBacktestRunner> gating_runner(const CliContext& ctx, const TrainFlags& f) {
+    return std::make_shared<SpecBacktestRunner>(parse_risk_option(
+        "--risk", f.risk, ctx.workspace().config_file("risk.yaml").string()));
 }
 
 nlohmann::json outcome_json(const TrainOutcome& o) {
@@ -136,7 +147,10 @@ void register_models(CLI::App& app, CliContext& ctx) {
     on_run(train, ctx, [&ctx, tf] {
         auto store = ctx.open_store();
         SystemClock clock;
-        const auto out = run_training(*store, ctx.instruments(), ctx.workspace(), to_request(*tf), clock);
+        TrainRequest req = to_request(*tf);
+        const auto runner = gating_runner(ctx, *tf);
+        req.runner = runner.get();
+        const auto out = run_training(*store, ctx.instruments(), ctx.workspace(), req, clock);
         if (ctx.json) std::cout << outcome_json(out).dump(2) << "\n";
         else print_outcome(out);
         return 0;
@@ -153,8 +167,11 @@ void register_models(CLI::App& app, CliContext& ctx) {
     on_run(walk, ctx, [&ctx, wf] {
         auto store = ctx.open_store();
         SystemClock clock;
+        TrainRequest req = to_request(*wf);
+        const auto runner = gating_runner(ctx, *wf);
+        req.runner = runner.get();
         const auto out = run_walkforward_validation(*store, ctx.instruments(), ctx.workspace(),
-                                                    to_request(*wf), clock);
+                                                    req, clock);
         if (ctx.json) std::cout << outcome_json(out).dump(2) << "\n";
         else print_outcome(out);
         return out.verdict.passed ? 0 : static_cast<int>(ExitCode::CheckFailed);

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/workspace.hpp"
+#include "runtime/engine_stack.hpp"
 
 namespace aurum {
 
@@ -206,7 +207,9 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
         session_.replay_to = opt_.replay ? opt_.replay_to : 0;
         session_.created_at = wall_now;
         session_.status = "running";
-        RiskRuntime start = account;
+        // Peak, daily-loss base and cooldowns belong to the session: an earlier session's
+        // would halt or block this one; a deliberate stop stays until acknowledged.
+        RiskRuntime start = account.for_new_session();
         if (emergency) {
             RiskManager tmp(risk_.limits(), registry_);
             tmp.restore(start);
@@ -238,8 +241,6 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     if (model_)
         model_->set_feature_inputs({&market_, nullptr, &registry_},
                                    opt_.replay ? opt_.replay_to : INT64_MAX);
-    strategy_ = std::make_unique<LiveStrategy>(std::move(chosen.strategy), risk_);
-    strategy_->set_first_trading_close(session_.trade_from + tf);
     hook_ = std::make_unique<ApprovalHook>(risk_, store_);
     hook_->trade_from = session_.trade_from;
     hook_->tf = tf;
@@ -249,14 +250,29 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     hook_->expiry = std::max(opt_.approval_expiry, opt_.approval_min_bars * tf);
     hook_->session_id = session_.id;
     hook_->by_hand.assign(instruments_.size(), false);
-    BacktestConfig cfg;
-    cfg.initial_capital = session_.capital;
-    cfg.fill = opt_.fill;
-    cfg.allow_short = true; // the risk manager and instrument rules decide per instrument
-    cfg.record_fills = false;
-    cfg.record_events = false;
-    engine_ = std::make_unique<Engine>(instruments_, data_ptrs_, *strategy_, *journal_, *hook_,
-                                       clock_, cfg);
+    // The one composition root builds the stack; the session lends it the parts it persists.
+    RunSpec spec;
+    spec.mode = opt_.mode == "live" ? RunMode::Live : RunMode::Paper;
+    spec.clock = opt_.replay ? ClockKind::Replay : ClockKind::Realtime;
+    spec.risk = RiskSpec::account(risk_.limits(), risk_yaml_.string());
+    spec.venue = opt_.mode == "live" ? opt_.venue.exchange : "simulated";
+    spec.engine.initial_capital = session_.capital;
+    spec.engine.fill = opt_.fill;
+    spec.engine.allow_short = true; // the risk manager and instrument rules decide per instrument
+    spec.engine.record_fills = false;
+    spec.engine.record_events = false;
+    EngineParts parts;
+    parts.instruments = instruments_;
+    parts.data = data_ptrs_;
+    parts.owned_strategy = std::move(chosen.strategy);
+    parts.risk_manager = &risk_;
+    parts.hook = hook_.get();
+    parts.execution = journal_.get();
+    parts.clock = &clock_;
+    EngineStack stack = build_engine_stack(spec, std::move(parts));
+    strategy_ = std::move(stack.supervisor);
+    strategy_->set_first_trading_close(session_.trade_from + tf);
+    engine_ = std::move(stack.engine);
     std::size_t most = 0;
     for (const auto& d : data_) most = std::max(most, d->size());
     engine_->reserve_steps(most + 1024);

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "models/training_pipeline.hpp"
+#include "runtime/engine_stack.hpp"
 
 namespace aurum {
 
@@ -136,6 +137,10 @@ std::vector<RetrainResult> run_retrain(MarketStore& store, const InstrumentRegis
         tr.range = req.range;
         tr.promote = true; // exactly `aurum train --promote`: only when gating passes
         tr.force = req.force;
+        // Gating judges with the limits that will trade the model (as `aurum train`).
+        const SpecBacktestRunner runner(
+            parse_risk_option("risk", "", ws.config_file("risk.yaml").string()));
+        tr.runner = &runner;
         spdlog::info("retrain {} ({}): {}", r.name, req.reason, req.force ? "--force" : "gated");
         const TrainOutcome o = run_training(store, instruments, ws, tr, clock);
         r.version = o.record ? o.record->version : 0;

@@ -35,6 +35,11 @@ std::string fold_table_md(const WalkForwardResult& wf) {
     return s;
 }
 
+/// Which risk the walk-forward's backtests ran with, in words.
+std::string risk_text(const WalkForwardResult& wf) {
+    return wf.risk.empty() ? "off (every order approved; `--risk off`)" : wf.risk;
+}
+
 std::string leakage_text(const LeakageReport& L) {
     std::string s;
     s += fmt::format("  shuffled-label control : AUC {:.3f} (chance band 0.5 +- {:.3f}) {}\n",
@@ -145,6 +150,7 @@ std::string experiment_summary_text(const ExperimentInfo& e) {
     if (!e.promotion.empty()) s += "Production   : " + e.promotion + "\n";
     s += "\n" + gating_text(*e.verdict);
     s += "\nWalk-forward (out of sample, purged, costs included)\n";
+    s += "  risk: " + risk_text(wf) + "\n";
     s += fmt::format("  folds {}, OOS accuracy {}, AUC {:.3f}, log-loss {:.4f} (base rate {})\n",
                      wf.folds.size(), pct(wf.oos.accuracy), wf.oos.auc, wf.oos.logloss, pct(wf.oos.base_rate));
     s += fmt::format("  Sharpe {}, max drawdown {}, total return {}, trades {}, win rate {}\n",
@@ -185,6 +191,7 @@ std::string walkforward_markdown(const WalkForwardResult& wf, const GatingVerdic
     std::string s = fmt::format("# Walk-forward validation: {} on {} {}\n\n", wf.kind, syms, wf.timeframe.name());
     s += fmt::format("Data {} .. {}, {} samples, {} purged folds (out-of-sample, fees/spread/slippage included).\n\n",
                      format_date(wf.data_from), format_date(wf.data_to), wf.rows, wf.folds.size());
+    s += "Risk: " + risk_text(wf) + "\n\n";
     s += fmt::format("**Gating: {}**\n\n", v.passed ? "PASSED" : "FAILED");
     for (const auto& r : v.rules) s += fmt::format("- {} {}\n", r.passed ? "pass:" : "**FAIL:**", r.detail);
     s += "\n## Folds\n\n" + fold_table_md(wf);

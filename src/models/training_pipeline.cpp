@@ -135,7 +135,8 @@ TrainOutcome run_training(MarketStore& store, const InstrumentRegistry& instrume
         req.name.empty() ? default_model_name(req.kind, req.symbols, req.timeframe.name()) : req.name;
     PreparedData prep = prepare_data(store, instruments, ws, req.symbols, req.timeframe, req.range, cfg);
     TrainOutcome out;
-    out.wf = run_walkforward(prep.dataset, prep.market, req.kind, cfg);
+    out.wf = run_walkforward(prep.dataset, prep.market, req.kind, cfg,
+                             req.runner ? *req.runner : risk_off_runner());
     out.verdict = evaluate_gating(out.wf, cfg.gating);
     const TimeMs now = clock.now();
     ModelRegistry registry(ws.models_dir() / "registry", &store.database());

@@ -41,6 +41,9 @@ struct TrainRequest {
     bool promote = false;    ///< promote when gating passes
     bool force = false;      ///< promote even when gating fails (logged loudly)
     bool register_model = true; ///< train: register a candidate; walkforward: false
+    /// The engine stack of the walk-forward's backtests (null: risk off). The CLI passes the
+    /// runtime's, built from the workspace's config/risk.yaml, so gating is judged risk-on.
+    const BacktestRunner* runner = nullptr;
 };
 
 struct TrainOutcome {

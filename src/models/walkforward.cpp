@@ -99,6 +99,7 @@ namespace {
 /// Backtests target signals over bars with open time in [from, to) of every symbol.
 std::pair<BacktestResult, Metrics> backtest_span(const MarketData& m, const SignalSeries& sig,
                                                  TimeMs from, TimeMs to, const ModelsConfig& cfg,
+                                                 const BacktestRunner& runner,
                                                  std::vector<BarSeries>& keep) {
     keep.clear();
     for (const auto& b : m.bars) keep.push_back(b.slice({from, to}));
@@ -116,7 +117,7 @@ std::pair<BacktestResult, Metrics> backtest_span(const MarketData& m, const Sign
     spec.sizing.fraction = 0.98 / static_cast<double>(m.bars.size());
     spec.signals = std::make_shared<SignalSeries>(sig);
     auto strategy = make_strategy(spec);
-    auto result = run_backtest(m.instruments, ptrs, *strategy, backtest_config(cfg, m.bars.size()));
+    auto result = runner.run(m.instruments, ptrs, *strategy, backtest_config(cfg, m.bars.size()));
     auto metrics = compute_metrics(result, ptrs);
     return {std::move(result), std::move(metrics)};
 }
@@ -138,7 +139,8 @@ double mean_buy_hold_return(const Metrics& m) {
 } // namespace
 
 WalkForwardResult run_walkforward(const Dataset& d, const MarketData& market,
-                                  const std::string& kind, const ModelsConfig& cfg) {
+                                  const std::string& kind, const ModelsConfig& cfg,
+                                  const BacktestRunner& runner) {
     d.validate();
     if (market.bars.size() != std::max<std::size_t>(1, d.symbols.size()) ||
         market.instruments.size() != market.bars.size())
@@ -151,6 +153,7 @@ WalkForwardResult run_walkforward(const Dataset& d, const MarketData& market,
     r.rows = d.rows();
     r.data_from = d.t.front();
     r.data_to = d.t.back();
+    r.risk = runner.risk_label();
 
     SplitConfig split = cfg.split;
     const int embargo_bars = cfg.embargo_bars >= 0 ? cfg.embargo_bars : cfg.labels.horizon;
@@ -228,7 +231,7 @@ WalkForwardResult run_walkforward(const Dataset& d, const MarketData& market,
         const TimeMs from = f.test_from - tf.ms();
         const TimeMs to = d.t[f.test.back()]; // open of the bar after the last decision bar + 1 bar
         const auto sig = SignalSeries::from_records(records, SignalSeries::Kind::Target);
-        auto [res, met] = backtest_span(market, sig, from, to + tf.ms(), cfg, scratch);
+        auto [res, met] = backtest_span(market, sig, from, to + tf.ms(), cfg, runner, scratch);
         fr.backtest = met;
         fr.buy_hold_sharpe = mean_buy_hold_sharpe(met);
         fr.buy_hold_return = mean_buy_hold_return(met);
@@ -244,7 +247,7 @@ WalkForwardResult run_walkforward(const Dataset& d, const MarketData& market,
     const TimeMs oos_from = folds.front().test_from - tf.ms();
     const TimeMs oos_to = d.t[folds.back().test.back()] + tf.ms();
     const auto sig = SignalSeries::from_records(all_records, SignalSeries::Kind::Target);
-    auto [res, met] = backtest_span(market, sig, oos_from, oos_to, cfg, scratch);
+    auto [res, met] = backtest_span(market, sig, oos_from, oos_to, cfg, runner, scratch);
     r.backtest = met;
     r.equity = res.curve;
     std::vector<const BarSeries*> ptrs;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "backtest/backtest_runner.hpp"
 #include "backtest/engine.hpp"
 #include "backtest/metrics.hpp"
 #include "backtest/signals.hpp"
@@ -79,6 +80,7 @@ struct WalkForwardResult {
     std::vector<TimeMs> oos_time;
     std::vector<double> oos_p;
     std::size_t entries = 0;            ///< policy entries over all folds
+    std::string risk;                   ///< the backtests' risk in words ("" = off)
 };
 
 /// Bars and instruments of the dataset's symbols, in the dataset's symbol order.
@@ -87,10 +89,12 @@ struct MarketData {
     std::vector<Instrument> instruments;
 };
 
-/// Runs the whole walk-forward. Throws InputError for too little data, one-class labels, or
-/// symbols without bars.
+/// Runs the whole walk-forward; every fold's and the stitched backtest go through `runner`'s
+/// engine stack (the runtime layer's, risk-on, for gating). Throws InputError for too little
+/// data, one-class labels, or symbols without bars.
 WalkForwardResult run_walkforward(const Dataset& d, const MarketData& market,
-                                  const std::string& kind, const ModelsConfig& cfg);
+                                  const std::string& kind, const ModelsConfig& cfg,
+                                  const BacktestRunner& runner = risk_off_runner());
 
 /// Backtest settings matching the cost config (fees, fixed-bps spread and slippage).
 BacktestConfig backtest_config(const ModelsConfig& cfg, std::size_t n_symbols);

@@ -90,6 +90,13 @@ double pct(double f) { return f * 100.0; }
 
 } // namespace
 
+RiskRuntime RiskRuntime::for_new_session() const {
+    RiskRuntime fresh;
+    const bool deliberate = state.cause == HaltCause::EmergencyStop || state.cause == HaltCause::Manual;
+    if (deliberate && state.mode != TradingMode::Active) fresh.state = state;
+    return fresh;
+}
+
 RiskAssessment RiskManager::check(const OrderIntent& in, const AccountView& acct) const {
     const auto inst_opt = instruments_.find(in.symbol);
     if (!inst_opt) return deny(in, acct.now, "unknown_symbol", "Unknown symbol '" + in.symbol + "'");
@@ -125,28 +132,33 @@ RiskAssessment RiskManager::check(const OrderIntent& in, const AccountView& acct
     d.source = in.source;
     d.requested = in.quantity;
 
+    // Quantities here are base units (ounces of gold); the instrument's lot rules are in lots
+    // of `contract_size` base units, so they are scaled once here, never applied to base units
+    // (that counted the contract size twice and rounded every gold order to nothing).
+    const double lot_step = inst.lot_step * inst.contract_size;
+    const double min_qty = inst.min_qty * inst.contract_size;
     auto finish = [&](double allowed_entry, std::string rule, std::string why) {
         // Round the new exposure down to the lot step; a full close stays exact.
         double entry = 0;
-        if (allowed_entry > 0 && inst.lot_step > 0)
-            entry = std::floor(allowed_entry / inst.lot_step + 1e-9) * inst.lot_step;
+        if (allowed_entry > 0 && lot_step > 0)
+            entry = std::floor(allowed_entry / lot_step + 1e-9) * lot_step;
         else if (allowed_entry > 0)
             entry = allowed_entry;
         std::string min_note;
-        if (entry > 0 && (entry < inst.min_qty - 1e-12 ||
-                          entry * in.price * inst.contract_size < inst.min_notional)) {
+        if (entry > 0 &&
+            (entry < min_qty - 1e-12 || entry * in.price < inst.min_notional)) {
             min_note = fmt::format(" (below the minimum order of {} {} / {} {})",
-                                   format_qty(inst.min_qty), unit, inst.min_notional, inst.quote);
+                                   format_qty(min_qty), unit, inst.min_notional, inst.quote);
             entry = 0;
         }
         double reduce = reduce_part;
-        if (reduce > 0 && std::fabs(reduce - std::fabs(cur)) > 1e-12 && inst.lot_step > 0) {
-            reduce = std::floor(reduce / inst.lot_step + 1e-9) * inst.lot_step;
+        if (reduce > 0 && std::fabs(reduce - std::fabs(cur)) > 1e-12 && lot_step > 0) {
+            reduce = std::floor(reduce / lot_step + 1e-9) * lot_step;
         }
         const double approved = reduce + entry;
         d.approved = sign * approved;
         const bool full = std::fabs(approved - std::fabs(in.quantity)) <=
-                          std::max(1e-9, inst.lot_step * 1e-6);
+                          std::max(1e-9, lot_step * 1e-6);
         if (approved <= 0) {
             d.verdict = RiskVerdict::Deny;
             d.approved = 0;
@@ -206,8 +218,8 @@ RiskAssessment RiskManager::check(const OrderIntent& in, const AccountView& acct
     }
     if (!gate_rule.empty()) return finish(0, gate_rule, gate_why);
 
-    // Caps on the absolute notional of this symbol after the order (price x contract size).
-    const double unit_value = in.price * inst.contract_size;
+    // Caps on the absolute notional of this symbol after the order (base units x price).
+    const double unit_value = in.price;
     const double E = acct.equity;
     const double existing_same_side = (target > 0) == (cur > 0) ? std::fabs(cur) : 0.0;
     struct Cap {

@@ -65,6 +65,10 @@ struct RiskRuntime {
 
     std::string to_json() const;
     static RiskRuntime from_json(const std::string& text);
+    /// The state a new session starts from, given the account's last state: its own peak,
+    /// daily-loss base and cooldowns (from its own capital and time, none yet); only a stop the
+    /// user set deliberately (emergency stop, manual halt) stays account-wide until acknowledged.
+    RiskRuntime for_new_session() const;
 };
 
 /// Enforces RiskLimits and owns the trading state machine.

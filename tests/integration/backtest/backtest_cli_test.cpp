@@ -171,3 +171,38 @@ TEST_F(BacktestCli, bad_input_exits_2_with_a_clear_message_and_writes_nothing) {
     }
     EXPECT_EQ(report_count(), 0u);
 }
+
+TEST_F(BacktestCli, risk_flag_runs_the_account_risk_manager_and_bad_values_exit_2) {
+    const std::vector<std::string> run = {"--symbol", "BTC/USDT", "--timeframe", "4h",
+                                          "--size-frac", "0.9", "--json"};
+    auto with = [&](std::vector<std::string> extra) {
+        std::vector<std::string> a = run;
+        a.insert(a.end(), extra.begin(), extra.end());
+        return test::run_aurum(base(a));
+    };
+    const auto off = with({});
+    ASSERT_EQ(off.exit_code, 0) << off.err;
+    const auto on = with({"--risk"});
+    ASSERT_EQ(on.exit_code, 0) << on.err;
+    const auto jo = nlohmann::json::parse(off.out), jr = nlohmann::json::parse(on.out);
+    EXPECT_EQ(jo["risk"], "off");
+    EXPECT_NE(jr["risk"].get<std::string>().find("account risk manager"), std::string::npos);
+    EXPECT_NE(jo["report_dir"], jr["report_dir"]) << "a risk-on run has its own id";
+    // 90 % of equity asked, 25 % allowed: a smaller drawdown than the allow-all run.
+    EXPECT_LT(std::fabs(jr["max_drawdown"].get<double>()), std::fabs(jo["max_drawdown"].get<double>()));
+    // A limits file of its own; a grid through the same stack.
+    test::write_text(home_.path() / "tight.yaml", "risk:\n  max_position: 0.10\n");
+    const auto tight = with({"--risk", (home_.path() / "tight.yaml").string()});
+    ASSERT_EQ(tight.exit_code, 0) << tight.err;
+    EXPECT_NE(nlohmann::json::parse(tight.out)["risk"].get<std::string>().find("max position 10%"),
+              std::string::npos);
+    const std::size_t before = report_count();
+    const auto missing = with({"--risk", "nosuch.yaml"});
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_NE(missing.err.find("--risk 'nosuch.yaml'"), std::string::npos) << missing.err;
+    test::write_text(home_.path() / "bad.yaml", "risk:\n  max_position: -1\n");
+    const auto bad = with({"--risk", (home_.path() / "bad.yaml").string()});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("max_position"), std::string::npos) << bad.err;
+    EXPECT_EQ(report_count(), before) << "nothing written on bad input";
+}

@@ -95,7 +95,16 @@ TEST(ModelsCli, pure_noise_finds_no_edge_and_gating_refuses_promotion) {
     EXPECT_EQ(w.exit_code, 1) << w.out << w.err;
     const std::string md = aurum::read_file(ws.dir.path() / "reports/walkforward/summary.md");
     EXPECT_NE(md.find("FAILED"), std::string::npos);
+    // Gating judged risk-on with the workspace's limits, and the report says so.
+    EXPECT_NE(md.find("Risk: account risk manager"), std::string::npos) << md;
+    EXPECT_NE(text.find("risk: account risk manager"), std::string::npos) << text;
     EXPECT_TRUE(fs::exists(ws.dir.path() / "reports/walkforward/summary.html"));
+    const auto off = ws.run({"walkforward", "--model", "gbdt", "--symbols", "BTC/USDT", "--timeframe", "4h", "--risk", "off"});
+    EXPECT_NE(aurum::read_file(ws.dir.path() / "reports/walkforward/summary.md").find("Risk: off"),
+              std::string::npos);
+    const auto bad = ws.run({"walkforward", "--model", "gbdt", "--symbols", "BTC/USDT", "--timeframe", "4h", "--risk", "nosuch.yaml"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("--risk 'nosuch.yaml'"), std::string::npos) << bad.err;
     EXPECT_EQ(status_of(ws.registry(), 1), "candidate");
     // Promoting by hand is refused too, naming the failed rule; the registry is unchanged.
     const auto before = ws.snapshot();

@@ -100,8 +100,22 @@ TEST(RiskManager, denies_short_sale_of_spot_pair_but_allows_cfd_short) {
     const auto d = rm.check({"BTC/USDT", -0.01, 40000, "manual"}, a);
     EXPECT_EQ(d.verdict, RiskVerdict::Deny);
     EXPECT_EQ(d.rule, "no_shorting");
-    const auto g = rm.check({"XAUUSD", -0.01, 2000, "manual"}, a); // 0.01 lot = 1 oz
+    const auto g = rm.check({"XAUUSD", -1.0, 2000, "manual"}, a); // 1 oz = 0.01 lot
     EXPECT_EQ(g.verdict, RiskVerdict::Approve) << g.reason;
+}
+
+TEST(RiskManager, gold_is_capped_in_ounces_counting_the_contract_size_once) {
+    // Fraction 0.3 of $100,000 at $2,600 sizes 0.11 lots = 11 oz; the 25 % cap allows
+    // 9.6 oz, i.e. 9 oz = 0.09 lots after lot rounding (it used to allow 0.09 oz and drop it).
+    auto rm = make_rm();
+    AccountView a{kT0, 100000, 100000, {}};
+    const auto d = rm.check({"XAUUSD", 11.0, 2600, "strategy"}, a);
+    EXPECT_EQ(d.verdict, RiskVerdict::Reduce) << d.reason;
+    EXPECT_NEAR(d.approved, 9.0, 1e-9) << d.reason;
+    EXPECT_EQ(d.rule, "max_position");
+    const auto small = rm.check({"XAUUSD", 5.0, 2600, "strategy"}, a);
+    EXPECT_EQ(small.verdict, RiskVerdict::Approve) << small.reason;
+    EXPECT_NEAR(small.approved, 5.0, 1e-9);
 }
 
 TEST(RiskManager, closing_a_position_is_allowed_even_when_halted) {

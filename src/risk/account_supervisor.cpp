@@ -1,4 +1,4 @@
-#include "live/live_strategy.hpp"
+#include "risk/account_supervisor.hpp"
 
 #include <cmath>
 
@@ -6,12 +6,15 @@
 
 namespace aurum {
 
-LiveStrategy::LiveStrategy(std::unique_ptr<Strategy> inner, RiskManager& risk)
-    : inner_(std::move(inner)), risk_(risk) {}
+AccountRiskSupervisor::AccountRiskSupervisor(std::unique_ptr<Strategy> inner, RiskManager& risk)
+    : owned_(std::move(inner)), inner_(owned_.get()), risk_(risk) {}
 
-void LiveStrategy::on_start(StrategyContext& ctx) { inner_->on_start(ctx); }
+AccountRiskSupervisor::AccountRiskSupervisor(Strategy& inner, RiskManager& risk)
+    : inner_(&inner), risk_(risk) {}
 
-int LiveStrategy::flatten(StrategyContext& ctx) {
+void AccountRiskSupervisor::on_start(StrategyContext& ctx) { inner_->on_start(ctx); }
+
+int AccountRiskSupervisor::flatten(StrategyContext& ctx) {
     int n = 0;
     for (InstrumentId i = 0; i < ctx.instrument_count(); ++i) {
         const double q = ctx.position(i);
@@ -23,7 +26,7 @@ int LiveStrategy::flatten(StrategyContext& ctx) {
     return n;
 }
 
-void LiveStrategy::on_bar(StrategyContext& ctx, InstrumentId i) {
+void AccountRiskSupervisor::on_bar(StrategyContext& ctx, InstrumentId i) {
     risk_.observe_price(ctx.instrument(i).symbol, ctx.bars(i).last_close());
     const TimeMs now = ctx.now();
     if (now != last_step_) {
@@ -51,7 +54,7 @@ void LiveStrategy::on_bar(StrategyContext& ctx, InstrumentId i) {
     inner_->on_bar(ctx, i);
 }
 
-void LiveStrategy::on_fill(StrategyContext& ctx, const Fill& fill) {
+void AccountRiskSupervisor::on_fill(StrategyContext& ctx, const Fill& fill) {
     const auto& trades = ctx.portfolio().trades();
     for (; trades_seen_ < trades.size(); ++trades_seen_) {
         const Trade& t = trades[trades_seen_];
@@ -62,11 +65,11 @@ void LiveStrategy::on_fill(StrategyContext& ctx, const Fill& fill) {
     inner_->on_fill(ctx, fill);
 }
 
-void LiveStrategy::on_order_event(StrategyContext& ctx, const OrderEvent& event) {
+void AccountRiskSupervisor::on_order_event(StrategyContext& ctx, const OrderEvent& event) {
     inner_->on_order_event(ctx, event);
 }
 
-std::vector<std::string> LiveStrategy::take_events() {
+std::vector<std::string> AccountRiskSupervisor::take_events() {
     std::vector<std::string> out;
     out.swap(events_);
     return out;
