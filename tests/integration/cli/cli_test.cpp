@@ -53,7 +53,8 @@ TEST_F(Cli, global_options_are_accepted_after_the_subcommand) {
     r = test::run_aurum({"data", "list", "-q", "--home", home_.path().string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_THAT(r.out, HasSubstr("BTC/USDT"));
-    r = test::run_aurum({"data", "list", "-v", "--db", db().string()});
+    r = test::run_aurum({"data", "list", "-v", "--db", db().string(), "--home",
+                         home_.path().string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_THAT(r.out, HasSubstr("BTC/USDT"));
     // An option nobody knows is still bad usage.
