@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/stable_hash.hpp"
 #include "core/workspace.hpp"
 
 namespace aurum {
@@ -209,18 +210,15 @@ std::string make_run_id(const RunInfo& info, TimeMs from, TimeMs to) {
     key << info.label() << '|' << info.timeframe.name() << '|' << from << '|' << to << '|'
         << info.config.initial_capital << '|' << info.config.fill.fees.maker << '|'
         << info.config.fill.fees.taker << '|' << static_cast<int>(info.config.fill.spread.mode)
-        << info.config.fill.spread.fixed << info.config.fill.spread.fixed_bps << '|'
-        << info.config.fill.slippage.fixed_bps << info.config.fill.slippage.vol_k
+        << '|' << info.config.fill.spread.fixed << '|' << info.config.fill.spread.fixed_bps << '|'
+        << info.config.fill.slippage.fixed_bps << '|' << info.config.fill.slippage.vol_k << '|'
         << info.config.fill.slippage.impact_y << '|' << info.config.fill.latency_ms << '|'
         << info.config.fill.max_participation << '|' << static_cast<int>(info.config.fill.intrabar)
         << '|' << info.config.allow_short << '|' << info.sizing << '|' << info.regime_source;
     if (!info.risk.empty()) key << "|risk " << info.risk; // risk-off ids stay as they were
-    // FNV-1a: stable across runs and platforms (std::hash is not).
-    std::uint64_t h = 1469598103934665603ull;
-    for (char c : key.str()) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 1099511628211ull;
-    }
+    // Stable across runs and platforms (std::hash is not); fields are '|'-separated so two
+    // configurations never concatenate to the same key.
+    const std::uint64_t h = fnv1a_short_basis64(key.str());
     std::string syms;
     for (const auto& s : info.symbols) {
         std::string t;

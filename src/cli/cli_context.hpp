@@ -30,13 +30,17 @@ struct CliContext {
     std::unique_ptr<MarketStore> open_store() const;
     /// Built-in instruments overlaid with <home>/config/instruments.yaml.
     InstrumentRegistry instruments() const;
+    /// Checks an output file given by `flag` before anything is computed or written: refused
+    /// (InputError) when it exists, unless `force`; always when it is the database in force (or
+    /// its -wal/-shm/-journal), a SQLite database, or under config/ or models/ (the registry).
+    void check_output_path(const std::string& flag, const std::string& path, bool force) const;
 };
 
 /// Makes `sub` run `fn` once the command line is fully parsed. `fn` returns the exit code.
 void on_run(CLI::App* sub, CliContext& ctx, std::function<int()> fn);
 
 /// Entry point of the `aurum` binary: parses, runs the chosen command, maps errors to exit codes
-/// (InputError/SystemError: message on stderr, exit 2; CheckFailed: exit 1).
+/// (InputError/SystemError: message on stderr, exit 2; CheckFailed: exit 1; InvariantError: exit 3).
 int run_cli(int argc, char** argv);
 
 } // namespace aurum

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/instrument.hpp"
+#include "core/logging.hpp"
 #include "data/import.hpp"
 
 namespace aurum {
@@ -22,7 +23,30 @@ struct ImportArgs {
     std::string format = "auto";
     std::string tz_offset;
     bool skip_invalid = false;
+    bool force = false;   ///< --force: a --symbol/--timeframe that contradicts the file
+    bool replace = false; ///< --replace: overwrite stored bars that hold different values
 };
+
+/// Refuses (unless --force) a --symbol or --timeframe flag that contradicts the file name, e.g.
+/// ETHUSDT_1d.csv imported with --symbol BTC/USDT.
+void check_flags_against_name(const ImportArgs& a, const std::string& path, const NameHint& hint) {
+    if (a.force) return;
+    if (!a.symbol.empty() && !hint.symbol.empty() &&
+        normalize_symbol(a.symbol) != normalize_symbol(hint.symbol))
+        throw InputError(fmt::format("--symbol {}: the file name '{}' says {}; refusing to store "
+                                     "its bars under another symbol (--force to do it anyway)",
+                                     a.symbol, std::filesystem::path(path).filename().string(),
+                                     normalize_symbol(hint.symbol)));
+    if (!a.timeframe.empty() && !hint.timeframe.empty()) {
+        const auto named = Timeframe::parse(hint.timeframe);
+        if (named && *named != Timeframe::parse_or_throw(a.timeframe))
+            throw InputError(fmt::format("--timeframe {}: the file name '{}' says {} (--force to "
+                                         "import it as {} anyway)",
+                                         a.timeframe,
+                                         std::filesystem::path(path).filename().string(),
+                                         named->name(), a.timeframe));
+    }
+}
 
 /// Symbol/timeframe per file: the flags, else what the file name states, else a clear error.
 std::vector<ImportJob> plan_jobs(const ImportArgs& a, const CliContext& ctx) {
@@ -44,8 +68,9 @@ std::vector<ImportJob> plan_jobs(const ImportArgs& a, const CliContext& ctx) {
         if (!std::filesystem::is_regular_file(path))
             throw InputError("no such file: '" + path + "'");
         std::string symbol = a.symbol, timeframe = a.timeframe;
+        const NameHint hint = infer_from_filename(path);
+        check_flags_against_name(a, path, hint);
         if (symbol.empty() || timeframe.empty()) {
-            const NameHint hint = infer_from_filename(path);
             if ((symbol.empty() && hint.symbol.empty()) ||
                 (timeframe.empty() && hint.timeframe.empty()))
                 throw InputError(hint.note.empty() ? "cannot infer --symbol/--timeframe from '" +
@@ -65,6 +90,8 @@ std::vector<ImportJob> plan_jobs(const ImportArgs& a, const CliContext& ctx) {
         job.options.tz_offset = tz;
         job.options.point = inst.point;
         job.options.skip_invalid = a.skip_invalid;
+        job.options.force_timeframe = a.force;
+        job.options.replace = a.replace;
         jobs.push_back(std::move(job));
     }
     return jobs;
@@ -100,6 +127,7 @@ nlohmann::json to_json(const ImportSummary& s) {
     j["rows_skipped"] = skipped;
     j["inserted"] = s.inserted;
     j["updated"] = s.updated;
+    j["changed"] = s.changed;
     return j;
 }
 
@@ -124,6 +152,9 @@ void print_summary(const ImportSummary& s) {
     std::cout << fmt::format("{} file{}: {} rows read, {} inserted, {} updated, {} skipped\n",
                              s.files.size(), s.files.size() == 1 ? "" : "s", read, s.inserted,
                              s.updated, skipped);
+    if (s.changed > 0)
+        std::cout << fmt::format("  {} stored bar{} replaced with different values (--replace)\n",
+                                 s.changed, s.changed == 1 ? "" : "s");
 }
 
 } // namespace
@@ -145,10 +176,20 @@ void register_data_import_command(CLI::App& data, CliContext& ctx) {
                     "subtracted to get UTC");
     sub->add_flag("--skip-invalid", args->skip_invalid,
                   "Skip invalid rows (and report them) instead of rejecting the file");
+    sub->add_flag("--force", args->force,
+                  "Accept a --symbol/--timeframe that contradicts the file name or the bar spacing");
+    sub->add_flag("--replace", args->replace,
+                  "Overwrite stored bars that hold different values (says how many changed)");
     on_run(sub, ctx, [args, &ctx] {
         const std::vector<ImportJob> jobs = plan_jobs(*args, ctx);
         auto store = ctx.open_store();
         const ImportSummary summary = import_files(*store, jobs);
+        for (const FileImportReport& f : summary.files)
+            file_logger().info("data import: {} ({}) as {} {}: {} rows, {} .. {} UTC", f.file,
+                               to_string(f.format), f.symbol, f.timeframe.name(), f.rows_written,
+                               format_time(f.first), format_time(f.last));
+        file_logger().info("data import: {} inserted, {} updated, {} replaced with different "
+                           "values", summary.inserted, summary.updated, summary.changed);
         if (ctx.json)
             std::cout << to_json(summary).dump(2) << "\n";
         else

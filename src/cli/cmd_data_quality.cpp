@@ -45,9 +45,11 @@ struct SynthArgs {
     std::string start = "2024-01-01";
     bool noise = false;
     std::string regimes_out;
+    bool force = false;
 };
 
 int run_synth(const SynthArgs& a, CliContext& ctx) {
+    if (!a.regimes_out.empty()) ctx.check_output_path("--regimes-out", a.regimes_out, a.force);
     const Timeframe tf = Timeframe::parse_or_throw(a.timeframe);
     const auto start = parse_time(a.start);
     if (!start)
@@ -358,6 +360,7 @@ void register_data_quality_commands(CLI::App& data, CliContext& ctx) {
     synth->add_flag("--noise", sa->noise, "Pure noise: i.i.d. returns with no edge, no regimes");
     synth->add_option("--regimes-out", sa->regimes_out,
                       "Write the true regime per step to this CSV");
+    synth->add_flag("--force", sa->force, "Overwrite --regimes-out if it exists");
     on_run(synth, ctx, [sa, &ctx] { return run_synth(*sa, ctx); });
 
     auto va = std::make_shared<ValidateArgs>();

@@ -322,11 +322,13 @@ struct ExportArgs {
     std::string set;
     std::string config;
     std::string out;
+    bool force = false;
     std::string labels;
 };
 
 int run_features_export(const ExportArgs& a, CliContext& ctx) {
     if (a.out.empty()) throw InputError("--out is required (a CSV file path)");
+    ctx.check_output_path("--out", a.out, a.force);
     auto store = ctx.open_store();
     FeatureStore fstore(store->database(), features_dir(ctx));
     const auto targets = a.series.targets(*store);
@@ -689,6 +691,8 @@ void register_features_commands(CLI::App& app, CliContext& ctx) {
     exp->add_option("--set", e->set, "Feature set name");
     exp->add_option("--config", e->config, "Feature config file");
     exp->add_option("--out,-o", e->out, "Output CSV file")->required();
+    exp->add_flag("--force", e->force, "Overwrite --out if it exists (never the database, "
+                                       "a config file or the registry)");
     exp->add_option("--labels", e->labels,
                     "Append label, label_t1 and label_return from stored labels of this method "
                     "(fixed, triple-barrier, meta); rows without a label are left out");

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/logging.hpp"
 #include "models/model_strategy.hpp"
 #include "models/training_pipeline.hpp"
 #include "runtime/engine_stack.hpp"
@@ -135,6 +136,17 @@ int parse_version(const std::string& v) {
 }
 
 } // namespace
+/// The gating verdict in the log files, one line per rule, so the runbook's grep finds it.
+void log_outcome(const TrainOutcome& o) {
+    const std::string model = o.record ? fmt::format("{} v{}", o.record->name, o.record->version)
+                                       : std::string("model");
+    file_logger().log(o.verdict.passed ? spdlog::level::info : spdlog::level::warn,
+                      "train: {} gating {}; production: {}", model,
+                      o.verdict.passed ? "PASSED" : "FAILED", o.promotion);
+    for (const auto& r : o.verdict.rules)
+        file_logger().info("train: {} gating rule {}: {}", model, r.passed ? "pass" : "FAIL",
+                           r.detail);
+}
 
 void register_models(CLI::App& app, CliContext& ctx) {
     // train
@@ -151,6 +163,7 @@ void register_models(CLI::App& app, CliContext& ctx) {
         const auto runner = gating_runner(ctx, *tf);
         req.runner = runner.get();
         const auto out = run_training(*store, ctx.instruments(), ctx.workspace(), req, clock);
+        log_outcome(out);
         if (ctx.json) std::cout << outcome_json(out).dump(2) << "\n";
         else print_outcome(out);
         return 0;

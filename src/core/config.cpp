@@ -25,12 +25,44 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 ConfigNode::ConfigNode(YAML::Node node, std::string file, std::string path)
     : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
 
+namespace {
+
+/// Throws InputError naming both lines of the first key given twice in one mapping: yaml-cpp
+/// keeps both entries and lookups silently take the first.
+void refuse_duplicate_keys(const YAML::Node& node, const std::string& file, const std::string& path) {
+    if (node.IsSequence()) {
+        for (std::size_t i = 0; i < node.size(); ++i)
+            refuse_duplicate_keys(node[i], file, path + "[" + std::to_string(i) + "]");
+        return;
+    }
+    if (!node.IsMap()) return;
+    std::map<std::string, int> first_line;
+    for (const auto& kv : node) {
+        const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+        const std::string key_path = path.empty() ? key : path + "." + key;
+        const int line = kv.first.Mark().line + 1;
+        if (kv.first.IsScalar()) {
+            const auto [it, fresh] = first_line.emplace(key, line);
+            if (!fresh)
+                throw InputError(file + ":" + std::to_string(line) + ": duplicate key '" +
+                                 key_path + "' (first given at " + file + ":" +
+                                 std::to_string(it->second) + ")");
+        }
+        refuse_duplicate_keys(kv.second, file, key_path);
+    }
+}
+
+} // namespace
+
 ConfigNode ConfigNode::parse(const std::string& text, const std::string& file) {
+    YAML::Node root;
     try {
-        return ConfigNode(YAML::Load(text), file, "");
+        root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
         throw InputError(file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
     }
+    refuse_duplicate_keys(root, file, "");
+    return ConfigNode(root, file, "");
 }
 
 ConfigNode ConfigNode::load_file(const std::string& file) {

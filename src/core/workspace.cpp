@@ -17,6 +17,15 @@ void Workspace::ensure_dirs() const {
         fs::create_directories(d, ec);
         if (ec) throw SystemError("cannot create directory " + d.string() + ": " + ec.message());
     }
+    write_default_configs();
+}
+
+void Workspace::write_default_configs() const {
+    // Only into an empty config/: a user who removed a file chose the built-in defaults.
+    std::error_code ec;
+    if (!fs::is_empty(config_dir(), ec) || ec) return;
+    for (const auto& [name, text] : default_config_files())
+        write_file_atomic(config_file(name), text);
 }
 
 void write_file_atomic(const fs::path& path, const std::string& content) {

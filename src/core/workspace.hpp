@@ -2,10 +2,16 @@
 // The user's workspace: config/, data/, logs/, reports/, models/ under one home directory.
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace aurum {
 
-/// Paths of a workspace. Creating it makes the directories; nothing else is written.
+/// The repository's commented config/*.yaml (file name, text), compiled into the binary.
+const std::vector<std::pair<std::string, std::string>>& default_config_files();
+
+/// Paths of a workspace. Creating it makes the directories and, in a new (empty) config/, the
+/// commented default config files; nothing else is written.
 class Workspace {
 public:
     explicit Workspace(std::filesystem::path home);
@@ -20,10 +26,13 @@ public:
     /// Default database: data/aurum.db.
     std::string default_db() const { return (data_dir() / "aurum.db").string(); }
 
-    /// Creates the directory tree (idempotent). Throws SystemError when it cannot.
+    /// Creates the directory tree (idempotent); an empty config/ gets the commented defaults
+    /// (never over a user's file). Throws SystemError when it cannot.
     void ensure_dirs() const;
 
 private:
+    void write_default_configs() const;
+
     std::filesystem::path home_;
 };
 

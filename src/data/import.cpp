@@ -2,21 +2,91 @@
 // file names. The parsers themselves are in import_parse.cpp.
 #include "data/import.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <optional>
 #include <regex>
+
+#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "data/market_store.hpp"
 
 namespace aurum {
 
+namespace {
+
+bool same_value(double a, double b) {
+    return a == b || std::fabs(a - b) <= 1e-12 * std::max(std::fabs(a), std::fabs(b));
+}
+
+/// Bars of `chunk` already stored with different values.
+std::int64_t count_changed(MarketStore& store, const BarSeries& chunk) {
+    if (chunk.empty()) return 0;
+    const auto [lo, hi] = std::minmax_element(chunk.time.begin(), chunk.time.end());
+    const BarSeries old = store.load_bars(chunk.symbol, chunk.timeframe, TimeRange{*lo, *hi + 1});
+    std::int64_t changed = 0;
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+        const std::size_t k = old.lower_bound(chunk.time[i]);
+        if (k == old.size() || old.time[k] != chunk.time[i]) continue;
+        const Bar a = old.at(k), b = chunk.at(i);
+        const bool spread_differs = chunk.has_spread() && old.has_spread() &&
+                                    !same_value(a.spread, b.spread);
+        if (!same_value(a.open, b.open) || !same_value(a.high, b.high) ||
+            !same_value(a.low, b.low) || !same_value(a.close, b.close) ||
+            !same_value(a.volume, b.volume) || spread_differs)
+            ++changed;
+    }
+    return changed;
+}
+
+/// Smallest gap between consecutive bars, tracked across chunks.
+struct SpacingProbe {
+    std::optional<TimeMs> last;
+    TimeMs min_gap = 0;
+    void add(const BarSeries& chunk) {
+        for (TimeMs t : chunk.time) {
+            if (last && t != *last) {
+                const TimeMs gap = t > *last ? t - *last : *last - t;
+                if (min_gap == 0 || gap < min_gap) min_gap = gap;
+            }
+            last = t;
+        }
+    }
+};
+
+void check_spacing(const ImportJob& job, const SpacingProbe& probe) {
+    const Timeframe tf = job.options.timeframe;
+    if (job.options.force_timeframe || probe.min_gap == 0 || probe.min_gap == tf.ms()) return;
+    throw InputError(fmt::format("{}: the bars are {} apart but the timeframe is {} ({}); pass "
+                                 "--timeframe {} (or --force to store them as {} anyway)",
+                                 job.path, Timeframe(probe.min_gap).name(), tf.name(),
+                                 job.options.symbol, Timeframe(probe.min_gap).name(), tf.name()));
+}
+
+} // namespace
+
 ImportSummary import_files(MarketStore& store, const std::vector<ImportJob>& jobs) {
     ImportSummary summary;
     // One writer = one transaction: an exception anywhere destroys it uncommitted (rollback).
     auto writer = store.open_writer();
     for (const ImportJob& job : jobs) {
-        summary.files.push_back(parse_file(job.path, job.options,
-                                           [&](const BarSeries& chunk) { writer->write(chunk); }));
+        SpacingProbe probe;
+        std::int64_t changed = 0;
+        summary.files.push_back(parse_file(job.path, job.options, [&](const BarSeries& chunk) {
+            probe.add(chunk);
+            changed += count_changed(store, chunk);
+            writer->write(chunk);
+        }));
+        check_spacing(job, probe);
+        if (changed > 0 && !job.options.replace)
+            throw InputError(fmt::format(
+                "{}: {} bar{} of {} {} {} already stored with different values; nothing "
+                "imported (pass --replace to overwrite them)",
+                job.path, changed, changed == 1 ? "" : "s", job.options.symbol,
+                job.options.timeframe.name(), changed == 1 ? "is" : "are"));
+        summary.changed += changed;
     }
     const UpsertStats stats = writer->commit();
     summary.inserted = stats.inserted;

@@ -38,6 +38,8 @@ struct ImportOptions {
     std::size_t chunk_rows = 65536;    ///< bars per chunk handed to the store
     std::size_t block_bytes = 1 << 20; ///< bytes read from the file per block
     std::size_t max_skip_examples = 5; ///< skipped rows kept (with file:line) for the report
+    bool force_timeframe = false; ///< accept bars spaced unlike `timeframe` (import_files)
+    bool replace = false;         ///< overwrite stored bars that hold different values
 };
 
 /// A row left out under --skip-invalid: where and why.
@@ -69,7 +71,8 @@ struct ImportJob {
 struct ImportSummary {
     std::vector<FileImportReport> files;
     std::int64_t inserted = 0;
-    std::int64_t updated = 0;
+    std::int64_t updated = 0; ///< bars that were already stored (same or different values)
+    std::int64_t changed = 0; ///< of those, bars whose stored values differed (replaced)
 };
 
 /// Receives the parsed bars chunk by chunk (each chunk is cleared after the call).
@@ -92,6 +95,9 @@ ImportFormat detect_format(std::string_view head, const std::string& name);
 
 /// Imports every job into the store through one writer (one transaction): either every file is
 /// written or, on any error, nothing is. Re-importing the same data is idempotent (upsert).
+/// Throws InputError (nothing written) when a file's bars are spaced unlike its timeframe
+/// (unless options.force_timeframe) or when stored bars would change value (unless
+/// options.replace; the message says how many).
 ImportSummary import_files(MarketStore& store, const std::vector<ImportJob>& jobs);
 
 /// Symbol and timeframe a file name states, e.g. freqtrade `BTC_USDT-5m.json`, MT5

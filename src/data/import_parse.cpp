@@ -106,7 +106,7 @@ class BarSink {
         : opt_(opt), name_(name), fn_(fn), rep_(rep) {
         tf_ = opt.timeframe.ms();
         if (tf_ <= 0)
-            throw InputError("timeframe must be positive");
+            throw InvariantError("import: timeframe must be positive");
         grid_ = kMsPerDay % tf_ == 0 ? tf_ : std::gcd(tf_, kMsPerDay);
         chunk_.symbol = opt.symbol;
         chunk_.timeframe = opt.timeframe;
@@ -499,6 +499,7 @@ class DelimitedParser final : public RecordParser {
         const auto fields = split(line, sep_);
         const bool header = !looks_like_time(fields[0]);
         if (header) {
+            header_fields_ = fields.size();
             std::string missing;
             if (!map_header(fields, missing)) {
                 std::string cols;
@@ -642,6 +643,16 @@ class DelimitedParser final : public RecordParser {
                                 needed_, sep_name(sep_), idx + 1, quote_value(b, e)));
             f = fe + 1;
         }
+        if (header_fields_ > 0 && f <= e) {
+            // Columns past the last one read: a row wider than its header is misaligned data.
+            std::size_t fields = needed_ + 1;
+            for (const char* c = f; c < e; ++c)
+                fields += *c == sep_;
+            if (fields > header_fields_)
+                return sink_.reject(line_, 0,
+                                    fmt::format("{} columns but the header has {}: {}", fields,
+                                                header_fields_, quote_value(b, e)));
+        }
         if (has_date_) {
             t = days * kMsPerDay + clock;
             local = true;
@@ -663,6 +674,7 @@ class DelimitedParser final : public RecordParser {
     bool has_date_ = false; ///< split date + time-of-day columns
     std::vector<Role> roles_;
     std::size_t needed_ = 0;
+    std::size_t header_fields_ = 0; ///< columns of the header line; 0 without a header
     std::size_t line_ = 0;
     bool have_last_date_ = false;
     char last_date_[10] = {};

@@ -603,7 +603,7 @@ ValidationReport validate_series(const BarSeries& bars, const Instrument& instru
         bars.low.size() != bars.size() || bars.close.size() != bars.size() ||
         bars.volume.size() != bars.size() ||
         (bars.has_spread() && bars.spread.size() != bars.size()))
-        throw InputError("validate: series " + bars.symbol + " has columns of different lengths");
+        throw InvariantError("validate: series " + bars.symbol + " has columns of different lengths");
     ValidationReport rep;
     rep.symbol = bars.symbol.empty() ? instrument.symbol : bars.symbol;
     rep.timeframe = bars.timeframe;

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/logging.hpp"
 
 namespace aurum {
 
@@ -433,11 +434,9 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
         const std::string since = format_time(wall_now - kMsPerDay);
         while (std::getline(in, line))
             if (line.size() >= 19 && line.substr(0, 19) >= since.substr(0, 19)) ++errors;
-        std::string day = format_date(wall_now);
-        day.erase(std::remove(day.begin(), day.end(), '-'), day.end());
-        std::ifstream log(ws.logs_dir() / ("aurum_" + day + ".log"));
+        std::ifstream log(daily_log_file(ws.logs_dir(), wall_now));
         while (std::getline(log, line))
-            if (line.find(" UTC warning ") != std::string::npos) ++warnings;
+            if (line.find(log_level_tag(spdlog::level::warn)) != std::string::npos) ++warnings;
     }
     h["recent"] = {{"errors", errors}, {"warnings", warnings}};
     return h;

@@ -6,6 +6,7 @@
 
 #include "backtest/portfolio.hpp"
 #include "core/error.hpp"
+#include "core/stable_hash.hpp"
 #include "risk/account_risk_hook.hpp"
 
 namespace aurum {
@@ -23,20 +24,10 @@ Side stored_side(const ExecReport& r) {
 
 std::string make_client_order_id(const std::string& session_id, const std::string& symbol,
                                  TimeMs bar_time, int seq) {
-    std::uint64_t h = 1469598103934665603ULL;
-    auto mix = [&h](const std::string& s) {
-        for (unsigned char c : s) {
-            h ^= c;
-            h *= 1099511628211ULL;
-        }
-        h ^= 0xff;
-        h *= 1099511628211ULL;
-    };
-    mix(session_id);
-    mix(symbol);
-    mix(std::to_string(bar_time));
-    mix(std::to_string(seq));
-    return fmt::format("AE{:016x}", h);
+    Fnv1aShortBasis64 h; // each field ends with a 0xff byte, which no text contains
+    for (const std::string& field : {session_id, symbol, std::to_string(bar_time), std::to_string(seq)})
+        h.add(field).add_byte(0xff);
+    return fmt::format("AE{:016x}", h.value());
 }
 
 JournalExecution::JournalExecution(ExecutionClient& inner, std::vector<Instrument> instruments,

@@ -16,7 +16,7 @@
 
 namespace aurum {
 
-/// Deterministic client order id: "AE" + 16 hex digits of FNV-1a over (session, symbol, bar
+/// Deterministic client order id: "AE" + 16 hex digits of fnv1a_short_basis64 over (session, symbol, bar
 /// time, sequence of the order within that bar). Binance accepts up to 36 characters.
 std::string make_client_order_id(const std::string& session_id, const std::string& symbol,
                                  TimeMs bar_time, int seq);

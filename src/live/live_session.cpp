@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/stable_hash.hpp"
 #include "core/workspace.hpp"
 #include "runtime/engine_stack.hpp"
 
@@ -54,12 +55,7 @@ std::string LiveOptions::session_id() const {
     if (mode == "live")
         key += "|" + venue.exchange + "|" + venue.base_url + "|" +
                (venue.credentials ? venue.credentials->api_key : std::string());
-    std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : key) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return fmt::format("{}-{:012x}", mode, h & 0xffffffffffffULL);
+    return fmt::format("{}-{:012x}", mode, fnv1a_short_basis64(key) & 0xffffffffffffULL);
 }
 
 /// The account risk hook plus the warm-up gate and the human-approval queue.
@@ -543,14 +539,14 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
     for (const auto& a : assessments)
         spdlog::info("risk {} {} [{}]: {}", to_string(a.verdict), a.symbol, a.source, a.reason);
     for (const auto& o : journal_->new_orders())
-        spdlog::info("order {} {} {} {} ({}) journaled and sent", o.client_order_id, o.side,
+        spdlog::info("execution: order {} {} {} {} ({}) journaled and sent", o.client_order_id, o.side,
                      format_qty(o.qty), o.symbol, o.source);
     for (const auto& r : journal_->new_reports())
         if (r.kind == "fill")
-            spdlog::info("fill {} {} {} {} @ {:.2f} fee {:.4f}", r.client_order_id, r.side,
+            spdlog::info("execution: fill {} {} {} {} @ {:.2f} fee {:.4f}", r.client_order_id, r.side,
                          format_qty(r.qty), r.symbol, r.price, r.fee);
     for (const auto& u : journal_->status_updates())
-        if (!u.note.empty()) spdlog::warn("order {} {}: {}", u.cid, u.status, u.note);
+        if (!u.note.empty()) spdlog::warn("execution: order {} {}: {}", u.cid, u.status, u.note);
     journal_->flush(); // sent only now that the journal is durable
     if (db_.dialect() == SqlDialect::Sqlite && ++commits_since_wal_checkpoint_ >= 64) {
         // SQLite's automatic checkpoint (off, see open()) would run inside a commit, before the

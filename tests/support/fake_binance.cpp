@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "core/stable_hash.hpp"
+
 namespace aurum::test {
 
 namespace {
@@ -48,10 +50,7 @@ double unit(std::uint64_t h) {
 }
 
 std::uint64_t hash_str(const std::string& s) {
-    std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : s)
-        h = (h ^ c) * 1099511628211ULL;
-    return h;
+    return fnv1a_short_basis64(s);
 }
 
 double round_to(double x, double scale) {

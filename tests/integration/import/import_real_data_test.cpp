@@ -336,10 +336,11 @@ TEST_F(ImportCli, corrupted_copies_fail_with_file_line_and_leave_the_db_unchange
         c.apply(lines);
         const fs::path bad = dir.path() / ("BTCUSDT_4h_" + c.name + ".csv");
         test::write_text(bad, join_lines(lines));
-        // A good file first (ETH 1d bars also fit the 4h grid): the command is one transaction,
-        // so its rows must not survive the bad file either.
-        const auto r =
-            import({eth.string(), bad.string(), "--symbol", "BTC/USDT", "--timeframe", "4h"});
+        // A good file first (ETH 1d bars also fit the 4h grid; --force lets its name and spacing
+        // be overridden): the command is one transaction, so its rows must not survive the bad
+        // file either.
+        const auto r = import(
+            {eth.string(), bad.string(), "--symbol", "BTC/USDT", "--timeframe", "4h", "--force"});
         EXPECT_EQ(r.exit_code, 2);
         const std::string where = bad.string() + ":" + std::to_string(c.line) + ":";
         EXPECT_NE(r.err.find(where), std::string::npos) << r.err;

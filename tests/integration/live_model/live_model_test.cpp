@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "core/logging.hpp"
 #include "core/workspace.hpp"
 #include "data/market_store.hpp"
 #include "data/synthetic_market.hpp"
@@ -210,14 +211,7 @@ TEST(LiveModel, replay_stores_predictions_with_top_features_and_health_shows_the
     const json sj = json::parse(status.out);
     ASSERT_EQ(sj["signals"].size(), 1u);
     EXPECT_EQ(sj["signals"][0]["symbol"], "BTC/USDT");
-    EXPECT_NE(slurp(home / "logs" /
-                    ("aurum_" +
-                     [] {
-                         std::string d = format_date(SystemClock().now());
-                         d.erase(std::remove(d.begin(), d.end(), '-'), d.end());
-                         return d;
-                     }() +
-                     ".log"))
+    EXPECT_NE(slurp(daily_log_file(home / "logs", SystemClock().now()))
                   .find("ETH/USDT: no production model"),
               std::string::npos);
 }
