@@ -109,37 +109,6 @@ std::string require_reason(const std::string& what, const std::string& reason) {
     return reason;
 }
 
-/// The tail of `path` from byte `from` (what a failed daemon wrote to logs/daemon.out).
-std::string read_from(const std::filesystem::path& path, std::uintmax_t from) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return "";
-    in.seekg(static_cast<std::streamoff>(from));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-/// Starts `args` (a daemon command line) detached, output appended to logs/daemon.out.
-pid_t spawn_daemon(const Workspace& ws, const std::vector<std::string>& args) {
-    const pid_t pid = ::fork();
-    if (pid < 0) throw SystemError("restart: fork failed");
-    if (pid == 0) {
-        ::setsid();
-        const std::string out = (ws.logs_dir() / "daemon.out").string();
-        const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-        }
-        std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv("/proc/self/exe", argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
 /// `aurum restart`: stops the running daemon (if any) and starts its last command line again
 /// (daemon.json, kept after a crash); succeeds only once the new daemon answers its control API.
 int restart_daemon(CliContext& ctx) {
@@ -173,7 +142,7 @@ int restart_daemon(CliContext& ctx) {
                       << (WIFEXITED(st) ? fmt::format("exit code {}", WEXITSTATUS(st))
                                         : fmt::format("signal {}", WTERMSIG(st)))
                       << ") before serving; logs/daemon.out says:\n"
-                      << read_from(out, offset);
+                      << read_file_from(out, offset);
             return 1;
         }
         const auto now_info = read_daemon_info(ws);

@@ -1,5 +1,6 @@
 #include "live/daemon_app.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -506,6 +507,37 @@ DaemonRunSummary run_daemon_app(const DaemonEnvironment& env, const LiveOptions&
     env.ws.ensure_dirs();
     DaemonApp app(env, options, file, flags);
     return app.run();
+}
+
+/// The tail of `path` from byte `from` (what a failed daemon wrote to logs/daemon.out).
+std::string read_file_from(const std::filesystem::path& path, std::uintmax_t from) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "";
+    in.seekg(static_cast<std::streamoff>(from));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Starts `args` (a daemon command line) detached, output appended to logs/daemon.out.
+pid_t spawn_daemon(const Workspace& ws, const std::vector<std::string>& args) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw SystemError("restart: fork failed");
+    if (pid == 0) {
+        ::setsid();
+        const std::string out = (ws.logs_dir() / "daemon.out").string();
+        const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+        }
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv("/proc/self/exe", argv.data());
+        ::_exit(127);
+    }
+    return pid;
 }
 
 } // namespace aurum

@@ -3,6 +3,8 @@
 // (file overridden by flags, every refusal before anything is written), the assembly of session,
 // control server (injected: it lives in surfaces/), scheduled jobs and loop, the process stop
 // flag. `aurum run` (cli) keeps only flags and output.
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -114,6 +116,12 @@ struct DaemonRunSummary {
 /// a bad one keeps the last valid limits.
 DaemonRunSummary run_daemon_app(const DaemonEnvironment& env, const LiveOptions& options,
                                 const LiveFileConfig& file, const RunFlags& flags);
+
+/// Starts `args` (a daemon command line, from daemon.json) as a detached process, its output
+/// appended to logs/daemon.out (`aurum restart`). Returns its pid.
+pid_t spawn_daemon(const Workspace& ws, const std::vector<std::string>& args);
+/// The bytes of `path` from offset `from` (what a failed daemon wrote to logs/daemon.out).
+std::string read_file_from(const std::filesystem::path& path, std::uintmax_t from);
 
 /// The daemon's stop flag (one per process: signals can only reach a global).
 std::atomic<bool>& daemon_stop_flag();
