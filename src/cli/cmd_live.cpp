@@ -40,21 +40,6 @@ using nlohmann::json;
 
 namespace {
 
-/// This process's command line (for `aurum restart`), from /proc.
-std::vector<std::string> own_argv() {
-    std::vector<std::string> out;
-    std::ifstream in("/proc/self/cmdline", std::ios::binary);
-    std::string arg;
-    while (std::getline(in, arg, '\0')) out.push_back(arg);
-    return out;
-}
-
-TimeMs parse_date_flag(const std::string& flag, const std::string& text) {
-    const auto t = parse_time(text);
-    if (!t) throw InputError(flag + ": expected a date such as 2024-01-31, got '" + text + "'");
-    return *t;
-}
-
 void print_json(const json& j) { std::cout << j.dump(2) << "\n"; }
 
 /// Sends a command to the daemon, or applies it offline when none runs. Prints the outcome.
@@ -124,37 +109,6 @@ std::string require_reason(const std::string& what, const std::string& reason) {
     return reason;
 }
 
-/// The tail of `path` from byte `from` (what a failed daemon wrote to logs/daemon.out).
-std::string read_from(const std::filesystem::path& path, std::uintmax_t from) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return "";
-    in.seekg(static_cast<std::streamoff>(from));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-/// Starts `args` (a daemon command line) detached, output appended to logs/daemon.out.
-pid_t spawn_daemon(const Workspace& ws, const std::vector<std::string>& args) {
-    const pid_t pid = ::fork();
-    if (pid < 0) throw SystemError("restart: fork failed");
-    if (pid == 0) {
-        ::setsid();
-        const std::string out = (ws.logs_dir() / "daemon.out").string();
-        const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-        }
-        std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        ::execv("/proc/self/exe", argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
 /// `aurum restart`: stops the running daemon (if any) and starts its last command line again
 /// (daemon.json, kept after a crash); succeeds only once the new daemon answers its control API.
 int restart_daemon(CliContext& ctx) {
@@ -188,7 +142,7 @@ int restart_daemon(CliContext& ctx) {
                       << (WIFEXITED(st) ? fmt::format("exit code {}", WEXITSTATUS(st))
                                         : fmt::format("signal {}", WTERMSIG(st)))
                       << ") before serving; logs/daemon.out says:\n"
-                      << read_from(out, offset);
+                      << read_file_from(out, offset);
             return 1;
         }
         const auto now_info = read_daemon_info(ws);
@@ -215,283 +169,58 @@ int restart_daemon(CliContext& ctx) {
     return 1;
 }
 
-int run_command(CliContext& ctx, const std::string& mode, double capital, std::string symbols_text,
-                std::string tf_text, std::string strategy, std::vector<std::string> params,
-                double fraction, std::string from, std::string to, double speed, bool approval,
-                int port, bool serve, bool ack, std::string ack_reason, bool new_session,
-                bool confirm_live, std::string exchange_url) {
+/// The surfaces' HTTP control server behind the daemon application's interface.
+class HttpControlServer final : public ControlServer {
+  public:
+    HttpControlServer(std::string token, CommandQueue& queue, QueryFn query,
+                      std::atomic<bool>& stop)
+        : server_(std::move(token), queue, std::move(query), stop) {}
+    int start(int port) override { return server_.start(port); }
+    void stop() override { server_.stop(); }
+
+  private:
+    ControlApiServer server_;
+};
+
+int run_command(CliContext& ctx, const RunFlags& flags) {
     const Workspace ws = ctx.workspace();
-    LiveFileConfig fc = load_live_config(ws.config_file("live.yaml"));
-    if (mode != "paper" && mode != "live")
-        throw InputError("run: --mode must be paper or live, got '" + mode + "'");
-    // Live: every refusal comes before anything is written.
-    if (mode != "live" && !exchange_url.empty())
-        throw InputError("run: --exchange-url is only used with --mode live (paper fills are "
-                         "simulated)");
-    LiveVenueOptions venue;
-    if (mode == "live") {
-        venue.exchange = fc.exchange;
-        venue.base_url = exchange_url.empty() ? fc.exchange_url : exchange_url;
-        BaseUrl::parse(venue.base_url);
-        venue.recv_window_ms = fc.recv_window_ms;
-        if (!confirm_live)
-            throw InputError("run: --mode live sends real orders with real money to " +
-                             venue.base_url +
-                             "; add --confirm-live to the command line to confirm (it is a flag "
-                             "only, never a config setting, so nobody goes live by accident)");
-        if (!from.empty() || !to.empty())
-            throw InputError("run: --mode live trades on the real-time clock; --replay-from/"
-                             "--replay-to are for paper mode");
-        std::vector<std::string> syms = fc.symbols;
-        if (!symbols_text.empty()) {
-            syms.clear();
-            std::stringstream ss(symbols_text);
-            std::string one;
-            while (std::getline(ss, one, ',')) if (!one.empty()) syms.push_back(one);
-        }
-        for (const auto& sym : syms) {
-            const Instrument in = ctx.instruments().get(normalize_symbol(sym));
-            if (in.asset_class != AssetClass::CryptoSpot || in.venue == "mt5")
-                throw InputError("run: " + in.symbol + " cannot be traded live: its prices come "
-                                 "from MetaTrader 5 exports and MT5 is not an order venue here. "
-                                 "Trade it with --mode paper, or leave it out of --symbols");
-        }
-        venue.credentials = load_binance_credentials(ws.home());
-    }
-    ws.ensure_dirs();
-    if (ack && ack_reason.empty()) throw InputError("run: --acknowledge-stop needs --reason");
-    LiveOptions o;
-    o.mode = mode;
-    if (!symbols_text.empty()) {
-        fc.symbols.clear();
-        std::stringstream ss(symbols_text);
-        std::string s;
-        while (std::getline(ss, s, ','))
-            if (!s.empty()) fc.symbols.push_back(s);
-    }
-    for (auto& s : fc.symbols) o.symbols.push_back(normalize_symbol(s));
-    o.timeframe = Timeframe::parse_or_throw(tf_text.empty() ? fc.timeframe : tf_text);
-    o.capital = capital > 0 ? capital : fc.capital;
-    if (capital < 0 || !std::isfinite(capital))
-        throw InputError(fmt::format("run: --capital must be positive, got {}", capital));
-    o.strategy.name = strategy.empty() ? fc.strategy : strategy;
-    o.strategy.params = strategy.empty() || strategy == fc.strategy ? fc.params
-                                                                    : std::map<std::string, double>{};
-    for (const auto& p : params) {
-        const auto eq = p.find('=');
-        if (eq == std::string::npos)
-            throw InputError("run: --param expects name=value, got '" + p + "'");
-        try {
-            o.strategy.params[p.substr(0, eq)] = std::stod(p.substr(eq + 1));
-        } catch (...) {
-            throw InputError("run: --param " + p + ": value is not a number");
-        }
-    }
-    o.strategy.sizing.mode = SizingConfig::Mode::EquityFraction;
-    o.strategy.sizing.fraction = fraction > 0 ? fraction : fc.fraction;
-    o.model = fc.model;
-    o.workspace = ws.home();
-    if (o.strategy.name == "model") {
-        // Resolve and load the models now: a refused model (other feature set) writes nothing.
-        ModelRegistry reg(ws.models_dir() / "registry", nullptr);
-        const auto recs = resolve_models(reg, o.symbols, o.timeframe.name(), o.model);
-        const FeatureConfig fcfg = workspace_feature_config(ws);
-        for (const auto& [sym, rec] : recs) LiveModel::load(rec, fcfg);
-    } else {
-        make_strategy(o.strategy); // validates name and parameters now
-    }
-    o.fill.fees.taker = fc.fee;
-    o.fill.fees.maker = fc.fee;
-    o.fill.slippage.fixed_bps = fc.slippage_bps;
-    o.approval = approval || fc.approval;
-    o.approval_expiry = fc.approval_expiry;
-    o.warmup_bars = fc.warmup_bars;
-    o.new_session = new_session;
-    o.venue = venue;
-    o.venue.capital = o.capital;
-    if (!from.empty() || !to.empty()) {
-        if (from.empty() || to.empty())
-            throw InputError("run: --replay-from and --replay-to go together");
-        o.replay = true;
-        o.replay_from = parse_date_flag("--replay-from", from);
-        o.replay_to = parse_date_flag("--replay-to", to);
-        if (o.replay_to <= o.replay_from)
-            throw InputError("run: --replay-to must be after --replay-from");
-    }
-    if (speed < 0 || !std::isfinite(speed))
-        throw InputError(fmt::format("run: --speed must be >= 0, got {}", speed));
-    // The lock, not a pid, says whether a daemon runs: the kernel drops it when one dies.
-    auto lock = DaemonLock::try_acquire(ws);
-    if (!lock) {
-        const auto d = read_daemon_info(ws);
-        throw InputError(d ? fmt::format("run: a daemon is already running in this workspace "
-                                         "(pid {}, port {}; it holds {}); `aurum stop` it first",
-                                         d->pid, d->port, daemon_lock_path(ws).string())
-                           : "run: a daemon is already running in this workspace (it holds " +
-                                 daemon_lock_path(ws).string() + "); `aurum stop` it first");
-    }
-
-    auto store = ctx.open_store();
-    const auto risk_yaml = ws.config_file("risk.yaml");
-    LiveSession session(store->database(), *store, o, load_risk_limits(risk_yaml.string()),
-                        ctx.instruments(), risk_yaml);
-    // While running, a bad edit of risk.yaml is reported, never fatal: the last valid limits stay.
-    RiskFile risk_file(risk_yaml, load_risk_limits(risk_yaml.string()));
-    SystemClock wall;
-    session.open(wall.now(), ack, ack_reason);
-
-    // Queries on their own connection (the engine thread owns the first one).
-    auto qdb = open_database(ctx.db_spec());
-    StateStore qstore(*qdb);
-    std::mutex qmutex;
-    DaemonInfo info;
-    info.pid = ::getpid();
-    info.started = wall.now();
-    info.session = session.session_id();
-    info.mode = mode;
-    info.args = own_argv();
-    CommandQueue queue;
-    auto query_fn = [&](const std::string& name, const json& params) -> json {
-        std::lock_guard<std::mutex> lock(qmutex);
-        const RiskLimits limits = risk_file.limits();
-        QueryContext qc{qstore, ws, &limits, risk_file.error(), info, true, wall.now()};
-        json j = route_query(name, params, qc);
-        // What the hot-swap rule needs to know about this daemon's model choice.
-        if (name == "health" && j.contains("model"))
-            j["model"]["selection"] = {{"model", o.model.model}, {"version", o.model.version}};
-        return j;
+    const LiveFileConfig file = load_live_config(ws.config_file("live.yaml"));
+    const LiveOptions o = resolve_run_options(ws, ctx.instruments(), file, flags);
+    DaemonEnvironment env;
+    env.ws = ws;
+    env.db_spec = ctx.db_spec();
+    env.instruments = ctx.instruments();
+    env.open_store = [&ctx] { return ctx.open_store(); };
+    env.make_server = [](std::string token, CommandQueue& queue, QueryFn query,
+                         std::atomic<bool>& stop) -> std::unique_ptr<ControlServer> {
+        return std::make_unique<HttpControlServer>(std::move(token), queue, std::move(query),
+                                                   stop);
     };
-    std::atomic<bool>& stop_flag = daemon_stop_flag();
-    stop_flag.store(false);
-    ControlApiServer server(ensure_token(ws), queue, query_fn, stop_flag);
-    info.port = server.start(port > 0 ? port : fc.port);
-    write_daemon_info(ws, info);
-    install_stop_signals();
-
-    Scheduler sched;
-    // The weekly retrain trains in the background; the bar loop only sees the model_reload.
-    struct Background {
-        std::thread t;
-        std::atomic<bool> busy{false};
-        ~Background() {
-            if (t.joinable()) t.join();
-        }
-    } retrain_bg;
-    for (const auto& job : fc.jobs) {
-        if (job.name == "daily_summary") {
-            sched.add(job, [&, risk_yaml](TimeMs due) {
-                // Warm-up history (and a clock not yet set: 1970) has nothing to report.
-                if (due < session.session().trade_from) return;
-                std::lock_guard<std::mutex> lock(qmutex);
-                const json s = query_summary(qstore, risk_file.limits(), wall.now());
-                const auto path = daily_report_path(ws.reports_dir(), due, session.session_id());
-                write_file_atomic(path, format_summary(s));
-                spdlog::info("daily summary written to {}", path.string());
-            });
-        } else if (job.name == "weekly_retrain") {
-            sched.add(job, [&, o](TimeMs due) {
-                if (o.strategy.name != "model") {
-                    spdlog::info("weekly_retrain: the session trades rule strategy {}; skipped",
-                                 o.strategy.name);
-                    return;
-                }
-                if (due < session.session().trade_from) return; // warm-up history, not trading
-                if (retrain_bg.busy.exchange(true)) {
-                    spdlog::warn("weekly_retrain: the previous retrain is still running; skipped");
-                    return;
-                }
-                if (retrain_bg.t.joinable()) retrain_bg.t.join();
-                const InstrumentRegistry instruments = ctx.instruments();
-                auto bg_store = ctx.open_store();
-                retrain_bg.t = std::thread([&, o, due, instruments,
-                                            st = std::shared_ptr<MarketStore>(std::move(bg_store))] {
-                    try {
-                        RetrainRequest rq;
-                        rq.model = o.model.kind;
-                        rq.symbols = o.symbols;
-                        rq.timeframe = o.timeframe.name();
-                        rq.reason = "weekly retrain (scheduled " + format_time(due) + ")";
-                        rq.range.to = due; // a replay never trains on bars after its clock
-                        SystemClock clock;
-                        for (const auto& r : run_retrain(*st, instruments, ws, rq, clock)) {
-                            spdlog::info("weekly_retrain: {}", r.line);
-                            if (!hot_swap_wanted(r, DaemonModels::from_health(
-                                                        query_fn("health", json::object()))))
-                                continue;
-                            Command reload = make_command(CommandKind::ModelReload, rq.reason);
-                            reload.model = r.name;
-                            reload.version = r.version;
-                            const CommandOutcome c =
-                                queue.submit(to_string(reload.kind), reload.to_json());
-                            spdlog::info("weekly_retrain: model_reload: {}", c.message);
-                        }
-                    } catch (const std::exception& e) {
-                        spdlog::error("weekly_retrain failed: {}", e.what());
-                    }
-                    retrain_bg.busy.store(false);
-                });
-            });
-        } else if (job.name == "gap_check") {
-            sched.add(job, [&, gaps = std::make_shared<GapChecker>(ctx.instruments())](TimeMs) {
-                gaps->run(session, *store, o);
-            });
-        }
-    }
+    env.format_daily_summary = [](const json& s) { return format_summary(s); };
     if (!ctx.json)
-        std::cout << fmt::format(
-            "Aurum {} daemon: session {} ({} {} on {}, capital {}){}\nControl API on "
-            "127.0.0.1:{} (token in {}). Try `aurum status`, `aurum summary`, `aurum health`.\n",
-            mode, session.session_id(), o.replay ? "replay" : "real time",
-            o.timeframe.name(), session.session().symbols, format_money(o.capital),
-            session.recovered() ? fmt::format("; resumed after {} recovered steps",
-                                              session.recovered_steps())
-                                : "",
-            info.port, token_path(ws).string())
-                  << std::flush;
-    spdlog::info("daemon started: session {} pid {} port {}", session.session_id(), info.pid,
-                 info.port);
-    DaemonOptions dopt;
-    dopt.speed = speed;
-    dopt.serve_after_end = serve;
-    TimeMs last_risk_poll = 0;
-    dopt.between_steps = [&] {
-        // Never while the journal replays: a new command there would diverge from the record.
-        if (session.journal().recovering() || wall.now() - last_risk_poll < 500) return;
-        last_risk_poll = wall.now();
-        const auto l = risk_file.poll();
-        if (!l || render_risk_yaml(*l) == render_risk_yaml(session.risk().limits())) return;
-        try {
-            Command reload = make_command(CommandKind::RiskReload, "config/risk.yaml changed");
-            reload.yaml = render_risk_yaml(*l);
-            const CommandOutcome c = session.execute(reload, wall.now());
-            spdlog::info("config/risk.yaml: {}", c.message);
-        } catch (const std::exception& e) {
-            spdlog::error("config/risk.yaml: not applied: {}", e.what());
-        }
-    };
-    std::string why;
-    try {
-        why = run_daemon(session, queue, sched, dopt, wall, stop_flag);
-    } catch (...) {
-        queue.close();
-        server.stop();
-        remove_daemon_info(ws);
-        throw;
-    }
-    queue.close();
-    server.stop();
-    remove_daemon_info(ws);
-    const Portfolio& pf = session.portfolio();
-    spdlog::info("daemon exiting: {}; equity {:.2f}", why, pf.equity());
-    const json out{{"session", session.session_id()}, {"reason", why},
-                   {"equity", pf.equity()},           {"cash", pf.cash()},
-                   {"trades", pf.trades().size()},    {"steps", session.steps()},
-                   {"recovered_steps", session.recovered_steps()}};
+        env.on_started = [&](const LiveSession& session, int port) {
+            std::cout << fmt::format(
+                             "Aurum {} daemon: session {} ({} {} on {}, capital {}){}\nControl "
+                             "API on 127.0.0.1:{} (token in {}). Try `aurum status`, `aurum "
+                             "summary`, `aurum health`.\n",
+                             o.mode, session.session_id(), o.replay ? "replay" : "real time",
+                             o.timeframe.name(), session.session().symbols,
+                             format_money(o.capital),
+                             session.recovered() ? fmt::format("; resumed after {} recovered steps",
+                                                               session.recovered_steps())
+                                                 : "",
+                             port, token_path(ws).string())
+                      << std::flush;
+        };
+    const DaemonRunSummary r = run_daemon_app(env, o, file, flags);
     if (ctx.json)
-        print_json(out);
+        print_json(json{{"session", r.session},   {"reason", r.reason},
+                        {"equity", r.equity},     {"cash", r.cash},
+                        {"trades", r.trades},     {"steps", r.steps},
+                        {"recovered_steps", r.recovered_steps}});
     else
-        std::cout << fmt::format("Daemon stopped: {}. Equity {} ({} closed trades).\n", why,
-                                 format_money(pf.equity()), pf.trades().size());
+        std::cout << fmt::format("Daemon stopped: {}. Equity {} ({} closed trades).\n", r.reason,
+                                 format_money(r.equity), r.trades);
     return 0;
 }
 
@@ -502,16 +231,7 @@ void register_live(CLI::App& app, CliContext& ctx) {
     {
         auto* sub = app.add_subcommand("run", "Run the trading daemon (paper: simulated fills) on "
                                               "a replayed or real-time clock");
-        struct Flags {
-            std::string mode = "paper", symbols, timeframe, strategy, from, to, reason;
-            std::vector<std::string> params;
-            double capital = 0, fraction = 0, speed = 0;
-            bool approval = false, serve = false, ack = false, new_session = false;
-            bool confirm_live = false;
-            std::string exchange_url;
-            int port = 0;
-        };
-        auto f = std::make_shared<Flags>();
+        auto f = std::make_shared<RunFlags>();
         sub->add_option("--mode", f->mode, "paper or live")->check(CLI::IsMember({"paper", "live"}));
         sub->add_option("--capital", f->capital, "Starting capital in quote currency (default "
                                                  "config/live.yaml or 10000)");
@@ -524,15 +244,15 @@ void register_live(CLI::App& app, CliContext& ctx) {
         sub->add_option("--param", f->params, "Strategy parameter name=value (repeatable)");
         sub->add_option("--fraction", f->fraction, "Target position as a fraction of equity "
                                                    "(the risk manager caps it)");
-        sub->add_option("--replay-from", f->from, "Replay from this date (bars from the store)");
-        sub->add_option("--replay-to", f->to, "Replay up to this date (exclusive)");
+        sub->add_option("--replay-from", f->replay_from, "Replay from this date (bars from the store)");
+        sub->add_option("--replay-to", f->replay_to, "Replay up to this date (exclusive)");
         sub->add_option("--speed", f->speed, "Replay speed: market time per wall time "
                                              "(0 = as fast as possible)");
         sub->add_flag("--approval", f->approval, "Human approval: strategy entries wait in "
                                                  "`aurum signals`");
         sub->add_option("--port", f->port, "Control API port on 127.0.0.1 (0 = any free port)");
         sub->add_flag("--serve", f->serve, "After a replay ends, keep serving the control API");
-        sub->add_flag("--acknowledge-stop", f->ack, "Start again after an emergency stop");
+        sub->add_flag("--acknowledge-stop", f->acknowledge_stop, "Start again after an emergency stop");
         sub->add_option("--reason", f->reason, "Why (with --acknowledge-stop)");
         sub->add_flag("--new-session", f->new_session, "Start a fresh session instead of "
                                                        "resuming the one with these options");
@@ -541,12 +261,7 @@ void register_live(CLI::App& app, CliContext& ctx) {
         sub->add_option("--exchange-url", f->exchange_url, "Live: exchange REST base URL "
                                                            "(default config/live.yaml "
                                                            "exchange.base_url)");
-        on_run(sub, ctx, [&ctx, f] {
-            return run_command(ctx, f->mode, f->capital, f->symbols, f->timeframe, f->strategy,
-                               f->params, f->fraction, f->from, f->to, f->speed, f->approval,
-                               f->port, f->serve, f->ack, f->reason, f->new_session,
-                               f->confirm_live, f->exchange_url);
-        });
+        on_run(sub, ctx, [&ctx, f] { return run_command(ctx, *f); });
     }
     // status / summary / health
     for (const char* name : {"status", "summary", "health"}) {

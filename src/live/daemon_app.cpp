@@ -1,16 +1,31 @@
 #include "live/daemon_app.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cmath>
 #include <cstdint>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/config.hpp"
+#include "core/error.hpp"
 #include "data/binance_market_data.hpp"
+#include "data/database.hpp"
 #include "data/http_client.hpp"
 #include "data/validation.hpp"
+#include "execution/binance_auth.hpp"
+#include "features/feature_context.hpp"
+#include "live/command.hpp"
+#include "live/daemon.hpp"
+#include "live/retrain.hpp"
 
 namespace aurum {
 
@@ -146,6 +161,383 @@ void GapChecker::run(LiveSession& session, MarketStore& store, const LiveOptions
     for (const auto& sym : o.symbols)
         check(sym, store.load_bars(sym, o.timeframe,
                                    TimeRange{session.last_bar() - 7 * kMsPerDay, INT64_MAX}));
+}
+
+// ----- a run's options ---------------------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> split_symbols(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string one;
+    while (std::getline(ss, one, ','))
+        if (!one.empty()) out.push_back(normalize_symbol(one));
+    return out;
+}
+
+TimeMs parse_date_flag(const std::string& flag, const std::string& text) {
+    const auto t = parse_time(text);
+    if (!t) throw InputError(flag + ": expected a date such as 2024-01-31, got '" + text + "'");
+    return *t;
+}
+
+/// Live: the venue, every refusal first (nothing goes live by accident or to the wrong place).
+LiveVenueOptions live_venue(const Workspace& ws, const InstrumentRegistry& instruments,
+                            const LiveFileConfig& fc, const RunFlags& f,
+                            const std::vector<std::string>& symbols) {
+    LiveVenueOptions venue;
+    venue.exchange = fc.exchange;
+    venue.base_url = f.exchange_url.empty() ? fc.exchange_url : f.exchange_url;
+    BaseUrl::parse(venue.base_url);
+    venue.recv_window_ms = fc.recv_window_ms;
+    if (!f.confirm_live)
+        throw InputError("run: --mode live sends real orders with real money to " +
+                         venue.base_url +
+                         "; add --confirm-live to the command line to confirm (it is a flag "
+                         "only, never a config setting, so nobody goes live by accident)");
+    if (!f.replay_from.empty() || !f.replay_to.empty())
+        throw InputError("run: --mode live trades on the real-time clock; --replay-from/"
+                         "--replay-to are for paper mode");
+    for (const auto& sym : symbols) {
+        const Instrument in = instruments.get(sym);
+        if (in.asset_class != AssetClass::CryptoSpot || in.venue == "mt5")
+            throw InputError("run: " + in.symbol + " cannot be traded live: its prices come "
+                             "from MetaTrader 5 exports and MT5 is not an order venue here. "
+                             "Trade it with --mode paper, or leave it out of --symbols");
+    }
+    venue.credentials = load_binance_credentials(ws.home());
+    return venue;
+}
+
+void apply_strategy_flags(LiveOptions& o, const LiveFileConfig& fc, const RunFlags& f) {
+    o.strategy.name = f.strategy.empty() ? fc.strategy : f.strategy;
+    o.strategy.params = f.strategy.empty() || f.strategy == fc.strategy
+                            ? fc.params
+                            : std::map<std::string, double>{};
+    for (const auto& p : f.params) {
+        const auto eq = p.find('=');
+        if (eq == std::string::npos)
+            throw InputError("run: --param expects name=value, got '" + p + "'");
+        try {
+            o.strategy.params[p.substr(0, eq)] = std::stod(p.substr(eq + 1));
+        } catch (...) {
+            throw InputError("run: --param " + p + ": value is not a number");
+        }
+    }
+    o.strategy.sizing.mode = SizingConfig::Mode::EquityFraction;
+    o.strategy.sizing.fraction = f.fraction > 0 ? f.fraction : fc.fraction;
+    o.model = fc.model;
+}
+
+/// The strategy is checked now: a refused model (another feature set) writes nothing.
+void check_strategy(const LiveOptions& o, const Workspace& ws) {
+    if (o.strategy.name != "model") {
+        make_strategy(o.strategy); // validates name and parameters
+        return;
+    }
+    ModelRegistry reg(ws.models_dir() / "registry", nullptr);
+    const FeatureConfig features = workspace_feature_config(ws);
+    for (const auto& [sym, rec] : resolve_models(reg, o.symbols, o.timeframe.name(), o.model))
+        LiveModel::load(rec, features);
+}
+
+} // namespace
+
+LiveOptions resolve_run_options(const Workspace& ws, const InstrumentRegistry& instruments,
+                                const LiveFileConfig& fc, const RunFlags& f) {
+    if (f.mode != "paper" && f.mode != "live")
+        throw InputError("run: --mode must be paper or live, got '" + f.mode + "'");
+    if (f.mode != "live" && !f.exchange_url.empty())
+        throw InputError("run: --exchange-url is only used with --mode live (paper fills are "
+                         "simulated)");
+    if (f.acknowledge_stop && f.reason.empty())
+        throw InputError("run: --acknowledge-stop needs --reason");
+    if (f.capital < 0 || !std::isfinite(f.capital))
+        throw InputError(fmt::format("run: --capital must be positive, got {}", f.capital));
+    if (f.speed < 0 || !std::isfinite(f.speed))
+        throw InputError(fmt::format("run: --speed must be >= 0, got {}", f.speed));
+    LiveOptions o;
+    o.mode = f.mode;
+    o.symbols = f.symbols.empty() ? std::vector<std::string>{} : split_symbols(f.symbols);
+    if (f.symbols.empty())
+        for (const auto& s : fc.symbols) o.symbols.push_back(normalize_symbol(s));
+    if (o.mode == "live") o.venue = live_venue(ws, instruments, fc, f, o.symbols);
+    o.timeframe = Timeframe::parse_or_throw(f.timeframe.empty() ? fc.timeframe : f.timeframe);
+    o.capital = f.capital > 0 ? f.capital : fc.capital;
+    apply_strategy_flags(o, fc, f);
+    o.workspace = ws.home();
+    check_strategy(o, ws);
+    o.fill.fees.taker = fc.fee;
+    o.fill.fees.maker = fc.fee;
+    o.fill.slippage.fixed_bps = fc.slippage_bps;
+    o.approval = f.approval || fc.approval;
+    o.approval_expiry = fc.approval_expiry;
+    o.warmup_bars = fc.warmup_bars;
+    o.new_session = f.new_session;
+    o.venue.capital = o.capital;
+    if (!f.replay_from.empty() || !f.replay_to.empty()) {
+        if (f.replay_from.empty() || f.replay_to.empty())
+            throw InputError("run: --replay-from and --replay-to go together");
+        o.replay = true;
+        o.replay_from = parse_date_flag("--replay-from", f.replay_from);
+        o.replay_to = parse_date_flag("--replay-to", f.replay_to);
+        if (o.replay_to <= o.replay_from)
+            throw InputError("run: --replay-to must be after --replay-from");
+    }
+    return o;
+}
+
+// ----- the daemon application --------------------------------------------------------------
+
+namespace {
+
+/// This process's command line (for `aurum restart`), from /proc.
+std::vector<std::string> own_argv() {
+    std::vector<std::string> out;
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::string arg;
+    while (std::getline(in, arg, '\0')) out.push_back(arg);
+    return out;
+}
+
+DaemonLock acquire_lock(const Workspace& ws) {
+    // The lock, not a pid, says whether a daemon runs: the kernel drops it when one dies.
+    auto lock = DaemonLock::try_acquire(ws);
+    if (lock) return std::move(*lock);
+    const auto d = read_daemon_info(ws);
+    throw InputError(d ? fmt::format("run: a daemon is already running in this workspace "
+                                     "(pid {}, port {}; it holds {}); `aurum stop` it first",
+                                     d->pid, d->port, daemon_lock_path(ws).string())
+                       : "run: a daemon is already running in this workspace (it holds " +
+                             daemon_lock_path(ws).string() + "); `aurum stop` it first");
+}
+
+/// One running daemon: the session, its query connection and the scheduled jobs.
+class DaemonApp {
+  public:
+    DaemonApp(const DaemonEnvironment& env, const LiveOptions& o, const LiveFileConfig& fc,
+              const RunFlags& f)
+        : env_(env), o_(o), fc_(fc), flags_(f), lock_(acquire_lock(env.ws)),
+          store_(env.open_store()), risk_yaml_(env.ws.config_file("risk.yaml")),
+          session_(store_->database(), *store_, o, load_risk_limits(risk_yaml_.string()),
+                   env.instruments, risk_yaml_),
+          // While running, a bad edit of risk.yaml is reported, never fatal.
+          risk_file_(risk_yaml_, load_risk_limits(risk_yaml_.string())) {}
+
+    DaemonRunSummary run() {
+        session_.open(wall_.now(), flags_.acknowledge_stop, flags_.reason);
+        // Queries on their own connection (the engine thread owns the first one).
+        qdb_ = open_database(env_.db_spec);
+        qstore_ = std::make_unique<StateStore>(*qdb_);
+        info_.pid = ::getpid();
+        info_.started = wall_.now();
+        info_.session = session_.session_id();
+        info_.mode = o_.mode;
+        info_.args = own_argv();
+        std::atomic<bool>& stop_flag = daemon_stop_flag();
+        stop_flag.store(false);
+        auto server = env_.make_server(ensure_token(env_.ws), queue_,
+                                       [this](const std::string& n, const nlohmann::json& p) {
+                                           return query(n, p);
+                                       },
+                                       stop_flag);
+        info_.port = server->start(flags_.port > 0 ? flags_.port : fc_.port);
+        write_daemon_info(env_.ws, info_);
+        install_stop_signals();
+        add_jobs();
+        if (env_.on_started) env_.on_started(session_, info_.port);
+        spdlog::info("daemon started: session {} pid {} port {}", session_.session_id(),
+                     info_.pid, info_.port);
+        std::string why;
+        try {
+            why = run_daemon(session_, queue_, sched_, loop_options(), wall_, stop_flag);
+        } catch (...) {
+            shut_down(*server);
+            throw;
+        }
+        shut_down(*server);
+        const Portfolio& pf = session_.portfolio();
+        spdlog::info("daemon exiting: {}; equity {:.2f}", why, pf.equity());
+        return {session_.session_id(), why,         pf.equity(),
+                pf.cash(),             pf.trades().size(), session_.steps(),
+                session_.recovered_steps()};
+    }
+
+    ~DaemonApp() {
+        if (retrain_thread_.joinable()) retrain_thread_.join();
+    }
+
+  private:
+    nlohmann::json query(const std::string& name, const nlohmann::json& params) {
+        std::lock_guard<std::mutex> lock(qmutex_);
+        const RiskLimits limits = risk_file_.limits();
+        QueryContext qc{*qstore_, env_.ws, &limits, risk_file_.error(), info_, true, wall_.now()};
+        nlohmann::json j = route_query(name, params, qc);
+        // What the hot-swap rule needs to know about this daemon's model choice.
+        if (name == "health" && j.contains("model"))
+            j["model"]["selection"] = {{"model", o_.model.model}, {"version", o_.model.version}};
+        return j;
+    }
+
+    void shut_down(ControlServer& server) {
+        queue_.close();
+        server.stop();
+        remove_daemon_info(env_.ws);
+    }
+
+    void add_jobs() {
+        for (const auto& job : fc_.jobs) {
+            if (job.name == "daily_summary")
+                sched_.add(job, [this](TimeMs due) { daily_summary(due); });
+            else if (job.name == "weekly_retrain")
+                sched_.add(job, [this](TimeMs due) { weekly_retrain(due); });
+            else if (job.name == "gap_check")
+                sched_.add(job, [this, gaps = std::make_shared<GapChecker>(env_.instruments)](
+                                    TimeMs) { gaps->run(session_, *store_, o_); });
+        }
+    }
+
+    void daily_summary(TimeMs due) {
+        // Warm-up history (and a clock not yet set: 1970) has nothing to report.
+        if (due < session_.session().trade_from || !env_.format_daily_summary) return;
+        std::lock_guard<std::mutex> lock(qmutex_);
+        const nlohmann::json s = query_summary(*qstore_, risk_file_.limits(), wall_.now());
+        const auto path = daily_report_path(env_.ws.reports_dir(), due, session_.session_id());
+        write_file_atomic(path, env_.format_daily_summary(s));
+        spdlog::info("daily summary written to {}", path.string());
+    }
+
+    /// Trains in the background; the bar loop only sees the model_reload command.
+    void weekly_retrain(TimeMs due) {
+        if (o_.strategy.name != "model") {
+            spdlog::info("weekly_retrain: the session trades rule strategy {}; skipped",
+                         o_.strategy.name);
+            return;
+        }
+        if (due < session_.session().trade_from) return; // warm-up history, not trading
+        if (retrain_busy_.exchange(true)) {
+            spdlog::warn("weekly_retrain: the previous retrain is still running; skipped");
+            return;
+        }
+        if (retrain_thread_.joinable()) retrain_thread_.join();
+        retrain_thread_ = std::thread([this, due, st = std::shared_ptr<MarketStore>(
+                                                       env_.open_store())] {
+            try {
+                retrain_and_swap(*st, due);
+            } catch (const std::exception& e) {
+                spdlog::error("weekly_retrain failed: {}", e.what());
+            }
+            retrain_busy_.store(false);
+        });
+    }
+
+    void retrain_and_swap(MarketStore& st, TimeMs due) {
+        RetrainRequest rq;
+        rq.model = o_.model.kind;
+        rq.symbols = o_.symbols;
+        rq.timeframe = o_.timeframe.name();
+        rq.reason = "weekly retrain (scheduled " + format_time(due) + ")";
+        rq.range.to = due; // a replay never trains on bars after its clock
+        SystemClock clock;
+        for (const auto& r : run_retrain(st, env_.instruments, env_.ws, rq, clock)) {
+            spdlog::info("weekly_retrain: {}", r.line);
+            if (!hot_swap_wanted(r, DaemonModels::from_health(query("health", nlohmann::json::object()))))
+                continue;
+            Command reload;
+            reload.kind = CommandKind::ModelReload;
+            reload.reason = rq.reason;
+            reload.model = r.name;
+            reload.version = r.version;
+            const CommandOutcome c = queue_.submit(to_string(reload.kind), reload.to_json());
+            spdlog::info("weekly_retrain: model_reload: {}", c.message);
+        }
+    }
+
+    DaemonOptions loop_options() {
+        DaemonOptions d;
+        d.speed = flags_.speed;
+        d.serve_after_end = flags_.serve;
+        d.between_steps = [this] { reload_risk_file(); };
+        return d;
+    }
+
+    void reload_risk_file() {
+        // Never while the journal replays: a new command there would diverge from the record.
+        if (session_.journal().recovering() || wall_.now() - last_risk_poll_ < 500) return;
+        last_risk_poll_ = wall_.now();
+        const auto l = risk_file_.poll();
+        if (!l || render_risk_yaml(*l) == render_risk_yaml(session_.risk().limits())) return;
+        try {
+            Command reload;
+            reload.kind = CommandKind::RiskReload;
+            reload.reason = "config/risk.yaml changed";
+            reload.yaml = render_risk_yaml(*l);
+            spdlog::info("config/risk.yaml: {}", session_.execute(reload, wall_.now()).message);
+        } catch (const std::exception& e) {
+            spdlog::error("config/risk.yaml: not applied: {}", e.what());
+        }
+    }
+
+    const DaemonEnvironment& env_;
+    const LiveOptions& o_;
+    const LiveFileConfig& fc_;
+    const RunFlags& flags_;
+    DaemonLock lock_;
+    std::unique_ptr<MarketStore> store_;
+    std::filesystem::path risk_yaml_;
+    LiveSession session_;
+    RiskFile risk_file_;
+    SystemClock wall_;
+    std::unique_ptr<Database> qdb_;
+    std::unique_ptr<StateStore> qstore_;
+    std::mutex qmutex_;
+    DaemonInfo info_;
+    CommandQueue queue_;
+    Scheduler sched_;
+    std::thread retrain_thread_;
+    std::atomic<bool> retrain_busy_{false};
+    TimeMs last_risk_poll_ = 0;
+};
+
+} // namespace
+
+DaemonRunSummary run_daemon_app(const DaemonEnvironment& env, const LiveOptions& options,
+                                const LiveFileConfig& file, const RunFlags& flags) {
+    env.ws.ensure_dirs();
+    DaemonApp app(env, options, file, flags);
+    return app.run();
+}
+
+/// The tail of `path` from byte `from` (what a failed daemon wrote to logs/daemon.out).
+std::string read_file_from(const std::filesystem::path& path, std::uintmax_t from) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "";
+    in.seekg(static_cast<std::streamoff>(from));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Starts `args` (a daemon command line) detached, output appended to logs/daemon.out.
+pid_t spawn_daemon(const Workspace& ws, const std::vector<std::string>& args) {
+    const pid_t pid = ::fork();
+    if (pid < 0) throw SystemError("restart: fork failed");
+    if (pid == 0) {
+        ::setsid();
+        const std::string out = (ws.logs_dir() / "daemon.out").string();
+        const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+        }
+        std::vector<char*> argv;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        ::execv("/proc/self/exe", argv.data());
+        ::_exit(127);
+    }
+    return pid;
 }
 
 } // namespace aurum

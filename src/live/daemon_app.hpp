@@ -1,17 +1,24 @@
 #pragma once
-// The daemon application's parts below the CLI: the config/live.yaml schema, the process stop
-// flag set by SIGINT/SIGTERM or `aurum stop`, and the scheduled gap check. `aurum run` (cli)
-// keeps only flags and output.
+// The daemon application below the CLI: the config/live.yaml schema, the options of a run
+// (file overridden by flags, every refusal before anything is written), the assembly of session,
+// control server (injected: it lives in surfaces/), scheduled jobs and loop, the process stop
+// flag. `aurum run` (cli) keeps only flags and output.
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/instrument.hpp"
 #include "data/binance_market_data.hpp"
+#include "core/workspace.hpp"
 #include "data/market_store.hpp"
+#include "live/control.hpp"
 #include "live/live_session.hpp"
 #include "live/scheduler.hpp"
 #include "models/model_strategy.hpp"
@@ -41,6 +48,80 @@ struct LiveFileConfig {
 
 /// Reads config/live.yaml (defaults when missing); InputError naming file:line and key.
 LiveFileConfig load_live_config(const std::filesystem::path& path);
+
+/// `aurum run`'s flags; empty or 0 leaves the choice to config/live.yaml.
+struct RunFlags {
+    std::string mode = "paper";
+    double capital = 0;
+    std::string symbols; ///< "BTC/USDT,ETH/USDT"
+    std::string timeframe;
+    std::string strategy;
+    std::vector<std::string> params; ///< "name=value"
+    double fraction = 0;
+    std::string replay_from, replay_to;
+    double speed = 0;
+    bool approval = false;
+    int port = 0;
+    bool serve = false;
+    bool acknowledge_stop = false;
+    std::string reason; ///< with acknowledge_stop
+    bool new_session = false;
+    bool confirm_live = false;
+    std::string exchange_url;
+};
+
+/// The session's options: config/live.yaml overridden by the flags, all checked. Every refusal
+/// (a bad flag, live without --confirm-live or with an MT5 symbol, a model the daemon could not
+/// load) is an InputError here, before anything is written.
+LiveOptions resolve_run_options(const Workspace& ws, const InstrumentRegistry& instruments,
+                                const LiveFileConfig& file, const RunFlags& flags);
+
+/// The control API server the daemon listens with (implemented in surfaces/, injected here).
+class ControlServer {
+  public:
+    virtual ~ControlServer() = default;
+    /// Binds 127.0.0.1:`port` (0: any free port); returns the port.
+    virtual int start(int port) = 0;
+    virtual void stop() = 0;
+};
+using QueryFn = std::function<nlohmann::json(const std::string&, const nlohmann::json&)>;
+using ControlServerFactory = std::function<std::unique_ptr<ControlServer>(
+    std::string token, CommandQueue& queue, QueryFn query, std::atomic<bool>& stop)>;
+
+/// What the daemon application takes from its caller.
+struct DaemonEnvironment {
+    Workspace ws{"."};
+    std::string db_spec; ///< the database in force (queries get their own connection)
+    InstrumentRegistry instruments;
+    std::function<std::unique_ptr<MarketStore>()> open_store;
+    ControlServerFactory make_server;
+    /// The daily summary's text (surfaces/ formats it).
+    std::function<std::string(const nlohmann::json&)> format_daily_summary;
+    /// Called once the control API listens (the CLI prints its banner there).
+    std::function<void(const LiveSession&, int port)> on_started;
+};
+
+/// How a daemon run ended.
+struct DaemonRunSummary {
+    std::string session, reason;
+    double equity = 0, cash = 0;
+    std::size_t trades = 0;
+    std::int64_t steps = 0, recovered_steps = 0;
+};
+
+/// Runs the daemon: takes the workspace lock (refused, InputError, while another daemon holds
+/// it), opens or resumes the session, serves the control API, runs the scheduled jobs
+/// (daily_summary, weekly_retrain, gap_check) and steps the session until the replay ends, an
+/// emergency stop completes, or a stop is asked. Edits of config/risk.yaml apply while it runs;
+/// a bad one keeps the last valid limits.
+DaemonRunSummary run_daemon_app(const DaemonEnvironment& env, const LiveOptions& options,
+                                const LiveFileConfig& file, const RunFlags& flags);
+
+/// Starts `args` (a daemon command line, from daemon.json) as a detached process, its output
+/// appended to logs/daemon.out (`aurum restart`). Returns its pid.
+pid_t spawn_daemon(const Workspace& ws, const std::vector<std::string>& args);
+/// The bytes of `path` from offset `from` (what a failed daemon wrote to logs/daemon.out).
+std::string read_file_from(const std::filesystem::path& path, std::uintmax_t from);
 
 /// The daemon's stop flag (one per process: signals can only reach a global).
 std::atomic<bool>& daemon_stop_flag();
