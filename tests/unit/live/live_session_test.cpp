@@ -18,6 +18,28 @@ namespace {
 void seed_market(MarketStore& store, int days) { test::seed_market(store, days, 7); }
 using test::replay_options;
 
+/// An approval-mode replay stepped until its first signal waits for a human.
+struct ApprovalReplay {
+    explicit ApprovalReplay(TimeMs expiry) {
+        seed_market(*store, 60);
+        auto opt = replay_options(15, 60);
+        opt.approval = true;
+        opt.approval_expiry = expiry;
+        session = std::make_unique<LiveSession>(store->database(), *store, opt, RiskLimits{},
+                                                InstrumentRegistry(), std::filesystem::path{});
+        session->open(0, false, "");
+        while (st.signals("pending", 10).empty() &&
+               session->step(0) == LiveSession::StepResult::Stepped) {
+        }
+        pending = st.signals("pending", 10);
+    }
+    test::TempDir dir;
+    std::unique_ptr<MarketStore> store = open_market_store((dir / "s.db").string());
+    StateStore st{store->database()};
+    std::unique_ptr<LiveSession> session;
+    std::vector<SignalRecord> pending;
+};
+
 } // namespace
 
 TEST(LiveSession, replay_trades_and_persists_everything) {
@@ -150,18 +172,10 @@ TEST(LiveSession, emergency_stop_refuses_restart_until_acknowledged) {
 }
 
 TEST(LiveSession, approval_mode_queues_entries_and_approved_signals_trade) {
-    test::TempDir dir;
-    auto store = open_market_store((dir / "s.db").string());
-    seed_market(*store, 60);
-    auto opt = replay_options(15, 60);
-    opt.approval = true;
-    opt.approval_expiry = 12 * kMsPerHour;
-    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
-    s.open(0, false, "");
-    StateStore st(store->database());
-    while (st.signals("pending", 10).empty() && s.step(0) == LiveSession::StepResult::Stepped) {
-    }
-    const auto pending = st.signals("pending", 10);
+    ApprovalReplay r(12 * kMsPerHour);
+    LiveSession& s = *r.session;
+    StateStore& st = r.st;
+    const auto& pending = r.pending;
     ASSERT_FALSE(pending.empty());
     EXPECT_EQ(s.portfolio().gross_exposure(), 0.0); // nothing traded without approval
     const auto out = s.execute("signal_approve", {{"id", pending[0].id}, {"reason", "looks right"}}, 0);
@@ -313,18 +327,10 @@ TEST(LiveSession, the_strategy_leaves_a_manual_position_alone_until_it_is_closed
 }
 
 TEST(LiveSession, approval_signals_wait_at_least_six_bars_of_session_time) {
-    test::TempDir dir;
-    auto store = open_market_store((dir / "s.db").string());
-    seed_market(*store, 60);
-    auto opt = replay_options(15, 60);
-    opt.approval = true;
-    opt.approval_expiry = kMsPerMinute; // shorter than a bar
-    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
-    s.open(0, false, "");
-    StateStore st(store->database());
-    while (st.signals("pending", 10).empty() && s.step(0) == LiveSession::StepResult::Stepped) {
-    }
-    const auto pending = st.signals("pending", 10);
+    ApprovalReplay r(kMsPerMinute /* shorter than a bar */);
+    LiveSession& s = *r.session;
+    StateStore& st = r.st;
+    const auto& pending = r.pending;
     ASSERT_FALSE(pending.empty());
     EXPECT_EQ(pending[0].expires_at - pending[0].time, 6 * 4 * kMsPerHour);
     s.step(0); // one bar later it still waits
@@ -342,18 +348,10 @@ TEST(LiveSession, approval_signals_wait_at_least_six_bars_of_session_time) {
 }
 
 TEST(LiveSession, a_refused_approval_is_listed_as_refused_not_approved) {
-    test::TempDir dir;
-    auto store = open_market_store((dir / "s.db").string());
-    seed_market(*store, 60);
-    auto opt = replay_options(15, 60);
-    opt.approval = true;
-    opt.approval_expiry = 48 * kMsPerHour;
-    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
-    s.open(0, false, "");
-    StateStore st(store->database());
-    while (st.signals("pending", 10).empty() && s.step(0) == LiveSession::StepResult::Stepped) {
-    }
-    const auto pending = st.signals("pending", 10);
+    ApprovalReplay r(48 * kMsPerHour);
+    LiveSession& s = *r.session;
+    StateStore& st = r.st;
+    const auto& pending = r.pending;
     ASSERT_FALSE(pending.empty());
     // Paused: the risk manager refuses entries, so the approved signal cannot trade.
     s.execute("pause", {{"duration_ms", 24 * kMsPerHour}, {"reason", "fed"}, {"close", false}}, 0);
