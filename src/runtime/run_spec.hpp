@@ -1,12 +1,10 @@
 #pragma once
-// What one run of the engine is: mode, clock, risk, venue, sizing and costs. Every mode
+// What one run of the engine is: mode, clock, risk, venue and costs. Every mode
 // (backtest, grid, walk-forward, paper, live) describes itself with a RunSpec and gets its engine
 // stack from build_engine_stack (runtime/engine_stack.hpp): the one composition root.
-#include <optional>
 #include <string>
 
 #include "backtest/engine.hpp"
-#include "backtest/sizing.hpp"
 #include "risk/risk_limits.hpp"
 
 namespace aurum {
@@ -43,7 +41,6 @@ struct RunSpec {
     ClockKind clock = ClockKind::Historical;
     RiskSpec risk;
     std::string venue = "simulated";      ///< "simulated" (backtest, paper) or the exchange
-    std::optional<SizingConfig> sizing;   ///< set: overrides the strategy's own sizing
     BacktestConfig engine;                ///< capital, costs (engine.fill), shorting, recording
 };
 
