@@ -19,6 +19,31 @@ namespace aurum {
 
 using nlohmann::json;
 
+namespace {
+
+/// Training from a running session never sees past its clock: a replay's clock is in the past,
+/// and bars after it are the future the session has not reached yet.
+void cap_at_session_clock(const Workspace& ws, RetrainRequest& rq, bool to_given) {
+    auto cli = connect_daemon(ws);
+    if (!cli) return;
+    TimeMs clock = 0;
+    try {
+        clock = cli->get("/api/status").value("session_time", TimeMs{0});
+    } catch (const SystemError& e) {
+        spdlog::warn("daemon not answering ({}); training range not capped", e.what());
+        return;
+    }
+    if (clock <= 0 || clock >= rq.range.to) return;
+    if (to_given)
+        spdlog::warn("retrain: --to {} is after the running session's clock; training stops at {}",
+                     format_time(rq.range.to), format_time(clock));
+    rq.range.to = clock;
+    std::cout << "Training on data up to the running session's clock, " << format_time(clock)
+              << " (nothing after it)\n";
+}
+
+} // namespace
+
 void register_retrain(CLI::App& app, CliContext& ctx) {
     struct Flags {
         std::string model, reason, symbols, timeframe, from, to;
@@ -58,6 +83,7 @@ void register_retrain(CLI::App& app, CliContext& ctx) {
         if (!f->to.empty())
             rq.range.to = date("--to", f->to);
         const Workspace ws = ctx.workspace();
+        cap_at_session_clock(ws, rq, !f->to.empty());
         auto store = ctx.open_store();
         rq = resolve_retrain(rq, *store, ctx.instruments()); // all checks before any write
         if (rq.force)

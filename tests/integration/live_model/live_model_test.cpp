@@ -552,3 +552,19 @@ TEST(LiveModel, registry_promote_refuses_a_model_the_daemon_could_not_load) {
     EXPECT_NE(r.err.find("feature set"), std::string::npos) << r.err;
     EXPECT_EQ(production_of(home.path(), "gbdt-ETHUSDT-4h"), 0) << "production unchanged";
 }
+
+// `aurum retrain` while a replay session runs trains on data up to the session's clock only,
+// never on the bars after it (the template's store holds bars to late November 2023).
+TEST(LiveModel, retrain_from_a_running_replay_never_trains_past_its_clock) {
+    test::TempDir home;
+    copy_template(home.path());
+    Served d(home.path()); // replay 2023-08-01 .. 2023-11-01, then serving
+    const auto r = cli(home.path(), {"retrain", "--model", "gbdt", "--symbols", "BTC/USDT",
+                                     "--reason", "mid-session review"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("up to the running session's clock, 2023-11-01"), std::string::npos)
+        << r.out;
+    const auto v = versions(home.path(), "gbdt-BTCUSDT-4h");
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_LE(v.back().data_to, make_time(2023, 11, 1)) << format_time(v.back().data_to);
+}
