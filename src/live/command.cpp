@@ -1,12 +1,12 @@
 #include "live/command.hpp"
 
-#include <array>
 #include <cctype>
 #include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "core/enum_table.hpp"
 #include "core/error.hpp"
 
 namespace aurum {
@@ -16,7 +16,7 @@ using nlohmann::json;
 namespace {
 
 // The one table of command kinds: wire name <-> enum.
-constexpr std::array<std::pair<CommandKind, std::string_view>, 12> kKinds{{
+constexpr EnumTable<CommandKind, 12> kKinds{{{
     {CommandKind::Pause, "pause"},
     {CommandKind::Resume, "resume"},
     {CommandKind::Trade, "trade"},
@@ -29,10 +29,10 @@ constexpr std::array<std::pair<CommandKind, std::string_view>, 12> kKinds{{
     {CommandKind::SignalReject, "signal_reject"},
     {CommandKind::ModelReload, "model_reload"},
     {CommandKind::Settle, "settle"},
-}};
+}}};
 
-constexpr std::array<std::pair<TradeSide, std::string_view>, 3> kSides{{
-    {TradeSide::Long, "long"}, {TradeSide::Short, "short"}, {TradeSide::Close, "close"}}};
+constexpr EnumTable<TradeSide, 3> kSides{
+    {{{TradeSide::Long, "long"}, {TradeSide::Short, "short"}, {TradeSide::Close, "close"}}}};
 
 /// Reads the fields of one command, naming the command, field and value in every error.
 class Fields {
@@ -113,30 +113,17 @@ std::string lower(std::string_view s) {
 
 } // namespace
 
-std::string to_string(CommandKind k) {
-    for (const auto& [e, n] : kKinds)
-        if (e == k) return std::string(n);
-    throw std::logic_error(fmt::format("CommandKind {} has no name", static_cast<int>(k)));
-}
+std::string to_string(CommandKind k) { return kKinds.name(k); }
 
 CommandKind parse_command_kind(std::string_view text) {
-    for (const auto& [e, n] : kKinds)
-        if (n == text) return e;
-    std::string list;
-    for (const auto& [e, n] : kKinds) list += (list.empty() ? "" : ", ") + std::string(n);
-    throw InputError(fmt::format("unknown command '{}' (known: {})", text, list));
+    if (auto k = kKinds.find(text)) return *k;
+    throw InputError(fmt::format("unknown command '{}' (known: {})", text, kKinds.names()));
 }
 
-std::string to_string(TradeSide s) {
-    for (const auto& [e, n] : kSides)
-        if (e == s) return std::string(n);
-    throw std::logic_error("TradeSide has no name");
-}
+std::string to_string(TradeSide s) { return kSides.name(s); }
 
 TradeSide parse_trade_side(std::string_view text) {
-    const std::string t = lower(text);
-    for (const auto& [e, n] : kSides)
-        if (n == t) return e;
+    if (auto s = kSides.find(lower(text))) return *s;
     throw InputError(fmt::format("trade: --side must be long, short or close, got '{}'", text));
 }
 

@@ -5,27 +5,24 @@
 
 #include <fmt/format.h>
 
+#include "core/enum_table.hpp"
 #include "core/error.hpp"
 
 namespace aurum {
 
-std::string to_string(RunMode m) {
-    switch (m) {
-    case RunMode::Backtest: return "backtest";
-    case RunMode::Paper: return "paper";
-    case RunMode::Live: return "live";
-    }
-    return "backtest";
-}
+namespace {
 
-std::string to_string(ClockKind c) {
-    switch (c) {
-    case ClockKind::Historical: return "historical";
-    case ClockKind::Replay: return "replay";
-    case ClockKind::Realtime: return "realtime";
-    }
-    return "historical";
-}
+constexpr EnumTable<RunMode, 3> kModes{
+    {{{RunMode::Backtest, "backtest"}, {RunMode::Paper, "paper"}, {RunMode::Live, "live"}}}};
+constexpr EnumTable<ClockKind, 3> kClocks{{{{ClockKind::Historical, "historical"},
+                                           {ClockKind::Replay, "replay"},
+                                           {ClockKind::Realtime, "realtime"}}}};
+
+} // namespace
+
+std::string to_string(RunMode m) { return kModes.name(m); }
+
+std::string to_string(ClockKind c) { return kClocks.name(c); }
 
 std::string RiskSpec::label() const {
     if (!on()) return "";
