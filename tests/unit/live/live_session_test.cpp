@@ -18,6 +18,13 @@ namespace {
 void seed_market(MarketStore& store, int days) { test::seed_market(store, days, 7); }
 using test::replay_options;
 
+/// Steps `bars` bars, then closes `symbol` by hand and steps once: a flat start for a manual order.
+void step_then_close(LiveSession& s, const std::string& symbol, int bars) {
+    for (int i = 0; i < bars; ++i) s.step(0);
+    s.execute("trade", {{"symbol", symbol}, {"side", "close"}, {"reason", "flat first"}}, 0);
+    s.step(0);
+}
+
 /// An approval-mode replay stepped until its first signal waits for a human.
 struct ApprovalReplay {
     explicit ApprovalReplay(TimeMs expiry) {
@@ -250,9 +257,7 @@ TEST(LiveSession, a_reduced_manual_order_is_placed_at_the_reduced_size_and_says_
     LiveSession s(store->database(), *store, replay_options(15, 60), RiskLimits{},
                   InstrumentRegistry(), {});
     s.open(0, false, "");
-    for (int i = 0; i < 100; ++i) s.step(0);
-    s.execute("trade", {{"symbol", "BTC/USDT"}, {"side", "close"}, {"reason", "flat first"}}, 0);
-    s.step(0);
+    step_then_close(s, "BTC/USDT", 100);
     StateStore st(store->database());
     const auto before = order_count(st, s.session_id());
     // 100 BTC is far above 25% of equity: reduced, then placed at that size.
@@ -276,9 +281,7 @@ TEST(LiveSession, a_manual_order_reduced_below_the_minimum_is_refused_and_says_s
     LiveSession s(store->database(), *store, gold_options(*store, 1000), RiskLimits{},
                   InstrumentRegistry(), {});
     s.open(0, false, "");
-    for (int i = 0; i < 100; ++i) s.step(0);
-    s.execute("trade", {{"symbol", "XAUUSD"}, {"side", "close"}, {"reason", "flat first"}}, 0);
-    s.step(0);
+    step_then_close(s, "XAUUSD", 100);
     StateStore st(store->database());
     const auto before = order_count(st, s.session_id());
     const auto out = s.execute(
@@ -297,9 +300,7 @@ TEST(LiveSession, the_strategy_leaves_a_manual_position_alone_until_it_is_closed
     LiveSession s(store->database(), *store, replay_options(15, 200), RiskLimits{},
                   InstrumentRegistry(), {});
     s.open(0, false, "");
-    for (int i = 0; i < 100; ++i) s.step(0);
-    s.execute("trade", {{"symbol", "BTC/USDT"}, {"side", "close"}, {"reason", "flat first"}}, 0);
-    s.step(0);
+    step_then_close(s, "BTC/USDT", 100);
     const auto out = s.execute(
         "trade", {{"symbol", "BTC/USDT"}, {"side", "long"}, {"amount", 0.01}, {"reason", "mine"}}, 0);
     ASSERT_EQ(out.exit_code, 0) << out.message;
