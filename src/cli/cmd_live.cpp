@@ -185,11 +185,11 @@ class HttpControlServer final : public ControlServer {
 int run_command(CliContext& ctx, const RunFlags& flags) {
     const Workspace ws = ctx.workspace();
     const LiveFileConfig file = load_live_config(ws.config_file("live.yaml"));
-    const LiveOptions o = resolve_run_options(ws, ctx.instruments(), file, flags);
     DaemonEnvironment env;
     env.ws = ws;
     env.db_spec = ctx.db_spec();
     env.instruments = ctx.instruments();
+    const LiveOptions o = resolve_run_options(ws, env.instruments, file, flags);
     env.open_store = [&ctx] { return ctx.open_store(); };
     env.make_server = [](std::string token, CommandQueue& queue, QueryFn query,
                          std::atomic<bool>& stop) -> std::unique_ptr<ControlServer> {

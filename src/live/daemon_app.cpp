@@ -323,7 +323,7 @@ class DaemonApp {
           session_(store_->database(), *store_, o, load_risk_limits(risk_yaml_.string()),
                    env.instruments, risk_yaml_),
           // While running, a bad edit of risk.yaml is reported, never fatal.
-          risk_file_(risk_yaml_, load_risk_limits(risk_yaml_.string())) {}
+          risk_file_(risk_yaml_, session_.risk().limits()) {}
 
     DaemonRunSummary run() {
         session_.open(wall_.now(), flags_.acknowledge_stop, flags_.reason);
