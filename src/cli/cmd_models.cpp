@@ -11,9 +11,12 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/logging.hpp"
+#include "live/command.hpp"
+#include "live/retrain.hpp"
 #include "models/model_strategy.hpp"
 #include "models/training_pipeline.hpp"
 #include "runtime/engine_stack.hpp"
+#include "surfaces/control_api_client.hpp"
 
 namespace aurum {
 
@@ -35,6 +38,30 @@ std::vector<std::string> split_symbols(const std::string& s) {
         if (!x.empty()) out.push_back(x);
     if (out.empty()) throw InputError("--symbols: give at least one symbol, e.g. BTC/USDT or BTC/USDT,ETH/USDT");
     return out;
+}
+
+/// After a registry change: a running daemon that trades the model applies `c` at once (at its
+/// next bar); a stopped one reconciles with the registry when it starts. Returns the exit code.
+int tell_daemon(const CliContext& ctx, const Command& c) {
+    auto cli = connect_daemon(ctx.workspace());
+    if (!cli) {
+        std::cout << "daemon not running: a session trading it applies this when it starts\n";
+        return 0;
+    }
+    if (DaemonModels::from_health(cli->get("/api/health")).in_use.count(c.model) == 0) {
+        std::cout << fmt::format("daemon: does not trade {}; nothing to change\n", c.model);
+        return 0;
+    }
+    int status = 0;
+    const auto r = cli->post("/api/commands/" + to_string(c.kind), c.to_json(), &status);
+    const int code = r.value("exit_code", status == 200 ? 0 : 2);
+    const std::string msg = r.value("message", "");
+    if (code != 0) {
+        std::cerr << fmt::format("error: the registry changed but the daemon refused: {}\n", msg);
+        return 1;
+    }
+    std::cout << "daemon: " << msg << "\n";
+    return 0;
 }
 
 TrainRequest to_request(const TrainFlags& f) {
@@ -231,7 +258,7 @@ void register_models(CLI::App& app, CliContext& ctx) {
     });
 
     // registry
-    CLI::App* reg = app.add_subcommand("registry", "Model registry: list, show, promote, rollback, archive");
+    CLI::App* reg = app.add_subcommand("registry", "Model registry: list, show, promote, rollback, demote, archive");
     reg->require_subcommand(1);
     auto rname = std::make_shared<std::string>();
     auto rver = std::make_shared<std::string>();
@@ -292,15 +319,40 @@ void register_models(CLI::App& app, CliContext& ctx) {
                                  m.gating_passed() ? "" : " (FORCED: gating failed)");
         return 0;
     });
+    auto rreason = std::make_shared<std::string>();
     CLI::App* rollback = reg->add_subcommand("rollback", "Restore the previous production model");
     rollback->add_option("name", *rname, "Model name")->required();
-    on_run(rollback, ctx, [rname, open_registry] {
+    rollback->add_option("--reason", *rreason, "Why (audit log)");
+    on_run(rollback, ctx, [&ctx, rname, rreason, open_registry] {
         std::unique_ptr<MarketStore> store;
         auto r = open_registry(store);
         SystemClock clock;
         const auto m = r.rollback(*rname, clock.now());
         std::cout << fmt::format("rolled back: {} v{} is production again\n", m.name, m.version);
-        return 0;
+        Command reload;
+        reload.kind = CommandKind::ModelReload;
+        reload.model = m.name;
+        reload.version = m.version;
+        reload.reason = rreason->empty() ? "registry rollback" : *rreason;
+        return tell_daemon(ctx, reload);
+    });
+    CLI::App* demote = reg->add_subcommand(
+        "demote", "Withdraw the production model without a replacement (nothing trades it)");
+    demote->add_option("name", *rname, "Model name")->required();
+    demote->add_option("--reason", *rreason, "Why (audit log)");
+    on_run(demote, ctx, [&ctx, rname, rreason, open_registry] {
+        std::unique_ptr<MarketStore> store;
+        auto r = open_registry(store);
+        SystemClock clock;
+        const std::string why = rreason->empty() ? "registry demote" : *rreason;
+        const auto m = r.demote(*rname, clock.now(), why);
+        std::cout << fmt::format("{} v{} demoted: no version of {} is production\n", m.name,
+                                 m.version, m.name);
+        Command unload;
+        unload.kind = CommandKind::ModelUnload;
+        unload.model = m.name;
+        unload.reason = why;
+        return tell_daemon(ctx, unload);
     });
     CLI::App* archive = reg->add_subcommand("archive", "Archive a version that is not production");
     archive->add_option("name", *rname, "Model name")->required();

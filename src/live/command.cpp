@@ -16,7 +16,7 @@ using nlohmann::json;
 namespace {
 
 // The one table of command kinds: wire name <-> enum.
-constexpr EnumTable<CommandKind, 12> kKinds{{{
+constexpr EnumTable<CommandKind, 13> kKinds{{{
     {CommandKind::Pause, "pause"},
     {CommandKind::Resume, "resume"},
     {CommandKind::Trade, "trade"},
@@ -28,6 +28,7 @@ constexpr EnumTable<CommandKind, 12> kKinds{{{
     {CommandKind::SignalApprove, "signal_approve"},
     {CommandKind::SignalReject, "signal_reject"},
     {CommandKind::ModelReload, "model_reload"},
+    {CommandKind::ModelUnload, "model_unload"},
     {CommandKind::Settle, "settle"},
 }}};
 
@@ -205,6 +206,11 @@ Command parse_command(CommandKind kind, const json& j) {
         c.version = static_cast<int>(f.integer("version", false, 0));
         if (c.version < 0) f.fail("version", fmt::format("must be >= 0, got {}", c.version));
         break;
+    case CommandKind::ModelUnload:
+        f.only({"name"});
+        c.model = f.str("name", true);
+        if (c.model.empty()) f.fail("name", "must name a model, got ''");
+        break;
     case CommandKind::Resume:
     case CommandKind::AcknowledgeStop:
     case CommandKind::Settle:
@@ -240,6 +246,7 @@ json Command::to_json() const {
         j["name"] = model;
         j["version"] = version;
         break;
+    case CommandKind::ModelUnload: j["name"] = model; break;
     default: break;
     }
     return j;

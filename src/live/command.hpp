@@ -28,6 +28,7 @@ enum class CommandKind {
     SignalApprove,
     SignalReject,
     ModelReload,
+    ModelUnload,
     Settle,
 };
 
@@ -57,7 +58,7 @@ struct Command {
     std::string yaml;          ///< risk_reload: the risk.yaml text
     std::int64_t id = 0;       ///< signal_approve / signal_reject
     std::string confirm;       ///< killswitch_reset: why it is safe (audited)
-    std::string model;         ///< model_reload: name ("" = the selection)
+    std::string model;         ///< model_reload: name ("" = the selection); model_unload: name
     int version = 0;           ///< model_reload: 0 = production
 
     /// The wire/journal JSON (the keys the journal has always stored).

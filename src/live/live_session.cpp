@@ -324,16 +324,17 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
         spdlog::info("session {}: recovered {} steps; equity {:.2f}, resuming after {}",
                      session_.id, recovered_steps_, engine_->account().equity(),
                      format_time(last_bar_));
-    // A model promoted while the daemon was down: swapped in now, journaled like any reload.
+    // Models promoted, rolled back or demoted while the daemon was down: applied now,
+    // journaled like any reload or unload.
     if (model_ && !finished_)
-        for (const auto& [name, version] : production_changes(*model_, model_source(opt_))) {
+        for (const auto& change : registry_changes(*model_, model_source(opt_))) {
             try {
-                Command reload;
-                reload.kind = CommandKind::ModelReload;
-                reload.model = name;
-                reload.version = version;
-                reload.reason = "production model changed while stopped";
-                execute(reload, wall_now);
+                Command c;
+                c.kind = change.unload ? CommandKind::ModelUnload : CommandKind::ModelReload;
+                c.model = change.name;
+                c.version = change.version;
+                c.reason = "registry changed while stopped";
+                execute(c, wall_now);
             } catch (const InputError& e) {
                 spdlog::warn("keeping the current model: {}", e.what());
             }
@@ -627,6 +628,20 @@ CommandOutcome LiveSession::execute(const Command& cmd, TimeMs wall_now) {
         c.version = m->record.version;
         break;
     }
+    case CommandKind::ModelUnload: {
+        std::string traded;
+        bool found = false;
+        for (const auto& sym : opt_.symbols)
+            if (auto m = model_ ? model_->model_for(sym) : nullptr) {
+                found = found || m->record.name == c.model;
+                traded += (traded.empty() ? "" : ", ") + m->label();
+            }
+        if (!found)
+            throw InputError(fmt::format("model_unload: this session does not trade '{}' (it "
+                                         "trades {})",
+                                         c.model, traded.empty() ? "no model" : traded));
+        break;
+    }
     default: break;
     }
     const std::string kind = to_string(c.kind);
@@ -704,12 +719,30 @@ void LiveSession::apply_command(const CommandRecord& rec, TimeMs wall_now, Comma
         o.data = json{{"model", m->record.name}, {"version", m->record.version}, {"symbols", swapped}};
         break;
     }
+    case CommandKind::ModelUnload: unload_model(c.model, &o); break;
     case CommandKind::SignalReject:
         store_.update_signal(c.id, "rejected", at, c.reason);
         o.message = fmt::format("Signal #{} rejected", c.id);
         break;
     }
     if (out) *out = o;
+}
+
+void LiveSession::unload_model(const std::string& name, CommandOutcome* out) {
+    const auto dropped = model_ ? model_->drop_model(name) : std::vector<std::string>{};
+    publish_models();
+    // The model's positions go with it; positions opened by hand stay the user's.
+    int closing = 0;
+    for (const auto& sym : dropped) {
+        const InstrumentId i = instrument_index(sym);
+        if (!hook_->by_hand[i] && strategy_->close_position(*engine_, i)) ++closing;
+    }
+    std::string syms;
+    for (const auto& s : dropped) syms += (syms.empty() ? "" : ", ") + s;
+    out->message = fmt::format("{} withdrawn: {} no longer traded; {} closing order(s) sent at "
+                               "market",
+                               name, syms.empty() ? "no symbol" : syms, closing);
+    out->data = json{{"model", name}, {"symbols", dropped}, {"closing_orders", closing}};
 }
 
 void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) {

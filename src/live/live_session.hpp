@@ -118,6 +118,8 @@ private:
     /// Hands flat manual positions back to the strategy.
     void release_manual_positions();
     InstrumentId instrument_index(const std::string& symbol) const;
+    /// model_unload: the model's symbols stop trading and its positions are closed.
+    void unload_model(const std::string& name, CommandOutcome* out);
     void log_events();
     void publish_models();
 

@@ -106,13 +106,42 @@ std::shared_ptr<const LiveModel> load_for_reload(const ModelSource& src, const s
     return LiveModel::load(resolved.begin()->second, workspace_feature_config(ws));
 }
 
-std::vector<std::pair<std::string, int>> production_changes(const ModelStrategy& m,
-                                                            const ModelSource& src) {
-    std::vector<std::pair<std::string, int>> out;
-    if (src.selection.version > 0)
-        return out;
+namespace {
+
+/// Versions in use that the registry has archived since: each replaced by its name's
+/// production version, or unloaded.
+void withdrawn_models(const ModelStrategy& m, const ModelSource& src,
+                      const ModelRegistry& registry, std::vector<ModelChange>& out) {
+    std::set<std::string> seen;
+    for (const auto& sym : src.symbols) {
+        const auto cur = m.model_for(sym);
+        if (!cur || !seen.insert(cur->record.name).second)
+            continue;
+        std::optional<ModelRecord> now;
+        try {
+            now = registry.get(cur->record.name, cur->record.version);
+        } catch (const InputError& e) {
+            spdlog::warn("models: {}", e.what());
+        }
+        if (now && now->status != ModelStatus::Archived)
+            continue;
+        const auto prod = registry.production(cur->record.name);
+        if (prod && prod->timeframe == src.timeframe)
+            out.push_back({prod->name, prod->version, false});
+        else
+            out.push_back({cur->record.name, 0, true});
+    }
+}
+
+} // namespace
+
+std::vector<ModelChange> registry_changes(const ModelStrategy& m, const ModelSource& src) {
+    std::vector<ModelChange> out;
     const Workspace ws(src.workspace);
     ModelRegistry registry(ws.models_dir() / "registry", nullptr);
+    withdrawn_models(m, src, registry, out);
+    if (src.selection.version > 0)
+        return out;
     std::map<std::string, ModelRecord> now;
     try {
         now = resolve_models(registry, src.symbols, src.timeframe, src.selection);
@@ -128,9 +157,11 @@ std::vector<std::pair<std::string, int>> production_changes(const ModelStrategy&
             continue;
         if (cur && cur->record.name != rec.name)
             continue;
-        const std::pair<std::string, int> key{rec.name, rec.version};
-        if (std::find(out.begin(), out.end(), key) == out.end())
-            out.push_back(key);
+        if (rec.version <= m.withdrawn_version(rec.name))
+            continue; // unloaded by a journaled command: only a newer version comes back
+        const auto same = [&](const ModelChange& c) { return c.name == rec.name; };
+        if (std::find_if(out.begin(), out.end(), same) == out.end())
+            out.push_back({rec.name, rec.version, false});
     }
     return out;
 }

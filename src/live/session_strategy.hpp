@@ -62,10 +62,19 @@ SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSourc
 std::shared_ptr<const LiveModel> load_for_reload(const ModelSource& src, const std::string& name,
                                                  int version);
 
-/// Registry production versions that differ from what `m` trades (selection "production" or a
-/// name without a version), as (name, version) to reload. Empty for a pinned version.
-std::vector<std::pair<std::string, int>> production_changes(const ModelStrategy& m,
-                                                            const ModelSource& src);
+/// One change that brings what a session trades in line with the registry.
+struct ModelChange {
+    std::string name;
+    int version = 0;     ///< reload this version (unused when `unload`)
+    bool unload = false; ///< withdraw `name`: no production version of it is left
+};
+
+/// What changed in the registry since `m` loaded its models: a version in use that was
+/// archived (demoted, rolled back, archived) is replaced by its name's production version, or
+/// unloaded when there is none; with selection "production" (or a name without a version) a
+/// newer production version, or a first model for a symbol without one, is reloaded (never a
+/// version the session unloaded).
+std::vector<ModelChange> registry_changes(const ModelStrategy& m, const ModelSource& src);
 
 /// What `aurum health` shows: models in use per symbol and the notices (symbols not traded).
 nlohmann::json models_status(const ModelStrategy& m, const std::vector<std::string>& symbols,

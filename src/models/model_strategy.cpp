@@ -156,6 +156,28 @@ std::vector<std::string> ModelStrategy::swap_model(std::shared_ptr<const LiveMod
     return swapped;
 }
 
+std::vector<std::string> ModelStrategy::drop_model(const std::string& name) {
+    std::vector<std::string> dropped;
+    for (auto it = by_symbol_.begin(); it != by_symbol_.end();)
+        it = it->second && it->second->record.name == name ? by_symbol_.erase(it) : std::next(it);
+    for (auto& s : sym_) {
+        if (!s.model || s.model->record.name != name)
+            continue;
+        withdrawn_[name] = std::max(withdrawn_[name], s.model->record.version);
+        const std::string* symbol = s.symbol;
+        s = PerSymbol();
+        s.symbol = symbol;
+        dropped.push_back(*s.symbol);
+    }
+    groups_dirty_ = true;
+    return dropped;
+}
+
+int ModelStrategy::withdrawn_version(const std::string& name) const {
+    const auto it = withdrawn_.find(name);
+    return it == withdrawn_.end() ? 0 : it->second;
+}
+
 void ModelStrategy::rebuild_groups() {
     groups_.clear();
     for (InstrumentId i = 0; i < sym_.size(); ++i) {

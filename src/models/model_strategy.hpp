@@ -91,6 +91,11 @@ class ModelStrategy final : public Strategy {
     /// Swaps the model of every symbol `model` covers (between steps), from the next bar on.
     /// An open position is carried over into the new model's policy. Returns the symbols swapped.
     std::vector<std::string> swap_model(std::shared_ptr<const LiveModel> model);
+    /// Stops using the model `name` (every version): its symbols have no model from the next
+    /// bar on and are not traded. Returns the symbols dropped.
+    std::vector<std::string> drop_model(const std::string& name);
+    /// The highest version of `name` dropped by drop_model (0: never dropped).
+    int withdrawn_version(const std::string& name) const;
     /// The model in use for `symbol` (null: none).
     std::shared_ptr<const LiveModel> model_for(const std::string& symbol) const;
     std::size_t predictions() const { return predictions_; }
@@ -110,6 +115,7 @@ class ModelStrategy final : public Strategy {
     void rebuild_groups();
 
     std::map<std::string, std::shared_ptr<const LiveModel>> by_symbol_;
+    std::map<std::string, int> withdrawn_; ///< name -> highest version dropped
     Sizer sizer_;
     PredictionSink* sink_;
     std::vector<PerSymbol> sym_;

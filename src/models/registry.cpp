@@ -84,6 +84,11 @@ std::string default_model_name(const std::string& kind, const std::vector<std::s
 }
 
 namespace {
+void append_event(nlohmann::json& idx, const RegistryEvent& ev) {
+    idx["events"].push_back({{"time", format_iso(ev.time)}, {"action", ev.action},
+                             {"version", ev.version}, {"note", ev.note}});
+}
+
 void check_name(const std::string& name) {
     static const std::regex ok("[A-Za-z0-9][A-Za-z0-9._+-]{0,100}");
     if (!std::regex_match(name, ok))
@@ -169,8 +174,7 @@ ModelRecord ModelRegistry::register_model(
     record.dir = dir;
     RegistryEvent ev{record.created, "register", record.version, record.kind};
     auto idx = read_index(record.name);
-    idx["events"].push_back({{"time", format_iso(ev.time)}, {"action", ev.action},
-                             {"version", ev.version}, {"note", ev.note}});
+    append_event(idx, ev);
     write_index(record.name, idx);
     mirror({record}, &ev, record.name);
     return record;
@@ -257,8 +261,7 @@ ModelRecord ModelRegistry::promote(const std::string& name, int version, bool fo
     auto idx = read_index(name);
     idx["production_history"].push_back(r.version);
     RegistryEvent ev{now, force && !r.gating_passed() ? "promote-forced" : "promote", r.version, ev_note};
-    idx["events"].push_back({{"time", format_iso(now)}, {"action", ev.action}, {"version", ev.version},
-                             {"note", ev.note}});
+    append_event(idx, ev);
     for (const auto& c : changed) write_record(c);
     write_index(name, idx);
     mirror(changed, &ev, name);
@@ -282,14 +285,15 @@ ModelRecord ModelRegistry::rollback(const std::string& name, TimeMs now) {
         hist.pop_back();
     }
     if (!previous)
-        throw InputError(fmt::format("{}: no earlier production model to roll back to", name));
+        throw InputError(fmt::format("{}: no earlier production model to roll back to; `aurum "
+                                     "registry demote {}` withdraws v{} without a replacement",
+                                     name, name, prod->version));
     prod->status = ModelStatus::Archived;
     previous->status = ModelStatus::Production;
     idx["production_history"] = hist;
     RegistryEvent ev{now, "rollback", previous->version,
                      fmt::format("v{} -> v{}", prod->version, previous->version)};
-    idx["events"].push_back({{"time", format_iso(now)}, {"action", ev.action}, {"version", ev.version},
-                             {"note", ev.note}});
+    append_event(idx, ev);
     write_record(*prod);
     write_record(*previous);
     write_index(name, idx);
@@ -297,16 +301,33 @@ ModelRecord ModelRegistry::rollback(const std::string& name, TimeMs now) {
     return *previous;
 }
 
+ModelRecord ModelRegistry::demote(const std::string& name, TimeMs now, const std::string& note) {
+    auto prod = production(name);
+    if (!prod) throw InputError(fmt::format("{} has no production model to demote", name));
+    prod->status = ModelStatus::Archived;
+    auto idx = read_index(name);
+    // A later rollback must not bring the withdrawn version back.
+    auto hist = idx["production_history"].get<std::vector<int>>();
+    std::erase(hist, prod->version);
+    idx["production_history"] = hist;
+    RegistryEvent ev{now, "demote", prod->version, note};
+    append_event(idx, ev);
+    write_record(*prod);
+    write_index(name, idx);
+    mirror({*prod}, &ev, name);
+    return *prod;
+}
+
 ModelRecord ModelRegistry::archive(const std::string& name, int version, TimeMs now) {
     ModelRecord r = get(name, version);
     if (r.status == ModelStatus::Production)
-        throw InputError(fmt::format("{} v{} is production: promote another version or roll back first",
-                                     name, r.version));
+        throw InputError(fmt::format("{} v{} is production: promote another version, roll back "
+                                     "or `aurum registry demote {}` first",
+                                     name, r.version, name));
     r.status = ModelStatus::Archived;
     auto idx = read_index(name);
     RegistryEvent ev{now, "archive", r.version, ""};
-    idx["events"].push_back({{"time", format_iso(now)}, {"action", ev.action}, {"version", ev.version},
-                             {"note", ev.note}});
+    append_event(idx, ev);
     write_record(r);
     write_index(name, idx);
     mirror({r}, &ev, name);

@@ -73,6 +73,9 @@ public:
                         const std::string& note = "");
     /// Archives the current production and restores the one promoted before it.
     ModelRecord rollback(const std::string& name, TimeMs now);
+    /// Withdraws the production version of `name` without a replacement (it becomes archived):
+    /// no version of `name` is production afterwards. InputError when none is.
+    ModelRecord demote(const std::string& name, TimeMs now, const std::string& note = "");
     ModelRecord archive(const std::string& name, int version, TimeMs now);
     std::vector<RegistryEvent> events(const std::string& name) const;
     /// Replaces the stored metrics/gating of a version (after a re-run walk-forward).

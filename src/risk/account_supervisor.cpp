@@ -16,14 +16,17 @@ void AccountRiskSupervisor::on_start(StrategyContext& ctx) { inner_->on_start(ct
 
 int AccountRiskSupervisor::flatten(StrategyContext& ctx) {
     int n = 0;
-    for (InstrumentId i = 0; i < ctx.instrument_count(); ++i) {
-        const double q = ctx.position(i);
-        if (q == 0 || ctx.pending_orders(i) > 0) continue;
-        OrderRequest r = OrderRequest::market(i, q > 0 ? Side::Sell : Side::Buy, std::fabs(q));
-        r.tag = static_cast<std::uint32_t>(OrderSource::Flatten);
-        if (ctx.submit(r) != 0) ++n;
-    }
+    for (InstrumentId i = 0; i < ctx.instrument_count(); ++i)
+        n += close_position(ctx, i) ? 1 : 0;
     return n;
+}
+
+bool AccountRiskSupervisor::close_position(StrategyContext& ctx, InstrumentId i) {
+    const double q = ctx.position(i);
+    if (q == 0 || ctx.pending_orders(i) > 0) return false;
+    OrderRequest r = OrderRequest::market(i, q > 0 ? Side::Sell : Side::Buy, std::fabs(q));
+    r.tag = static_cast<std::uint32_t>(OrderSource::Flatten);
+    return ctx.submit(r) != 0;
 }
 
 void AccountRiskSupervisor::on_bar(StrategyContext& ctx, InstrumentId i) {
@@ -44,12 +47,7 @@ void AccountRiskSupervisor::on_bar(StrategyContext& ctx, InstrumentId i) {
     }
     if (risk_.wants_flatten()) {
         // Keep the strategy's indicators current, but the account only closes.
-        const double q = ctx.position(i);
-        if (q != 0 && ctx.pending_orders(i) == 0) {
-            OrderRequest r = OrderRequest::market(i, q > 0 ? Side::Sell : Side::Buy, std::fabs(q));
-            r.tag = static_cast<std::uint32_t>(OrderSource::Flatten);
-            ctx.submit(r);
-        }
+        close_position(ctx, i);
     }
     inner_->on_bar(ctx, i);
 }

@@ -29,6 +29,9 @@ public:
     void resync() override { inner_->resync(); }
     /// Submits market orders closing every open position (source "flatten"); returns how many.
     int flatten(StrategyContext& ctx);
+    /// Submits a market order closing the position of `i` (source "flatten") unless it is flat
+    /// or has an order pending; true when one was sent.
+    bool close_position(StrategyContext& ctx, InstrumentId i);
     std::vector<std::string> take_events();
     /// Closed trades not yet taken (indices into portfolio().trades()).
     std::size_t trades_seen() const { return trades_seen_; }

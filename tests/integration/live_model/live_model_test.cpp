@@ -324,6 +324,99 @@ TEST(LiveModel, model_reload_is_journaled_and_a_recovery_applies_it_at_the_same_
     EXPECT_GT(v2n, 300u);
 }
 
+TEST(LiveModel, demoted_model_stops_trading_at_once_and_a_recovery_or_restart_keeps_it_out) {
+    test::TempDir home;
+    copy_template(home.path());
+    fs::copy_file(home / "data" / "aurum.db", home / "data" / "other.db");
+    LiveOptions o;
+    o.symbols = {"BTC/USDT", "ETH/USDT"};
+    o.replay = true;
+    o.replay_from = make_time(2023, 8, 1);
+    o.replay_to = make_time(2023, 11, 1);
+    o.warmup_bars = 250;
+    o.strategy.name = "model";
+    o.strategy.sizing.fraction = 0.3;
+    o.workspace = home.path();
+    o.fill.fees.taker = 0.001;
+    const RiskLimits limits = load_risk_limits((home / "config" / "risk.yaml").string());
+    const std::string name = "gbdt-BTCUSDT-4h";
+    // The unload is sent once BTC holds a position (a state, not a time), after `extra` bars.
+    auto run = [&](const std::string& db_name, bool crash) {
+        auto store = open_market_store((home / "data" / db_name).string());
+        {
+            LiveSession s(store->database(), *store, o, limits, InstrumentRegistry(), {});
+            s.open(1000, false, "");
+            for (int k = 0; k < 250 && s.step(1000) != LiveSession::StepResult::Finished; ++k) {
+            }
+            while (s.portfolio().position(0).qty == 0)
+                ASSERT_NE(s.step(1000), LiveSession::StepResult::Finished) << "BTC never entered";
+            try {
+                s.execute("model_unload", json{{"name", "gbdt-ETHUSDT-4h"}}, 1000);
+                ADD_FAILURE() << "unloading a model the session does not trade";
+            } catch (const InputError& e) {
+                EXPECT_NE(std::string(e.what()).find("does not trade 'gbdt-ETHUSDT-4h' (it "
+                                                     "trades gbdt-BTCUSDT-4h v1)"),
+                          std::string::npos)
+                    << e.what();
+            }
+            const auto out = s.execute("model_unload", json{{"name", name}, {"reason", "nonsense"}},
+                                       1000);
+            EXPECT_EQ(out.exit_code, 0) << out.message;
+            EXPECT_NE(out.message.find("gbdt-BTCUSDT-4h withdrawn: BTC/USDT no longer traded; 1 "
+                                       "closing order(s) sent at market"),
+                      std::string::npos)
+                << out.message;
+            EXPECT_EQ(s.model_strategy()->model_for("BTC/USDT"), nullptr);
+            s.step(1000);
+            EXPECT_EQ(s.portfolio().position(0).qty, 0.0) << "closed at the next bar's open";
+            for (int k = 0; k < 40; ++k)
+                s.step(1000);
+            if (!crash) {
+                while (s.step(1000) != LiveSession::StepResult::Finished) {
+                }
+                return;
+            }
+        }
+        LiveSession again(store->database(), *store, o, limits, InstrumentRegistry(), {});
+        again.open(2000, false, "");
+        EXPECT_TRUE(again.recovered());
+        EXPECT_EQ(again.model_strategy()->model_for("BTC/USDT"), nullptr);
+        while (again.step(2000) != LiveSession::StepResult::Finished) {
+        }
+    };
+    run("aurum.db", false);
+    run("other.db", true);
+    const Final a = final_state(db_of(home.path()));
+    const Final b = final_state((home / "data" / "other.db").string());
+    ASSERT_EQ(a.status, "complete");
+    expect_same_final(b, a, "recovered across a model unload");
+    for (const auto& [sym, qty] : a.positions)
+        if (sym == "BTC/USDT") {
+            EXPECT_EQ(qty, 0.0);
+        }
+
+    // Demoted while the daemon is down: the next start withdraws it, journaled.
+    ModelRegistry reg(home / "models" / "registry", nullptr);
+    fs::copy_file(template_home() / "data" / "aurum.db", home / "data" / "third.db");
+    auto store = open_market_store((home / "data" / "third.db").string());
+    {
+        LiveSession s(store->database(), *store, o, limits, InstrumentRegistry(), {});
+        s.open(1000, false, "");
+        for (int k = 0; k < 300; ++k)
+            s.step(1000);
+        EXPECT_NE(s.model_strategy()->model_for("BTC/USDT"), nullptr);
+    }
+    reg.demote(name, 1500, "while stopped");
+    LiveSession again(store->database(), *store, o, limits, InstrumentRegistry(), {});
+    again.open(2000, false, "");
+    EXPECT_EQ(again.model_strategy()->model_for("BTC/USDT"), nullptr);
+    StateStore st(store->database());
+    bool journaled = false;
+    for (const auto& c : st.commands(st.latest_session()->id))
+        journaled = journaled || c.kind == "model_unload";
+    EXPECT_TRUE(journaled);
+}
+
 namespace {
 /// A daemon that replayed and keeps serving the control API.
 struct Served {
@@ -567,4 +660,41 @@ TEST(LiveModel, retrain_from_a_running_replay_never_trains_past_its_clock) {
     const auto v = versions(home.path(), "gbdt-BTCUSDT-4h");
     ASSERT_EQ(v.size(), 2u);
     EXPECT_LE(v.back().data_to, make_time(2023, 11, 1)) << format_time(v.back().data_to);
+}
+
+// Seed 002's "Model Producing Nonsense": `registry demote` removes the only production model,
+// and the running daemon stops trading it at once (a journaled model_unload).
+TEST(LiveModel, registry_demote_withdraws_the_model_from_the_running_daemon) {
+    test::TempDir home;
+    copy_template(home.path());
+    Served d(home.path());
+    ASSERT_EQ(d.daemon_version("BTC/USDT"), 1);
+    const auto rb = cli(home.path(), {"registry", "rollback", "gbdt-BTCUSDT-4h"});
+    EXPECT_EQ(rb.exit_code, 2);
+    EXPECT_NE(rb.err.find("`aurum registry demote gbdt-BTCUSDT-4h` withdraws v1"),
+              std::string::npos)
+        << rb.err;
+    const auto none = cli(home.path(), {"registry", "demote", "gbdt-ETHUSDT-4h"});
+    EXPECT_EQ(none.exit_code, 2) << "ETH's model is only a candidate";
+    EXPECT_NE(none.err.find("gbdt-ETHUSDT-4h has no production model to demote"),
+              std::string::npos)
+        << none.err;
+
+    const auto r = cli(home.path(),
+                       {"registry", "demote", "gbdt-BTCUSDT-4h", "--reason", "producing nonsense"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("gbdt-BTCUSDT-4h v1 demoted: no version of gbdt-BTCUSDT-4h is production"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("daemon: gbdt-BTCUSDT-4h withdrawn: BTC/USDT no longer traded"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(production_of(home.path(), "gbdt-BTCUSDT-4h"), 0);
+    EXPECT_EQ(d.daemon_version("BTC/USDT"), 0);
+    auto db = open_database(db_of(home.path()));
+    StateStore st(*db);
+    bool audited = false;
+    for (const auto& a : st.audit_log(20))
+        audited = audited || (a.action == "model_unload" && a.reason == "producing nonsense");
+    EXPECT_TRUE(audited);
 }

@@ -32,7 +32,7 @@ void expect_error(const std::string& kind, const json& fields,
 TEST(Command, every_kind_round_trips_through_its_name) {
     for (const char* k : {"pause", "resume", "trade", "emergency_stop", "killswitch_reset",
                           "acknowledge_stop", "risk_set", "risk_reload", "signal_approve",
-                          "signal_reject", "model_reload", "settle"})
+                          "signal_reject", "model_reload", "model_unload", "settle"})
         EXPECT_EQ(to_string(parse_command_kind(k)), k);
     expect_error("pauze", json::object(), {"unknown command 'pauze'", "pause"});
 }
@@ -98,6 +98,9 @@ TEST(Command, missing_or_mistyped_fields_name_the_field_and_the_value) {
     expect_error("signal_approve", {{"id", "7"}}, {"'id'", "integer", "\"7\""});
     expect_error("signal_reject", {{"id", 0}}, {"'id'", "0"});
     expect_error("model_reload", {{"version", "v2"}}, {"'version'", "\"v2\""});
+    expect_error("model_unload", json::object(), {"model_unload", "'name'", "missing"});
+    expect_error("model_unload", {{"name", ""}}, {"'name'", "''"});
+    expect_error("model_unload", {{"name", "m"}, {"version", 2}}, {"'version'"});
     expect_error("pause", json::array(), {"pause", "object"});
     expect_error("resume", {{"at", "noon"}}, {"'at'", "\"noon\""});
 }
@@ -111,6 +114,7 @@ TEST(Command, stored_journal_payloads_replay_unchanged) {
         {"killswitch_reset", R"({"at":100,"confirm":"reviewed"})"},
         {"signal_approve", R"({"at":100,"id":3,"reason":"approve"})"},
         {"model_reload", R"({"at":100,"name":"m","reason":"weekly","version":2})"},
+        {"model_unload", R"({"at":100,"name":"m","reason":"nonsense"})"},
         {"emergency_stop", R"({"at":100,"reason":"crash"})"},
         {"settle", R"({"at":100,"reason":"flat"})"},
     };

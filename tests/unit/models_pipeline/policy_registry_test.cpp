@@ -99,6 +99,40 @@ TEST(Registry, register_promote_rollback_archive_with_database_mirror) {
     EXPECT_EQ(db->query("SELECT action FROM model_events").size(), ev.size());
 }
 
+TEST(Registry, demote_leaves_no_production_and_a_rollback_never_brings_it_back) {
+    test::TempDir dir;
+    auto db = open_database((dir.path() / "a.db").string());
+    ModelRegistry reg(dir.path() / "registry", db.get());
+    ModelRecord rec;
+    rec.name = "m";
+    rec.kind = "gbdt";
+    rec.gating = {{"passed", true}, {"rules", nlohmann::json::array()}};
+    auto write = [](const std::filesystem::path&) {};
+    reg.register_model(rec, write);
+    reg.register_model(rec, write);
+    reg.promote("m", 1, false, 1000);
+    // The seed's "Model Producing Nonsense" with no earlier version: rollback cannot help.
+    try {
+        reg.rollback("m", 1500);
+        FAIL() << "rollback without an earlier production model";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("registry demote m"), std::string::npos) << e.what();
+    }
+    reg.promote("m", 2, false, 2000);
+    const auto d = reg.demote("m", 3000, "producing nonsense");
+    EXPECT_EQ(d.version, 2);
+    EXPECT_FALSE(reg.production("m"));
+    EXPECT_EQ(reg.get("m", 2).status, ModelStatus::Archived);
+    EXPECT_EQ(reg.events("m").back().action, "demote");
+    EXPECT_EQ(reg.events("m").back().note, "producing nonsense");
+    EXPECT_EQ(db->query("SELECT version FROM model_registry WHERE status = 'production'").size(), 0u);
+    EXPECT_THROW(reg.demote("m", 4000), InputError); // nothing left to demote
+    // v1 (production before v2) may come back by hand; v2 is never rolled back to.
+    reg.promote("m", 1, false, 5000);
+    EXPECT_THROW(reg.rollback("m", 6000), InputError);
+    EXPECT_EQ(reg.production("m")->version, 1);
+}
+
 TEST(Registry, failed_gating_blocks_promotion_unless_forced) {
     test::TempDir dir;
     ModelRegistry reg(dir.path() / "registry", nullptr);
