@@ -372,17 +372,19 @@ std::size_t LiveSession::poll_store() {
         }
     }
     std::size_t added = 0;
+    // A replay never reads past its end, whatever the store holds by now.
+    const TimeMs end = opt_.replay ? opt_.replay_to : INT64_MAX;
     for (std::size_t i = 0; i < data_.size(); ++i) {
         BarSeries& s = *data_[i];
         const TimeMs after = s.empty() ? session_.trade_from : s.time.back() + 1;
-        const BarSeries more =
-            market_.load_bars(s.symbol, opt_.timeframe, TimeRange{after, INT64_MAX});
+        if (after >= end) continue;
+        const BarSeries more = market_.load_bars(s.symbol, opt_.timeframe, TimeRange{after, end});
         for (std::size_t k = 0; k < more.size(); ++k) {
             s.push_back(more.at(k));
             ++added;
         }
     }
-    if (model_) model_->append_new_reference_bars(market_);
+    if (model_ && !opt_.replay) model_->append_new_reference_bars(market_);
     return added;
 }
 

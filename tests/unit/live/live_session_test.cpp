@@ -76,6 +76,25 @@ TEST(LiveSession, replay_trades_and_persists_everything) {
         }
 }
 
+// The daemon's gap check polls the store between steps in every mode: a replay must still end
+// at its --replay-to, however many later bars the store holds.
+TEST(LiveSession, polling_the_store_never_extends_a_replay_past_its_end) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    seed_market(*store, 120);
+    LiveSession s(store->database(), *store, replay_options(20, 60), RiskLimits{},
+                  InstrumentRegistry(), {});
+    s.open(1000, false, "");
+    int n = 0;
+    while (true) {
+        EXPECT_EQ(s.poll_store(), 0u) << "after step " << n;
+        if (s.step(1000) == LiveSession::StepResult::Finished) break;
+        ++n;
+    }
+    EXPECT_EQ(n, 6 * 40 + 60); // the 40 replay days plus 60 warm-up bars, not the 120 stored
+    EXPECT_LT(s.last_bar(), test::kLiveStart + 60 * kMsPerDay);
+}
+
 TEST(LiveSession, crash_at_any_step_recovers_to_the_uninterrupted_result) {
     test::TempDir dir;
     auto ref_store = open_market_store((dir / "ref.db").string());
