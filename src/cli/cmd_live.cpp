@@ -47,12 +47,7 @@ int send_command(CliContext& ctx, const Command& cmd) {
     const Workspace ws = ctx.workspace();
     CommandOutcome o;
     if (auto cli = connect_daemon(ws)) {
-        int status = 0;
-        const json r = cli->post("/api/commands/" + to_string(cmd.kind), cmd.to_json(), &status);
-        o.exit_code = r.value("exit_code", status == 200 ? 0 : 2);
-        o.message = r.value("message", "");
-        o.data = r.value("data", json::object());
-        if (status == 401) throw SystemError("control API refused the token: " + o.message);
+        o = cli->send(cmd);
     } else {
         auto store = ctx.open_store();
         StateStore st(store->database());

@@ -52,15 +52,13 @@ int tell_daemon(const CliContext& ctx, const Command& c) {
         std::cout << fmt::format("daemon: does not trade {}; nothing to change\n", c.model);
         return 0;
     }
-    int status = 0;
-    const auto r = cli->post("/api/commands/" + to_string(c.kind), c.to_json(), &status);
-    const int code = r.value("exit_code", status == 200 ? 0 : 2);
-    const std::string msg = r.value("message", "");
-    if (code != 0) {
-        std::cerr << fmt::format("error: the registry changed but the daemon refused: {}\n", msg);
+    const CommandOutcome o = cli->send(c);
+    if (o.exit_code != 0) {
+        std::cerr << fmt::format("error: the registry changed but the daemon refused: {}\n",
+                                 o.message);
         return 1;
     }
-    std::cout << "daemon: " << msg << "\n";
+    std::cout << "daemon: " << o.message << "\n";
     return 0;
 }
 
@@ -329,12 +327,8 @@ void register_models(CLI::App& app, CliContext& ctx) {
         SystemClock clock;
         const auto m = r.rollback(*rname, clock.now());
         std::cout << fmt::format("rolled back: {} v{} is production again\n", m.name, m.version);
-        Command reload;
-        reload.kind = CommandKind::ModelReload;
-        reload.model = m.name;
-        reload.version = m.version;
-        reload.reason = rreason->empty() ? "registry rollback" : *rreason;
-        return tell_daemon(ctx, reload);
+        const std::string why = rreason->empty() ? "registry rollback" : *rreason;
+        return tell_daemon(ctx, model_command(CommandKind::ModelReload, m.name, m.version, why));
     });
     CLI::App* demote = reg->add_subcommand(
         "demote", "Withdraw the production model without a replacement (nothing trades it)");
@@ -348,11 +342,7 @@ void register_models(CLI::App& app, CliContext& ctx) {
         const auto m = r.demote(*rname, clock.now(), why);
         std::cout << fmt::format("{} v{} demoted: no version of {} is production\n", m.name,
                                  m.version, m.name);
-        Command unload;
-        unload.kind = CommandKind::ModelUnload;
-        unload.model = m.name;
-        unload.reason = why;
-        return tell_daemon(ctx, unload);
+        return tell_daemon(ctx, model_command(CommandKind::ModelUnload, m.name, 0, why));
     });
     CLI::App* archive = reg->add_subcommand("archive", "Archive a version that is not production");
     archive->add_option("name", *rname, "Model name")->required();

@@ -105,14 +105,12 @@ void register_retrain(CLI::App& app, CliContext& ctx) {
             for (const auto& r : results) {
                 if (!hot_swap_wanted(r, daemon))
                     continue;
-                int status = 0;
-                const json resp = cli->post(
-                    "/api/commands/model_reload",
-                    json{{"name", r.name}, {"version", r.version}, {"reason", rq.reason}}, &status);
+                const CommandOutcome o = cli->send(
+                    model_command(CommandKind::ModelReload, r.name, r.version, rq.reason));
                 reloads.push_back({{"model", r.name},
                                    {"version", r.version},
-                                   {"exit_code", resp.value("exit_code", status == 200 ? 0 : 2)},
-                                   {"message", resp.value("message", "")}});
+                                   {"exit_code", o.exit_code},
+                                   {"message", o.message}});
             }
         }
         if (ctx.json) {

@@ -128,6 +128,15 @@ TradeSide parse_trade_side(std::string_view text) {
     throw InputError(fmt::format("trade: --side must be long, short or close, got '{}'", text));
 }
 
+Command model_command(CommandKind kind, std::string name, int version, std::string reason) {
+    Command c;
+    c.kind = kind;
+    c.model = std::move(name);
+    c.version = version;
+    c.reason = std::move(reason);
+    return c;
+}
+
 Command parse_command(std::string_view kind, const json& fields) {
     return parse_command(parse_command_kind(kind), fields);
 }

@@ -67,6 +67,9 @@ struct Command {
     const std::string& audit_reason() const { return reason.empty() ? confirm : reason; }
 };
 
+/// A model_reload of `name` at `version` (0 = its production version), or a model_unload.
+Command model_command(CommandKind kind, std::string name, int version, std::string reason);
+
 /// Parses a command of `kind` from its JSON fields. Every error names the field and the value
 /// ("trade: field 'amount' must be a number, got \"lots\""), never a raw JSON exception.
 Command parse_command(std::string_view kind, const nlohmann::json& fields);

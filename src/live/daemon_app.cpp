@@ -444,11 +444,7 @@ class DaemonApp {
             spdlog::info("weekly_retrain: {}", r.line);
             if (!hot_swap_wanted(r, DaemonModels::from_health(query("health", nlohmann::json::object()))))
                 continue;
-            Command reload;
-            reload.kind = CommandKind::ModelReload;
-            reload.reason = rq.reason;
-            reload.model = r.name;
-            reload.version = r.version;
+            const Command reload = model_command(CommandKind::ModelReload, r.name, r.version, rq.reason);
             const CommandOutcome c = queue_.submit(to_string(reload.kind), reload.to_json());
             spdlog::info("weekly_retrain: model_reload: {}", c.message);
         }

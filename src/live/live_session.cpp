@@ -329,12 +329,10 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     if (model_ && !finished_)
         for (const auto& change : registry_changes(*model_, model_source(opt_))) {
             try {
-                Command c;
-                c.kind = change.unload ? CommandKind::ModelUnload : CommandKind::ModelReload;
-                c.model = change.name;
-                c.version = change.version;
-                c.reason = "registry changed while stopped";
-                execute(c, wall_now);
+                execute(model_command(change.unload ? CommandKind::ModelUnload
+                                                    : CommandKind::ModelReload,
+                                      change.name, change.version, "registry changed while stopped"),
+                        wall_now);
             } catch (const InputError& e) {
                 spdlog::warn("keeping the current model: {}", e.what());
             }

@@ -44,6 +44,17 @@ nlohmann::json ControlApiClient::post(const std::string& path, const nlohmann::j
     }
 }
 
+CommandOutcome ControlApiClient::send(const Command& c) const {
+    int status = 0;
+    const nlohmann::json r = post("/api/commands/" + to_string(c.kind), c.to_json(), &status);
+    CommandOutcome o;
+    o.exit_code = r.value("exit_code", status == 200 ? 0 : 2);
+    o.message = r.value("message", "");
+    o.data = r.value("data", nlohmann::json::object());
+    if (status == 401) throw SystemError("control API refused the token: " + o.message);
+    return o;
+}
+
 std::optional<ControlApiClient> connect_daemon(const Workspace& ws) {
     const auto info = read_daemon_info(ws);
     // Only the lock holder is the daemon: a stale daemon.json's pid may be any other process.

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/workspace.hpp"
+#include "live/command.hpp"
+#include "live/live_session.hpp"
 
 namespace aurum {
 
@@ -18,6 +20,9 @@ public:
     /// POST; returns the body and sets `http_status`. Throws SystemError when unreachable.
     nlohmann::json post(const std::string& path, const nlohmann::json& body,
                         int* http_status) const;
+    /// POSTs `c` to /api/commands/<kind> and returns the daemon's outcome (exit_code 2 when it
+    /// sent none). Throws SystemError when unreachable or when the token is refused.
+    CommandOutcome send(const Command& c) const;
 
 private:
     std::string base_, token_;

@@ -157,6 +157,23 @@ int production_of(const fs::path& home, const std::string& name) {
     return p ? p->version : 0;
 }
 
+/// The model strategy replaying the template's 2023-08-01 .. 2023-11-01 in-process, as the
+/// daemon would with kLiveYaml.
+LiveOptions model_replay_options(const fs::path& home, double slippage_bps) {
+    LiveOptions o;
+    o.symbols = {"BTC/USDT", "ETH/USDT"};
+    o.replay = true;
+    o.replay_from = make_time(2023, 8, 1);
+    o.replay_to = make_time(2023, 11, 1);
+    o.warmup_bars = 250;
+    o.strategy.name = "model";
+    o.strategy.sizing.fraction = 0.3;
+    o.workspace = home;
+    o.fill.fees.taker = 0.001;
+    o.fill.slippage.fixed_bps = slippage_bps;
+    return o;
+}
+
 test::CliResult cli(const fs::path& home, std::vector<std::string> args) {
     args.insert(args.begin(), {"--home", home.string()});
     return test::run_aurum(args);
@@ -266,17 +283,7 @@ TEST(LiveModel, model_reload_is_journaled_and_a_recovery_applies_it_at_the_same_
     ASSERT_EQ(v2.exit_code, 0) << v2.err;
     fs::copy_file(home / "data" / "aurum.db", home / "data" / "other.db");
 
-    LiveOptions o;
-    o.symbols = {"BTC/USDT", "ETH/USDT"};
-    o.replay = true;
-    o.replay_from = make_time(2023, 8, 1);
-    o.replay_to = make_time(2023, 11, 1);
-    o.warmup_bars = 250;
-    o.strategy.name = "model";
-    o.strategy.sizing.fraction = 0.3;
-    o.workspace = home.path();
-    o.fill.fees.taker = 0.001;
-    o.fill.slippage.fixed_bps = 5;
+    const LiveOptions o = model_replay_options(home.path(), 5);
     const RiskLimits limits = load_risk_limits((home / "config" / "risk.yaml").string());
     auto run = [&](const std::string& db_name, bool crash) {
         auto store = open_market_store((home / "data" / db_name).string());
@@ -328,16 +335,7 @@ TEST(LiveModel, demoted_model_stops_trading_at_once_and_a_recovery_or_restart_ke
     test::TempDir home;
     copy_template(home.path());
     fs::copy_file(home / "data" / "aurum.db", home / "data" / "other.db");
-    LiveOptions o;
-    o.symbols = {"BTC/USDT", "ETH/USDT"};
-    o.replay = true;
-    o.replay_from = make_time(2023, 8, 1);
-    o.replay_to = make_time(2023, 11, 1);
-    o.warmup_bars = 250;
-    o.strategy.name = "model";
-    o.strategy.sizing.fraction = 0.3;
-    o.workspace = home.path();
-    o.fill.fees.taker = 0.001;
+    const LiveOptions o = model_replay_options(home.path(), 0);
     const RiskLimits limits = load_risk_limits((home / "config" / "risk.yaml").string());
     const std::string name = "gbdt-BTCUSDT-4h";
     // The unload is sent once BTC holds a position (a state, not a time), after `extra` bars.
@@ -679,6 +677,11 @@ TEST(LiveModel, registry_demote_withdraws_the_model_from_the_running_daemon) {
     EXPECT_NE(none.err.find("gbdt-ETHUSDT-4h has no production model to demote"),
               std::string::npos)
         << none.err;
+    EXPECT_EQ(versions(home.path(), "gbdt-ETHUSDT-4h").at(0).status, ModelStatus::Candidate);
+    const auto unknown = cli(home.path(), {"registry", "demote", "no-such-model"});
+    EXPECT_EQ(unknown.exit_code, 2) << unknown.out;
+    EXPECT_NE(unknown.err.find("no-such-model"), std::string::npos) << unknown.err;
+    EXPECT_EQ(d.daemon_version("BTC/USDT"), 1) << "refused demotes change nothing";
 
     const auto r = cli(home.path(),
                        {"registry", "demote", "gbdt-BTCUSDT-4h", "--reason", "producing nonsense"});
