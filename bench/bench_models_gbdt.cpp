@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <span>
 
 #include <sys/resource.h>
 
@@ -107,21 +108,71 @@ void BM_XgboostCli_1Mx50(benchmark::State& state) {
 }
 BENCHMARK(BM_XgboostCli_1Mx50)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
+/// The production shape: 400 trees of depth 4 over 39 features, one thread.
+/// Deliberately never freed: XGBoost's globals may be gone when statics are destroyed at exit.
+const GbdtModel& production_shaped_model() {
+    static const GbdtModel* m = [] {
+        constexpr std::size_t rows = 20000, cols = 39;
+        const Data& d = data();
+        std::vector<float> x(rows * cols);
+        for (std::size_t i = 0; i < rows; ++i)
+            std::copy_n(d.x.data() + i * kCols, cols, x.data() + i * cols);
+        GbdtParams p = bench_params();
+        p.rounds = 400;
+        p.max_depth = 4;
+        p.nthread = 1;
+        auto* model = new GbdtModel(p);
+        model->fit_matrix(x.data(), rows, cols, d.y.data());
+        return model;
+    }();
+    return *m;
+}
+
+/// A row of the production-shaped model's 39 features (a different one each call).
+const float* row39(std::size_t i) {
+    static const std::vector<float> rows = [] {
+        std::vector<float> v(1000 * 39);
+        for (std::size_t r = 0; r < 1000; ++r)
+            std::copy_n(data().x.data() + r * kCols, 39, v.data() + r * 39);
+        return v;
+    }();
+    return rows.data() + (i % 1000) * 39;
+}
+
+// Compiled trees (the live path): probability for one row.
 void BM_GbdtPredictOne(benchmark::State& state) {
-    const Data& d = data();
-    GbdtParams p = bench_params();
-    p.rounds = 200;
-    p.max_depth = 4;
-    p.nthread = 1;
-    GbdtModel m(p);
-    m.fit_matrix(d.x.data(), 20000, kCols, d.y.data());
+    const GbdtModel& m = production_shaped_model();
     std::size_t i = 0;
-    for (auto _ : state) {
-        benchmark::DoNotOptimize(m.predict_one(d.x.data() + (i++ % 1000) * kCols));
-    }
+    for (auto _ : state) benchmark::DoNotOptimize(m.predict_one(row39(i++)));
     state.SetItemsProcessed(static_cast<long>(state.iterations()));
 }
 BENCHMARK(BM_GbdtPredictOne)->Unit(benchmark::kMicrosecond);
+
+// Compiled trees: TreeSHAP contributions for one row (stored with every live prediction).
+void BM_GbdtContributionsOne(benchmark::State& state) {
+    const GbdtModel& m = production_shaped_model();
+    std::vector<double> out(40);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        m.contributions_one(row39(i++), out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(static_cast<long>(state.iterations()));
+}
+BENCHMARK(BM_GbdtContributionsOne)->Unit(benchmark::kMicrosecond);
+
+// XGBoost's own path for one row (DMatrix predict), the reference the compiled trees replace.
+void BM_GbdtPredictOneXgboost(benchmark::State& state) {
+    const GbdtModel& m = production_shaped_model();
+    Dataset d;
+    d.cols = 39;
+    std::vector<float> one(row39(0), row39(0) + 39);
+    d.push_row(one, 0.0f, 0, 0, 0, 1.0f, 0.0);
+    const std::size_t row0 = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(m.predict_proba(d, std::span(&row0, 1)));
+    state.SetItemsProcessed(static_cast<long>(state.iterations()));
+}
+BENCHMARK(BM_GbdtPredictOneXgboost)->Unit(benchmark::kMicrosecond);
 
 } // namespace
 

@@ -128,6 +128,7 @@ GbdtModel::~GbdtModel() { free_booster(); }
 void GbdtModel::free_booster() {
     if (booster_) XGBoosterFree(booster_);
     booster_ = nullptr;
+    compiled_ = {};
 }
 
 void GbdtModel::create_booster(void* const* dmats, std::size_t n) {
@@ -198,7 +199,10 @@ void GbdtModel::fit(const Dataset& data, std::span<const std::size_t> fit,
     check(XGBoosterSlice(booster_, 0, best_iter + 1, 1, &sliced), "slice");
     free_booster();
     booster_ = sliced;
+    compile();
 }
+
+void GbdtModel::compile() { compiled_ = CompiledTrees::from_ubjson(serialize()); }
 
 void GbdtModel::fit_matrix(const float* x, std::size_t rows, std::size_t cols, const float* y) {
     cols_ = cols;
@@ -214,6 +218,7 @@ void GbdtModel::fit_matrix(const float* x, std::size_t rows, std::size_t cols, c
     create_booster(all, 1);
     for (int it = 0; it < params_.rounds; ++it)
         check(XGBoosterUpdateOneIter(booster_, it, d.h), "update");
+    compile();
 }
 
 std::vector<double> GbdtModel::predict_proba(const Dataset& data,
@@ -231,20 +236,8 @@ std::vector<double> GbdtModel::predict_proba(const Dataset& data,
 }
 
 double GbdtModel::predict_one(const float* row) const {
-    char iface[160];
-    std::snprintf(iface, sizeof iface,
-                  R"({"data":[%llu,true],"shape":[1,%zu],"typestr":"<f4","version":3})",
-                  static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(row)), cols_);
-    const bst_ulong* shape = nullptr;
-    bst_ulong dim = 0;
-    const float* res = nullptr;
-    check(XGBoosterPredictFromDense(booster_, iface,
-                                    R"({"type":0,"training":false,"iteration_begin":0,)"
-                                    R"("iteration_end":0,"strict_shape":false,"missing":NaN,)"
-                                    R"("cache_id":0})",
-                                    nullptr, &shape, &dim, &res),
-          "inplace predict");
-    return res[0];
+    if (compiled_.empty()) throw InputError("gbdt: model is not trained or loaded");
+    return compiled_.predict(row);
 }
 
 std::vector<std::vector<double>> GbdtModel::contributions(const Dataset& data,
@@ -262,14 +255,8 @@ std::vector<std::vector<double>> GbdtModel::contributions(const Dataset& data,
 }
 
 void GbdtModel::contributions_one(const float* row, std::span<double> out) const {
-    if (!booster_) throw InputError("gbdt: model is not trained or loaded");
-    if (out.size() != cols_ + 1)
-        throw InputError(fmt::format("gbdt: contributions need {} slots, got {}", cols_ + 1, out.size()));
-    DMatrix m;
-    check(XGDMatrixCreateFromMat(row, 1, cols_, std::numeric_limits<float>::quiet_NaN(), &m.h),
-          "create DMatrix");
-    const float* res = predict_dmatrix(booster_, m, PredictType::Contributions);
-    for (std::size_t j = 0; j <= cols_; ++j) out[j] = res[j];
+    if (compiled_.empty()) throw InputError("gbdt: model is not trained or loaded");
+    compiled_.contributions(row, out);
 }
 
 std::vector<FeatureImportance> GbdtModel::importance() const {
@@ -364,6 +351,7 @@ void GbdtModel::load(const std::filesystem::path& dir) {
         throw InputError(fmt::format("{}: model has {} features but metadata says {}",
                                      model_path.string(), nf, cols_));
     }
+    compile();
 }
 
 } // namespace aurum

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "models/compiled_trees.hpp"
 #include "models/model.hpp"
 
 namespace aurum {
@@ -50,14 +51,15 @@ public:
     std::vector<FeatureImportance> importance() const override;
     nlohmann::json params() const override { return params_.to_json(); }
 
-    /// One row (cols floats) in a few microseconds: in-place prediction, no DMatrix.
+    /// One row (cols floats) in a few microseconds through the compiled trees (same probability
+    /// as XGBoost's, no XGBoost call, no allocation).
     double predict_one(const float* row) const;
     /// SHAP contributions per row: cols values then the bias (XGBoost pred_contribs); in margin
     /// (log-odds) units, summing to the row's margin.
     std::vector<std::vector<double>> contributions(const Dataset& data,
                                                    std::span<const std::size_t> rows) const;
-    /// The same for one row (cols floats) into `out` (cols + 1 values, bias last). XGBoost has no
-    /// in-place contribution path, so this builds a one-row DMatrix (its only allocations).
+    /// The same for one row (cols floats) into `out` (cols + 1 values, bias last), by TreeSHAP
+    /// over the compiled trees (XGBoost's values, no DMatrix).
     void contributions_one(const float* row, std::span<double> out) const;
     /// Threads of later predictions (1 for single-row live use: OpenMP workers only add
     /// synchronisation to a one-row prediction). Results do not depend on it.
@@ -75,9 +77,12 @@ private:
     void create_booster(void* const* dmats, std::size_t n);
     void set_params();
     void free_booster();
+    /// Rebuilds compiled_ from the booster (after training or loading).
+    void compile();
 
     GbdtParams params_;
     void* booster_ = nullptr;
+    CompiledTrees compiled_; ///< the booster flattened for single-row prediction
     std::size_t cols_ = 0;
     std::vector<std::string> names_;
     LearningCurve curve_;
