@@ -40,8 +40,71 @@ int depth_below(const std::vector<std::int32_t>& left, const std::vector<std::in
     return 1 + std::max(depth_below(left, right, left[n]), depth_below(left, right, right[n]));
 }
 
-// TreeSHAP's path algebra, in float like XGBoost.
-using PathElement = detail::ShapPathElement;
+
+// TreeSHAP's path algebra: in float like XGBoost for the recursive walk, in double for the
+// precomputed tables.
+template <class F>
+void extend_path(detail::ShapPathElement<F>* path, unsigned depth, F zero, F one, int feature) {
+    path[depth] = {feature, zero, one, depth == 0 ? F(1) : F(0)};
+    for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+        path[i + 1].pweight += one * path[i].pweight * static_cast<F>(i + 1) /
+                               static_cast<F>(depth + 1);
+        path[i].pweight = zero * path[i].pweight * static_cast<F>(depth - i) /
+                          static_cast<F>(depth + 1);
+    }
+}
+
+template <class F>
+void unwind_path(detail::ShapPathElement<F>* path, unsigned depth, unsigned index) {
+    const F one = path[index].one_fraction;
+    const F zero = path[index].zero_fraction;
+    F next_one = path[depth].pweight;
+    for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+        if (one != 0) {
+            const F tmp = path[i].pweight;
+            path[i].pweight = next_one * static_cast<F>(depth + 1) /
+                              static_cast<F>(static_cast<F>(i + 1) * one);
+            next_one = tmp - path[i].pweight * zero * static_cast<F>(depth - i) /
+                                 static_cast<F>(depth + 1);
+        } else {
+            path[i].pweight = (path[i].pweight * static_cast<F>(depth + 1)) /
+                              static_cast<F>(zero * static_cast<F>(depth - i));
+        }
+    }
+    for (auto i = index; i < depth; ++i) {
+        path[i].feature_index = path[i + 1].feature_index;
+        path[i].zero_fraction = path[i + 1].zero_fraction;
+        path[i].one_fraction = path[i + 1].one_fraction;
+    }
+}
+
+template <class F>
+F unwound_path_sum(const detail::ShapPathElement<F>* path, unsigned depth, unsigned index) {
+    const F one = path[index].one_fraction;
+    const F zero = path[index].zero_fraction;
+    F next_one = path[depth].pweight;
+    F total = 0;
+    for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
+        if (one != 0) {
+            const F tmp = next_one * static_cast<F>(depth + 1) /
+                          static_cast<F>(static_cast<F>(i + 1) * one);
+            total += tmp;
+            next_one = path[i].pweight -
+                       tmp * zero * (static_cast<F>(depth - i) / static_cast<F>(depth + 1));
+        } else if (zero != 0) {
+            total += (path[i].pweight / zero) /
+                     (static_cast<F>(depth - i) / static_cast<F>(depth + 1));
+        }
+    }
+    return total;
+}
+
+/// Split direction of a row at a node: right when x >= threshold, or when x is missing and the
+/// default is right.
+inline bool goes_right(float x, float threshold, bool default_left) {
+    return (x >= threshold) | (std::isnan(x) & !default_left);
+}
+
 
 } // namespace
 
@@ -103,7 +166,96 @@ CompiledTrees CompiledTrees::from_ubjson(std::span<const char> bytes) {
     c.mean_value_.assign(c.nodes_.size(), 0.0f);
     for (const auto root : c.roots_) c.fill_mean_values(root);
     if (c.max_depth_ <= kCompleteDepth) c.build_complete_layout();
+    if (c.max_depth_ <= kTableDepth) c.build_shap_tables();
     return c;
+}
+
+void CompiledTrees::build_shap_tables() {
+    struct Edge {
+        std::uint32_t bit;
+        bool right;
+        std::uint32_t feature;
+        double zero; ///< cover share of the child the edge leads to
+    };
+    std::vector<Edge> path;
+    ShapTree* tree = nullptr;
+    auto add_leaf = [&](float value) {
+        // The leaf's unique features, in the order TreeSHAP leaves them (a feature split on
+        // again moves to the end), with the product of their edges' cover shares.
+        std::vector<ShapPathFeature> feats;
+        std::vector<double> zero;
+        for (const Edge& e : path) {
+            auto it = std::find_if(feats.begin(), feats.end(),
+                                   [&](const auto& f) { return f.feature == e.feature; });
+            ShapPathFeature f{0u, 0u, e.feature};
+            double z = 1.0;
+            if (it != feats.end()) {
+                f = *it;
+                z = zero[static_cast<std::size_t>(it - feats.begin())];
+                zero.erase(zero.begin() + (it - feats.begin()));
+                feats.erase(it);
+            }
+            f.mask |= 1u << e.bit;
+            f.want |= static_cast<std::uint32_t>(e.right) << e.bit;
+            feats.push_back(f);
+            zero.push_back(z * e.zero);
+        }
+        const auto n = static_cast<unsigned>(feats.size());
+        shap_leaves_.push_back({static_cast<std::uint32_t>(shap_features_.size()), n,
+                                static_cast<std::uint32_t>(shap_table_.size())});
+        shap_features_.insert(shap_features_.end(), feats.begin(), feats.end());
+        // One row per agreement pattern: bit u set when the row agrees with feature u's edges.
+        std::array<detail::ShapPathElement<double>, kTableDepth + 1> p{};
+        for (unsigned pattern = 0; pattern < (1u << n); ++pattern) {
+            extend_path<double>(p.data(), 0, 1.0, 1.0, -1);
+            for (unsigned u = 0; u < n; ++u)
+                extend_path<double>(p.data(), u + 1, zero[u], (pattern >> u) & 1u, 0);
+            for (unsigned u = 0; u < n; ++u) {
+                const double w = unwound_path_sum<double>(p.data(), n, u + 1);
+                shap_table_.push_back(static_cast<float>(
+                    w * (p[u + 1].one_fraction - p[u + 1].zero_fraction) * value));
+            }
+        }
+        ++tree->n_leaves;
+    };
+    auto visit = [&](auto&& self, std::int32_t index) -> void {
+        const Node& node = nodes_[index];
+        if (node.left < 0) return add_leaf(node.value);
+        const auto bit = tree->n_splits++;
+        shap_splits_.push_back({node.value, node.feature, node.default_left});
+        path.push_back({bit, false, node.feature, cover_[node.left] / cover_[index]});
+        self(self, node.left);
+        path.back() = {bit, true, node.feature, cover_[node.right] / cover_[index]};
+        self(self, node.right);
+        path.pop_back();
+    };
+    for (const auto root : roots_) {
+        shap_trees_.push_back({static_cast<std::uint32_t>(shap_splits_.size()), 0u,
+                               static_cast<std::uint32_t>(shap_leaves_.size()), 0u});
+        tree = &shap_trees_.back();
+        visit(visit, root);
+    }
+}
+
+void CompiledTrees::contributions_from_tables(const float* row, double* phi) const {
+    for (const ShapTree& t : shap_trees_) {
+        std::uint32_t right = 0; // bit j: the row goes right at the tree's j-th split
+        for (std::uint32_t j = 0; j < t.n_splits; ++j) {
+            const Split& s = shap_splits_[t.first_split + j];
+            right |= static_cast<std::uint32_t>(goes_right(row[s.feature], s.threshold,
+                                                           s.default_left))
+                     << j;
+        }
+        for (std::uint32_t l = t.first_leaf; l < t.first_leaf + t.n_leaves; ++l) {
+            const ShapLeaf& leaf = shap_leaves_[l];
+            const ShapPathFeature* f = shap_features_.data() + leaf.first_feature;
+            std::uint32_t pattern = 0;
+            for (std::uint32_t u = 0; u < leaf.n_features; ++u)
+                pattern |= static_cast<std::uint32_t>(((right ^ f[u].want) & f[u].mask) == 0) << u;
+            const float* v = shap_table_.data() + leaf.table + pattern * leaf.n_features;
+            for (std::uint32_t u = 0; u < leaf.n_features; ++u) phi[f[u].feature] += v[u];
+        }
+    }
 }
 
 void CompiledTrees::build_complete_layout() {
@@ -150,8 +302,7 @@ float CompiledTrees::margin_complete(const float* row) const {
             for (std::size_t g = 0; g < kGroup; ++g) {
                 const Split& s = splits_[(t + g) * n_splits + k[g]];
                 const float x = row[s.feature];
-                // Right when x >= threshold, or when x is missing and the default is right.
-                const bool right = (x >= s.threshold) | (std::isnan(x) & !s.default_left);
+                const bool right = goes_right(x, s.threshold, s.default_left);
                 k[g] = 2 * k[g] + 1 + right;
             }
         }
@@ -163,7 +314,7 @@ float CompiledTrees::margin_complete(const float* row) const {
         for (int d = 0; d < max_depth_; ++d) {
             const Split& s = splits_[t * n_splits + k];
             const float x = row[s.feature];
-            const bool right = (x >= s.threshold) | (std::isnan(x) & !s.default_left);
+            const bool right = goes_right(x, s.threshold, s.default_left);
             k = 2 * k + 1 + right;
         }
         sum += leaves_[t * (n_splits + 1) + k - n_splits];
@@ -211,62 +362,6 @@ float CompiledTrees::predict(const float* row) const {
     return 1.0f / (std::exp(x) + 1.0f + 1e-16f);
 }
 
-namespace {
-
-void extend_path(PathElement* path, unsigned depth, float zero, float one, int feature) {
-    path[depth] = {feature, zero, one, depth == 0 ? 1.0f : 0.0f};
-    for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-        path[i + 1].pweight += one * path[i].pweight * static_cast<float>(i + 1) /
-                               static_cast<float>(depth + 1);
-        path[i].pweight = zero * path[i].pweight * static_cast<float>(depth - i) /
-                          static_cast<float>(depth + 1);
-    }
-}
-
-void unwind_path(PathElement* path, unsigned depth, unsigned index) {
-    const float one = path[index].one_fraction;
-    const float zero = path[index].zero_fraction;
-    float next_one = path[depth].pweight;
-    for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-        if (one != 0) {
-            const float tmp = path[i].pweight;
-            path[i].pweight = next_one * static_cast<float>(depth + 1) /
-                              static_cast<float>(static_cast<float>(i + 1) * one);
-            next_one = tmp - path[i].pweight * zero * static_cast<float>(depth - i) /
-                                 static_cast<float>(depth + 1);
-        } else {
-            path[i].pweight = (path[i].pweight * static_cast<float>(depth + 1)) /
-                              static_cast<float>(zero * static_cast<float>(depth - i));
-        }
-    }
-    for (auto i = index; i < depth; ++i) {
-        path[i].feature_index = path[i + 1].feature_index;
-        path[i].zero_fraction = path[i + 1].zero_fraction;
-        path[i].one_fraction = path[i + 1].one_fraction;
-    }
-}
-
-float unwound_path_sum(const PathElement* path, unsigned depth, unsigned index) {
-    const float one = path[index].one_fraction;
-    const float zero = path[index].zero_fraction;
-    float next_one = path[depth].pweight;
-    float total = 0;
-    for (int i = static_cast<int>(depth) - 1; i >= 0; --i) {
-        if (one != 0) {
-            const float tmp = next_one * static_cast<float>(depth + 1) /
-                              static_cast<float>(static_cast<float>(i + 1) * one);
-            total += tmp;
-            next_one = path[i].pweight -
-                       tmp * zero * (static_cast<float>(depth - i) / static_cast<float>(depth + 1));
-        } else if (zero != 0) {
-            total += (path[i].pweight / zero) /
-                     (static_cast<float>(depth - i) / static_cast<float>(depth + 1));
-        }
-    }
-    return total;
-}
-
-} // namespace
 
 void CompiledTrees::tree_shap(const float* row, float* phi, std::int32_t index, unsigned depth,
                               PathElement* parent_path, float parent_zero, float parent_one,
@@ -309,19 +404,29 @@ void CompiledTrees::contributions(const float* row, std::span<double> out) const
     if (out.size() != num_features_ + 1)
         throw InputError(fmt::format("gbdt: contributions need {} slots, got {}",
                                      num_features_ + 1, out.size()));
-    // Per-thread work space: the first call sizes it, later calls allocate nothing.
+    // Each tree's expected value goes to the bias, summed in float like XGBoost, base last.
+    float bias = 0.0f;
+    for (const auto root : roots_) bias += mean_value_[root];
+    bias += base_margin_;
+    if (!shap_trees_.empty()) {
+        std::fill(out.begin(), out.end(), 0.0);
+        contributions_from_tables(row, out.data());
+        out[num_features_] = bias;
+        return;
+    }
+    // Deep trees: XGBoost's recursive TreeSHAP, per-thread work space (the first call sizes
+    // it, later calls allocate nothing).
     thread_local std::vector<float> total, tree;
     total.assign(out.size(), 0.0f);
     tree.resize(out.size());
     std::array<PathElement, kPathSlots> path{};
     for (const auto root : roots_) {
         std::fill(tree.begin(), tree.end(), 0.0f);
-        tree[num_features_] += mean_value_[root]; // the tree's expected value goes to the bias
         tree_shap(row, tree.data(), root, 0, path.data(), 1, 1, -1);
-        for (std::size_t j = 0; j < out.size(); ++j) total[j] += tree[j];
+        for (std::size_t j = 0; j < num_features_; ++j) total[j] += tree[j];
     }
-    total[num_features_] += base_margin_;
-    for (std::size_t j = 0; j < out.size(); ++j) out[j] = total[j];
+    for (std::size_t j = 0; j < num_features_; ++j) out[j] = total[j];
+    out[num_features_] = bias;
 }
 
 } // namespace aurum

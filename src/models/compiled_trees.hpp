@@ -13,11 +13,12 @@ namespace aurum {
 
 namespace detail {
 /// One step of a TreeSHAP path (Lundberg et al. 2018, Algorithm 2).
+template <class F>
 struct ShapPathElement {
     int feature_index;
-    float zero_fraction;
-    float one_fraction;
-    float pweight;
+    F zero_fraction;
+    F one_fraction;
+    F pweight;
 };
 } // namespace detail
 
@@ -39,7 +40,9 @@ public:
     /// XGBoost's prediction: sigmoid(margin) for binary:logistic, the margin for regression.
     float predict(const float* row) const;
     /// TreeSHAP contributions (XGBoost `pred_contribs`): num_features() values then the bias,
-    /// in margin units, summing to margin(row). `out` has num_features() + 1 slots.
+    /// in margin units, summing to margin(row). `out` has num_features() + 1 slots. Trees up to
+    /// depth 5 use precomputed per-leaf tables (the path algebra depends on the row only through
+    /// which of each leaf's path features the row agrees with); deeper ones run TreeSHAP.
     void contributions(const float* row, std::span<double> out) const;
 
 private:
@@ -51,7 +54,7 @@ private:
         std::uint32_t feature : 31;
         std::uint32_t default_left : 1;
     };
-    using PathElement = detail::ShapPathElement;
+    using PathElement = detail::ShapPathElement<float>;
 
     std::int32_t next(const Node& n, const float* row) const;
     void tree_shap(const float* row, float* phi, std::int32_t node, unsigned depth,
@@ -60,6 +63,8 @@ private:
     void fill_mean_values(std::int32_t node);
     void build_complete_layout();
     float margin_complete(const float* row) const;
+    void build_shap_tables();
+    void contributions_from_tables(const float* row, double* phi) const;
 
     std::vector<Node> nodes_;
     std::vector<float> cover_;      ///< sum of hessians per node (TreeSHAP's weights)
@@ -79,6 +84,31 @@ private:
     };
     std::vector<Split> splits_;  ///< per tree 2^depth - 1 splits, heap order
     std::vector<float> leaves_;  ///< per tree 2^depth leaf values
+
+    /// Deepest tree whose SHAP values come from tables (a leaf's table has 2^U rows of U values,
+    /// U <= depth unique path features).
+    static constexpr int kTableDepth = 5;
+    struct ShapTree {
+        std::uint32_t first_split, n_splits; ///< its internal nodes in shap_splits_
+        std::uint32_t first_leaf, n_leaves;  ///< its leaves in shap_leaves_
+    };
+    /// One feature on a leaf's path: the row agrees when it goes the path's way at every node
+    /// (bits of the tree's internal nodes) that splits on it.
+    struct ShapPathFeature {
+        std::uint32_t mask;    ///< the path's nodes that split on this feature
+        std::uint32_t want;    ///< the directions the path takes there (1 = right)
+        std::uint32_t feature;
+    };
+    struct ShapLeaf {
+        std::uint32_t first_feature; ///< in shap_features_
+        std::uint32_t n_features;
+        std::uint32_t table;         ///< offset in shap_table_: 2^n rows of n contributions
+    };
+    std::vector<ShapTree> shap_trees_;
+    std::vector<Split> shap_splits_;
+    std::vector<ShapLeaf> shap_leaves_;
+    std::vector<ShapPathFeature> shap_features_;
+    std::vector<float> shap_table_;
 };
 
 } // namespace aurum
