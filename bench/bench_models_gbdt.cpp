@@ -174,6 +174,19 @@ void BM_GbdtPredictOneXgboost(benchmark::State& state) {
 }
 BENCHMARK(BM_GbdtPredictOneXgboost)->Unit(benchmark::kMicrosecond);
 
+// XGBoost's own contributions for one row (one-row DMatrix, pred_contribs).
+void BM_GbdtContributionsOneXgboost(benchmark::State& state) {
+    const GbdtModel& m = production_shaped_model();
+    Dataset d;
+    d.cols = 39;
+    std::vector<float> one(row39(0), row39(0) + 39);
+    d.push_row(one, 0.0f, 0, 0, 0, 1.0f, 0.0);
+    const std::size_t row0 = 0;
+    for (auto _ : state) benchmark::DoNotOptimize(m.contributions(d, std::span(&row0, 1)));
+    state.SetItemsProcessed(static_cast<long>(state.iterations()));
+}
+BENCHMARK(BM_GbdtContributionsOneXgboost)->Unit(benchmark::kMicrosecond);
+
 } // namespace
 
 BENCHMARK_MAIN();
