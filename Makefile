@@ -118,9 +118,12 @@ MODEL ?= gbdt
 TRAIN_SETS ?= BTC/USDT:4h ETH/USDT:4h XAUUSD:1h
 .PHONY: train backtest
 
+# Trains on the labels `make build-labels` stored (LABEL_METHOD); all the sets of one `make train`
+# are one experiment, so reports/experiments/latest/summary.txt lists every model trained.
 train: build
-	@for s in $(TRAIN_SETS); do \
-	  $(AURUM_RUN) train --model $(MODEL) --symbols $${s%:*} --timeframe $${s##*:} || exit $$?; \
+	@exp=make-train-$$(date -u +%Y%m%d-%H%M%S); for s in $(TRAIN_SETS); do \
+	  $(AURUM_RUN) train --model $(MODEL) --symbols $${s%:*} --timeframe $${s##*:} \
+	    --labels $(LABEL_METHOD) --experiment $$exp || exit $$?; \
 	done
 	@echo "report: $(HOME_DIR)/reports/experiments/latest/summary.txt"
 

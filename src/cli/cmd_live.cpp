@@ -324,6 +324,8 @@ void register_live(CLI::App& app, CliContext& ctx) {
                                   << "; see logs/error.log\n";
                         return 1;
                     }
+                    std::cout << "Emergency stop complete: no position open; the daemon stopped "
+                                 "(`aurum run --acknowledge-stop --reason ...` starts again).\n";
                 }
                 return rc;
             }

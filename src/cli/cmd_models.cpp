@@ -29,6 +29,7 @@ struct TrainFlags {
     std::string from, to, name;
     bool promote = false, force = false;
     std::string risk; ///< --risk: "" = the workspace's config/risk.yaml, "off", or a file
+    std::string labels, experiment;
 };
 
 std::vector<std::string> split_symbols(const std::string& s) {
@@ -75,6 +76,8 @@ TrainRequest to_request(const TrainFlags& f) {
     if (!f.from.empty()) r.range.from = when("--from", f.from);
     if (!f.to.empty()) r.range.to = when("--to", f.to);
     r.name = f.name;
+    r.labels = f.labels;
+    r.experiment = f.experiment;
     r.promote = f.promote;
     r.force = f.force;
     if (f.force) spdlog::warn("--force: gating results will be IGNORED for promotion; this is logged");
@@ -90,6 +93,11 @@ void add_train_flags(CLI::App* sub, TrainFlags& f) {
     sub->add_option("--to", f.to, "End (date, exclusive)");
     sub->add_option("--name", f.name, "Registry name (default: <model>-<symbols>-<timeframe>)");
     sub->add_flag("--force", f.force, "Promote even when gating fails (logged loudly)");
+    sub->add_option("--labels", f.labels,
+                    "Label method, fixed | triple-barrier (default: config/models.yaml's; "
+                    "walkforward: the model's own). The set `aurum labels build` stored is used "
+                    "when there is one")
+        ->check(CLI::IsMember({"fixed", "triple-barrier"}));
     sub->add_option("--risk", f.risk,
                     "Risk of the walk-forward backtests: a risk.yaml, or off (default: the "
                     "workspace's config/risk.yaml, as paper/live trade)");
@@ -181,6 +189,9 @@ void register_models(CLI::App& app, CliContext& ctx) {
                  "register it as a candidate and write reports/experiments/<id>/");
     add_train_flags(train, *tf);
     train->add_flag("--promote", tf->promote, "Promote to production when gating passes");
+    train->add_option("--experiment", tf->experiment,
+                      "Group this run with others of the same id: reports/experiments/<id>/"
+                      "summary.txt lists every model of the group (`make train`)");
     on_run(train, ctx, [&ctx, tf] {
         auto store = ctx.open_store();
         SystemClock clock;

@@ -29,6 +29,11 @@ std::string emergency_after_end(const LiveSession& s) {
            "`aurum run --acknowledge-stop`";
 }
 
+/// An emergency stop is in force and not yet complete.
+bool emergency(const LiveSession& s) {
+    return s.risk().state().cause == HaltCause::EmergencyStop;
+}
+
 } // namespace
 
 std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const DaemonOptions& o,
@@ -56,11 +61,13 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
         const auto r = s.step(wall.now());
         if (r == LiveSession::StepResult::Stepped) {
             if (jobs) sched.tick(replay ? s.step_close_time() : wall.now());
-            // Warm-up history and recovery run at full speed; only the session paces.
+            // Warm-up history and recovery run at full speed; only the session paces. An
+            // emergency stop is not paced: its closing orders fill at the next bar's open, so
+            // that bar comes at once, whatever --speed says.
             if (replay && o.speed > 0 && s.step_close_time() - tf >= s.session().trade_from &&
                 !s.journal().recovering()) {
                 const TimeMs until = wall.now() + static_cast<TimeMs>(tf / o.speed);
-                while (!stop.load() && wall.now() < until) {
+                while (!stop.load() && wall.now() < until && !emergency(s)) {
                     q.wait(static_cast<int>(std::min<TimeMs>(until - wall.now(), 200)));
                     drain();
                 }

@@ -320,6 +320,11 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
         if (!t || *t > recover_until_) break;
         step(wall_now);
     }
+    // Caught up with the journal: end the recovery now, not at the next bar. Until then a
+    // command's orders (an emergency stop's closes) were checked against the journal and
+    // refused as "recovery diverged": for the whole wait for the next real-time bar, and for
+    // ever after a replay's end.
+    journal_->end_recovery();
     if (recovered_steps_ > 0)
         spdlog::info("session {}: recovered {} steps; equity {:.2f}, resuming after {}",
                      session_.id, recovered_steps_, engine_->account().equity(),

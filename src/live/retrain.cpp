@@ -136,6 +136,8 @@ std::vector<RetrainResult> run_retrain(MarketStore& store, const InstrumentRegis
         tr.timeframe = tf;
         tr.range = req.range;
         tr.promote = true; // exactly `aurum train --promote`: only when gating passes
+        // Retrained as it was trained: with the label method of its latest version.
+        if (!registry.list(r.name).empty()) tr.labels = label_method_of(registry.get(r.name, 0));
         tr.force = req.force;
         // Gating judges with the limits that will trade the model (as `aurum train`).
         const SpecBacktestRunner runner(

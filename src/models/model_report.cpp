@@ -240,19 +240,59 @@ std::string report_html(const std::string& title, const WalkForwardResult& wf, c
     return h;
 }
 
-fs::path write_experiment_report(const fs::path& reports_dir, const ExperimentInfo& e) {
-    const fs::path root = reports_dir / "experiments";
-    const fs::path dir = root / e.id;
-    const std::string text = experiment_summary_text(e);
-    write_file_atomic(dir / "summary.txt", text);
-    write_file_atomic(dir / "index.html", report_html("Experiment " + e.id, *e.wf, *e.verdict, text));
-    // Repoint `latest` atomically: a new symlink renamed over the old one.
+namespace {
+
+/// Points reports/experiments/latest at `target` atomically (a new symlink renamed over the old).
+void point_latest(const fs::path& root, const std::string& target) {
     const fs::path tmp = root / ".latest.tmp";
     std::error_code ec;
     fs::remove(tmp, ec);
-    fs::create_directory_symlink(e.id, tmp);
+    fs::create_directory_symlink(target, tmp);
     fs::rename(tmp, root / "latest");
-    return dir;
+}
+
+/// One line of a group's model list.
+std::string group_line(const ExperimentInfo& e) {
+    const WalkForwardResult& wf = *e.wf;
+    std::string syms;
+    for (const auto& x : wf.symbols) syms += (syms.empty() ? "" : ",") + x;
+    return fmt::format("{:<32} {:<6} {:<18} {:<4} OOS AUC {:.3f}  Sharpe {:>6.2f}  trades {:>4}  "
+                       "gating {}\n",
+                       e.name, e.record ? fmt::format("v{}", e.record->version) : "-", syms,
+                       wf.timeframe.name(), wf.oos.auc, wf.backtest.sharpe, wf.backtest.trades,
+                       e.verdict->passed ? "PASSED" : "FAILED");
+}
+
+/// The group's summary.txt: every model's line, then every model's report in full (name order).
+void write_group_summary(const fs::path& group_dir, const std::string& group) {
+    std::vector<fs::path> models;
+    for (const auto& d : fs::directory_iterator(group_dir))
+        if (d.is_directory() && fs::exists(d.path() / "line.txt")) models.push_back(d.path());
+    std::sort(models.begin(), models.end());
+    std::string text = fmt::format("AURUM EDGE EXPERIMENT {} ({} model{})\n", group, models.size(),
+                                   models.size() == 1 ? "" : "s");
+    text += std::string(72, '=') + "\n";
+    for (const auto& m : models) text += read_file(m / "line.txt");
+    for (const auto& m : models) text += "\n" + read_file(m / "summary.txt");
+    write_file_atomic(group_dir / "summary.txt", text);
+}
+
+} // namespace
+
+fs::path write_experiment_report(const fs::path& reports_dir, const ExperimentInfo& e) {
+    const fs::path root = reports_dir / "experiments";
+    const fs::path dir = e.group.empty() ? root / e.id : root / e.group / e.name;
+    const std::string text = experiment_summary_text(e);
+    write_file_atomic(dir / "summary.txt", text);
+    write_file_atomic(dir / "index.html", report_html("Experiment " + e.id, *e.wf, *e.verdict, text));
+    if (e.group.empty()) {
+        point_latest(root, e.id);
+        return dir;
+    }
+    write_file_atomic(dir / "line.txt", group_line(e));
+    write_group_summary(root / e.group, e.group);
+    point_latest(root, e.group);
+    return root / e.group;
 }
 
 fs::path write_walkforward_report(const fs::path& reports_dir, const WalkForwardResult& wf,

@@ -18,6 +18,9 @@ struct ExperimentInfo {
     const TrainedModel* final_model = nullptr;
     std::string label_spec, feature_set_name, feature_set_id;
     std::string promotion; ///< what happened to production
+    /// Experiment group (`aurum train --experiment`): empty, an experiment of its own.
+    std::string group;
+    std::string name; ///< the model's registry name (its directory within a group)
 };
 
 std::string experiment_summary_text(const ExperimentInfo& e);
@@ -28,7 +31,9 @@ std::string report_html(const std::string& title, const WalkForwardResult& wf, c
                         const std::string& summary_text);
 
 /// Writes reports/experiments/<id>/{summary.txt,index.html} and points reports/experiments/latest
-/// at it. Returns the directory.
+/// at it. Returns the directory. In a group, the model's report goes to
+/// reports/experiments/<group>/<name>/, the group's summary.txt lists every model of the group
+/// (one line each, then each report in full) and `latest` points at the group.
 std::filesystem::path write_experiment_report(const std::filesystem::path& reports_dir,
                                               const ExperimentInfo& e);
 /// Writes reports/walkforward/<name>/{summary.md,summary.html,equity.csv,summary.json} and

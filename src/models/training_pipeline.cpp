@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include "core/error.hpp"
 #include "features/feature_context.hpp"
 #include "features/feature_set.hpp"
+#include "features/feature_store.hpp"
 #include "features/labels.hpp"
 #include "models/dataset_builder.hpp"
 #include "models/ensemble.hpp"
@@ -73,6 +75,98 @@ std::unique_ptr<Model> empty_model(const std::string& kind) {
     return make_model(kind, nlohmann::json::object());
 }
 
+
+/// The labels of `cfg` computed from `bars` (no stored set).
+LabelSet computed_labels(const BarSeries& bars, const LabelConfig& cfg) {
+    if (cfg.method == "fixed") {
+        FixedHorizonParams p;
+        p.horizon = cfg.horizon;
+        p.dead_zone = cfg.dead_zone;
+        p.vol_window = cfg.vol_window;
+        return fixed_horizon_labels(bars, p);
+    }
+    TripleBarrierParams p;
+    p.horizon = cfg.horizon;
+    p.pt_mult = cfg.pt_mult;
+    p.sl_mult = cfg.sl_mult;
+    p.vol_window = cfg.vol_window;
+    return triple_barrier_labels(bars, p);
+}
+
+/// The stored set of `method` for the symbol of `bars`, cut to them: no sample before the first
+/// bar and none whose outcome needs a bar after the last (a retrain up to a session's clock never
+/// sees later prices through a label). nullopt when `aurum labels build` stored none.
+std::optional<LabelSet> stored_labels(FeatureStore& fstore, const std::string& symbol,
+                                      const BarSeries& bars, const std::string& method) {
+    bool found = false;
+    for (const auto& i : fstore.list_labels())
+        found = found || (i.symbol == symbol && i.timeframe == bars.timeframe && i.method == method);
+    if (!found || bars.size() == 0) return std::nullopt;
+    const LabelSet all = fstore.load_labels(symbol, bars.timeframe, method);
+    LabelSet l = all;
+    l.time.clear();
+    l.t1.clear();
+    l.label.clear();
+    l.ret.clear();
+    l.barrier.clear();
+    l.side.clear();
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        if (all.time[k] < bars.time.front() || all.t1[k] > bars.time.back()) continue;
+        l.time.push_back(all.time[k]);
+        l.t1.push_back(all.t1[k]);
+        l.label.push_back(all.label[k]);
+        l.ret.push_back(all.ret[k]);
+        l.barrier.push_back(all.barrier[k]);
+        l.side.push_back(all.side[k]);
+    }
+    return l;
+}
+
+/// The label settings a stored set was made with ("horizon=24;pt_mult=2;..."): the walk-forward
+/// embargo, the decision policy's holding time and the model's models.yaml snapshot follow them.
+LabelConfig label_config_of(const LabelSet& l, LabelConfig base) {
+    std::map<std::string, std::string> kv;
+    std::size_t pos = 0;
+    while (pos < l.params.size()) {
+        const std::size_t end = std::min(l.params.find(';', pos), l.params.size());
+        const std::string item = l.params.substr(pos, end - pos);
+        if (const auto eq = item.find('='); eq != std::string::npos)
+            kv[item.substr(0, eq)] = item.substr(eq + 1);
+        pos = end + 1;
+    }
+    base.method = to_string(l.method);
+    try {
+        if (kv.count("horizon")) base.horizon = std::stoi(kv["horizon"]);
+        if (kv.count("vol_window")) base.vol_window = std::stoi(kv["vol_window"]);
+        if (kv.count("pt_mult")) base.pt_mult = std::stod(kv["pt_mult"]);
+        if (kv.count("sl_mult")) base.sl_mult = std::stod(kv["sl_mult"]);
+        if (kv.count("dead_zone")) base.dead_zone = std::stod(kv["dead_zone"]);
+    } catch (const std::exception&) {
+        throw InputError(fmt::format("stored {} labels of {}: unreadable parameters '{}'; rebuild "
+                                     "them with `aurum labels build`",
+                                     base.method, l.symbol, l.params));
+    }
+    return base;
+}
+
+bool same_labels(const LabelConfig& a, const LabelConfig& b) {
+    return a.method == b.method && a.horizon == b.horizon && a.dead_zone == b.dead_zone &&
+           a.pt_mult == b.pt_mult && a.sl_mult == b.sl_mult && a.vol_window == b.vol_window;
+}
+
+/// models.yaml's text with its labels section set to `l` (the snapshot kept with a model must
+/// say what it was trained with, when that is not what the file says).
+std::string models_yaml_with_labels(const std::string& text, const LabelConfig& l) {
+    YAML::Node root = YAML::Load(text);
+    YAML::Node labels = root["labels"];
+    labels["method"] = l.method;
+    labels["horizon"] = l.horizon;
+    labels["dead_zone"] = l.dead_zone;
+    labels["pt_mult"] = l.pt_mult;
+    labels["sl_mult"] = l.sl_mult;
+    labels["vol_window"] = l.vol_window;
+    return YAML::Dump(root) + "\n";
+}
 } // namespace
 
 PreparedData prepare_data(MarketStore& store, const InstrumentRegistry& instruments,
@@ -87,6 +181,9 @@ PreparedData prepare_data(MarketStore& store, const InstrumentRegistry& instrume
                                      cfg.feature_set, def.external_series().front()));
     PreparedData out;
     out.feature_set_name = cfg.feature_set;
+    out.labels = cfg.labels;
+    out.label_source = "computed from config/models.yaml";
+    FeatureStore fstore(store.database(), ws.data_dir() / "features");
     std::vector<SymbolData> sds;
     std::vector<FeatureMatrix> fms;
     for (const auto& sym : symbols) {
@@ -100,20 +197,18 @@ PreparedData prepare_data(MarketStore& store, const InstrumentRegistry& instrume
                                                          {&store, nullptr, &instruments}, range.to);
         FeatureMatrix fm = build_feature_matrix(bars, def, ctx);
         if (with_labels) {
-            LabelSet ls;
-            if (cfg.labels.method == "fixed") {
-                FixedHorizonParams p;
-                p.horizon = cfg.labels.horizon;
-                p.dead_zone = cfg.labels.dead_zone;
-                p.vol_window = cfg.labels.vol_window;
-                ls = fixed_horizon_labels(bars, p);
-            } else {
-                TripleBarrierParams p;
-                p.horizon = cfg.labels.horizon;
-                p.pt_mult = cfg.labels.pt_mult;
-                p.sl_mult = cfg.labels.sl_mult;
-                p.vol_window = cfg.labels.vol_window;
-                ls = triple_barrier_labels(bars, p);
+            auto stored = stored_labels(fstore, sym, bars, cfg.labels.method);
+            LabelSet ls = stored ? std::move(*stored) : computed_labels(bars, cfg.labels);
+            // One model, one label definition: symbols labelled differently are refused.
+            if (!sds.empty() && sds.front().labels.params != ls.params)
+                throw InputError(fmt::format(
+                    "labels: {} {} has {} labels ({}) but {} has ({}); rebuild them together "
+                    "with `aurum labels build --all --method {}`",
+                    sym, tf.name(), cfg.labels.method, ls.params, sds.front().labels.symbol,
+                    sds.front().labels.params, cfg.labels.method));
+            if (stored) {
+                out.labels = label_config_of(ls, cfg.labels);
+                out.label_source = fmt::format("stored by `aurum labels build` ({})", ls.params);
             }
             sds.push_back({std::move(fm), std::move(ls)});
         } else {
@@ -130,10 +225,27 @@ TrainOutcome run_training(MarketStore& store, const InstrumentRegistry& instrume
                           const Workspace& ws, const TrainRequest& req, const Clock& clock) {
     if (req.kind != "gbdt" && req.kind != "lstm" && req.kind != "gnn" && req.kind != "ensemble")
         throw InputError(fmt::format("--model '{}': expected gbdt, lstm, gnn or ensemble", req.kind));
-    const ModelsConfig cfg = models_config(ws);
+    // The group id names a directory: refused before anything is trained or written.
+    if (!req.experiment.empty() &&
+        (req.experiment == "latest" || req.experiment[0] == '.' ||
+         req.experiment.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789._-") != std::string::npos))
+        throw InputError(fmt::format("--experiment '{}': use letters, digits, '.', '_' and '-' "
+                                     "(not 'latest', not starting with '.')",
+                                     req.experiment));
+    const ModelsConfig file_cfg = models_config(ws);
+    ModelsConfig cfg = file_cfg;
+    if (!req.labels.empty()) {
+        if (req.labels != "fixed" && req.labels != "triple-barrier")
+            throw InputError(fmt::format("--labels '{}': expected fixed or triple-barrier", req.labels));
+        cfg.labels.method = req.labels;
+    }
     const std::string name =
         req.name.empty() ? default_model_name(req.kind, req.symbols, req.timeframe.name()) : req.name;
     PreparedData prep = prepare_data(store, instruments, ws, req.symbols, req.timeframe, req.range, cfg);
+    // The embargo and the decision policy follow the labels trained on.
+    cfg.labels = prep.labels;
+    spdlog::info("{}: labels {}, {}", name, prep.dataset.label_spec, prep.label_source);
     TrainOutcome out;
     out.wf = run_walkforward(prep.dataset, prep.market, req.kind, cfg,
                              req.runner ? *req.runner : risk_off_runner());
@@ -155,7 +267,7 @@ TrainOutcome run_training(MarketStore& store, const InstrumentRegistry& instrume
         rec.data_from = prep.dataset.t.front();
         rec.data_to = prep.dataset.t.back();
         rec.created = now;
-        rec.experiment_id = experiment_id(now, name);
+        rec.experiment_id = req.experiment.empty() ? experiment_id(now, name) : req.experiment;
         rec.params = final_model->model->params();
         rec.metrics = wf_metrics_json(out.wf);
         rec.metrics["final"] = {{"train_accuracy", final_model->train_metrics.accuracy},
@@ -164,7 +276,9 @@ TrainOutcome run_training(MarketStore& store, const InstrumentRegistry& instrume
         rec.gating = out.verdict.to_json();
         rec.extra = {{"calibrator", final_model->calibrator.to_json()},
                      {"edge", {{"avg_up", final_model->edge.avg_up}, {"avg_down", final_model->edge.avg_down}}},
-                     {"models_yaml", models_yaml_text(ws)},
+                     {"models_yaml", same_labels(cfg.labels, file_cfg.labels)
+                                         ? models_yaml_text(ws)
+                                         : models_yaml_with_labels(models_yaml_text(ws), cfg.labels)},
                      {"feature_names", prep.dataset.feature_names}};
         out.record = registry.register_model(rec, [&](const fs::path& dir) { final_model->model->save(dir); });
     }
@@ -184,17 +298,24 @@ TrainOutcome run_training(MarketStore& store, const InstrumentRegistry& instrume
     }
     ExperimentInfo info;
     info.id = experiment_id(now, name);
+    info.group = req.experiment;
+    info.name = name;
     info.wf = &out.wf;
     info.verdict = &out.verdict;
     info.record = out.record ? &*out.record : nullptr;
     info.final_model = final_model ? &*final_model : nullptr;
-    info.label_spec = prep.dataset.label_spec;
+    info.label_spec = prep.dataset.label_spec + " (" + prep.label_source + ")";
     info.feature_set_name = prep.feature_set_name;
     info.feature_set_id = prep.dataset.feature_set_id;
     info.promotion = out.promotion;
     if (req.register_model) out.experiment_dir = write_experiment_report(ws.reports_dir(), info);
     out.walkforward_report = write_walkforward_report(ws.reports_dir(), out.wf, out.verdict, name);
     return out;
+}
+
+std::string label_method_of(const ModelRecord& record) {
+    const std::string method = record.label_spec.substr(0, record.label_spec.find(':'));
+    return method == "fixed" || method == "triple-barrier" ? method : std::string();
 }
 
 TrainOutcome run_walkforward_validation(MarketStore& store, const InstrumentRegistry& instruments,
@@ -209,6 +330,8 @@ TrainOutcome run_walkforward_validation(MarketStore& store, const InstrumentRegi
     if (!registry.list(name).empty()) latest = registry.get(name, 0);
     if (req.promote && !latest)
         throw InputError(fmt::format("--promote: no model named '{}' to promote; run `aurum train` first", name));
+    // Validate the model as it was trained: with its own label method.
+    if (r.labels.empty() && latest) r.labels = label_method_of(*latest);
     TrainOutcome out = run_training(store, instruments, ws, r, clock);
     out.promotion = "unchanged (not asked to promote)";
     if (latest) {

@@ -22,11 +22,19 @@ struct PreparedData {
     Dataset dataset;
     MarketData market;
     std::string feature_set_name;
+    /// The labels trained on: cfg.labels, or the parameters of the stored sets used.
+    LabelConfig labels;
+    /// Where the labels came from, in words ("stored by `aurum labels build` ..." or
+    /// "computed from config/models.yaml").
+    std::string label_source;
 };
 
 /// Loads the symbols' bars from the store, builds the configured feature set and labels, and
-/// aligns them. InputError names a missing symbol/timeframe, too few bars, or a feature set that
-/// needs external series.
+/// aligns them. The labels are those of cfg.labels.method that `aurum labels build` (`make
+/// build-labels`) stored for each symbol, cut to the bars (no label whose outcome ends after the
+/// last bar), or, when none is stored, computed with cfg.labels. InputError names a missing
+/// symbol/timeframe, too few bars, a feature set that needs external series, or stored label
+/// sets of different parameters.
 PreparedData prepare_data(MarketStore& store, const InstrumentRegistry& instruments,
                           const Workspace& ws, const std::vector<std::string>& symbols,
                           Timeframe tf, TimeRange range, const ModelsConfig& cfg, bool with_labels = true);
@@ -38,6 +46,12 @@ struct TrainRequest {
     Timeframe timeframe;
     TimeRange range;
     std::string name;        ///< registry name; empty: default_model_name
+    /// Label method ("fixed" | "triple-barrier"); empty: config/models.yaml's labels.method
+    /// (train) or the method the model's latest version was trained with (walkforward).
+    std::string labels;
+    /// Groups runs into one experiment, reports/experiments/<experiment>/ (`make train`); empty:
+    /// an experiment of its own.
+    std::string experiment;
     bool promote = false;    ///< promote when gating passes
     bool force = false;      ///< promote even when gating fails (logged loudly)
     bool register_model = true; ///< train: register a candidate; walkforward: false
@@ -57,6 +71,9 @@ struct TrainOutcome {
 /// Walk-forward + final model + candidate registration + reports (+ promotion when asked).
 TrainOutcome run_training(MarketStore& store, const InstrumentRegistry& instruments,
                           const Workspace& ws, const TrainRequest& req, const Clock& clock);
+
+/// The label method a model version was trained with ("fixed" from "fixed:horizon=6;...").
+std::string label_method_of(const ModelRecord& record);
 
 /// Re-runs the walk-forward of the latest version of `req`'s model name and writes the
 /// walk-forward report; updates that version's evaluation and promotes it when asked and it

@@ -1,12 +1,11 @@
 #include "surfaces/control_api_server.hpp"
 
-#include <chrono>
-
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 #include "live/command.hpp"
+#include "surfaces/bounded_http_server.hpp"
 
 namespace aurum {
 
@@ -30,16 +29,16 @@ void reply(httplib::Response& res, int status, const json& body) {
 } // namespace
 
 int ControlApiServer::start(int port) {
-    server_ = std::make_unique<httplib::Server>();
+    // Idle, slow or flooding clients (no token is needed to open a TCP connection) must not
+    // starve the API: requests are read whole by one poll thread with a deadline each, workers
+    // only answer, and the open connections are capped (bounded_http_server.hpp).
+    HttpServerLimits limits;
+    limits.workers = kControlWorkers;
+    limits.max_connections = kControlMaxConnections;
+    limits.request_deadline_ms = kIoTimeoutSeconds * 1000;
+    limits.write_timeout_ms = kIoTimeoutSeconds * 1000;
+    server_ = std::make_unique<BoundedHttpServer>(limits);
     auto& srv = *server_;
-    // Idle or slow clients (no token needed to open a TCP connection) must not starve the
-    // workers: each connection is dropped after kIoTimeoutSeconds without a byte, and there are
-    // enough workers that a flood of idle connections still leaves one free for `stop`.
-    srv.new_task_queue = [] { return new httplib::ThreadPool(kControlWorkers); };
-    srv.set_read_timeout(kIoTimeoutSeconds, 0);
-    srv.set_write_timeout(kIoTimeoutSeconds, 0);
-    srv.set_keep_alive_timeout(kIoTimeoutSeconds);
-    srv.set_keep_alive_max_count(10);
     srv.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         const std::string auth = req.get_header_value("Authorization");
         if (auth != "Bearer " + token_) {
@@ -92,20 +91,17 @@ int ControlApiServer::start(int port) {
         queue_.notify();
         reply(res, 200, json{{"exit_code", 0}, {"message", "daemon stopping"}});
     });
-    const int bound = port == 0 ? srv.bind_to_any_port("127.0.0.1")
-                                : (srv.bind_to_port("127.0.0.1", port) ? port : -1);
-    if (bound <= 0)
+    try {
+        return srv.bind_and_serve("127.0.0.1", port);
+    } catch (const SystemError&) {
         throw SystemError("control API: cannot bind 127.0.0.1:" + std::to_string(port));
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
-    // stop() before the listener runs would be lost (the loop would start afterwards).
-    for (int i = 0; i < 5000 && !server_->is_running(); ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return bound;
+    }
 }
 
 void ControlApiServer::stop() {
-    if (server_) server_->stop();
-    if (thread_.joinable()) thread_.join();
+    if (server_) server_->shutdown();
 }
+
+int ControlApiServer::open_connections() const { return server_ ? server_->open_connections() : 0; }
 
 } // namespace aurum

@@ -6,21 +6,22 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "live/control.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace aurum {
 
-/// Worker threads of the control API (idle connections each hold one until the timeout).
-inline constexpr int kControlWorkers = 64;
-/// A connection silent for this long (reading or writing) is closed.
+class BoundedHttpServer;
+
+/// Worker threads of the control API. They only ever see whole requests (the reader thread of
+/// BoundedHttpServer reads them), so idle or slow clients hold none.
+inline constexpr int kControlWorkers = 8;
+/// Hard cap on open control connections; at the cap the oldest unfinished request is dropped.
+inline constexpr int kControlMaxConnections = 128;
+/// A request must arrive whole within this long after connecting (reading), and its answer be
+/// taken within this long (writing); otherwise the connection is closed.
 inline constexpr int kIoTimeoutSeconds = 2;
 
 /// Serves GET /api/{status,summary,health,risk,signals} and POST /api/commands/<kind>,
@@ -38,14 +39,15 @@ public:
     /// Throws SystemError when it cannot bind.
     int start(int port);
     void stop();
+    /// Connections open now (tests and the benchmark watch the cap).
+    int open_connections() const;
 
 private:
     std::string token_;
     CommandQueue& queue_;
     QueryFn query_;
     std::atomic<bool>& stop_flag_;
-    std::unique_ptr<httplib::Server> server_;
-    std::thread thread_;
+    std::unique_ptr<BoundedHttpServer> server_;
 };
 
 /// HTTP status for a command outcome: 200 ok, 409 refused by a check, 400 bad input.

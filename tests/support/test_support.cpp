@@ -52,6 +52,12 @@ std::string slurp(const fs::path& p) {
 } // namespace
 
 CliResult run_aurum(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{AURUM_CLI};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+}
+
+CliResult run_command(const std::vector<std::string>& argv_in) {
     TempDir tmp;
     const fs::path out_path = tmp / "stdout", err_path = tmp / "stderr";
     const pid_t pid = ::fork();
@@ -63,12 +69,10 @@ CliResult run_aurum(const std::vector<std::string>& args) {
         ::dup2(err, 2);
         ::dup2(in, 0);
         std::vector<char*> argv;
-        std::string bin = AURUM_CLI;
-        argv.push_back(bin.data());
-        std::vector<std::string> copy = args;
+        std::vector<std::string> copy = argv_in;
         for (auto& a : copy) argv.push_back(a.data());
         argv.push_back(nullptr);
-        ::execv(bin.c_str(), argv.data());
+        ::execvp(argv[0], argv.data());
         ::_exit(127);
     }
     int status = 0;

@@ -45,6 +45,8 @@ struct CliResult {
 
 /// Runs the built `aurum` binary with the given arguments (no shell), capturing output.
 CliResult run_aurum(const std::vector<std::string>& args);
+/// Runs `argv` (argv[0] looked up in PATH) the same way: stdin /dev/null, output captured.
+CliResult run_command(const std::vector<std::string>& argv);
 
 /// Writes text to a file, creating parent directories.
 void write_text(const std::filesystem::path& path, const std::string& text);

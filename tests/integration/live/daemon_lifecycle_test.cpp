@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "live/control.hpp"
+#include "support/connection_flood.hpp"
 #include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 
@@ -114,6 +115,71 @@ struct Served {
             if (auto d = read_daemon_info(Workspace(home))) ::kill(d->pid, SIGKILL);
     }
 };
+
+/// Connections a flood holds on the control port: more than the old server's 64 workers and
+/// than the new server's cap of 128 open connections.
+constexpr int kFlood = 200;
+
+/// A paced buy-hold replay (100 ms per 4h bar), waited for until its status satisfies `ready`
+/// (by default: it holds a position).
+struct Holding {
+    fs::path home;
+    pid_t pid = -1;
+    json status;
+    explicit Holding(const fs::path& h, const std::function<bool(const json&)>& ready =
+                                           [](const json& s) { return !s["positions"].empty(); })
+        : home(h) {
+        std::vector<std::string> args;
+        const auto base = paced_args(home, "2023-07-01", "144000");
+        for (std::size_t i = 0; i < base.size(); ++i) {
+            if (base[i] == "--param") {
+                ++i;
+                continue;
+            }
+            args.push_back(base[i]);
+        }
+        args.insert(args.end(), {"--strategy", "buy-hold"});
+        pid = test::spawn_aurum(args, home / "daemon.log");
+        wait_for([&] {
+            const auto d = read_daemon_info(Workspace(home));
+            if (!d || d->pid != pid) return false;
+            status = cli_json(home, "status");
+            return status.value("session_status", "") == "running" && ready(status);
+        });
+    }
+    int port() const { return read_daemon_info(Workspace(home))->port; }
+    ~Holding() {
+        if (pid > 0) {
+            ::kill(pid, SIGKILL);
+            int st = 0;
+            ::waitpid(pid, &st, 0);
+        }
+    }
+};
+
+/// `aurum stop --emergency` while the daemon `pid` runs; reaps the daemon as it exits so the
+/// CLI never waits on a zombie. Returns the CLI's result and the daemon's exit status.
+std::pair<test::CliResult, int> emergency_stop(const fs::path& home, pid_t& pid) {
+    int exit_status = -1;
+    const pid_t child = pid;
+    std::thread reaper([&] { ::waitpid(child, &exit_status, 0); });
+    const auto es = cli(home, {"stop", "--emergency", "--reason", "flood drill"});
+    if (daemon_running(Workspace(home))) ::kill(child, SIGKILL); // the assertions below say why
+    reaper.join();
+    pid = -1;
+    return {es, exit_status};
+}
+
+/// After a completed emergency stop: the daemon is gone, nothing is open, the account HALTED.
+void expect_closed_and_halted(const fs::path& home, const test::CliResult& es, int exit_status) {
+    EXPECT_EQ(es.exit_code, 0) << es.out << es.err << test::slurp(home / "daemon.log");
+    EXPECT_TRUE(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0)
+        << test::slurp(home / "daemon.log");
+    EXPECT_FALSE(daemon_running(Workspace(home)));
+    const json after = cli_json(home, "status");
+    EXPECT_TRUE(after["positions"].empty()) << after.dump();
+    EXPECT_EQ(after.value("trading_state", ""), "HALTED") << after.dump();
+}
 
 } // namespace
 
@@ -315,4 +381,96 @@ TEST(LiveDaemonControl, emergency_stop_after_the_replay_ended_stops_and_says_wha
     EXPECT_NE(es.err.find("still open"), std::string::npos) << es.err;
     EXPECT_NE(es.err.find("BTC/USDT"), std::string::npos) << es.err;
     EXPECT_NE(test::slurp(home / "logs" / "error.log").find("no next bar"), std::string::npos);
+}
+
+// Issue 19.1: a local program holding 200 slow-loris connections on the control port (more than
+// the workers and than the connection cap) must not delay an emergency stop; under the old
+// server it starved every worker and the stop never reached the daemon.
+TEST(LiveDaemonFlood, emergency_stop_mid_replay_closes_and_halts_under_a_connection_flood) {
+    test::TempDir home;
+    test::seed_workspace(home.path(), 200);
+    Holding d(home.path());
+    ASSERT_FALSE(d.status["positions"].empty()) << test::slurp(home / "daemon.log");
+    test::ConnectionFlood flood(d.port(), kFlood, true);
+    const json s = cli_json(home.path(), "status");
+    EXPECT_TRUE(s.value("daemon_running", false)) << s.dump();
+    auto [es, exit_status] = emergency_stop(home.path(), d.pid);
+    expect_closed_and_halted(home.path(), es, exit_status);
+    EXPECT_GT(flood.opened(), static_cast<std::uint64_t>(kFlood)) << "the server never closed one";
+}
+
+TEST(LiveDaemonFlood, emergency_stop_while_paused_closes_the_kept_positions_under_a_flood) {
+    test::TempDir home;
+    test::seed_workspace(home.path(), 200);
+    Holding d(home.path());
+    ASSERT_FALSE(d.status["positions"].empty()) << test::slurp(home / "daemon.log");
+    test::ConnectionFlood flood(d.port(), kFlood, true);
+    const auto p = cli(home.path(), {"pause", "--duration", "30d", "--reason", "news",
+                                     "--keep-positions"});
+    ASSERT_EQ(p.exit_code, 0) << p.out << p.err;
+    const json paused = cli_json(home.path(), "status");
+    ASSERT_EQ(paused.value("trading_state", ""), "PAUSED") << paused.dump();
+    ASSERT_FALSE(paused["positions"].empty()) << paused.dump();
+    auto [es, exit_status] = emergency_stop(home.path(), d.pid);
+    expect_closed_and_halted(home.path(), es, exit_status);
+}
+
+TEST(LiveDaemonFlood, emergency_stop_after_the_kill_switch_halted_stops_under_a_flood) {
+    test::TempDir home;
+    test::seed_workspace(home.path(), 200);
+    // The entry's own fee is a drawdown past this: the kill switch closes and halts at once.
+    test::write_text(home / "config" / "risk.yaml", "risk:\n  max_drawdown: 0.0001\n");
+    Holding d(home.path(), [](const json& s) { return s.value("trading_state", "") == "HALTED"; });
+    ASSERT_EQ(d.status.value("trading_state", ""), "HALTED") << d.status.dump()
+                                                             << test::slurp(home / "daemon.log");
+    ASSERT_TRUE(d.status["positions"].empty()) << d.status.dump();
+    test::ConnectionFlood flood(d.port(), kFlood, true);
+    auto [es, exit_status] = emergency_stop(home.path(), d.pid);
+    expect_closed_and_halted(home.path(), es, exit_status);
+    const json after = cli_json(home.path(), "status");
+    EXPECT_NE(after.value("trading_state_text", "").find("emergency stop"), std::string::npos)
+        << after.dump();
+}
+
+/// After the replay ended (still serving) nothing can fill: the stop says precisely what stays
+/// open, exits 1, and the daemon is down with the stop in force.
+void expect_after_end_report(const fs::path& home, const test::CliResult& es, int exit_status) {
+    EXPECT_EQ(es.exit_code, 1) << es.out << es.err;
+    EXPECT_NE(es.err.find("still open"), std::string::npos) << es.out << es.err;
+    EXPECT_NE(es.err.find("BTC/USDT"), std::string::npos) << es.err;
+    EXPECT_EQ((es.out + es.err).find("recovery diverged"), std::string::npos) << es.out << es.err;
+    EXPECT_TRUE(WIFEXITED(exit_status)) << test::slurp(home / "daemon.log");
+    EXPECT_FALSE(daemon_running(Workspace(home)));
+    const json after = cli_json(home, "status");
+    EXPECT_NE(after.value("trading_state_text", "").find("emergency stop"), std::string::npos)
+        << after.dump();
+}
+
+TEST(LiveDaemonFlood, emergency_stop_after_the_replay_ended_answers_under_a_flood) {
+    test::TempDir home;
+    test::seed_workspace(home.path(), 120);
+    Served d(home.path(), true);
+    ASSERT_TRUE(daemon_running(Workspace(home.path()))) << test::slurp(home / "daemon.log");
+    test::ConnectionFlood flood(read_daemon_info(Workspace(home.path()))->port, kFlood, true);
+    auto [es, exit_status] = emergency_stop(home.path(), d.pid);
+    expect_after_end_report(home.path(), es, exit_status);
+}
+
+// The reported "recovery diverged": a daemon started again on a finished replay recovers it from
+// the journal and used to stay in recovery, so the stop's closing orders were refused as not
+// journaled (exit 2) and the daemon kept running.
+TEST(LiveDaemonFlood, emergency_stop_after_a_restart_on_a_finished_replay_is_not_a_divergence) {
+    test::TempDir home;
+    test::seed_workspace(home.path(), 120);
+    {
+        Served first(home.path(), true);
+        ASSERT_TRUE(daemon_running(Workspace(home.path()))) << test::slurp(home / "daemon.log");
+        const auto stop = cli(home.path(), {"stop"});
+        ASSERT_EQ(stop.exit_code, 0) << stop.out << stop.err;
+    }
+    Served again(home.path(), true); // the same command line: resumes the finished session
+    ASSERT_TRUE(daemon_running(Workspace(home.path()))) << test::slurp(home / "daemon.log");
+    test::ConnectionFlood flood(read_daemon_info(Workspace(home.path()))->port, kFlood, true);
+    auto [es, exit_status] = emergency_stop(home.path(), again.pid);
+    expect_after_end_report(home.path(), es, exit_status);
 }

@@ -222,3 +222,61 @@ TEST(ModelsCli, help_lists_the_commands) {
         EXPECT_NE(r.out.find("--"), std::string::npos);
     }
 }
+
+// Issue 19.14: `make build-labels` stores triple-barrier labels (LABEL_METHOD) and `make train`
+// used to ignore them, training on models.yaml's fixed 6-bar labels; and the experiment summary
+// it points to showed only the last of the models it trained. Run through the Makefile itself
+// (`-o build`: the binary under test is not rebuilt).
+TEST(ModelsCli, make_train_trains_on_the_built_labels_and_its_summary_lists_every_model) {
+    Workspace ws;
+    for (const char* sym : {"BTC/USDT", "ETH/USDT"}) {
+        const auto r = ws.run({"data", "synth", "--symbols", sym, "--timeframe", "4h", "--days",
+                               "320", "--seed", "5"});
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    ws.config(true); // models.yaml says fixed labels, horizon 6
+    const auto m = aurum::test::run_command(
+        {"make", "-s", "-C", AURUM_SOURCE_DIR, "-o", "build", "build-labels", "train",
+         "HOME_DIR=" + ws.home(), std::string("AURUM=") + AURUM_CLI,
+         "TRAIN_SETS=BTC/USDT:4h ETH/USDT:4h"});
+    ASSERT_EQ(m.exit_code, 0) << m.out << m.err;
+    const auto list = ws.registry();
+    ASSERT_EQ(list.size(), 2u) << list.dump();
+    for (const auto& rec : list) {
+        const std::string spec = rec.at("label_spec");
+        // `labels build --method triple-barrier`'s own parameters (horizon 24), not models.yaml's.
+        EXPECT_EQ(spec.rfind("triple-barrier:horizon=24;", 0), 0u) << spec;
+    }
+    const std::string text =
+        aurum::read_file(ws.dir.path() / "reports/experiments/latest/summary.txt");
+    EXPECT_NE(text.find("(2 models)"), std::string::npos) << text;
+    for (const char* name : {"gbdt-BTCUSDT-4h", "gbdt-ETHUSDT-4h"}) {
+        EXPECT_NE(text.find(name), std::string::npos) << name << "\n" << text;
+        EXPECT_NE(text.find(std::string("Registry     : ") + name), std::string::npos) << text;
+    }
+    EXPECT_NE(text.find("stored by `aurum labels build`"), std::string::npos) << text;
+}
+
+// The label method and the experiment group are checked before anything is trained or written;
+// without a stored set, the method's labels are computed with models.yaml's parameters.
+TEST(ModelsCli, train_labels_and_experiment_flags) {
+    Workspace ws;
+    ws.synth(false);
+    ws.config(true);
+    const auto before = ws.snapshot();
+    const auto bad = ws.run({"train", "--symbols", "BTC/USDT", "--labels", "meta"});
+    EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+    EXPECT_NE(bad.err.find("--labels"), std::string::npos) << bad.err;
+    const auto dir = ws.run({"train", "--symbols", "BTC/USDT", "--experiment", "../elsewhere"});
+    EXPECT_EQ(dir.exit_code, 2) << dir.out << dir.err;
+    EXPECT_NE(dir.err.find("--experiment '../elsewhere'"), std::string::npos) << dir.err;
+    EXPECT_EQ(before, ws.snapshot());
+    EXPECT_FALSE(fs::exists(ws.dir.path() / "reports" / "experiments"));
+
+    const auto t = ws.run({"--json", "train", "--symbols", "BTC/USDT", "--labels", "triple-barrier"});
+    ASSERT_EQ(t.exit_code, 0) << t.err;
+    const auto list = ws.registry();
+    ASSERT_EQ(list.size(), 1u);
+    const std::string spec = list[0].at("label_spec");
+    EXPECT_EQ(spec.rfind("triple-barrier:horizon=6;", 0), 0u) << spec; // models.yaml's horizon
+}
