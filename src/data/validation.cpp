@@ -459,9 +459,11 @@ CheckResult check_outliers(const BarSeries& s, const std::vector<std::uint32_t>&
                : z > cfg.outliers_warn_z ? Severity::Warn
                                          : Severity::Pass;
     };
+    std::int64_t judged = 0;
     for (std::size_t i = 1; i < n; ++i) {
-        if (!valid(i) || !valid(i - 1))
+        if (!valid(i) || !valid(i - 1) || s.time[i] < since) // context bars only set the scale
             continue;
+        ++judged;
         const double lr = std::log(s.close[i] / s.close[i - 1]);
         const double z =
             std::fabs(lr / std::sqrt(1.0 + static_cast<double>(missing_before[i])) - med) / scale;
@@ -487,7 +489,7 @@ CheckResult check_outliers(const BarSeries& s, const std::vector<std::uint32_t>&
     return c.finish(
         fmt::format("{} of {} returns/wicks beyond robust z {} (FAIL beyond {}); return "
                     "scale {:.5f}, largest z {:.1f}",
-                    num(c.count()), num(static_cast<std::int64_t>(r.size())), cfg.outliers_warn_z,
+                    num(c.count()), num(judged), cfg.outliers_warn_z,
                     cfg.outliers_fail_z, scale, max_z));
 }
 
@@ -570,16 +572,17 @@ CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg, TimeMs
     if (!s.has_spread())
         return c.finish("no spread column (nothing to check)");
     const std::size_t n = s.size();
-    std::int64_t zeros = 0;
+    std::int64_t zeros = 0, checked = 0; // of the bars from `since` (context bars set the scale)
     std::vector<double> pos;
     pos.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         const double sp = s.spread[i];
+        checked += s.time[i] >= since ? 1 : 0;
         if (!std::isfinite(sp) || sp < 0)
             c.add(s.time[i], Severity::Fail,
                   fmt::format("spread {} is negative or non-finite", sp));
         else if (sp == 0)
-            ++zeros;
+            zeros += s.time[i] >= since ? 1 : 0;
         else
             pos.push_back(sp);
     }
@@ -594,7 +597,7 @@ CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg, TimeMs
                 if (!(sp > 0))
                     continue;
                 const double z = (sp - med) / scale;
-                if (z > cfg.spread_spike_z) {
+                if (z > cfg.spread_spike_z && s.time[i] >= since) {
                     ++spikes;
                     c.add(s.time[i], Severity::Warn,
                           fmt::format("spread {} is {:.1f} robust z above the median {}", sp, z,
@@ -602,7 +605,8 @@ CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg, TimeMs
                 }
             }
     }
-    const double zero_frac = n ? static_cast<double>(zeros) / static_cast<double>(n) : 0.0;
+    const double zero_frac =
+        checked ? static_cast<double>(zeros) / static_cast<double>(checked) : 0.0;
     if (zeros > 0)
         c.escalate(zero_frac > cfg.spread_fail_zero_fraction ? Severity::Fail : Severity::Warn);
     if (c.count() == 0 && zeros == 0)
