@@ -167,7 +167,9 @@ TEST(DbMaintenance, dry_run_and_archive_before_and_plain_jsonl) {
     EXPECT_EQ(times(*db, "live_equity").size(), 730u);
     EXPECT_FALSE(std::filesystem::exists(rq.archive_dir));
     for (const auto& t : dry.tables)
-        if (t.table == "live_equity") EXPECT_EQ(t.archived, 640);
+        if (t.table == "live_equity") {
+            EXPECT_EQ(t.archived, 640);
+        }
 
     rq.dry_run = false;
     rq.archive_before = kNow - 10 * kMsPerDay;

@@ -53,7 +53,9 @@ TEST(Scheduler, monthly_runs_on_the_first_given_weekday_of_each_month) {
         const TimeMs next = m.next_after(t);
         EXPECT_EQ(weekday(next), 6);
         EXPECT_LE(civil_from_time(next).day, 7);
-        if (i > 0) EXPECT_NE(civil_from_time(next).month, civil_from_time(t).month);
+        if (i > 0) {
+            EXPECT_NE(civil_from_time(next).month, civil_from_time(t).month);
+        }
         t = next;
     }
     EXPECT_THROW(parse_schedule("j", "monthly first funday 04:00", "w"), InputError);
