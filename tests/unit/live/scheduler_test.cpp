@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "live/daemon_app.hpp"
 #include "live/scheduler.hpp"
 
 using namespace aurum;
@@ -60,4 +61,18 @@ TEST(Scheduler, monthly_runs_on_the_first_given_weekday_of_each_month) {
     }
     EXPECT_THROW(parse_schedule("j", "monthly first funday 04:00", "w"), InputError);
     EXPECT_THROW(parse_schedule("j", "monthly second sun 04:00", "w"), InputError);
+}
+
+TEST(Scheduler, shipped_live_yaml_schedules_the_data_quality_and_db_maintenance_jobs) {
+    const LiveFileConfig c = load_live_config(std::filesystem::path(AURUM_SOURCE_DIR) / "config" /
+                                              "live.yaml");
+    bool quality = false, maintenance = false;
+    for (const JobSpec& j : c.jobs) {
+        quality = quality || (j.name == "data_quality" && j.kind == JobSpec::Kind::Weekly);
+        maintenance =
+            maintenance || (j.name == "db_maintenance" && j.kind == JobSpec::Kind::Monthly &&
+                            j.weekday == 6);
+    }
+    EXPECT_TRUE(quality);
+    EXPECT_TRUE(maintenance);
 }
