@@ -277,12 +277,14 @@ std::string format_maintenance(const MaintenanceResult& r, bool dry_run) {
     out += fmt::format("  size: {} before, {} after\n", format_bytes(r.bytes_before),
                        format_bytes(r.bytes_after));
     out += "  archived (rows older than the cutoff):\n";
-    if (r.tables.empty()) out += "    nothing: no retention configured\n";
+    if (r.tables.empty())
+        out += "    nothing: no live_* history table with a retention in this database\n";
     for (const auto& t : r.tables)
         out += fmt::format("    {:<20} {:>9} of {:>9} rows {} (before {})\n", t.table, t.archived,
                            t.rows_before, dry_run ? "would go" : "archived",
                            format_time(t.cutoff));
-    out += fmt::format("  {:<22} {:>10} {:>10} {:>10} {:>10}\n", "table", "rows", "", "size", "");
+    out += fmt::format("  {:<22} {:>24} {:>24}\n", "table", "rows before -> after",
+                       "size before -> after");
     for (const auto& b : r.sizes_before) {
         const TableSize* a = nullptr;
         for (const auto& x : r.sizes_after)
