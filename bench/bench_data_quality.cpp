@@ -2,8 +2,12 @@
 #include <map>
 #include <tuple>
 
+#include <filesystem>
+
 #include <benchmark/benchmark.h>
 
+#include "data/import.hpp"
+#include "data/market_store.hpp"
 #include "data/resample.hpp"
 #include "data/synthetic_market.hpp"
 #include "data/validation.hpp"
@@ -28,6 +32,69 @@ const BarSeries& synthetic(const std::string& symbol, Timeframe tf, int days) {
     }
     return it->second;
 }
+
+/// The real MT5 gold export (64,642 H1 bars, broker time UTC+2), or an empty series when
+/// ../shared/data is absent.
+const BarSeries& real_gold() {
+    static const BarSeries s = [] {
+        BarSeries out;
+        const std::string path =
+            std::string(AURUM_SHARED_DATA) + "/mt5/XAUUSD_H1_201501020900_202512221100.csv";
+        if (!std::filesystem::exists(path)) return out;
+        ImportOptions opt;
+        opt.symbol = "XAUUSD";
+        opt.timeframe = Timeframe(kMsPerHour);
+        opt.tz_offset = 2 * kMsPerHour;
+        opt.point = 0.01;
+        out.symbol = opt.symbol;
+        out.timeframe = opt.timeframe;
+        parse_file(path, opt, [&](const BarSeries& chunk) {
+            out.has_spread_column = chunk.has_spread_column;
+            for (std::size_t i = 0; i < chunk.size(); ++i) out.push_back(chunk.at(i));
+        });
+        return out;
+    }();
+    return s;
+}
+
+/// `aurum data validate` on the real gold file (issue 12 target: <= 100 ms): every check with the
+/// holiday calendar, every gap listed.
+void BM_validate_real_gold_h1(benchmark::State& state) {
+    const BarSeries& s = real_gold();
+    if (s.empty()) {
+        state.SkipWithError("../shared/data/mt5 gold export not found");
+        return;
+    }
+    const Instrument inst = registry().get("XAUUSD");
+    const ValidationConfig cfg;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(validate_series(s, inst, cfg));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.size()));
+    state.counters["bars"] = static_cast<double>(s.size());
+}
+BENCHMARK(BM_validate_real_gold_h1)->Unit(benchmark::kMillisecond);
+
+/// The same from the SQLite store, as the command runs it: load the series, then validate.
+void BM_validate_real_gold_h1_from_store(benchmark::State& state) {
+    const BarSeries& s = real_gold();
+    if (s.empty()) {
+        state.SkipWithError("../shared/data/mt5 gold export not found");
+        return;
+    }
+    const auto db = std::filesystem::temp_directory_path() / "aurum_bench_gold.db";
+    std::filesystem::remove(db);
+    auto store = open_market_store(db.string());
+    store->upsert_bars(s);
+    const Instrument inst = registry().get("XAUUSD");
+    const ValidationConfig cfg;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(
+            validate_series(store->load_bars("XAUUSD", Timeframe(kMsPerHour)), inst, cfg));
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.size()));
+    store.reset();
+    std::filesystem::remove(db);
+}
+BENCHMARK(BM_validate_real_gold_h1_from_store)->Unit(benchmark::kMillisecond);
 
 void BM_validate_crypto_1m(benchmark::State& state) {
     const BarSeries& s =

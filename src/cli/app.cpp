@@ -140,6 +140,11 @@ int run_cli(int argc, char** argv) {
     register_data_import_command(*data, ctx);
     register_data_store_commands(*data, ctx);
 
+    CLI::App* report = app.add_subcommand("report", "Reports a trader reads (HTML + text, under reports/)");
+    report->require_subcommand(1);
+    register_data_reports(*report, ctx);
+    register_db(app, ctx);
+
     app.formatter(std::make_shared<WorkflowFormatter>());
 
     try {

@@ -147,8 +147,34 @@ struct ValidateArgs {
     std::string symbol;
     std::string timeframe;
     std::string config;
+    std::string since;
     bool brief = false;
 };
+
+/// Bars of one series from `since` on, plus the context before it: the last stored bar (the
+/// join) and up to kContextBars earlier bars (the outlier check's return scale).
+BarSeries load_since(MarketStore& store, const SeriesInfo& info, TimeMs since) {
+    constexpr TimeMs kContextBars = 1000;
+    const TimeMs tf = info.timeframe.ms();
+    BarSeries bars = store.load_bars(info.symbol, info.timeframe,
+                                     TimeRange{since - kContextBars * tf, INT64_MAX});
+    if ((bars.empty() || bars.time.front() >= since) && info.first < since) {
+        // A long hole before `since`: fetch the last bar before it for the join.
+        const BarSeries before = store.load_bars(info.symbol, info.timeframe,
+                                                 TimeRange{INT64_MIN, since});
+        if (!before.empty()) {
+            BarSeries joined;
+            joined.symbol = bars.symbol.empty() ? before.symbol : bars.symbol;
+            joined.timeframe = info.timeframe;
+            joined.has_spread_column = before.has_spread_column;
+            joined.reserve(bars.size() + 1);
+            joined.push_back(before.at(before.size() - 1));
+            for (std::size_t i = 0; i < bars.size(); ++i) joined.push_back(bars.at(i));
+            bars = std::move(joined);
+        }
+    }
+    return bars;
+}
 
 /// One line per series: status, size, range and the checks that did not pass.
 std::string brief_line(const ValidationReport& r) {
@@ -175,6 +201,14 @@ int run_validate(const ValidateArgs& a, CliContext& ctx) {
     std::optional<Timeframe> tf;
     if (!a.timeframe.empty())
         tf = Timeframe::parse_or_throw(a.timeframe);
+    TimeMs since = INT64_MIN;
+    if (!a.since.empty()) {
+        const auto t = parse_time(a.since);
+        if (!t)
+            throw InputError("--since: expected a UTC date or time like 2024-06-05 or "
+                             "2024-06-05T08:00, got '" + a.since + "'");
+        since = *t;
+    }
 
     auto store = ctx.open_store();
     std::vector<SeriesInfo> all = store->list_series();
@@ -201,8 +235,9 @@ int run_validate(const ValidateArgs& a, CliContext& ctx) {
             i.symbol = info.symbol;
             return i;
         }());
-        const BarSeries bars = store->load_bars(info.symbol, info.timeframe);
-        reports.push_back(validate_series(bars, inst, cfg));
+        const BarSeries bars = since == INT64_MIN ? store->load_bars(info.symbol, info.timeframe)
+                                                  : load_since(*store, info, since);
+        reports.push_back(validate_series(bars, inst, cfg, since));
     }
 
     std::vector<std::string> reasons;
@@ -372,6 +407,9 @@ void register_data_quality_commands(CLI::App& data, CliContext& ctx) {
     validate->add_option("--timeframe", va->timeframe, "Only this timeframe");
     validate->add_option("--config", va->config,
                          "Thresholds file (default: <home>/config/validation.yaml)");
+    validate->add_option("--since", va->since,
+                         "Check only bars from this UTC date/time on (plus their join with the "
+                         "last bar before): the morning check of new data");
     validate->add_flag("--brief", va->brief, "One line per series instead of every check");
     on_run(validate, ctx, [va, &ctx] { return run_validate(*va, ctx); });
 

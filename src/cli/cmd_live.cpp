@@ -32,6 +32,7 @@
 #include "live/scheduler.hpp"
 #include "surfaces/control_api_client.hpp"
 #include "surfaces/control_api_server.hpp"
+#include "surfaces/data_quality_report.hpp"
 #include "surfaces/status_format.hpp"
 
 namespace aurum {
@@ -192,6 +193,17 @@ int run_command(CliContext& ctx, const RunFlags& flags) {
                                                    stop);
     };
     env.format_daily_summary = [](const json& s) { return format_summary(s); };
+    env.write_data_quality_report = [&ctx, ws](TimeMs due) {
+        auto store = ctx.open_store();
+        const auto r = build_data_quality_report(
+            *store, ctx.instruments(),
+            ValidationConfig::load(ws.config_file("validation.yaml").string()), ws.logs_dir(), due);
+        const auto html = data_quality_report_path(ws.reports_dir(), due);
+        write_file_atomic(html, render_data_quality_html(r));
+        write_file_atomic(std::filesystem::path(html).replace_extension(".txt"),
+                          render_data_quality_text(r));
+        spdlog::info("data_quality report written to {}", html.string());
+    };
     if (!ctx.json)
         env.on_started = [&](const LiveSession& session, int port) {
             std::cout << fmt::format(

@@ -32,4 +32,9 @@ void register_data_quality_commands(CLI::App& data, CliContext& ctx);
 /// `aurum data list|show` (cmd_data_store.cpp), added to the `data` group.
 void register_data_store_commands(CLI::App& data, CliContext& ctx);
 
+/// `aurum db maintain` (cmd_db.cpp).
+void register_db(CLI::App& app, CliContext& ctx);
+/// `aurum report data-quality` (cmd_report_data.cpp), added to the `report` group.
+void register_data_reports(CLI::App& report, CliContext& ctx);
+
 } // namespace aurum

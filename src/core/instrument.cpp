@@ -21,16 +21,12 @@ std::string to_string(AssetClass c) {
 
 bool TradingSessions::is_open(TimeMs t) const {
     if (always_open) return true;
-    if (closed_on_holidays) {
-        const CivilTime c = civil_from_time(t);
-        if ((c.month == 12 && c.day == 25) || (c.month == 1 && c.day == 1)) return false;
-    }
     const int mod = minute_of_day(t);
     const int mow = weekday(t) * 1440 + mod;
     if (mow >= week_close_minute || mow < week_open_minute) return false;
     if (daily_break_start != daily_break_end && mod >= daily_break_start && mod < daily_break_end)
         return false;
-    return true;
+    return !(holidays && holidays->closed(t));
 }
 
 TradingSessions TradingSessions::crypto() { return TradingSessions{}; }
@@ -44,7 +40,8 @@ TradingSessions TradingSessions::forex_metal() {
     s.week_close_minute = 4 * 1440 + 22 * 60; // Friday 22:00
     s.daily_break_start = 21 * 60;
     s.daily_break_end = 23 * 60;
-    s.closed_on_holidays = true;
+    static const auto gold = std::make_shared<const HolidayCalendar>(HolidayCalendar::gold_rules());
+    s.holidays = gold;
     return s;
 }
 
@@ -67,6 +64,43 @@ Instrument crypto_pair(const std::string& base, const std::string& quote, double
 }
 
 const char* const kQuotes[] = {"USDT", "USDC", "BUSD", "FDUSD", "TUSD", "BTC", "ETH", "BNB", "EUR"};
+
+std::vector<HolidayRule> read_rules(const ConfigNode& list) {
+    std::vector<HolidayRule> out;
+    for (const ConfigNode& h : list.items()) {
+        h.allow_keys({"name", "date", "closed", "observed", "since"});
+        const long long since = h.get_int("since", 0);
+        if (since < 0 || since > 2199) h.fail("since", "must be a year, got " + std::to_string(since));
+        const std::string date = h.get_string("date");
+        try {
+            out.push_back(HolidayRule::parse(h.get_string("name", date), date,
+                                             h.get_string("closed", "all day"),
+                                             h.get_string("observed", "none"),
+                                             static_cast<int>(since), ""));
+        } catch (const InputError& e) {
+            const std::string m = e.what(); // "<field>: <what>"
+            const auto colon = m.find(": ");
+            h.fail(m.substr(0, colon), m.substr(colon + 2));
+        }
+    }
+    return out;
+}
+
+/// `holidays:` replaces the instrument's calendar (an empty list clears it); `add_holidays:`
+/// appends rules to it (e.g. a one-off broker closure).
+void read_holidays(const ConfigNode& n, TradingSessions& sessions) {
+    if (!n.has("holidays") && !n.has("add_holidays")) return;
+    std::vector<HolidayRule> rules;
+    if (n.has("holidays"))
+        rules = read_rules(n.child("holidays"));
+    else if (sessions.holidays)
+        rules = sessions.holidays->rules();
+    for (HolidayRule& r : read_rules(n.child("add_holidays"))) rules.push_back(std::move(r));
+    if (sessions.always_open && !rules.empty())
+        n.fail("holidays", "a 24/7 market (sessions: '24/7') has no holidays");
+    sessions.holidays =
+        rules.empty() ? nullptr : std::make_shared<const HolidayCalendar>(std::move(rules));
+}
 
 } // namespace
 
@@ -133,7 +167,7 @@ InstrumentRegistry InstrumentRegistry::load(const std::string& path) {
     for (const ConfigNode& n : root.child("instruments").items()) {
         n.allow_keys({"symbol", "venue", "asset_class", "base", "quote", "tick_size", "lot_step",
                       "min_qty", "min_notional", "contract_size", "point", "shortable",
-                      "max_leverage", "sessions"});
+                      "max_leverage", "sessions", "holidays", "add_holidays"});
         const std::string symbol = n.get_string("symbol");
         Instrument inst = reg.find(symbol).value_or(Instrument{});
         inst.symbol = symbol;
@@ -165,6 +199,7 @@ InstrumentRegistry InstrumentRegistry::load(const std::string& path) {
         } else {
             n.fail("sessions", "must be '24/7' or '24/5', got '" + sessions + "'");
         }
+        read_holidays(n, inst.sessions);
         reg.add(inst);
     }
     return reg;

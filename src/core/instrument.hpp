@@ -1,10 +1,12 @@
 #pragma once
 // Instruments and their trading sessions: what an exchange or broker allows and when it trades.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/holiday_calendar.hpp"
 #include "core/time.hpp"
 
 namespace aurum {
@@ -21,7 +23,8 @@ struct TradingSessions {
     int week_close_minute = 0;  ///< minute of week the week closes
     int daily_break_start = 0;  ///< minute of day (UTC) the daily break starts
     int daily_break_end = 0;    ///< minute of day it ends (== start: no break)
-    bool closed_on_holidays = false; ///< 25 Dec and 1 Jan
+    /// Exchange holidays and early closes (none for 24/7 markets); shared, never mutated.
+    std::shared_ptr<const HolidayCalendar> holidays;
 
     /// True when a bar opening at t is expected to exist (market open at t).
     bool is_open(TimeMs t) const;

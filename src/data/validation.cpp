@@ -92,10 +92,11 @@ ValidationConfig ValidationConfig::from_node(const ConfigNode& root) {
     c.max_examples = static_cast<int>(ex);
 
     if (const ConfigNode g = root.child("gaps"); g.defined()) {
-        g.allow_keys({"fail_missing_fraction", "fail_max_gap"});
+        g.allow_keys({"fail_missing_fraction", "fail_max_gap", "fail_session_gap"});
         c.gaps_fail_missing_fraction =
             g.get_in_range("fail_missing_fraction", c.gaps_fail_missing_fraction, 0.0, 1.0);
         c.gaps_fail_max_gap = get_duration(g, "fail_max_gap", c.gaps_fail_max_gap);
+        c.gaps_fail_session_gap = get_duration(g, "fail_session_gap", c.gaps_fail_session_gap);
     }
     if (const ConfigNode s = root.child("sessions"); s.defined()) {
         s.allow_keys({"tolerance", "fail_fraction"});
@@ -150,13 +151,18 @@ bool session_expects_bar(const TradingSessions& sessions, TimeMs t, Timeframe tf
 
 namespace {
 
-/// Collects a check's findings: counts all, keeps the first few of each severity.
+/// Collects a check's findings: counts all, keeps the first few of each severity. Findings keyed
+/// before `t_since` (context bars of a --since check) are dropped.
 class Collector {
   public:
-    Collector(std::string name, int max_examples) : max_(static_cast<std::size_t>(max_examples)) {
+    Collector(std::string name, int max_examples, TimeMs since)
+        : max_(static_cast<std::size_t>(max_examples)), since_(since) {
         result_.name = std::move(name);
     }
-    void add(TimeMs t, Severity s, std::string message) {
+    void set_unlimited() { max_ = SIZE_MAX; }
+    /// `key`: the time that decides whether the finding is new (a run's or gap's end).
+    void add(TimeMs t, Severity s, std::string message, TimeMs key = INT64_MIN) {
+        if ((key == INT64_MIN ? t : key) < since_) return;
         ++result_.count;
         result_.status = std::max(result_.status, s);
         auto& keep = s == Severity::Fail ? fails_ : warns_;
@@ -180,6 +186,7 @@ class Collector {
 
   private:
     std::size_t max_;
+    TimeMs since_;
     CheckResult result_;
     std::vector<Finding> fails_, warns_;
 };
@@ -216,8 +223,8 @@ std::pair<double, double> robust_center_scale(std::vector<double>& v) {
     return {med, scale};
 }
 
-CheckResult check_ordering(const BarSeries& s, const ValidationConfig& cfg) {
-    Collector c("ordering", cfg.max_examples);
+CheckResult check_ordering(const BarSeries& s, const ValidationConfig& cfg, TimeMs since) {
+    Collector c("ordering", cfg.max_examples, since);
     for (std::size_t i = 1; i < s.size(); ++i)
         if (s.time[i] < s.time[i - 1])
             c.add(s.time[i], Severity::Fail,
@@ -227,8 +234,8 @@ CheckResult check_ordering(const BarSeries& s, const ValidationConfig& cfg) {
                                    : num(c.count()) + " bars out of time order");
 }
 
-CheckResult check_duplicates(const BarSeries& s, const ValidationConfig& cfg) {
-    Collector c("duplicates", cfg.max_examples);
+CheckResult check_duplicates(const BarSeries& s, const ValidationConfig& cfg, TimeMs since) {
+    Collector c("duplicates", cfg.max_examples, since);
     std::vector<std::size_t> idx(s.size());
     std::iota(idx.begin(), idx.end(), std::size_t{0});
     // stable: the first occurrence in file order is the one kept by later checks
@@ -249,8 +256,8 @@ CheckResult check_duplicates(const BarSeries& s, const ValidationConfig& cfg) {
                                    : num(c.count()) + " duplicate open times");
 }
 
-CheckResult check_ohlc(const BarSeries& s, const ValidationConfig& cfg) {
-    Collector c("ohlc", cfg.max_examples);
+CheckResult check_ohlc(const BarSeries& s, const ValidationConfig& cfg, TimeMs since) {
+    Collector c("ohlc", cfg.max_examples, since);
     for (std::size_t i = 0; i < s.size(); ++i) {
         const double o = s.open[i], h = s.high[i], l = s.low[i], cl = s.close[i], v = s.volume[i];
         const char* what = nullptr;
@@ -275,8 +282,8 @@ CheckResult check_ohlc(const BarSeries& s, const ValidationConfig& cfg) {
                         : num(c.count()) + " bars with impossible OHLCV values");
 }
 
-CheckResult check_alignment(const BarSeries& s, const ValidationConfig& cfg) {
-    Collector c("alignment", cfg.max_examples);
+CheckResult check_alignment(const BarSeries& s, const ValidationConfig& cfg, TimeMs since) {
+    Collector c("alignment", cfg.max_examples, since);
     const TimeMs tf = s.timeframe.ms();
     if (s.empty() || tf <= 0)
         return c.finish("no bars");
@@ -305,52 +312,86 @@ struct GapOutcome {
     CheckResult gaps;
     CheckResult sessions;
     std::vector<std::uint32_t> missing_before; ///< expected bars missing before bar i
+    std::vector<GapInfo> list;                 ///< every gap that counts
 };
 
+const char* const kWeekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+
+/// The gap between bars at `prev` and `t`: expected bars missing and the first of them.
+std::pair<std::int64_t, TimeMs> missing_between(const TradingSessions& sessions, TimeMs prev,
+                                                TimeMs t, Timeframe tf) {
+    std::int64_t missing = 0;
+    TimeMs first = 0;
+    for (TimeMs u = prev + tf.ms(); u < t; u += tf.ms())
+        if (session_expects_bar(sessions, u, tf)) {
+            if (missing++ == 0) first = u;
+        }
+    return {missing, first};
+}
+
+Severity gap_severity(std::int64_t missing, TimeMs step, const TradingSessions& sessions,
+                      const ValidationConfig& cfg) {
+    const TimeMs open = missing * step;
+    if (open >= cfg.gaps_fail_max_gap) return Severity::Fail;
+    if (!sessions.always_open && open >= cfg.gaps_fail_session_gap) return Severity::Fail;
+    return Severity::Warn;
+}
+
+std::string gap_rule_text(const TradingSessions& sessions, const ValidationConfig& cfg) {
+    std::string rule = "a gap of " + format_duration(cfg.gaps_fail_max_gap);
+    if (!sessions.always_open)
+        rule = "a gap of " + format_duration(cfg.gaps_fail_session_gap) + " of open market";
+    return rule + " or more FAILs";
+}
+
 GapOutcome check_gaps_and_sessions(const BarSeries& s, const TradingSessions& sessions,
-                                   const ValidationConfig& cfg) {
+                                   const ValidationConfig& cfg, TimeMs since) {
     GapOutcome out;
     out.missing_before.assign(s.size(), 0);
-    Collector g("gaps", cfg.max_examples);
-    Collector off("sessions", cfg.max_examples);
+    Collector g("gaps", cfg.max_examples, since);
+    g.set_unlimited(); // every gap is listed: a hole must never hide behind "... N more"
+    Collector off("sessions", cfg.max_examples, since);
     const Timeframe tf = s.timeframe;
     const TimeMs step = tf.ms();
     std::int64_t missing_total = 0, expected_present = 0, longest = 0;
     TimeMs longest_at = 0;
-    std::vector<std::pair<TimeMs, std::int64_t>> gap_list;
+    bool any_fail_gap = false;
     for (std::size_t i = 0; i < s.size(); ++i) {
         const TimeMs t = s.time[i];
-        if (session_expects_bar(sessions, t, tf)) {
+        if (t >= since && session_expects_bar(sessions, t, tf)) {
             ++expected_present;
-        } else if (!session_expects_bar(sessions, t - cfg.sessions_tolerance, tf) &&
+        } else if (!session_expects_bar(sessions, t, tf) &&
+                   !session_expects_bar(sessions, t - cfg.sessions_tolerance, tf) &&
                    !session_expects_bar(sessions, t + cfg.sessions_tolerance, tf)) {
+            const HolidayRule* h = sessions.holidays ? sessions.holidays->rule_at(t) : nullptr;
             off.add(t, Severity::Warn,
                     "bar while the market is closed (" +
-                        std::string(weekday(t) >= 5 ? "weekend" : "session break or holiday") +
+                        (h ? h->name : std::string(weekday(t) >= 5 ? "weekend" : "session break")) +
                         ")");
         }
-        if (i == 0 || step <= 0)
+        if (i == 0 || step <= 0 || t - s.time[i - 1] <= step)
             continue;
         const TimeMs prev = s.time[i - 1];
-        if (t - prev <= step)
-            continue;
-        std::int64_t missing = 0;
-        for (TimeMs u = prev + step; u < t; u += step)
-            if (session_expects_bar(sessions, u, tf))
-                ++missing;
+        const auto [missing, first] = missing_between(sessions, prev, t, tf);
         if (missing == 0)
             continue;
         out.missing_before[i] =
             static_cast<std::uint32_t>(std::min<std::int64_t>(missing, UINT32_MAX));
+        if (t < since)
+            continue; // an old gap: context, not news
+        const Severity sev = gap_severity(missing, step, sessions, cfg);
+        any_fail_gap = any_fail_gap || sev == Severity::Fail;
         missing_total += missing;
-        const bool too_long = missing * step >= cfg.gaps_fail_max_gap;
-        g.add(prev + step, too_long ? Severity::Fail : Severity::Warn,
-              fmt::format("{} expected bar{} missing ({} of open market) until {}", num(missing),
-                          missing == 1 ? "" : "s", format_duration(missing * step),
-                          format_time(t)));
+        out.list.push_back(GapInfo{first, t, missing, missing * step, sev});
+        g.add(first, sev,
+              fmt::format("{} expected bar{} missing ({} of open market) until {} ({}, last bar "
+                          "before {})",
+                          num(missing), missing == 1 ? "" : "s", format_duration(missing * step),
+                          format_time(t), kWeekdays[weekday(first)], format_time(prev)),
+              t);
         if (missing > longest) {
             longest = missing;
-            longest_at = prev + step;
+            longest_at = first;
         }
     }
     const std::int64_t expected = expected_present + missing_total;
@@ -361,20 +402,23 @@ GapOutcome check_gaps_and_sessions(const BarSeries& s, const TradingSessions& se
     std::string gs;
     if (g.count() == 0) {
         gs = sessions.always_open ? "no missing bars"
-                                  : "no missing bars in open sessions (closures are not gaps)";
+                                  : "no missing bars in open sessions (weekends, daily breaks and "
+                                    "holidays are not gaps)";
     } else {
         gs = fmt::format("{} gap{}, {} missing bars ({} of {} expected; FAIL above {}), longest {} "
                          "({}) from {}",
                          num(g.count()), g.count() == 1 ? "" : "s", num(missing_total), pct(frac),
                          num(expected), pct(cfg.gaps_fail_missing_fraction), num(longest),
                          format_duration(longest * step), format_time(longest_at));
-        if (longest * step >= cfg.gaps_fail_max_gap)
-            gs += "; a gap of " + format_duration(cfg.gaps_fail_max_gap) + " or more FAILs";
+        if (any_fail_gap)
+            gs += "; " + gap_rule_text(sessions, cfg);
     }
     out.gaps = g.finish(gs);
 
+    const auto checked = std::count_if(s.time.begin(), s.time.end(),
+                                       [&](TimeMs t) { return t >= since; });
     const double off_frac =
-        s.empty() ? 0.0 : static_cast<double>(off.count()) / static_cast<double>(s.size());
+        checked <= 0 ? 0.0 : static_cast<double>(off.count()) / static_cast<double>(checked);
     if (off_frac > cfg.sessions_fail_fraction)
         off.escalate(Severity::Fail);
     std::string ss;
@@ -391,8 +435,8 @@ GapOutcome check_gaps_and_sessions(const BarSeries& s, const TradingSessions& se
 }
 
 CheckResult check_outliers(const BarSeries& s, const std::vector<std::uint32_t>& missing_before,
-                           const ValidationConfig& cfg) {
-    Collector c("outliers", cfg.max_examples);
+                           const ValidationConfig& cfg, TimeMs since) {
+    Collector c("outliers", cfg.max_examples, since);
     const std::size_t n = s.size();
     auto valid = [&](std::size_t i) { return std::isfinite(s.close[i]) && s.close[i] > 0; };
     std::vector<double> r;
@@ -415,9 +459,11 @@ CheckResult check_outliers(const BarSeries& s, const std::vector<std::uint32_t>&
                : z > cfg.outliers_warn_z ? Severity::Warn
                                          : Severity::Pass;
     };
+    std::int64_t judged = 0;
     for (std::size_t i = 1; i < n; ++i) {
-        if (!valid(i) || !valid(i - 1))
+        if (!valid(i) || !valid(i - 1) || s.time[i] < since) // context bars only set the scale
             continue;
+        ++judged;
         const double lr = std::log(s.close[i] / s.close[i - 1]);
         const double z =
             std::fabs(lr / std::sqrt(1.0 + static_cast<double>(missing_before[i])) - med) / scale;
@@ -443,7 +489,7 @@ CheckResult check_outliers(const BarSeries& s, const std::vector<std::uint32_t>&
     return c.finish(
         fmt::format("{} of {} returns/wicks beyond robust z {} (FAIL beyond {}); return "
                     "scale {:.5f}, largest z {:.1f}",
-                    num(c.count()), num(static_cast<std::int64_t>(r.size())), cfg.outliers_warn_z,
+                    num(c.count()), num(judged), cfg.outliers_warn_z,
                     cfg.outliers_fail_z, scale, max_z));
 }
 
@@ -451,9 +497,9 @@ CheckResult check_outliers(const BarSeries& s, const std::vector<std::uint32_t>&
 /// `single`, where bar i alone qualifies).
 template <class Pred>
 CheckResult check_runs(const BarSeries& s, const std::string& name, int warn_run, int fail_run,
-                       const ValidationConfig& cfg, Pred qualifies, const std::string& what,
-                       std::int64_t& bars_in_runs) {
-    Collector c(name, cfg.max_examples);
+                       const ValidationConfig& cfg, TimeMs since, Pred qualifies,
+                       const std::string& what, std::int64_t& bars_in_runs) {
+    Collector c(name, cfg.max_examples, since);
     bars_in_runs = 0;
     std::size_t i = 0;
     const std::size_t n = s.size();
@@ -471,25 +517,26 @@ CheckResult check_runs(const BarSeries& s, const std::string& name, int warn_run
         if (len >= warn_run)
             c.add(start, len >= fail_run ? Severity::Fail : Severity::Warn,
                   fmt::format("{} consecutive bars {} until {}", num(len), what,
-                              format_time(s.time[j - 1])));
+                              format_time(s.time[j - 1])),
+                  s.time[j - 1]);
         i = j;
     }
     return c.finish("");
 }
 
-CheckResult check_zero_volume(const BarSeries& s, const ValidationConfig& cfg) {
+CheckResult check_zero_volume(const BarSeries& s, const ValidationConfig& cfg, TimeMs since) {
     const std::size_t n = s.size();
     std::size_t zeros = 0;
     for (std::size_t i = 0; i < n; ++i)
         zeros += s.volume[i] == 0.0 ? 1 : 0;
     if (n > 0 && zeros == n) {
-        Collector c("zero_volume", cfg.max_examples);
+        Collector c("zero_volume", cfg.max_examples, since);
         c.add(s.time[0], Severity::Warn, "every bar has volume 0");
         return c.finish("the series carries no volume at all (source without volume?)");
     }
     std::int64_t in_runs = 0;
     CheckResult r = check_runs(
-        s, "zero_volume", cfg.zero_volume_warn_run, cfg.zero_volume_fail_run, cfg,
+        s, "zero_volume", cfg.zero_volume_warn_run, cfg.zero_volume_fail_run, cfg, since,
         [&](std::size_t i) { return s.volume[i] == 0.0; }, "with volume 0", in_runs);
     r.summary =
         r.count == 0
@@ -503,10 +550,10 @@ CheckResult check_zero_volume(const BarSeries& s, const ValidationConfig& cfg) {
     return r;
 }
 
-CheckResult check_stale(const BarSeries& s, const ValidationConfig& cfg) {
+CheckResult check_stale(const BarSeries& s, const ValidationConfig& cfg, TimeMs since) {
     std::int64_t in_runs = 0;
     CheckResult r = check_runs(
-        s, "stale", cfg.stale_warn_run, cfg.stale_fail_run, cfg,
+        s, "stale", cfg.stale_warn_run, cfg.stale_fail_run, cfg, since,
         [&](std::size_t i) {
             return i > 0 && s.open[i] == s.open[i - 1] && s.high[i] == s.high[i - 1] &&
                    s.low[i] == s.low[i - 1] && s.close[i] == s.close[i - 1];
@@ -520,21 +567,22 @@ CheckResult check_stale(const BarSeries& s, const ValidationConfig& cfg) {
     return r;
 }
 
-CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg) {
-    Collector c("spread", cfg.max_examples);
+CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg, TimeMs since) {
+    Collector c("spread", cfg.max_examples, since);
     if (!s.has_spread())
         return c.finish("no spread column (nothing to check)");
     const std::size_t n = s.size();
-    std::int64_t zeros = 0;
+    std::int64_t zeros = 0, checked = 0; // of the bars from `since` (context bars set the scale)
     std::vector<double> pos;
     pos.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         const double sp = s.spread[i];
+        checked += s.time[i] >= since ? 1 : 0;
         if (!std::isfinite(sp) || sp < 0)
             c.add(s.time[i], Severity::Fail,
                   fmt::format("spread {} is negative or non-finite", sp));
         else if (sp == 0)
-            ++zeros;
+            zeros += s.time[i] >= since ? 1 : 0;
         else
             pos.push_back(sp);
     }
@@ -549,7 +597,7 @@ CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg) {
                 if (!(sp > 0))
                     continue;
                 const double z = (sp - med) / scale;
-                if (z > cfg.spread_spike_z) {
+                if (z > cfg.spread_spike_z && s.time[i] >= since) {
                     ++spikes;
                     c.add(s.time[i], Severity::Warn,
                           fmt::format("spread {} is {:.1f} robust z above the median {}", sp, z,
@@ -557,7 +605,8 @@ CheckResult check_spread(const BarSeries& s, const ValidationConfig& cfg) {
                 }
             }
     }
-    const double zero_frac = n ? static_cast<double>(zeros) / static_cast<double>(n) : 0.0;
+    const double zero_frac =
+        checked ? static_cast<double>(zeros) / static_cast<double>(checked) : 0.0;
     if (zeros > 0)
         c.escalate(zero_frac > cfg.spread_fail_zero_fraction ? Severity::Fail : Severity::Warn);
     if (c.count() == 0 && zeros == 0)
@@ -598,7 +647,7 @@ BarSeries sorted_dedup(const BarSeries& s) {
 } // namespace
 
 ValidationReport validate_series(const BarSeries& bars, const Instrument& instrument,
-                                 const ValidationConfig& config) {
+                                 const ValidationConfig& config, TimeMs since) {
     if (bars.open.size() != bars.size() || bars.high.size() != bars.size() ||
         bars.low.size() != bars.size() || bars.close.size() != bars.size() ||
         bars.volume.size() != bars.size() ||
@@ -607,10 +656,10 @@ ValidationReport validate_series(const BarSeries& bars, const Instrument& instru
     ValidationReport rep;
     rep.symbol = bars.symbol.empty() ? instrument.symbol : bars.symbol;
     rep.timeframe = bars.timeframe;
-    rep.bars = static_cast<std::int64_t>(bars.size());
-    rep.checks.push_back(check_ohlc(bars, config));
-    rep.checks.push_back(check_duplicates(bars, config));
-    rep.checks.push_back(check_ordering(bars, config));
+    rep.since = since == INT64_MIN ? 0 : since;
+    rep.checks.push_back(check_ohlc(bars, config, since));
+    rep.checks.push_back(check_duplicates(bars, config, since));
+    rep.checks.push_back(check_ordering(bars, config, since));
 
     // The remaining checks reason about neighbours, so they run on the time-ordered series.
     BarSeries copy;
@@ -618,23 +667,36 @@ ValidationReport validate_series(const BarSeries& bars, const Instrument& instru
     if (!clean)
         copy = sorted_dedup(bars);
     const BarSeries& s = clean ? bars : copy;
-    if (!s.empty()) {
-        rep.first = s.time.front();
+    const auto first_new = std::lower_bound(s.time.begin(), s.time.end(), since);
+    rep.bars = s.time.end() - first_new;
+    if (rep.bars > 0) {
+        rep.first = *first_new;
         rep.last = s.time.back();
     }
-    rep.checks.push_back(check_alignment(s, config));
-    GapOutcome g = check_gaps_and_sessions(s, instrument.sessions, config);
+    rep.checks.push_back(check_alignment(s, config, since));
+    GapOutcome g = check_gaps_and_sessions(s, instrument.sessions, config, since);
     rep.checks.push_back(std::move(g.gaps));
     rep.checks.push_back(std::move(g.sessions));
-    rep.checks.push_back(check_outliers(s, g.missing_before, config));
-    rep.checks.push_back(check_zero_volume(s, config));
-    rep.checks.push_back(check_stale(s, config));
-    rep.checks.push_back(check_spread(s, config));
+    rep.gaps = std::move(g.list);
+    rep.checks.push_back(check_outliers(s, g.missing_before, config, since));
+    rep.checks.push_back(check_zero_volume(s, config, since));
+    rep.checks.push_back(check_stale(s, config, since));
+    rep.checks.push_back(check_spread(s, config, since));
+    if (since != INT64_MIN && rep.bars == 0) {
+        Collector c("new_bars", 0, INT64_MIN);
+        c.escalate(Severity::Warn);
+        rep.checks.push_back(c.finish("no bars since " + format_time(since) +
+                                      (s.empty() ? std::string()
+                                                 : "; the newest is " + format_time(s.time.back())) +
+                                      " (a stale feed?)"));
+    }
     return rep;
 }
 
 std::string format_report(const ValidationReport& r) {
     std::string out = fmt::format("{} {}: {} bars", r.symbol, r.timeframe.name(), num(r.bars));
+    if (r.since)
+        out += " since " + format_time(r.since);
     if (r.bars > 0)
         out += ", " + format_time(r.first) + " .. " + format_time(r.last);
     out += ": " + to_string(r.status()) + "\n";
@@ -653,6 +715,14 @@ std::string format_report(const ValidationReport& r) {
 }
 
 nlohmann::json report_to_json(const ValidationReport& r) {
+    nlohmann::json gaps = nlohmann::json::array();
+    for (const GapInfo& g : r.gaps)
+        gaps.push_back({{"from", format_iso(g.from)},
+                        {"until", format_iso(g.until)},
+                        {"missing_bars", g.missing},
+                        {"open_market_hours", static_cast<double>(g.open_market) / kMsPerHour},
+                        {"open_market", format_duration(g.open_market)},
+                        {"severity", to_string(g.severity)}});
     nlohmann::json checks = nlohmann::json::array();
     for (const auto& c : r.checks) {
         nlohmann::json ex = nlohmann::json::array();
@@ -671,8 +741,10 @@ nlohmann::json report_to_json(const ValidationReport& r) {
             {"bars", r.bars},
             {"first", r.bars ? nlohmann::json(format_iso(r.first)) : nlohmann::json()},
             {"last", r.bars ? nlohmann::json(format_iso(r.last)) : nlohmann::json()},
+            {"since", r.since ? nlohmann::json(format_iso(r.since)) : nlohmann::json()},
             {"status", to_string(r.status())},
-            {"checks", checks}};
+            {"checks", checks},
+            {"gaps", gaps}};
 }
 
 } // namespace aurum

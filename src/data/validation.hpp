@@ -35,13 +35,24 @@ struct CheckResult {
     std::vector<Finding> examples; ///< the first few findings, in time order
 };
 
+/// One hole in a series: bars the sessions expected between two present bars.
+struct GapInfo {
+    TimeMs from = 0;           ///< open time of the first missing expected bar
+    TimeMs until = 0;          ///< open time of the next bar present
+    std::int64_t missing = 0;  ///< expected bars missing
+    TimeMs open_market = 0;    ///< missing x timeframe: open-market time without data
+    Severity severity = Severity::Warn;
+};
+
 /// Every check's outcome for one (symbol, timeframe).
 struct ValidationReport {
     std::string symbol;
     Timeframe timeframe;
-    std::int64_t bars = 0;
+    std::int64_t bars = 0;     ///< bars checked (with --since: the new bars only)
     TimeMs first = 0, last = 0;
+    TimeMs since = 0;          ///< only bars from here were checked (0: all)
     std::vector<CheckResult> checks;
+    std::vector<GapInfo> gaps; ///< every gap, in time order (not capped like examples)
 
     /// Worst status of any check.
     Severity status() const;
@@ -57,6 +68,9 @@ struct ValidationConfig {
     // gaps: missing bars the sessions expected. Any gap WARNs; FAIL beyond these.
     double gaps_fail_missing_fraction = 0.05;  ///< missing / expected bars
     TimeMs gaps_fail_max_gap = 14 * kMsPerDay; ///< one gap spanning this much open market time
+    /// Markets with sessions and a holiday calendar (gold): a hole of this much open-market time
+    /// FAILs (closures are not holes, so what remains is missing data).
+    TimeMs gaps_fail_session_gap = 4 * kMsPerHour;
 
     // sessions: bars present while the market is closed (deeper than `tolerance` into the closure).
     TimeMs sessions_tolerance = 2 * kMsPerHour;
@@ -87,8 +101,10 @@ struct ValidationConfig {
 };
 
 /// Runs every check on `bars` (any order, duplicates allowed: they are what some checks look for).
+/// With `since` (> INT64_MIN) only findings on bars from `since` count: earlier bars are context
+/// (the join with the last bar before, the return scale of the outlier check).
 ValidationReport validate_series(const BarSeries& bars, const Instrument& instrument,
-                                 const ValidationConfig& config);
+                                 const ValidationConfig& config, TimeMs since = INT64_MIN);
 
 /// True when a bar of duration `tf` opening at `t` is expected: the market is open at some point
 /// of [t, t + tf) (sampled every 15 minutes, the granularity of session boundaries).

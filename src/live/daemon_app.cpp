@@ -25,6 +25,7 @@
 #include "features/feature_context.hpp"
 #include "live/command.hpp"
 #include "live/daemon.hpp"
+#include "live/db_maintenance.hpp"
 #include "live/retrain.hpp"
 
 namespace aurum {
@@ -85,7 +86,8 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     }
     const ConfigNode jobs = l.child("jobs");
     if (jobs.defined()) {
-        jobs.allow_keys({"daily_summary", "gap_check", "weekly_retrain"});
+        jobs.allow_keys(
+            {"daily_summary", "gap_check", "weekly_retrain", "data_quality", "db_maintenance"});
         c.jobs.clear();
         for (const auto& k : jobs.keys())
             c.jobs.push_back(parse_schedule(k, jobs.get_string(k), path.string() + ": live.jobs." + k));
@@ -395,7 +397,41 @@ class DaemonApp {
             else if (job.name == "gap_check")
                 sched_.add(job, [this, gaps = std::make_shared<GapChecker>(env_.instruments)](
                                     TimeMs) { gaps->run(session_, *store_, o_); });
+            else if (job.name == "data_quality" && env_.write_data_quality_report)
+                sched_.add(job, [this](TimeMs due) { guarded("data_quality", [&] {
+                               env_.write_data_quality_report(due);
+                           }); });
+            else if (job.name == "db_maintenance")
+                sched_.add(job, [this](TimeMs due) { guarded("db_maintenance", [&] {
+                               db_maintenance(due);
+                           }); });
         }
+    }
+
+    /// A maintenance job's failure is logged, never fatal to the trading loop.
+    template <class Fn> void guarded(const char* name, Fn fn) {
+        try {
+            fn();
+        } catch (const std::exception& e) {
+            spdlog::error("{} job failed: {}", name, e.what());
+        }
+    }
+
+    /// Monthly: archive history beyond retention, VACUUM/ANALYZE, on its own connection.
+    void db_maintenance(TimeMs due) {
+        std::lock_guard<std::mutex> lock(qmutex_); // no query mid-way
+        MaintenanceRequest rq;
+        rq.config = MaintenanceConfig::load(env_.ws.config_file("db_maintenance.yaml").string());
+        rq.now = due;
+        const std::filesystem::path dir(rq.config.archive_dir);
+        rq.archive_dir = (dir.is_absolute() ? dir : env_.ws.home() / dir).string();
+        auto db = open_database(env_.db_spec);
+        const MaintenanceResult r = run_db_maintenance(*db, rq);
+        std::int64_t rows = 0;
+        for (const auto& t : r.tables) rows += t.archived;
+        spdlog::info("db_maintenance: {} rows archived{}; database {} -> {}", rows,
+                     r.archive_file.empty() ? "" : " to " + r.archive_file,
+                     format_bytes(r.bytes_before), format_bytes(r.bytes_after));
     }
 
     void daily_summary(TimeMs due) {

@@ -97,6 +97,9 @@ struct DaemonEnvironment {
     ControlServerFactory make_server;
     /// The daily summary's text (surfaces/ formats it).
     std::function<std::string(const nlohmann::json&)> format_daily_summary;
+    /// The weekly data_quality job: writes reports/data_quality_*.html for the due time
+    /// (surfaces/ renders it). Unset: the job is not scheduled.
+    std::function<void(TimeMs due)> write_data_quality_report;
     /// Called once the control API listens (the CLI prints its banner there).
     std::function<void(const LiveSession&, int port)> on_started;
 };

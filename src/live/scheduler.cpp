@@ -19,6 +19,12 @@ TimeMs JobSpec::next_after(TimeMs t) const {
             if (d > t && aurum::weekday(d) == weekday) return d;
         return d;
     }
+    case Kind::Monthly: { // the first <weekday> of a month: day of month 1..7
+        TimeMs d = floor_to(t, kMsPerDay) + minute_of_day * kMsPerMinute;
+        for (int i = 0; i < 40; ++i, d += kMsPerDay)
+            if (d > t && aurum::weekday(d) == weekday && civil_from_time(d).day <= 7) return d;
+        return d;
+    }
     }
     return t + kMsPerDay;
 }
@@ -38,13 +44,20 @@ JobSpec parse_schedule(const std::string& name, const std::string& text, const s
     JobSpec j;
     j.name = name;
     std::istringstream in(text);
-    std::string kind, a, b;
-    in >> kind >> a >> b;
-    if (kind == "daily" && !a.empty() && b.empty()) {
+    std::string kind, a, b, c;
+    in >> kind >> a >> b >> c;
+    static const char* days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    if (kind == "monthly" && a == "first" && !c.empty()) {
+        j.kind = JobSpec::Kind::Monthly;
+        j.weekday = -1;
+        for (int i = 0; i < 7; ++i)
+            if (b == days[i]) j.weekday = i;
+        if (j.weekday < 0) throw InputError(where + ": unknown weekday '" + b + "' (mon..sun)");
+        j.minute_of_day = parse_hhmm(c, where);
+    } else if (kind == "daily" && !a.empty() && b.empty()) {
         j.kind = JobSpec::Kind::Daily;
         j.minute_of_day = parse_hhmm(a, where);
-    } else if (kind == "weekly" && !b.empty()) {
-        static const char* days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    } else if (kind == "weekly" && !b.empty() && c.empty()) {
         j.kind = JobSpec::Kind::Weekly;
         j.weekday = -1;
         for (int i = 0; i < 7; ++i)
@@ -58,8 +71,8 @@ JobSpec parse_schedule(const std::string& name, const std::string& text, const s
             throw InputError(where + ": expected a duration of at least 1m, got '" + a + "'");
         j.every = *d;
     } else {
-        throw InputError(where + ": expected 'daily HH:MM', 'weekly <day> HH:MM' or 'every "
-                                 "<duration>', got '" + text + "'");
+        throw InputError(where + ": expected 'daily HH:MM', 'weekly <day> HH:MM', 'monthly first "
+                                 "<day> HH:MM' or 'every <duration>', got '" + text + "'");
     }
     return j;
 }

@@ -1,6 +1,6 @@
 // Validation of the real files in ../shared/data, stored and loaded through the SQLite store:
-// genuine exchange outages and holiday closures WARN, weekends in gold are not gaps, nothing FAILs;
-// a corrupted copy FAILs.
+// genuine exchange outages WARN, weekends and holidays in gold are not gaps, the gold export's own
+// holes of 4h or more FAIL; a corrupted copy FAILs.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -78,31 +78,40 @@ TEST(RealData, a_corrupted_copy_of_btc_fails) {
     EXPECT_EQ(r.failure_reasons().size(), 2u);
 }
 
-TEST(RealData, mt5_gold_h1_weekends_are_not_gaps_holidays_are) {
+TEST(RealData, mt5_gold_h1_weekends_and_holidays_are_not_gaps_the_real_holes_fail) {
     AURUM_REQUIRE_SHARED_DATA(file, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
     test::TempDir tmp;
     const BarSeries s = round_trip(test::load_shared_bars(kGold, 2 * kMsPerHour), tmp / "g.db");
     ASSERT_EQ(s.size(), 64642u);
     ASSERT_TRUE(s.has_spread());
     const auto r = validate_series(s, InstrumentRegistry().get("XAUUSD"), all_examples());
-    EXPECT_EQ(r.status(), Severity::Warn) << format_report(r);
-    EXPECT_TRUE(r.failure_reasons().empty());
+    EXPECT_EQ(r.status(), Severity::Fail) << format_report(r);
+    ASSERT_EQ(r.failure_reasons().size(), 1u);
+    EXPECT_NE(r.failure_reasons()[0].find("gaps"), std::string::npos);
     EXPECT_EQ(r.check("ohlc")->status, Severity::Pass);
     EXPECT_EQ(r.check("alignment")->status, Severity::Pass);
-    EXPECT_EQ(r.check("sessions")->status, Severity::Pass) << r.check("sessions")->summary;
+    // A few bars where the broker did trade in a holiday window (Good Friday 2015's short
+    // session, the 2023 Boxing Day open): WARN, far below the wrong-time-zone threshold.
+    EXPECT_EQ(r.check("sessions")->status, Severity::Warn) << r.check("sessions")->summary;
+    EXPECT_LT(r.check("sessions")->count, 30);
 
     const CheckResult& gaps = *r.check("gaps");
-    EXPECT_EQ(gaps.status, Severity::Warn);
-    // ~570 weekends and ~2,800 daily breaks in 11 years; only holidays and early closes remain.
-    EXPECT_EQ(gaps.count, 119) << gaps.summary;
-    EXPECT_NE(gaps.summary.find("634 missing bars"), std::string::npos) << gaps.summary;
+    EXPECT_EQ(gaps.status, Severity::Fail);
+    // ~570 weekends, ~2,800 daily breaks and ~170 holidays and early closes in 11 years; what is
+    // left is the export's own holes (119 gaps / 634 bars before the holiday calendar).
+    EXPECT_EQ(gaps.count, 17) << gaps.summary;
+    EXPECT_NE(gaps.summary.find("61 missing bars"), std::string::npos) << gaps.summary;
+    EXPECT_EQ(r.gaps.size(), 17u);
     for (const auto& f : gaps.examples)
         EXPECT_LT(weekday(f.time), 5) << "a gap reported on a weekend: " << format_time(f.time);
-    // Good Friday 2025 (18 April): the Thursday-evening close to Sunday-evening open.
-    EXPECT_TRUE(has_finding(gaps, make_time(2025, 4, 17, 22), "22 expected bars missing"))
+    // The holes of 4h or more FAIL: 19-20 January 2015, 9 March 2015, 3 and 4 July 2025.
+    std::vector<TimeMs> failing;
+    for (const GapInfo& g : r.gaps)
+        if (g.severity == Severity::Fail) failing.push_back(g.from);
+    EXPECT_EQ(failing, (std::vector<TimeMs>{make_time(2015, 1, 19, 23), make_time(2015, 3, 9, 23),
+                                            make_time(2025, 7, 3, 2), make_time(2025, 7, 4, 3)}));
+    EXPECT_TRUE(has_finding(gaps, make_time(2025, 7, 3, 2), "8 expected bars missing"))
         << format_report(r);
-    // Christmas 2022 fell on a Sunday: the broker stayed closed on Monday 26 December.
-    EXPECT_TRUE(has_finding(gaps, make_time(2022, 12, 23, 22), "21 expected bars missing"));
 
     // MT5's per-bar spread is the bar's minimum, often 0 on raw-spread months: WARN, not FAIL.
     EXPECT_EQ(r.check("spread")->status, Severity::Warn);

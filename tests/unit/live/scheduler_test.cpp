@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "live/daemon_app.hpp"
 #include "live/scheduler.hpp"
 
 using namespace aurum;
@@ -40,4 +41,38 @@ TEST(Scheduler, bad_schedules_are_named) {
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find("config/live.yaml: live.jobs.j"), std::string::npos);
     }
+}
+
+TEST(Scheduler, monthly_runs_on_the_first_given_weekday_of_each_month) {
+    const JobSpec m = parse_schedule("db_maintenance", "monthly first sun 04:00", "w");
+    // 1 Dec 2024 is a Sunday; the next first Sunday is 5 January 2025, then 2 February.
+    EXPECT_EQ(m.next_after(make_time(2024, 11, 20)), make_time(2024, 12, 1, 4));
+    EXPECT_EQ(m.next_after(make_time(2024, 12, 1, 4)), make_time(2025, 1, 5, 4));
+    EXPECT_EQ(m.next_after(make_time(2025, 1, 5, 5)), make_time(2025, 2, 2, 4));
+    TimeMs t = make_time(2020, 1, 1);
+    for (int i = 0; i < 60; ++i) { // five years: always a Sunday in days 1..7, one per month
+        const TimeMs next = m.next_after(t);
+        EXPECT_EQ(weekday(next), 6);
+        EXPECT_LE(civil_from_time(next).day, 7);
+        if (i > 0) {
+            EXPECT_NE(civil_from_time(next).month, civil_from_time(t).month);
+        }
+        t = next;
+    }
+    EXPECT_THROW(parse_schedule("j", "monthly first funday 04:00", "w"), InputError);
+    EXPECT_THROW(parse_schedule("j", "monthly second sun 04:00", "w"), InputError);
+}
+
+TEST(Scheduler, shipped_live_yaml_schedules_the_data_quality_and_db_maintenance_jobs) {
+    const LiveFileConfig c = load_live_config(std::filesystem::path(AURUM_SOURCE_DIR) / "config" /
+                                              "live.yaml");
+    bool quality = false, maintenance = false;
+    for (const JobSpec& j : c.jobs) {
+        quality = quality || (j.name == "data_quality" && j.kind == JobSpec::Kind::Weekly);
+        maintenance =
+            maintenance || (j.name == "db_maintenance" && j.kind == JobSpec::Kind::Monthly &&
+                            j.weekday == 6);
+    }
+    EXPECT_TRUE(quality);
+    EXPECT_TRUE(maintenance);
 }
