@@ -32,6 +32,7 @@
 #include "live/scheduler.hpp"
 #include "surfaces/control_api_client.hpp"
 #include "surfaces/control_api_server.hpp"
+#include "surfaces/reports/session_reports.hpp"
 #include "surfaces/status_format.hpp"
 
 namespace aurum {
@@ -192,6 +193,13 @@ int run_command(CliContext& ctx, const RunFlags& flags) {
                                                    stop);
     };
     env.format_daily_summary = [](const json& s) { return format_summary(s); };
+    // The scheduled report jobs (daily_report, weekly_report): the same code as `aurum report`.
+    env.write_report = [&ctx, &env](const std::string& kind, TimeMs wall_now) {
+        auto store = ctx.open_store();
+        SessionReportRequest rq;
+        rq.kind = kind;
+        return write_session_report(rq, *store, env.ws, env.instruments, wall_now).files.front();
+    };
     if (!ctx.json)
         env.on_started = [&](const LiveSession& session, int port) {
             std::cout << fmt::format(

@@ -32,4 +32,10 @@ void register_data_quality_commands(CLI::App& data, CliContext& ctx);
 /// `aurum data list|show` (cmd_data_store.cpp), added to the `data` group.
 void register_data_store_commands(CLI::App& data, CliContext& ctx);
 
+/// `aurum report daily|weekly` (cmd_report.cpp); creates the `report` group, or adds to it when
+/// another file created it first.
+void register_report(CLI::App& app, CliContext& ctx);
+/// `aurum monitor accuracy` (cmd_report.cpp).
+void register_monitor(CLI::App& app, CliContext& ctx);
+
 } // namespace aurum

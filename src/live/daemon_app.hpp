@@ -97,6 +97,9 @@ struct DaemonEnvironment {
     ControlServerFactory make_server;
     /// The daily summary's text (surfaces/ formats it).
     std::function<std::string(const nlohmann::json&)> format_daily_summary;
+    /// Writes the session report `kind` ("daily", "weekly") of the current session day under
+    /// reports/ and returns the HTML file (surfaces/ builds it; jobs daily_report, weekly_report).
+    std::function<std::filesystem::path(const std::string& kind, TimeMs wall_now)> write_report;
     /// Called once the control API listens (the CLI prints its banner there).
     std::function<void(const LiveSession&, int port)> on_started;
 };
