@@ -28,7 +28,7 @@ json performance(const WeeklyReportInput& in, TimeMs from, TimeMs to, json& curv
     json missing = json::array();
     for (const auto& sym : in.benchmarks) {
         if (!in.instruments->find(sym)) continue;
-        BarSeries b = in.market ? in.market->load_bars(sym, Timeframe(v.tf), {from - v.tf, to - v.tf})
+        BarSeries b = in.market ? in.market->load_bars(sym, Timeframe(v.tf), {from, to})
                                 : BarSeries{};
         if (b.size() < 2) {
             missing.push_back(sym);

@@ -72,7 +72,7 @@ protected:
         }
         // The last bar's prediction: its horizon has not closed; it stays unresolved.
         st.insert_prediction(s.id, b.time.back(), "BTC/USDT", 0.7,
-                             json{{"model", std::string(kModel) + " v1"}}.dump());
+                             json{{"model", std::string(kModel) + " v1"}, {"top", json::array()}}.dump());
         bars_ = b.size();
     }
 
@@ -129,7 +129,7 @@ TEST_F(PredictionSession, a_model_whose_hit_rate_drops_is_flagged_degraded) {
     EXPECT_NEAR(v["models"][0]["hit_rate_pct"].get<double>(), 40.0, 1e-9);
     // `aurum health` shows it; the weekly report carries it and recommends retraining.
     const auto h = aurum({"health"});
-    EXPECT_NE(h.out.find("⚠ Model degraded: gbdt-BTCUSDT-4h v1 on BTC/USDT"), std::string::npos) << h.out;
+    EXPECT_NE(h.out.find("⚠ Model degraded: gbdt-BTCUSDT-4h v1 on BTC/USDT"), std::string::npos) << h.out << h.err;
     const auto w = aurum({"--json", "report", "weekly"});
     ASSERT_EQ(w.exit_code, 0) << w.err;
     const json wr = json::parse(w.out);
