@@ -51,7 +51,9 @@ struct Fixture {
         o.strategy.sizing.fraction = 0.2;
         o.fill.fees.taker = 0.001;
         o.fill.slippage.fixed_bps = 5;
-        LiveSession s(store->database(), *store, o, RiskLimits{}, InstrumentRegistry(), {});
+        RiskLimits limits;
+        limits.max_drawdown = 0.9; // keep trading all year (the default breaker halts it)
+        LiveSession s(store->database(), *store, o, limits, InstrumentRegistry(), {});
         s.open(0, false, "");
         for (int n = 0; s.step(n) != LiveSession::StepResult::Finished; ++n) {}
         s.checkpoint(0);

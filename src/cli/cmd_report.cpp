@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "live/divergence.hpp"
 #include "surfaces/reports/session_reports.hpp"
 
 namespace aurum {
@@ -142,6 +143,19 @@ void register_monitor(CLI::App& app, CliContext& ctx) {
     auto session = std::make_shared<std::string>();
     sub->add_option("--session", *session, "Session id (default: the one `aurum status` shows)");
     on_run(sub, ctx, [&ctx, session] { return accuracy(ctx, *session); });
+    auto* div = monitor->add_subcommand("divergence", "Replay the paper session's bars through the same engine "
+                                                      "(no manual commands) and list every trade that differs, "
+                                                      "with the reason (exit 1: some differ)");
+    auto div_session = std::make_shared<std::string>();
+    div->add_option("--session", *div_session, "Session id (default: the one `aurum status` shows)");
+    on_run(div, ctx, [&ctx, div_session] {
+        auto market = ctx.open_store();
+        StateStore st(market->database());
+        const DivergenceReport r = find_divergence(st, *market, ctx.workspace(), ctx.instruments(), *div_session);
+        if (ctx.json) std::cout << r.to_json().dump(2) << "\n";
+        else std::cout << r.to_text();
+        return r.differences.empty() ? 0 : 1;
+    });
 }
 
 } // namespace aurum

@@ -266,3 +266,83 @@ TEST_F(ReplayedSession, bad_input_exits_2_and_writes_nothing) {
     EXPECT_NE(r.err.find("risk.yaml"), std::string::npos) << r.err;
     EXPECT_EQ(files(), before);
 }
+
+TEST(ReportJobs, daemon_writes_the_daily_and_weekly_reports_on_schedule) {
+    // A paced replay (jobs run on the session clock; `--speed 0` skips them) of 2023-02-01 to
+    // 2023-02-06: a daily report each morning at 08:00, the weekly one on Sunday 2023-02-05.
+    test::TempDir home;
+    test::seed_workspace(home.path(), 60);
+    test::write_text(home.path() / "config" / "live.yaml",
+                     "live:\n  jobs:\n    daily_report: \"daily 08:00\"\n"
+                     "    weekly_report: \"weekly sun 18:00\"\n");
+    auto args = test::replay_args(home.path(), "2023-02-06");
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+        if (args[i] == "--speed") args[i + 1] = "400000";
+    const auto r = test::run_aurum(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto dir = home.path() / "reports";
+    for (const char* d : {"2023_02_01", "2023_02_02", "2023_02_03", "2023_02_04", "2023_02_05"}) {
+        EXPECT_TRUE(std::filesystem::exists(dir / (std::string("daily_report_") + d + ".html"))) << d;
+        EXPECT_TRUE(std::filesystem::exists(dir / (std::string("daily_report_") + d + ".txt"))) << d;
+    }
+    EXPECT_TRUE(std::filesystem::exists(dir / "weekly_analysis_2023_02_05.html"));
+    const std::string text = test::slurp(dir / "daily_report_2023_02_03.txt");
+    EXPECT_EQ(text.rfind("==================== DAILY SUMMARY ====================\nDate: 2023-02-03\n", 0), 0u)
+        << text;
+}
+
+TEST_F(ReplayedSession, volatility_and_costs_reports) {
+    const json v = cli_json({"report", "volatility", "--symbols", "BTC/USDT,ETH/USDT", "--date", "2023-03-31"});
+    ASSERT_EQ(v["symbols"].size(), 2u);
+    for (const auto& s : v["symbols"]) {
+        // The constant-risk position scales the configured 25 % by median / now.
+        EXPECT_NEAR(s["max_position_constant_risk_pct"].get<double>(),
+                    25.0 * s["vol_median_pct"].get<double>() / s["vol_now_pct"].get<double>(), 1e-9);
+        EXPECT_LE(s["vol_p10_pct"].get<double>(), s["vol_median_pct"].get<double>());
+        EXPECT_LE(s["vol_median_pct"].get<double>(), s["vol_p90_pct"].get<double>());
+        // "Now" is the 30-day stdev of 4h log returns ending with the day's last bar, annualised.
+        const BarSeries b = store_->load_bars(s["symbol"], Timeframe(4 * kMsPerHour),
+                                              {make_time(2023, 3, 1, 20), make_time(2023, 4, 1)});
+        ASSERT_EQ(b.size(), 181u);
+        double sum = 0, sum2 = 0;
+        for (std::size_t k = 1; k < b.size(); ++k) {
+            const double r = std::log(b.close[k] / b.close[k - 1]);
+            sum += r;
+            sum2 += r * r;
+        }
+        const double var = (sum2 - sum * sum / 180) / 179;
+        EXPECT_NEAR(s["vol_now_pct"].get<double>(), std::sqrt(var * 6 * 365) * 100, 1e-6) << s["symbol"];
+    }
+    const json c = cli_json({"report", "costs", "--days", "90"});
+    StateStore st(store_->database());
+    double fees = 0, slippage = 0;
+    for (const auto& f : st.reports(session_id_))
+        if (f.kind == "fill") {
+            fees += f.fee;
+            slippage += f.slippage_cost;
+        }
+    EXPECT_NEAR(c["total"]["fees"].get<double>(), fees, 1e-9);
+    EXPECT_NEAR(c["total"]["slippage"].get<double>(), slippage, 1e-9);
+    EXPECT_GT(fees, 0);
+    double net = 0;
+    for (const auto& t : st.trades(session_id_)) net += t.pnl;
+    EXPECT_NEAR(c["total"]["net_pnl"].get<double>(), net, 1e-6);
+    EXPECT_TRUE(std::filesystem::exists(home_.path() / "reports" / "cost_analysis_2023_03_31.html"));
+    // Unknown symbols and bad periods are refused, nothing written.
+    std::size_t before = 0;
+    for (const auto& e : std::filesystem::directory_iterator(home_.path() / "reports")) before += e.is_regular_file();
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"report", "volatility", "--symbols", "NOSUCHSYMBOL"},
+             {"report", "volatility", "--symbols", "DOGE/USDT"},
+             {"report", "volatility", "--timeframe", "7x"},
+             {"report", "costs", "--days", "0"}}) {
+        std::vector<std::string> a{"--home", home_.path().string()};
+        a.insert(a.end(), args.begin(), args.end());
+        const auto r = test::run_aurum(a);
+        EXPECT_EQ(r.exit_code, 2) << args.back() << ": " << r.err;
+        EXPECT_FALSE(r.err.empty());
+    }
+    std::size_t after = 0;
+    for (const auto& e : std::filesystem::directory_iterator(home_.path() / "reports")) after += e.is_regular_file();
+    EXPECT_EQ(after, before);
+}
