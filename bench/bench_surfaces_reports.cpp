@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include "data/synthetic_market.hpp"
+#include "live/daemon_app.hpp"
+#include "live/divergence.hpp"
 #include "live/live_session.hpp"
 #include "surfaces/reports/session_reports.hpp"
 
@@ -95,7 +97,53 @@ void run_report(benchmark::State& state, const std::string& kind) {
     }
 }
 
+/// A year of synthetic 4h bars of BTC/USDT and ETH/USDT and one paper session over it, started
+/// with the options `aurum run --replay-from 2023-02-01 --replay-to 2024-02-01` resolves.
+struct DivergenceFixture {
+    std::filesystem::path dir;
+    std::unique_ptr<MarketStore> store;
+    DivergenceFixture() {
+        dir = std::filesystem::temp_directory_path() / ("aurum-bench-divergence-" + std::to_string(::getpid()));
+        std::filesystem::remove_all(dir);
+        const Workspace ws(dir);
+        ws.ensure_dirs();
+        store = open_market_store((dir / "data" / "aurum.db").string());
+        InstrumentRegistry reg;
+        auto cfg = SynthConfig::defaults(reg, {"BTC/USDT", "ETH/USDT"}, Timeframe(4 * kMsPerHour), kStart,
+                                         400, 5, false);
+        for (const auto& s : generate_synthetic_market(cfg).series) store->upsert_bars(s);
+        RunFlags f;
+        f.symbols = "BTC/USDT,ETH/USDT";
+        f.timeframe = "4h";
+        f.replay_from = "2023-02-01";
+        f.replay_to = "2024-02-01";
+        const LiveOptions o = resolve_run_options(ws, reg, load_live_config(ws.config_file("live.yaml")), f);
+        LiveSession s(store->database(), *store, o, load_risk_limits(ws.config_file("risk.yaml").string()), reg,
+                      ws.config_file("risk.yaml"));
+        s.open(0, false, "");
+        for (int n = 0; s.step(n) != LiveSession::StepResult::Finished; ++n) {}
+        s.checkpoint(0);
+    }
+    ~DivergenceFixture() {
+        store.reset();
+        std::filesystem::remove_all(dir);
+    }
+};
+
 } // namespace
+
+static void BM_Divergence(benchmark::State& state) {
+    static DivergenceFixture f;
+    StateStore st(f.store->database());
+    std::size_t trades = 0;
+    for (auto _ : state) {
+        const DivergenceReport r = find_divergence(st, *f.store, Workspace(f.dir), InstrumentRegistry(), "");
+        if (!r.settings_confirmed || !r.differences.empty()) state.SkipWithError("the replay must match the session");
+        trades = r.session_trades;
+    }
+    state.counters["trades"] = static_cast<double>(trades);
+}
+BENCHMARK(BM_Divergence)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 static void BM_DailyReport(benchmark::State& state) { run_report(state, "daily"); }
 BENCHMARK(BM_DailyReport)->Unit(benchmark::kMillisecond)->Iterations(5);

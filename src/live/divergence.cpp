@@ -120,7 +120,7 @@ DivergenceReport find_divergence(StateStore& store, MarketStore& market, const W
     // The replay: the same engine stack in a scratch database, bars from the market store.
     auto scratch = open_database(":memory:");
     spdlog::level::level_enum was = spdlog::get_level();
-    spdlog::set_level(spdlog::level::warn);
+    spdlog::set_level(spdlog::level::err); // the replay's risk notes are the session's, not news
     std::vector<ClosedTrade> replay;
     {
         LiveSession r(*scratch, market, o, limits, instruments, ws.config_file("risk.yaml"));

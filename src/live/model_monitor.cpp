@@ -17,13 +17,12 @@ MonitorConfig load_monitor_config(const std::filesystem::path& path) {
     const ConfigNode root = ConfigNode::load_file(path.string());
     root.allow_keys({"monitor"});
     const ConfigNode m = root.child("monitor");
-    m.allow_keys({"accuracy_drop_points", "min_predictions", "window", "psi"});
+    m.allow_keys({"accuracy_drop_points", "min_predictions", "window"});
     c.accuracy_drop_points = m.get_in_range("accuracy_drop_points", c.accuracy_drop_points, 0, 100);
     c.min_predictions = static_cast<int>(m.get_int("min_predictions", c.min_predictions));
     if (c.min_predictions < 1) m.fail("min_predictions", "must be >= 1");
     c.window = static_cast<int>(m.get_int("window", c.window));
     if (c.window < c.min_predictions) m.fail("window", "must be >= min_predictions");
-    c.psi = m.get_positive("psi", c.psi);
     return c;
 }
 

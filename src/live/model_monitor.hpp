@@ -18,7 +18,6 @@ struct MonitorConfig {
     double accuracy_drop_points = 5; ///< degraded: hit rate this far below walk-forward
     int min_predictions = 30;
     int window = 200;
-    double psi = 0.25;
 };
 /// Reads the file (defaults when missing); InputError naming file:line and key.
 MonitorConfig load_monitor_config(const std::filesystem::path& path);
