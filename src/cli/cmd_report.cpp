@@ -1,6 +1,7 @@
-// `aurum report daily|weekly` and `aurum monitor accuracy`: thin handlers. They read the state
-// store (daemon up or down: SQLite WAL readers never block the daemon), build the report in
-// src/surfaces/reports and write it under reports/.
+// `aurum report daily|weekly|volatility|costs` and `aurum monitor accuracy|divergence`: thin
+// handlers. They read the state store (daemon up or down: SQLite WAL readers never block the
+// daemon); the reports are built and written by src/surfaces/reports, the checks live in
+// src/live (prediction_outcomes, model_monitor, divergence).
 #include <iostream>
 
 #include <fmt/format.h>
