@@ -10,7 +10,11 @@ namespace aurum {
 
 namespace {
 
-std::string axis_pct(double x) { return std::isfinite(x) ? fmt::format("{:.0f}%", x * 100) : "n/a"; }
+std::string axis_pct(double x) {
+    if (!std::isfinite(x)) return "n/a";
+    // Small moves (a week's return) need a decimal to tell the grid lines apart.
+    return std::fabs(x) < 0.1 ? fmt::format("{:.1f}%", x * 100) : fmt::format("{:.0f}%", x * 100);
+}
 
 std::string axis_money(double x) {
     // 12345.6 -> "12,346": axis labels need no cents.

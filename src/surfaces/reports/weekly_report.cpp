@@ -45,11 +45,11 @@ json performance(const WeeklyReportInput& in, TimeMs from, TimeMs to, json& curv
     for (const auto& b : m.buy_hold)
         bench.push_back({{"symbol", b.symbol}, {"return_pct", b.total_return * 100},
                          {"sharpe", finite(b.sharpe)}, {"max_drawdown_pct", b.max_drawdown * 100}});
-    // Curves for the chart, normalised to 1 at the week's start.
+    // Curves for the chart: return since the week's start.
     json t = json::array(), sys = json::array();
     for (std::size_t k = 0; k < r.curve.size(); ++k) {
         t.push_back(r.curve.time[k] + v.tf);
-        sys.push_back(r.curve.equity[k] / r.initial_capital);
+        sys.push_back(r.curve.equity[k] / r.initial_capital - 1);
     }
     curves = {{"time", t}, {"system", sys}, {"benchmarks", json::object()}};
     for (std::size_t i = 0; i < bars.size(); ++i) {
@@ -59,7 +59,7 @@ json performance(const WeeklyReportInput& in, TimeMs from, TimeMs to, json& curv
         for (std::size_t k = 0; k < r.curve.size(); ++k) {
             const std::size_t j = b.lower_bound(r.curve.time[k]);
             y.push_back(j < b.size() && b.time[j] == r.curve.time[k] && k0 < b.size()
-                            ? json(b.close[j] / b.open[k0])
+                            ? json(b.close[j] / b.open[k0] - 1)
                             : json(nullptr));
         }
         curves["benchmarks"][inst[i].symbol] = y;
@@ -94,7 +94,8 @@ json risk_events(const SessionView& v, TimeMs from, TimeMs to) {
         if (d.time < from || d.time >= to || d.reason.find("warm-up") != std::string::npos) continue;
         denied += d.verdict == "deny";
         reduced += d.verdict == "reduce";
-        if (d.verdict != "allow") ++by[d.verdict + ": " + (d.rule.empty() ? d.reason : d.rule)];
+        if (d.verdict == "deny" || d.verdict == "reduce")
+            ++by[d.verdict + ": " + (d.rule.empty() ? d.reason : d.rule)];
     }
     json rules = json::array();
     for (const auto& [k, n] : by) rules.push_back({{"rule", k}, {"count", n}});
@@ -348,8 +349,8 @@ std::string weekly_report_html(const json& r) {
         static const char* kColors[] = {"#1f5fbf", "#e08a00", "#7d3c98", "#2e8b57"};
         std::vector<ChartLine> lines;
         for (std::size_t i = 0; i < ys.size(); ++i) lines.push_back({&ys[i], kColors[i % 4], names[i], false});
-        o << svg_line_chart(t, lines, {1100, 300, false, false})
-          << "<div class='note'>Growth of 1 over the week; buy &amp; hold from the week's first open, no costs.</div>";
+        o << svg_line_chart(t, lines, {1100, 300, true, false})
+          << "<div class='note'>Return since the week's start; buy &amp; hold from the week's first open, no costs.</div>";
     }
     o << "<h2>Risk metrics</h2><div class='cards'>";
     report_card(o, "Max drawdown", fmt::format("{:.2f}%", s["max_drawdown_pct"].get<double>()), -1);
