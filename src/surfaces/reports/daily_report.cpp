@@ -252,32 +252,10 @@ std::string daily_report_text(const json& r) {
     return text;
 }
 
-std::string daily_report_html(const json& r) {
-    const auto& s = r["summary"];
-    const auto& p = r["performance"];
-    const auto& sess = r["session"];
-    std::ostringstream o;
-    o << "<h1>Daily Report " << html_escape(r["date"].get<std::string>()) << "</h1><div class='sub'>Session "
-      << html_escape(sess["id"].get<std::string>()) << " (" << html_escape(sess["mode"].get<std::string>())
-      << ", " << html_escape(sess["clock"].get<std::string>()) << "; "
-      << html_escape(sess["symbols"].get<std::string>()) << " " << html_escape(sess["timeframe"].get<std::string>())
-      << "; " << html_escape(sess["strategy"].get<std::string>()) << "); figures as of "
-      << format_time(r["as_of"].get<TimeMs>()) << " UTC</div>";
-    o << "<div class='cards'>";
-    report_card(o, "Equity", format_money(p["equity"]));
-    report_card(o, "P&L today", format_money(s["pnl_today"], true), s["pnl_today"].get<double>());
-    report_card(o, "P&L this week", format_money(s["pnl_week"], true), s["pnl_week"].get<double>());
-    report_card(o, "Unrealized", format_money(s["unrealized"], true), s["unrealized"].get<double>());
-    report_card(o, "Realized today", format_money(s["realized_today"], true), s["realized_today"].get<double>());
-    report_card(o, "Sharpe", fmt::format("{:.2f}", p["sharpe"].get<double>()));
-    report_card(o, "Max DD", fmt::format("{:.1f}%", p["max_drawdown_pct"].get<double>()), -1);
-    report_card(o, "Open positions", std::to_string(s["positions"].size()));
-    const auto& sg = r["signals"];
-    report_card(o, "Signals generated / approved / rejected",
-                fmt::format("{} / {} / {}", sg["generated"].get<int>(), sg["approved"].get<int>(),
-                            sg["rejected"].get<int>()));
-    o << "</div>";
+namespace {
 
+void html_positions_and_trades(std::ostringstream& o, const json& r) {
+    const auto& s = r["summary"];
     o << "<h2>Positions</h2>";
     if (s["positions"].empty()) o << "<p>None open.</p>";
     else {
@@ -300,6 +278,10 @@ std::string daily_report_html(const json& r) {
               << html_escape(t["text"].get<std::string>()) << "</td></tr>";
         o << "</tbody></table>";
     }
+}
+
+void html_risk_and_alerts(std::ostringstream& o, const json& r) {
+    const auto& s = r["summary"];
     const auto& rk = s["risk"];
     o << "<h2>Risk status: " << (rk["healthy"].get<bool>() ? "<span class='ok'>✓ All limits healthy</span>"
                                                            : "<span class='bad'>⚠ Over a limit</span>")
@@ -318,6 +300,11 @@ std::string daily_report_html(const json& r) {
         for (const auto& f : r["model_health"].value("degraded", json::array()))
             o << "<p class='bad'>⚠ Model degraded: " << html_escape(f.get<std::string>()) << "</p>";
 
+}
+
+void html_review(std::ostringstream& o, const json& r) {
+    const auto& p = r["performance"];
+    const auto& sg = r["signals"];
     o << "<h2>End of day review</h2><table><tbody>";
     o << "<tr><td class='l'>signals generated</td><td>" << sg["generated"].get<int>() << "</td></tr>"
       << "<tr><td class='l'>approved (of which reduced)</td><td>" << sg["approved"].get<int>() << " ("
@@ -333,6 +320,10 @@ std::string daily_report_html(const json& r) {
       << " / " << fmt::format("{:.1f}%", p["win_rate_pct"].get<double>()) << "</td></tr>"
       << "<tr><td class='l'>fees paid</td><td>" << format_money(p["fees"]) << "</td></tr></tbody></table>";
 
+}
+
+void html_charts_and_errors(std::ostringstream& o, const json& r) {
+    const auto& sess = r["session"];
     o << "<h2>Equity</h2>";
     std::vector<TimeMs> t = r["equity_curve"]["time"].get<std::vector<TimeMs>>();
     std::vector<double> eq = r["equity_curve"]["equity"].get<std::vector<double>>();
@@ -362,6 +353,40 @@ std::string daily_report_html(const json& r) {
         o << "</pre>";
     }
     o << "<h2>Text version</h2><pre>" << html_escape(daily_report_text(r)) << "</pre>";
+}
+
+} // namespace
+
+std::string daily_report_html(const json& r) {
+    const auto& s = r["summary"];
+    const auto& p = r["performance"];
+    const auto& sess = r["session"];
+    std::ostringstream o;
+    o << "<h1>Daily Report " << html_escape(r["date"].get<std::string>()) << "</h1><div class='sub'>Session "
+      << html_escape(sess["id"].get<std::string>()) << " (" << html_escape(sess["mode"].get<std::string>())
+      << ", " << html_escape(sess["clock"].get<std::string>()) << "; "
+      << html_escape(sess["symbols"].get<std::string>()) << " " << html_escape(sess["timeframe"].get<std::string>())
+      << "; " << html_escape(sess["strategy"].get<std::string>()) << "); figures as of "
+      << format_time(r["as_of"].get<TimeMs>()) << " UTC</div>";
+    o << "<div class='cards'>";
+    report_card(o, "Equity", format_money(p["equity"]));
+    report_card(o, "P&L today", format_money(s["pnl_today"], true), s["pnl_today"].get<double>());
+    report_card(o, "P&L this week", format_money(s["pnl_week"], true), s["pnl_week"].get<double>());
+    report_card(o, "Unrealized", format_money(s["unrealized"], true), s["unrealized"].get<double>());
+    report_card(o, "Realized today", format_money(s["realized_today"], true), s["realized_today"].get<double>());
+    report_card(o, "Sharpe", fmt::format("{:.2f}", p["sharpe"].get<double>()));
+    report_card(o, "Max DD", fmt::format("{:.1f}%", p["max_drawdown_pct"].get<double>()), -1);
+    report_card(o, "Open positions", std::to_string(s["positions"].size()));
+    const auto& sg = r["signals"];
+    report_card(o, "Signals generated / approved / rejected",
+                fmt::format("{} / {} / {}", sg["generated"].get<int>(), sg["approved"].get<int>(),
+                            sg["rejected"].get<int>()));
+    o << "</div>";
+
+    html_positions_and_trades(o, r);
+    html_risk_and_alerts(o, r);
+    html_review(o, r);
+    html_charts_and_errors(o, r);
     return html_page("Daily Report " + r["date"].get<std::string>(), o.str());
 }
 

@@ -315,15 +315,10 @@ std::string weekly_report_text(const json& r) {
     return o;
 }
 
-std::string weekly_report_html(const json& r) {
-    std::ostringstream o;
+namespace {
+
+void html_performance(std::ostringstream& o, const json& r) {
     const auto& s = r["performance"]["system"];
-    o << "<h1>Weekly Analysis " << html_escape(r["date"].get<std::string>()) << "</h1><div class='sub'>Week "
-      << format_date(r["from"].get<TimeMs>()) << " to " << html_escape(r["date"].get<std::string>())
-      << "; session " << html_escape(r["session"]["id"].get<std::string>()) << " ("
-      << html_escape(r["session"]["symbols"].get<std::string>()) << " "
-      << html_escape(r["session"]["timeframe"].get<std::string>()) << ", "
-      << html_escape(r["session"]["strategy"].get<std::string>()) << ")</div>";
     o << "<h2>Performance vs benchmarks</h2><table><thead><tr><th class='l'></th><th>return</th>"
          "<th>Sharpe</th><th>max drawdown</th></tr></thead><tbody><tr><td class='l'>Our system</td>"
       << signed_cell(fmt::format("{:+.2f}%", s["return_pct"].get<double>()), s["return_pct"].get<double>())
@@ -352,6 +347,10 @@ std::string weekly_report_html(const json& r) {
         o << svg_line_chart(t, lines, {1100, 300, true, false})
           << "<div class='note'>Return since the week's start; buy &amp; hold from the week's first open, no costs.</div>";
     }
+}
+
+void html_risk(std::ostringstream& o, const json& r) {
+    const auto& s = r["performance"]["system"];
     o << "<h2>Risk metrics</h2><div class='cards'>";
     report_card(o, "Max drawdown", fmt::format("{:.2f}%", s["max_drawdown_pct"].get<double>()), -1);
     report_card(o, "Volatility (ann.)", fmt::format("{:.1f}%", s["ann_volatility_pct"].get<double>()));
@@ -367,6 +366,9 @@ std::string weekly_report_html(const json& r) {
     for (const auto& x : r["risk"]["by_rule"])
         o << "<p class='note'>" << html_escape(x["rule"].get<std::string>()) << ": " << x["count"].get<int>() << "</p>";
 
+}
+
+void html_accuracy_and_thresholds(std::ostringstream& o, const json& r) {
     o << "<h2>Model accuracy trend</h2>";
     if (r["accuracy"]["by_day"].empty())
         o << "<p class='note'>No resolved predictions in these two weeks (a rule strategy, or horizons not yet closed).</p>";
@@ -399,6 +401,9 @@ std::string weekly_report_html(const json& r) {
           << "</td></tr>";
     o << "</tbody></table>";
 
+}
+
+void html_features(std::ostringstream& o, const json& r) {
     o << "<h2>Feature importance, week over week</h2>";
     const auto& fi = r["features"];
     if (fi["features"].empty())
@@ -413,7 +418,9 @@ std::string weekly_report_html(const json& r) {
               << fmt::format("{:.4f}", f["last_week"].get<double>()) << "</td></tr>";
         o << "</tbody></table>";
     }
+}
 
+void html_trades_and_advice(std::ostringstream& o, const json& r) {
     const auto& t = r["performance"]["trades"];
     o << "<h2>Wins and losses</h2><div class='cards'>";
     report_card(o, "Closed trades", std::to_string(t["count"].get<std::size_t>()));
@@ -437,6 +444,23 @@ std::string weekly_report_html(const json& r) {
     o << "<h2>Recommendations</h2><ul>";
     for (const auto& x : r["recommendations"]) o << "<li>" << html_escape(x.get<std::string>()) << "</li>";
     o << "</ul><h2>Text version</h2><pre>" << html_escape(weekly_report_text(r)) << "</pre>";
+}
+
+} // namespace
+
+std::string weekly_report_html(const json& r) {
+    std::ostringstream o;
+    o << "<h1>Weekly Analysis " << html_escape(r["date"].get<std::string>()) << "</h1><div class='sub'>Week "
+      << format_date(r["from"].get<TimeMs>()) << " to " << html_escape(r["date"].get<std::string>())
+      << "; session " << html_escape(r["session"]["id"].get<std::string>()) << " ("
+      << html_escape(r["session"]["symbols"].get<std::string>()) << " "
+      << html_escape(r["session"]["timeframe"].get<std::string>()) << ", "
+      << html_escape(r["session"]["strategy"].get<std::string>()) << ")</div>";
+    html_performance(o, r);
+    html_risk(o, r);
+    html_accuracy_and_thresholds(o, r);
+    html_features(o, r);
+    html_trades_and_advice(o, r);
     return html_page("Weekly Analysis " + r["date"].get<std::string>(), o.str());
 }
 
