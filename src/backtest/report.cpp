@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/html.hpp"
 #include "core/stable_hash.hpp"
 #include "core/workspace.hpp"
 
@@ -48,122 +49,8 @@ std::string param_value(double v) {
                                                     : fmt::format("{}", v);
 }
 
-std::string html_escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-        case '<':
-            o += "&lt;";
-            break;
-        case '>':
-            o += "&gt;";
-            break;
-        case '&':
-            o += "&amp;";
-            break;
-        case '"':
-            o += "&quot;";
-            break;
-        default:
-            o += c;
-        }
-    }
-    return o;
-}
-
 nlohmann::json finite_or_null(double x) {
     return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json();
-}
-
-// ---- SVG charts ---------------------------------------------------------------------------
-
-struct Line {
-    const std::vector<double>* y;
-    std::string color;
-    std::string name;
-    bool fill = false;
-};
-
-std::string svg_chart(const std::vector<TimeMs>& t, const std::vector<Line>& lines, int w, int h,
-                      bool percent_axis, bool log_scale) {
-    const double ml = 70, mr = 15, mt = 12, mb = 28;
-    const std::size_t n = t.size();
-    std::ostringstream o;
-    o << "<svg viewBox='0 0 " << w << " " << h << "' width='" << w << "' height='" << h
-      << "' class='chart'>";
-    if (n < 2) {
-        o << "<text x='10' y='20'>not enough bars to chart</text></svg>";
-        return o.str();
-    }
-    auto tr = [&](double v) { return log_scale ? std::log(std::max(v, 1e-12)) : v; };
-    double lo = INFINITY, hi = -INFINITY;
-    for (const auto& l : lines)
-        for (double v : *l.y) {
-            lo = std::min(lo, tr(v));
-            hi = std::max(hi, tr(v));
-        }
-    if (lines.size() == 1 && lines[0].fill)
-        hi = std::max(hi, 0.0);
-    if (hi - lo < 1e-12)
-        hi = lo + 1;
-    const double pw = w - ml - mr, ph = h - mt - mb;
-    auto X = [&](std::size_t k) {
-        return ml + pw * static_cast<double>(k) / static_cast<double>(n - 1);
-    };
-    auto Y = [&](double v) { return mt + ph * (1 - (tr(v) - lo) / (hi - lo)); };
-    o << "<rect x='" << ml << "' y='" << mt << "' width='" << pw << "' height='" << ph
-      << "' fill='#fafafa' stroke='#ccc'/>";
-    for (int g = 0; g <= 4; ++g) {
-        const double tv = lo + (hi - lo) * g / 4.0;
-        const double v = log_scale ? std::exp(tv) : tv;
-        const double y = mt + ph * (1 - g / 4.0);
-        o << "<line x1='" << ml << "' x2='" << ml + pw << "' y1='" << y << "' y2='" << y
-          << "' stroke='#e4e4e4'/><text x='" << ml - 6 << "' y='" << y + 4
-          << "' text-anchor='end' font-size='11'>"
-          << (percent_axis ? pct(v, 0) : money(v).substr(0, money(v).size() - 3)) << "</text>";
-    }
-    for (int g = 0; g <= 4; ++g) {
-        const std::size_t k = (n - 1) * static_cast<std::size_t>(g) / 4;
-        o << "<text x='" << X(k) << "' y='" << h - 8 << "' text-anchor='middle' font-size='11'>"
-          << format_date(t[k]) << "</text>";
-    }
-    // At most ~1500 points per line: the min and max of each bucket keep spikes visible.
-    const std::size_t buckets = std::min<std::size_t>(n, 750);
-    for (const auto& l : lines) {
-        std::ostringstream path;
-        bool first = true;
-        for (std::size_t b = 0; b < buckets; ++b) {
-            const std::size_t a = b * n / buckets, e = std::max(a + 1, (b + 1) * n / buckets);
-            std::size_t kmin = a, kmax = a;
-            for (std::size_t k = a; k < e; ++k) {
-                if ((*l.y)[k] < (*l.y)[kmin])
-                    kmin = k;
-                if ((*l.y)[k] > (*l.y)[kmax])
-                    kmax = k;
-            }
-            for (std::size_t k : {std::min(kmin, kmax), std::max(kmin, kmax)}) {
-                path << (first ? "M" : "L") << fmt::format("{:.1f},{:.1f}", X(k), Y((*l.y)[k]));
-                first = false;
-            }
-        }
-        if (l.fill) {
-            o << "<path d='" << path.str()
-              << fmt::format("L{:.1f},{:.1f}L{:.1f},{:.1f}Z", X(n - 1), Y(0), X(0), Y(0))
-              << "' fill='" << l.color << "' fill-opacity='0.35' stroke='" << l.color << "'/>";
-        } else {
-            o << "<path d='" << path.str() << "' fill='none' stroke='" << l.color
-              << "' stroke-width='1.4'/>";
-        }
-    }
-    double lx = ml + 10;
-    for (const auto& l : lines) {
-        o << "<rect x='" << lx << "' y='" << mt + 6 << "' width='12' height='4' fill='" << l.color
-          << "'/><text x='" << lx + 16 << "' y='" << mt + 12 << "' font-size='12'>"
-          << html_escape(l.name) << "</text>";
-        lx += 30 + 7.0 * static_cast<double>(l.name.size());
-    }
-    o << "</svg>";
-    return o.str();
 }
 
 std::string heat_color(double r) {
@@ -173,16 +60,6 @@ std::string heat_color(double r) {
     return r >= 0 ? fmt::format("rgb({},{},{})", base, 255 - static_cast<int>(a * 60), base)
                   : fmt::format("rgb({},{},{})", 255 - static_cast<int>(a * 40), base, base);
 }
-
-const char* kCss =
-    R"(body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1150px}
-h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
-.sub{color:#666;margin-bottom:16px}.cards{display:flex;flex-wrap:wrap;gap:10px}
-.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:120px}.card b{display:block;font-size:18px}
-.card span{color:#666;font-size:12px}table{border-collapse:collapse;font-size:12.5px}
-td,th{border:1px solid #ddd;padding:3px 7px;text-align:right}th{background:#f3f3f3;cursor:pointer;user-select:none}
-td.l,th.l{text-align:left}tr.loss td{color:#b00020}.pos{color:#1b7a1b}.neg{color:#b00020}
-.heat td{min-width:46px}.chart{display:block;margin:8px 0}.note{color:#666;font-size:12px})";
 
 const char* kSortJs = R"(<script>
 function sortTable(th){const t=th.closest('table'),b=t.tBodies[0],i=[...th.parentNode.children].indexOf(th);
@@ -411,7 +288,7 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
     for (const auto& s : info.symbols)
         syms += (syms.empty() ? "" : ", ") + s;
     o << "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Backtest "
-      << html_escape(info.label()) << "</title><style>" << kCss << "</style>" << kSortJs
+      << html_escape(info.label()) << "</title><style>" << kReportCss << "</style>" << kSortJs
       << "</head><body>";
     o << "<h1>Backtest " << html_escape(info.label()) << " on " << html_escape(syms) << " "
       << info.timeframe.name() << "</h1><div class='sub'>";
@@ -452,10 +329,10 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
     o << "<h2>Equity vs buy &amp; hold</h2>";
     const std::string bh_name =
         info.symbols.size() == 1 ? "buy & hold " + info.symbols[0] : "equal-weight buy & hold";
-    o << svg_chart(
+    o << svg_line_chart(
         r.curve.time,
         {{&r.curve.equity, "#1f5fbf", "strategy", false}, {&buy_hold, "#e08a00", bh_name, false}},
-        1100, 360, false, true);
+        {1100, 360, false, true});
     o << "<div class='note'>Log scale. Equity at each bar's close, after fees, spread and "
          "slippage; "
          "buy &amp; hold bought at the first open with no costs.</div>";
@@ -467,7 +344,7 @@ std::string render_html(const RunInfo& info, const Metrics& m, const BacktestRes
         dd[k] = peak > 0 ? r.curve.equity[k] / peak - 1 : 0;
     }
     o << "<h2>Drawdown</h2>"
-      << svg_chart(r.curve.time, {{&dd, "#c0392b", "drawdown", true}}, 1100, 220, true, false);
+      << svg_line_chart(r.curve.time, {{&dd, "#c0392b", "drawdown", true}}, {1100, 220, true, false});
 
     // Monthly heatmap: years x months, plus the year's compounded return.
     o << "<h2>Monthly returns</h2><table class='heat'><thead><tr><th class='l'>year</th>";

@@ -33,6 +33,7 @@
 #include "surfaces/control_api_client.hpp"
 #include "surfaces/control_api_server.hpp"
 #include "surfaces/data_quality_report.hpp"
+#include "surfaces/reports/session_reports.hpp"
 #include "surfaces/status_format.hpp"
 
 namespace aurum {
@@ -203,6 +204,13 @@ int run_command(CliContext& ctx, const RunFlags& flags) {
         write_file_atomic(std::filesystem::path(html).replace_extension(".txt"),
                           render_data_quality_text(r));
         spdlog::info("data_quality report written to {}", html.string());
+    };
+    // The scheduled report jobs (daily_report, weekly_report): the same code as `aurum report`.
+    env.write_report = [&ctx, &env](const std::string& kind, TimeMs wall_now) {
+        auto store = ctx.open_store();
+        SessionReportRequest rq;
+        rq.kind = kind;
+        return write_session_report(rq, *store, env.ws, env.instruments, wall_now).files.front();
     };
     if (!ctx.json)
         env.on_started = [&](const LiveSession& session, int port) {

@@ -302,10 +302,16 @@ json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now)
         if (o.bar_time + c->tf < day || o.filled_qty <= 0) continue;
         // Orders fill at the next bar's open; list the fills of today.
         if (o.bar_time + c->tf >= day + kMsPerDay) continue;
+        // The model's confidence in the side it took (seed: "Opened BTC/USDT LONG (confidence:
+        // 0.73)"); rule strategies make no predictions.
+        const auto p_up = store.prediction_at(sid, o.bar_time, o.symbol);
+        const std::string conf =
+            p_up ? fmt::format(" (confidence: {:.2f})", o.side == "buy" ? *p_up : 1 - *p_up) : "";
         trades_today.push_back(
             {{"time", o.bar_time + c->tf},
-             {"text", fmt::format("{} {} {} ({}) @ ${:.2f}", o.side == "buy" ? "Bought" : "Sold",
-                                  format_qty(o.filled_qty), o.symbol, o.source, o.avg_price)}});
+             {"text", fmt::format("{} {} {} ({}) @ ${:.2f}{}", o.side == "buy" ? "Bought" : "Sold",
+                                  format_qty(o.filled_qty), o.symbol, o.source, o.avg_price,
+                                  conf)}});
     }
     for (const auto& t : store.trades(sid)) {
         if (t.exit_time >= day && t.exit_time < day + kMsPerDay) {
@@ -397,6 +403,12 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
                 h["model"]["models"] = m["models"];
                 h["model"]["notices"] = m["notices"];
             }
+        }
+        // The latest accuracy verdict (`aurum monitor accuracy`, the daemon's accuracy job).
+        if (auto kv = store.get_kv("model_monitor")) {
+            const json m = json::parse(*kv, nullptr, false);
+            if (m.is_object() && m.value("session", "") == c->session.id)
+                h["model"]["monitor"] = m["verdict"];
         }
         json last = nullptr;
         for (const auto& p : store.latest_predictions(c->session.id))

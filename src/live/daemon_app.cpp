@@ -26,6 +26,8 @@
 #include "live/command.hpp"
 #include "live/daemon.hpp"
 #include "live/db_maintenance.hpp"
+#include "live/model_monitor.hpp"
+#include "live/prediction_outcomes.hpp"
 #include "live/retrain.hpp"
 
 namespace aurum {
@@ -33,7 +35,10 @@ namespace aurum {
 LiveFileConfig load_live_config(const std::filesystem::path& path) {
     LiveFileConfig c;
     c.jobs = {parse_schedule("daily_summary", "daily 08:00", "default"),
-              parse_schedule("gap_check", "every 4h", "default")};
+              parse_schedule("gap_check", "every 4h", "default"),
+              parse_schedule("daily_report", "daily 08:00", "default"),
+              parse_schedule("prediction_accuracy", "daily 17:00", "default"),
+              parse_schedule("weekly_report", "weekly sun 18:00", "default")};
     if (!std::filesystem::exists(path)) return c;
     const ConfigNode root = ConfigNode::load_file(path.string());
     root.allow_keys({"live"});
@@ -86,8 +91,8 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     }
     const ConfigNode jobs = l.child("jobs");
     if (jobs.defined()) {
-        jobs.allow_keys(
-            {"daily_summary", "gap_check", "weekly_retrain", "data_quality", "db_maintenance"});
+        jobs.allow_keys({"daily_summary", "gap_check", "weekly_retrain", "data_quality",
+                         "db_maintenance", "daily_report", "prediction_accuracy", "weekly_report"});
         c.jobs.clear();
         for (const auto& k : jobs.keys())
             c.jobs.push_back(parse_schedule(k, jobs.get_string(k), path.string() + ": live.jobs." + k));
@@ -394,6 +399,12 @@ class DaemonApp {
                 sched_.add(job, [this](TimeMs due) { daily_summary(due); });
             else if (job.name == "weekly_retrain")
                 sched_.add(job, [this](TimeMs due) { weekly_retrain(due); });
+            else if (job.name == "daily_report" || job.name == "weekly_report")
+                sched_.add(job, [this, kind = job.name.substr(0, job.name.find('_'))](TimeMs due) {
+                    session_report(kind, due);
+                });
+            else if (job.name == "prediction_accuracy")
+                sched_.add(job, [this](TimeMs due) { prediction_accuracy(due); });
             else if (job.name == "gap_check")
                 sched_.add(job, [this, gaps = std::make_shared<GapChecker>(env_.instruments)](
                                     TimeMs) { gaps->run(session_, *store_, o_); });
@@ -442,6 +453,35 @@ class DaemonApp {
         const auto path = daily_report_path(env_.ws.reports_dir(), due, session_.session_id());
         write_file_atomic(path, env_.format_daily_summary(s));
         spdlog::info("daily summary written to {}", path.string());
+    }
+
+    /// reports/daily_report_*.html / weekly_analysis_*.html of the session's current day.
+    void session_report(const std::string& kind, TimeMs due) {
+        if (due < session_.session().trade_from || !env_.write_report) return;
+        session_.checkpoint(wall_.now()); // the report reads what the session has done so far
+        try {
+            spdlog::info("{} report written to {}", kind, env_.write_report(kind, wall_.now()).string());
+        } catch (const std::exception& e) {
+            spdlog::error("{} report failed: {}", kind, e.what());
+        }
+    }
+
+    /// Predictions whose horizon has closed get their outcome; models judged against their
+    /// walk-forward accuracy (config/monitor.yaml), the verdict kept for `aurum health`.
+    void prediction_accuracy(TimeMs due) {
+        if (due < session_.session().trade_from) return;
+        try {
+            const MonitorConfig cfg = load_monitor_config(env_.ws.config_file("monitor.yaml"));
+            StateStore st(store_->database());
+            const auto lookup = registry_expectations(env_.ws.models_dir() / "registry");
+            const int n = resolve_outcomes(st, *store_, session_.session(), session_.step_close_time(), lookup);
+            const nlohmann::json verdict = accuracy_monitor(load_outcomes(st, session_.session_id()), lookup, cfg);
+            st.put_kv(kModelMonitorKey, nlohmann::json{{"session", session_.session_id()}, {"verdict", verdict}}.dump());
+            spdlog::info("prediction_accuracy: {} outcome(s) resolved", n);
+            for (const auto& d : verdict["degraded"]) spdlog::warn("model degraded: {}", d.get<std::string>());
+        } catch (const std::exception& e) {
+            spdlog::error("prediction_accuracy failed: {}", e.what());
+        }
     }
 
     /// Trains in the background; the bar loop only sees the model_reload command.

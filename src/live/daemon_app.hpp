@@ -100,6 +100,9 @@ struct DaemonEnvironment {
     /// The weekly data_quality job: writes reports/data_quality_*.html for the due time
     /// (surfaces/ renders it). Unset: the job is not scheduled.
     std::function<void(TimeMs due)> write_data_quality_report;
+    /// Writes the session report `kind` ("daily", "weekly") of the current session day under
+    /// reports/ and returns the HTML file (surfaces/ builds it; jobs daily_report, weekly_report).
+    std::function<std::filesystem::path(const std::string& kind, TimeMs wall_now)> write_report;
     /// Called once the control API listens (the CLI prints its banner there).
     std::function<void(const LiveSession&, int port)> on_started;
 };

@@ -52,6 +52,11 @@ CREATE TABLE IF NOT EXISTS live_predictions (
   session_id TEXT NOT NULL, time BIGINT NOT NULL, symbol TEXT NOT NULL,
   value DOUBLE PRECISION NOT NULL, top_features TEXT NOT NULL,
   PRIMARY KEY (session_id, time, symbol));
+CREATE TABLE IF NOT EXISTS live_prediction_outcomes (
+  session_id TEXT NOT NULL, time BIGINT NOT NULL, symbol TEXT NOT NULL, model TEXT NOT NULL,
+  p_up DOUBLE PRECISION NOT NULL, horizon BIGINT NOT NULL, resolved_at BIGINT NOT NULL,
+  realized_return DOUBLE PRECISION NOT NULL, up BIGINT NOT NULL,
+  PRIMARY KEY (session_id, time, symbol));
 CREATE TABLE IF NOT EXISTS live_order_notes (
   client_order_id TEXT PRIMARY KEY, note TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS live_kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -378,6 +383,16 @@ std::vector<PredictionRecord> StateStore::predictions(const std::string& sid) {
                                    p))
         out.push_back({r.as_int(0), r.as_string(1), r.as_double(2), r.as_string(3)});
     return out;
+}
+
+std::optional<double> StateStore::prediction_at(const std::string& sid, TimeMs t,
+                                               const std::string& symbol) {
+    const std::array<V, 3> p = {S(sid), I(t), S(symbol)};
+    auto r = db_.query_one("SELECT value FROM live_predictions WHERE session_id = $1 AND time = $2 "
+                           "AND symbol = $3",
+                           p);
+    if (!r) return std::nullopt;
+    return r->as_double(0);
 }
 
 void StateStore::put_kv(const std::string& key, const std::string& value) {

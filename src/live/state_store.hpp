@@ -172,6 +172,9 @@ public:
     std::vector<PredictionRecord> latest_predictions(const std::string& session_id);
     /// Predictions of a session, oldest first.
     std::vector<PredictionRecord> predictions(const std::string& session_id);
+    /// The prediction (P(up)) a session made for `symbol` on the bar opening at `time`.
+    std::optional<double> prediction_at(const std::string& session_id, TimeMs time,
+                                        const std::string& symbol);
 
     // Account-level state (kill switch, trading state, risk runtime): survives sessions.
     void put_kv(const std::string& key, const std::string& value);

@@ -161,6 +161,13 @@ std::string format_health(const json& h, TimeMs wall_now) {
                                m["strategy"].get<std::string>(),
                                m["last_decision"].get<TimeMs>() ? format_time(m["last_decision"].get<TimeMs>()) : "-");
         }
+        if (m.contains("monitor")) {
+            const auto& d = m["monitor"]["degraded"];
+            if (d.empty())
+                out += fmt::format("✓ Model accuracy: no model degraded ({} model/symbol pairs "
+                                   "checked)\n", m["monitor"]["models"].size());
+            for (const auto& x : d) out += "⚠ Model degraded: " + x.get<std::string>() + "\n";
+        }
         if (m.contains("last_prediction") && !m["last_prediction"].is_null()) {
             const auto& p = m["last_prediction"];
             std::string top;
