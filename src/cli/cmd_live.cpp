@@ -33,6 +33,8 @@
 #include "surfaces/control_api_client.hpp"
 #include "surfaces/control_api_server.hpp"
 #include "surfaces/status_format.hpp"
+#include "surfaces/alerts/alert_service.hpp"
+#include "surfaces/alerts/watchdog.hpp"
 
 namespace aurum {
 
@@ -192,6 +194,8 @@ int run_command(CliContext& ctx, const RunFlags& flags) {
                                                    stop);
     };
     env.format_daily_summary = [](const json& s) { return format_summary(s); };
+    // config/alerts.yaml: a bad one refuses the start (exit 2) before anything is written.
+    env.make_alerts = alert_service_factory(load_workspace_alerts(ws), env.db_spec);
     if (!ctx.json)
         env.on_started = [&](const LiveSession& session, int port) {
             std::cout << fmt::format(

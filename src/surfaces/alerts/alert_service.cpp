@@ -83,3 +83,15 @@ std::unique_ptr<DaemonService> make_alert_service(const AlertsConfig& config,
 }
 
 } // namespace aurum
+
+namespace aurum {
+
+DaemonServiceFactory alert_service_factory(const AlertsConfig& config, const std::string& db_spec) {
+    if (!config.enabled || !config.any_channel()) return {};
+    return [config, db_spec](CommandQueue& queue, QueryFn query) {
+        static SystemClock clock;
+        return make_alert_service(config, db_spec, queue, std::move(query), clock);
+    };
+}
+
+} // namespace aurum

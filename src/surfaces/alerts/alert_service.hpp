@@ -15,6 +15,9 @@ std::unique_ptr<DaemonService> make_alert_service(const AlertsConfig& config,
                                                   const std::string& db_spec, CommandQueue& queue,
                                                   QueryFn query, const Clock& clock);
 
+/// The factory the daemon gets: empty when alerts are disabled or no channel is enabled.
+DaemonServiceFactory alert_service_factory(const AlertsConfig& config, const std::string& db_spec);
+
 /// Acknowledges an alert (`aurum alerts ack`, /ack): the repeats stop; audited.
 bool acknowledge_alert(Database& db, std::int64_t id, const std::string& by, TimeMs wall_now);
 
