@@ -153,6 +153,7 @@ std::optional<TelegramRole> TelegramBot::admit(const Who& who) const {
     for (const auto& c : cfg_.chats) chat_ok = chat_ok || c == who.chat;
     if (!chat_ok) return std::nullopt;
     if (who.chat_type != "private" && !cfg_.allow_groups) return std::nullopt;
+    if (who.chat_type == "private" && who.chat != who.user) return std::nullopt;
     return it->second;
 }
 
