@@ -109,18 +109,18 @@ std::string build_mime_message(const EmailContent& c) {
     if (!c.message_id.empty()) m += "Message-ID: " + c.message_id + "\r\n";
     m += "MIME-Version: 1.0\r\n";
     const std::string alt = boundary("alt");
-    std::string alternative = fmt::format("Content-Type: multipart/alternative; "
+    std::string alternative = fmt::format("Content-Type: multipart/alternative;\r\n "
                                           "boundary=\"{}\"\r\n\r\n--{}\r\n{}--{}\r\n{}--{}--\r\n",
                                           alt, alt, text_part("text/plain", c.text), alt,
                                           text_part("text/html", c.html), alt);
     if (c.images.empty()) return m + alternative;
     const std::string rel = boundary("rel");
-    m += fmt::format("Content-Type: multipart/related; type=\"multipart/alternative\"; "
+    m += fmt::format("Content-Type: multipart/related;\r\n type=\"multipart/alternative\";\r\n "
                      "boundary=\"{}\"\r\n\r\n--{}\r\n{}",
                      rel, rel, alternative);
     for (const auto& img : c.images)
         m += fmt::format("--{}\r\nContent-Type: image/png; name=\"{}\"\r\nContent-Transfer-Encoding: "
-                         "base64\r\nContent-ID: <{}>\r\nContent-Disposition: inline; "
+                         "base64\r\nContent-ID: <{}>\r\nContent-Disposition: inline;\r\n "
                          "filename=\"{}\"\r\n\r\n{}",
                          rel, img.filename, img.content_id, img.filename, base64_encode(img.png));
     m += "--" + rel + "--\r\n";
