@@ -63,7 +63,9 @@ public:
     void stop() override {
         stop_bot_.store(true);
         if (bot_thread_.joinable()) bot_thread_.join();
-        worker_.stop();
+        // What is still queued after this stays in the outbox for the next start or the
+        // watchdog; the daemon does not hang on a slow channel.
+        worker_.stop(15000);
     }
 
 private:
