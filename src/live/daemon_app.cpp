@@ -132,6 +132,14 @@ std::filesystem::path daily_report_path(const std::filesystem::path& reports_dir
     return reports_dir / "daily" / (format_date(due) + "_" + id + ".txt");
 }
 
+std::filesystem::path daily_report_file(const std::filesystem::path& reports_dir, TimeMs t,
+                                        const std::string& ext) {
+    std::string d = format_date(t);
+    for (char& c : d)
+        if (c == '-') c = '_';
+    return reports_dir / ("daily_report_" + d + "." + ext);
+}
+
 std::vector<DataGap> find_open_market_gaps(const BarSeries& bars, const TradingSessions& sessions,
                                            TimeMs reported_until) {
     std::vector<DataGap> out;
@@ -485,8 +493,20 @@ class DaemonApp {
         std::lock_guard<std::mutex> lock(qmutex_);
         const nlohmann::json s = query_summary(*qstore_, risk_file_.limits(), wall_.now());
         const auto path = daily_report_path(env_.ws.reports_dir(), due, session_.session_id());
-        write_file_atomic(path, env_.format_daily_summary(s));
+        const std::string text = env_.format_daily_summary(s);
+        write_file_atomic(path, text);
         spdlog::info("daily summary written to {}", path.string());
+        // The day's report by email (HTML + charts when the reports job wrote them) and as a
+        // short chat message naming the file.
+        const auto html = daily_report_file(env_.ws.reports_dir(), due, "html");
+        const auto txt = daily_report_file(env_.ws.reports_dir(), due, "txt");
+        AlertEvent e = make_alert(wall_.now(), "daily_report", AlertSeverity::Info,
+                                  "Daily report " + format_date(due),
+                                  text.substr(0, 1500) + "\nFull report: " +
+                                      (std::filesystem::exists(html) ? html : path).string());
+        e.data = {{"html", std::filesystem::exists(html) ? html.string() : ""},
+                  {"txt", std::filesystem::exists(txt) ? txt.string() : path.string()}};
+        session_.alerts().enqueue(std::move(e));
     }
 
     /// Trains in the background; the bar loop only sees the model_reload command.

@@ -162,6 +162,11 @@ void install_stop_signals();
 std::filesystem::path daily_report_path(const std::filesystem::path& reports_dir, TimeMs due,
                                         const std::string& session_id);
 
+/// The report files of the day of `t` written by the reports job:
+/// reports/daily_report_YYYY_MM_DD.<ext> ("html", "txt"); emailed by the alert service.
+std::filesystem::path daily_report_file(const std::filesystem::path& reports_dir, TimeMs t,
+                                        const std::string& ext);
+
 /// One run of missing bars while the market was open.
 struct DataGap {
     TimeMs after = 0;         ///< open time of the last bar before the hole

@@ -7,6 +7,7 @@
 
 #include "surfaces/alerts/curl_transport.hpp"
 #include "surfaces/alerts/mime.hpp"
+#include "surfaces/alerts/report_email.hpp"
 
 namespace aurum {
 
@@ -185,6 +186,19 @@ public:
                  html_escape(c.text) + "</pre></body></html>";
         c.message_id = fmt::format("<alert-{}-{}{}@aurum-edge>", a.id, m.digest ? "d" : "r",
                                    m.repeat);
+        if (!m.digest && a.kind == "daily_report") {
+            // The report itself: its text and HTML with the charts inline (Content-ID).
+            try {
+                EmailContent r = report_email(a.data.value("html", ""), a.data.value("txt", ""),
+                                              "[Aurum] " + a.title);
+                r.from = c.from;
+                r.to = c.to;
+                r.message_id = c.message_id;
+                c = std::move(r);
+            } catch (const std::exception&) {
+                // Files gone: the alert's own words still go out.
+            }
+        }
         SmtpRequest rq;
         rq.url = s_.url;
         rq.starttls = s_.security == "starttls";

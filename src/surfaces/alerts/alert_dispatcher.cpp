@@ -58,7 +58,8 @@ void AlertDispatcher::route(TimeMs now) {
             d.next_at = now;
             if (dup) {
                 d.status = "suppressed";
-            } else if (a.severity == AlertSeverity::Info && r.digest_info) {
+            } else if (a.severity == AlertSeverity::Info && r.digest_info &&
+                       a.kind != "daily_report") { // the report is a digest already
                 d.status = "digest";
                 d.next_at = next_digest(now);
             } else if (a.severity != AlertSeverity::Critical && policy_.quiet_at(now)) {

@@ -12,6 +12,8 @@
 #include "support/test_support.hpp"
 #include "surfaces/alerts/alert_dispatcher.hpp"
 #include "surfaces/alerts/mime.hpp"
+#include "surfaces/alerts/report_email.hpp"
+#include <fstream>
 
 namespace aurum {
 namespace {
@@ -156,6 +158,105 @@ TEST(EmailDelivery, starttls_required_refuses_a_server_without_it) {
     const SendResult r = ch->send(AlertMessage{{a}, false, 0});
     EXPECT_NE(r.kind, SendResult::Kind::Sent);
     EXPECT_TRUE(smtp.mails().empty()); // nothing in clear text
+}
+
+} // namespace
+} // namespace aurum
+
+namespace aurum {
+namespace {
+
+std::string fake_png(std::size_t n, int seed) {
+    std::string p("\x89PNG\r\n\x1a\n", 8);
+    std::uint32_t x = static_cast<std::uint32_t>(seed) * 2654435761u + 1;
+    while (p.size() < n) {
+        x = x * 1664525u + 1013904223u;
+        p += static_cast<char>(x >> 24); // incompressible, like real chart bytes
+    }
+    return p;
+}
+
+struct ReportFiles {
+    test::TempDir dir;
+    std::filesystem::path html = dir / "daily_report_2024_05_01.html";
+    std::filesystem::path txt = dir / "daily_report_2024_05_01.txt";
+    explicit ReportFiles(std::size_t big_png = 0) {
+        std::ofstream(dir / "drawdown.png", std::ios::binary) << fake_png(9000, 2);
+        std::string h = "<html><body><h1>Daily report</h1><img alt=\"equity\" src=\"data:image/png;base64," +
+                        [] {
+                            std::string b = base64_encode(fake_png(12000, 1));
+                            std::string out;
+                            for (char c : b)
+                                if (c != '\r' && c != '\n') out += c;
+                            return out;
+                        }() +
+                        "\"><img src=\"drawdown.png\">";
+        if (big_png) {
+            std::ofstream(dir / "big.png", std::ios::binary) << fake_png(big_png, 3);
+            h += "<img src=\"big.png\">";
+        }
+        std::ofstream(html) << h + "</body></html>";
+        std::ofstream(txt) << "Daily report 2024-05-01\nEquity $10,382.15 (+0.4%)\n";
+    }
+};
+
+TEST(ReportEmail, charts_become_inline_parts_referenced_by_content_id_under_100_kb) {
+    ReportFiles f;
+    EmailContent c = report_email(f.html, f.txt, "[Aurum] Daily report 2024-05-01");
+    c.from = "a@example.com";
+    c.to = {"b@example.com"};
+    ASSERT_EQ(c.images.size(), 2u);
+    EXPECT_NE(c.html.find("src=\"cid:chart1@aurum-edge\""), std::string::npos);
+    EXPECT_NE(c.html.find("src=\"cid:chart2@aurum-edge\""), std::string::npos);
+    EXPECT_EQ(c.html.find("data:image"), std::string::npos);
+    EXPECT_EQ(c.images[1].png, fake_png(9000, 2));
+    EXPECT_NE(c.text.find("Equity $10,382.15"), std::string::npos);
+    const std::string m = build_mime_message(c);
+    EXPECT_LT(m.size(), 100u * 1024u);
+    EXPECT_NE(m.find("Content-ID: <chart1@aurum-edge>"), std::string::npos);
+}
+
+TEST(ReportEmail, a_chart_that_does_not_fit_is_left_out_and_said_so) {
+    ReportFiles f(150 * 1024);
+    EmailContent c = report_email(f.html, f.txt, "r");
+    EXPECT_EQ(c.images.size(), 2u);
+    EXPECT_NE(c.html.find("1 chart left out to keep this email under 100 KB"), std::string::npos);
+    c.from = "a@example.com";
+    c.to = {"b@example.com"};
+    EXPECT_LT(build_mime_message(c).size(), 100u * 1024u);
+}
+
+TEST(ReportEmail, the_daily_report_alert_is_emailed_as_the_report) {
+    ReportFiles f;
+    test::FakeSmtpServer smtp(test::FakeSmtpServer::Tls::StartTls);
+    test::TempDir dir;
+    auto db = open_database((dir / "a.db").string());
+    AlertStore store(*db);
+    {
+        AlertEvent e = make_alert(make_time(2024, 5, 1) + 8 * kMsPerHour, "daily_report",
+                                  AlertSeverity::Info, "Daily report 2024-05-01",
+                                  "Equity $10,382.15\nFull report: " + f.html.string());
+        e.data = {{"html", f.html.string()}, {"txt", f.txt.string()}};
+        Transaction tx(*db);
+        store.insert(e);
+        tx.commit();
+    }
+    EmailSettings s;
+    s.url = fmt::format("smtp://127.0.0.1:{}", smtp.port());
+    s.ca_file = smtp.ca_file().string();
+    s.from = "aurum@example.com";
+    s.to = {"me@example.com"};
+    std::vector<ChannelRoute> routes;
+    routes.push_back({make_email_channel(s), AlertSeverity::Info, true}); // digests on: not for reports
+    AlertDispatcher d(*db, std::move(routes), {});
+    d.run_once(make_time(2024, 5, 1) + 8 * kMsPerHour);
+    ASSERT_TRUE(smtp.wait_mails(1));
+    const std::string data = smtp.mails()[0].data;
+    EXPECT_EQ(header_of(data, "Subject"), "[Aurum] Daily report 2024-05-01");
+    EXPECT_EQ(header_of(data, "Content-Type").rfind("multipart/related", 0), 0u);
+    EXPECT_NE(data.find("Content-ID: <chart1@aurum-edge>"), std::string::npos);
+    EXPECT_NE(data.find("Content-ID: <chart2@aurum-edge>"), std::string::npos);
+    EXPECT_LT(data.size(), 100u * 1024u);
 }
 
 } // namespace
