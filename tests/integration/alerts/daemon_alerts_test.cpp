@@ -138,6 +138,12 @@ TEST(DaemonAlerts, a_clean_stop_is_alerted_and_the_watchdog_stays_quiet) {
     EXPECT_NE(out.find("stopped cleanly"), std::string::npos) << out;
     EXPECT_EQ(aurum(home.path(), {"health"}, &out), 1) << out; // daemon down: health fails
     EXPECT_NE(out.find("Alerts slack"), std::string::npos) << out;
+    // `aurum alerts test`: one test alert, sent now, with what the channel answered.
+    const std::size_t before = slack.delivered().size();
+    EXPECT_EQ(aurum(home.path(), {"alerts", "test"}, &out), 0) << out;
+    ASSERT_EQ(slack.delivered().size(), before + 1) << out;
+    EXPECT_NE(slack.delivered().back()["text"].get<std::string>().find("Test alert"), std::string::npos);
+    EXPECT_NE(out.find("slack"), std::string::npos) << out;
 }
 
 TEST(DaemonAlerts, bad_alert_config_refuses_to_start_naming_it_and_sends_nothing) {
