@@ -131,6 +131,7 @@ int run_cli(int argc, char** argv) {
     register_backtest(app, ctx);
     register_live(app, ctx);
     register_retrain(app, ctx);
+    register_alerts(app, ctx);
     register_features_commands(app, ctx);
     register_report(app, ctx);
     register_monitor(app, ctx);

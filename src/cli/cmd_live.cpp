@@ -35,6 +35,8 @@
 #include "surfaces/data_quality_report.hpp"
 #include "surfaces/reports/session_reports.hpp"
 #include "surfaces/status_format.hpp"
+#include "surfaces/alerts/alert_service.hpp"
+#include "surfaces/alerts/watchdog.hpp"
 
 namespace aurum {
 
@@ -212,6 +214,8 @@ int run_command(CliContext& ctx, const RunFlags& flags) {
         rq.kind = kind;
         return write_session_report(rq, *store, env.ws, env.instruments, wall_now).files.front();
     };
+    // config/alerts.yaml: a bad one refuses the start (exit 2) before anything is written.
+    env.make_alerts = alert_service_factory(load_workspace_alerts(ws), env.db_spec);
     if (!ctx.json)
         env.on_started = [&](const LiveSession& session, int port) {
             std::cout << fmt::format(

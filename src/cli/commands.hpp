@@ -19,6 +19,9 @@ void register_live(CLI::App& app, CliContext& ctx);
 /// `aurum retrain` (cmd_retrain.cpp).
 void register_retrain(CLI::App& app, CliContext& ctx);
 
+/// `aurum alerts list|ack|test|check`, `aurum watchdog` (cmd_alerts.cpp).
+void register_alerts(CLI::App& app, CliContext& ctx);
+
 /// `aurum backtest` (cmd_backtest.cpp).
 void register_backtest(CLI::App& app, CliContext& ctx);
 

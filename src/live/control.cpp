@@ -18,6 +18,7 @@
 
 #include "core/error.hpp"
 #include "core/logging.hpp"
+#include "live/alert_outbox.hpp"
 
 namespace aurum {
 
@@ -451,6 +452,7 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
             if (line.find(log_level_tag(spdlog::level::warn)) != std::string::npos) ++warnings;
     }
     h["recent"] = {{"errors", errors}, {"warnings", warnings}};
+    h["alerts"] = AlertStore(store.db()).delivery_status(); // the outbox, per channel
     return h;
 }
 
@@ -503,6 +505,9 @@ json health_failures(const json& h) {
         !h["model"].value("loaded", false))
         f.push_back("no symbol has a model to trade with");
     if (h["disk"]["warning"].get<bool>()) f.push_back("disk nearly full");
+    if (h.contains("alerts"))
+        for (const auto& c : h["alerts"]["channels"])
+            if (c["state"] == "dead") f.push_back("alert channel " + c["channel"].get<std::string>() + " dead");
     return f;
 }
 

@@ -29,6 +29,7 @@
 #include "live/model_monitor.hpp"
 #include "live/prediction_outcomes.hpp"
 #include "live/retrain.hpp"
+#include "live/session_alerts.hpp"
 
 namespace aurum {
 
@@ -112,12 +113,38 @@ void install_stop_signals() {
     ::signal(SIGTERM, on_stop_signal);
 }
 
+void write_heartbeat(StateStore& store, const DaemonHeartbeat& h) {
+    store.put_kv("daemon_heartbeat", nlohmann::json{{"pid", h.pid},
+                                                    {"session", h.session},
+                                                    {"wall", h.wall},
+                                                    {"state", h.state},
+                                                    {"reason", h.reason}}
+                                         .dump());
+}
+
+std::optional<DaemonHeartbeat> read_heartbeat(StateStore& store) {
+    const auto kv = store.get_kv("daemon_heartbeat");
+    if (!kv) return std::nullopt;
+    const auto j = nlohmann::json::parse(*kv, nullptr, false);
+    if (!j.is_object()) return std::nullopt;
+    return DaemonHeartbeat{j.value("pid", 0), j.value("session", ""), j.value("wall", TimeMs{0}),
+                           j.value("state", ""), j.value("reason", "")};
+}
+
 std::filesystem::path daily_report_path(const std::filesystem::path& reports_dir, TimeMs due,
                                         const std::string& session_id) {
     std::string id = session_id;
     for (char& c : id) // the id becomes part of a file name
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
     return reports_dir / "daily" / (format_date(due) + "_" + id + ".txt");
+}
+
+std::filesystem::path daily_report_file(const std::filesystem::path& reports_dir, TimeMs t,
+                                        const std::string& ext) {
+    std::string d = format_date(t);
+    for (char& c : d)
+        if (c == '-') c = '_';
+    return reports_dir / ("daily_report_" + d + "." + ext);
 }
 
 std::vector<DataGap> find_open_market_gaps(const BarSeries& bars, const TradingSessions& sessions,
@@ -166,8 +193,14 @@ void GapChecker::run(LiveSession& session, MarketStore& store, const LiveOptions
     // New bars first, then any hole in what the session trades on.
     session.poll_store();
     for (const auto& sym : o.symbols)
-        check(sym, store.load_bars(sym, o.timeframe,
-                                   TimeRange{session.last_bar() - 7 * kMsPerDay, INT64_MAX}));
+        for (const auto& g : check(sym, store.load_bars(sym, o.timeframe,
+                                                        TimeRange{session.last_bar() - 7 * kMsPerDay,
+                                                                  INT64_MAX})))
+            session.alerts().enqueue(make_alert(
+                0, "data_gap", AlertSeverity::Warning, "Data gap in " + sym,
+                fmt::format("{} bar{} missing in open market, {} -> {}", g.missing,
+                            g.missing == 1 ? "" : "s", format_time(g.after), format_time(g.until)),
+                "data_gap:" + sym));
 }
 
 // ----- a run's options ---------------------------------------------------------------------
@@ -353,16 +386,37 @@ class DaemonApp {
         write_daemon_info(env_.ws, info_);
         install_stop_signals();
         add_jobs();
+        if (env_.make_alerts)
+            alerts_ = env_.make_alerts(queue_, [this](const std::string& n, const nlohmann::json& p) {
+                return query(n, p);
+            });
+        heartbeat("running", "");
+        session_.alerts().enqueue(make_alert(
+            wall_.now(), "daemon_started", AlertSeverity::Info,
+            fmt::format("Daemon started ({} session {})", o_.mode, session_.session_id()),
+            fmt::format("pid {}, control API on 127.0.0.1:{}{}", info_.pid, info_.port,
+                        session_.recovered()
+                            ? fmt::format("; recovered {} steps after a restart",
+                                          session_.recovered_steps())
+                            : "")));
+        session_.checkpoint(wall_.now());
         if (env_.on_started) env_.on_started(session_, info_.port);
         spdlog::info("daemon started: session {} pid {} port {}", session_.session_id(),
                      info_.pid, info_.port);
         std::string why;
         try {
             why = run_daemon(session_, queue_, sched_, loop_options(), wall_, stop_flag);
-        } catch (...) {
+        } catch (const std::exception& e) {
+            final_alert("daemon_error", AlertSeverity::Critical, "Daemon stopped by an error",
+                        e.what());
             shut_down(*server);
             throw;
         }
+        final_alert("daemon_stopped",
+                    why.rfind("stopped on request", 0) == 0 || why == "replay complete"
+                        ? AlertSeverity::Warning
+                        : AlertSeverity::Critical,
+                    "Daemon stopped", why);
         shut_down(*server);
         const Portfolio& pf = session_.portfolio();
         spdlog::info("daemon exiting: {}; equity {:.2f}", why, pf.equity());
@@ -390,7 +444,42 @@ class DaemonApp {
     void shut_down(ControlServer& server) {
         queue_.close();
         server.stop();
+        if (alerts_) alerts_->stop(); // after the last alerts are committed
         remove_daemon_info(env_.ws);
+    }
+
+    /// The daemon's last alert, committed with its final checkpoint; the heartbeat says it
+    /// stopped cleanly so the watchdog stays quiet.
+    void final_alert(const char* kind, AlertSeverity sev, const std::string& title,
+                     const std::string& why) {
+        try {
+            session_.alerts().enqueue(make_alert(wall_.now(), kind, sev, title, why));
+            session_.checkpoint(wall_.now());
+            heartbeat("stopped", why);
+        } catch (const std::exception& e) {
+            spdlog::error("alerts: could not record the daemon's stop: {}", e.what());
+        }
+    }
+
+    /// Real time: the newest bar is more than two bars late (what `aurum health` calls stale).
+    void check_feed() {
+        if (session_.session().clock != "realtime" || session_.last_bar() == 0) return;
+        const TimeMs late = wall_.now() - (session_.last_bar() + 2 * o_.timeframe.ms());
+        // Once per half hour while it lasts, not a row every heartbeat.
+        if (late <= o_.timeframe.ms() || wall_.now() - last_stale_alert_ < 30 * kMsPerMinute) return;
+        last_stale_alert_ = wall_.now();
+        session_.alerts().enqueue(make_alert(
+            wall_.now(), "data_feed_stale", AlertSeverity::Warning, "Data feed stale",
+            fmt::format("the last {} bar closed at {}; nothing newer for {}", o_.timeframe.name(),
+                        format_time(session_.last_bar() + o_.timeframe.ms()),
+                        format_duration(wall_.now() - session_.last_bar() - o_.timeframe.ms())),
+            "data_feed_stale"));
+    }
+
+    void heartbeat(const std::string& state, const std::string& reason) {
+        std::lock_guard<std::mutex> lock(qmutex_);
+        write_heartbeat(*qstore_, {info_.pid, session_.session_id(), wall_.now(), state, reason});
+        last_heartbeat_ = wall_.now();
     }
 
     void add_jobs() {
@@ -451,8 +540,20 @@ class DaemonApp {
         std::lock_guard<std::mutex> lock(qmutex_);
         const nlohmann::json s = query_summary(*qstore_, risk_file_.limits(), wall_.now());
         const auto path = daily_report_path(env_.ws.reports_dir(), due, session_.session_id());
-        write_file_atomic(path, env_.format_daily_summary(s));
+        const std::string text = env_.format_daily_summary(s);
+        write_file_atomic(path, text);
         spdlog::info("daily summary written to {}", path.string());
+        // The day's report by email (HTML + charts when the reports job wrote them) and as a
+        // short chat message naming the file.
+        const auto html = daily_report_file(env_.ws.reports_dir(), due, "html");
+        const auto txt = daily_report_file(env_.ws.reports_dir(), due, "txt");
+        AlertEvent e = make_alert(wall_.now(), "daily_report", AlertSeverity::Info,
+                                  "Daily report " + format_date(due),
+                                  text.substr(0, 1500) + "\nFull report: " +
+                                      (std::filesystem::exists(html) ? html : path).string());
+        e.data = {{"html", std::filesystem::exists(html) ? html.string() : ""},
+                  {"txt", std::filesystem::exists(txt) ? txt.string() : path.string()}};
+        session_.alerts().enqueue(std::move(e));
     }
 
     /// reports/daily_report_*.html / weekly_analysis_*.html of the session's current day.
@@ -518,11 +619,16 @@ class DaemonApp {
         SystemClock clock;
         for (const auto& r : run_retrain(st, env_.instruments, env_.ws, rq, clock)) {
             spdlog::info("weekly_retrain: {}", r.line);
+            session_.alerts().enqueue(make_alert(0, "retrain", AlertSeverity::Info,
+                                                 "Weekly retrain: " + r.name, r.line));
             if (!hot_swap_wanted(r, DaemonModels::from_health(query("health", nlohmann::json::object()))))
                 continue;
             const Command reload = model_command(CommandKind::ModelReload, r.name, r.version, rq.reason);
             const CommandOutcome c = queue_.submit(to_string(reload.kind), reload.to_json());
             spdlog::info("weekly_retrain: model_reload: {}", c.message);
+            if (c.exit_code != 0)
+                session_.alerts().enqueue(make_alert(0, "model_refused", AlertSeverity::Warning,
+                                                     "Model not swapped in: " + r.name, c.message));
         }
     }
 
@@ -530,7 +636,17 @@ class DaemonApp {
         DaemonOptions d;
         d.speed = flags_.speed;
         d.serve_after_end = flags_.serve;
-        d.between_steps = [this] { reload_risk_file(); };
+        d.between_steps = [this] {
+            reload_risk_file();
+            if (wall_.now() - last_heartbeat_ >= kHeartbeatEveryMs) {
+                heartbeat("running", "");
+                check_feed();
+            }
+            if (alerts_ && session_.alerts_committed() != alerts_seen_) {
+                alerts_seen_ = session_.alerts_committed();
+                alerts_->notify();
+            }
+        };
         return d;
     }
 
@@ -570,6 +686,10 @@ class DaemonApp {
     std::thread retrain_thread_;
     std::atomic<bool> retrain_busy_{false};
     TimeMs last_risk_poll_ = 0;
+    TimeMs last_heartbeat_ = 0;
+    TimeMs last_stale_alert_ = 0;
+    std::unique_ptr<DaemonService> alerts_;
+    std::uint64_t alerts_seen_ = 0;
 };
 
 } // namespace

@@ -88,6 +88,33 @@ using QueryFn = std::function<nlohmann::json(const std::string&, const nlohmann:
 using ControlServerFactory = std::function<std::unique_ptr<ControlServer>(
     std::string token, CommandQueue& queue, QueryFn query, std::atomic<bool>& stop)>;
 
+/// A service beside the daemon's loop (alert delivery, the Telegram bot), built in surfaces/
+/// and injected like the control server.
+class DaemonService {
+  public:
+    virtual ~DaemonService() = default;
+    /// New alerts were committed: deliver them now rather than at the next poll.
+    virtual void notify() {}
+    /// The loop has ended and its last alerts are committed: send them (briefly), then stop.
+    virtual void stop() = 0;
+};
+using DaemonServiceFactory =
+    std::function<std::unique_ptr<DaemonService>(CommandQueue& queue, QueryFn query)>;
+
+/// The daemon's liveness, written to the database every few seconds by the loop (kv
+/// `daemon_heartbeat`) and read by `aurum watchdog`.
+struct DaemonHeartbeat {
+    int pid = 0;
+    std::string session;
+    TimeMs wall = 0;      ///< when the loop last wrote it
+    std::string state;    ///< "running" | "stopped" (a clean exit)
+    std::string reason;   ///< why it stopped
+};
+void write_heartbeat(StateStore& store, const DaemonHeartbeat& h);
+std::optional<DaemonHeartbeat> read_heartbeat(StateStore& store);
+/// How often the loop writes it.
+constexpr TimeMs kHeartbeatEveryMs = 5000;
+
 /// What the daemon application takes from its caller.
 struct DaemonEnvironment {
     Workspace ws{"."};
@@ -103,6 +130,8 @@ struct DaemonEnvironment {
     /// Writes the session report `kind` ("daily", "weekly") of the current session day under
     /// reports/ and returns the HTML file (surfaces/ builds it; jobs daily_report, weekly_report).
     std::function<std::filesystem::path(const std::string& kind, TimeMs wall_now)> write_report;
+    /// Alert delivery and the Telegram bot (surfaces/alerts); empty: alerts stay in the outbox.
+    DaemonServiceFactory make_alerts;
     /// Called once the control API listens (the CLI prints its banner there).
     std::function<void(const LiveSession&, int port)> on_started;
 };
@@ -138,6 +167,11 @@ void install_stop_signals();
 /// session never overwrites the history of an earlier one.
 std::filesystem::path daily_report_path(const std::filesystem::path& reports_dir, TimeMs due,
                                         const std::string& session_id);
+
+/// The report files of the day of `t` written by the reports job:
+/// reports/daily_report_YYYY_MM_DD.<ext> ("html", "txt"); emailed by the alert service.
+std::filesystem::path daily_report_file(const std::filesystem::path& reports_dir, TimeMs t,
+                                        const std::string& ext);
 
 /// One run of missing bars while the market was open.
 struct DataGap {

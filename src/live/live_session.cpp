@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/stable_hash.hpp"
 #include "core/workspace.hpp"
+#include "live/session_alerts.hpp"
 #include "runtime/engine_stack.hpp"
 
 namespace aurum {
@@ -83,6 +84,7 @@ public:
                 s.status = "pending";
                 s.expires_at = now + expiry;
                 const std::int64_t id = store_.insert_signal(s);
+                if (alerts) alerts->enqueue(signal_pending_alert(0, s, id)); // stamped at commit
                 RiskAssessment a;
                 a.time = now;
                 a.symbol = inst.symbol;
@@ -107,6 +109,7 @@ public:
     /// orders on them are refused until the position is flat again (docs/operations.md).
     std::vector<bool> by_hand;
     std::string session_id;
+    AlertBuffer* alerts = nullptr;
 
 private:
     StateStore& store_;
@@ -116,7 +119,7 @@ LiveSession::LiveSession(Database& db, MarketStore& market, LiveOptions options,
                          InstrumentRegistry instruments, std::filesystem::path risk_yaml)
     : db_(db), store_(db), market_(market), opt_(std::move(options)),
       registry_(std::move(instruments)), risk_yaml_(std::move(risk_yaml)),
-      risk_(limits, registry_) {
+      risk_(limits, registry_), alert_store_(db) {
     if (opt_.symbols.empty()) throw InputError("run: --symbols needs at least one symbol");
     if (!(opt_.capital > 0) || !std::isfinite(opt_.capital))
         throw InputError(fmt::format("run: --capital must be positive, got {}", opt_.capital));
@@ -246,6 +249,8 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     hook_->expiry = std::max(opt_.approval_expiry, opt_.approval_min_bars * tf);
     hook_->session_id = session_.id;
     hook_->by_hand.assign(instruments_.size(), false);
+    hook_->alerts = &alerts_;
+    alert_qty_.assign(instruments_.size(), 0.0);
     // The one composition root builds the stack; the session lends it the parts it persists.
     RunSpec spec;
     spec.mode = opt_.mode == "live" ? RunMode::Live : RunMode::Paper;
@@ -340,6 +345,8 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
                         wall_now);
             } catch (const InputError& e) {
                 spdlog::warn("keeping the current model: {}", e.what());
+                alerts_.enqueue(make_alert(wall_now, "model_refused", AlertSeverity::Warning,
+                                           "Model change refused: " + change.name, e.what()));
             }
         }
     // risk.yaml edited while the daemon was down: apply it now, journaled.
@@ -372,6 +379,11 @@ std::size_t LiveSession::poll_store() {
         } catch (const std::exception& e) {
             // The daemon keeps running on what it has; `aurum health` shows the feed's lag.
             spdlog::warn("data feed: {}", e.what());
+            if (last_commit_wall_ - last_feed_alert_ >= 30 * kMsPerMinute) {
+                last_feed_alert_ = last_commit_wall_; // once per half hour while it lasts
+                alerts_.enqueue(make_alert(0, "data_feed", AlertSeverity::Warning,
+                                           "Data feed error", e.what(), "data_feed"));
+            }
         }
     }
     std::size_t added = 0;
@@ -443,6 +455,8 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
         // Already stored before the crash: only keep the counters in step.
         decision_seq_ += static_cast<int>(hook_->take_assessments().size());
         predictions_->clear(); // stored before the crash
+        alerts_.clear();       // so were the alerts of these events
+        for (InstrumentId i = 0; i < alert_qty_.size(); ++i) alert_qty_[i] = engine_->position(i);
         trades_committed_ = pf.trades().size();
         equity_buf_.clear();
         risk_version_committed_ = risk_.version();
@@ -474,10 +488,52 @@ void LiveSession::publish_models() {
 
 void LiveSession::log_events() {
     for (const auto& e : strategy_->take_events()) {
-        if (journal_->recovering())
+        if (journal_->recovering()) {
             spdlog::debug("[recovery] risk: {}", e);
-        else
+        } else {
             spdlog::warn("risk: {}", e);
+            alerts_.enqueue(risk_event_alert(0, e)); // stamped at commit
+        }
+    }
+}
+
+void LiveSession::raise_commit_alerts(const std::vector<RiskAssessment>& assessments,
+                                      const std::vector<PredictionBuffer::Item>& predictions,
+                                      TimeMs wall) {
+    for (const auto& p : predictions) {
+        json d{{"confidence", p.p}};
+        const json detail = json::parse(p.detail, nullptr, false);
+        if (detail.is_object()) {
+            d["model"] = detail.value("model", "");
+            d["top_features"] = detail.value("top", json::array());
+        }
+        decision_[p.symbol] = std::move(d);
+    }
+    std::map<std::string, std::string> reductions;
+    for (const auto& a : assessments) {
+        if (a.verdict == RiskVerdict::Reduce) reductions[a.symbol] = a.reason;
+        AlertEvent e = risk_decision_alert(wall, a);
+        if (!e.kind.empty()) alerts_.enqueue(std::move(e));
+    }
+    const Portfolio& pf = engine_->account();
+    for (InstrumentId i = 0; i < pf.size() && i < alert_qty_.size(); ++i) {
+        const Position& p = pf.position(i);
+        const bool opened = p.qty != 0 && (alert_qty_[i] == 0 || (alert_qty_[i] > 0) != (p.qty > 0));
+        alert_qty_[i] = p.qty;
+        if (!opened) continue;
+        const std::string& sym = instruments_[i].symbol;
+        json d = decision_.count(sym) ? decision_[sym] : json::object();
+        if (reductions.count(sym)) d["risk"] = reductions[sym];
+        alerts_.enqueue(trade_opened_alert(wall, session_.id, sym,
+                                           p.qty * instruments_[i].contract_size, p.avg_price, d));
+    }
+    const auto& trades = pf.trades();
+    for (std::size_t k = trades_committed_; k < trades.size(); ++k) {
+        const Trade& t = trades[k];
+        alerts_.enqueue(trade_closed_alert(
+            wall, session_.id,
+            {instruments_[t.instrument].symbol, t.direction, t.entry_time, t.exit_time,
+             t.entry_price, t.exit_price, t.qty, t.net_pnl(), t.fees}));
     }
 }
 
@@ -503,6 +559,8 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
         wall_now - last_commit_wall_ < 1000)
         return;
     const auto assessments = hook_->take_assessments();
+    const auto predictions = predictions_->take();
+    raise_commit_alerts(assessments, predictions, wall_now);
     {
         Transaction tx(db_);
         for (const auto& o : journal_->new_orders()) store_.insert_order(o);
@@ -525,7 +583,7 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
                                  t.fees});
         }
         for (const auto& [t, eq, cash] : equity_buf_) store_.insert_equity(session_.id, t, eq, cash);
-        for (const auto& p : predictions_->take())
+        for (const auto& p : predictions)
             store_.insert_prediction(session_.id, p.time, p.symbol, p.p, p.detail);
         std::vector<PositionRecord> pos;
         for (InstrumentId i = 0; i < pf.size(); ++i) {
@@ -539,6 +597,12 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
         store_.write_snapshot(session_.id, {last_bar_, steps_, pf.equity(), pf.cash(),
                                             pf.realized_pnl(), pf.fees_paid(), wall_now});
         store_.put_kv("risk_runtime", risk_.runtime().to_json());
+        // The outbox: an alert is durable exactly when the event that raised it is.
+        for (auto& a : alerts_.take()) {
+            if (a.time == 0) a.time = wall_now;
+            alert_store_.insert(a);
+            ++alerts_committed_;
+        }
         tx.commit();
     }
     // The decision trail of every order, in the day's log.
@@ -663,6 +727,10 @@ CommandOutcome LiveSession::execute(const Command& cmd, TimeMs wall_now) {
     shown.at.reset();
     store_.audit(wall_now, kind, c.audit_reason(), shown.to_json().dump(),
                  out.exit_code == 0 ? "ok" : out.message);
+    if (out.exit_code == 0) {
+        AlertEvent alert = command_alert(wall_now, c, out.message);
+        if (!alert.kind.empty()) alerts_.enqueue(std::move(alert));
+    }
     dirty_ = true;
     commit(wall_now, true);
     log_events();

@@ -17,6 +17,7 @@
 #include "backtest/strategies.hpp"
 #include "core/clock.hpp"
 #include "data/market_store.hpp"
+#include "live/alert_outbox.hpp"
 #include "live/command.hpp"
 #include "live/journal_execution.hpp"
 #include "live/venue.hpp"
@@ -106,6 +107,10 @@ public:
     /// The model strategy (null for a rule strategy).
     const ModelStrategy* model_strategy() const { return model_; }
     TimeMs step_close_time() const { return clock_.now(); }
+    /// Alerts raised on the engine thread; the next commit writes them with its events.
+    AlertBuffer& alerts() { return alerts_; }
+    /// How many alerts commits have written so far (the daemon wakes the delivery worker).
+    std::uint64_t alerts_committed() const { return alerts_committed_; }
 
 private:
     void load_bars(TimeMs from, TimeMs to);
@@ -122,6 +127,10 @@ private:
     void unload_model(const std::string& name, CommandOutcome* out);
     void log_events();
     void publish_models();
+    /// Alerts of this commit's trades and risk decisions (the decision record of each entry).
+    void raise_commit_alerts(const std::vector<RiskAssessment>& assessments,
+                             const std::vector<PredictionBuffer::Item>& predictions,
+                             TimeMs wall_now);
 
     Database& db_;
     StateStore store_;
@@ -161,6 +170,12 @@ private:
     std::size_t trades_committed_ = 0;
     std::vector<std::tuple<TimeMs, double, double>> equity_buf_;
     bool dirty_ = false;
+    AlertBuffer alerts_;
+    AlertStore alert_store_;
+    std::uint64_t alerts_committed_ = 0;
+    TimeMs last_feed_alert_ = INT64_MIN / 2;
+    std::vector<double> alert_qty_;                ///< positions at the last commit
+    std::map<std::string, nlohmann::json> decision_; ///< symbol -> its latest model decision
 };
 
 } // namespace aurum

@@ -195,6 +195,16 @@ std::string format_health(const json& h, TimeMs wall_now) {
                " (the daemon keeps its last valid limits)\n";
     const double disk = h["disk"]["used_pct"];
     out += fmt::format("{} Disk Space: {:.0f}% used (warning at 80%)\n", disk >= 80 ? "⚠" : "✓", disk);
+    // Alert delivery per channel (the outbox), from config/alerts.yaml's channels.
+    if (h.contains("alerts"))
+        for (const auto& c : h["alerts"]["channels"])
+            out += fmt::format("{} Alerts {}: {} sent, {} queued, {} failed{}\n",
+                               c["state"] == "ok" ? "✓" : (c["state"] == "dead" ? "✗" : "⚠"),
+                               c["channel"].get<std::string>(), c["sent"].get<std::int64_t>(),
+                               c["queued"].get<std::int64_t>(), c["failed"].get<std::int64_t>(),
+                               c["state"] == "ok" ? std::string()
+                                                  : " (" + c["state"].get<std::string>() + ": " +
+                                                        c["last_error"].get<std::string>() + ")");
     out += fmt::format("\nRecent Errors: {} errors (24h), {} warnings (today)\n",
                        h["recent"]["errors"].get<int>(), h["recent"]["warnings"].get<int>());
     if (h.contains("last_trade") && h["last_trade"]["time"].get<TimeMs>() > 0) {

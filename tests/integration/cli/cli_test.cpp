@@ -79,7 +79,7 @@ TEST_F(Cli, help_lists_the_commands_in_workflow_order) {
 TEST_F(Cli, a_new_workspace_starts_with_the_commented_default_configs) {
     synth();
     for (const char* f : {"risk.yaml", "live.yaml", "models.yaml", "features.yaml",
-                          "validation.yaml"})
+                          "validation.yaml", "alerts.yaml"})
         EXPECT_EQ(slurp(home_ / "config" / f), slurp(test::source_file(std::string("config/") + f)))
             << f;
 }

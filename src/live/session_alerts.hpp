@@ -1,0 +1,38 @@
+#pragma once
+// The alerts a trading session raises, built from its events (trades, risk decisions, risk
+// events, commands, signals). Words only: each channel's layout is done at delivery
+// (surfaces/alerts).
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "live/alert_outbox.hpp"
+#include "live/command.hpp"
+#include "live/state_store.hpp"
+#include "risk/risk_manager.hpp"
+
+namespace aurum {
+
+struct CommandOutcome;
+
+/// A position opened: side, size, price and the decision record (model confidence and top
+/// features when a model decided; the risk manager's reduction when it made one).
+AlertEvent trade_opened_alert(TimeMs wall, const std::string& session, const std::string& symbol,
+                              double qty, double price, const nlohmann::json& decision);
+/// A round trip closed, with its P&L.
+AlertEvent trade_closed_alert(TimeMs wall, const std::string& session, const TradeRecord& t);
+/// A risk decision that reduced or denied an order (nullopt-like empty kind for others).
+AlertEvent risk_decision_alert(TimeMs wall, const RiskAssessment& a);
+/// A signal waiting for approval (its id in data.signal_id: Telegram adds Approve/Reject).
+AlertEvent signal_pending_alert(TimeMs wall, const SignalRecord& s, std::int64_t id);
+/// An account event of the risk manager ("KILL SWITCH: ...", "daily loss limit ...",
+/// "all positions closed: HALTED ..."): kind and severity from what it says.
+AlertEvent risk_event_alert(TimeMs wall, const std::string& event);
+/// A control command applied (pause, resume, emergency stop, kill switch reset, model
+/// reload/unload, risk changes); empty kind for commands not worth an alert.
+AlertEvent command_alert(TimeMs wall, const Command& c, const std::string& outcome);
+/// Anything else (daemon started/stopped, errors, data feed, models refused).
+AlertEvent make_alert(TimeMs wall, std::string kind, AlertSeverity severity, std::string title,
+                      std::string text, std::string dedup_key = {});
+
+} // namespace aurum
