@@ -38,8 +38,9 @@ constexpr const char* kMissingPage = R"(<!doctype html>
 <h1>Aurum Edge dashboard</h1>
 <p>The server is running and you are signed in, but the web front end is not built on this
 machine, so there are no pages to show yet.</p>
-<p>Build it with <code>make web</code> (or <code>cd web &amp;&amp; npm ci &amp;&amp; npm run
-build</code>), then reload. The JSON API answers meanwhile, e.g.
+<p>Build it with <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code> (then rebuild
+<code>aurum</code>, or set <code>AURUM_WEB_DIR=web/dist</code>) and reload. The JSON API answers
+meanwhile, e.g.
 <a href="/api/overview">/api/overview</a>.</p>
 </body></html>
 )";
