@@ -441,21 +441,24 @@ void DashboardServer::serve_events(httplib::Response& res) {
 }
 
 void DashboardServer::serve_static(const httplib::Request& req, httplib::Response& res) {
-    if (!has_index(web_dir_)) {
+    std::filesystem::path dir;
+    {
+        std::lock_guard<std::mutex> lock(web_mutex_);
         // Built since the server started? (A directory given explicitly is the only one used.)
-        if (o_.web_dir.empty()) web_dir_ = find_web_dir();
-        if (!has_index(web_dir_)) {
-            res.set_header("Cache-Control", "no-cache");
-            res.set_content(kMissingPage, "text/html; charset=utf-8");
-            return;
-        }
+        if (!has_index(web_dir_) && o_.web_dir.empty()) web_dir_ = find_web_dir();
+        dir = web_dir_;
+    }
+    if (!has_index(dir)) {
+        res.set_header("Cache-Control", "no-cache");
+        res.set_content(kMissingPage, "text/html; charset=utf-8");
+        return;
     }
     std::string rel = req.path.substr(1);
     if (rel.find("..") != std::string::npos || rel.find('\0') != std::string::npos) {
         reply(res, 404, json{{"error", "not found"}});
         return;
     }
-    std::filesystem::path file = web_dir_ / rel;
+    std::filesystem::path file = dir / rel;
     std::error_code ec;
     if (rel.empty() || !std::filesystem::is_regular_file(file, ec)) {
         // Client-side routes (no extension) get the app; a missing asset is a 404.
@@ -463,7 +466,7 @@ void DashboardServer::serve_static(const httplib::Request& req, httplib::Respons
             reply(res, 404, json{{"error", "not found: " + req.path}});
             return;
         }
-        file = web_dir_ / "index.html";
+        file = dir / "index.html";
     }
     const bool hashed = rel.rfind("assets/", 0) == 0 && file.filename() != "index.html";
     res.set_header("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");

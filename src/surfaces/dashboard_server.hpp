@@ -95,7 +95,8 @@ class DashboardServer {
     std::unique_ptr<MarketStore> market_;
     std::unique_ptr<StateStore> store_;
     std::unique_ptr<DashboardCache> cache_; ///< under db_mutex_
-    std::filesystem::path web_dir_;
+    std::mutex web_mutex_;
+    std::filesystem::path web_dir_; ///< under web_mutex_
     std::atomic<bool> stopping_{false};
     std::atomic<int> streams_{0};
 };

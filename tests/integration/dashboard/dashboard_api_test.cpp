@@ -142,10 +142,21 @@ int audit_rows(const fs::path& home) {
 }
 
 void stop_daemon(pid_t pid) {
+    if (pid <= 0) return;
     ::kill(pid, SIGTERM);
     int status = 0;
     ::waitpid(pid, &status, 0);
 }
+
+/// Stops a child process when the test ends early (a failed ASSERT) as well as on success.
+struct Child {
+    pid_t pid;
+    ~Child() { stop(); }
+    void stop() {
+        stop_daemon(pid);
+        pid = -1;
+    }
+};
 
 } // namespace
 
@@ -154,8 +165,8 @@ TEST(DashboardApi, serves_a_replayed_paper_session_on_real_data) {
     if (!seed_real(home.path()))
         GTEST_SKIP() << "../shared/data/crypto/binance/{BTC,ETH}USDT_4h.csv not found: real-data "
                         "tests need the shared data beside the project (CI has it)";
-    const pid_t pid = test::spawn_aurum(run_args(home.path(), "2021-01-01", "2022-01-01", "0"),
-                                        home / "daemon.log");
+    Child daemon{test::spawn_aurum(run_args(home.path(), "2021-01-01", "2022-01-01", "0"),
+                                   home / "daemon.log")};
     ASSERT_TRUE(wait_for([&] { return test::final_state(home.path()).status == "complete"; }, 300))
         << test::slurp(home / "daemon.log");
     ASSERT_TRUE(wait_for([&] { return read_dashboard_info(Workspace(home.path())).has_value(); }, 30));
@@ -355,12 +366,12 @@ TEST(DashboardApi, serves_a_replayed_paper_session_on_real_data) {
     EXPECT_EQ(b.post("/api/commands/resume", R"({"reason": "done"})").first, 200);
     EXPECT_EQ(cli_json(home.path(), "status")["trading_state"], "ACTIVE");
 
-    stop_daemon(pid);
+    daemon.stop();
     EXPECT_FALSE(read_dashboard_info(Workspace(home.path())).has_value());
 
     // No daemon: `aurum dashboard` serves the same reads and refuses every write.
-    const pid_t off = test::spawn_aurum({"--home", home.path().string(), "dashboard", "--port", "0"},
-                                        home / "offline.log");
+    Child off{test::spawn_aurum({"--home", home.path().string(), "dashboard", "--port", "0"},
+                                home / "offline.log")};
     std::string off_url;
     ASSERT_TRUE(wait_for([&] {
         std::smatch m;
@@ -385,7 +396,6 @@ TEST(DashboardApi, serves_a_replayed_paper_session_on_real_data) {
     }
     EXPECT_EQ(audit_rows(home.path()), before_off);
     EXPECT_EQ(cli_json(home.path(), "status")["trading_state"], "ACTIVE");
-    stop_daemon(off);
 }
 
 TEST(DashboardApi, server_sent_events_carry_the_engines_bars) {
@@ -394,8 +404,8 @@ TEST(DashboardApi, server_sent_events_carry_the_engines_bars) {
         GTEST_SKIP() << "../shared/data/crypto/binance/{BTC,ETH}USDT_4h.csv not found: real-data "
                         "tests need the shared data beside the project (CI has it)";
     // 4h bars at ~20 per second: the stream sees them arrive while the replay runs.
-    const pid_t pid = test::spawn_aurum(run_args(home.path(), "2021-01-01", "2021-03-01", "288000"),
-                                        home / "daemon.log");
+    Child daemon{test::spawn_aurum(run_args(home.path(), "2021-01-01", "2021-03-01", "288000"),
+                                   home / "daemon.log")};
     ASSERT_TRUE(wait_for([&] { return read_dashboard_info(Workspace(home.path())).has_value(); }, 120))
         << test::slurp(home / "daemon.log");
     Browser b;
@@ -414,7 +424,7 @@ TEST(DashboardApi, server_sent_events_carry_the_engines_bars) {
         }
         return bars.size() < 3; // enough: close the stream
     });
-    stop_daemon(pid);
+    daemon.stop();
     ASSERT_GE(bars.size(), 3u) << test::slurp(home / "daemon.log");
     for (std::size_t k = 1; k < bars.size(); ++k)
         EXPECT_GT(bars[k]["time"].get<TimeMs>(), bars[k - 1]["time"].get<TimeMs>());
