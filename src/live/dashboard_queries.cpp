@@ -1,6 +1,7 @@
 #include "live/dashboard_queries.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 #include <fstream>
@@ -183,6 +184,51 @@ std::string trade_reason(const DashboardReadContext& c, const Shown& sh, const R
     return why.empty() ? "strategy " + sh.s.strategy : why;
 }
 
+/// The "why" of many trades with two queries (their entries' decisions and predictions), not
+/// two per trade: a page of the trade log is one request.
+std::vector<std::string> trade_reasons(const DashboardReadContext& c, const Shown& sh,
+                                       const std::vector<const Row*>& rows) {
+    std::vector<std::string> out(rows.size());
+    if (rows.empty()) return out;
+    std::string entries, decided;
+    for (const Row* r : rows) {
+        entries += fmt::format("{}{}", entries.empty() ? "" : ",", r->t.entry_time);
+        decided += fmt::format("{}{}", decided.empty() ? "" : ",", r->t.entry_time - sh.tf);
+    }
+    const std::array<SqlValue, 1> sid = {SqlValue{sh.s.id}};
+    // Integers only in the IN lists (formatted here, never text from a request).
+    std::map<std::pair<std::string, TimeMs>, std::vector<std::pair<double, std::string>>> dec;
+    for (const auto& r : c.store.db().query(
+             "SELECT symbol, time, requested, source, reason FROM live_risk_decisions WHERE "
+             "session_id = $1 AND time IN (" + entries + ") ORDER BY time, seq", sid))
+        dec[{r.as_string(0), r.as_int(1)}].emplace_back(r.as_double(2),
+                                                        r.as_string(3) + ": " + r.as_string(4));
+    std::map<std::pair<std::string, TimeMs>, std::pair<double, std::string>> pred;
+    for (const auto& r : c.store.db().query(
+             "SELECT symbol, time, value, top_features FROM live_predictions WHERE session_id = "
+             "$1 AND time IN (" + decided + ")", sid))
+        pred[{r.as_string(0), r.as_int(1)}] = {r.as_double(2), r.as_string(3)};
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        const TradeRecord& t = rows[k]->t;
+        std::string why;
+        if (auto it = pred.find({t.symbol, t.entry_time - sh.tf}); it != pred.end()) {
+            const json d = json::parse(it->second.second, nullptr, false);
+            why = fmt::format("P(up) {:.2f} ({})", it->second.first,
+                              d.is_object() ? d.value("model", std::string("model")) : "model");
+            if (d.is_object() && !d.value("reason", std::string()).empty())
+                why += ": " + d.value("reason", std::string());
+        }
+        if (auto it = dec.find({t.symbol, t.entry_time}); it != dec.end())
+            for (const auto& [requested, text] : it->second)
+                if ((requested > 0) == (t.direction > 0)) {
+                    why += (why.empty() ? "" : "; ") + text;
+                    break;
+                }
+        out[k] = why.empty() ? "strategy " + sh.s.strategy : why;
+    }
+    return out;
+}
+
 json row_json(const Row& r, const std::string& reason) {
     return json{{"id", r.id},
                 {"symbol", r.t.symbol},
@@ -242,10 +288,13 @@ json q_trades(const DashboardReadContext& c, const Params& p) {
         if (ka != kb) return asc ? ka < kb : ka > kb;
         return asc ? a.id < b.id : a.id > b.id;
     });
-    json list = json::array();
+    std::vector<const Row*> page;
     for (std::size_t k = static_cast<std::size_t>(offset);
-         k < rows.size() && list.size() < static_cast<std::size_t>(limit); ++k)
-        list.push_back(row_json(rows[k], trade_reason(c, *sh, rows[k])));
+         k < rows.size() && page.size() < static_cast<std::size_t>(limit); ++k)
+        page.push_back(&rows[k]);
+    const auto reasons = trade_reasons(c, *sh, page);
+    json list = json::array();
+    for (std::size_t k = 0; k < page.size(); ++k) list.push_back(row_json(*page[k], reasons[k]));
     json j = stamp(c, *sh);
     j.update({{"total", rows.size()}, {"offset", offset}, {"limit", limit}, {"trades", list}});
     return j;
@@ -465,9 +514,11 @@ json q_overview(const DashboardReadContext& c) {
              {"confidence", lp == latest.end() ? json(nullptr)
                                                : json(std::fabs(2 * lp->second.value - 1))}});
     }
+    std::vector<const Row*> last;
+    for (auto it = rows.rbegin(); it != rows.rend() && last.size() < 10; ++it) last.push_back(&*it);
+    const auto reasons = trade_reasons(c, *sh, last);
     json recent = json::array();
-    for (auto it = rows.rbegin(); it != rows.rend() && recent.size() < 10; ++it)
-        recent.push_back(row_json(*it, trade_reason(c, *sh, *it)));
+    for (std::size_t k = 0; k < last.size(); ++k) recent.push_back(row_json(*last[k], reasons[k]));
     const std::string state = status.value("trading_state", "ACTIVE");
     json halt = nullptr;
     if (auto kv = c.store.get_kv("risk_runtime"); kv && state != "ACTIVE") {
@@ -508,6 +559,9 @@ json q_overview(const DashboardReadContext& c) {
 json q_equity(const DashboardReadContext& c, const Params& p) {
     const auto from = p.integer("from", INT64_MIN, INT64_MIN, INT64_MAX);
     const auto to = p.integer("to", INT64_MAX, INT64_MIN, INT64_MAX);
+    // A chart is a few thousand pixels wide: longer ranges are thinned evenly (the last point
+    // always kept, drawdown from every point); a narrower from/to gives full resolution.
+    const auto max_points = p.integer("max_points", 3000, 10, 1000000);
     auto sh = shown(c.store);
     json j = sh ? stamp(c, *sh) : empty_page(c);
     json times = json::array(), equity = json::array(), dd = json::array();
@@ -521,15 +575,27 @@ json q_equity(const DashboardReadContext& c, const Params& p) {
     double peak = sh->s.capital;
     DashboardCache local;
     const auto& eq = all_equity(c, *sh, local);
-    std::vector<TimeMs> ts;
+    std::size_t first = 0, end = 0;
     for (const auto& [t, e] : eq) {
         if (t >= to) break;
+        if (t < from) ++first;
+        ++end;
+    }
+    const std::size_t n = end > first ? end - first : 0;
+    const std::size_t stride = (n + static_cast<std::size_t>(max_points) - 1) / static_cast<std::size_t>(max_points);
+    std::vector<TimeMs> ts;
+    double worst = 0; // the deepest drawdown since the last kept point
+    for (std::size_t k = 0; k < end; ++k) {
+        const auto& [t, e] = eq[k];
         peak = std::max(peak, e);
-        if (t < from) continue;
+        if (k < first) continue;
+        worst = std::min(worst, peak > 0 ? e / peak - 1 : 0.0);
+        if ((k - first) % std::max<std::size_t>(1, stride) != 0 && k + 1 != end) continue;
         ts.push_back(t);
         times.push_back(t);
         equity.push_back(e);
-        dd.push_back(peak > 0 ? std::round((e / peak - 1) * 1e6) / 1e6 : 0.0);
+        dd.push_back(std::round(worst * 1e6) / 1e6);
+        worst = 0;
     }
     for (const char* sym : {"BTC/USDT", "ETH/USDT"}) {
         if (ts.empty()) break;
