@@ -498,7 +498,6 @@ class DaemonApp {
         }
     }
 
-
     void reload_risk_file() {
         // Never while the journal replays: a new command there would diverge from the record.
         if (session_.journal().recovering() || wall_.now() - last_risk_poll_ < 500) return;
