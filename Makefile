@@ -165,3 +165,10 @@ REASON ?=
 .PHONY: retrain
 retrain: build
 	$(AURUM_RUN) retrain --model $(RETRAIN_MODEL) --reason "$(REASON)"
+
+# --- Web dashboard (dash-server helper; docs/dashboard.md) --------------------------------------
+# `make dashboard`: the demo workspace (make demo) replayed at a visible speed with the dashboard,
+# until Ctrl-C; prints the sign-in link. DASHBOARD_SPEED=3600 is one 1h bar per second.
+.PHONY: dashboard
+dashboard: build
+	bash scripts/dashboard

@@ -135,6 +135,7 @@ int run_cli(int argc, char** argv) {
     register_features_commands(app, ctx);
     register_report(app, ctx);
     register_monitor(app, ctx);
+    register_dashboard(app, ctx);
 
     CLI::App* data = app.add_subcommand("data", "Import, download, validate, resample and query candles");
     data->require_subcommand(1);

@@ -44,5 +44,10 @@ void register_data_reports(CLI::App& report, CliContext& ctx);
 void register_report(CLI::App& app, CliContext& ctx);
 /// `aurum monitor accuracy` (cmd_report.cpp).
 void register_monitor(CLI::App& app, CliContext& ctx);
+struct DaemonEnvironment;
+/// `aurum dashboard` (cmd_dashboard.cpp).
+void register_dashboard(CLI::App& app, CliContext& ctx);
+/// Gives the daemon its web dashboard; `print`: the login link goes to stdout (else the log).
+void attach_dashboard(DaemonEnvironment& env, const CliContext& ctx, bool print);
 
 } // namespace aurum

@@ -185,6 +185,13 @@ std::string ensure_token(const Workspace& ws) {
 
 // ---------------------------------------------------------------------------------------------
 
+std::optional<SessionRecord> shown_session(StateStore& store) {
+    std::optional<SessionRecord> s;
+    if (auto id = store.get_kv("active_session")) s = store.session(*id);
+    if (!s) s = store.latest_session();
+    return s;
+}
+
 namespace {
 
 struct Ctx {
@@ -195,9 +202,7 @@ struct Ctx {
 };
 
 std::optional<Ctx> context(StateStore& store, TimeMs wall_now) {
-    std::optional<SessionRecord> s;
-    if (auto id = store.get_kv("active_session")) s = store.session(*id);
-    if (!s) s = store.latest_session();
+    const std::optional<SessionRecord> s = shown_session(store);
     if (!s) return std::nullopt;
     Ctx c;
     c.session = *s;
@@ -299,31 +304,30 @@ json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now)
     }
     double realized_today = 0;
     json trades_today = json::array();
-    for (const auto& o : store.orders(sid)) {
+    for (const auto& o : store.orders_since(sid, day - c->tf)) {
         if (o.bar_time + c->tf < day || o.filled_qty <= 0) continue;
         // Orders fill at the next bar's open; list the fills of today.
         if (o.bar_time + c->tf >= day + kMsPerDay) continue;
         // The model's confidence in the side it took (seed: "Opened BTC/USDT LONG (confidence:
         // 0.73)"); rule strategies make no predictions.
-        const auto p_up = store.prediction_at(sid, o.bar_time, o.symbol);
+        const auto pred = store.prediction_at(sid, o.symbol, o.bar_time);
         const std::string conf =
-            p_up ? fmt::format(" (confidence: {:.2f})", o.side == "buy" ? *p_up : 1 - *p_up) : "";
+            pred ? fmt::format(" (confidence: {:.2f})", o.side == "buy" ? pred->value : 1 - pred->value)
+                 : "";
         trades_today.push_back(
             {{"time", o.bar_time + c->tf},
              {"text", fmt::format("{} {} {} ({}) @ ${:.2f}{}", o.side == "buy" ? "Bought" : "Sold",
                                   format_qty(o.filled_qty), o.symbol, o.source, o.avg_price,
                                   conf)}});
     }
-    for (const auto& t : store.trades(sid)) {
-        if (t.exit_time >= day && t.exit_time < day + kMsPerDay) {
-            realized_today += t.pnl;
-            trades_today.push_back(
-                {{"time", t.exit_time},
-                 {"text", fmt::format("Closed {} {} ({}: {}${:.2f})", t.symbol,
-                                      t.direction > 0 ? "LONG" : "SHORT",
-                                      t.pnl >= 0 ? "profit" : "loss", t.pnl >= 0 ? "+" : "-",
-                                      std::fabs(t.pnl))}});
-        }
+    for (const auto& t : store.trades_exited(sid, day, day + kMsPerDay)) {
+        realized_today += t.pnl;
+        trades_today.push_back(
+            {{"time", t.exit_time},
+             {"text", fmt::format("Closed {} {} ({}: {}${:.2f})", t.symbol,
+                                  t.direction > 0 ? "LONG" : "SHORT",
+                                  t.pnl >= 0 ? "profit" : "loss", t.pnl >= 0 ? "+" : "-",
+                                  std::fabs(t.pnl))}});
     }
     std::sort(trades_today.begin(), trades_today.end(),
               [](const json& a, const json& b) { return a["time"] < b["time"]; });
@@ -419,11 +423,9 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
         h["model"]["last_prediction"] = last;
         TimeMs last_trade = 0;
         std::string last_trade_text;
-        for (const auto& o : store.orders(c->session.id)) {
-            if (o.filled_qty > 0 && o.bar_time >= last_trade) {
-                last_trade = o.bar_time + c->tf;
-                last_trade_text = fmt::format("{} {} ({})", o.symbol, o.side, o.source);
-            }
+        if (const auto o = store.last_filled_order(c->session.id)) {
+            last_trade = o->bar_time + c->tf;
+            last_trade_text = fmt::format("{} {} ({})", o->symbol, o->side, o->source);
         }
         h["last_trade"] = {{"time", last_trade}, {"text", last_trade_text},
                            {"session_time", c->now}};
@@ -611,6 +613,21 @@ CommandOutcome CommandQueue::submit(std::string kind, json args) {
     return fut.get();
 }
 
+json CommandQueue::call(std::function<json()> task) {
+    auto item = std::make_unique<Item>();
+    item->task = std::move(task);
+    auto fut = item->done.get_future();
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        if (closed_) throw InputError("the daemon is shutting down");
+        items_.push_back(std::move(item));
+    }
+    cv_.notify_all();
+    CommandOutcome o = fut.get();
+    if (o.exit_code != 0) throw InputError(o.message);
+    return std::move(o.data);
+}
+
 void CommandQueue::drain(
     const std::function<CommandOutcome(const std::string&, const json&)>& fn) {
     for (;;) {
@@ -622,6 +639,12 @@ void CommandQueue::drain(
             items_.pop_front();
         }
         try {
+            if (item->task) {
+                CommandOutcome o;
+                o.data = item->task();
+                item->done.set_value(std::move(o));
+                continue;
+            }
             item->done.set_value(fn(item->kind, item->args));
         } catch (const InputError& e) {
             item->done.set_value(CommandOutcome{2, e.what(), {}});

@@ -111,6 +111,11 @@ public:
     AlertBuffer& alerts() { return alerts_; }
     /// How many alerts commits have written so far (the daemon wakes the delivery worker).
     std::uint64_t alerts_committed() const { return alerts_committed_; }
+    /// The risk manager's verdict on the manual trade `trade` now, nothing placed or stored
+    /// (order_preview.hpp). Throws InputError for an unknown symbol or before the first bar.
+    nlohmann::json preview_order(const Command& trade) const;
+    /// Risk decisions stored since the last call (the dashboard's live events).
+    std::vector<RiskAssessment> take_committed_decisions();
 
 private:
     void load_bars(TimeMs from, TimeMs to);
@@ -176,6 +181,7 @@ private:
     TimeMs last_feed_alert_ = INT64_MIN / 2;
     std::vector<double> alert_qty_;                ///< positions at the last commit
     std::map<std::string, nlohmann::json> decision_; ///< symbol -> its latest model decision
+    std::vector<RiskAssessment> committed_decisions_; ///< until take_committed_decisions()
 };
 
 } // namespace aurum

@@ -171,13 +171,43 @@ std::optional<std::string> StateStore::order_note(const std::string& cid) {
     return std::nullopt;
 }
 
+std::vector<OrderRecord> StateStore::orders_for(const std::string& sid, const std::string& symbol,
+                                                TimeMs from_bar, TimeMs to_bar) {
+    std::vector<OrderRecord> out;
+    for (auto& o : orders_where("session_id = $1 AND symbol = $2 AND bar_time >= $3 AND "
+                                "bar_time <= $4",
+                                {S(sid), S(symbol), I(from_bar), I(to_bar)}))
+        out.push_back(std::move(o));
+    return out;
+}
+
+std::vector<OrderRecord> StateStore::orders_since(const std::string& sid, TimeMs from_bar) {
+    return orders_where("session_id = $1 AND bar_time >= $2", {S(sid), I(from_bar)});
+}
+
+std::optional<OrderRecord> StateStore::last_filled_order(const std::string& sid) {
+    const std::array<V, 1> p = {S(sid)};
+    const auto r = db_.query_one("SELECT MAX(bar_time) FROM live_orders WHERE session_id = $1 AND "
+                                 "filled_qty > 0",
+                                 p);
+    if (!r || r->is_null(0)) return std::nullopt;
+    auto list = orders_where("session_id = $1 AND bar_time = $2 AND filled_qty > 0",
+                             {S(sid), I(r->as_int(0))});
+    if (list.empty()) return std::nullopt;
+    return list.front();
+}
+
 std::vector<OrderRecord> StateStore::orders(const std::string& session_id) {
-    const std::array<V, 1> p = {S(session_id)};
+    return orders_where("session_id = $1", {S(session_id)});
+}
+
+std::vector<OrderRecord> StateStore::orders_where(const std::string& where,
+                                                  const std::vector<SqlValue>& p) {
     std::vector<OrderRecord> out;
     for (const auto& r : db_.query(
              "SELECT client_order_id, session_id, symbol, side, type, qty, limit_price, "
              "stop_price, bar_time, created_at, source, status, filled_qty, avg_price FROM "
-             "live_orders WHERE session_id = $1 ORDER BY bar_time, created_at, client_order_id",
+             "live_orders WHERE " + where + " ORDER BY bar_time, created_at, client_order_id",
              p)) {
         OrderRecord o;
         o.client_order_id = r.as_string(0);
@@ -266,6 +296,20 @@ std::vector<RiskDecisionRecord> StateStore::decisions(const std::string& sid, in
     return out;
 }
 
+std::vector<RiskDecisionRecord> StateStore::decisions_for(const std::string& sid,
+                                                          const std::string& symbol, TimeMs from,
+                                                          TimeMs to) {
+    const std::array<V, 4> p = {S(sid), S(symbol), I(from), I(to)};
+    std::vector<RiskDecisionRecord> out;
+    for (const auto& r : db_.query("SELECT time, symbol, source, verdict, rule, reason, requested, "
+                                   "approved FROM live_risk_decisions WHERE session_id = $1 AND "
+                                   "symbol = $2 AND time >= $3 AND time <= $4 ORDER BY time, seq",
+                                   p))
+        out.push_back({r.as_int(0), r.as_string(1), r.as_string(2), r.as_string(3),
+                       r.as_string(4), r.as_string(5), r.as_double(6), r.as_double(7)});
+    return out;
+}
+
 void StateStore::insert_trade(const std::string& sid, int seq, const TradeRecord& t) {
     const std::array<V, 11> p = {S(sid),          I(seq),          S(t.symbol),
                                  I(t.direction),  I(t.entry_time), I(t.exit_time),
@@ -277,12 +321,27 @@ void StateStore::insert_trade(const std::string& sid, int seq, const TradeRecord
              p);
 }
 
-std::vector<TradeRecord> StateStore::trades(const std::string& sid) {
-    const std::array<V, 1> p = {S(sid)};
+std::vector<TradeRecord> StateStore::trades(const std::string& sid) { return trades_from(sid, 0); }
+
+std::vector<TradeRecord> StateStore::trades_exited(const std::string& sid, TimeMs from, TimeMs to) {
+    const std::array<V, 3> p = {S(sid), I(from), I(to)};
     std::vector<TradeRecord> out;
     for (const auto& r : db_.query("SELECT symbol, direction, entry_time, exit_time, entry_price, "
                                    "exit_price, qty, pnl, fees FROM live_trades WHERE session_id "
-                                   "= $1 ORDER BY seq",
+                                   "= $1 AND exit_time >= $2 AND exit_time < $3 ORDER BY seq",
+                                   p))
+        out.push_back({r.as_string(0), static_cast<int>(r.as_int(1)), r.as_int(2), r.as_int(3),
+                       r.as_double(4), r.as_double(5), r.as_double(6), r.as_double(7),
+                       r.as_double(8)});
+    return out;
+}
+
+std::vector<TradeRecord> StateStore::trades_from(const std::string& sid, std::int64_t first_seq) {
+    const std::array<V, 2> p = {S(sid), I(first_seq)};
+    std::vector<TradeRecord> out;
+    for (const auto& r : db_.query("SELECT symbol, direction, entry_time, exit_time, entry_price, "
+                                   "exit_price, qty, pnl, fees FROM live_trades WHERE session_id "
+                                   "= $1 AND seq >= $2 ORDER BY seq",
                                    p)) {
         out.push_back({r.as_string(0), static_cast<int>(r.as_int(1)), r.as_int(2), r.as_int(3),
                        r.as_double(4), r.as_double(5), r.as_double(6), r.as_double(7),
@@ -375,6 +434,16 @@ std::vector<PredictionRecord> StateStore::latest_predictions(const std::string& 
     return out;
 }
 
+std::optional<PredictionRecord> StateStore::prediction_at(const std::string& sid,
+                                                         const std::string& symbol, TimeMs time) {
+    const std::array<V, 3> p = {S(sid), S(symbol), I(time)};
+    for (const auto& r : db_.query("SELECT time, symbol, value, top_features FROM live_predictions "
+                                   "WHERE session_id = $1 AND symbol = $2 AND time = $3",
+                                   p))
+        return PredictionRecord{r.as_int(0), r.as_string(1), r.as_double(2), r.as_string(3)};
+    return std::nullopt;
+}
+
 std::vector<PredictionRecord> StateStore::predictions(const std::string& sid) {
     const std::array<V, 1> p = {S(sid)};
     std::vector<PredictionRecord> out;
@@ -383,16 +452,6 @@ std::vector<PredictionRecord> StateStore::predictions(const std::string& sid) {
                                    p))
         out.push_back({r.as_int(0), r.as_string(1), r.as_double(2), r.as_string(3)});
     return out;
-}
-
-std::optional<double> StateStore::prediction_at(const std::string& sid, TimeMs t,
-                                               const std::string& symbol) {
-    const std::array<V, 3> p = {S(sid), I(t), S(symbol)};
-    auto r = db_.query_one("SELECT value FROM live_predictions WHERE session_id = $1 AND time = $2 "
-                           "AND symbol = $3",
-                           p);
-    if (!r) return std::nullopt;
-    return r->as_double(0);
 }
 
 void StateStore::put_kv(const std::string& key, const std::string& value) {

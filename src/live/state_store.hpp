@@ -147,6 +147,10 @@ public:
     void update_order(const std::string& cid, const std::string& status, double filled_qty,
                       double avg_price);
     std::vector<OrderRecord> orders(const std::string& session_id);
+    /// Orders created on bars opened at `from_bar` or later.
+    std::vector<OrderRecord> orders_since(const std::string& session_id, TimeMs from_bar);
+    /// The first order with a fill on the latest bar that had one.
+    std::optional<OrderRecord> last_filled_order(const std::string& session_id);
     /// The venue's words about an order (a live exchange's rejection message).
     void set_order_note(const std::string& cid, const std::string& note);
     std::optional<std::string> order_note(const std::string& cid);
@@ -154,8 +158,18 @@ public:
     std::vector<ExecReport> reports(const std::string& session_id);
     void insert_decision(const std::string& session_id, int seq, const RiskDecisionRecord& d);
     std::vector<RiskDecisionRecord> decisions(const std::string& session_id, int limit);
+    /// Decisions on `symbol` with time in [from, to], oldest first (a trade's decision record).
+    std::vector<RiskDecisionRecord> decisions_for(const std::string& session_id,
+                                                  const std::string& symbol, TimeMs from, TimeMs to);
+    /// Orders on `symbol` created on bars [from_bar, to_bar], oldest first.
+    std::vector<OrderRecord> orders_for(const std::string& session_id, const std::string& symbol,
+                                        TimeMs from_bar, TimeMs to_bar);
     void insert_trade(const std::string& session_id, int seq, const TradeRecord& t);
     std::vector<TradeRecord> trades(const std::string& session_id);
+    /// Trades that closed in [from, to).
+    std::vector<TradeRecord> trades_exited(const std::string& session_id, TimeMs from, TimeMs to);
+    /// Trades numbered `first_seq` and later (the table only grows: readers append).
+    std::vector<TradeRecord> trades_from(const std::string& session_id, std::int64_t first_seq);
 
     // Snapshots
     void replace_positions(const std::string& session_id, const std::vector<PositionRecord>& p);
@@ -172,9 +186,9 @@ public:
     std::vector<PredictionRecord> latest_predictions(const std::string& session_id);
     /// Predictions of a session, oldest first.
     std::vector<PredictionRecord> predictions(const std::string& session_id);
-    /// The prediction (P(up)) a session made for `symbol` on the bar opening at `time`.
-    std::optional<double> prediction_at(const std::string& session_id, TimeMs time,
-                                        const std::string& symbol);
+    /// The prediction of `symbol` on the bar opened at `time`.
+    std::optional<PredictionRecord> prediction_at(const std::string& session_id,
+                                                  const std::string& symbol, TimeMs time);
 
     // Account-level state (kill switch, trading state, risk runtime): survives sessions.
     void put_kv(const std::string& key, const std::string& value);
@@ -196,6 +210,8 @@ public:
     std::optional<SignalRecord> signal(std::int64_t id);
 
 private:
+    std::vector<OrderRecord> orders_where(const std::string& where,
+                                          const std::vector<SqlValue>& params);
     Database& db_;
 };
 
