@@ -15,7 +15,7 @@ export function setCsrf(token) {
 /** An API error with the server's {error, field, value} and the HTTP status. */
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.error || `HTTP ${status}`);
+    super(body?.error || body?.message || `HTTP ${status}`);
     this.status = status;
     this.field = body?.field;
     this.value = body?.value;

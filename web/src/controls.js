@@ -11,7 +11,7 @@ export async function runCommand(kind, fields) {
   try {
     const out = await command(kind, fields);
     refreshNow();
-    return { ok: out?.ok !== false, message: out?.message ?? 'done' };
+    return { ok: out?.ok !== false, message: out?.message || 'done' };
   } catch (e) {
     refreshNow();
     return { ok: false, message: e.message + (e.field ? ` (field ${e.field})` : '') };
@@ -99,8 +99,9 @@ export function HaltBanner({ overview, readOnly }) {
   const o = overview;
   if (!o) return '';
   if (o.state === 'paused') {
-    return html`<div class="banner paused" data-testid="paused-banner">PAUSED${o.halt?.until ? ` until ${fmtTime(o.halt.until)}` : ''}${o.halt?.reason ? ` — ${o.halt.reason}` : ''}</div>`;
+    return html`<div class="banner paused" data-testid="paused-banner">${o.state_text || 'PAUSED'}${o.halt?.reason ? ` — ${o.halt.reason}` : ''}</div>`;
   }
+  if (o.state === 'reducing') return html`<div class="banner paused">${o.state_text || 'REDUCING: no new entries'}</div>`;
   if (o.state !== 'halted') return '';
   const h = o.halt ?? {};
   const breaker = h.cause === 'drawdown_breaker';

@@ -123,14 +123,14 @@ export const STALE_AFTER_MS = 8 * 3600 * 1000;
 
 /**
  * Freshness of one payload: {asOf, dataTime, ageMs, stale}. The server's `stale` wins; else the
- * data is stale when its newest bar is older than STALE_AFTER_MS at `as_of` (session time, so a
- * replay is judged by its own clock), or when the page has not heard from the server for
- * `maxSilenceMs` of wall time.
+ * data is stale when its newest bar is older than STALE_AFTER_MS at `as_of` (not judged for a
+ * replay clock), or when the page has not heard from the server for `maxSilenceMs` of wall time.
  */
-export function freshness(payload, { fetchedAt = null, now = Date.now(), maxSilenceMs = 90_000 } = {}) {
+export function freshness(payload, { fetchedAt = null, now = Date.now(), maxSilenceMs = 90_000, clock = null } = {}) {
   const asOf = isNum(payload?.as_of) ? payload.as_of : null;
   const dataTime = isNum(payload?.data_time) ? payload.data_time : null;
-  const ageMs = asOf !== null && dataTime !== null ? Math.max(0, asOf - dataTime) : null;
+  // A replay's bars are old by design: their age against the wall clock means nothing.
+  const ageMs = asOf !== null && dataTime && clock !== 'replay' ? Math.max(0, asOf - dataTime) : null;
   let stale = false;
   if (typeof payload?.stale === 'boolean') stale = payload.stale;
   else if (ageMs !== null) stale = ageMs > STALE_AFTER_MS;

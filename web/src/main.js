@@ -2,10 +2,11 @@
 // halted and read-only banners, tab navigation by URL hash, live refresh.
 import { html } from 'htm/preact';
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { get, setCsrf, startLive, useResource, ApiError } from './api.js';
 import { fmtMoney, fmtTime } from './format.js';
 import { Controls, HaltBanner } from './controls.js';
+import { sessionClock } from './ui.js';
 import { Overview } from './tabs/overview.js';
 import { Equity } from './tabs/equity.js';
 import { Predictions } from './tabs/predictions.js';
@@ -63,8 +64,12 @@ function App() {
 }
 
 function Shell({ session, tab, link }) {
-  const ov = useResource('/api/overview');
-  const o = ov.data;
+  const raw = useResource('/api/overview');
+  // The server names states in capitals (ACTIVE, PAUSED, REDUCING, HALTED); the page compares
+  // lower case.
+  const o = useMemo(() => (raw.data ? { ...raw.data, state: String(raw.data.state ?? '').toLowerCase() } : null), [raw.data]);
+  const ov = { ...raw, data: o };
+  sessionClock.clock = o?.clock ?? null;
   const mode = (o?.mode ?? session.mode ?? 'offline').toLowerCase();
   const readOnly = !!session.read_only;
   const ccy = o?.currency ?? 'USDT';
@@ -77,10 +82,10 @@ function Shell({ session, tab, link }) {
       <div class=${`mode-badge mode-${mode}`} data-testid="mode">${mode.toUpperCase()}</div>
       <div class="brand">Aurum Edge</div>
       <div class="top-figs">
-        <span>state <b class=${`state state-${o?.state}`} data-testid="state">${o?.state ?? '…'}</b></span>
+        <span>state <b class=${`state state-${o?.state}`} data-testid="state" title=${o?.state_text ?? ''}>${o?.state ? o.state.toUpperCase() : '…'}</b></span>
         <span>equity <b class="num" data-testid="top-equity">${fmtMoney(o?.equity, ccy)}</b></span>
         <span class=${`link link-${link}`} title="live = server push (SSE), polling = every 30 s">${link}</span>
-        <span class="clock">${o ? `session ${fmtTime(o.as_of)}` : ''}</span>
+        <span class="clock" title="time of the newest bar the session processed">${o?.data_time ? `data ${fmtTime(o.data_time)}${o.clock === 'replay' ? ' (replay)' : ''}` : ''}</span>
       </div>
       <${Controls} session=${session} overview=${o} />
     </header>

@@ -221,6 +221,32 @@ export function checkLimit(key, value) {
   return '';
 }
 
+/** Every symbol the overview mentions (positions, predictions, recent trades), sorted. */
+export function symbolsOf(o, extra = []) {
+  const all = [...(o?.symbols ?? []), ...(o?.positions ?? []), ...(o?.predictions ?? []), ...(o?.recent_trades ?? []), ...extra]
+    .map((x) => (typeof x === 'string' ? x : x?.symbol))
+    .filter(Boolean);
+  return [...new Set(all)].sort();
+}
+
+/**
+ * The health checks of /api/health (`aurum health --json`) as rows {name, ok, detail}, in the
+ * order a person scans them.
+ */
+export function healthChecks(h) {
+  if (!h) return [];
+  const rows = [];
+  const d = h.daemon;
+  if (d) rows.push({ name: 'daemon', ok: !!d.running, detail: d.running ? `pid ${d.pid}` : 'not running' });
+  if (h.database) rows.push({ name: 'database', ok: h.database.connected !== false, detail: h.database.describe ?? '' });
+  if (h.data_feed) rows.push({ name: 'data feed', ok: !h.data_feed.stale, detail: `${(h.data_feed.symbols ?? []).join(', ')} ${h.data_feed.timeframe ?? ''} · ${h.data_feed.clock ?? ''}${h.data_feed.stale ? ' · STALE' : ''}` });
+  if (h.model) rows.push({ name: 'model', ok: !!h.model.loaded || !(h.model.models ?? []).length, detail: `${h.model.strategy ?? ''}${h.model.loaded ? ' · loaded' : ''}` });
+  if (h.risk) rows.push({ name: 'risk', ok: h.risk.state !== 'HALTED' && !h.risk.config_error, detail: h.risk.config_error ?? h.risk.text ?? h.risk.state ?? '' });
+  if (h.disk) rows.push({ name: 'disk', ok: !h.disk.warning, detail: isNum(h.disk.used_pct) ? `${h.disk.used_pct.toFixed(1)} % used` : '' });
+  if (h.recent) rows.push({ name: 'logs (24 h)', ok: !(h.recent.errors > 0), detail: `${h.recent.errors ?? 0} errors, ${h.recent.warnings ?? 0} warnings` });
+  return rows;
+}
+
 /** Ensemble agreement: the share of members voting with the majority direction. */
 export function agreement(members) {
   const votes = (members ?? []).map((m) => m.vote).filter((v) => v !== undefined && v !== null);

@@ -2,13 +2,16 @@
 import { html } from 'htm/preact';
 import { fmtTime, fmtDuration, freshness } from './format.js';
 
+/** The session's clock ("replay" | "realtime"), set by the shell from /api/overview. */
+export const sessionClock = { clock: null };
+
 /** "as of" stamp, data age and a STALE badge for one payload. */
 export function Fresh({ res }) {
   const p = res?.data;
   if (!p) return html`<span class="fresh">${res?.error ? html`<span class="badge err">error</span>` : 'loading…'}</span>`;
-  const f = freshness(p, { fetchedAt: res.fetchedAt });
-  return html`<span class="fresh" title="server time of this figure and age of its newest bar">
-    as of ${fmtTime(f.asOf)}${f.ageMs !== null ? html` · data ${fmtDuration(f.ageMs)} old` : ''}
+  const f = freshness(p, { fetchedAt: res.fetchedAt, clock: sessionClock.clock });
+  return html`<span class="fresh" data-testid="fresh" title="server time of this figure; time and age of the newest bar it reads">
+    as of ${fmtTime(f.asOf, { seconds: true })}${f.dataTime ? html` · bar ${fmtTime(f.dataTime)}` : ''}${f.ageMs !== null ? html` (${fmtDuration(f.ageMs)} old)` : ''}
     ${f.stale ? html` <span class="badge stale">STALE</span>` : ''}
     ${res.error ? html` <span class="badge err" title=${res.error.message}>update failed</span>` : ''}
   </span>`;

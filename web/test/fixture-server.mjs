@@ -31,10 +31,10 @@ const now = () => world.times[last] + 3600 * 1000; // session clock: one hour af
 const sessions = new Map(); // cookie -> csrf
 let tokenUsed = false;
 let nextSignal = 1;
-let nextTrade = world.trades.length + 1;
+let nextTrade = world.trades.length;
 
 const state = {
-  mode: 'running', halt: null,
+  mode: 'ACTIVE', halt: null,
   limits: { max_position: 0.25, max_portfolio_heat: 0.5, max_leverage: 1, daily_loss_limit: 0.05, max_drawdown: 0.15, loss_streak: 3, cooldown: '1d', correlation_threshold: 0.7, max_correlated_exposure: 0.35, correlation_window: 60, min_equity: 0, max_loosen_factor: 2 },
   positions: [
     { symbol: 'BTC/USDT', side: 'long', qty: 0.03, unit: 'BTC', entry_time: world.times[last - 6], entry_price: world.candles['BTC/USDT'].close[last - 6], confidence: 0.64 },
@@ -87,7 +87,8 @@ function latestPredictions() {
 function overview() {
   const e = equity();
   return {
-    as_of: now(), data_time: world.times[last] + H4, mode: 'paper', session_id: 'fixture-session', state: state.mode, halt: state.halt,
+    as_of: now(), data_time: world.times[last] + H4, mode: 'paper', clock: 'replay', strategy: 'model', session_id: 'fixture-session', state: state.mode,
+    state_text: state.mode === 'PAUSED' ? `PAUSED until ${new Date(state.halt.until).toISOString()}` : state.mode, halt: state.halt, trades: world.trades.length, stale: false,
     capital: world.capital, equity: e, cash: e - state.positions.reduce((a, p) => a + p.qty * mark(p.symbol), 0), currency: 'USDT',
     symbols: SYMBOLS.map((s) => s.symbol),
     pnl: { realized: realized(), unrealized: e - world.capital - realized(), today: sumSince(now() - DAY), week: sumSince(now() - 7 * DAY), total: e - world.capital },
@@ -106,7 +107,8 @@ function tradesQuery(q) {
   if (q.get('outcome') === 'loss') rows = rows.filter((t) => t.pnl <= 0);
   if (q.get('from')) rows = rows.filter((t) => t.exit_time >= Number(q.get('from')));
   if (q.get('to')) rows = rows.filter((t) => t.exit_time <= Number(q.get('to')));
-  const sort = q.get('sort') || 'exit_time';
+  const sort = q.get('sort') || 'entry_time';
+  if (!['entry_time', 'exit_time', 'pnl', 'pnl_pct', 'symbol', 'hold_ms', 'qty'].includes(sort)) throw new Bad(400, `sort: unknown field '${sort}'`, 'sort', sort);
   const dir = q.get('order') === 'asc' ? 1 : -1;
   rows.sort((a, b) => (a[sort] < b[sort] ? -dir : a[sort] > b[sort] ? dir : 0));
   const off = Number(q.get('offset') || 0), lim = Number(q.get('limit') || 100);
@@ -148,30 +150,36 @@ function candles(q) {
 
 function risk() {
   const e = equity();
-  const pos = state.positions.map((p) => ({ symbol: p.symbol, pct_equity: (p.qty * mark(p.symbol)) / e }));
+  const pos = state.positions.map((p) => ({ symbol: p.symbol, notional: p.qty * mark(p.symbol), pct_equity: (p.qty * mark(p.symbol)) / e }));
   const heat = pos.reduce((a, p) => a + p.pct_equity, 0);
   const peak = Math.max(...world.equity);
   const dd = Math.max(0, 1 - e / peak);
   const lossToday = Math.max(0, -sumSince(now() - DAY) / e);
   const L = state.limits;
-  const br = (name, value, limit) => ({ name, value, limit, pct_used: (value / limit) * 100, tripped: value >= limit });
+  const br = (name, value, limit) => ({ name, value, limit, pct_used: (value / limit) * 100, tripped: value >= limit, unit: name.startsWith('loss_streak') ? 'count' : 'fraction' });
   return {
-    as_of: now(), data_time: world.times[last] + H4, limits: L, heat, leverage: heat, positions: pos,
+    as_of: now(), data_time: world.times[last] + H4, limits: Object.fromEntries(Object.entries(L).map(([k, v]) => [k, String(v)])), state: state.mode, heat, leverage: heat, equity: e, positions: pos,
     correlation: { symbols: SYMBOLS.map((s) => s.symbol), matrix: [[1, 0.82, 0.11], [0.82, 1, 0.07], [0.11, 0.07, 1]] },
     breakers: [br('daily_loss', lossToday, L.daily_loss_limit), br('drawdown', dd, L.max_drawdown), br('portfolio_heat', heat, L.max_portfolio_heat),
-      br('max_position', Math.max(0, ...pos.map((p) => p.pct_equity)), L.max_position), br('loss_streak', 1, L.loss_streak)],
+      br('max_position', Math.max(0, ...pos.map((p) => p.pct_equity)), L.max_position), br('loss_streak:ETH/USDT', 1, L.loss_streak)],
     cooldowns: [],
   };
 }
 
 function health() {
+  const bar = world.times[last] + H4;
   return {
-    as_of: now(), data_time: world.times[last] + H4, ok: true, uptime_s: 93784, db_bytes: 48_234_496,
-    checks: [{ name: 'database', ok: true, detail: 'sqlite ok' }, { name: 'exchange', ok: true, detail: 'paper venue' }, { name: 'data freshness', ok: true, detail: 'all symbols within 2 bars' }],
-    exchange: { venue: 'paper', status: 'ok', rate_limit_used: '12 %' },
-    data: SYMBOLS.map((s, i) => ({ symbol: s.symbol, timeframe: '4h', last_bar: world.times[last] + H4, age_s: 3600 + i * 60, stale: false })),
-    models: [{ name: 'ensemble-v3', version: 3, load_ms: 41, last_prediction: world.times[last] }, { name: 'xgboost', version: 7, load_ms: 12, last_prediction: world.times[last] }],
-    jobs: [{ name: 'retrain', last_run: now() - 3 * DAY, next_run: now() + 4 * DAY, last_status: 'ok' }, { name: 'backfill', last_run: now() - 3600000, next_run: now() + 3 * 3600000, last_status: 'ok' }],
+    as_of: now(), uptime_s: 93784, db_bytes: 48_234_496, failures: READ_ONLY ? ['daemon not running'] : [],
+    daemon: { running: !READ_ONLY, uptime_ms: 93784000, pid: READ_ONLY ? 0 : process.pid },
+    database: { connected: true, describe: 'sqlite workspace/aurum.db', last_write_ms_ago: 1200 },
+    data_feed: { symbols: SYMBOLS.map((x) => x.symbol), timeframe: '4h', clock: 'replay', last_bar: world.times[last], stale: false },
+    model: { loaded: true, strategy: 'model', last_decision: bar, models: [], notices: ['XAUUSD: weekend gap, no bars until Monday open'],
+      last_prediction: { time: world.times[last], symbol: 'BTC/USDT', p_up: 0.57 } },
+    risk: { state: state.mode, text: state.mode, active: !READ_ONLY }, disk: { used_pct: 41.5, warning: false }, recent: { errors: 0, warnings: 1 },
+    last_trade: { time: world.trades[world.trades.length - 1].exit_time, text: 'XAUUSD sell (strategy)' },
+    data: SYMBOLS.map((x, i) => ({ symbol: x.symbol, timeframe: '4h', last_bar: world.times[last], age_s: 3600 + i * 60, stale: false })),
+    models: SYMBOLS.map((x) => ({ symbol: x.symbol, model: { name: 'ensemble', version: 3, load_ms: 41 } })),
+    jobs: [{ name: 'retrain', schedule: 'weekly Sun 02:00', last_run: now() - 3 * DAY, next_run: now() + 4 * DAY, last_status: 'ok' }, { name: 'backfill', schedule: 'every 4h', next_run: now() + 3 * 3600000 }],
     log_tail: [{ time: now() - 7200000, level: 'warn', text: 'XAUUSD: weekend gap, no bars until Monday open' }, { time: now() - 3600000, level: 'info', text: 'bar close BTC/USDT 4h processed in 3.1 ms' }],
   };
 }
@@ -207,8 +215,10 @@ function preview(b) {
   const reduced = want > cap ? [{ rule: 'max_position', reason: `reduced to ${cap.toFixed(6)} (max_position ${state.limits.max_position} of equity)` }] : [];
   const finalQty = Math.min(want, cap);
   const heatNow = risk().heat;
-  return { as_of: now(), final_qty: finalQty, unit: SYMBOLS.find((s) => s.symbol === b.symbol).unit, heat_after: heatNow + (finalQty * price) / e, correlated_exposure: (finalQty * price) / e,
-    reduced_by: reduced, blocked_by: state.mode === 'halted' ? { rule: 'halted', reason: 'trading is halted' } : null };
+  const blocked = state.mode === 'HALTED' ? { rule: 'halted', reason: 'trading is halted' } : null;
+  return { as_of: now(), verdict: blocked ? 'deny' : reduced.length ? 'reduce' : 'approve', requested_qty: want, final_qty: blocked ? 0 : finalQty, unit: SYMBOLS.find((s) => s.symbol === b.symbol).unit,
+    price, notional: finalQty * price, heat_before: heatNow, heat_after: heatNow + (finalQty * price) / e, correlated_exposure: (finalQty * price) / e,
+    rule: reduced[0]?.rule ?? blocked?.rule ?? 'none', reason: reduced[0]?.reason ?? blocked?.reason ?? 'within every limit', reduced_by: reduced, blocked_by: blocked, below_min_qty: false };
 }
 
 class Bad extends Error {
@@ -240,22 +250,22 @@ function apply(kind, b) {
         world.trades.push({ id: nextTrade++, symbol: p.symbol, side: p.side, qty: p.qty, unit: p.unit, entry_time: p.entry_time, entry_price: p.entry_price, exit_time: now(), exit_price: mark(p.symbol), pnl, pnl_pct: pnl / (p.qty * p.entry_price), fees: 0, hold_ms: now() - p.entry_time, reason: `emergency stop: ${reason}`, stop: p.entry_price });
       }
       state.positions = [];
-      state.mode = 'halted';
+      state.mode = 'HALTED';
       state.halt = { cause: 'emergency_stop', reason, since: now() };
       return 'EMERGENCY STOP: all positions closed; trading HALTED until acknowledged';
     }
     case 'acknowledge_stop':
-      if (state.mode !== 'halted') throw new Bad(409, 'not halted');
-      state.mode = 'running'; state.halt = null;
+      if (state.mode !== 'HALTED') throw new Bad(409, 'not halted');
+      state.mode = 'ACTIVE'; state.halt = null;
       return 'Emergency stop acknowledged; trading ACTIVE';
     case 'pause': {
       const d = need(b, 'duration_ms', 'number');
       if (!(d > 0)) throw new Bad(400, `field 'duration_ms' must be positive, got ${d}`, 'duration_ms', d);
-      state.mode = 'paused'; state.halt = { cause: 'manual', reason: b.reason ?? '', since: now(), until: now() + d };
+      state.mode = 'PAUSED'; state.halt = { cause: 'manual', reason: b.reason ?? '', since: now(), until: now() + d };
       return `Paused until ${new Date(now() + d).toISOString()}`;
     }
     case 'resume':
-      state.mode = 'running'; state.halt = null;
+      state.mode = 'ACTIVE'; state.halt = null;
       return 'Resumed';
     case 'trade': {
       const s = sym();
@@ -264,7 +274,7 @@ function apply(kind, b) {
       const amount = need(b, 'amount', 'number');
       if (side !== 'close' && !(amount > 0)) throw new Bad(400, `field 'amount' must be positive, got ${amount}`, 'amount', amount);
       if (!String(b.reason ?? '').trim()) throw new Bad(400, "field 'reason' is required (it goes into the audit log)", 'reason', b.reason ?? '');
-      if (state.mode === 'halted') throw new Bad(409, 'trading is halted');
+      if (state.mode === 'HALTED') throw new Bad(409, 'trading is halted');
       const v = preview({ symbol: s, amount });
       const price = mark(s);
       const unit = SYMBOLS.find((x) => x.symbol === s).unit;
@@ -338,7 +348,7 @@ const server = http.createServer(async (req, res) => {
       tokenUsed = true;
       const sid = crypto.randomBytes(16).toString('hex');
       sessions.set(sid, crypto.randomBytes(16).toString('hex'));
-      res.writeHead(302, { Location: '/', 'Set-Cookie': `aurum_session=${sid}; HttpOnly; SameSite=Strict; Path=/`, 'Content-Security-Policy': CSP });
+      res.writeHead(303, { Location: '/', 'Set-Cookie': `aurum_session=${sid}; HttpOnly; SameSite=Strict; Path=/`, 'Content-Security-Policy': CSP });
       return res.end();
     }
     if (!p.startsWith('/api/')) return serveStatic(req, res, p);
@@ -369,7 +379,7 @@ const server = http.createServer(async (req, res) => {
     const q = url.searchParams;
     const id = /^\/api\/trades\/(\d+)$/.exec(p);
     const routes = {
-      '/api/session': () => ({ mode: READ_ONLY ? 'offline' : 'paper', read_only: READ_ONLY, read_only_reason: READ_ONLY ? 'daemon not running: controls are disabled (aurum dashboard reads the database)' : '', csrf: sessions.get(sid) }),
+      '/api/session': () => ({ as_of: Date.now(), session_id: 'fixture-session', daemon: { running: !READ_ONLY, pid: READ_ONLY ? 0 : process.pid }, mode: READ_ONLY ? 'offline' : 'paper', read_only: READ_ONLY, read_only_reason: READ_ONLY ? 'daemon not running: controls are disabled (aurum dashboard reads the database)' : '', csrf: sessions.get(sid) }),
       '/api/overview': overview,
       '/api/equity': () => ({ as_of: now(), data_time: world.times[last] + H4, times: world.times, equity: world.equity, drawdown: null, benchmarks: world.bench }),
       '/api/predictions': () => ({ as_of: now(), data_time: world.times[last] + H4, latest: latestPredictions().filter((x) => !q.get('symbol') || x.symbol === q.get('symbol')),

@@ -43,7 +43,7 @@ export function makeWorld({ bars = 1500, seed = 7, capital = 10000 } = {}) {
   }
   // Trades: one at a time per symbol, 3..30 bars long.
   const trades = [];
-  let id = 1;
+  let id = 0; // trade ids are 0-based, as the server's
   for (const s of SYMBOLS) {
     const c = candles[s.symbol];
     let i = 20;

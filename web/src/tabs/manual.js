@@ -4,7 +4,8 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { post, useResource } from '../api.js';
-import { fmtQty, fmtPct } from '../format.js';
+import { fmtQty, fmtPct, fmtPrice, fmtNumber, isNum } from '../format.js';
+import { symbolsOf } from '../shape.js';
 import { runCommand, Outcome } from '../controls.js';
 import { Panel } from '../ui.js';
 
@@ -12,12 +13,16 @@ export function Verdict({ v }) {
   if (!v) return '';
   if (v.error) return html`<div class="verdict blocked" data-testid="verdict">${v.error}</div>`;
   const blocked = v.blocked_by;
-  return html`<div class=${`verdict ${blocked ? 'blocked' : (v.reduced_by ?? []).length ? 'reduced' : 'ok'}`} data-testid="verdict">
-    <div><b>${blocked ? 'BLOCKED' : (v.reduced_by ?? []).length ? 'REDUCED' : 'APPROVED'}</b>
-      ${blocked ? html` by ${blocked.rule ?? blocked}: ${blocked.reason ?? ''}` : ''}</div>
+  const kind = v.verdict ?? (blocked ? 'deny' : (v.reduced_by ?? []).length ? 'reduce' : 'approve');
+  const word = { approve: 'APPROVED', reduce: 'REDUCED', deny: 'BLOCKED' }[kind] ?? String(kind).toUpperCase();
+  return html`<div class=${`verdict ${kind === 'deny' ? 'blocked' : kind === 'reduce' ? 'reduced' : 'ok'}`} data-testid="verdict">
+    <div><b>${word}</b>${blocked ? html` by ${blocked.rule ?? blocked}: ${blocked.reason ?? ''}` : v.reason ? html` — ${v.reason}` : ''}</div>
     <table class="tbl kv"><tbody>
+      <tr><td>requested</td><td class="num">${fmtQty(v.requested_qty, v.unit)}</td></tr>
       <tr><td>final size</td><td class="num" data-testid="final-qty">${fmtQty(v.final_qty, v.unit)}</td></tr>
-      <tr><td>heat after</td><td class="num">${fmtPct(v.heat_after, { decimals: 1 })}</td></tr>
+      ${isNum(v.price) ? html`<tr><td>price · notional</td><td class="num">${fmtPrice(v.price)} · ${fmtNumber(v.notional, 2)}</td></tr>` : ''}
+      <tr><td>heat</td><td class="num">${isNum(v.heat_before) ? `${fmtPct(v.heat_before, { decimals: 1 })} → ` : ''}${fmtPct(v.heat_after, { decimals: 1 })}</td></tr>
+      ${v.below_min_qty ? html`<tr><td>minimum</td><td class="why">below the venue's minimum quantity</td></tr>` : ''}
       <tr><td>correlated exposure</td><td class="num">${fmtPct(v.correlated_exposure, { decimals: 1 })}</td></tr>
       ${(v.reduced_by ?? []).map((r) => html`<tr><td>reduced by ${r.rule}</td><td class="why">${r.reason}</td></tr>`)}
     </tbody></table></div>`;
@@ -28,7 +33,7 @@ export function ManualTrade({ overview, readOnly }) {
   const [verdict, setVerdict] = useState(null);
   const [out, setOut] = useState(null);
   const [busy, setBusy] = useState(false);
-  const symbols = overview.data?.symbols ?? [...new Set((overview.data?.positions ?? []).map((p) => p.symbol).concat((overview.data?.predictions ?? []).map((p) => p.symbol)))];
+  const symbols = symbolsOf(overview.data);
   useEffect(() => { if (!f.symbol && symbols.length) setF((x) => ({ ...x, symbol: symbols[0] })); }, [symbols.join()]);
   const set = (k) => (e) => { setVerdict(null); setOut(null); setF({ ...f, [k]: e.target.value }); };
   const amount = Number(f.amount);
@@ -57,7 +62,7 @@ export function ManualTrade({ overview, readOnly }) {
         <label>Reason (audit log) <input name="reason" value=${f.reason} onInput=${set('reason')} required /></label>
         <div class="row-btns">
           <button type="submit" disabled=${busy || !f.symbol || !amountOk} data-testid="btn-preview">Preview risk verdict</button>
-          <button type="button" class="btn-primary" disabled=${readOnly || busy || !ready || !verdict || verdict.error || verdict.blocked_by} onClick=${submit} data-testid="btn-submit"
+          <button type="button" class="btn-primary" disabled=${readOnly || busy || !ready || !verdict || verdict.error || verdict.blocked_by || verdict.verdict === 'deny'} onClick=${submit} data-testid="btn-submit"
             title=${readOnly ? 'read-only' : !verdict ? 'preview first' : ''}>Submit order</button>
         </div>
       </form>

@@ -19,6 +19,7 @@ export function Overview({ overview: res, ccy }) {
       <div class="stats">
         <${Stat} label="Equity" value=${fmtMoney(o.equity, ccy)} testid="equity" sub=${`capital ${fmtMoney(o.capital, ccy)}`} />
         <${Stat} label="Cash" value=${fmtMoney(o.cash, ccy)} />
+        <${Stat} label="Trades" value=${o.trades ?? '—'} testid="trade-count" sub=${o.strategy ? `strategy ${o.strategy}` : ''} />
         <${Stat} label="Total P&L" value=${fmtMoney(pnl.total, ccy, { signed: true })} cls=${signClass(pnl.total)} testid="pnl-total" />
         <${Stat} label="Realized" value=${fmtMoney(pnl.realized, ccy, { signed: true })} cls=${signClass(pnl.realized)} />
         <${Stat} label="Unrealized" value=${fmtMoney(pnl.unrealized, ccy, { signed: true })} cls=${signClass(pnl.unrealized)} />
@@ -31,7 +32,8 @@ export function Overview({ overview: res, ccy }) {
     <${Panel} title="Health" res=${res} testid="panel-health">
       <div class=${`health-sum ${o.health?.ok ? 'ok' : 'bad'}`}>${o.health?.ok ? 'all checks pass' : `${o.health?.failed?.length ?? '?'} check(s) failing`}</div>
       <ul class="failed">${(o.health?.failed ?? []).map((f) => html`<li>${typeof f === 'string' ? f : `${f.name}: ${f.detail ?? f.message ?? ''}`}</li>`)}</ul>
-      <div class="sub">session ${o.session_id ?? '—'} · state ${o.state}</div>
+      <div class="sub">session ${o.session_id ?? '—'} · ${o.clock ?? ''} clock</div>
+      <div class="sub">${o.state_text ?? o.state}</div>
     </${Panel}>
     <${Panel} title="Positions" res=${res} cls="span2" testid="panel-positions">
       <table class="tbl"><thead><tr><th>Symbol</th><th>Side</th><th class="r">Qty</th><th class="r">Entry</th><th class="r">Mark</th>

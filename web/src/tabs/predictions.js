@@ -10,17 +10,21 @@ import { Panel, Empty, Dir } from '../ui.js';
 
 function Latest({ p }) {
   const agree = isNum(p.agreement) ? p.agreement : agreement(p.members);
-  const maxC = Math.max(1e-12, ...(p.top_features ?? []).map((f) => Math.abs(f.contribution ?? 0)));
+  const feats = p.top_features ?? [];
+  const hasC = feats.some((f) => isNum(f.contribution));
+  const maxC = Math.max(1e-12, ...feats.map((f) => Math.abs(f.contribution ?? 0)));
   return html`<div class="pred-card" data-testid="pred-card">
     <div class="pred-head"><b>${p.symbol}</b> <${Dir} d=${p.direction} />
       <span class="num">P(up) ${fmtPct(p.probability, { decimals: 1 })}</span>
       <span class="num">confidence ${fmtPct(p.confidence, { decimals: 0 })}</span>
+      ${isNum(p.expected_value) ? html`<span class="num">EV ${fmtNumber(p.expected_value, 4)}</span>` : ''}
       <span class="muted">${p.model ?? ''} · ${fmtTime(p.time)}</span></div>
+    ${p.reason ? html`<div class="why muted">${p.reason}</div>` : ''}
     <div class="cols2">
-      <table class="tbl"><thead><tr><th>Top feature</th><th class="r">Value</th><th class="r">Contribution</th><th></th></tr></thead>
-        <tbody>${(p.top_features ?? []).length === 0 ? html`<${Empty} cols="4" text="no attribution" />` : p.top_features.map((f) => html`<tr>
-          <td>${f.name}</td><td class="num">${fmtNumber(f.value, 4)}</td><td class=${`num ${f.contribution >= 0 ? 'up' : 'down'}`}>${fmtNumber(f.contribution, 4)}</td>
-          <td class="barcell"><span class=${`hbar ${f.contribution >= 0 ? 'up' : 'down'}`} style=${{ width: `${(Math.abs(f.contribution) / maxC) * 100}%` }}></span></td></tr>`)}</tbody></table>
+      <table class="tbl"><thead><tr><th>Top feature${p.contributions ? ` (${p.contributions})` : ''}</th><th class="r">Value</th>${hasC ? html`<th class="r">Contribution</th><th></th>` : ''}</tr></thead>
+        <tbody>${feats.length === 0 ? html`<${Empty} cols="4" text="no attribution" />` : feats.map((f) => html`<tr>
+          <td>${f.name}</td><td class="num">${fmtNumber(f.value, 4)}</td>${hasC ? html`<td class=${`num ${f.contribution >= 0 ? 'up' : 'down'}`}>${fmtNumber(f.contribution, 4)}</td>
+          <td class="barcell"><span class=${`hbar ${f.contribution >= 0 ? 'up' : 'down'}`} style=${{ width: `${(Math.abs(f.contribution ?? 0) / maxC) * 100}%` }}></span></td>` : ''}</tr>`)}</tbody></table>
       <table class="tbl"><thead><tr><th>Member</th><th class="r">P(up)</th><th>Vote</th></tr></thead>
         <tbody>${(p.members ?? []).length === 0 ? html`<${Empty} cols="3" text="single model" />` : p.members.map((m) => html`<tr>
           <td>${m.model}</td><td class="num">${fmtPct(m.probability, { decimals: 1 })}</td><td><${Dir} d=${m.vote} /></td></tr>`)}

@@ -8,6 +8,8 @@ import { limitDiff, checkLimit, LIMIT_BOUNDS } from '../shape.js';
 import { runCommand, Outcome } from '../controls.js';
 import { Panel, Empty } from '../ui.js';
 
+const fmtBound = (v) => (Math.abs(v) >= 1e6 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(0) : String(v));
+
 export function Settings({ readOnly }) {
   const risk = useResource('/api/risk');
   const audit = useResource('/api/audit?limit=100');
@@ -36,7 +38,7 @@ export function Settings({ readOnly }) {
             return html`<tr class=${diff[k] ? 'changed' : ''}><td>${k}</td><td class="num">${String(limits[k] ?? '—')}</td>
               <td class="r"><input name=${k} class="num" value=${edit[k] ?? ''} placeholder=${String(limits[k] ?? '')} disabled=${readOnly}
                 onInput=${(e) => setEdit({ ...edit, [k]: e.target.value })} />${errors[k] ? html`<div class="field-err">${errors[k]}</div>` : ''}</td>
-              <td class="num muted">${lo === null || lo === undefined ? '' : `${lo} … ${hi}`}</td><td class="muted">${LIMIT_BOUNDS[k]?.[2] ?? ''}</td></tr>`;
+              <td class="num muted">${lo === null || lo === undefined ? '' : `${fmtBound(lo)} … ${fmtBound(hi)}`}</td><td class="muted">${LIMIT_BOUNDS[k]?.[2] ?? ''}</td></tr>`;
           })}</tbody></table>
         <h3>Changes</h3>
         ${Object.keys(diff).length === 0 ? html`<p class="muted">no changes</p>` : html`<table class="tbl diff" data-testid="diff"><tbody>${Object.entries(diff).map(([k, d]) => html`
@@ -50,8 +52,8 @@ export function Settings({ readOnly }) {
     <${Panel} title="Audit log" res=${audit} testid="panel-audit">
       <div class="scroll tall"><table class="tbl audit"><thead><tr><th>Time</th><th>Who</th><th>Command</th><th>Outcome</th></tr></thead>
         <tbody>${(audit.data?.entries ?? []).length === 0 ? html`<${Empty} cols="4" />` : audit.data.entries.map((a) => html`<tr>
-          <td class="num">${fmtTime(a.time)}</td><td>${a.who ?? ''}${a.source ? html`<div class="muted">${a.source}</div>` : ''}</td>
-          <td>${a.command}<div class="muted why">${typeof a.args === 'string' ? a.args : JSON.stringify(a.args ?? '')}</div></td><td class="why">${a.outcome}</td></tr>`)}</tbody></table></div>
+          <td class="num">${fmtTime(a.time)}</td><td>${a.who ?? ''}${a.source && a.source !== a.who ? html`<div class="muted">${a.source}</div>` : ''}</td>
+          <td>${a.command}${a.reason ? html`<div class="why">${a.reason}</div>` : ''}<div class="muted why">${typeof a.args === 'string' ? a.args : JSON.stringify(a.args ?? '')}</div></td><td class="why">${a.outcome}</td></tr>`)}</tbody></table></div>
     </${Panel}>
   </div>`;
 }

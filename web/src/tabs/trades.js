@@ -5,11 +5,13 @@ import { html } from 'htm/preact';
 import { useMemo, useState, useEffect } from 'preact/hooks';
 import { useResource } from '../api.js';
 import { fmtMoney, fmtPct, fmtQty, fmtPrice, fmtTime, fmtDuration, fmtNumber, signClass } from '../format.js';
-import { candleSeries } from '../shape.js';
+import { candleSeries, symbolsOf } from '../shape.js';
 import { CandleChart } from '../charts.js';
 import { Panel, Empty, Dir } from '../ui.js';
 
 const PAGE = 100;
+// Columns the server sorts by (docs/dashboard-api.md); the others are not clickable.
+const SORTABLE = new Set(['entry_time', 'exit_time', 'pnl', 'pnl_pct', 'symbol', 'hold_ms', 'qty']);
 const COLS = [
   ['id', '#', 'num'], ['symbol', 'Symbol', ''], ['side', 'Side', ''], ['qty', 'Qty', 'num'],
   ['entry_time', 'Entry time', 'num'], ['entry_price', 'Entry', 'num'], ['exit_time', 'Exit time', 'num'],
@@ -42,7 +44,7 @@ export function tradeQuery(f, sort, order, offset) {
   return `/api/trades?${q}`;
 }
 
-export function Trades({ ccy }) {
+export function Trades({ ccy, overview }) {
   const [f, setF] = useState({ symbol: '', outcome: '', from: '', to: '' });
   const [sort, setSort] = useState('exit_time');
   const [order, setOrder] = useState('desc');
@@ -55,9 +57,10 @@ export function Trades({ ccy }) {
   }, []);
   const res = useResource(tradeQuery(f, sort, order, offset));
   const d = res.data;
-  const symbols = useResource('/api/overview').data?.symbols ?? [...new Set((d?.trades ?? []).map((t) => t.symbol))];
+  const symbols = symbolsOf(overview.data, (d?.trades ?? []).map((t) => t.symbol).concat(f.symbol ? [f.symbol] : []));
   const set = (k) => (e) => { setOffset(0); setF({ ...f, [k]: e.target.value }); };
   const by = (k) => () => {
+    if (!SORTABLE.has(k)) return;
     if (k === sort) setOrder(order === 'asc' ? 'desc' : 'asc');
     else { setSort(k); setOrder('desc'); }
     setOffset(0);
@@ -76,7 +79,7 @@ export function Trades({ ccy }) {
           <button type="button" disabled=${offset + PAGE >= total} onClick=${() => setOffset(offset + PAGE)}>›</button></span>
       </form>
       <div class="scroll tall"><table class="tbl sortable" data-testid="trade-table"><thead><tr>${COLS.map(([k, label, cls]) => html`
-        <th class=${`${cls === 'num' ? 'r' : ''} ${k === sort ? 'sorted' : ''}`} onClick=${by(k)} data-col=${k}>${label}${k === sort ? (order === 'asc' ? ' ▲' : ' ▼') : ''}</th>`)}</tr></thead>
+        <th class=${`${cls === 'num' ? 'r' : ''} ${k === sort ? 'sorted' : ''} ${SORTABLE.has(k) ? 'can-sort' : ''}`} onClick=${by(k)} data-col=${k}>${label}${k === sort ? (order === 'asc' ? ' ▲' : ' ▼') : ''}</th>`)}</tr></thead>
       <tbody>${(d?.trades ?? []).length === 0 ? html`<${Empty} cols=${COLS.length} text="no trades match" />` : d.trades.map((t) => html`
         <tr class=${`click ${open === t.id ? 'sel' : ''}`} onClick=${() => { location.hash = `#/trades?id=${t.id}`; }} data-trade=${t.id}>
           <td class="num">${t.id}</td><td>${t.symbol}</td><td><${Dir} d=${t.side} /></td><td class="num">${fmtQty(t.qty, t.unit)}</td>
@@ -123,10 +126,14 @@ function Decision({ id, ccy }) {
         <div><h3>Sizing</h3>${sz ? html`<table class="tbl kv"><tbody>
             <tr><td>equity</td><td class="num">${fmtMoney(sz.equity, ccy)}</td></tr><tr><td>fraction</td><td class="num">${fmtPct(sz.fraction)}</td></tr>
             <tr><td>price</td><td class="num">${fmtPrice(sz.price)}</td></tr><tr><td>requested</td><td class="num">${fmtQty(sz.requested_qty, t?.unit)}</td></tr>
-          </tbody></table><pre class="arith" data-testid="sizing">${sz.arithmetic ?? ''}</pre>` : html`<p class="muted">not recorded</p>`}</div>
+            <tr><td>final</td><td class="num">${fmtQty(sz.final_qty ?? t?.qty, sz.unit ?? t?.unit)}</td></tr>
+          </tbody></table><pre class="arith" data-testid="sizing">${sz.arithmetic ?? ''}</pre>` : html`<p class="muted">not recorded</p>`}
+          ${(r?.orders ?? []).length ? html`<h3>Orders</h3><table class="tbl"><thead><tr><th>Side</th><th class="r">Qty</th><th class="r">Filled</th><th class="r">Avg</th><th>Source</th><th>Status</th></tr></thead>
+            <tbody>${r.orders.map((o) => html`<tr><td>${o.side}</td><td class="num">${fmtQty(o.qty)}</td><td class="num">${fmtQty(o.filled_qty)}</td>
+              <td class="num">${fmtPrice(o.avg_price)}</td><td>${o.source}</td><td title=${o.note ?? ''}>${o.status}</td></tr>`)}</tbody></table>` : ''}</div>
         <div><h3>Risk adjustments</h3><table class="tbl"><thead><tr><th>Rule</th><th class="r">Requested</th><th class="r">Final</th><th>Reason</th></tr></thead>
           <tbody>${(r?.risk ?? []).length === 0 ? html`<${Empty} cols="4" text="approved as sized: no limit applied" />` : r.risk.map((a) => html`<tr>
-            <td>${a.rule}</td><td class="num">${fmtQty(a.requested, t?.unit)}</td><td class="num">${fmtQty(a.final, t?.unit)}</td><td class="why">${a.reason}</td></tr>`)}</tbody></table></div>
+            <td>${a.rule}${a.verdict ? html` <span class=${`pill ${a.verdict === 'approve' ? 'up' : a.verdict === 'deny' ? 'down' : 'flat'}`}>${a.verdict}</span>` : ''}</td><td class="num">${fmtQty(a.requested, t?.unit)}</td><td class="num">${fmtQty(a.final, t?.unit)}</td><td class="why">${a.reason}</td></tr>`)}</tbody></table></div>
       </div>
       <h3>${t?.symbol ?? ''} candles with entry/exit and stop</h3>
       ${shaped && shaped.bars.length ? html`<${CandleChart} shaped=${shaped} />` : html`<p class="muted">${candles.error ? candles.error.message : 'loading candles…'}</p>`}
