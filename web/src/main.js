@@ -70,7 +70,9 @@ function Shell({ session, tab, link }) {
   const o = useMemo(() => (raw.data ? { ...raw.data, state: String(raw.data.state ?? '').toLowerCase() } : null), [raw.data]);
   const ov = { ...raw, data: o };
   sessionClock.clock = o?.clock ?? null;
-  const mode = (o?.mode ?? session.mode ?? 'offline').toLowerCase();
+  // Under `aurum dashboard` (no daemon) the badge says OFFLINE; the session's own mode follows it.
+  const offline = session.mode === 'offline';
+  const mode = offline ? 'offline' : String(o?.mode ?? session.mode ?? 'offline').toLowerCase();
   const readOnly = !!session.read_only;
   const ccy = o?.currency ?? 'USDT';
   const Tab = TABS.find(([id]) => id === tab)[2];
@@ -80,7 +82,7 @@ function Shell({ session, tab, link }) {
   return html`<div class=${`app mode-${mode}`}>
     <header class="top">
       <div class=${`mode-badge mode-${mode}`} data-testid="mode">${mode.toUpperCase()}</div>
-      <div class="brand">Aurum Edge</div>
+      <div class="brand">Aurum Edge${offline && o?.mode ? html` <span class="muted">· ${o.mode} session, read from the database</span>` : ''}</div>
       <div class="top-figs">
         <span>state <b class=${`state state-${o?.state}`} data-testid="state" title=${o?.state_text ?? ''}>${o?.state ? o.state.toUpperCase() : '…'}</b></span>
         <span>equity <b class="num" data-testid="top-equity">${fmtMoney(o?.equity, ccy)}</b></span>

@@ -23,7 +23,8 @@ const PORT = Number(opt('--port', '0'));
 const DIST = path.resolve(opt('--dist', path.join(here, '..', 'dist')));
 const READ_ONLY = args.includes('--read-only');
 const TOKEN = opt('--token', crypto.randomBytes(12).toString('hex'));
-const CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+// The server's policy (docs/dashboard-api.md): scripts only from the origin, no inline script.
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 const world = makeWorld();
 const last = world.times.length - 1;
@@ -381,7 +382,7 @@ const server = http.createServer(async (req, res) => {
     const routes = {
       '/api/session': () => ({ as_of: Date.now(), session_id: 'fixture-session', daemon: { running: !READ_ONLY, pid: READ_ONLY ? 0 : process.pid }, mode: READ_ONLY ? 'offline' : 'paper', read_only: READ_ONLY, read_only_reason: READ_ONLY ? 'daemon not running: controls are disabled (aurum dashboard reads the database)' : '', csrf: sessions.get(sid) }),
       '/api/overview': overview,
-      '/api/equity': () => ({ as_of: now(), data_time: world.times[last] + H4, times: world.times, equity: world.equity, drawdown: null, benchmarks: world.bench }),
+      '/api/equity': () => ({ as_of: now(), data_time: world.times[last] + H4, times: world.times, equity: [...world.equity.slice(0, -1), equity()], drawdown: null, benchmarks: world.bench }),
       '/api/predictions': () => ({ as_of: now(), data_time: world.times[last] + H4, latest: latestPredictions().filter((x) => !q.get('symbol') || x.symbol === q.get('symbol')),
         calibration: Array.from({ length: 8 }, (_, i) => ({ lo: 0.1 + i * 0.1, hi: 0.2 + i * 0.1, n: 20 + i * 5, hit_rate: 0.12 + i * 0.1 + (i % 2 ? 0.03 : -0.02) })),
         history: world.predictions.filter((x) => !q.get('symbol') || x.symbol === q.get('symbol')).slice(-Number(q.get('limit') || 100)).reverse() }),

@@ -2,7 +2,7 @@
 // opens its decision record (prediction, features, sizing arithmetic, risk adjustments, entry and
 // exit, P&L, hold time) and a candlestick chart with entry/exit markers and stop lines.
 import { html } from 'htm/preact';
-import { useMemo, useState, useEffect } from 'preact/hooks';
+import { useMemo, useState, useEffect, useRef } from 'preact/hooks';
 import { useResource } from '../api.js';
 import { fmtMoney, fmtPct, fmtQty, fmtPrice, fmtTime, fmtDuration, fmtNumber, signClass } from '../format.js';
 import { candleSeries, symbolsOf } from '../shape.js';
@@ -93,6 +93,8 @@ export function Trades({ ccy, overview }) {
 }
 
 function Decision({ id, ccy }) {
+  const box = useRef(null);
+  useEffect(() => box.current?.scrollIntoView({ block: 'start', behavior: 'auto' }), [id]);
   const res = useResource(`/api/trades/${id}`);
   const r = res.data;
   const t = r?.trade;
@@ -103,7 +105,7 @@ function Decision({ id, ccy }) {
   const shaped = useMemo(() => (candles.data ? candleSeries(candles.data) : null), [candles.data]);
   const p = r?.prediction;
   const sz = r?.sizing;
-  return html`
+  return html`<div class="span3" ref=${box}>
     <${Panel} title=${`Decision record · trade #${id}${t ? ` · ${t.symbol} ${t.side}` : ''}`} res=${res} cls="span3 decision" testid="panel-decision"
       right=${html`<a href="#/trades" class="close" title="close">✕</a>`}>
       ${t ? html`<div class="stats">
@@ -137,5 +139,5 @@ function Decision({ id, ccy }) {
       </div>
       <h3>${t?.symbol ?? ''} candles with entry/exit and stop</h3>
       ${shaped && shaped.bars.length ? html`<${CandleChart} shaped=${shaped} />` : html`<p class="muted">${candles.error ? candles.error.message : 'loading candles…'}</p>`}
-    </${Panel}>`;
+    </${Panel}></div>`;
 }
