@@ -82,7 +82,7 @@ function Shell({ session, tab, link }) {
   return html`<div class=${`app mode-${mode}`}>
     <header class="top">
       <div class=${`mode-badge mode-${mode}`} data-testid="mode">${mode.toUpperCase()}</div>
-      <div class="brand">Aurum Edge${offline && o?.mode ? html` <span class="muted">· ${o.mode} session, read from the database</span>` : ''}</div>
+      <div class="brand">Aurum Edge</div>
       <div class="top-figs">
         <span>state <b class=${`state state-${o?.state}`} data-testid="state" title=${o?.state_text ?? ''}>${o?.state ? o.state.toUpperCase() : '…'}</b></span>
         <span>equity <b class="num" data-testid="top-equity">${fmtMoney(o?.equity, ccy)}</b></span>
@@ -91,7 +91,7 @@ function Shell({ session, tab, link }) {
       </div>
       <${Controls} session=${session} overview=${o} />
     </header>
-    ${readOnly ? html`<div class="banner readonly" data-testid="readonly-banner">READ-ONLY: ${session.read_only_reason || 'controls are disabled'}</div>` : ''}
+    ${readOnly ? html`<div class="banner readonly" data-testid="readonly-banner">READ-ONLY${offline && o?.mode ? ` (${o.mode} session, read from the database)` : ''}: ${session.read_only_reason || 'controls are disabled'}</div>` : ''}
     <${HaltBanner} overview=${o} readOnly=${readOnly} />
     <nav class="tabs">${TABS.map(([id, label]) => html`<a href=${`#/${id}`} class=${id === tab ? 'active' : ''} data-tab=${id}>${label}</a>`)}</nav>
     <main data-testid=${`tab-${tab}`}><${Tab} session=${session} overview=${ov} readOnly=${readOnly} ccy=${ccy} /></main>
