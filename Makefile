@@ -162,3 +162,13 @@ REASON ?=
 .PHONY: retrain
 retrain: build
 	$(AURUM_RUN) retrain --model $(RETRAIN_MODEL) --reason "$(REASON)"
+
+# --- Web dashboard front end (dash-web helper; docs/dashboard.md) --------------------------------
+# `make web` builds web/ (npm ci when the lock changed, vite build) and installs it next to the
+# binary; `make web-bench` measures the Overview's first render in Chromium.
+.PHONY: web web-bench
+web: configure
+	cmake --build $(BUILD) --target aurum_web
+
+web-bench: web
+	cd web && node test/bench-render.mjs --dist ../$(BUILD)/share/aurum/web

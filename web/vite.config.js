@@ -5,7 +5,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: '/',
   build: {
-    outDir: process.env.AURUM_WEB_OUT || 'dist',
+    outDir: 'dist',
     emptyOutDir: true,
     target: 'es2020',
     modulePreload: { polyfill: false },
