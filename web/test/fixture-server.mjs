@@ -44,7 +44,7 @@ const state = {
 };
 for (let i = 0; i < 3; i++) {
   const s = SYMBOLS[i % 3].symbol;
-  world.signals.push({ id: nextSignal++, symbol: s, side: i === 1 ? 'short' : 'long', probability: 0.62 + i * 0.03, created: now() - (i + 1) * 600000, expires: now() + (i + 1) * 3600000, status: 'pending' });
+  world.signals.push({ id: nextSignal++, symbol: s, side: i === 1 ? 'short' : 'long', quantity: [0.02, 0.4, 0.5][i], price: world.candles[s].close[last], probability: 0.62 + i * 0.03, created: now() - (i + 1) * 600000, expires: now() + (i + 1) * 3600000, status: 'pending' });
 }
 
 const mark = (sym) => world.candles[sym].close[last];
