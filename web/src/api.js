@@ -60,16 +60,24 @@ const listeners = new Set();
 let tick = 0;
 let lastEvent = { kind: null, at: null };
 let pending = null;
+let lastRefresh = 0;
+export const MIN_REFRESH_MS = 1000;
+
+function refresh() {
+  pending = null;
+  lastRefresh = Date.now();
+  tick++;
+  for (const l of listeners) l(tick);
+}
 
 function bump(kind) {
   lastEvent = { kind, at: Date.now() };
   if (pending) return;
-  // Coalesce bursts (a replay can send many bars a second) into one refresh per 250 ms.
-  pending = setTimeout(() => {
-    pending = null;
-    tick++;
-    for (const l of listeners) l(tick);
-  }, 250);
+  // The first event refreshes at once; a burst after it (a fast replay sends many bars a second)
+  // is coalesced into at most one refresh per MIN_REFRESH_MS.
+  const wait = Math.max(0, lastRefresh + MIN_REFRESH_MS - Date.now());
+  if (wait === 0) refresh();
+  else pending = setTimeout(refresh, wait);
 }
 
 /** Opens the event stream and the poll fallback; returns a stop function. */
