@@ -172,3 +172,10 @@ web: configure
 
 web-bench: web
 	cd web && node test/bench-render.mjs --dist ../$(BUILD)/share/aurum/web
+
+# --- Web dashboard (dash-server helper; docs/dashboard.md) --------------------------------------
+# `make dashboard`: the demo workspace (make demo) replayed at a visible speed with the dashboard,
+# until Ctrl-C; prints the sign-in link. DASHBOARD_SPEED=3600 is one 1h bar per second.
+.PHONY: dashboard
+dashboard: build
+	bash scripts/dashboard

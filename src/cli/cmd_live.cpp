@@ -192,6 +192,7 @@ int run_command(CliContext& ctx, const RunFlags& flags) {
                                                    stop);
     };
     env.format_daily_summary = [](const json& s) { return format_summary(s); };
+    attach_dashboard(env, ctx, !ctx.json);
     if (!ctx.json)
         env.on_started = [&](const LiveSession& session, int port) {
             std::cout << fmt::format(
@@ -251,6 +252,12 @@ void register_live(CLI::App& app, CliContext& ctx) {
         sub->add_option("--reason", f->reason, "Why (with --acknowledge-stop)");
         sub->add_flag("--new-session", f->new_session, "Start a fresh session instead of "
                                                        "resuming the one with these options");
+        sub->add_option("--dashboard-port", f->dashboard_port,
+                        "Web dashboard port (default live.yaml dashboard.port or 8501; 0 = any "
+                        "free port)");
+        sub->add_option("--bind", f->bind, "Web dashboard address (default 127.0.0.1; any other "
+                                           "address exposes it to the network and warns)");
+        sub->add_flag("--no-dashboard", f->no_dashboard, "Do not serve the web dashboard");
         sub->add_flag("--confirm-live", f->confirm_live, "Required with --mode live: confirms that "
                                                          "real orders go to the exchange");
         sub->add_option("--exchange-url", f->exchange_url, "Live: exchange REST base URL "

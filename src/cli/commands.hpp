@@ -32,4 +32,10 @@ void register_data_quality_commands(CLI::App& data, CliContext& ctx);
 /// `aurum data list|show` (cmd_data_store.cpp), added to the `data` group.
 void register_data_store_commands(CLI::App& data, CliContext& ctx);
 
+struct DaemonEnvironment;
+/// `aurum dashboard` (cmd_dashboard.cpp).
+void register_dashboard(CLI::App& app, CliContext& ctx);
+/// Gives the daemon its web dashboard; `print`: the login link goes to stdout (else the log).
+void attach_dashboard(DaemonEnvironment& env, const CliContext& ctx, bool print);
+
 } // namespace aurum

@@ -90,10 +90,10 @@ public:
     /// Refuses fields this kind does not have (a typo would otherwise be ignored).
     void only(std::initializer_list<const char*> keys) const {
         for (const auto& [k, v] : j_.items()) {
-            bool ok = k == "at" || k == "reason";
+            bool ok = k == "at" || k == "reason" || k == "source";
             for (const char* a : keys) ok = ok || k == a;
             if (!ok) {
-                std::string list = "at, reason";
+                std::string list = "at, reason, source";
                 for (const char* a : keys) list += std::string(", ") + a;
                 throw InputError(fmt::format("{}: unknown field '{}' (value {}); known: {}",
                                              name_, k, v.dump(), list));
@@ -148,6 +148,7 @@ Command parse_command(CommandKind kind, const json& j) {
     c.kind = kind;
     c.reason = f.str("reason", kind == CommandKind::EmergencyStop);
     if (f.has("at")) c.at = f.integer("at", true);
+    c.source = f.str("source", false);
     switch (kind) {
     case CommandKind::Pause:
         f.only({"duration_ms", "close"});
@@ -233,6 +234,7 @@ json Command::to_json() const {
     json j = json::object();
     if (!reason.empty() || kind == CommandKind::EmergencyStop) j["reason"] = reason;
     if (at) j["at"] = *at;
+    if (!source.empty()) j["source"] = source;
     switch (kind) {
     case CommandKind::Pause:
         j["duration_ms"] = duration;

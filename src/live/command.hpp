@@ -60,6 +60,7 @@ struct Command {
     std::string confirm;       ///< killswitch_reset: why it is safe (audited)
     std::string model;         ///< model_reload: name ("" = the selection); model_unload: name
     int version = 0;           ///< model_reload: 0 = production
+    std::string source;        ///< which surface sent it ("dashboard"; empty: CLI/control API)
 
     /// The wire/journal JSON (the keys the journal has always stored).
     nlohmann::json to_json() const;

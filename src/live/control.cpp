@@ -184,6 +184,13 @@ std::string ensure_token(const Workspace& ws) {
 
 // ---------------------------------------------------------------------------------------------
 
+std::optional<SessionRecord> shown_session(StateStore& store) {
+    std::optional<SessionRecord> s;
+    if (auto id = store.get_kv("active_session")) s = store.session(*id);
+    if (!s) s = store.latest_session();
+    return s;
+}
+
 namespace {
 
 struct Ctx {
@@ -194,9 +201,7 @@ struct Ctx {
 };
 
 std::optional<Ctx> context(StateStore& store, TimeMs wall_now) {
-    std::optional<SessionRecord> s;
-    if (auto id = store.get_kv("active_session")) s = store.session(*id);
-    if (!s) s = store.latest_session();
+    const std::optional<SessionRecord> s = shown_session(store);
     if (!s) return std::nullopt;
     Ctx c;
     c.session = *s;
@@ -594,6 +599,21 @@ CommandOutcome CommandQueue::submit(std::string kind, json args) {
     return fut.get();
 }
 
+json CommandQueue::call(std::function<json()> task) {
+    auto item = std::make_unique<Item>();
+    item->task = std::move(task);
+    auto fut = item->done.get_future();
+    {
+        std::lock_guard<std::mutex> lock(m_);
+        if (closed_) throw InputError("the daemon is shutting down");
+        items_.push_back(std::move(item));
+    }
+    cv_.notify_all();
+    CommandOutcome o = fut.get();
+    if (o.exit_code != 0) throw InputError(o.message);
+    return std::move(o.data);
+}
+
 void CommandQueue::drain(
     const std::function<CommandOutcome(const std::string&, const json&)>& fn) {
     for (;;) {
@@ -605,6 +625,12 @@ void CommandQueue::drain(
             items_.pop_front();
         }
         try {
+            if (item->task) {
+                CommandOutcome o;
+                o.data = item->task();
+                item->done.set_value(std::move(o));
+                continue;
+            }
             item->done.set_value(fn(item->kind, item->args));
         } catch (const InputError& e) {
             item->done.set_value(CommandOutcome{2, e.what(), {}});

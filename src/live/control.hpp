@@ -102,6 +102,9 @@ struct QueryContext {
     TimeMs wall_now = 0;
 };
 
+/// The session the queries show: the active one, else the most recently created one.
+std::optional<SessionRecord> shown_session(StateStore& store);
+
 /// The one query router (control API GETs and the CLI with the daemon down): status, summary,
 /// health, risk, signals (`params.status`). Throws InputError for an unknown name, and for
 /// summary/risk when no valid limits are known (the risk.yaml error).
@@ -133,9 +136,13 @@ public:
         std::string kind;
         nlohmann::json args;
         std::promise<CommandOutcome> done;
+        std::function<nlohmann::json()> task; ///< set for call(): a read on the engine thread
     };
     /// Called from any thread; blocks until the engine applied it.
     CommandOutcome submit(std::string kind, nlohmann::json args);
+    /// Runs `task` on the engine thread between steps (a read of the session's live state, such
+    /// as an order preview) and returns its result; throws InputError with the task's error.
+    nlohmann::json call(std::function<nlohmann::json()> task);
     /// Engine thread: runs every queued command through `fn`.
     void drain(const std::function<CommandOutcome(const std::string&, const nlohmann::json&)>& fn);
     /// Waits up to `ms` for a command (or notify()).

@@ -55,6 +55,7 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
         }
         const auto r = s.step(wall.now());
         if (r == LiveSession::StepResult::Stepped) {
+            if (o.after_step) o.after_step();
             if (jobs) sched.tick(replay ? s.step_close_time() : wall.now());
             // Warm-up history and recovery run at full speed; only the session paces.
             if (replay && o.speed > 0 && s.step_close_time() - tf >= s.session().trade_from &&

@@ -19,6 +19,8 @@ struct DaemonOptions {
     int poll_ms = 5000;        ///< real time: how often the store is polled for new bars
     /// Engine thread, between steps and while idle (e.g. re-reading config files); throttles itself.
     std::function<void()> between_steps;
+    /// Engine thread, right after each processed step (live events: bar, fills, risk).
+    std::function<void()> after_step;
 };
 
 /// Runs until the replay ends, an emergency stop completes, or `stop` is set. Returns the

@@ -26,6 +26,7 @@
 #include "live/command.hpp"
 #include "live/daemon.hpp"
 #include "live/retrain.hpp"
+#include "live/session_events.hpp"
 
 namespace aurum {
 
@@ -38,7 +39,7 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     root.allow_keys({"live"});
     const ConfigNode l = root.child("live");
     l.allow_keys({"symbols", "timeframe", "capital", "strategy", "fees", "slippage_bps",
-                  "approval", "warmup_bars", "port", "jobs", "exchange"});
+                  "approval", "warmup_bars", "port", "jobs", "exchange", "dashboard"});
     if (l.has("symbols")) c.symbols = l.get_strings("symbols");
     c.timeframe = l.get_string("timeframe", c.timeframe);
     c.capital = l.get_positive("capital", c.capital);
@@ -82,6 +83,15 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
         c.recv_window_ms = static_cast<int>(ex.get_int("recv_window_ms", c.recv_window_ms));
         if (c.recv_window_ms < 1 || c.recv_window_ms > 60000)
             ex.fail("recv_window_ms", "must be in 1..60000 (the exchange's maximum)");
+    }
+    const ConfigNode dash = l.child("dashboard");
+    if (dash.defined()) {
+        // No address here: exposing the dashboard beyond this machine takes the --bind flag.
+        dash.allow_keys({"enabled", "port"});
+        c.dashboard = dash.get_bool("enabled", c.dashboard);
+        c.dashboard_port = static_cast<int>(dash.get_int("port", c.dashboard_port));
+        if (c.dashboard_port < 0 || c.dashboard_port > 65535)
+            dash.fail("port", "must be in 0..65535 (0 = any free port)");
     }
     const ConfigNode jobs = l.child("jobs");
     if (jobs.defined()) {
@@ -344,6 +354,7 @@ class DaemonApp {
                                        stop_flag);
         info_.port = server->start(flags_.port > 0 ? flags_.port : fc_.port);
         write_daemon_info(env_.ws, info_);
+        start_dashboard();
         install_stop_signals();
         add_jobs();
         if (env_.on_started) env_.on_started(session_, info_.port);
@@ -370,6 +381,12 @@ class DaemonApp {
 
   private:
     nlohmann::json query(const std::string& name, const nlohmann::json& params) {
+        if (name == "order_preview") {
+            // The session's live state, read on the engine thread (never under qmutex_: the
+            // engine may be waiting for it in a scheduled job).
+            const Command trade = parse_command(CommandKind::Trade, params);
+            return queue_.call([this, trade] { return session_.preview_order(trade); });
+        }
         std::lock_guard<std::mutex> lock(qmutex_);
         const RiskLimits limits = risk_file_.limits();
         QueryContext qc{*qstore_, env_.ws, &limits, risk_file_.error(), info_, true, wall_.now()};
@@ -382,6 +399,8 @@ class DaemonApp {
 
     void shut_down(ControlServer& server) {
         queue_.close();
+        events_.close();
+        if (dashboard_) dashboard_->stop();
         server.stop();
         remove_daemon_info(env_.ws);
     }
@@ -454,9 +473,31 @@ class DaemonApp {
         DaemonOptions d;
         d.speed = flags_.speed;
         d.serve_after_end = flags_.serve;
-        d.between_steps = [this] { reload_risk_file(); };
+        d.between_steps = [this] {
+            reload_risk_file();
+            events_pub_.after_commands(session_);
+        };
+        d.after_step = [this] { events_pub_.after_step(session_); };
         return d;
     }
+
+    /// The dashboard, when configured; a busy port is a warning, never a reason to stop trading.
+    void start_dashboard() {
+        if (!env_.make_dashboard || !fc_.dashboard || flags_.no_dashboard) return;
+        const int port = flags_.dashboard_port >= 0 ? flags_.dashboard_port : fc_.dashboard_port;
+        const std::string bind = flags_.bind.empty() ? "127.0.0.1" : flags_.bind;
+        try {
+            dashboard_ = env_.make_dashboard(DashboardWiring{
+                queue_, [this](const std::string& n, const nlohmann::json& p) { return query(n, p); },
+                events_, o_.mode});
+            dashboard_->start(bind, port);
+            if (env_.on_dashboard) env_.on_dashboard(dashboard_->login_url());
+        } catch (const std::exception& e) {
+            spdlog::warn("dashboard not served: {}; the daemon runs without it", e.what());
+            dashboard_.reset();
+        }
+    }
+
 
     void reload_risk_file() {
         // Never while the journal replays: a new command there would diverge from the record.
@@ -494,6 +535,9 @@ class DaemonApp {
     std::thread retrain_thread_;
     std::atomic<bool> retrain_busy_{false};
     TimeMs last_risk_poll_ = 0;
+    EventBus events_;
+    SessionEventPublisher events_pub_{events_};
+    std::unique_ptr<DashboardService> dashboard_;
 };
 
 } // namespace

@@ -19,6 +19,7 @@
 #include "core/workspace.hpp"
 #include "data/market_store.hpp"
 #include "live/control.hpp"
+#include "live/event_bus.hpp"
 #include "live/live_session.hpp"
 #include "live/scheduler.hpp"
 #include "models/model_strategy.hpp"
@@ -44,6 +45,9 @@ struct LiveFileConfig {
     std::string exchange = "binance";          ///< live mode: where orders go
     std::string exchange_url = kBinanceSpotBaseUrl;
     int recv_window_ms = 5000;
+    /// `dashboard:` the web dashboard the daemon serves (a non-loopback address only by flag).
+    bool dashboard = true;
+    int dashboard_port = 8501;
 };
 
 /// Reads config/live.yaml (defaults when missing); InputError naming file:line and key.
@@ -68,6 +72,9 @@ struct RunFlags {
     bool new_session = false;
     bool confirm_live = false;
     std::string exchange_url;
+    int dashboard_port = -1;  ///< -1: config/live.yaml; 0: any free port
+    std::string bind;         ///< dashboard address; empty: 127.0.0.1 (others need this flag)
+    bool no_dashboard = false;
 };
 
 /// The session's options: config/live.yaml overridden by the flags, all checked. Every refusal
@@ -88,6 +95,26 @@ using QueryFn = std::function<nlohmann::json(const std::string&, const nlohmann:
 using ControlServerFactory = std::function<std::unique_ptr<ControlServer>(
     std::string token, CommandQueue& queue, QueryFn query, std::atomic<bool>& stop)>;
 
+/// The web dashboard the daemon serves (implemented in surfaces/, injected here).
+class DashboardService {
+  public:
+    virtual ~DashboardService() = default;
+    /// Binds `bind`:`port` (0: any free port); returns the port. Throws SystemError.
+    virtual int start(const std::string& bind, int port) = 0;
+    virtual void stop() = 0;
+    /// A login URL with a fresh one-time token.
+    virtual std::string login_url() = 0;
+};
+/// What the daemon lends its dashboard: the command queue (commands, and reads on the engine
+/// thread), its query function (route_query names and "order_preview") and the live events.
+struct DashboardWiring {
+    CommandQueue& queue;
+    QueryFn query;
+    EventBus& events;
+    std::string mode; ///< the session's mode: "paper" | "live"
+};
+using DashboardFactory = std::function<std::unique_ptr<DashboardService>(DashboardWiring)>;
+
 /// What the daemon application takes from its caller.
 struct DaemonEnvironment {
     Workspace ws{"."};
@@ -99,6 +126,9 @@ struct DaemonEnvironment {
     std::function<std::string(const nlohmann::json&)> format_daily_summary;
     /// Called once the control API listens (the CLI prints its banner there).
     std::function<void(const LiveSession&, int port)> on_started;
+    /// Builds the dashboard (null: none); `on_dashboard` gets its login URL once it listens.
+    DashboardFactory make_dashboard;
+    std::function<void(const std::string& url)> on_dashboard;
 };
 
 /// How a daemon run ended.

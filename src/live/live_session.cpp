@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/stable_hash.hpp"
 #include "core/workspace.hpp"
+#include "live/order_preview.hpp"
 #include "runtime/engine_stack.hpp"
 
 namespace aurum {
@@ -536,6 +537,10 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
         store_.put_kv("risk_runtime", risk_.runtime().to_json());
         tx.commit();
     }
+    // Kept for the live events; bounded so nobody taking them costs no memory.
+    if (committed_decisions_.size() < 1024)
+        committed_decisions_.insert(committed_decisions_.end(), assessments.begin(),
+                                    assessments.end());
     // The decision trail of every order, in the day's log.
     for (const auto& a : assessments)
         spdlog::info("risk {} {} [{}]: {}", to_string(a.verdict), a.symbol, a.source, a.reason);
@@ -577,6 +582,20 @@ void LiveSession::settle(TimeMs wall_now) {
     c.kind = CommandKind::Settle;
     c.reason = "flat";
     execute(c, wall_now);
+}
+
+json LiveSession::preview_order(const Command& c) const {
+    if (c.kind != CommandKind::Trade) throw InputError("preview: only a trade can be previewed");
+    const InstrumentId i = instrument_index(c.symbol);
+    if (steps_ == 0) throw InputError("preview: no bar has been processed yet (no price)");
+    return aurum::preview_order(risk_, account_view(engine_->account(), clock_.now()),
+                                instruments_[i], engine_->bars(i).last_close(), c);
+}
+
+std::vector<RiskAssessment> LiveSession::take_committed_decisions() {
+    std::vector<RiskAssessment> out;
+    out.swap(committed_decisions_);
+    return out;
 }
 
 bool LiveSession::stopped() const {

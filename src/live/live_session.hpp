@@ -106,6 +106,11 @@ public:
     /// The model strategy (null for a rule strategy).
     const ModelStrategy* model_strategy() const { return model_; }
     TimeMs step_close_time() const { return clock_.now(); }
+    /// The risk manager's verdict on the manual trade `trade` now, nothing placed or stored
+    /// (order_preview.hpp). Throws InputError for an unknown symbol or before the first bar.
+    nlohmann::json preview_order(const Command& trade) const;
+    /// Risk decisions stored since the last call (the dashboard's live events).
+    std::vector<RiskAssessment> take_committed_decisions();
 
 private:
     void load_bars(TimeMs from, TimeMs to);
@@ -161,6 +166,7 @@ private:
     std::size_t trades_committed_ = 0;
     std::vector<std::tuple<TimeMs, double, double>> equity_buf_;
     bool dirty_ = false;
+    std::vector<RiskAssessment> committed_decisions_; ///< until take_committed_decisions()
 };
 
 } // namespace aurum

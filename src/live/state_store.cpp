@@ -166,13 +166,27 @@ std::optional<std::string> StateStore::order_note(const std::string& cid) {
     return std::nullopt;
 }
 
+std::vector<OrderRecord> StateStore::orders_for(const std::string& sid, const std::string& symbol,
+                                                TimeMs from_bar, TimeMs to_bar) {
+    std::vector<OrderRecord> out;
+    for (auto& o : orders_where("session_id = $1 AND symbol = $2 AND bar_time >= $3 AND "
+                                "bar_time <= $4",
+                                {S(sid), S(symbol), I(from_bar), I(to_bar)}))
+        out.push_back(std::move(o));
+    return out;
+}
+
 std::vector<OrderRecord> StateStore::orders(const std::string& session_id) {
-    const std::array<V, 1> p = {S(session_id)};
+    return orders_where("session_id = $1", {S(session_id)});
+}
+
+std::vector<OrderRecord> StateStore::orders_where(const std::string& where,
+                                                  const std::vector<SqlValue>& p) {
     std::vector<OrderRecord> out;
     for (const auto& r : db_.query(
              "SELECT client_order_id, session_id, symbol, side, type, qty, limit_price, "
              "stop_price, bar_time, created_at, source, status, filled_qty, avg_price FROM "
-             "live_orders WHERE session_id = $1 ORDER BY bar_time, created_at, client_order_id",
+             "live_orders WHERE " + where + " ORDER BY bar_time, created_at, client_order_id",
              p)) {
         OrderRecord o;
         o.client_order_id = r.as_string(0);
@@ -258,6 +272,20 @@ std::vector<RiskDecisionRecord> StateStore::decisions(const std::string& sid, in
         out.push_back({r.as_int(0), r.as_string(1), r.as_string(2), r.as_string(3),
                        r.as_string(4), r.as_string(5), r.as_double(6), r.as_double(7)});
     }
+    return out;
+}
+
+std::vector<RiskDecisionRecord> StateStore::decisions_for(const std::string& sid,
+                                                          const std::string& symbol, TimeMs from,
+                                                          TimeMs to) {
+    const std::array<V, 4> p = {S(sid), S(symbol), I(from), I(to)};
+    std::vector<RiskDecisionRecord> out;
+    for (const auto& r : db_.query("SELECT time, symbol, source, verdict, rule, reason, requested, "
+                                   "approved FROM live_risk_decisions WHERE session_id = $1 AND "
+                                   "symbol = $2 AND time >= $3 AND time <= $4 ORDER BY time, seq",
+                                   p))
+        out.push_back({r.as_int(0), r.as_string(1), r.as_string(2), r.as_string(3),
+                       r.as_string(4), r.as_string(5), r.as_double(6), r.as_double(7)});
     return out;
 }
 
@@ -368,6 +396,16 @@ std::vector<PredictionRecord> StateStore::latest_predictions(const std::string& 
                                    p))
         out.push_back({r.as_int(0), r.as_string(1), r.as_double(2), r.as_string(3)});
     return out;
+}
+
+std::optional<PredictionRecord> StateStore::prediction_at(const std::string& sid,
+                                                         const std::string& symbol, TimeMs time) {
+    const std::array<V, 3> p = {S(sid), S(symbol), I(time)};
+    for (const auto& r : db_.query("SELECT time, symbol, value, top_features FROM live_predictions "
+                                   "WHERE session_id = $1 AND symbol = $2 AND time = $3",
+                                   p))
+        return PredictionRecord{r.as_int(0), r.as_string(1), r.as_double(2), r.as_string(3)};
+    return std::nullopt;
 }
 
 std::vector<PredictionRecord> StateStore::predictions(const std::string& sid) {

@@ -154,6 +154,12 @@ public:
     std::vector<ExecReport> reports(const std::string& session_id);
     void insert_decision(const std::string& session_id, int seq, const RiskDecisionRecord& d);
     std::vector<RiskDecisionRecord> decisions(const std::string& session_id, int limit);
+    /// Decisions on `symbol` with time in [from, to], oldest first (a trade's decision record).
+    std::vector<RiskDecisionRecord> decisions_for(const std::string& session_id,
+                                                  const std::string& symbol, TimeMs from, TimeMs to);
+    /// Orders on `symbol` created on bars [from_bar, to_bar], oldest first.
+    std::vector<OrderRecord> orders_for(const std::string& session_id, const std::string& symbol,
+                                        TimeMs from_bar, TimeMs to_bar);
     void insert_trade(const std::string& session_id, int seq, const TradeRecord& t);
     std::vector<TradeRecord> trades(const std::string& session_id);
 
@@ -172,6 +178,9 @@ public:
     std::vector<PredictionRecord> latest_predictions(const std::string& session_id);
     /// Predictions of a session, oldest first.
     std::vector<PredictionRecord> predictions(const std::string& session_id);
+    /// The prediction of `symbol` on the bar opened at `time`.
+    std::optional<PredictionRecord> prediction_at(const std::string& session_id,
+                                                  const std::string& symbol, TimeMs time);
 
     // Account-level state (kill switch, trading state, risk runtime): survives sessions.
     void put_kv(const std::string& key, const std::string& value);
@@ -193,6 +202,8 @@ public:
     std::optional<SignalRecord> signal(std::int64_t id);
 
 private:
+    std::vector<OrderRecord> orders_where(const std::string& where,
+                                          const std::vector<SqlValue>& params);
     Database& db_;
 };
 
