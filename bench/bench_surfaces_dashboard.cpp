@@ -15,6 +15,8 @@
 
 #include "core/clock.hpp"
 #include "data/synthetic_market.hpp"
+#include "live/live_session.hpp"
+#include "live/session_events.hpp"
 #include "live/state_store.hpp"
 #include "surfaces/dashboard_server.hpp"
 
@@ -210,5 +212,86 @@ static void BM_DashboardSseBarLatency(benchmark::State& state) {
     server.stop();
 }
 BENCHMARK(BM_DashboardSseBarLatency)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// The daemon's bar close -> order sent with the dashboard's events published after every step,
+// without (0) and with (1) an event stream attached over HTTP: the order is sent inside the step,
+// the events after it, so the latency must not change; `publish_us` is what publishing costs the
+// engine thread per step (paid after the order, before the next bar).
+static void BM_BarCloseToOrderWithDashboard(benchmark::State& state) {
+    spdlog::set_level(spdlog::level::warn);
+    const bool attached = state.range(0) == 1;
+    const auto dir = std::filesystem::temp_directory_path() / ("aurum-bench-dash-lat-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    Workspace ws(dir);
+    ws.ensure_dirs();
+    const std::string db = (dir / "data" / "aurum.db").string();
+    auto store = open_market_store(db);
+    InstrumentRegistry reg;
+    auto cfg = SynthConfig::defaults(reg, {"BTC/USDT", "ETH/USDT"}, Timeframe(kMsPerHour),
+                                     make_time(2020, 1, 1), 200, 3, false);
+    for (const auto& x : generate_synthetic_market(cfg).series) store->upsert_bars(x);
+    EventBus bus;
+    DashboardServerOptions o;
+    o.ws = ws;
+    o.db_spec = db;
+    o.events = &bus;
+    DashboardServer server(o);
+    const int port = server.start("127.0.0.1", 0);
+    std::atomic<bool> done{false};
+    std::atomic<long> received{0};
+    std::thread reader;
+    if (attached) {
+        reader = std::thread([&] {
+            Client c(port, ws);
+            c.http.Get("/api/events", c.auth, [&](const char*, std::size_t) {
+                ++received;
+                return !done.load();
+            });
+        });
+        while (bus.subscribers() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::vector<double> us, pub;
+    TimeMs wall = 1;
+    for (auto _ : state) {
+        LiveOptions lo;
+        lo.symbols = {"BTC/USDT", "ETH/USDT"};
+        lo.timeframe = Timeframe(kMsPerHour);
+        lo.replay = true;
+        lo.replay_from = make_time(2020, 1, 1) + 10 * kMsPerDay;
+        lo.replay_to = make_time(2020, 1, 1) + 200 * kMsPerDay;
+        lo.warmup_bars = 100;
+        lo.strategy.name = "sma-cross";
+        lo.strategy.params = {{"fast", 2}, {"slow", 5}};
+        lo.strategy.sizing.fraction = 0.3;
+        lo.new_session = true;
+        LiveSession s(store->database(), *store, lo, RiskLimits{}, InstrumentRegistry(), {});
+        s.open(++wall, false, "");
+        SessionEventPublisher publisher(bus);
+        for (;;) {
+            const std::size_t sent = s.journal().sent_ids().size();
+            const auto t0 = std::chrono::steady_clock::now();
+            const auto r = s.step(wall);
+            if (r == LiveSession::StepResult::Finished) break;
+            if (s.journal().sent_ids().size() > sent)
+                us.push_back(std::chrono::duration<double, std::micro>(s.journal().last_send() - t0).count());
+            const auto p0 = std::chrono::steady_clock::now();
+            publisher.after_step(s);
+            pub.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - p0).count());
+        }
+    }
+    done = true;
+    bus.close();
+    if (reader.joinable()) reader.join();
+    server.stop();
+    state.counters["orders"] = static_cast<double>(us.size());
+    state.counters["p50_us"] = percentile(us, 0.50);
+    state.counters["p99_us"] = percentile(us, 0.99);
+    state.counters["publish_p50_us"] = percentile(pub, 0.50);
+    state.counters["publish_p99_us"] = percentile(pub, 0.99);
+    state.counters["stream_chunks"] = static_cast<double>(received.load());
+    store.reset();
+    std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_BarCloseToOrderWithDashboard)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

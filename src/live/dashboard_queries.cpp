@@ -655,7 +655,13 @@ json q_risk(const DashboardReadContext& c) {
     j.update(base);
     RiskLimits limits;
     const json limit_text = base.value("limits", json::object());
-    for (const auto& [k, v] : limit_text.items()) set_risk_limit(limits, k, v.get<std::string>());
+    for (const auto& [k, v] : limit_text.items()) {
+        try {
+            set_risk_limit(limits, k, v.get<std::string>());
+        } catch (const InputError&) {
+            // Shown as text only (a duration such as "1d 0h 0m"); no gauge needs it.
+        }
+    }
     RiskRuntime rt;
     if (auto kv = c.store.get_kv("risk_runtime")) rt = RiskRuntime::from_json(*kv);
     const double equity = sh ? sh->equity() : 0.0;

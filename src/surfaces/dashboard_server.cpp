@@ -433,9 +433,10 @@ void DashboardServer::serve_events(httplib::Response& res) {
 }
 
 void DashboardServer::serve_static(const httplib::Request& req, httplib::Response& res) {
-    if (web_dir_.empty() || !has_index(web_dir_)) {
-        web_dir_ = find_web_dir(); // built since the server started?
-        if (web_dir_.empty()) {
+    if (!has_index(web_dir_)) {
+        // Built since the server started? (A directory given explicitly is the only one used.)
+        if (o_.web_dir.empty()) web_dir_ = find_web_dir();
+        if (!has_index(web_dir_)) {
             res.set_header("Cache-Control", "no-cache");
             res.set_content(kMissingPage, "text/html; charset=utf-8");
             return;
