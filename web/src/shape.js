@@ -239,7 +239,7 @@ export function healthChecks(h) {
   const d = h.daemon;
   if (d) rows.push({ name: 'daemon', ok: !!d.running, detail: d.running ? `pid ${d.pid}` : 'not running' });
   if (h.database) rows.push({ name: 'database', ok: h.database.connected !== false, detail: h.database.describe ?? '' });
-  if (h.data_feed) rows.push({ name: 'data feed', ok: !h.data_feed.stale, detail: `${(h.data_feed.symbols ?? []).join(', ')} ${h.data_feed.timeframe ?? ''} · ${h.data_feed.clock ?? ''}${h.data_feed.stale ? ' · STALE' : ''}` });
+  if (h.data_feed) rows.push({ name: 'data feed', ok: !h.data_feed.stale, detail: `${[].concat(h.data_feed.symbols ?? []).join(', ')} ${h.data_feed.timeframe ?? ''} · ${h.data_feed.clock ?? ''}${h.data_feed.stale ? ' · STALE' : ''}` });
   if (h.model) rows.push({ name: 'model', ok: !!h.model.loaded || !(h.model.models ?? []).length, detail: `${h.model.strategy ?? ''}${h.model.loaded ? ' · loaded' : ''}` });
   if (h.risk) rows.push({ name: 'risk', ok: h.risk.state !== 'HALTED' && !h.risk.config_error, detail: h.risk.config_error ?? h.risk.text ?? h.risk.state ?? '' });
   if (h.disk) rows.push({ name: 'disk', ok: !h.disk.warning, detail: isNum(h.disk.used_pct) ? `${h.disk.used_pct.toFixed(1)} % used` : '' });

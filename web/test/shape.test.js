@@ -164,6 +164,8 @@ describe('ensemble and health', () => {
     expect(byName.disk.detail).toBe('91.0 % used');
     expect(byName['logs (24 h)'].ok).toBe(false);
     expect(healthChecks(null)).toEqual([]);
+    // the server sends the feed's symbols as one comma-separated text
+    expect(healthChecks({ data_feed: { symbols: 'BTC/USDT,ETH/USDT', timeframe: '4h', clock: 'replay' } })[0].detail).toContain('BTC/USDT,ETH/USDT 4h');
   });
   it('symbols of the overview', () => {
     expect(symbolsOf({ positions: [{ symbol: 'XAUUSD' }], predictions: [{ symbol: 'BTC/USDT' }, { symbol: 'XAUUSD' }] }, ['ETH/USDT'])).toEqual(['BTC/USDT', 'ETH/USDT', 'XAUUSD']);
