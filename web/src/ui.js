@@ -10,8 +10,8 @@ export function Fresh({ res }) {
   const p = res?.data;
   if (!p) return html`<span class="fresh">${res?.error ? html`<span class="badge err">error</span>` : 'loading…'}</span>`;
   const f = freshness(p, { fetchedAt: res.fetchedAt, clock: sessionClock.clock });
-  return html`<span class="fresh" data-testid="fresh" title="server time of this figure; time and age of the newest bar it reads">
-    as of ${fmtTime(f.asOf, { seconds: true })}${f.dataTime ? html` · bar ${fmtTime(f.dataTime)}` : ''}${f.ageMs !== null ? html` (${fmtDuration(f.ageMs)} old)` : ''}
+  return html`<span class="fresh" data-testid="fresh" title=${`computed ${fmtTime(f.asOf, { seconds: true })} UTC (server clock); newest bar it reads ${fmtTime(f.dataTime)} UTC`}>
+    as of ${fmtTime(f.asOf, { seconds: true }).slice(11)}${f.dataTime ? html` · bar ${fmtTime(f.dataTime)}` : ''}${f.ageMs !== null ? html` (${fmtDuration(f.ageMs)} old)` : ''}
     ${f.stale ? html` <span class="badge stale">STALE</span>` : ''}
     ${res.error ? html` <span class="badge err" title=${res.error.message}>update failed</span>` : ''}
   </span>`;

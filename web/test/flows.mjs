@@ -43,8 +43,10 @@ export async function flowTabs(page, c, { shots, equityText, tradeCount, mode })
     await page.waitForSelector('[data-testid="panel-decision"] .stats');
     await page.waitForSelector('[data-testid="panel-decision"] .candles canvas', { timeout: 10_000 });
     c.ok(await page.$('.attribution'), 'Decision record: candles with the lightweight-charts attribution');
+    await page.$eval('[data-testid="panel-decision"]', (e) => e.scrollIntoView());
     await page.waitForTimeout(300);
     await shot(page, shots, '04-trade-decision');
+    await page.evaluate(() => window.scrollTo(0, 0));
   }
   // sort by P&L ascending: the first row has the smallest P&L of the page
   await page.click('th[data-col="pnl"]');

@@ -32,7 +32,7 @@ export function Health() {
     <${Panel} title="Market data freshness" res=${res} cls="span2" testid="panel-data">
       <table class="tbl"><thead><tr><th>Symbol</th><th>TF</th><th class="r">Last bar</th><th class="r">Age</th><th>State</th></tr></thead>
         <tbody>${(h?.data ?? []).length === 0 ? html`<${Empty} cols="5" />` : h.data.map((d) => html`<tr><td>${d.symbol}</td><td>${d.timeframe}</td>
-          <td class="num">${fmtTime(d.last_bar)}</td><td class="num">${fmtDuration((d.age_s ?? NaN) * 1000)}</td>
+          <td class="num">${fmtTime(d.last_bar)}</td><td class="num">${d.age_s >= 0 ? fmtDuration(d.age_s * 1000) : '—'}</td>
           <td>${d.stale ? html`<span class="badge stale">STALE</span>` : html`<span class="badge ok">fresh</span>`}</td></tr>`)}</tbody></table>
       <h3>Exchange / API</h3>
       <table class="tbl kv"><tbody>

@@ -105,7 +105,7 @@ function Decision({ id, ccy }) {
   const shaped = useMemo(() => (candles.data ? candleSeries(candles.data) : null), [candles.data]);
   const p = r?.prediction;
   const sz = r?.sizing;
-  return html`<div class="span3" ref=${box}>
+  return html`<div class="span3 decision" ref=${box}>
     <${Panel} title=${`Decision record · trade #${id}${t ? ` · ${t.symbol} ${t.side}` : ''}`} res=${res} cls="span3 decision" testid="panel-decision"
       right=${html`<a href="#/trades" class="close" title="close">✕</a>`}>
       ${t ? html`<div class="stats">
