@@ -6,14 +6,21 @@ import { command, refreshNow } from './api.js';
 import { fmtTime, parseDuration } from './format.js';
 import { Modal } from './ui.js';
 
+// A command's effect can reach the stored state a moment after its answer (the daemon commits
+// on its engine thread): refresh at once and once more shortly after.
+function refreshAfterCommand() {
+  refreshNow();
+  setTimeout(refreshNow, 1500);
+}
+
 /** Runs a command and reports its outcome {ok, message}; refreshes every panel after. */
 export async function runCommand(kind, fields) {
   try {
     const out = await command(kind, fields);
-    refreshNow();
+    refreshAfterCommand();
     return { ok: out?.ok !== false, message: out?.message || 'done' };
   } catch (e) {
-    refreshNow();
+    refreshAfterCommand();
     return { ok: false, message: e.message + (e.field ? ` (field ${e.field})` : '') };
   }
 }

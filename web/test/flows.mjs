@@ -128,7 +128,7 @@ export async function flowSettings(page, c, value, { shots } = {}) {
   await page.waitForFunction((v) => {
     const row = [...document.querySelectorAll('.settings tbody tr')].find((r) => r.cells[0].textContent === 'max_position');
     return row && Number(row.cells[1].textContent) === Number(v);
-  }, value, { timeout: 10_000 }).catch(() => {});
+  }, value, { timeout: 35_000 }).catch(() => {});
   const cur = await page.$$eval('.settings tbody tr', (rows) => rows.find((r) => r.cells[0].textContent === 'max_position')?.cells[1].textContent);
   c.eq(Number(cur), Number(value), 'Settings: current max_position after apply');
 }
