@@ -1,6 +1,6 @@
 // Turns API payloads into what the charts and tables draw. Pure functions (unit-tested), so the
 // components stay thin and the arithmetic is checked without a browser.
-import { isNum } from './format.js';
+import { isNum, fmtPrice } from './format.js';
 
 const num = (v) => (isNum(v) ? v : null);
 
@@ -129,7 +129,7 @@ export function candleSeries(c) {
         position: entry === long ? 'belowBar' : 'aboveBar',
         color: entry ? '#4c8dff' : '#f0a030',
         shape: entry === long ? 'arrowUp' : 'arrowDown',
-        text: `${entry ? 'entry' : 'exit'} #${m.trade_id ?? ''} @ ${m.price}`,
+        text: `${entry ? 'entry' : 'exit'} #${m.trade_id ?? ''} @ ${fmtPrice(m.price)}`,
       };
     })
     .sort((a, b) => a.time - b.time);

@@ -92,6 +92,7 @@ describe('candles', () => {
     expect(short.shape).toBe('arrowDown');
     const exit = s.markers.find((m) => m.text.startsWith('exit'));
     expect(exit.position).toBe('aboveBar');
+    expect(exit.text).toBe('exit #0 @ 4.0000');
   });
   it('keeps only stops with a price', () => {
     expect(s.stops).toEqual([{ trade_id: 0, price: 1.8 }]);
