@@ -48,6 +48,20 @@ export async function flowTabs(page, c, { shots, equityText, tradeCount, mode })
     await shot(page, shots, '04-trade-decision');
     await page.evaluate(() => window.scrollTo(0, 0));
   }
+  // filters: wins only, then one symbol
+  await page.selectOption('select[name="outcome"]', 'win');
+  // (a win below half a cent shows as 0.00: never negative)
+  const pnlOf = (t) => Number(t.replace(/[^0-9.+-]/g, ''));
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="trade-table"] tbody tr[data-trade] td:nth-child(9)')].every((t) => !t.textContent.startsWith('-')), null, { timeout: 10_000 }).catch(() => {});
+  const winPnls = await page.$$eval('[data-testid="trade-table"] tbody tr[data-trade] td:nth-child(9)', (tds) => tds.map((t) => t.textContent));
+  c.ok(winPnls.length > 0 && winPnls.every((t) => pnlOf(t) >= 0), `Trade log: outcome filter shows only wins (${winPnls.filter((t) => pnlOf(t) < 0).join(', ')})`);
+  await page.selectOption('select[name="outcome"]', '');
+  const sym = await page.$eval('[data-testid="trade-table"] tbody tr[data-trade] td:nth-child(2)', (t) => t.textContent);
+  await page.selectOption('select[name="symbol"]', sym);
+  await page.waitForFunction((s) => [...document.querySelectorAll('[data-testid="trade-table"] tbody tr[data-trade] td:nth-child(2)')].every((t) => t.textContent === s), sym, { timeout: 10_000 }).catch(() => {});
+  const syms = await page.$$eval('[data-testid="trade-table"] tbody tr[data-trade] td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+  c.ok(syms.length > 0 && syms.every((t) => t === sym), `Trade log: symbol filter shows only ${sym}`);
+  await page.selectOption('select[name="symbol"]', '');
   // sort by P&L ascending: the first row has the smallest P&L of the page
   await page.click('th[data-col="pnl"]');
   await page.waitForSelector('th[data-col="pnl"].sorted');
