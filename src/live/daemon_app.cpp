@@ -354,10 +354,10 @@ class DaemonApp {
                                        stop_flag);
         info_.port = server->start(flags_.port > 0 ? flags_.port : fc_.port);
         write_daemon_info(env_.ws, info_);
-        start_dashboard();
         install_stop_signals();
         add_jobs();
         if (env_.on_started) env_.on_started(session_, info_.port);
+        start_dashboard();
         spdlog::info("daemon started: session {} pid {} port {}", session_.session_id(),
                      info_.pid, info_.port);
         std::string why;

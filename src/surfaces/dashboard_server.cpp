@@ -154,6 +154,12 @@ int DashboardServer::start(const std::string& bind, int port) {
     srv.set_read_timeout(5, 0);
     srv.set_write_timeout(5, 0);
     srv.set_keep_alive_timeout(5);
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server
+    // (another daemon, `aurum dashboard`) share the port and split the page's requests.
+    srv.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     routes();
     const int bound = port == 0 ? srv.bind_to_any_port(bind)
                                 : (srv.bind_to_port(bind, port) ? port : -1);

@@ -35,6 +35,10 @@ bool seed_real(const fs::path& home) {
         test::shared_data("crypto/binance/ETHUSDT_4h.csv").empty())
         return false;
     Workspace(home).ensure_dirs();
+    // Wide breakers: the session must still be ACTIVE at its end for the command checks (2021
+    // has crashes that would otherwise trip the drawdown breaker).
+    test::write_text(home / "config" / "risk.yaml",
+                     "risk:\n  max_drawdown: 0.6\n  daily_loss_limit: 0.3\n");
     auto store = open_market_store(test::home_db(home));
     for (const auto& [file, sym] : {std::pair{"crypto/binance/BTCUSDT_4h.csv", "BTC/USDT"},
                                     std::pair{"crypto/binance/ETHUSDT_4h.csv", "ETH/USDT"}}) {
@@ -301,6 +305,7 @@ TEST(DashboardApi, serves_a_replayed_paper_session_on_real_data) {
     EXPECT_EQ(b.get("/api/candles", 400)["field"], "symbol");
 
     // Writes: no CSRF header -> 403 and nothing changed; bad bodies -> 400 naming the field.
+    ASSERT_EQ(status["trading_state"], "ACTIVE") << "the replay must end with trading active";
     const int before = audit_rows(home.path());
     EXPECT_EQ(before, audits);
     EXPECT_EQ(b.post("/api/commands/pause", R"({"duration_ms": 60000})", false).first, 403);
