@@ -106,7 +106,7 @@ export function HaltBanner({ overview, readOnly }) {
   const o = overview;
   if (!o) return '';
   if (o.state === 'paused') {
-    return html`<div class="banner paused" data-testid="paused-banner">${o.state_text || 'PAUSED'}${o.halt?.reason ? ` — ${o.halt.reason}` : ''}</div>`;
+    return html`<div class="banner paused" data-testid="paused-banner">${o.state_text || `PAUSED${o.halt?.until ? ` until ${fmtTime(o.halt.until)}` : ''}`}${o.halt?.reason ? ` — ${o.halt.reason}` : ''}</div>`;
   }
   if (o.state === 'reducing') return html`<div class="banner paused">${o.state_text || 'REDUCING: no new entries'}</div>`;
   if (o.state !== 'halted') return '';
