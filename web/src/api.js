@@ -58,7 +58,6 @@ export function command(kind, fields) {
 // One counter that every resource watches: bumped by an SSE event (throttled) or the poll.
 const listeners = new Set();
 let tick = 0;
-let lastEvent = { kind: null, at: null };
 let pending = null;
 let lastRefresh = 0;
 export const MIN_REFRESH_MS = 1000;
@@ -70,8 +69,7 @@ function refresh() {
   for (const l of listeners) l(tick);
 }
 
-function bump(kind) {
-  lastEvent = { kind, at: Date.now() };
+function bump() {
   if (pending) return;
   // The first event refreshes at once; a burst after it (a fast replay sends many bars a second)
   // is coalesced into at most one refresh per MIN_REFRESH_MS.
@@ -90,13 +88,13 @@ export function startLive(onStatus) {
     es = new EventSource('/api/events', { withCredentials: true });
     es.onopen = () => status('live');
     es.onerror = () => status('polling');
-    for (const kind of ['bar', 'fill', 'risk', 'state', 'signal', 'order', 'halt']) {
-      es.addEventListener(kind, () => bump(kind));
+    for (const kind of ['bar', 'fill', 'risk', 'state', 'signal']) {
+      es.addEventListener(kind, () => bump());
     }
     es.addEventListener('heartbeat', () => status('live'));
   };
   open();
-  const timer = setInterval(() => bump('poll'), POLL_MS);
+  const timer = setInterval(() => bump(), POLL_MS);
   return () => {
     closed = true;
     clearInterval(timer);
@@ -106,11 +104,7 @@ export function startLive(onStatus) {
 
 /** Forces every resource to refetch now (after a command). */
 export function refreshNow() {
-  bump('command');
-}
-
-export function lastEventInfo() {
-  return lastEvent;
+  bump();
 }
 
 /**

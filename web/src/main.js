@@ -3,7 +3,7 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { get, setCsrf, startLive, useResource, ApiError } from './api.js';
+import { get, setCsrf, startLive, useResource } from './api.js';
 import { fmtMoney, fmtTime } from './format.js';
 import { Controls, HaltBanner } from './controls.js';
 import { sessionClock } from './ui.js';
@@ -98,5 +98,4 @@ function Shell({ session, tab, link }) {
   </div>`;
 }
 
-export { ApiError };
 render(html`<${App} />`, document.getElementById('app'));

@@ -146,35 +146,6 @@ export function gauge(b) {
   return { pct, width: Math.max(0, Math.min(100, pct)), level };
 }
 
-/** Client-side filter of trade rows (the server also filters; this keeps the table honest). */
-export function filterTrades(trades, { symbol = '', outcome = '', from = null, to = null } = {}) {
-  return (trades ?? []).filter((t) => {
-    if (symbol && t.symbol !== symbol) return false;
-    if (outcome === 'win' && !(t.pnl > 0)) return false;
-    if (outcome === 'loss' && !(t.pnl <= 0)) return false;
-    const when = t.exit_time ?? t.entry_time;
-    if (isNum(from) && when < from) return false;
-    if (isNum(to) && when > to) return false;
-    return true;
-  });
-}
-
-/** Stable sort of rows by a field; nulls last whichever the order. */
-export function sortRows(rows, field, order = 'desc') {
-  const dir = order === 'asc' ? 1 : -1;
-  return rows
-    .map((r, i) => [r, i])
-    .sort(([a, ia], [b, ib]) => {
-      const x = a[field], y = b[field];
-      const xn = x === null || x === undefined, yn = y === null || y === undefined;
-      if (xn || yn) return xn && yn ? ia - ib : xn ? 1 : -1;
-      if (x < y) return -dir;
-      if (x > y) return dir;
-      return ia - ib;
-    })
-    .map(([r]) => r);
-}
-
 /**
  * The risk_set changes between the current limits and the edited form: only keys whose value
  * differs (numerically where both are numbers), as {key: {from, to}}.

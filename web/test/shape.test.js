@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   equitySeries, drawdownFrom, maxDrawdown, calibrationSeries, distributionSeries, monthlyGrid,
-  heatColor, candleSeries, gauge, filterTrades, sortRows, limitDiff, checkLimit, agreement,
+  heatColor, candleSeries, gauge, limitDiff, checkLimit, agreement,
   healthChecks, symbolsOf,
 } from '../src/shape.js';
 
@@ -109,26 +109,6 @@ describe('risk gauges', () => {
   it('derives the percentage from value and limit when missing', () => {
     expect(gauge({ value: -0.03, limit: 0.05 }).pct).toBeCloseTo(60, 10);
     expect(gauge({ value: 1, limit: 0 }).pct).toBe(0);
-  });
-});
-
-describe('trade table', () => {
-  const rows = [
-    { id: 0, symbol: 'BTC/USDT', pnl: 10, entry_time: 100, exit_time: 200 },
-    { id: 1, symbol: 'ETH/USDT', pnl: -5, entry_time: 150, exit_time: 300 },
-    { id: 2, symbol: 'BTC/USDT', pnl: 0, entry_time: 250, exit_time: null },
-  ];
-  it('filters by symbol, outcome and date', () => {
-    expect(filterTrades(rows, { symbol: 'BTC/USDT' }).map((r) => r.id)).toEqual([0, 2]);
-    expect(filterTrades(rows, { outcome: 'win' }).map((r) => r.id)).toEqual([0]);
-    expect(filterTrades(rows, { outcome: 'loss' }).map((r) => r.id)).toEqual([1, 2]);
-    expect(filterTrades(rows, { from: 210, to: 280 }).map((r) => r.id)).toEqual([2]);
-  });
-  it('sorts stably with nulls last in both orders', () => {
-    expect(sortRows(rows, 'pnl', 'asc').map((r) => r.id)).toEqual([1, 2, 0]);
-    expect(sortRows(rows, 'exit_time', 'desc').map((r) => r.id)).toEqual([1, 0, 2]);
-    expect(sortRows(rows, 'exit_time', 'asc').map((r) => r.id)).toEqual([0, 1, 2]);
-    expect(sortRows(rows, 'symbol', 'asc').map((r) => r.id)).toEqual([0, 2, 1]);
   });
 });
 
