@@ -303,7 +303,7 @@ json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now)
     }
     double realized_today = 0;
     json trades_today = json::array();
-    for (const auto& o : store.orders(sid)) {
+    for (const auto& o : store.orders_since(sid, day - c->tf)) {
         if (o.bar_time + c->tf < day || o.filled_qty <= 0) continue;
         // Orders fill at the next bar's open; list the fills of today.
         if (o.bar_time + c->tf >= day + kMsPerDay) continue;
@@ -312,16 +312,14 @@ json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now)
              {"text", fmt::format("{} {} {} ({}) @ ${:.2f}", o.side == "buy" ? "Bought" : "Sold",
                                   format_qty(o.filled_qty), o.symbol, o.source, o.avg_price)}});
     }
-    for (const auto& t : store.trades(sid)) {
-        if (t.exit_time >= day && t.exit_time < day + kMsPerDay) {
-            realized_today += t.pnl;
-            trades_today.push_back(
-                {{"time", t.exit_time},
-                 {"text", fmt::format("Closed {} {} ({}: {}${:.2f})", t.symbol,
-                                      t.direction > 0 ? "LONG" : "SHORT",
-                                      t.pnl >= 0 ? "profit" : "loss", t.pnl >= 0 ? "+" : "-",
-                                      std::fabs(t.pnl))}});
-        }
+    for (const auto& t : store.trades_exited(sid, day, day + kMsPerDay)) {
+        realized_today += t.pnl;
+        trades_today.push_back(
+            {{"time", t.exit_time},
+             {"text", fmt::format("Closed {} {} ({}: {}${:.2f})", t.symbol,
+                                  t.direction > 0 ? "LONG" : "SHORT",
+                                  t.pnl >= 0 ? "profit" : "loss", t.pnl >= 0 ? "+" : "-",
+                                  std::fabs(t.pnl))}});
     }
     std::sort(trades_today.begin(), trades_today.end(),
               [](const json& a, const json& b) { return a["time"] < b["time"]; });
@@ -411,11 +409,9 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
         h["model"]["last_prediction"] = last;
         TimeMs last_trade = 0;
         std::string last_trade_text;
-        for (const auto& o : store.orders(c->session.id)) {
-            if (o.filled_qty > 0 && o.bar_time >= last_trade) {
-                last_trade = o.bar_time + c->tf;
-                last_trade_text = fmt::format("{} {} ({})", o.symbol, o.side, o.source);
-            }
+        if (const auto o = store.last_filled_order(c->session.id)) {
+            last_trade = o->bar_time + c->tf;
+            last_trade_text = fmt::format("{} {} ({})", o->symbol, o->side, o->source);
         }
         h["last_trade"] = {{"time", last_trade}, {"text", last_trade_text},
                            {"session_time", c->now}};

@@ -21,6 +21,30 @@ using nlohmann::json;
 
 double days_per_year(AssetClass c) { return c == AssetClass::CryptoSpot ? 365.0 : 252.0; }
 
+void DashboardCache::reset_for(const std::string& sid) {
+    if (sid == session_) return;
+    session_ = sid;
+    trades_.clear();
+    equity_.clear();
+}
+
+const std::vector<TradeRecord>& DashboardCache::trades(StateStore& store, const std::string& sid) {
+    reset_for(sid);
+    for (auto& t : store.trades_from(sid, static_cast<std::int64_t>(trades_.size())))
+        trades_.push_back(std::move(t));
+    return trades_;
+}
+
+const std::vector<std::pair<TimeMs, double>>& DashboardCache::equity(StateStore& store,
+                                                                     const std::string& sid) {
+    reset_for(sid);
+    // The last point is read again: a crash recovery may rewrite it.
+    const TimeMs from = equity_.empty() ? INT64_MIN : equity_.back().first;
+    if (!equity_.empty()) equity_.pop_back();
+    for (const auto& p : store.equity(sid, from, INT64_MAX)) equity_.push_back(p);
+    return equity_;
+}
+
 namespace {
 
 constexpr double kTargetSharpe = 1.5;  // the seeds' targets, shown next to the live figures
@@ -110,11 +134,24 @@ struct Row {
     TimeMs hold() const { return t.exit_time - t.entry_time; }
 };
 
+const std::vector<TradeRecord>& all_trades(const DashboardReadContext& c, const Shown& sh,
+                                           DashboardCache& local) {
+    return (c.cache ? *c.cache : local).trades(c.store, sh.s.id);
+}
+
+const std::vector<std::pair<TimeMs, double>>& all_equity(const DashboardReadContext& c,
+                                                         const Shown& sh, DashboardCache& local) {
+    return (c.cache ? *c.cache : local).equity(c.store, sh.s.id);
+}
+
 std::vector<Row> trade_rows(const DashboardReadContext& c, const Shown& sh) {
     std::vector<Row> rows;
     int id = 0;
     std::map<std::string, std::pair<double, std::string>> units;
-    for (auto& t : c.store.trades(sh.s.id)) {
+    DashboardCache local;
+    const auto& trades = all_trades(c, sh, local);
+    rows.reserve(trades.size());
+    for (const auto& t : trades) {
         auto it = units.find(t.symbol);
         if (it == units.end()) {
             const auto in = c.instruments.find(t.symbol);
@@ -123,7 +160,7 @@ std::vector<Row> trade_rows(const DashboardReadContext& c, const Shown& sh) {
                                                                                 : t.symbol))
                      .first;
         }
-        rows.push_back(Row{id++, std::move(t), it->second.first, it->second.second});
+        rows.push_back(Row{id++, t, it->second.first, it->second.second});
     }
     return rows;
 }
@@ -331,6 +368,18 @@ json q_trade(const DashboardReadContext& c, const std::string& id_text) {
 
 // ----- statistics -----------------------------------------------------------------------------
 
+/// The UTC (year, month) of a time, by arithmetic (civil-from-days), for month buckets.
+std::pair<int, int> year_month(TimeMs t) {
+    const std::int64_t z = (t >= 0 ? t : t - kMsPerDay + 1) / kMsPerDay + 719468;
+    const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const std::int64_t doe = z - era * 146097;
+    const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const std::int64_t mp = (5 * doy + 2) / 153;
+    const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    return {static_cast<int>(yoe + era * 400 + (month <= 2)), month};
+}
+
 /// Annualised Sharpe of per-bar returns (no risk-free rate).
 double sharpe_of(const std::vector<double>& rets, double periods_per_year) {
     if (rets.size() < 2) return 0;
@@ -386,7 +435,8 @@ json q_overview(const DashboardReadContext& c) {
         wins += r.t.pnl > 0;
         realized += r.t.pnl;
     }
-    const auto eq = c.store.equity(sh->s.id, INT64_MIN, INT64_MAX);
+    DashboardCache local;
+    const auto& eq = all_equity(c, *sh, local);
     const double sharpe = sharpe_of(returns_of(eq, sh->s.capital), periods_per_year(c, *sh));
     std::map<std::string, PredictionRecord> latest;
     json preds = json::array();
@@ -469,15 +519,17 @@ json q_equity(const DashboardReadContext& c, const Params& p) {
     }
     // The running peak starts from the whole history so a zoomed window keeps true drawdowns.
     double peak = sh->s.capital;
-    const auto eq = c.store.equity(sh->s.id, INT64_MIN, to);
+    DashboardCache local;
+    const auto& eq = all_equity(c, *sh, local);
     std::vector<TimeMs> ts;
     for (const auto& [t, e] : eq) {
+        if (t >= to) break;
         peak = std::max(peak, e);
         if (t < from) continue;
         ts.push_back(t);
         times.push_back(t);
         equity.push_back(e);
-        dd.push_back(peak > 0 ? e / peak - 1 : 0.0);
+        dd.push_back(peak > 0 ? std::round((e / peak - 1) * 1e6) / 1e6 : 0.0);
     }
     for (const char* sym : {"BTC/USDT", "ETH/USDT"}) {
         if (ts.empty()) break;
@@ -490,7 +542,7 @@ json q_equity(const DashboardReadContext& c, const Params& p) {
             while (k < b.size() && b.time[k] < t) ++k;
             if (k < b.size() && b.time[k] == t) {
                 if (base == 0) base = b.close[k];
-                v.push_back(sh->s.capital * b.close[k] / base);
+                v.push_back(std::round(sh->s.capital * b.close[k] / base * 100) / 100);
             } else {
                 v.push_back(nullptr);
             }
@@ -702,8 +754,17 @@ json q_risk(const DashboardReadContext& c) {
 
 /// The last `n` lines of today's log as {time, level, text}.
 json log_tail(const DashboardReadContext& c, std::size_t n) {
-    std::ifstream in(daily_log_file(c.ws.logs_dir(), c.wall_now));
+    std::ifstream in(daily_log_file(c.ws.logs_dir(), c.wall_now), std::ios::binary);
+    // Only the end of a day's log (it may be megabytes): the last 64 KiB hold the tail.
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    constexpr std::streamoff kTail = 64 * 1024;
+    in.seekg(size > kTail ? size - kTail : 0);
     std::deque<std::string> lines;
+    if (size > kTail) {
+        std::string partial;
+        std::getline(in, partial); // a cut line
+    }
     for (std::string line; std::getline(in, line);) {
         lines.push_back(std::move(line));
         if (lines.size() > n) lines.pop_front();
@@ -776,7 +837,8 @@ json q_performance(const DashboardReadContext& c) {
     double sharpe = 0, gw = 0, gl = 0, nw = 0, nl = 0;
     std::size_t ntrades = 0;
     if (sh) {
-        const auto eq = c.store.equity(sh->s.id, INT64_MIN, INT64_MAX);
+        DashboardCache local;
+        const auto& eq = all_equity(c, *sh, local);
         const auto rets = returns_of(eq, sh->s.capital);
         const double ppy = periods_per_year(c, *sh);
         sharpe = sharpe_of(rets, ppy);
@@ -796,13 +858,10 @@ json q_performance(const DashboardReadContext& c) {
         // Monthly returns from month-end equity.
         double prev = sh->s.capital;
         for (std::size_t k = 0; k < eq.size(); ++k) {
-            const bool last_of_month =
-                k + 1 == eq.size() || format_date(eq[k].first).substr(0, 7) !=
-                                          format_date(eq[k + 1].first).substr(0, 7);
-            if (!last_of_month) continue;
-            const std::string ym = format_date(eq[k].first);
-            monthly.push_back({{"year", std::stoi(ym.substr(0, 4))},
-                               {"month", std::stoi(ym.substr(5, 2))},
+            const auto ym = year_month(eq[k].first);
+            if (k + 1 < eq.size() && year_month(eq[k + 1].first) == ym) continue;
+            monthly.push_back({{"year", ym.first},
+                               {"month", ym.second},
                                {"return", prev > 0 ? eq[k].second / prev - 1 : 0.0}});
             prev = eq[k].second;
         }

@@ -4,6 +4,8 @@
 // store and the market store. Queries only: the surface serves them, the engine is not touched.
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +15,22 @@
 #include "live/state_store.hpp"
 
 namespace aurum {
+
+/// What the dashboard reads on every page, kept between requests: the shown session's trades and
+/// equity points. Both tables only grow, so each read adds just the rows stored since the last
+/// one. Not thread-safe (one per connection, like the stores).
+class DashboardCache {
+  public:
+    const std::vector<TradeRecord>& trades(StateStore& store, const std::string& session_id);
+    const std::vector<std::pair<TimeMs, double>>& equity(StateStore& store,
+                                                         const std::string& session_id);
+
+  private:
+    void reset_for(const std::string& session_id);
+    std::string session_;
+    std::vector<TradeRecord> trades_;
+    std::vector<std::pair<TimeMs, double>> equity_;
+};
 
 /// What the dashboard's reads need: one connection's stores, the workspace, the instruments, and
 /// `base` for the control API's queries (route_query names: status, summary, health, risk,
@@ -24,6 +42,7 @@ struct DashboardReadContext {
     const InstrumentRegistry& instruments;
     std::function<nlohmann::json(const std::string&, const nlohmann::json&)> base;
     TimeMs wall_now = 0;
+    DashboardCache* cache = nullptr; ///< null: read everything afresh
 };
 
 /// Thrown for an id that does not exist (HTTP 404).

@@ -176,6 +176,22 @@ std::vector<OrderRecord> StateStore::orders_for(const std::string& sid, const st
     return out;
 }
 
+std::vector<OrderRecord> StateStore::orders_since(const std::string& sid, TimeMs from_bar) {
+    return orders_where("session_id = $1 AND bar_time >= $2", {S(sid), I(from_bar)});
+}
+
+std::optional<OrderRecord> StateStore::last_filled_order(const std::string& sid) {
+    const std::array<V, 1> p = {S(sid)};
+    const auto r = db_.query_one("SELECT MAX(bar_time) FROM live_orders WHERE session_id = $1 AND "
+                                 "filled_qty > 0",
+                                 p);
+    if (!r || r->is_null(0)) return std::nullopt;
+    auto list = orders_where("session_id = $1 AND bar_time = $2 AND filled_qty > 0",
+                             {S(sid), I(r->as_int(0))});
+    if (list.empty()) return std::nullopt;
+    return list.front();
+}
+
 std::vector<OrderRecord> StateStore::orders(const std::string& session_id) {
     return orders_where("session_id = $1", {S(session_id)});
 }
@@ -300,12 +316,27 @@ void StateStore::insert_trade(const std::string& sid, int seq, const TradeRecord
              p);
 }
 
-std::vector<TradeRecord> StateStore::trades(const std::string& sid) {
-    const std::array<V, 1> p = {S(sid)};
+std::vector<TradeRecord> StateStore::trades(const std::string& sid) { return trades_from(sid, 0); }
+
+std::vector<TradeRecord> StateStore::trades_exited(const std::string& sid, TimeMs from, TimeMs to) {
+    const std::array<V, 3> p = {S(sid), I(from), I(to)};
     std::vector<TradeRecord> out;
     for (const auto& r : db_.query("SELECT symbol, direction, entry_time, exit_time, entry_price, "
                                    "exit_price, qty, pnl, fees FROM live_trades WHERE session_id "
-                                   "= $1 ORDER BY seq",
+                                   "= $1 AND exit_time >= $2 AND exit_time < $3 ORDER BY seq",
+                                   p))
+        out.push_back({r.as_string(0), static_cast<int>(r.as_int(1)), r.as_int(2), r.as_int(3),
+                       r.as_double(4), r.as_double(5), r.as_double(6), r.as_double(7),
+                       r.as_double(8)});
+    return out;
+}
+
+std::vector<TradeRecord> StateStore::trades_from(const std::string& sid, std::int64_t first_seq) {
+    const std::array<V, 2> p = {S(sid), I(first_seq)};
+    std::vector<TradeRecord> out;
+    for (const auto& r : db_.query("SELECT symbol, direction, entry_time, exit_time, entry_price, "
+                                   "exit_price, qty, pnl, fees FROM live_trades WHERE session_id "
+                                   "= $1 AND seq >= $2 ORDER BY seq",
                                    p)) {
         out.push_back({r.as_string(0), static_cast<int>(r.as_int(1)), r.as_int(2), r.as_int(3),
                        r.as_double(4), r.as_double(5), r.as_double(6), r.as_double(7),

@@ -147,6 +147,10 @@ public:
     void update_order(const std::string& cid, const std::string& status, double filled_qty,
                       double avg_price);
     std::vector<OrderRecord> orders(const std::string& session_id);
+    /// Orders created on bars opened at `from_bar` or later.
+    std::vector<OrderRecord> orders_since(const std::string& session_id, TimeMs from_bar);
+    /// The first order with a fill on the latest bar that had one.
+    std::optional<OrderRecord> last_filled_order(const std::string& session_id);
     /// The venue's words about an order (a live exchange's rejection message).
     void set_order_note(const std::string& cid, const std::string& note);
     std::optional<std::string> order_note(const std::string& cid);
@@ -162,6 +166,10 @@ public:
                                         TimeMs from_bar, TimeMs to_bar);
     void insert_trade(const std::string& session_id, int seq, const TradeRecord& t);
     std::vector<TradeRecord> trades(const std::string& session_id);
+    /// Trades that closed in [from, to).
+    std::vector<TradeRecord> trades_exited(const std::string& session_id, TimeMs from, TimeMs to);
+    /// Trades numbered `first_seq` and later (the table only grows: readers append).
+    std::vector<TradeRecord> trades_from(const std::string& session_id, std::int64_t first_seq);
 
     // Snapshots
     void replace_positions(const std::string& session_id, const std::vector<PositionRecord>& p);

@@ -148,6 +148,7 @@ json DashboardServer::base_query(const std::string& name, const json& params) {
 int DashboardServer::start(const std::string& bind, int port) {
     market_ = open_market_store(o_.db_spec);
     store_ = std::make_unique<StateStore>(market_->database());
+    cache_ = std::make_unique<DashboardCache>();
     server_ = std::make_unique<httplib::Server>();
     auto& srv = *server_;
     srv.new_task_queue = [] { return new httplib::ThreadPool(kDashboardWorkers); };
@@ -302,7 +303,8 @@ void DashboardServer::serve_api_get(const std::string& name, const httplib::Requ
         std::lock_guard<std::mutex> lock(db_mutex_);
         const DashboardReadContext ctx{
             *store_, *market_, o_.ws, o_.instruments,
-            [this](const std::string& n, const json& p) { return base_query(n, p); }, now_ms()};
+            [this](const std::string& n, const json& p) { return base_query(n, p); }, now_ms(),
+            cache_.get()};
         reply(res, 200, dashboard_query(name, params, ctx));
     } catch (const NotFoundError& e) {
         reply(res, 404, json{{"error", e.what()}});

@@ -30,6 +30,7 @@ namespace aurum {
 
 class MarketStore;
 class StateStore;
+class DashboardCache;
 
 /// Worker threads of the dashboard server (each open event stream holds one).
 inline constexpr int kDashboardWorkers = 16;
@@ -93,6 +94,7 @@ class DashboardServer {
     std::mutex db_mutex_; ///< one connection: reads are serialised
     std::unique_ptr<MarketStore> market_;
     std::unique_ptr<StateStore> store_;
+    std::unique_ptr<DashboardCache> cache_; ///< under db_mutex_
     std::filesystem::path web_dir_;
     std::atomic<bool> stopping_{false};
     std::atomic<int> streams_{0};

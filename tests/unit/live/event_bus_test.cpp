@@ -2,8 +2,6 @@
 // is dropped (its stream ends) and the publisher never waits for it.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
 
 #include "live/event_bus.hpp"
 
@@ -30,21 +28,19 @@ TEST(EventBus, every_reader_gets_every_event_in_order) {
 TEST(EventBus, a_slow_reader_is_dropped_and_the_publisher_never_waits) {
     EventBus bus;
     auto slow = bus.subscribe(), fast = bus.subscribe();
-    std::atomic<int> got{0};
-    std::thread reader([&] {
-        while (auto e = fast->next(1000)) ++got;
-    });
-    const auto t0 = std::chrono::steady_clock::now();
-    const int n = static_cast<int>(EventBus::kBuffer) * 4;
-    for (int i = 0; i < n; ++i) bus.publish("bar", "{}");
-    const auto took = std::chrono::steady_clock::now() - t0;
+    int got = 0;
+    // The publisher (one thread, never blocked: the slow reader never reads) outruns one reader
+    // while the other keeps up between batches.
+    for (int batch = 0; batch < 4; ++batch) {
+        for (std::size_t i = 0; i < EventBus::kBuffer / 2; ++i) bus.publish("bar", "{}");
+        while (fast->next(0)) ++got;
+    }
+    EXPECT_EQ(got, static_cast<int>(EventBus::kBuffer) * 2);
     EXPECT_TRUE(slow->dropped());
     EXPECT_FALSE(slow->next(0)); // its stream ends: the page reconnects and refetches
+    EXPECT_FALSE(fast->dropped());
+    EXPECT_EQ(bus.subscribers(), 1u);
     bus.close();
-    reader.join();
     EXPECT_TRUE(fast->dropped());
-    EXPECT_GT(got.load(), 0);
-    // Not a timing assertion of the machine's speed: publishing 1024 small events must not have
-    // waited on the never-reading subscriber (it would block forever if it did).
-    EXPECT_LT(std::chrono::duration_cast<std::chrono::seconds>(took).count(), 60);
+    EXPECT_FALSE(bus.has_subscribers());
 }
