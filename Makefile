@@ -166,6 +166,16 @@ REASON ?=
 retrain: build
 	$(AURUM_RUN) retrain --model $(RETRAIN_MODEL) --reason "$(REASON)"
 
+# --- Web dashboard front end (dash-web helper; docs/dashboard.md) --------------------------------
+# `make web` builds web/ (npm ci when the lock changed, vite build) and installs it next to the
+# binary; `make web-bench` measures the Overview's first render in Chromium.
+.PHONY: web web-bench
+web: configure
+	cmake --build $(BUILD) --target aurum_web
+
+web-bench: web
+	cd web && node test/bench-render.mjs --dist ../$(BUILD)/share/aurum/web
+
 # --- Web dashboard (dash-server helper; docs/dashboard.md) --------------------------------------
 # `make dashboard`: the demo workspace (make demo) replayed at a visible speed with the dashboard,
 # until Ctrl-C; prints the sign-in link. DASHBOARD_SPEED=3600 is one 1h bar per second.
