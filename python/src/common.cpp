@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <pybind11/stl.h>
@@ -59,17 +60,26 @@ void register_errors() {
 }
 
 pyb::object to_python(const nlohmann::json& j) {
-    static pyb::object loads = pyb::module_::import("json").attr("loads");
-    return loads(j.dump());
+    // Not cached in a static: a Python object must not outlive the interpreter.
+    return pyb::module_::import("json").attr("loads")(j.dump());
 }
 
-WorkspaceHandle::WorkspaceHandle(const std::string& home, const std::string& db)
-    : ws_(home), db_spec_(db.empty() ? ws_.default_db() : db) {
+namespace {
+
+/// As the CLI opens it: the SQLite default creates the workspace's directories first.
+std::unique_ptr<MarketStore> open_store(const Workspace& ws, const std::string& db,
+                                        const std::string& spec) {
     if (db.empty())
-        ws_.ensure_dirs();
-    store_ = open_market_store(db_spec_);
-    instruments_ = InstrumentRegistry::load(ws_.config_file("instruments.yaml").string());
+        ws.ensure_dirs();
+    return open_market_store(spec);
 }
+
+} // namespace
+
+WorkspaceHandle::WorkspaceHandle(const std::string& home, const std::string& db)
+    : ws_(home), db_spec_(db.empty() ? ws_.default_db() : db),
+      store_(open_store(ws_, db, db_spec_)),
+      instruments_(InstrumentRegistry::load(ws_.config_file("instruments.yaml").string())) {}
 
 BacktestRequest backtest_request(WorkspaceHandle& ws, const pyb::dict& o) {
     BacktestRequest req;

@@ -6,6 +6,8 @@
 #include <fmt/ranges.h>
 
 #include "core/error.hpp"
+#include "core/instrument.hpp"
+#include "core/timeframe.hpp"
 #include "features/feature_context.hpp"
 
 namespace aurum {
