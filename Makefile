@@ -173,7 +173,7 @@ PY_ENV := PYTHONPATH=$(CURDIR)/$(BUILD)/python:$(CURDIR)/notebooks AURUM_BIN=$(C
 .PHONY: notebooks notebooks-test notebooks-generate python-shell
 notebooks: build
 	cd notebooks && $(PY_ENV) /usr/bin/python3 -m notebook --ip=127.0.0.1 --port=$(NOTEBOOK_PORT) \
-	  --no-browser --notebook-dir=$(CURDIR)/notebooks
+	  --no-browser --notebook-dir=$(CURDIR)/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 notebooks-test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L notebooks
