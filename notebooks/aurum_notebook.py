@@ -116,7 +116,8 @@ def workspace():
         return aurum.Workspace(os.environ["AURUM_HOME"])
     prepared = prepare()
     copy = Path(tempfile.mkdtemp(prefix="aurum-notebook-")) / "workspace"
-    shutil.copytree(prepared, copy, ignore=shutil.ignore_patterns("*.lock", "logs"))
+    shutil.copytree(prepared, copy, symlinks=True,
+                    ignore=shutil.ignore_patterns("*.lock", "logs"))
     print(f"workspace: {copy} ({data_source()} data)")
     return aurum.Workspace(copy)
 

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <type_traits>
 
@@ -52,6 +53,8 @@ void register_errors() {
         } catch (const CheckFailed& e) {
             PyErr_SetString(error_class("CheckFailed").ptr(), e.what());
         } catch (const SystemError& e) {
+            PyErr_SetString(error_class("SystemFailure").ptr(), e.what());
+        } catch (const std::filesystem::filesystem_error& e) {
             PyErr_SetString(error_class("SystemFailure").ptr(), e.what());
         } catch (const InvariantError& e) {
             PyErr_SetString(error_class("InvariantError").ptr(), e.what());
