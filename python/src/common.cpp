@@ -2,7 +2,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -188,7 +191,7 @@ pyb::dict trade_columns(const BacktestRun& run) {
     std::vector<std::int32_t> instrument(n), direction(n), regime(n);
     std::vector<double> entry_price(n), exit_price(n), qty(n), gross(n), fees(n), net(n), ret(n);
     std::vector<std::string> regime_names;
-    std::map<std::string, std::int32_t> regime_code;
+    std::unordered_map<std::string_view, std::int32_t> regime_code;
     for (std::size_t k = 0; k < n; ++k) {
         const Trade& t = r.trades[k];
         instrument[k] = static_cast<std::int32_t>(t.instrument);
@@ -203,8 +206,15 @@ pyb::dict trade_columns(const BacktestRun& run) {
         fees[k] = t.fees;
         net[k] = t.net_pnl();
         ret[k] = t.return_pct;
-        // The regime in force when the trade was entered, as trades.csv reports it.
-        const std::string label = regimes.empty() ? "" : regimes.at(t.entry_time - 1);
+        // The regime in force when the trade was entered, as trades.csv reports it
+        // (RegimeTimeline::at without copying the label).
+        static const std::string none;
+        const auto pos = std::upper_bound(regimes.time.begin(), regimes.time.end(),
+                                          t.entry_time - 1);
+        const std::string& label = pos == regimes.time.begin()
+                                       ? none
+                                       : regimes.label[static_cast<std::size_t>(
+                                             pos - regimes.time.begin() - 1)];
         auto [it, added] =
             regime_code.emplace(label, static_cast<std::int32_t>(regime_names.size()));
         if (added)
