@@ -101,3 +101,18 @@ def test_model_backtest_bad_input(trained, ws):
         aurum.BacktestEngine(model="gbdt-BTCUSDT-1h")
     with pytest.raises(aurum.InputError, match="4h"):
         aurum.BacktestEngine(model=m, timeframe="4h").run()
+
+
+def test_cli_model_backtest_refuses_bad_input(trained, home):
+    code, _, err = cli(home, "backtest", "--strategy", "model", "--model", "nope",
+                       "--symbol", "BTC/USDT", "--timeframe", "1h", check=False)
+    assert code == 2 and "no model named 'nope'" in err
+    code, _, err = cli(home, "backtest", "--strategy", "model", "--fast", "5",
+                       "--symbol", "BTC/USDT", "--timeframe", "1h", check=False)
+    assert code == 2 and "takes no strategy parameters" in err
+    code, _, err = cli(home, "backtest", "--strategy", "model", "--symbol", "ETH/USDT",
+                       "--timeframe", "1h", check=False)
+    assert code == 2 and "no production 1h model for ETH/USDT" in err
+    code, _, err = cli(home, "backtest", "--strategy", "model", "--grid", "fast=5:10:5",
+                       "--symbol", "BTC/USDT", "--timeframe", "1h", check=False)
+    assert code == 2 and "no parameters to sweep" in err
