@@ -15,6 +15,7 @@ demo workspace, built once and cached (AURUM_NOTEBOOK_CACHE, default ~/.cache/au
     --strategy model`): trades, predictions, risk decisions.
 Each notebook then works on its own copy (a temp directory), so reports it writes never mix.
 """
+import atexit
 import fcntl
 import json
 import os
@@ -115,7 +116,9 @@ def workspace():
     if os.environ.get("AURUM_HOME"):
         return aurum.Workspace(os.environ["AURUM_HOME"])
     prepared = prepare()
-    copy = Path(tempfile.mkdtemp(prefix="aurum-notebook-")) / "workspace"
+    tmp = tempfile.mkdtemp(prefix="aurum-notebook-")
+    atexit.register(shutil.rmtree, tmp, True)  # removed when the kernel stops
+    copy = Path(tmp) / "workspace"
     shutil.copytree(prepared, copy, symlinks=True,
                     ignore=shutil.ignore_patterns("*.lock", "logs"))
     print(f"workspace: {copy} ({data_source()} data)")
