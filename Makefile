@@ -182,3 +182,23 @@ web-bench: web
 .PHONY: dashboard
 dashboard: build
 	bash scripts/dashboard
+# --- Python module and notebooks (python helper; docs/python.md) --------------------------------
+# `make notebooks` opens the notebooks in Debian's Jupyter Notebook on 127.0.0.1 (the notebooks
+# read AURUM_HOME when set, else a demo workspace prepared on first use); `make notebooks-test`
+# executes them headless as `make test` does; `make notebooks-generate` rewrites the .ipynb files
+# from notebooks/make_notebooks.py. `make python-shell` is /usr/bin/python3 with `import aurum`.
+NOTEBOOK_PORT ?= 8888
+PY_ENV := PYTHONPATH=$(CURDIR)/$(BUILD)/python:$(CURDIR)/notebooks AURUM_BIN=$(CURDIR)/$(AURUM)
+.PHONY: notebooks notebooks-test notebooks-generate python-shell
+notebooks: build
+	cd notebooks && $(PY_ENV) /usr/bin/python3 -m notebook --ip=127.0.0.1 --port=$(NOTEBOOK_PORT) \
+	  --no-browser --notebook-dir=$(CURDIR)/notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
+notebooks-test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L notebooks
+
+notebooks-generate:
+	/usr/bin/python3 notebooks/make_notebooks.py
+
+python-shell: build
+	$(PY_ENV) /usr/bin/python3

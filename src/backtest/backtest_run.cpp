@@ -29,6 +29,8 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
     if (req.grid.empty())
         (void)make_strategy(req.strategy);
     std::vector<GridAxis> axes;
+    if (!req.grid.empty() && req.strategy.build)
+        throw InputError("--grid: strategy '" + req.strategy.name + "' has no parameters to sweep");
     if (!req.grid.empty()) {
         axes = parse_grid(req.grid);
         const auto defaults = default_params(req.strategy.name);
@@ -90,7 +92,8 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
     out.result = req.runner->run(instruments, data, *strategy, req.config);
     out.metrics = compute_metrics(out.result, data, &regimes);
     out.info.strategy = req.strategy.name;
-    out.info.params = default_params(req.strategy.name);
+    if (!req.strategy.build)
+        out.info.params = default_params(req.strategy.name);
     for (const auto& [k, v] : req.strategy.params)
         out.info.params[k] = v;
     for (const auto& i : instruments)
@@ -107,6 +110,7 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
     const auto bh = buy_hold_curve(out.result, data);
     write_report(out.report_dir, out.info, out.metrics, out.result, bh, &regimes,
                  out.grid ? &out.grid->rows : nullptr);
+    out.regimes = std::move(regimes);
     return out;
 }
 

@@ -34,6 +34,7 @@ struct BacktestOutcome {
     BacktestResult result;
     Metrics metrics;
     std::filesystem::path report_dir;
+    RegimeTimeline regimes; ///< the labels the per-regime figures and trades.csv used
     std::optional<GridResult> grid; ///< set for sweeps; `result` is then the best combination
 };
 

@@ -227,6 +227,11 @@ std::map<std::string, double> default_params(const std::string& name) {
 }
 
 std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
+    if (spec.build) {
+        if (!spec.params.empty())
+            throw InputError("strategy '" + spec.name + "' takes no parameters");
+        return spec.build();
+    }
     std::map<std::string, double> p = default_params(spec.name);
     for (const auto& [k, v] : spec.params) {
         if (!p.count(k)) {

@@ -2,6 +2,7 @@
 // Built-in strategies for baselines and benchmarks: buy-hold, sma-cross, rsi-reversion,
 // donchian-breakout, signals. All trade by target position (market orders on a signal change)
 // and size through a Sizer. Parameters are documented in docs/backtesting.md.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +20,9 @@ struct StrategySpec {
     std::map<std::string, double> params; ///< missing ones take their defaults
     SizingConfig sizing;
     std::shared_ptr<const SignalSeries> signals; ///< required by "signals"
+    /// A strategy built by a layer above this one (the registry model: models/model_backtest);
+    /// when set, `name` only labels the run and `params` must be empty.
+    std::function<std::unique_ptr<Strategy>()> build;
 };
 
 /// Names of the built-in strategies.

@@ -8,6 +8,7 @@
 #include "backtest/backtest_run.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "models/model_backtest.hpp"
 #include "runtime/engine_stack.hpp"
 
 namespace aurum {
@@ -36,6 +37,8 @@ struct BacktestFlags {
     std::size_t top = 10;
     const CLI::Option* risk_opt = nullptr; ///< --risk (given: count() > 0)
     std::string risk;      ///< its value: "" = the workspace's config/risk.yaml, "off", or a file
+    std::string model = "production"; ///< --strategy model: production or a registry name
+    int model_version = 0;            ///< --model-version (0: the production version)
 };
 
 TimeMs parse_when(const std::string& flag, const std::string& text) {
@@ -106,6 +109,17 @@ int run(CliContext& ctx, BacktestFlags& fl) {
         req.sizing_label = fmt::format("fraction {:g} of equity", sz.fraction);
     }
 
+    if (fl.strategy == "model") {
+        // The registry model of paper/live as the strategy (models/model_backtest).
+        if (!fl.params.empty())
+            throw InputError("--strategy model takes no strategy parameters");
+        ModelSelection sel;
+        sel.model = fl.model;
+        sel.version = fl.model_version;
+        const auto models = load_backtest_models(ctx.workspace(), req.symbols, fl.timeframe, sel);
+        req.strategy = model_strategy_spec(models, req.strategy.sizing);
+    }
+
     if (!fl.signals.empty() && !fl.signals_table.empty())
         throw InputError("give either --signals FILE or --signals-table TABLE, not both");
     std::unique_ptr<MarketStore> store = ctx.open_store();
@@ -169,7 +183,12 @@ void register_backtest(CLI::App& app, CliContext& ctx) {
     CLI::App* sub = app.add_subcommand(
         "backtest", "Backtest a strategy on stored bars with fees, spread and slippage");
     sub->add_option("--strategy", fl->strategy,
-                    "buy-hold | sma-cross | rsi-reversion | donchian-breakout | signals");
+                    "buy-hold | sma-cross | rsi-reversion | donchian-breakout | signals | model");
+    sub->add_option("--model", fl->model,
+                    "--strategy model: production (each symbol's production model) or a registry "
+                    "name");
+    sub->add_option("--model-version", fl->model_version,
+                    "--strategy model: the version of --model NAME (default: its production one)");
     sub->add_option("--symbol", fl->symbols, "Symbol(s), comma-separated (BTC/USDT,ETH/USDT)")
         ->required();
     sub->add_option("--timeframe", fl->timeframe, "Bar timeframe (1h, 4h, 1d, H1 ...)");

@@ -109,21 +109,6 @@ std::shared_ptr<SpecBacktestRunner> gating_runner(const CliContext& ctx, const T
         "--risk", f.risk, ctx.workspace().config_file("risk.yaml").string()));
 }
 
-nlohmann::json outcome_json(const TrainOutcome& o) {
-    nlohmann::json j = {{"gating", o.verdict.to_json()},
-                        {"walkforward_report", o.walkforward_report.string()},
-                        {"promotion", o.promotion},
-                        {"sharpe", o.wf.backtest.sharpe},
-                        {"max_drawdown", o.wf.backtest.max_drawdown},
-                        {"trades", o.wf.backtest.trades},
-                        {"oos_auc", o.wf.oos.auc},
-                        {"leakage_flags", o.wf.leakage.flags}};
-    if (o.record) j["model"] = {{"name", o.record->name}, {"version", o.record->version},
-                                {"status", to_string(o.record->status)}};
-    if (!o.experiment_dir.empty()) j["experiment"] = o.experiment_dir.string();
-    return j;
-}
-
 void print_outcome(const TrainOutcome& o) {
     const auto& wf = o.wf;
     std::cout << fmt::format("{} walk-forward on {} folds: OOS accuracy {:.1f}% (AUC {:.3f}), Sharpe {:.2f}, "
@@ -200,7 +185,7 @@ void register_models(CLI::App& app, CliContext& ctx) {
         req.runner = runner.get();
         const auto out = run_training(*store, ctx.instruments(), ctx.workspace(), req, clock);
         log_outcome(out);
-        if (ctx.json) std::cout << outcome_json(out).dump(2) << "\n";
+        if (ctx.json) std::cout << train_outcome_json(out).dump(2) << "\n";
         else print_outcome(out);
         return 0;
     });
@@ -221,7 +206,7 @@ void register_models(CLI::App& app, CliContext& ctx) {
         req.runner = runner.get();
         const auto out = run_walkforward_validation(*store, ctx.instruments(), ctx.workspace(),
                                                     req, clock);
-        if (ctx.json) std::cout << outcome_json(out).dump(2) << "\n";
+        if (ctx.json) std::cout << train_outcome_json(out).dump(2) << "\n";
         else print_outcome(out);
         return out.verdict.passed ? 0 : static_cast<int>(ExitCode::CheckFailed);
     });

@@ -456,4 +456,19 @@ PredictionReport predict_latest(MarketStore& store, const InstrumentRegistry& in
     return rep;
 }
 
+nlohmann::json train_outcome_json(const TrainOutcome& o) {
+    nlohmann::json j = {{"gating", o.verdict.to_json()},
+                        {"walkforward_report", o.walkforward_report.string()},
+                        {"promotion", o.promotion},
+                        {"sharpe", o.wf.backtest.sharpe},
+                        {"max_drawdown", o.wf.backtest.max_drawdown},
+                        {"trades", o.wf.backtest.trades},
+                        {"oos_auc", o.wf.oos.auc},
+                        {"leakage_flags", o.wf.leakage.flags}};
+    if (o.record) j["model"] = {{"name", o.record->name}, {"version", o.record->version},
+                                {"status", to_string(o.record->status)}};
+    if (!o.experiment_dir.empty()) j["experiment"] = o.experiment_dir.string();
+    return j;
+}
+
 } // namespace aurum

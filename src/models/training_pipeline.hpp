@@ -68,6 +68,9 @@ struct TrainOutcome {
     std::string promotion; ///< what happened to production
 };
 
+/// What `aurum train --json` / `aurum walkforward --json` print (and Python's aurum.train returns).
+nlohmann::json train_outcome_json(const TrainOutcome& o);
+
 /// Walk-forward + final model + candidate registration + reports (+ promotion when asked).
 TrainOutcome run_training(MarketStore& store, const InstrumentRegistry& instruments,
                           const Workspace& ws, const TrainRequest& req, const Clock& clock);

@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""Executes one notebook headless with nbclient, as `make test` does (one CTest per notebook).
+
+Exit 0: every cell ran (the last ones assert what the notebook computed); 1: a cell raised or an
+assertion failed (the cell and the error are printed); 77: the notebook is marked as covering a
+capability that is not built yet (metadata aurum.skip), reported by CTest as skipped.
+"""
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+CELL_TIMEOUT = int(os.environ.get("AURUM_NOTEBOOK_CELL_TIMEOUT", "240"))
+
+
+def main(path):
+    nb = nbformat.read(path, as_version=4)
+    skip = nb.metadata.get("aurum", {}).get("skip")
+    if skip:
+        print(f"SKIPPED {Path(path).name}: {skip}")
+        return 77
+    here = str(Path(path).resolve().parent)
+    # The kernel finds aurum_notebook.py (next to the notebooks) and the aurum package.
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
+                            resources={"metadata": {"path": here}})
+    start = time.monotonic()
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        print(f"FAILED {Path(path).name}:\n{e}")
+        return 1
+    print(f"OK {Path(path).name}: {len(nb.cells)} cells in {time.monotonic() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
