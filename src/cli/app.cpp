@@ -132,6 +132,7 @@ int run_cli(int argc, char** argv) {
     register_live(app, ctx);
     register_retrain(app, ctx);
     register_features_commands(app, ctx);
+    register_rl(app, ctx);
 
     CLI::App* data = app.add_subcommand("data", "Import, download, validate, resample and query candles");
     data->require_subcommand(1);
