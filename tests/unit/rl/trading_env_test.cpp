@@ -99,7 +99,8 @@ TEST(TradingEnv, ReplayedActionsMatchTheSignalsBacktestOnRealBtc) {
     const BacktestResult bt =
         runner.run({tape.instrument}, {&window}, *strategy, cfg.spec.engine);
 
-    std::printf("fills %zu trades %zu reduced %lu final %.4f\n", bt.fills.size(), bt.trades.size(), (unsigned long)env.shield().reduced, bt.final_equity);
+    fmt::print("{} fills, {} trades, {} reductions, final equity {:.4f}\n", bt.fills.size(),
+               bt.trades.size(), env.shield().reduced, bt.final_equity);
     ASSERT_GT(bt.fills.size(), 20u) << "the sequence should trade";
     EXPECT_GT(env.shield().reduced, 0u) << "targets above 25 % must be cut by the risk manager";
     ASSERT_EQ(rl.fills.size(), bt.fills.size());
@@ -167,7 +168,10 @@ ShieldStats run_policy(const MarketTape& tape, const EnvConfig& cfg, std::uint64
 
 void expect_held(const ShieldStats& s, const RiskLimits& l, const char* who) {
     SCOPED_TRACE(who);
-    std::printf("%s: actions %lu orders %lu denied %lu reduced %lu invalid %lu flattens %lu halts %lu maxexp %.5f maxdd %.4f past %lu\n", who, (unsigned long)s.actions, (unsigned long)s.orders, (unsigned long)s.denied, (unsigned long)s.reduced, (unsigned long)s.invalid, (unsigned long)s.flattens, (unsigned long)s.halts, s.max_entry_exposure, s.max_drawdown, (unsigned long)s.entries_past_halt);
+    fmt::print("{}: {} actions, {} orders (denied {}, reduced {}), invalid {}, breaker closes {}, "
+               "halts {}, largest entry {:.5f}, worst drawdown {:.4f}, entries past halt {}\n",
+               who, s.actions, s.orders, s.denied, s.reduced, s.invalid, s.flattens, s.halts,
+               s.max_entry_exposure, s.max_drawdown, s.entries_past_halt);
     // Orders are sized at the decision close and fill at the next open with fees/slippage.
     EXPECT_LE(s.max_entry_exposure, l.max_position * 1.01);
     EXPECT_EQ(s.entries_past_halt, 0u);
