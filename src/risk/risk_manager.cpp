@@ -283,7 +283,10 @@ void RiskManager::observe_price(const std::string& symbol, double close) {
     Returns& r = returns_[symbol];
     if (r.last_close > 0) {
         r.values.push_back(std::log(close / r.last_close));
-        while (static_cast<int>(r.values.size()) > limits_.correlation_window) r.values.pop_front();
+        const auto window = static_cast<std::size_t>(std::max(0, limits_.correlation_window));
+        if (r.values.size() > window)
+            r.values.erase(r.values.begin(),
+                           r.values.begin() + static_cast<std::ptrdiff_t>(r.values.size() - window));
     }
     r.last_close = close;
 }
