@@ -136,6 +136,7 @@ int run_cli(int argc, char** argv) {
     register_report(app, ctx);
     register_monitor(app, ctx);
     register_dashboard(app, ctx);
+    register_rl(app, ctx);
 
     CLI::App* data = app.add_subcommand("data", "Import, download, validate, resample and query candles");
     data->require_subcommand(1);

@@ -25,6 +25,9 @@ void register_alerts(CLI::App& app, CliContext& ctx);
 /// `aurum backtest` (cmd_backtest.cpp).
 void register_backtest(CLI::App& app, CliContext& ctx);
 
+/// `aurum rl simulate` (cmd_rl.cpp).
+void register_rl(CLI::App& app, CliContext& ctx);
+
 // `aurum data ...` is one group assembled from several files; each adds its subcommands.
 /// `aurum data backfill` (cmd_data_backfill.cpp), added to the `data` group.
 void register_data_backfill_command(CLI::App& data, CliContext& ctx);

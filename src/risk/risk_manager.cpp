@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -282,7 +283,10 @@ void RiskManager::observe_price(const std::string& symbol, double close) {
     Returns& r = returns_[symbol];
     if (r.last_close > 0) {
         r.values.push_back(std::log(close / r.last_close));
-        while (static_cast<int>(r.values.size()) > limits_.correlation_window) r.values.pop_front();
+        const auto window = static_cast<std::size_t>(std::max(0, limits_.correlation_window));
+        if (r.values.size() > window)
+            r.values.erase(r.values.begin(),
+                           r.values.begin() + static_cast<std::ptrdiff_t>(r.values.size() - window));
     }
     r.last_close = close;
 }
@@ -326,36 +330,40 @@ std::vector<std::string> RiskManager::on_equity(TimeMs now, double equity, bool 
         rt_.peak_equity = equity;
         changed = true;
     }
-    TradingState st = rt_.state;
-    if (st.mode == TradingMode::Paused && now >= st.until) {
-        events.push_back("pause ended at " + format_time(now) + " (" + st.reason + "): ACTIVE");
-        st = TradingState{TradingMode::Active, now, 0, false, HaltCause::None, ""};
+    // Runs on every bar: the state is copied only when it changes (a copy of a paused or
+    // halted state allocates its reason).
+    std::optional<TradingState> next;
+    const auto st = [&]() -> const TradingState& { return next ? *next : rt_.state; };
+    if (st().mode == TradingMode::Paused && now >= st().until) {
+        events.push_back("pause ended at " + format_time(now) + " (" + st().reason + "): ACTIVE");
+        next = TradingState{TradingMode::Active, now, 0, false, HaltCause::None, ""};
     }
-    if (st.mode != TradingMode::Halted && st.mode != TradingMode::Reducing && rt_.peak_equity > 0 &&
+    if (st().mode != TradingMode::Halted && st().mode != TradingMode::Reducing && rt_.peak_equity > 0 &&
         equity <= rt_.peak_equity * (1.0 - limits_.max_drawdown)) {
         const std::string why = fmt::format(
             "drawdown circuit breaker: equity {:.2f} is {:.1f}% below the peak {:.2f} (limit {:.0f}%)",
             equity, pct(1.0 - equity / rt_.peak_equity), rt_.peak_equity, pct(limits_.max_drawdown));
-        st = TradingState{TradingMode::Reducing, now, 0, true, HaltCause::DrawdownBreaker, why};
+        next = TradingState{TradingMode::Reducing, now, 0, true, HaltCause::DrawdownBreaker, why};
         events.push_back("KILL SWITCH: " + why + "; closing all positions");
     }
-    if (st.mode == TradingMode::Active && rt_.day_start_equity > 0 &&
+    if (st().mode == TradingMode::Active && rt_.day_start_equity > 0 &&
         equity <= rt_.day_start_equity * (1.0 - limits_.daily_loss_limit)) {
         const std::string why = fmt::format("daily loss limit: {:.1f}% today (limit {:.0f}%)",
                                             pct(1.0 - equity / rt_.day_start_equity),
                                             pct(limits_.daily_loss_limit));
-        st = TradingState{TradingMode::Paused, now, (day + 1) * kMsPerDay, false, HaltCause::None,
+        next = TradingState{TradingMode::Paused, now, (day + 1) * kMsPerDay, false, HaltCause::None,
                           why};
-        events.push_back("no new entries until " + format_time(st.until) + ": " + why);
+        events.push_back("no new entries until " + format_time(next->until) + ": " + why);
     }
-    if (st.mode == TradingMode::Reducing && flat) {
-        st.mode = TradingMode::Halted;
-        st.since = now;
-        st.close_positions = false;
-        events.push_back("all positions closed: HALTED (" + st.reason + ")");
+    if (st().mode == TradingMode::Reducing && flat) {
+        if (!next) next = rt_.state;
+        next->mode = TradingMode::Halted;
+        next->since = now;
+        next->close_positions = false;
+        events.push_back("all positions closed: HALTED (" + next->reason + ")");
     }
-    if (!(st == rt_.state)) {
-        set_state(st);
+    if (next && !(*next == rt_.state)) {
+        set_state(std::move(*next));
     } else if (changed) {
         ++version_;
     }

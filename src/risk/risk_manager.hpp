@@ -1,7 +1,6 @@
 #pragma once
 // The account-level risk manager: every order intent (strategy, model or manual) passes here and
 // comes back approved, reduced or denied with a reason in words. Never throws on a denial.
-#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -118,7 +117,9 @@ public:
 private:
     struct Returns {
         double last_close = 0;
-        std::deque<double> values;
+        /// The last correlation_window returns, oldest first. A vector trimmed at the front keeps
+        /// its capacity: no allocation per bar (a deque allocated a block every few dozen bars).
+        std::vector<double> values;
     };
     void set_state(TradingState s);
 

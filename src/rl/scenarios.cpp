@@ -1,0 +1,95 @@
+#include "rl/scenarios.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/enum_table.hpp"
+#include "core/error.hpp"
+#include "data/synthetic_market.hpp"
+
+namespace aurum {
+
+namespace {
+
+constexpr EnumTable<Scenario, 4> kScenarios{{{{Scenario::Bull, "bull"},
+                                              {Scenario::Bear, "bear"},
+                                              {Scenario::FlashCrash, "flash-crash"},
+                                              {Scenario::Ranging, "ranging"}}}};
+
+constexpr TimeMs kScenarioStart = 1704067200000LL; // 2024-01-01
+
+/// Scales every price of bar k by f(k): a gap between bars where f changes.
+void crash(BarSeries& b) {
+    const std::size_t n = b.size(), at = n * 6 / 10, fall = 6, recover = 60;
+    for (std::size_t k = at; k < n; ++k) {
+        double f = 0.6;
+        if (k < at + fall) f = 1.0 - 0.4 * static_cast<double>(k - at + 1) / fall;
+        else if (k < at + fall + recover)
+            f = 0.6 + 0.2 * static_cast<double>(k - at - fall) / recover;
+        else f = 0.8;
+        b.open[k] *= f;
+        b.high[k] *= f;
+        b.low[k] *= f;
+        b.close[k] *= f;
+    }
+}
+
+} // namespace
+
+std::string to_string(Scenario s) { return kScenarios.name(s); }
+
+Scenario parse_scenario(const std::string& text) { return kScenarios.parse(text, "--scenario"); }
+
+BarSeries scenario_bars(Scenario s, std::uint64_t seed, int days) {
+    InstrumentRegistry reg;
+    SynthConfig c = SynthConfig::defaults(reg, {"BTC/USDT"}, Timeframe(4 * kMsPerHour),
+                                          kScenarioStart, days, seed, false);
+    SynthRegime shape = SynthRegime::Ranging;
+    if (s == Scenario::Bull) shape = SynthRegime::Bull;
+    if (s == Scenario::Bear) shape = SynthRegime::Bear;
+    const SynthRegimeParams p = c.regimes[static_cast<int>(shape)];
+    for (auto& r : c.regimes) r = p;
+    BarSeries b = std::move(generate_synthetic_market(c).series[0]);
+    if (s == Scenario::FlashCrash) crash(b);
+    return b;
+}
+
+double regime_trend_action(std::span<const float> obs, const ObsLayout& layout) {
+    const auto is = [&](Regime r) { return obs[layout.regime() + static_cast<int>(r)] > 0.5f; };
+    if (is(Regime::Bull)) return 1.0;
+    if (is(Regime::Ranging)) return 0.5;
+    return 0.0;
+}
+
+SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config) {
+    if (days < 120 || days > 3650)
+        throw InputError(fmt::format("--days {}: must be between 120 and 3650", days));
+    const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
+    InstrumentRegistry reg;
+    const MarketTape tape = build_market_tape(reg.get("BTC/USDT"), scenario_bars(s, seed, days),
+                                              fc.get("default"));
+    if (tape.first_ready + 2 > tape.bars.size())
+        throw InputError(fmt::format("--days {}: too short for the features' warm-up", days));
+    config.episode_bars = tape.bars.size() - tape.first_ready - 1;
+    config.spec.engine.record_fills = true;
+    TradingEnv env(config);
+    std::vector<float> obs(ObsLayout{tape.columns}.size());
+    env.reset(tape, tape.first_ready, obs);
+    for (bool done = false; !done;) done = env.step(regime_trend_action(obs, env.layout()), obs).done;
+
+    SimulationReport r;
+    r.scenario = s;
+    r.seed = seed;
+    r.decisions = config.episode_bars;
+    r.from = tape.bars.time[tape.first_ready];
+    r.to = tape.bars.time.back();
+    r.shield = env.shield();
+    const BarSeries window = tape.bars.slice({r.from, r.to + 1});
+    const BacktestResult result = env.finish();
+    r.metrics = compute_metrics(result, {&window});
+    r.buy_hold_return = r.metrics.buy_hold.empty() ? 0.0 : r.metrics.buy_hold[0].total_return;
+    return r;
+}
+
+} // namespace aurum

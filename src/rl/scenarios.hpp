@@ -1,0 +1,42 @@
+#pragma once
+// `aurum rl simulate`: a scripted baseline policy run through the environment on a synthetic
+// market shaped as one scenario (bull, bear, flash crash, low-volatility ranging).
+#include <cstdint>
+#include <string>
+
+#include "backtest/metrics.hpp"
+#include "rl/trading_env.hpp"
+
+namespace aurum {
+
+enum class Scenario : std::uint8_t { Bull, Bear, FlashCrash, Ranging };
+std::string to_string(Scenario s); ///< "bull", "bear", "flash-crash", "ranging"
+/// Throws InputError naming the value and the known names.
+Scenario parse_scenario(const std::string& text);
+
+/// Synthetic BTC/USDT 4h bars over `days` days from 2024-01-01 (seeded generator): every hidden
+/// regime takes the scenario's drift and volatility (bull, bear, ranging); flash-crash is the
+/// ranging market with a 40 % fall over six bars at 60 % of the span and a partial recovery.
+BarSeries scenario_bars(Scenario s, std::uint64_t seed, int days);
+
+/// The scripted baseline: target 100 % of equity when the regime at the close is bull, 50 % when
+/// ranging, flat otherwise (the shield caps every position at the account's limit).
+double regime_trend_action(std::span<const float> obs, const ObsLayout& layout);
+
+/// What one simulation measured.
+struct SimulationReport {
+    Scenario scenario = Scenario::Bull;
+    std::uint64_t seed = 0;
+    std::size_t decisions = 0;
+    TimeMs from = 0, to = 0; ///< open time of the first and last bar traded
+    Metrics metrics;         ///< of the environment's engine result
+    double buy_hold_return = 0;
+    ShieldStats shield;
+};
+
+/// Runs the baseline through one TradingEnv episode over the scenario's bars after the features'
+/// warm-up (`config.episode_bars` is set to fill it). Throws InputError when `days` is outside
+/// [120, 3650].
+SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config);
+
+} // namespace aurum

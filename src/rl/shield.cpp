@@ -1,0 +1,33 @@
+#include "rl/shield.hpp"
+
+#include <algorithm>
+
+namespace aurum {
+
+ShieldStats& ShieldStats::operator+=(const ShieldStats& o) {
+    actions += o.actions;
+    invalid += o.invalid;
+    orders += o.orders;
+    denied += o.denied;
+    reduced += o.reduced;
+    flattens += o.flattens;
+    halts += o.halts;
+    max_entry_exposure = std::max(max_entry_exposure, o.max_entry_exposure);
+    entries_past_halt += o.entries_past_halt;
+    max_drawdown = std::max(max_drawdown, o.max_drawdown);
+    return *this;
+}
+
+RiskDecision ShieldHook::review(const OrderRequest& request, const Instrument& instrument,
+                                double reference_price, const Portfolio& portfolio, TimeMs now) {
+    RiskDecision d =
+        AccountRiskHook::review(request, instrument, reference_price, portfolio, now);
+    log_.clear();
+    ++stats_.orders;
+    if (request.tag == static_cast<std::uint32_t>(OrderSource::Flatten)) ++stats_.flattens;
+    if (d.action == RiskDecision::Action::Deny) ++stats_.denied;
+    if (d.action == RiskDecision::Action::Reduce) ++stats_.reduced;
+    return d;
+}
+
+} // namespace aurum

@@ -1,0 +1,154 @@
+#include "rl/trading_env.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace aurum {
+
+EnvConfig default_env_config() {
+    EnvConfig c;
+    c.spec.mode = RunMode::Backtest;
+    c.spec.clock = ClockKind::Historical;
+    c.spec.risk = RiskSpec::account(RiskLimits{}, "default limits");
+    c.spec.engine.fill.fees.taker = c.spec.engine.fill.fees.maker = 0.001;
+    c.spec.engine.fill.slippage.fixed_bps = 2;
+    c.spec.engine.record_fills = false;
+    c.spec.engine.record_events = false;
+    c.sizing.mode = SizingConfig::Mode::EquityFraction;
+    c.sizing.fraction = 1.0;
+    return c;
+}
+
+TradingEnv::TradingEnv(EnvConfig config) : config_(std::move(config)), strategy_(config_.sizing) {
+    if (config_.episode_bars < 1) throw InputError("rl: episode_bars must be at least 1");
+    if (!config_.spec.risk.on())
+        throw InputError("rl: the environment needs risk on (the shield is the account risk "
+                         "manager)");
+    config_.spec.risk.limits.validate(config_.spec.risk.source);
+}
+
+namespace {
+template <class V> void copy_window(V& dst, const V& src, std::size_t from, std::size_t n) {
+    dst.assign(src.begin() + static_cast<std::ptrdiff_t>(from),
+               src.begin() + static_cast<std::ptrdiff_t>(from + n));
+}
+} // namespace
+
+void TradingEnv::reset(const MarketTape& tape, std::size_t start, std::span<float> obs) {
+    const std::size_t n = config_.episode_bars + 1;
+    if (start + n > tape.bars.size())
+        throw InputError(fmt::format("rl: an episode of {} bars from bar {} does not fit {} ({} "
+                                     "bars)",
+                                     n, start, tape.bars.symbol, tape.bars.size()));
+    tape_ = &tape;
+    layout_.features = tape.columns;
+    if (obs.size() != layout_.size())
+        throw InputError(fmt::format("rl: observation buffer holds {} values, the layout needs {}",
+                                     obs.size(), layout_.size()));
+    start_ = start;
+    const BarSeries& b = tape.bars;
+    slice_.symbol = b.symbol;
+    slice_.timeframe = b.timeframe;
+    slice_.has_spread_column = b.has_spread_column;
+    copy_window(slice_.time, b.time, start, n);
+    copy_window(slice_.open, b.open, start, n);
+    copy_window(slice_.high, b.high, start, n);
+    copy_window(slice_.low, b.low, start, n);
+    copy_window(slice_.close, b.close, start, n);
+    copy_window(slice_.volume, b.volume, start, n);
+    if (b.has_spread()) copy_window(slice_.spread, b.spread, start, n);
+
+    // A fresh account per episode: its own risk manager (peak, daily loss, breaker state).
+    InstrumentRegistry reg;
+    reg.add(tape.instrument);
+    stack_ = EngineStack{};
+    hook_.reset();
+    risk_manager_ = std::make_unique<RiskManager>(config_.spec.risk.limits, std::move(reg));
+    hook_ = std::make_unique<ShieldHook>(*risk_manager_, stats_);
+    EngineParts parts;
+    parts.instruments = {tape.instrument};
+    parts.data = {&slice_};
+    parts.strategy = &strategy_;
+    parts.risk_manager = risk_manager_.get();
+    parts.hook = hook_.get();
+    stack_ = build_engine_stack(config_.spec, std::move(parts));
+    stack_.engine->reserve_steps(n);
+    stack_.engine->start();
+    k_ = 0;
+    halted_ = false;
+    advance();
+    prev_equity_ = peak_ = equity();
+    write_obs(obs);
+}
+
+void TradingEnv::advance() {
+    // As drive_backtest does for one instrument: the clock at the bar's close, then the step.
+    static constexpr InstrumentId kOnly = 0;
+    stack_.clock->set(slice_.time[k_] + slice_.timeframe.ms());
+    stack_.engine->step(std::span<const InstrumentId>(&kOnly, 1));
+}
+
+StepOutcome TradingEnv::step(double action, std::span<float> obs) {
+    ++stats_.actions;
+    if (!std::isfinite(action)) {
+        ++stats_.invalid;
+        action = 0; // the shield's answer to a broken policy: flat
+    } else if (action < -1 || action > 1) {
+        ++stats_.invalid;
+        action = std::clamp(action, -1.0, 1.0);
+    }
+    Engine& engine = *stack_.engine;
+    const double qty_before = engine.account().position(0).qty;
+    const bool past_halt = peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
+    strategy_.apply(engine, 0, action);
+
+    ++k_;
+    advance();
+    const double qty = engine.account().position(0).qty;
+    if (std::fabs(qty) > std::fabs(qty_before) + 1e-12) {
+        // Market orders fill at this bar's open: measure the position there.
+        const double px = slice_.open[k_] * tape_->instrument.contract_size;
+        const double cash = engine.account().cash();
+        const double eq_open = cash + qty * px; // spot/CFD long; shorts mark the same way
+        if (eq_open > 0)
+            stats_.max_entry_exposure =
+                std::max(stats_.max_entry_exposure, std::fabs(qty) * px / eq_open);
+        if (past_halt) ++stats_.entries_past_halt;
+    }
+    const double eq = equity();
+    StepOutcome out;
+    out.reward = eq > 0 && prev_equity_ > 0 ? std::log(eq / prev_equity_) : -1.0;
+    prev_equity_ = eq;
+    peak_ = std::max(peak_, eq);
+    if (peak_ > 0) stats_.max_drawdown = std::max(stats_.max_drawdown, 1 - eq / peak_);
+    const bool allowed = risk_manager_->state().allows_entries();
+    if (!allowed && !halted_) {
+        halted_ = true;
+        ++stats_.halts;
+    }
+    out.done = k_ + 1 >= slice_.size() || !(eq > 0);
+    write_obs(obs);
+    return out;
+}
+
+void TradingEnv::write_obs(std::span<float> obs) {
+    const std::size_t g = start_ + k_;
+    const MarketTape& t = *tape_;
+    std::copy_n(t.row(g), t.columns, obs.data());
+    for (int r = 0; r < kRegimeCount; ++r)
+        obs[layout_.regime() + static_cast<std::size_t>(r)] =
+            static_cast<int>(t.regime[g]) == r ? 1.0f : 0.0f;
+    obs[layout_.ready()] = t.ready[g] ? 1.0f : 0.0f;
+    const Portfolio& p = stack_.engine->account();
+    const double eq = p.equity();
+    const double notional = p.position(0).qty * slice_.close[k_] * t.instrument.contract_size;
+    obs[layout_.position()] = eq > 0 ? static_cast<float>(notional / eq) : 0.0f;
+    obs[layout_.drawdown()] = peak_ > 0 ? static_cast<float>(std::max(0.0, 1 - eq / peak_)) : 0.0f;
+    obs[layout_.entries_allowed()] = risk_manager_->state().allows_entries() ? 1.0f : 0.0f;
+}
+
+} // namespace aurum

@@ -1,0 +1,87 @@
+#pragma once
+// One RL environment = one engine stack in backtest mode, stepped bar by bar. The observation at
+// bar t is what is known at t's close (features and regime from the tape, the account); the
+// action becomes an order at that close through the account risk manager (the shield) and fills
+// at bar t+1's open in the simulated execution client, with the run's fee, spread and slippage
+// models. Mapping to the engine in docs/rl.md.
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "rl/action_strategy.hpp"
+#include "rl/market_tape.hpp"
+#include "rl/shield.hpp"
+#include "runtime/engine_stack.hpp"
+
+namespace aurum {
+
+/// What every environment of a run shares.
+struct EnvConfig {
+    RunSpec spec;              ///< backtest/historical; risk on by default (the shield)
+    SizingConfig sizing;       ///< how the action (fraction of equity) becomes a quantity
+    std::size_t episode_bars = 256; ///< steps per episode (decisions), bars = episode_bars + 1
+};
+
+/// Backtest mode, risk on with the default account limits (max position 25 %, drawdown halt
+/// 15 %, daily loss 5 %, heat 50 %), taker fee 0.1 %, slippage 2 bps, sizing: fraction 1.
+EnvConfig default_env_config();
+
+/// Observation layout: the tape's feature columns, then these slots.
+struct ObsLayout {
+    std::size_t features = 0;
+    std::size_t regime() const { return features; } ///< one-hot, kRegimeCount slots
+    std::size_t ready() const { return features + kRegimeCount; }
+    std::size_t position() const { return ready() + 1; } ///< signed notional / equity
+    std::size_t drawdown() const { return ready() + 2; } ///< from the episode's peak equity
+    std::size_t entries_allowed() const { return ready() + 3; } ///< 1: the account may open
+    std::size_t size() const { return ready() + 4; }
+};
+
+/// Result of one step.
+struct StepOutcome {
+    double reward = 0; ///< log(equity after / equity before), costs included
+    bool done = false; ///< the episode's last bar was reached (or equity is gone)
+};
+
+/// One environment. Not movable (the engine holds pointers into it).
+class TradingEnv {
+  public:
+    explicit TradingEnv(EnvConfig config);
+    TradingEnv(const TradingEnv&) = delete;
+    TradingEnv& operator=(const TradingEnv&) = delete;
+
+    /// Starts an episode on `tape` at bar `start` (needs start + episode_bars < bars): builds a
+    /// fresh engine stack (the one allocation point), steps bar `start` and writes its
+    /// observation. Throws InputError when the window does not fit.
+    void reset(const MarketTape& tape, std::size_t start, std::span<float> obs);
+    /// Sends `action` (target fraction of equity in [-1, 1]) through the shield at the current
+    /// close, steps the next bar, writes its observation.
+    StepOutcome step(double action, std::span<float> obs);
+
+    const ObsLayout& layout() const { return layout_; }
+    const ShieldStats& shield() const { return stats_; }
+    double equity() const { return stack_.engine->account().equity(); }
+    std::size_t steps_taken() const { return k_; }
+    const RiskManager& risk_manager() const { return *stack_.risk_manager; }
+    /// Ends the episode and returns the engine's result (trades, fills, equity curve).
+    BacktestResult finish() { return stack_.engine->finish(); }
+
+  private:
+    void write_obs(std::span<float> obs);
+    void advance();
+
+    EnvConfig config_;
+    const MarketTape* tape_ = nullptr;
+    ObsLayout layout_;
+    BarSeries slice_; ///< the episode's bars (buffers reused across episodes)
+    ActionStrategy strategy_;
+    ShieldStats stats_;
+    std::unique_ptr<RiskManager> risk_manager_;
+    std::unique_ptr<ShieldHook> hook_;
+    EngineStack stack_;
+    std::size_t start_ = 0, k_ = 0;
+    double peak_ = 0, prev_equity_ = 0;
+    bool halted_ = false;
+};
+
+} // namespace aurum

@@ -1,0 +1,57 @@
+#pragma once
+// Many environments in one process, over symbols and start dates, stepped together through
+// preallocated buffers (observations, rewards, done flags): the batch a policy reads and writes.
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "rl/trading_env.hpp"
+
+namespace aurum {
+
+/// A batch of environments. Environment i trades tapes[i % tapes.size()] from a start bar drawn
+/// from the seeded generator; a finished episode restarts at once (its observation row then
+/// belongs to the new episode, as in the usual vectorised-environment convention).
+class VecEnv {
+  public:
+    /// Every tape must have the same feature columns and room for one episode after its warm-up
+    /// (else InputError naming the symbol).
+    VecEnv(std::vector<const MarketTape*> tapes, const EnvConfig& config, std::size_t count,
+           std::uint64_t seed);
+
+    std::size_t size() const { return envs_.size(); }
+    std::size_t obs_size() const { return obs_size_; }
+    /// Starts every environment (generator re-seeded with `seed`) and fills observations().
+    void reset(std::uint64_t seed);
+    /// One action per environment; fills observations(), rewards(), dones().
+    void step(std::span<const double> actions);
+
+    std::span<const float> observations() const { return obs_; }
+    std::span<const float> observation(std::size_t i) const {
+        return std::span<const float>(obs_).subspan(i * obs_size_, obs_size_);
+    }
+    std::span<const double> rewards() const { return rewards_; }
+    std::span<const std::uint8_t> dones() const { return dones_; }
+    std::uint64_t episodes_done() const { return episodes_; }
+    /// Return (sum of rewards) of the last finished episode of environment i.
+    double last_episode_return(std::size_t i) const { return last_return_[i]; }
+    TradingEnv& env(std::size_t i) { return *envs_[i]; }
+    /// Shield counters summed over every environment.
+    ShieldStats shield_total() const;
+
+  private:
+    void start(std::size_t i);
+
+    std::vector<const MarketTape*> tapes_;
+    std::vector<std::unique_ptr<TradingEnv>> envs_;
+    std::size_t obs_size_ = 0, episode_bars_ = 0;
+    std::mt19937_64 rng_; // its output sequence is fixed by the C++ standard
+    std::vector<float> obs_;
+    std::vector<double> rewards_, running_, last_return_;
+    std::vector<std::uint8_t> dones_;
+    std::uint64_t episodes_ = 0;
+};
+
+} // namespace aurum
