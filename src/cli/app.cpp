@@ -20,8 +20,10 @@ namespace {
 /// Top-level commands in the order a user meets them; any other command follows, as defined.
 const std::vector<std::string>& workflow_order() {
     static const std::vector<std::string> order{
-        "data",  "features", "labels",  "regimes", "backtest", "train",  "walkforward",
-        "predict", "registry", "run",   "status",  "summary",  "health"};
+        "data",    "features", "labels",  "regimes", "backtest", "train",    "walkforward",
+        "predict", "registry", "run",     "status",  "summary",  "health",   "dashboard",
+        "report",  "monitor",  "alerts",  "watchdog", "pause",   "resume",   "stop",
+        "trade",   "signals",  "risk",    "retrain",  "rl",      "db"};
     return order;
 }
 
@@ -133,7 +135,6 @@ int run_cli(int argc, char** argv) {
     register_retrain(app, ctx);
     register_alerts(app, ctx);
     register_features_commands(app, ctx);
-    register_report(app, ctx);
     register_monitor(app, ctx);
     register_dashboard(app, ctx);
     register_rl(app, ctx);
@@ -147,6 +148,7 @@ int run_cli(int argc, char** argv) {
 
     CLI::App* report = app.add_subcommand("report", "Reports a trader reads (HTML + text, under reports/)");
     report->require_subcommand(1);
+    register_report(*report, ctx);
     register_data_reports(*report, ctx);
     register_db(app, ctx);
 

@@ -92,15 +92,8 @@ int accuracy(CliContext& ctx, const std::string& session) {
 
 } // namespace
 
-void register_report(CLI::App& app, CliContext& ctx) {
-    // Shared with other report commands (`report data-quality`): whoever registers first creates it.
-    CLI::App* report = nullptr;
-    try {
-        report = app.get_subcommand("report");
-    } catch (const CLI::OptionNotFound&) {
-        report = app.add_subcommand("report", "Reports a trader reads: daily, weekly (HTML + text under reports/)");
-        report->require_subcommand(1);
-    }
+void register_report(CLI::App& report_group, CliContext& ctx) {
+    CLI::App* report = &report_group;
     {
         auto* sub = report->add_subcommand("daily", "Daily report: positions, P&L, Sharpe, trades, risk, "
                                                     "signals, errors -> reports/daily_report_YYYY_MM_DD.html");

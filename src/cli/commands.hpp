@@ -42,9 +42,8 @@ void register_data_store_commands(CLI::App& data, CliContext& ctx);
 void register_db(CLI::App& app, CliContext& ctx);
 /// `aurum report data-quality` (cmd_report_data.cpp), added to the `report` group.
 void register_data_reports(CLI::App& report, CliContext& ctx);
-/// `aurum report daily|weekly` (cmd_report.cpp); creates the `report` group, or adds to it when
-/// another file created it first.
-void register_report(CLI::App& app, CliContext& ctx);
+/// `aurum report daily|weekly|volatility|costs` (cmd_report.cpp), added to the `report` group.
+void register_report(CLI::App& report, CliContext& ctx);
 /// `aurum monitor accuracy` (cmd_report.cpp).
 void register_monitor(CLI::App& app, CliContext& ctx);
 struct DaemonEnvironment;
