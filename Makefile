@@ -8,7 +8,7 @@ SYMBOL ?= BTC/USDT
 TIMEFRAME ?= 1h
 AURUM_RUN := $(AURUM) --home $(HOME_DIR)
 
-.PHONY: setup configure build test test-asan bench fuzz demo validate-data clean
+.PHONY: setup configure build build-cli test test-asan bench fuzz demo validate-data clean
 
 setup:
 	bash scripts/setup
@@ -21,6 +21,11 @@ configure: $(BUILD)/build.ninja
 build: setup configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Only what the demo and the dashboard run: the CLI and the dashboard's front end (no tests or
+# benchmarks), so a fresh `make demo` is not held up by the test suite's build.
+build-cli: setup configure
+	cmake --build $(BUILD) -j $(JOBS) --target aurum
+
 test: build
 	bash scripts/fuzz-smoke
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -31,7 +36,7 @@ test-asan:
 bench: build
 	bash scripts/run-benchmarks
 
-demo: build
+demo: build-cli
 	bash scripts/demo
 
 validate-data: build
@@ -180,7 +185,7 @@ web-bench: web
 # `make dashboard`: the demo workspace (make demo) replayed at a visible speed with the dashboard,
 # until Ctrl-C; prints the sign-in link. DASHBOARD_SPEED=3600 is one 1h bar per second.
 .PHONY: dashboard
-dashboard: build
+dashboard: build-cli
 	bash scripts/dashboard
 # --- Python module and notebooks (python helper; docs/python.md) --------------------------------
 # `make notebooks` opens the notebooks in Debian's Jupyter Notebook on 127.0.0.1 (the notebooks
