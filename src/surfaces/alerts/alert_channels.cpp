@@ -7,26 +7,12 @@
 
 #include "surfaces/alerts/curl_transport.hpp"
 #include "surfaces/alerts/mime.hpp"
+#include "core/html.hpp"
 #include "surfaces/alerts/report_email.hpp"
 
 namespace aurum {
 
 using nlohmann::json;
-
-std::string html_escape(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
 
 namespace {
 

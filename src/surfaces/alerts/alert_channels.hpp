@@ -4,6 +4,8 @@
 // its own reading of the answers (429 retry_after, 5xx, a webhook that no longer exists).
 #include <memory>
 #include <string>
+
+#include "core/html.hpp"
 #include <vector>
 
 #include "core/time.hpp"
@@ -75,7 +77,6 @@ std::unique_ptr<AlertChannel> make_email_channel(EmailSettings settings);
 /// Words of a message for chat channels (plain text) and its Telegram HTML.
 std::string alert_plain_text(const AlertMessage& m);
 std::string alert_telegram_html(const AlertMessage& m);
-/// HTML-escapes &, <, >, ".
-std::string html_escape(const std::string& s);
+
 
 } // namespace aurum

@@ -390,9 +390,4 @@ std::string daily_report_html(const json& r) {
     return html_page("Daily Report " + r["date"].get<std::string>(), o.str());
 }
 
-std::filesystem::path daily_report_file(const std::filesystem::path& reports_dir, TimeMs day,
-                                        const std::string& extension) {
-    return reports_dir / report_file_name("daily_report", day, extension);
-}
-
 } // namespace aurum

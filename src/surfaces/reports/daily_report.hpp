@@ -38,8 +38,4 @@ std::string daily_report_text(const nlohmann::json& report);
 /// The HTML report (inline CSS and SVG; opens offline).
 std::string daily_report_html(const nlohmann::json& report);
 
-/// reports/daily_report_YYYY_MM_DD.html (and .txt beside it).
-std::filesystem::path daily_report_file(const std::filesystem::path& reports_dir, TimeMs day,
-                                        const std::string& extension);
-
 } // namespace aurum

@@ -1,5 +1,7 @@
 #include "surfaces/reports/session_reports.hpp"
 
+#include "live/daemon_app.hpp" // daily_report_file: the name the daemon emails
+
 #include "core/error.hpp"
 #include "live/model_monitor.hpp"
 #include "live/prediction_outcomes.hpp"
