@@ -215,7 +215,8 @@ TEST(ModelStrategy, top_features_are_the_largest_xgboost_contributions) {
             ref.emplace_back(std::fabs(contrib[k][j]), d.feature_names[j]);
         std::sort(ref.rbegin(), ref.rend());
         for (std::size_t t = 0; t < 5; ++t) {
-            EXPECT_EQ(std::fabs(row.top[t].second), ref[t].first) << t;
+            // The live contributions come from the compiled trees: XGBoost's within 1e-6.
+            EXPECT_NEAR(std::fabs(row.top[t].second), ref[t].first, 1e-6) << t;
             if (t > 0) {
                 EXPECT_GE(std::fabs(row.top[t - 1].second), std::fabs(row.top[t].second));
             }
