@@ -161,13 +161,19 @@ void BM_GbdtContributionsOne(benchmark::State& state) {
 }
 BENCHMARK(BM_GbdtContributionsOne)->Unit(benchmark::kMicrosecond);
 
-// XGBoost's own path for one row (DMatrix predict), the reference the compiled trees replace.
-void BM_GbdtPredictOneXgboost(benchmark::State& state) {
-    const GbdtModel& m = production_shaped_model();
+/// One row of 39 features as a Dataset, for XGBoost's DMatrix path.
+Dataset one_row_dataset() {
     Dataset d;
     d.cols = 39;
     std::vector<float> one(row39(0), row39(0) + 39);
     d.push_row(one, 0.0f, 0, 0, 0, 1.0f, 0.0);
+    return d;
+}
+
+// XGBoost's own path for one row (DMatrix predict), the reference the compiled trees replace.
+void BM_GbdtPredictOneXgboost(benchmark::State& state) {
+    const GbdtModel& m = production_shaped_model();
+    const Dataset d = one_row_dataset();
     const std::size_t row0 = 0;
     for (auto _ : state) benchmark::DoNotOptimize(m.predict_proba(d, std::span(&row0, 1)));
     state.SetItemsProcessed(static_cast<long>(state.iterations()));
@@ -177,10 +183,7 @@ BENCHMARK(BM_GbdtPredictOneXgboost)->Unit(benchmark::kMicrosecond);
 // XGBoost's own contributions for one row (one-row DMatrix, pred_contribs).
 void BM_GbdtContributionsOneXgboost(benchmark::State& state) {
     const GbdtModel& m = production_shaped_model();
-    Dataset d;
-    d.cols = 39;
-    std::vector<float> one(row39(0), row39(0) + 39);
-    d.push_row(one, 0.0f, 0, 0, 0, 1.0f, 0.0);
+    const Dataset d = one_row_dataset();
     const std::size_t row0 = 0;
     for (auto _ : state) benchmark::DoNotOptimize(m.contributions(d, std::span(&row0, 1)));
     state.SetItemsProcessed(static_cast<long>(state.iterations()));
