@@ -82,7 +82,7 @@ struct Browser {
     int login(const std::string& url) {
         const std::smatch m = [&] {
             std::smatch mm;
-            std::regex_search(url, mm, std::regex(R"(http://127\.0\.0\.1:(\d+)/login\?token=([0-9a-f]+))"));
+            std::regex_search(url, mm, std::regex(R"(//127\.0\.0\.1:(\d+)/login\?token=([0-9a-f]+))"));
             return mm;
         }();
         if (m.empty()) return -1;
