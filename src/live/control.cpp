@@ -284,79 +284,58 @@ json query_status(StateStore& store, TimeMs wall_now) {
                 {"trading_state_text", st.describe()}};
 }
 
-json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now) {
-    auto c = context(store, wall_now);
-    if (!c) return no_session();
-    const std::string& sid = c->session.id;
-    const TimeMs day = floor_to(c->now - 1, kMsPerDay);
-    const auto pos = store.positions(sid);
-    double gross = 0, unreal = 0, max_pos = 0;
-    const double eq = c->snap.equity > 0 ? c->snap.equity : c->session.capital;
-    json positions = json::array();
-    for (const auto& p : pos) {
-        gross += std::fabs(p.qty * p.mark);
-        unreal += p.unrealized;
-        max_pos = std::max(max_pos, std::fabs(p.qty * p.mark) / eq);
-        positions.push_back({{"symbol", p.symbol}, {"side", p.qty > 0 ? "LONG" : "SHORT"},
-                             {"qty", std::fabs(p.qty)}, {"base", base_of(p.symbol)},
-                             {"mark", p.mark}, {"entry", p.avg_price},
-                             {"unrealized", p.unrealized}});
-    }
-    double realized_today = 0;
-    json trades_today = json::array();
-    for (const auto& o : store.orders_since(sid, day - c->tf)) {
-        if (o.bar_time + c->tf < day || o.filled_qty <= 0) continue;
-        // Orders fill at the next bar's open; list the fills of today.
-        if (o.bar_time + c->tf >= day + kMsPerDay) continue;
-        // The model's confidence in the side it took (seed: "Opened BTC/USDT LONG (confidence:
-        // 0.73)"); rule strategies make no predictions.
-        const auto pred = store.prediction_at(sid, o.symbol, o.bar_time);
-        const std::string conf =
-            pred ? fmt::format(" (confidence: {:.2f})", o.side == "buy" ? pred->value : 1 - pred->value)
-                 : "";
-        trades_today.push_back(
-            {{"time", o.bar_time + c->tf},
-             {"text", fmt::format("{} {} {} ({}) @ ${:.2f}{}", o.side == "buy" ? "Bought" : "Sold",
-                                  format_qty(o.filled_qty), o.symbol, o.source, o.avg_price,
-                                  conf)}});
-    }
-    for (const auto& t : store.trades_exited(sid, day, day + kMsPerDay)) {
-        realized_today += t.pnl;
-        trades_today.push_back(
-            {{"time", t.exit_time},
-             {"text", fmt::format("Closed {} {} ({}: {}${:.2f})", t.symbol,
-                                  t.direction > 0 ? "LONG" : "SHORT",
-                                  t.pnl >= 0 ? "profit" : "loss", t.pnl >= 0 ? "+" : "-",
-                                  std::fabs(t.pnl))}});
-    }
-    std::sort(trades_today.begin(), trades_today.end(),
-              [](const json& a, const json& b) { return a["time"] < b["time"]; });
-    // Equity at the start of the day and of the week, from the snapshots.
-    auto equity_before = [&](TimeMs t) {
-        const auto pts = store.equity(sid, t - 8 * kMsPerDay, t);
-        return pts.empty() ? c->session.capital : pts.back().second;
-    };
-    const double day_start = equity_before(day);
-    const double week_start = equity_before(c->now - 7 * kMsPerDay);
-    const double daily = eq / day_start - 1.0;
-    const TradingState st = account_state(store);
-    json alerts = json::array();
-    if (st.mode != TradingMode::Active) alerts.push_back("Trading " + st.describe());
-    int denied = 0, reduced = 0;
-    for (const auto& d : store.decisions(sid, 500)) {
-        if (d.time < day) break;
-        denied += d.verdict == "deny" && d.reason.find("warm-up") == std::string::npos;
-        reduced += d.verdict == "reduce";
-    }
-    if (denied) alerts.push_back(fmt::format("{} order(s) denied by the risk manager today", denied));
-    if (reduced) alerts.push_back(fmt::format("{} order(s) reduced by the risk manager today", reduced));
-    const bool healthy = st.mode == TradingMode::Active && gross / eq <= limits.max_portfolio_heat &&
-                         max_pos <= limits.max_position + 1e-9 && -daily < limits.daily_loss_limit;
-    return json{{"session", sid},
+void DaySummary::add_position(const std::string& symbol, double qty, double mark, double entry,
+                              double u) {
+    gross += std::fabs(qty * mark);
+    unrealized += u;
+    max_position = std::max(max_position, std::fabs(qty * mark) / equity);
+    positions.push_back({{"symbol", symbol}, {"side", qty > 0 ? "LONG" : "SHORT"},
+                         {"qty", std::fabs(qty)}, {"base", base_of(symbol)},
+                         {"mark", mark}, {"entry", entry}, {"unrealized", u}});
+}
+
+void DaySummary::add_fill(const OrderRecord& o, TimeMs tf, std::optional<double> p_up) {
+    // The model's confidence in the side it took (seed: "Opened BTC/USDT LONG (confidence:
+    // 0.73)"); rule strategies make no predictions.
+    const std::string conf =
+        p_up ? fmt::format(" (confidence: {:.2f})", o.side == "buy" ? *p_up : 1 - *p_up) : "";
+    trades_today.push_back(
+        {{"time", o.bar_time + tf},
+         {"text", fmt::format("{} {} {} ({}) @ ${:.2f}{}", o.side == "buy" ? "Bought" : "Sold",
+                              format_qty(o.filled_qty), o.symbol, o.source, o.avg_price, conf)}});
+}
+
+void DaySummary::add_close(const TradeRecord& t) {
+    realized_today += t.pnl;
+    trades_today.push_back(
+        {{"time", t.exit_time},
+         {"text", fmt::format("Closed {} {} ({}: {}${:.2f})", t.symbol,
+                              t.direction > 0 ? "LONG" : "SHORT", t.pnl >= 0 ? "profit" : "loss",
+                              t.pnl >= 0 ? "+" : "-", std::fabs(t.pnl))}});
+}
+
+void DaySummary::count_decision(const RiskDecisionRecord& d) {
+    denied += d.verdict == "deny" && d.reason.find("warm-up") == std::string::npos;
+    reduced += d.verdict == "reduce";
+}
+
+json DaySummary::to_json(const RiskLimits& limits, const std::string& state, bool active,
+                         const std::string& when) {
+    std::stable_sort(trades_today.begin(), trades_today.end(),
+                     [](const json& a, const json& b) { return a["time"] < b["time"]; });
+    if (denied)
+        alerts.push_back(fmt::format("{} order(s) denied by the risk manager {}", denied, when));
+    if (reduced)
+        alerts.push_back(fmt::format("{} order(s) reduced by the risk manager {}", reduced, when));
+    const double eq = equity, daily = eq / day_start - 1.0;
+    const bool healthy = active && gross / eq <= limits.max_portfolio_heat &&
+                         max_position <= limits.max_position + 1e-9 &&
+                         -daily < limits.daily_loss_limit;
+    return json{{"session", session},
                 {"date", format_date(day)},
                 {"positions", positions},
-                {"unrealized", unreal},
-                {"unrealized_pct", eq > 0 ? unreal / eq * 100.0 : 0.0},
+                {"unrealized", unrealized},
+                {"unrealized_pct", eq > 0 ? unrealized / eq * 100.0 : 0.0},
                 {"realized_today", realized_today},
                 {"pnl_today", eq - day_start},
                 {"pnl_week", eq - week_start},
@@ -364,15 +343,50 @@ json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now)
                 {"trades_today", trades_today},
                 {"risk",
                  {{"healthy", healthy},
-                  {"state", st.describe()},
+                  {"state", state},
                   {"heat_pct", gross / eq * 100.0},
                   {"heat_limit_pct", limits.max_portfolio_heat * 100.0},
-                  {"max_position_pct", max_pos * 100.0},
+                  {"max_position_pct", max_position * 100.0},
                   {"max_position_limit_pct", limits.max_position * 100.0},
                   {"daily_pct", daily * 100.0},
                   {"daily_limit_pct", limits.daily_loss_limit * 100.0}}},
                 {"alerts", alerts},
                 {"equity", eq}};
+}
+
+json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now) {
+    auto c = context(store, wall_now);
+    if (!c) return no_session();
+    const std::string& sid = c->session.id;
+    DaySummary s;
+    s.session = sid;
+    s.day = floor_to(c->now - 1, kMsPerDay);
+    const TimeMs day = s.day;
+    s.equity = c->snap.equity > 0 ? c->snap.equity : c->session.capital;
+    for (const auto& p : store.positions(sid))
+        s.add_position(p.symbol, p.qty, p.mark, p.avg_price, p.unrealized);
+    for (const auto& o : store.orders_since(sid, day - c->tf)) {
+        // Orders fill at the next bar's open; list the fills of today.
+        if (o.bar_time + c->tf < day || o.filled_qty <= 0 || o.bar_time + c->tf >= day + kMsPerDay)
+            continue;
+        const auto pred = store.prediction_at(sid, o.symbol, o.bar_time);
+        s.add_fill(o, c->tf, pred ? std::optional<double>(pred->value) : std::nullopt);
+    }
+    for (const auto& t : store.trades_exited(sid, day, day + kMsPerDay)) s.add_close(t);
+    // Equity at the start of the day and of the week, from the snapshots.
+    auto equity_before = [&](TimeMs t) {
+        const auto pts = store.equity(sid, t - 8 * kMsPerDay, t);
+        return pts.empty() ? c->session.capital : pts.back().second;
+    };
+    s.day_start = equity_before(day);
+    s.week_start = equity_before(c->now - 7 * kMsPerDay);
+    const TradingState st = account_state(store);
+    if (st.mode != TradingMode::Active) s.alerts.push_back("Trading " + st.describe());
+    for (const auto& d : store.decisions(sid, 500)) {
+        if (d.time < day) break;
+        s.count_decision(d);
+    }
+    return s.to_json(limits, st.describe(), st.mode == TradingMode::Active, "today");
 }
 
 json query_health(StateStore& store, const Workspace& ws, const std::optional<DaemonInfo>& daemon,

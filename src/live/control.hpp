@@ -111,6 +111,31 @@ std::optional<SessionRecord> shown_session(StateStore& store);
 nlohmann::json route_query(const std::string& name, const nlohmann::json& params,
                            const QueryContext& c);
 
+/// The figures of `aurum summary` for one day, gathered by query_summary from the live tables
+/// and by the daily report from a past day's fills; to_json() is the one wire format.
+struct DaySummary {
+    std::string session;
+    TimeMs day = 0;
+    double equity = 0, day_start = 0, week_start = 0;
+    double gross = 0, unrealized = 0, realized_today = 0, max_position = 0; ///< max: of equity
+    nlohmann::json positions = nlohmann::json::array();
+    nlohmann::json trades_today = nlohmann::json::array(); ///< {time, text}
+    nlohmann::json alerts = nlohmann::json::array();
+    int denied = 0, reduced = 0;
+
+    void add_position(const std::string& symbol, double qty, double mark, double entry,
+                      double unrealized);
+    /// A fill of order `o` (at the next bar's open); `p_up`: the model's prediction, if any.
+    void add_fill(const OrderRecord& o, TimeMs tf, std::optional<double> p_up);
+    void add_close(const TradeRecord& t);
+    /// Counts a risk decision (warm-up denials are not the trader's concern).
+    void count_decision(const RiskDecisionRecord& d);
+    /// `state`: the trading state's words; `active`: trading is not paused or halted; `when`:
+    /// "today" or "that day" in the risk-manager alerts.
+    nlohmann::json to_json(const RiskLimits& limits, const std::string& state, bool active,
+                           const std::string& when);
+};
+
 /// Queries (daemon up or down). `wall_now` is the wall clock; replay sessions report in their
 /// own (bar) time where "today" matters.
 nlohmann::json query_status(StateStore& store, TimeMs wall_now);

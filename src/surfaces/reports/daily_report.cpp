@@ -20,8 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string base_of(const std::string& symbol) { return symbol.substr(0, symbol.find('/')); }
-
 /// Close of the last bar of `symbol` that closed by `t` (0 when the store has none).
 double mark_at(MarketStore* market, const std::string& symbol, TimeMs tf, TimeMs t) {
     if (!market) return 0;
@@ -34,81 +32,29 @@ double mark_at(MarketStore* market, const std::string& symbol, TimeMs tf, TimeMs
 json past_summary(const DailyReportInput& in) {
     const SessionView& v = *in.view;
     const TimeMs day = in.day, end = std::min(day + kMsPerDay, v.now);
-    const double eq = v.equity_at(end);
-    double gross = 0, unreal = 0, max_pos = 0;
-    json positions = json::array();
+    DaySummary s;
+    s.session = v.session.id;
+    s.day = day;
+    s.equity = v.equity_at(end);
     for (const auto& p : positions_at(v, end)) {
         const double mark = mark_at(in.market, p.symbol, v.tf, end);
-        const double u = p.qty * (mark - p.avg_price);
-        gross += std::fabs(p.qty * mark);
-        unreal += u;
-        max_pos = std::max(max_pos, std::fabs(p.qty * mark) / eq);
-        positions.push_back({{"symbol", p.symbol}, {"side", p.qty > 0 ? "LONG" : "SHORT"},
-                             {"qty", std::fabs(p.qty)}, {"base", base_of(p.symbol)},
-                             {"mark", mark}, {"entry", p.avg_price}, {"unrealized", u}});
+        s.add_position(p.symbol, p.qty, mark, p.avg_price, p.qty * (mark - p.avg_price));
     }
-    double realized_today = 0;
-    json trades_today = json::array();
     for (const auto& o : v.orders) {
         if (o.filled_qty <= 0 || o.bar_time + v.tf < day || o.bar_time + v.tf >= day + kMsPerDay)
             continue;
-        std::string conf;
+        std::optional<double> p_up;
         for (const auto& p : v.predictions)
-            if (p.time == o.bar_time && p.symbol == o.symbol)
-                conf = fmt::format(" (confidence: {:.2f})", o.side == "buy" ? p.value : 1 - p.value);
-        trades_today.push_back(
-            {{"time", o.bar_time + v.tf},
-             {"text", fmt::format("{} {} {} ({}) @ ${:.2f}{}", o.side == "buy" ? "Bought" : "Sold",
-                                  format_qty(o.filled_qty), o.symbol, o.source, o.avg_price,
-                                  conf)}});
+            if (p.time == o.bar_time && p.symbol == o.symbol) p_up = p.value;
+        s.add_fill(o, v.tf, p_up);
     }
-    for (const auto& t : v.trades) {
-        if (t.exit_time < day || t.exit_time >= day + kMsPerDay) continue;
-        realized_today += t.pnl;
-        trades_today.push_back(
-            {{"time", t.exit_time},
-             {"text", fmt::format("Closed {} {} ({}: {}${:.2f})", t.symbol,
-                                  t.direction > 0 ? "LONG" : "SHORT",
-                                  t.pnl >= 0 ? "profit" : "loss", t.pnl >= 0 ? "+" : "-",
-                                  std::fabs(t.pnl))}});
-    }
-    std::stable_sort(trades_today.begin(), trades_today.end(),
-                     [](const json& a, const json& b) { return a["time"] < b["time"]; });
-    const double day_start = v.equity_at(day), week_start = v.equity_at(end - kMsPerWeek);
-    const double daily = eq / day_start - 1.0;
-    json alerts = json::array();
-    int denied = 0, reduced = 0;
-    for (const auto& d : v.decisions) {
-        if (d.time < day || d.time >= day + kMsPerDay) continue;
-        denied += d.verdict == "deny" && d.reason.find("warm-up") == std::string::npos;
-        reduced += d.verdict == "reduce";
-    }
-    if (denied) alerts.push_back(fmt::format("{} order(s) denied by the risk manager that day", denied));
-    if (reduced) alerts.push_back(fmt::format("{} order(s) reduced by the risk manager that day", reduced));
-    const RiskLimits& l = *in.limits;
-    const bool healthy = gross / eq <= l.max_portfolio_heat && max_pos <= l.max_position + 1e-9 &&
-                         -daily < l.daily_loss_limit;
-    return json{{"session", v.session.id},
-                {"date", format_date(day)},
-                {"positions", positions},
-                {"unrealized", unreal},
-                {"unrealized_pct", eq > 0 ? unreal / eq * 100.0 : 0.0},
-                {"realized_today", realized_today},
-                {"pnl_today", eq - day_start},
-                {"pnl_week", eq - week_start},
-                {"pnl_week_pct", (eq / week_start - 1.0) * 100.0},
-                {"trades_today", trades_today},
-                {"risk",
-                 {{"healthy", healthy},
-                  {"state", "ACTIVE"},
-                  {"heat_pct", gross / eq * 100.0},
-                  {"heat_limit_pct", l.max_portfolio_heat * 100.0},
-                  {"max_position_pct", max_pos * 100.0},
-                  {"max_position_limit_pct", l.max_position * 100.0},
-                  {"daily_pct", daily * 100.0},
-                  {"daily_limit_pct", l.daily_loss_limit * 100.0}}},
-                {"alerts", alerts},
-                {"equity", eq}};
+    for (const auto& t : v.trades)
+        if (t.exit_time >= day && t.exit_time < day + kMsPerDay) s.add_close(t);
+    s.day_start = v.equity_at(day);
+    s.week_start = v.equity_at(end - kMsPerWeek);
+    for (const auto& d : v.decisions)
+        if (d.time >= day && d.time < day + kMsPerDay) s.count_decision(d);
+    return s.to_json(*in.limits, "ACTIVE", true, "that day");
 }
 
 /// Signals generated, approved and rejected that day: every order request the risk manager
