@@ -196,23 +196,20 @@ int run_command(CliContext& ctx, const RunFlags& flags) {
                                                    stop);
     };
     env.format_daily_summary = [](const json& s) { return format_summary(s); };
-    env.write_data_quality_report = [&ctx, ws](TimeMs due) {
+    // The scheduled report jobs (daily_report, weekly_report, data_quality): the same code as
+    // `aurum report`.
+    env.write_report = [&ctx, &env](const std::string& kind, TimeMs t) {
         auto store = ctx.open_store();
-        const auto r = build_data_quality_report(
-            *store, ctx.instruments(),
-            ValidationConfig::load(ws.config_file("validation.yaml").string()), ws.logs_dir(), due);
-        const auto html = data_quality_report_path(ws.reports_dir(), due);
-        write_file_atomic(html, render_data_quality_html(r));
-        write_file_atomic(std::filesystem::path(html).replace_extension(".txt"),
-                          render_data_quality_text(r));
-        spdlog::info("data_quality report written to {}", html.string());
-    };
-    // The scheduled report jobs (daily_report, weekly_report): the same code as `aurum report`.
-    env.write_report = [&ctx, &env](const std::string& kind, TimeMs wall_now) {
-        auto store = ctx.open_store();
+        if (kind == "data-quality") {
+            const auto cfg = ValidationConfig::load(env.ws.config_file("validation.yaml").string());
+            const auto html = data_quality_report_path(env.ws.reports_dir(), t);
+            write_data_quality_files(
+                build_data_quality_report(*store, env.instruments, cfg, env.ws.logs_dir(), t), html);
+            return html;
+        }
         SessionReportRequest rq;
         rq.kind = kind;
-        return write_session_report(rq, *store, env.ws, env.instruments, wall_now).files.front();
+        return write_session_report(rq, *store, env.ws, env.instruments, t).files.front();
     };
     // config/alerts.yaml: a bad one refuses the start (exit 2) before anything is written.
     env.make_alerts = alert_service_factory(load_workspace_alerts(ws), env.db_spec);

@@ -53,10 +53,7 @@ int run_data_quality(const DataQualityArgs& a, CliContext& ctx) {
     const DataQualityReport r =
         build_data_quality_report(*store, ctx.instruments(), cfg, ws.logs_dir(), now);
     const auto html = data_quality_report_path(dir, now - (a.date.empty() ? 0 : 1));
-    auto txt = html;
-    txt.replace_extension(".txt");
-    write_file_atomic(html, render_data_quality_html(r));
-    write_file_atomic(txt, render_data_quality_text(r));
+    const auto txt = write_data_quality_files(r, html);
     int failed = 0, stale = 0;
     for (const auto& s : r.series) failed += s.status() == Severity::Fail ? 1 : 0;
     for (const auto& f : r.freshness) stale += f.stale ? 1 : 0;

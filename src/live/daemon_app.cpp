@@ -516,9 +516,10 @@ class DaemonApp {
             else if (job.name == "gap_check")
                 sched_.add(job, [this, gaps = std::make_shared<GapChecker>(env_.instruments)](
                                     TimeMs) { gaps->run(session_, *store_, o_); });
-            else if (job.name == "data_quality" && env_.write_data_quality_report)
+            else if (job.name == "data_quality" && env_.write_report)
                 sched_.add(job, [this](TimeMs due) { guarded("data_quality", [&] {
-                               env_.write_data_quality_report(due);
+                               spdlog::info("data_quality report written to {}",
+                                            env_.write_report("data-quality", due).string());
                            }); });
             else if (job.name == "db_maintenance")
                 sched_.add(job, [this](TimeMs due) { guarded("db_maintenance", [&] {

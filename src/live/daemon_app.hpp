@@ -150,12 +150,10 @@ struct DaemonEnvironment {
     ControlServerFactory make_server;
     /// The daily summary's text (surfaces/ formats it).
     std::function<std::string(const nlohmann::json&)> format_daily_summary;
-    /// The weekly data_quality job: writes reports/data_quality_*.html for the due time
-    /// (surfaces/ renders it). Unset: the job is not scheduled.
-    std::function<void(TimeMs due)> write_data_quality_report;
-    /// Writes the session report `kind` ("daily", "weekly") of the current session day under
-    /// reports/ and returns the HTML file (surfaces/ builds it; jobs daily_report, weekly_report).
-    std::function<std::filesystem::path(const std::string& kind, TimeMs wall_now)> write_report;
+    /// Writes the report `kind` under reports/ and returns its HTML file (surfaces/ builds it):
+    /// "daily", "weekly" (the session's day as of `t`; jobs daily_report, weekly_report) and
+    /// "data-quality" (as of `t`; job data_quality). Unset: those jobs write nothing.
+    std::function<std::filesystem::path(const std::string& kind, TimeMs t)> write_report;
     /// Alert delivery and the Telegram bot (surfaces/alerts); empty: alerts stay in the outbox.
     DaemonServiceFactory make_alerts;
     /// Called once the control API listens (the CLI prints its banner there).

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/workspace.hpp"
+
 namespace aurum {
 
 namespace {
@@ -128,6 +130,15 @@ DataQualityReport build_data_quality_report(MarketStore& store, const Instrument
 std::filesystem::path data_quality_report_path(const std::filesystem::path& reports_dir, TimeMs t) {
     const CivilTime c = civil_from_time(t);
     return reports_dir / fmt::format("data_quality_{:04}_{:02}_{:02}.html", c.year, c.month, c.day);
+}
+
+std::filesystem::path write_data_quality_files(const DataQualityReport& r,
+                                               const std::filesystem::path& html) {
+    auto txt = html;
+    txt.replace_extension(".txt");
+    write_file_atomic(html, render_data_quality_html(r));
+    write_file_atomic(txt, render_data_quality_text(r));
+    return txt;
 }
 
 std::string render_data_quality_text(const DataQualityReport& r) {

@@ -65,5 +65,8 @@ std::string render_data_quality_html(const DataQualityReport& r);
 
 /// reports/data_quality_YYYY_MM_DD.html for the UTC day of `t` (the .txt beside it).
 std::filesystem::path data_quality_report_path(const std::filesystem::path& reports_dir, TimeMs t);
+/// Writes `r` as `html` and its text version beside it; returns the .txt path.
+std::filesystem::path write_data_quality_files(const DataQualityReport& r,
+                                               const std::filesystem::path& html);
 
 } // namespace aurum
