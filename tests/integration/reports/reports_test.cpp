@@ -86,12 +86,7 @@ protected:
         spec.engine.fill = o.fill;
         spec.engine.allow_short = true;
         auto strategy = make_strategy(o.strategy);
-        EngineParts parts;
-        parts.instruments = inst;
-        parts.data = data;
-        parts.strategy = strategy.get();
-        EngineStack stack = build_engine_stack(spec, std::move(parts));
-        return compute_metrics(drive_backtest(*stack.engine, *stack.clock, data), {});
+        return compute_metrics(run_spec_backtest(spec, inst, data, *strategy), {});
     }
 
     test::TempDir home_;
