@@ -522,9 +522,7 @@ json q_overview(const DashboardReadContext& c) {
     const std::string state = status.value("trading_state", "ACTIVE");
     json halt = nullptr;
     if (auto kv = c.store.get_kv("risk_runtime"); kv && state != "ACTIVE") {
-        const TradingState st = RiskRuntime::from_json(*kv).state;
-        halt = {{"cause", to_string(st.cause)}, {"reason", st.reason}, {"since", st.since},
-                {"until", st.until ? json(st.until) : json(nullptr)}};
+        halt = trading_state_json(RiskRuntime::from_json(*kv).state);
     }
     json j = stamp(c, *sh);
     j.update({{"mode", sh->s.mode},

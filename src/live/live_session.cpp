@@ -817,6 +817,9 @@ void LiveSession::apply_command(const CommandRecord& rec, TimeMs wall_now, Comma
         o.message = fmt::format("Signal #{} rejected", c.id);
         break;
     }
+    // The answer carries the account's new state: a surface shows it at once, even when the
+    // daemon stops right after (an emergency stop ends the process once flat).
+    if (account) o.data["trading_state"] = trading_state_json(risk_.state());
     if (out) *out = o;
 }
 

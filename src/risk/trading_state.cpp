@@ -1,5 +1,7 @@
 #include "risk/trading_state.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "core/enum_table.hpp"
 
 namespace aurum {
@@ -35,6 +37,14 @@ std::string TradingState::describe() const {
     if (mode == TradingMode::Paused) s += " until " + format_time(until);
     if (!reason.empty()) s += " (" + reason + ")";
     return s;
+}
+
+nlohmann::json trading_state_json(const TradingState& s) {
+    return {{"state", to_string(s.mode)},
+            {"cause", to_string(s.cause)},
+            {"reason", s.reason},
+            {"since", s.since},
+            {"until", s.until ? nlohmann::json(s.until) : nlohmann::json(nullptr)}};
 }
 
 } // namespace aurum

@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/time.hpp"
 
 namespace aurum {
@@ -38,5 +40,9 @@ struct TradingState {
     std::string describe() const;
     bool operator==(const TradingState&) const = default;
 };
+
+/// {state, cause, reason, since, until}: what the dashboard and a command's answer show
+/// (`until` is null unless PAUSED until a time).
+nlohmann::json trading_state_json(const TradingState& s);
 
 } // namespace aurum

@@ -87,7 +87,9 @@ export function startLive(onStatus) {
     if (closed || typeof EventSource === 'undefined') return;
     es = new EventSource('/api/events', { withCredentials: true });
     es.onopen = () => status('live');
-    es.onerror = () => status('polling');
+    // A lost stream refetches at once (throttled): the page learns the daemon is gone within
+    // the stream's retry (3 s), not at the next 30 s poll.
+    es.onerror = () => { status('polling'); bump(); };
     for (const kind of ['bar', 'fill', 'risk', 'state', 'signal']) {
       es.addEventListener(kind, () => bump());
     }
@@ -105,6 +107,21 @@ export function startLive(onStatus) {
 /** Forces every resource to refetch now (after a command). */
 export function refreshNow() {
   bump();
+}
+
+// --- the account state a command answered with ----------------------------------------------
+let answered = null;
+
+/** Remembers `data.trading_state` of a command's answer (with when it came) and refreshes. */
+export function noteAnswerState(tradingState) {
+  if (!tradingState) return;
+  answered = { ...tradingState, at: Date.now() };
+  refresh();
+}
+
+/** The last command-answered account state, or null (see shape.js overviewState). */
+export function answeredState() {
+  return answered;
 }
 
 /**

@@ -2,7 +2,7 @@
 // reason), resume, and the halted banner with its acknowledgement. Each sends one typed command.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { command, refreshNow } from './api.js';
+import { command, noteAnswerState, refreshNow } from './api.js';
 import { fmtTime, parseDuration } from './format.js';
 import { Modal } from './ui.js';
 
@@ -17,6 +17,7 @@ function refreshAfterCommand() {
 export async function runCommand(kind, fields) {
   try {
     const out = await command(kind, fields);
+    noteAnswerState(out?.data?.trading_state);
     refreshAfterCommand();
     return { ok: out?.ok !== false, message: out?.message || 'done' };
   } catch (e) {
@@ -108,9 +109,11 @@ export function HaltBanner({ overview, readOnly }) {
   if (o.state === 'paused') {
     return html`<div class="banner paused" data-testid="paused-banner">${o.state_text || `PAUSED${o.halt?.until ? ` until ${fmtTime(o.halt.until)}` : ''}`}${o.halt?.reason ? ` — ${o.halt.reason}` : ''}</div>`;
   }
-  if (o.state === 'reducing') return html`<div class="banner paused">${o.state_text || 'REDUCING: no new entries'}</div>`;
-  if (o.state !== 'halted') return '';
   const h = o.halt ?? {};
+  // An emergency stop is REDUCING while its closing orders fill, then HALTED: one banner for both.
+  const stopping = o.state === 'reducing' && h.cause === 'emergency_stop';
+  if (o.state === 'reducing' && !stopping) return html`<div class="banner paused">${o.state_text || 'REDUCING: no new entries'}</div>`;
+  if (o.state !== 'halted' && !stopping) return '';
   const breaker = h.cause === 'drawdown_breaker';
   const ack = async (e) => {
     e.preventDefault();
@@ -119,7 +122,7 @@ export function HaltBanner({ overview, readOnly }) {
       : await runCommand('acknowledge_stop', { reason: reason.trim() }));
   };
   return html`<div class="banner halted" data-testid="halted-banner">
-    <b>HALTED</b> ${h.cause ? `(${h.cause.replace(/_/g, ' ')})` : ''} since ${fmtTime(h.since)}${h.reason ? ` — ${h.reason}` : ''}
+    <b>${stopping ? 'EMERGENCY STOP: closing every position' : 'HALTED'}</b> ${h.cause ? `(${h.cause.replace(/_/g, ' ')})` : ''} since ${fmtTime(h.since)}${h.reason ? ` — ${h.reason}` : ''}
     <form class="inline" onSubmit=${ack}>
       <input name="ack-reason" placeholder=${breaker ? 'why it is safe to reset' : 'acknowledgement note'} value=${reason}
         onInput=${(e) => setReason(e.target.value)} disabled=${readOnly} />

@@ -3,7 +3,8 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { get, setCsrf, startLive, useResource } from './api.js';
+import { answeredState, get, setCsrf, startLive, useResource } from './api.js';
+import { overviewState } from './shape.js';
 import { fmtMoney, fmtTime } from './format.js';
 import { Controls, HaltBanner } from './controls.js';
 import { sessionClock } from './ui.js';
@@ -66,8 +67,9 @@ function App() {
 function Shell({ session, tab, link }) {
   const raw = useResource('/api/overview');
   // The server names states in capitals (ACTIVE, PAUSED, REDUCING, HALTED); the page compares
-  // lower case.
-  const o = useMemo(() => (raw.data ? { ...raw.data, state: String(raw.data.state ?? '').toLowerCase() } : null), [raw.data]);
+  // lower case. A command's answer newer than the last fetch wins (shape.js overviewState).
+  const answered = answeredState();
+  const o = useMemo(() => overviewState(raw.data, raw.fetchedAt, answered), [raw.data, raw.fetchedAt, answered]);
   const ov = { ...raw, data: o };
   sessionClock.clock = o?.clock ?? null;
   // Under `aurum dashboard` (no daemon) the badge says OFFLINE; the session's own mode follows it.
@@ -92,6 +94,7 @@ function Shell({ session, tab, link }) {
       <${Controls} session=${session} overview=${o} />
     </header>
     ${readOnly ? html`<div class="banner readonly" data-testid="readonly-banner">READ-ONLY${offline && o?.mode ? ` (${o.mode} session, read from the database)` : ''}: ${session.read_only_reason || 'controls are disabled'}</div>` : ''}
+    ${raw.error && raw.error.status === undefined ? html`<div class="banner readonly" data-testid="lost-banner">NO CONNECTION: the daemon did not answer (${raw.error.message}); it may have stopped. Figures are from ${fmtTime(raw.fetchedAt, { seconds: true })} UTC; <code>aurum dashboard</code> shows the database read-only.</div>` : ''}
     <${HaltBanner} overview=${o} readOnly=${readOnly} />
     <nav class="tabs">${TABS.map(([id, label]) => html`<a href=${`#/${id}`} class=${id === tab ? 'active' : ''} data-tab=${id}>${label}</a>`)}</nav>
     <main data-testid=${`tab-${tab}`}><${Tab} session=${session} overview=${ov} readOnly=${readOnly} ccy=${ccy} /></main>

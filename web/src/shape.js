@@ -226,3 +226,22 @@ export function agreement(members) {
   for (const v of votes) counts[v] = (counts[v] ?? 0) + 1;
   return Math.max(...Object.values(counts)) / votes.length;
 }
+
+/**
+ * The overview the page shows: the server's, with its state in lower case, unless a command's
+ * answer carried a newer account state (`{state, cause, reason, since, until, at}`, `at` = when
+ * the answer came). That answer wins until an overview fetched after it arrives: an emergency
+ * stop ends the daemon once flat, often before the page can read /api/overview again.
+ */
+export function overviewState(overview, fetchedAt, answered) {
+  const newer = answered && (!overview || !fetchedAt || fetchedAt < answered.at);
+  if (!overview && !newer) return null;
+  const o = { ...(overview ?? {}) };
+  if (newer) {
+    o.state = answered.state;
+    o.halt = answered.state === 'ACTIVE' ? null : { ...answered };
+    o.state_text = '';
+  }
+  o.state = String(o.state ?? '').toLowerCase();
+  return o;
+}

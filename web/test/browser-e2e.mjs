@@ -134,6 +134,11 @@ try {
   });
   c.ok(pageB.problems.length === 0, `B: no CSP violation or page error (${pageB.problems.join('; ')})`);
   await until('the daemon to exit after the emergency stop', () => dB.child.exitCode !== null, 60_000).catch(() => dB.child.kill('SIGTERM'));
+  await c.step('B: the page says the daemon is gone and keeps the halt on screen', async () => {
+    await pageB.page.waitForSelector('[data-testid="lost-banner"]', { timeout: 20_000 }).catch(() => {});
+    c.ok(await pageB.page.$('[data-testid="lost-banner"]'), 'the no-connection banner appears once the daemon has exited');
+    c.ok(await pageB.page.$('[data-testid="halted-banner"]'), 'the halted banner stays on screen after the daemon exited');
+  });
 
   // --- C: daemon down: `aurum dashboard` is read-only -----------------------------------------
   const dC = startProcess(AURUM, ['--home', homeB, 'dashboard', '--port', '0'], URL_RE, { timeoutMs: 60_000 });

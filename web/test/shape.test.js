@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import {
   equitySeries, drawdownFrom, maxDrawdown, calibrationSeries, distributionSeries, monthlyGrid,
   heatColor, candleSeries, gauge, limitDiff, checkLimit, agreement,
-  healthChecks, symbolsOf,
+  healthChecks, symbolsOf, overviewState,
 } from '../src/shape.js';
 
 describe('equity', () => {
@@ -150,5 +150,26 @@ describe('ensemble and health', () => {
   });
   it('symbols of the overview', () => {
     expect(symbolsOf({ positions: [{ symbol: 'XAUUSD' }], predictions: [{ symbol: 'BTC/USDT' }, { symbol: 'XAUUSD' }] }, ['ETH/USDT'])).toEqual(['BTC/USDT', 'ETH/USDT', 'XAUUSD']);
+  });
+});
+
+describe('overview state', () => {
+  const ov = { state: 'ACTIVE', halt: null, equity: 100, state_text: 'ACTIVE' };
+  const halted = { state: 'HALTED', cause: 'emergency_stop', reason: 'panic', since: 5, until: null, at: 2000 };
+  it('lower-cases the server state and keeps every other figure', () => {
+    expect(overviewState(ov, 1000, null)).toEqual({ ...ov, state: 'active' });
+    expect(overviewState(null, null, null)).toBeNull();
+  });
+  it("a command's newer answer wins until a later fetch arrives", () => {
+    const o = overviewState(ov, 1000, halted);
+    expect(o.state).toBe('halted');
+    expect(o.halt.cause).toBe('emergency_stop');
+    expect(o.equity).toBe(100);
+    // the daemon went away before any fetch: the answer alone still shows the halt
+    expect(overviewState(null, null, halted).state).toBe('halted');
+    // a fetch after the answer is the truth again
+    expect(overviewState({ ...ov, state: 'REDUCING' }, 3000, halted).state).toBe('reducing');
+    expect(overviewState(ov, 3000, { ...halted, state: 'ACTIVE' }).halt).toBeNull();
+    expect(overviewState(ov, 1000, { ...halted, state: 'ACTIVE' }).halt).toBeNull();
   });
 });
