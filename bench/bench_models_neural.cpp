@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include "models/neural.hpp"
+#include "models/torch_plugin.hpp"
 
 using namespace aurum;
 
@@ -46,8 +47,8 @@ std::vector<std::size_t> rows(std::size_t a, std::size_t b) {
 void BM_LstmTrain(benchmark::State& state) {
     const Dataset d = make(5000, 1, 40);
     for (auto _ : state) {
-        LstmModel m(params(3));
-        m.fit(d, rows(0, 5000), {});
+        auto m = make_torch_model("lstm", params(3));
+        m->fit(d, rows(0, 5000), {});
     }
     state.SetItemsProcessed(static_cast<long>(state.iterations() * 5000 * 3)); // samples x epochs
 }
@@ -55,10 +56,10 @@ BENCHMARK(BM_LstmTrain)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTi
 
 void BM_LstmDecision(benchmark::State& state) {
     const Dataset d = make(2000, 1, 40);
-    LstmModel m(params(1));
-    m.fit(d, rows(0, 1500), {});
+    auto m = make_torch_model("lstm", params(1));
+    m->fit(d, rows(0, 1500), {});
     const std::vector<std::size_t> one{1999};
-    for (auto _ : state) benchmark::DoNotOptimize(m.predict_proba(d, one));
+    for (auto _ : state) benchmark::DoNotOptimize(m->predict_proba(d, one));
     state.SetItemsProcessed(static_cast<long>(state.iterations()));
 }
 BENCHMARK(BM_LstmDecision)->Unit(benchmark::kMicrosecond);
@@ -66,8 +67,8 @@ BENCHMARK(BM_LstmDecision)->Unit(benchmark::kMicrosecond);
 void BM_GnnTrain(benchmark::State& state) {
     const Dataset d = make(3000, 4, 40); // 12k rows
     for (auto _ : state) {
-        GnnModel m(params(3));
-        m.fit(d, rows(0, d.rows()), {});
+        auto m = make_torch_model("gnn", params(3));
+        m->fit(d, rows(0, d.rows()), {});
     }
     state.SetItemsProcessed(static_cast<long>(state.iterations() * d.rows() * 3));
 }
@@ -75,10 +76,10 @@ BENCHMARK(BM_GnnTrain)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTim
 
 void BM_GnnDecision(benchmark::State& state) {
     const Dataset d = make(1000, 4, 40);
-    GnnModel m(params(1));
-    m.fit(d, rows(0, 3000), {});
+    auto m = make_torch_model("gnn", params(1));
+    m->fit(d, rows(0, 3000), {});
     const std::vector<std::size_t> one{d.rows() - 1};
-    for (auto _ : state) benchmark::DoNotOptimize(m.predict_proba(d, one));
+    for (auto _ : state) benchmark::DoNotOptimize(m->predict_proba(d, one));
     state.SetItemsProcessed(static_cast<long>(state.iterations()));
 }
 BENCHMARK(BM_GnnDecision)->Unit(benchmark::kMicrosecond);

@@ -9,14 +9,14 @@
 #include "core/error.hpp"
 #include "models/gbdt.hpp"
 #include "models/neural.hpp"
+#include "models/torch_plugin.hpp"
 
 namespace aurum {
 
 std::unique_ptr<Model> make_model(const std::string& kind, const nlohmann::json& params) {
     const nlohmann::json p = params.is_null() ? nlohmann::json::object() : params;
     if (kind == "gbdt") return std::make_unique<GbdtModel>(GbdtParams::from_json(p));
-    if (kind == "lstm") return std::make_unique<LstmModel>(NeuralParams::from_json(p, "lstm"));
-    if (kind == "gnn") return std::make_unique<GnnModel>(NeuralParams::from_json(p, "gnn"));
+    if (kind == "lstm" || kind == "gnn") return make_torch_model(kind, NeuralParams::from_json(p, kind));
     throw InputError(fmt::format("model kind '{}': expected gbdt, lstm, gnn or ensemble", kind));
 }
 

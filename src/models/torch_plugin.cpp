@@ -1,0 +1,75 @@
+#include "models/torch_plugin.hpp"
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace aurum {
+
+namespace {
+
+using MakeFn = Model* (*)(const char*, const NeuralParams*);
+
+std::atomic<bool> g_loaded{false};
+
+/// Candidate paths, most specific first.
+std::vector<std::string> plugin_candidates() {
+    std::vector<std::string> out;
+    if (const char* env = std::getenv("AURUM_TORCH_PLUGIN"); env && *env) out.emplace_back(env);
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) out.push_back((exe.parent_path().parent_path() / "lib" / "libaurum_torch.so").string());
+    out.emplace_back("libaurum_torch.so");
+    return out;
+}
+
+MakeFn load_plugin() {
+    std::string errors;
+    for (const auto& path : plugin_candidates()) {
+        if (path.find('/') != std::string::npos && !std::filesystem::exists(path)) continue;
+        // RTLD_GLOBAL: libtorch's own plugins resolve against it; our symbols come from the
+        // program (it exports them).
+        void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
+        if (!h) {
+            errors += std::string("; ") + dlerror();
+            continue;
+        }
+        if (auto* fn = reinterpret_cast<MakeFn>(dlsym(h, "aurum_torch_make_model"))) {
+            g_loaded = true;
+            return fn;
+        }
+        errors += "; " + path + ": no aurum_torch_make_model";
+    }
+    throw InputError("the LSTM and GNN models need the libtorch plugin libaurum_torch.so, which "
+                     "could not be loaded" + errors +
+                     " (build it with AURUM_WITH_TORCH=ON, or point AURUM_TORCH_PLUGIN at it)");
+}
+
+} // namespace
+
+std::unique_ptr<Model> make_torch_model(const std::string& kind, const NeuralParams& params) {
+    static std::once_flag once;
+    static MakeFn make = nullptr;
+    static std::string failure;
+    std::call_once(once, [] {
+        try {
+            make = load_plugin();
+        } catch (const InputError& e) {
+            failure = e.what();
+        }
+    });
+    if (!make) throw InputError(failure);
+    std::unique_ptr<Model> m(make(kind.c_str(), &params));
+    if (!m) throw InputError("model kind '" + kind + "': the libtorch plugin builds lstm and gnn");
+    return m;
+}
+
+bool torch_plugin_loaded() { return g_loaded.load(); }
+
+} // namespace aurum
