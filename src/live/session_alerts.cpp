@@ -1,6 +1,7 @@
 #include "live/session_alerts.hpp"
 
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,50 @@ AlertEvent make_alert(TimeMs wall, std::string kind, AlertSeverity severity, std
     e.title = std::move(title);
     e.text = std::move(text);
     e.dedup_key = std::move(dedup_key);
+    return e;
+}
+
+namespace {
+
+/// "model on symbol" pairs flagged degraded in a monitor verdict.
+std::set<std::pair<std::string, std::string>> degraded_pairs(const json& verdict) {
+    std::set<std::pair<std::string, std::string>> out;
+    if (!verdict.is_object() || !verdict.contains("models")) return out;
+    for (const auto& m : verdict["models"])
+        if (m.value("degraded", false)) out.insert({m.value("model", ""), m.value("symbol", "")});
+    return out;
+}
+
+} // namespace
+
+std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const json& verdict, const json& previous) {
+    std::vector<AlertEvent> out;
+    if (!verdict.is_object() || !verdict.contains("models")) return out;
+    const auto before = degraded_pairs(previous);
+    for (const auto& m : verdict["models"]) {
+        const std::string model = m.value("model", ""), symbol = m.value("symbol", "");
+        if (!m.value("degraded", false) || before.count({model, symbol})) continue;
+        // Registry names are <kind>-<SYMBOL>-<timeframe>: retrain takes the kind.
+        const std::string kind = model.substr(0, model.find('-'));
+        AlertEvent e = make_alert(
+            wall, "model_degraded", AlertSeverity::Warning,
+            fmt::format("Model degraded: {} on {}", model, symbol),
+            fmt::format("{} on {}: {}.\nIt keeps trading until you act: retrain it with `aurum "
+                        "retrain --model {} --symbols {} --reason \"accuracy degraded\"` or go back "
+                        "to the version before with `aurum registry rollback {}`.",
+                        model, symbol, m.value("reason", ""), kind, symbol, model),
+            "model_degraded:" + model + ":" + symbol);
+        e.data = {{"model", model}, {"symbol", symbol}, {"reason", m.value("reason", "")},
+                  {"hit_rate_pct", m.value("hit_rate_pct", 0.0)}, {"n", m.value("n", 0)}};
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+AlertEvent report_alert(TimeMs wall, std::string kind, std::string title, std::string text,
+                        const std::string& html, const std::string& txt) {
+    AlertEvent e = make_alert(wall, std::move(kind), AlertSeverity::Info, std::move(title), std::move(text));
+    e.data = {{"html", html}, {"txt", txt}};
     return e;
 }
 

@@ -59,7 +59,7 @@ void AlertDispatcher::route(TimeMs now) {
             if (dup) {
                 d.status = "suppressed";
             } else if (a.severity == AlertSeverity::Info && r.digest_info &&
-                       a.kind != "daily_report") { // the report is a digest already
+                       !is_report_alert(a.kind)) { // a report is a digest already
                 d.status = "digest";
                 d.next_at = next_digest(now);
             } else if (a.severity != AlertSeverity::Critical && policy_.quiet_at(now)) {
