@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -70,6 +71,17 @@ void FakeChatServer::add_phone_routes() {
     });
 }
 
+namespace {
+bool starts_with_nocase(const std::string& text, const std::string& prefix) {
+    if (prefix.empty() || text.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(text[i])) !=
+            std::tolower(static_cast<unsigned char>(prefix[i])))
+            return false;
+    return true;
+}
+} // namespace
+
 void FakeChatServer::press(const json& rq, httplib::Response& res) {
     if (!rq.is_object() || !rq.contains("button") || !rq["button"].is_string()) {
         res.status = 400;
@@ -82,7 +94,7 @@ void FakeChatServer::press(const json& rq, httplib::Response& res) {
         if (!m->contains("reply_markup")) continue;
         for (const auto& row : (*m)["reply_markup"].value("inline_keyboard", json::array()))
             for (const auto& b : row) {
-                if (b.value("text", "").rfind(label, 0) != 0) continue;
+                if (!starts_with_nocase(b.value("text", ""), label)) continue;
                 const std::int64_t user = rq.value("user", std::int64_t{1001});
                 static std::atomic<int> presses{0};
                 push_update({{"callback_query",

@@ -43,7 +43,7 @@ inline FakeAnswer hang_answer() {
 /// Telegram also has the phone's side, for walk-throughs and end-to-end tests:
 ///   POST /fake/say   {"text": "/stop reason", "user": 1001}  a message from that user
 ///   POST /fake/press {"button": "Approve", "user": 1001}    presses the button of the newest
-///        message whose label starts with "button" (404 when there is none)
+///        message whose label starts with "button", any case (404 when there is none)
 ///   GET  /fake/messages                                      every sendMessage body so far
 class FakeChatServer {
   public:

@@ -51,7 +51,8 @@ void AlertDispatcher::route(TimeMs now) {
                                                   a.id)
                              .has_value();
         for (const auto& r : routes_) {
-            if (a.severity < r.min_severity) continue;
+            // A report is what the channel is for, whatever severity it filters alerts by.
+            if (a.severity < r.min_severity && !is_report_alert(a.kind)) continue;
             DeliveryRecord d;
             d.alert_id = a.id;
             d.channel = r.channel->name();
