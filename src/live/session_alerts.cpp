@@ -41,15 +41,16 @@ std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const json& verdict, 
     for (const auto& m : verdict["models"]) {
         const std::string model = m.value("model", ""), symbol = m.value("symbol", "");
         if (!m.value("degraded", false) || before.count({model, symbol})) continue;
-        // Registry names are <kind>-<SYMBOL>-<timeframe>: retrain takes the kind.
-        const std::string kind = model.substr(0, model.find('-'));
+        // "gbdt-BTCUSDT-4h v3": rollback takes the registry name, retrain the kind before '-'.
+        const std::string name = model.substr(0, model.find(' '));
+        const std::string kind = name.substr(0, name.find('-'));
         AlertEvent e = make_alert(
             wall, "model_degraded", AlertSeverity::Warning,
             fmt::format("Model degraded: {} on {}", model, symbol),
             fmt::format("{} on {}: {}.\nIt keeps trading until you act: retrain it with `aurum "
                         "retrain --model {} --symbols {} --reason \"accuracy degraded\"` or go back "
                         "to the version before with `aurum registry rollback {}`.",
-                        model, symbol, m.value("reason", ""), kind, symbol, model),
+                        model, symbol, m.value("reason", ""), kind, symbol, name),
             "model_degraded:" + model + ":" + symbol);
         e.data = {{"model", model}, {"symbol", symbol}, {"reason", m.value("reason", "")},
                   {"hit_rate_pct", m.value("hit_rate_pct", 0.0)}, {"n", m.value("n", 0)}};
