@@ -74,13 +74,16 @@ std::optional<test::FakeSmtpServer::Mail> mail_with(const test::FakeSmtpServer& 
     return std::nullopt;
 }
 
-/// A report email: multipart/alternative with a text and an HTML part, under 100 KB, and every
-/// inline image referenced from the HTML by its Content-ID.
+/// A report email: multipart/alternative with a text and an HTML part, under 100 KB, its charts
+/// as inline PNG parts, each referenced from the HTML by its Content-ID.
 void expect_report_mime(const test::FakeSmtpServer::Mail& m, const std::string& what) {
     EXPECT_LT(m.data.size(), 100u * 1024) << what;
     EXPECT_NE(m.data.find("Content-Type: multipart/alternative"), std::string::npos) << what;
     EXPECT_NE(m.data.find("Content-Type: text/plain"), std::string::npos) << what;
     EXPECT_NE(m.data.find("Content-Type: text/html"), std::string::npos) << what;
+    // The report's charts (inline SVG in the file) as PNG parts the HTML refers to.
+    EXPECT_NE(m.data.find("Content-Type: image/png"), std::string::npos) << what;
+    EXPECT_NE(m.data.find("cid:chart1@aurum-edge"), std::string::npos) << what;
     const std::regex cid(R"(Content-ID: <([^>]+)>)");
     for (auto it = std::sregex_iterator(m.data.begin(), m.data.end(), cid); it != std::sregex_iterator(); ++it)
         EXPECT_NE(m.data.find("cid:" + (*it)[1].str()), std::string::npos) << what << " " << (*it)[1];

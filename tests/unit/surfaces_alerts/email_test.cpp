@@ -226,6 +226,29 @@ TEST(ReportEmail, a_chart_that_does_not_fit_is_left_out_and_said_so) {
     EXPECT_LT(build_mime_message(c).size(), 100u * 1024u);
 }
 
+TEST(ReportEmail, inline_svg_charts_become_png_parts_and_the_html_refers_to_them) {
+    // The reports draw their charts as inline SVG, which mail clients drop.
+    test::TempDir dir;
+    const auto html = dir / "weekly_analysis_2024_05_05.html";
+    std::ofstream(html) << "<html><body><h1>Weekly</h1><svg viewBox='0 0 400 100' width='400' "
+                           "height='100' class='chart'><rect x='0' y='0' width='400' height='100' "
+                           "fill='#fafafa'/><path d='M0,90L200,10L400,50' fill='none' "
+                           "stroke='#1565c0'/><text x='5' y='15' font-size='11'>equity</text></svg>"
+                           "<p>after</p><svg>not a chart</svg></body></html>";
+    EmailContent c = report_email(html, dir / "missing.txt", "[Aurum] Weekly report 2024-05-05");
+    ASSERT_EQ(c.images.size(), 1u);
+    EXPECT_EQ(c.images[0].png.rfind("\x89PNG\r\n\x1a\n", 0), 0u);
+    EXPECT_GT(c.images[0].png.size(), 200u);
+    EXPECT_NE(c.html.find("src=\"cid:chart1@aurum-edge\""), std::string::npos) << c.html;
+    EXPECT_EQ(c.html.find("viewBox='0 0 400 100'"), std::string::npos) << "the SVG is replaced";
+    EXPECT_NE(c.html.find("<p>after</p>"), std::string::npos);
+    c.from = "a@example.com";
+    c.to = {"b@example.com"};
+    const std::string m = build_mime_message(c);
+    EXPECT_NE(m.find("Content-Type: image/png"), std::string::npos);
+    EXPECT_LT(m.size(), 100u * 1024u);
+}
+
 /// A report alert (`kind`) through the email channel: the mail that arrives.
 std::string email_report_alert(const std::string& kind, const std::string& title,
                                AlertSeverity min_severity) {
