@@ -8,6 +8,7 @@
 //   aurum-fake-channels phone press Approve        presses the newest button starting with it
 //   aurum-fake-channels phone messages             what the bot has sent so far
 #include <csignal>
+#include <cstdio>
 
 #include <atomic>
 #include <chrono>
@@ -96,8 +97,10 @@ void print_mail(const FakeSmtpServer::Mail& m, const std::filesystem::path& save
     std::smatch sm;
     const std::regex subject("\r\nSubject: ([^\r\n]*)");
     std::string subj = std::regex_search(m.data, sm, subject) ? sm[1].str() : "(no subject)";
+    char kb[32];
+    std::snprintf(kb, sizeof kb, "%.1f KB", m.data.size() / 1024.0);
     std::cout << "[smtp] email from " << m.from << " to " << (m.to.empty() ? "" : m.to.front())
-              << ", " << m.data.size() / 1024.0 << " KB: " << subj << "\n";
+              << ", " << kb << ": " << subj << "\n";
     const std::regex part(R"(Content-Type: ([a-z]+/[a-z+.-]+)[^\r\n]*(?:\r\n[ \t][^\r\n]*)*)",
                           std::regex::icase);
     const std::regex cid(R"(^Content-ID: (<[^>]+>))", std::regex::icase | std::regex::multiline);
