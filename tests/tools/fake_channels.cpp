@@ -83,7 +83,8 @@ void indent(const std::string& text) {
 }
 
 void print_message(const json& m) {
-    std::cout << "[telegram] to chat " << m.value("chat_id", json()).dump() << ":\n";
+    const json chat = m.value("chat_id", json());
+    std::cout << "[telegram] to chat " << (chat.is_string() ? chat.get<std::string>() : chat.dump()) << ":\n";
     indent(m.value("text", ""));
     if (!m.contains("reply_markup")) return;
     std::string buttons;
