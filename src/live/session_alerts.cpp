@@ -34,7 +34,13 @@ std::set<std::pair<std::string, std::string>> degraded_pairs(const json& verdict
 
 } // namespace
 
-std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const json& verdict, const json& previous) {
+namespace {
+
+/// One alert per pair `verdict` flags and `previous` did not; `advice` formats the text from
+/// (model, symbol, reason, retrain kind, registry name).
+template <class Advice>
+std::vector<AlertEvent> newly_flagged(TimeMs wall, const std::string& kind, const std::string& what,
+                                      const json& verdict, const json& previous, Advice advice) {
     std::vector<AlertEvent> out;
     if (!verdict.is_object() || !verdict.contains("models")) return out;
     const auto before = degraded_pairs(previous);
@@ -43,20 +49,43 @@ std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const json& verdict, 
         if (!m.value("degraded", false) || before.count({model, symbol})) continue;
         // "gbdt-BTCUSDT-4h v3": rollback takes the registry name, retrain the kind before '-'.
         const std::string name = model.substr(0, model.find(' '));
-        const std::string kind = name.substr(0, name.find('-'));
-        AlertEvent e = make_alert(
-            wall, "model_degraded", AlertSeverity::Warning,
-            fmt::format("Model degraded: {} on {}", model, symbol),
-            fmt::format("{} on {}: {}.\nIt keeps trading until you act: retrain it with `aurum "
-                        "retrain --model {} --symbols {} --reason \"accuracy degraded\"` or go back "
-                        "to the version before with `aurum registry rollback {}`.",
-                        model, symbol, m.value("reason", ""), kind, symbol, name),
-            "model_degraded:" + model + ":" + symbol);
-        e.data = {{"model", model}, {"symbol", symbol}, {"reason", m.value("reason", "")},
-                  {"hit_rate_pct", m.value("hit_rate_pct", 0.0)}, {"n", m.value("n", 0)}};
+        const std::string reason = m.value("reason", "");
+        AlertEvent e = make_alert(wall, kind, AlertSeverity::Warning,
+                                  fmt::format("{}: {} on {}", what, model, symbol),
+                                  advice(model, symbol, reason, name.substr(0, name.find('-')), name),
+                                  kind + ":" + model + ":" + symbol);
+        e.data = {{"model", model}, {"symbol", symbol}, {"reason", reason}};
         out.push_back(std::move(e));
     }
     return out;
+}
+
+} // namespace
+
+std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const json& verdict, const json& previous) {
+    return newly_flagged(
+        wall, "model_degraded", "Model degraded", verdict, previous,
+        [](const std::string& model, const std::string& symbol, const std::string& reason,
+           const std::string& kind, const std::string& name) {
+            return fmt::format("{} on {}: {}.\nIt keeps trading until you act: retrain it with `aurum "
+                               "retrain --model {} --symbols {} --reason \"accuracy degraded\"` or go "
+                               "back to the version before with `aurum registry rollback {}`.",
+                               model, symbol, reason, kind, symbol, name);
+        });
+}
+
+std::vector<AlertEvent> model_drifted_alerts(TimeMs wall, const json& drift, const json& previous) {
+    return newly_flagged(
+        wall, "model_drifted", "Model inputs drifted", drift, previous,
+        [](const std::string& model, const std::string& symbol, const std::string& reason,
+           const std::string& kind, const std::string& name) {
+            return fmt::format("{} on {}: {}.\nThe market it trades no longer looks like the data it "
+                               "learned on; it keeps trading until you act: retrain it on recent data "
+                               "with `aurum retrain --model {} --symbols {} --reason \"feature drift\"`, "
+                               "or go back to the version before with `aurum registry rollback {}`. "
+                               "The weekly report lists the drifted features.",
+                               model, symbol, reason, kind, symbol, name);
+        });
 }
 
 AlertEvent report_alert(TimeMs wall, std::string kind, std::string title, std::string text,

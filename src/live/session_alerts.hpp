@@ -38,6 +38,10 @@ AlertEvent command_alert(TimeMs wall, const Command& c, const std::string& outco
 /// and degrades again is.
 std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const nlohmann::json& verdict,
                                               const nlohmann::json& previous);
+/// The same for the weekly feature-drift check (session_drift's verdict, same row shape): one
+/// model_drifted warning per model/symbol pair whose inputs drifted since `previous`.
+std::vector<AlertEvent> model_drifted_alerts(TimeMs wall, const nlohmann::json& drift,
+                                             const nlohmann::json& previous);
 /// A report a scheduled job wrote (kind "daily_report", "weekly_report"; never in a digest): the
 /// email channel sends the files themselves (data.html, data.txt; either may be empty), chat
 /// channels the short `text`, which names the file.

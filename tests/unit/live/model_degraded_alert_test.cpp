@@ -57,5 +57,32 @@ TEST(ModelDegradedAlert, raised_once_when_a_model_becomes_degraded_with_what_to_
         << "too few predictions to judge";
 }
 
+TEST(ModelDriftedAlert, raised_once_per_pair_whose_inputs_drifted) {
+    // session_drift's verdict: rows with model, symbol, degraded and reason.
+    auto drift = [](bool btc, bool eth) {
+        json models = json::array();
+        models.push_back({{"model", "gbdt-BTCUSDT-4h v3"}, {"symbol", "BTC/USDT"}, {"degraded", btc},
+                          {"reason", btc ? "7 of 20 features drifted (PSI > 0.25)" : ""}});
+        models.push_back({{"model", "gbdt-ETHUSDT-4h v2"}, {"symbol", "ETH/USDT"}, {"degraded", eth},
+                          {"reason", eth ? "9 of 20 features drifted (PSI > 0.25)" : ""}});
+        return json{{"models", models}, {"degraded", json::array()}};
+    };
+    const auto first = model_drifted_alerts(5, drift(true, false), nullptr);
+    ASSERT_EQ(first.size(), 1u);
+    EXPECT_EQ(first[0].kind, "model_drifted");
+    EXPECT_EQ(first[0].severity, AlertSeverity::Warning);
+    EXPECT_EQ(first[0].title, "Model inputs drifted: gbdt-BTCUSDT-4h v3 on BTC/USDT");
+    EXPECT_NE(first[0].text.find("7 of 20 features drifted"), std::string::npos) << first[0].text;
+    EXPECT_NE(first[0].text.find("aurum retrain --model gbdt --symbols BTC/USDT"), std::string::npos);
+    EXPECT_NE(first[0].text.find("aurum registry rollback gbdt-BTCUSDT-4h`"), std::string::npos);
+    EXPECT_EQ(first[0].dedup_key, "model_drifted:gbdt-BTCUSDT-4h v3:BTC/USDT");
+    // A week later BTC still drifts (said already) and ETH starts to.
+    const auto next = model_drifted_alerts(6, drift(true, true), drift(true, false));
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0].data["symbol"], "ETH/USDT");
+    EXPECT_TRUE(model_drifted_alerts(7, drift(false, false), drift(true, true)).empty());
+    EXPECT_TRUE(model_drifted_alerts(7, json(), nullptr).empty()) << "no drift computed: nothing";
+}
+
 } // namespace
 } // namespace aurum
