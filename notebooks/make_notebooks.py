@@ -6,6 +6,7 @@ starts from aurum_notebook.workspace() (your AURUM_HOME, or the prepared demo wo
 real data in ../shared/data or the synthetic market) and ends with assertions on what it
 computed, so `make test` (nbclient, run_notebook.py) fails when a notebook shows nothing.
 """
+import hashlib
 import sys
 from pathlib import Path
 
@@ -38,6 +39,9 @@ def notebook(name, title, intro, *cells, skip=None):
             out.append(new_markdown_cell(c))
         else:
             out.append(new_code_cell(c.strip("\n")))
+    # Cell ids from the notebook's name and the cell's place: regenerating changes only what changed.
+    for i, cell in enumerate(out):
+        cell["id"] = hashlib.sha1(f"{name}:{i}".encode()).hexdigest()[:8]
     nb = new_notebook(cells=out)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
@@ -529,15 +533,31 @@ ax.axhline(0.5, color="red", lw=0.5); ax.legend();""",
     return float(((a - e) * np.log(a / e)).sum())
 f = ws.features(SYMBOL, TF)
 train = f[f.index < pd.Timestamp(nb.TRAIN_TO, tz="UTC")]
-recent = f[f.index >= f.index[-1] - pd.Timedelta(days=180)]
+recent_from = (f.index[-1] - pd.Timedelta(days=180)).normalize()
+recent = f[f.index >= recent_from]
 top = model.importance().head(10).index
 drift = pd.Series({c: psi(train[c].values, recent[c].values) for c in top}, name="PSI").sort_values(ascending=False)
 drift.to_frame().assign(flag=lambda d: np.where(d.PSI > 0.25, "DRIFT", np.where(d.PSI > 0.1, "watch", "ok")))""",
+"""# The same check from the command line (what `aurum health` and the weekly report use):
+# `aurum monitor drift` computes every feature's PSI and KS itself, in C++.
+cli = nb.cli_json(ws.path, "monitor", "drift", "--model", model.name, "--version", str(model.version),
+                  "--symbol", SYMBOL, "--from", recent_from.strftime("%Y-%m-%d"), "--to", "2100-01-01",
+                  check=False)["models"][0]
+cli_psi = pd.Series({x["name"]: x["psi"] for x in cli["features"]}, name="aurum PSI")
+pd.concat([drift, cli_psi.loc[drift.index]], axis=1)""",
 "## Assertions",
 """assert len(pred) > 0 and hit.between(0, 1).all()
 assert roll.dropna().between(0, 1).all()
 assert (drift >= 0).all() and np.isfinite(drift).all()
 assert psi(train[top[0]].values, train[top[0]].values) < 1e-3  # no drift against itself
+# Two implementations, one answer: numpy's PSI on the CLI's own windows (the model's training
+# range, the live range) equals the CLI's on every top feature.
+assert cli["live"]["rows"] == len(recent), (cli["live"]["rows"], len(recent))
+ms = lambda t: pd.Timestamp(t, unit="ms", tz="UTC")
+ref = f[(f.index >= ms(cli["training"]["from"])) & (f.index < ms(cli["training"]["to"]))]
+assert len(ref) == cli["training"]["rows"], (len(ref), cli["training"]["rows"])
+again = pd.Series({c: psi(ref[c].values, recent[c].values) for c in top})
+assert np.allclose(again.values, cli_psi.loc[top].values, atol=1e-3), pd.concat([again, cli_psi.loc[top]], axis=1)
 print(f"accuracy since training {hit.mean():.3f}; most drifted feature {drift.index[0]} (PSI {drift.iloc[0]:.3f})")""")
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-// `aurum report daily|weekly|volatility|costs` and `aurum monitor accuracy|divergence`: thin
+// `aurum report daily|weekly|volatility|costs` and `aurum monitor accuracy|drift|divergence`: thin
 // handlers. They read the state store (daemon up or down: SQLite WAL readers never block the
 // daemon); the reports are built and written by src/surfaces/reports, the checks live in
-// src/live (prediction_outcomes, model_monitor, divergence).
+// src/live (prediction_outcomes, model_monitor, feature_drift, divergence).
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,7 +9,10 @@
 #include "cli/commands.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "live/control.hpp"
 #include "live/divergence.hpp"
+#include "live/feature_drift.hpp"
+#include "models/registry.hpp"
 #include "surfaces/reports/session_reports.hpp"
 
 namespace aurum {
@@ -90,6 +93,77 @@ int accuracy(CliContext& ctx, const std::string& session) {
     return verdict["degraded"].empty() ? 0 : 1;
 }
 
+/// Flags of `monitor drift`: the shown session's models, or one model on chosen dates.
+struct DriftFlags {
+    std::string session, model, symbol, from, to;
+    int version = 0;
+};
+
+std::string drift_text(const json& row) {
+    std::string o = fmt::format(
+        "{} on {}: training {} .. {} ({} bars) vs live {} .. {} ({} bars): {} of {} features "
+        "drifted{}\n",
+        row["model"].get<std::string>(), row["symbol"].get<std::string>(),
+        format_time(row["training"]["from"].get<TimeMs>()), format_time(row["training"]["to"].get<TimeMs>()),
+        row["training"]["rows"].get<std::size_t>(), format_time(row["live"]["from"].get<TimeMs>()),
+        format_time(row["live"]["to"].get<TimeMs>()), row["live"]["rows"].get<std::size_t>(),
+        row["drifted"].get<std::size_t>(), row["features"].size(),
+        row["degraded"].get<bool>() ? " -> DRIFTED" : " -> ok");
+    o += fmt::format("  {:<28} {:>8} {:>6}\n", "feature (most drifted first)", "PSI", "KS");
+    std::size_t shown = 0;
+    for (const auto& f : row["features"]) {
+        if (shown++ == 10 && !f["drifted"].get<bool>()) break;
+        o += fmt::format("  {:<28} {:>8.3f} {:>6.3f}{}\n", f["name"].get<std::string>(),
+                         f["psi"].get<double>(), f["ks"].get<double>(), f["drifted"].get<bool>() ? "  drifted" : "");
+    }
+    return o;
+}
+
+TimeMs drift_date(const std::string& text, const char* flag) {
+    const auto t = parse_time(text);
+    if (!t) throw InputError(std::string(flag) + ": '" + text + "' is not a date (YYYY-MM-DD)");
+    return *t;
+}
+
+int drift(CliContext& ctx, const DriftFlags& f) {
+    auto market = ctx.open_store();
+    json verdict;
+    if (!f.model.empty()) {
+        // One model on chosen dates: no session needed (a research check before promotion).
+        if (f.symbol.empty() || f.from.empty() || f.to.empty())
+            throw InputError("--model needs --symbol, --from and --to (the live window to compare)");
+        const MonitorConfig cfg = load_monitor_config(ctx.workspace().config_file("monitor.yaml"));
+        ModelRegistry registry(ctx.workspace().models_dir() / "registry", nullptr);
+        DriftRequest rq{registry.get(f.model, f.version),
+                        normalize_symbol(f.symbol),
+                        {drift_date(f.from, "--from"), drift_date(f.to, "--to")}};
+        if (rq.live.to <= rq.live.from) throw InputError("--to must be after --from");
+        json row = feature_drift(*market, ctx.instruments(), ctx.workspace(), rq, cfg);
+        verdict = {{"models", json::array({row})}, {"skipped", json::array()},
+                   {"degraded", row["degraded"].get<bool>()
+                                    ? json::array({row["model"].get<std::string>() + " on " + rq.symbol + ": " +
+                                                   row["reason"].get<std::string>()})
+                                    : json::array()}};
+    } else {
+        StateStore st(market->database());
+        const auto shown = shown_session(st);
+        const std::string id = f.session.empty() ? (shown ? shown->id : std::string()) : f.session;
+        if (id.empty()) throw InputError("no trading session yet: start one with `aurum run --mode paper`");
+        verdict = session_drift(st, *market, ctx.instruments(), ctx.workspace(), id,
+                                shown && shown->id == id);
+    }
+    if (ctx.json) {
+        std::cout << verdict.dump(2) << "\n";
+    } else {
+        if (verdict["models"].empty() && verdict["skipped"].empty())
+            std::cout << "No model predictions in the session (a rule strategy): nothing to compare.\n";
+        for (const auto& row : verdict["models"]) std::cout << drift_text(row);
+        for (const auto& s : verdict["skipped"]) std::cout << "not judged: " << s.get<std::string>() << "\n";
+        for (const auto& d : verdict["degraded"]) std::cout << "⚠ drifted: " << d.get<std::string>() << "\n";
+    }
+    return verdict["degraded"].empty() ? 0 : 1;
+}
+
 } // namespace
 
 void register_report(CLI::App& report_group, CliContext& ctx) {
@@ -137,6 +211,16 @@ void register_monitor(CLI::App& app, CliContext& ctx) {
     auto session = std::make_shared<std::string>();
     sub->add_option("--session", *session, "Session id (default: the one `aurum status` shows)");
     on_run(sub, ctx, [&ctx, session] { return accuracy(ctx, *session); });
+    auto* dr = monitor->add_subcommand("drift", "Per-feature PSI and KS of the live inputs vs each model's "
+                                                "training window (exit 1: a model drifted)");
+    auto df = std::make_shared<DriftFlags>();
+    dr->add_option("--session", df->session, "Session id (default: the one `aurum status` shows)");
+    dr->add_option("--model", df->model, "One registry model instead of a session's (needs --symbol, --from, --to)");
+    dr->add_option("--version", df->version, "Its version (default: the latest)");
+    dr->add_option("--symbol", df->symbol, "Symbol whose live inputs are compared");
+    dr->add_option("--from", df->from, "Live window start, YYYY-MM-DD");
+    dr->add_option("--to", df->to, "Live window end (exclusive), YYYY-MM-DD");
+    on_run(dr, ctx, [&ctx, df] { return drift(ctx, *df); });
     auto* div = monitor->add_subcommand("divergence", "Replay the paper session's bars through the same engine "
                                                       "(no manual commands) and list every trade that differs, "
                                                       "with the reason (exit 1: some differ)");

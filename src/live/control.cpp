@@ -341,6 +341,12 @@ json DaySummary::to_json(const RiskLimits& limits, const std::string& state, boo
                 {"pnl_week", eq - week_start},
                 {"pnl_week_pct", (eq / week_start - 1.0) * 100.0},
                 {"trades_today", trades_today},
+                {"trades", session_trades.trades},
+                {"win_rate", session_trades.trades > 0
+                                 ? json(static_cast<double>(session_trades.wins) /
+                                        static_cast<double>(session_trades.trades))
+                                 : json(nullptr)},
+                {"realized", session_trades.realized},
                 {"risk",
                  {{"healthy", healthy},
                   {"state", state},
@@ -373,6 +379,7 @@ json query_summary(StateStore& store, const RiskLimits& limits, TimeMs wall_now)
         s.add_fill(o, c->tf, pred ? std::optional<double>(pred->value) : std::nullopt);
     }
     for (const auto& t : store.trades_exited(sid, day, day + kMsPerDay)) s.add_close(t);
+    s.session_trades = store.trade_totals(sid);
     // Equity at the start of the day and of the week, from the snapshots.
     auto equity_before = [&](TimeMs t) {
         const auto pts = store.equity(sid, t - 8 * kMsPerDay, t);
@@ -428,6 +435,12 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
             const json m = json::parse(*kv, nullptr, false);
             if (m.is_object() && m.value("session", "") == c->session.id)
                 h["model"]["monitor"] = m["verdict"];
+        }
+        // The latest feature-drift verdict (`aurum monitor drift`, the weekly report).
+        if (auto kv = store.get_kv("model_drift")) {
+            const json m = json::parse(*kv, nullptr, false);
+            if (m.is_object() && m.value("session", "") == c->session.id)
+                h["model"]["drift"] = m["verdict"];
         }
         json last = nullptr;
         for (const auto& p : store.latest_predictions(c->session.id))

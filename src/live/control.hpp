@@ -122,6 +122,7 @@ struct DaySummary {
     nlohmann::json trades_today = nlohmann::json::array(); ///< {time, text}
     nlohmann::json alerts = nlohmann::json::array();
     int denied = 0, reduced = 0;
+    StateStore::TradeTotals session_trades; ///< every closed trade of the session so far
 
     void add_position(const std::string& symbol, double qty, double mark, double entry,
                       double unrealized);

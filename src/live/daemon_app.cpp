@@ -41,7 +41,8 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
               parse_schedule("gap_check", "every 4h", "default"),
               parse_schedule("daily_report", "daily 08:00", "default"),
               parse_schedule("prediction_accuracy", "daily 17:00", "default"),
-              parse_schedule("weekly_report", "weekly sun 18:00", "default")};
+              parse_schedule("weekly_report", "weekly sun 18:00", "default"),
+              parse_schedule("volatility_report", "weekly sun 06:30", "default")};
     if (!std::filesystem::exists(path)) return c;
     const ConfigNode root = ConfigNode::load_file(path.string());
     root.allow_keys({"live"});
@@ -104,7 +105,8 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     const ConfigNode jobs = l.child("jobs");
     if (jobs.defined()) {
         jobs.allow_keys({"daily_summary", "gap_check", "weekly_retrain", "data_quality",
-                         "db_maintenance", "daily_report", "prediction_accuracy", "weekly_report"});
+                         "db_maintenance", "daily_report", "prediction_accuracy", "weekly_report",
+                         "volatility_report"});
         c.jobs.clear();
         for (const auto& k : jobs.keys())
             c.jobs.push_back(parse_schedule(k, jobs.get_string(k), path.string() + ": live.jobs." + k));
@@ -514,7 +516,8 @@ class DaemonApp {
                 sched_.add(job, [this](TimeMs due) { daily_summary(due); });
             else if (job.name == "weekly_retrain")
                 sched_.add(job, [this](TimeMs due) { weekly_retrain(due); });
-            else if (job.name == "daily_report" || job.name == "weekly_report")
+            else if (job.name == "daily_report" || job.name == "weekly_report" ||
+                     job.name == "volatility_report")
                 sched_.add(job, [this, kind = job.name.substr(0, job.name.find('_'))](TimeMs due) {
                     session_report(kind, due);
                 });
@@ -582,7 +585,8 @@ class DaemonApp {
             std::filesystem::exists(txt) ? txt.string() : path.string()));
     }
 
-    /// reports/daily_report_*.html / weekly_analysis_*.html of the session's current day.
+    /// reports/daily_report_*.html, weekly_analysis_*.html or volatility_analysis_*.html of the
+    /// session's current day.
     void session_report(const std::string& kind, TimeMs due) {
         if (due < session_.session().trade_from || !env_.write_report) return;
         session_.checkpoint(wall_.now()); // the report reads what the session has done so far

@@ -300,29 +300,6 @@ json q_trades(const DashboardReadContext& c, const Params& p) {
     return j;
 }
 
-json prediction_json(const PredictionRecord& p) {
-    const json d = json::parse(p.detail, nullptr, false);
-    const auto get = [&](const char* k, json def) {
-        return d.is_object() && d.contains(k) ? d.at(k) : def;
-    };
-    json top = json::array();
-    for (const auto& f : get("top", json::array()))
-        top.push_back({{"name", f.value("feature", "")}, {"value", f.value("value", 0.0)}});
-    const double signal = get("signal", 0.0).get<double>();
-    return json{{"symbol", p.symbol},
-                {"time", p.time},
-                {"model", get("model", "")},
-                {"probability", p.value},
-                {"confidence", std::fabs(2 * p.value - 1)},
-                {"direction", signal > 0 ? "up" : signal < 0 ? "down" : "flat"},
-                {"signal", signal},
-                {"expected_value", get("ev", 0.0)},
-                {"reason", get("reason", "")},
-                {"contributions", get("contributions", "importance")},
-                {"top_features", top},
-                {"members", json::array()},
-                {"agreement", nullptr}};
-}
 
 /// Fraction of equity the strategy targets ("... fraction=0.3" in the session's strategy).
 std::optional<double> strategy_fraction(const std::string& text) {
@@ -1030,6 +1007,38 @@ json q_audit(const DashboardReadContext& c, const Params& p) {
 }
 
 } // namespace
+
+json prediction_json(const PredictionRecord& p) {
+    const json d = json::parse(p.detail, nullptr, false);
+    const auto get = [&](const char* k, json def) {
+        return d.is_object() && d.contains(k) ? d.at(k) : def;
+    };
+    json top = json::array();
+    for (const auto& f : get("top", json::array()))
+        top.push_back({{"name", f.value("feature", "")}, {"value", f.value("value", 0.0)}});
+    const double signal = get("signal", 0.0).get<double>();
+    json members = json::array();
+    for (const auto& m : get("members", json::array())) {
+        const double mp = m.value("p", 0.5);
+        members.push_back({{"model", m.value("model", "")},
+                           {"probability", mp},
+                           {"vote", mp >= 0.5 ? "up" : "down"},
+                           {"weight", m.value("weight", 0.0)}});
+    }
+    return json{{"symbol", p.symbol},
+                {"time", p.time},
+                {"model", get("model", "")},
+                {"probability", p.value},
+                {"confidence", std::fabs(2 * p.value - 1)},
+                {"direction", signal > 0 ? "up" : signal < 0 ? "down" : "flat"},
+                {"signal", signal},
+                {"expected_value", get("ev", 0.0)},
+                {"reason", get("reason", "")},
+                {"contributions", get("contributions", "importance")},
+                {"top_features", top},
+                {"members", members},
+                {"agreement", get("agreement", nullptr)}};
+}
 
 json dashboard_query(const std::string& name, const json& params, const DashboardReadContext& c) {
     const Params p{params};

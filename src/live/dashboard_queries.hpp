@@ -57,6 +57,10 @@ class NotFoundError : public std::runtime_error {
 nlohmann::json dashboard_query(const std::string& name, const nlohmann::json& params,
                                const DashboardReadContext& c);
 
+/// One stored prediction as `/api/predictions` shows it: direction, calibrated confidence, top
+/// features and, for an ensemble, each member's P(up), vote and weight with the agreement.
+nlohmann::json prediction_json(const PredictionRecord& p);
+
 /// Days per year used to annualise an asset class: crypto trades 365 days, gold its trading days.
 double days_per_year(AssetClass asset_class);
 

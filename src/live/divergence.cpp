@@ -11,6 +11,7 @@
 #include "core/timeframe.hpp"
 #include "live/daemon_app.hpp"
 #include "live/live_session.hpp"
+#include "live/session_strategy.hpp"
 
 namespace aurum {
 
@@ -116,9 +117,13 @@ DivergenceReport find_divergence(StateStore& store, MarketStore& market, const W
                      "since it ran, or a real-time session): the replay uses today's";
     o.approval = false; // the strategy alone: human decisions show up as differences
     o.new_session = true;
+    o.follow_registry = false; // the versions the session pinned, whatever production is now
     const RiskLimits limits = load_risk_limits(ws.config_file("risk.yaml").string());
     // The replay: the same engine stack in a scratch database, bars from the market store.
     auto scratch = open_database(":memory:");
+    // A model session replays with the versions it pinned at its start, not today's production.
+    if (auto pin = store.get_kv(session_models_key(s->id)))
+        StateStore(*scratch).put_kv(session_models_key(o.session_id()), *pin);
     spdlog::level::level_enum was = spdlog::get_level();
     spdlog::set_level(spdlog::level::err); // the replay's risk notes are the session's, not news
     std::vector<ClosedTrade> replay;

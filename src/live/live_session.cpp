@@ -337,7 +337,7 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
                      format_time(last_bar_));
     // Models promoted, rolled back or demoted while the daemon was down: applied now,
     // journaled like any reload or unload.
-    if (model_ && !finished_)
+    if (model_ && !finished_ && opt_.follow_registry)
         for (const auto& change : registry_changes(*model_, model_source(opt_))) {
             try {
                 execute(model_command(change.unload ? CommandKind::ModelUnload

@@ -44,6 +44,9 @@ struct LiveOptions {
     int approval_min_bars = 6;               ///< ... but never fewer bars than this
     int commit_every = 256;                ///< steps without activity between snapshot commits
     bool new_session = false;
+    /// At start, follow registry changes made while stopped (swap in the new production
+    /// version, drop a demoted one). Off for a replay that must keep the pinned versions.
+    bool follow_registry = true;
     ModelSelection model;            ///< strategy "model": which registry versions it trades
     std::filesystem::path workspace; ///< strategy "model": workspace home (registry, features.yaml)
     /// Live mode only: the exchange (config/live.yaml `exchange:`), its credentials, and the

@@ -17,12 +17,19 @@ MonitorConfig load_monitor_config(const std::filesystem::path& path) {
     const ConfigNode root = ConfigNode::load_file(path.string());
     root.allow_keys({"monitor"});
     const ConfigNode m = root.child("monitor");
-    m.allow_keys({"accuracy_drop_points", "min_predictions", "window"});
+    m.allow_keys({"accuracy_drop_points", "min_predictions", "window", "drift_psi", "drift_share",
+                  "drift_window", "drift_min_bars"});
     c.accuracy_drop_points = m.get_in_range("accuracy_drop_points", c.accuracy_drop_points, 0, 100);
     c.min_predictions = static_cast<int>(m.get_int("min_predictions", c.min_predictions));
     if (c.min_predictions < 1) m.fail("min_predictions", "must be >= 1");
     c.window = static_cast<int>(m.get_int("window", c.window));
     if (c.window < c.min_predictions) m.fail("window", "must be >= min_predictions");
+    c.drift_psi = m.get_in_range("drift_psi", c.drift_psi, 0.001, 10);
+    c.drift_share = m.get_in_range("drift_share", c.drift_share, 0, 1);
+    c.drift_min_bars = static_cast<int>(m.get_int("drift_min_bars", c.drift_min_bars));
+    if (c.drift_min_bars < 10) m.fail("drift_min_bars", "must be >= 10");
+    c.drift_window = static_cast<int>(m.get_int("drift_window", c.drift_window));
+    if (c.drift_window < c.drift_min_bars) m.fail("drift_window", "must be >= drift_min_bars");
     return c;
 }
 

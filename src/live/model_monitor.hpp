@@ -18,6 +18,10 @@ struct MonitorConfig {
     double accuracy_drop_points = 5; ///< degraded: hit rate this far below walk-forward
     int min_predictions = 30;
     int window = 200;
+    double drift_psi = 0.25;   ///< a feature drifted: PSI of live vs training inputs above this
+    double drift_share = 0.10; ///< a model drifted: more than this share of its features drifted
+    int drift_window = 500;    ///< live window: the session's latest bars
+    int drift_min_bars = 100;  ///< judge drift only on windows with at least this many rows
 };
 /// Reads the file (defaults when missing); InputError naming file:line and key.
 MonitorConfig load_monitor_config(const std::filesystem::path& path);

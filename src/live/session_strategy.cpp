@@ -8,18 +8,15 @@
 
 #include "core/error.hpp"
 #include "core/workspace.hpp"
+#include "models/ensemble.hpp"
 
 namespace aurum {
 
 using nlohmann::json;
 
-namespace {
-
-std::string pin_key(const std::string& session_id) {
+std::string session_models_key(const std::string& session_id) {
     return "session_models:" + session_id;
 }
-
-} // namespace
 
 void PredictionBuffer::on_prediction(const PredictionEvent& e) {
     json top = json::array();
@@ -31,6 +28,16 @@ void PredictionBuffer::on_prediction(const PredictionEvent& e) {
            {"reason", e.reason ? *e.reason : std::string()},
            {"contributions", e.shap ? "shap" : "importance"},
            {"top", std::move(top)}};
+    if (e.vote) {
+        const auto& w = e.model->ensemble->weights();
+        json members = json::array();
+        for (std::size_t k = 0; k < e.vote->members.size(); ++k)
+            members.push_back({{"model", e.vote->members[k]},
+                               {"p", e.vote->member_p[k]},
+                               {"weight", k < w.size() ? w[k] : 0.0}});
+        d["members"] = std::move(members);
+        d["agreement"] = e.vote->agreement;
+    }
     items_.push_back({e.time, *e.symbol, e.p_up, d.dump()});
 }
 
@@ -57,7 +64,7 @@ SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSourc
     // The versions this session started with: pinned on first use, so a recovery (which re-runs
     // the session from its start) uses them too; later swaps are journaled model_reload commands.
     std::map<std::string, std::pair<std::string, int>> pinned;
-    if (auto kv = store.get_kv(pin_key(session_id))) {
+    if (auto kv = store.get_kv(session_models_key(session_id))) {
         const json pin = json::parse(*kv);
         for (auto it = pin.begin(); it != pin.end(); ++it)
             pinned[it.key()] = {it->at("name").get<std::string>(), it->at("version").get<int>()};
@@ -68,7 +75,7 @@ SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSourc
             pinned[sym] = {rec.name, rec.version};
             pin[sym] = {{"name", rec.name}, {"version", rec.version}};
         }
-        store.put_kv(pin_key(session_id), pin.dump());
+        store.put_kv(session_models_key(session_id), pin.dump());
     }
     const FeatureConfig features = workspace_feature_config(ws);
     std::map<std::pair<std::string, int>, std::shared_ptr<const LiveModel>> loaded;

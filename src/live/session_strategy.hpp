@@ -53,6 +53,10 @@ struct ModelSource {
 /// Builds the rule strategy of `spec`, or for spec.name == "model" the ModelStrategy with the
 /// versions pinned for `session_id` (resolved from the registry and pinned on first use).
 /// Throws InputError when a selected model is refused (feature set) or unknown.
+/// The state-store key of the model versions a session pinned when it started (symbol ->
+/// {name, version}); a recovery and `aurum monitor divergence` replay with the same versions.
+std::string session_models_key(const std::string& session_id);
+
 SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSource& src,
                                       StateStore& store, const std::string& session_id,
                                       PredictionSink* sink);

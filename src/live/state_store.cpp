@@ -323,6 +323,15 @@ void StateStore::insert_trade(const std::string& sid, int seq, const TradeRecord
 
 std::vector<TradeRecord> StateStore::trades(const std::string& sid) { return trades_from(sid, 0); }
 
+StateStore::TradeTotals StateStore::trade_totals(const std::string& sid) {
+    const std::array<V, 1> p = {S(sid)};
+    const auto r = db_.query_one("SELECT COUNT(*), COALESCE(SUM(CASE WHEN pnl > 0 THEN 1 ELSE 0 "
+                                 "END), 0), COALESCE(SUM(pnl), 0) FROM live_trades WHERE "
+                                 "session_id = $1",
+                                 p);
+    return r ? TradeTotals{r->as_int(0), r->as_int(1), r->as_double(2)} : TradeTotals{};
+}
+
 std::vector<TradeRecord> StateStore::trades_exited(const std::string& sid, TimeMs from, TimeMs to) {
     const std::array<V, 3> p = {S(sid), I(from), I(to)};
     std::vector<TradeRecord> out;

@@ -166,6 +166,12 @@ public:
                                         TimeMs from_bar, TimeMs to_bar);
     void insert_trade(const std::string& session_id, int seq, const TradeRecord& t);
     std::vector<TradeRecord> trades(const std::string& session_id);
+    /// The session's closed trades: how many, how many won (P&L > 0), their realized P&L.
+    struct TradeTotals {
+        std::int64_t trades = 0, wins = 0;
+        double realized = 0;
+    };
+    TradeTotals trade_totals(const std::string& session_id);
     /// Trades that closed in [from, to).
     std::vector<TradeRecord> trades_exited(const std::string& session_id, TimeMs from, TimeMs to);
     /// Trades numbered `first_seq` and later (the table only grows: readers append).

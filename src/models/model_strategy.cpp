@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "models/ensemble.hpp"
 #include "models/gbdt.hpp"
 
 namespace aurum {
@@ -34,6 +35,7 @@ std::shared_ptr<const LiveModel> LiveModel::load(const ModelRecord& record,
         g->set_threads(1); // one row per bar: worker threads would only wait on each other
         m->gbdt = g;
     }
+    m->ensemble = dynamic_cast<const EnsembleModel*>(m->trained.model.get());
     if (m->gbdt && m->gbdt->num_features() != m->features.column_names().size())
         throw InputError(fmt::format("{}: the model has {} features but set '{}' has {} columns",
                                      m->label(), m->gbdt->num_features(), record.feature_set_name,
@@ -71,6 +73,7 @@ struct ModelStrategy::Group {
     std::vector<std::size_t> per_sym; ///< rows of each model symbol in hist
     std::size_t keep = 64;            ///< rows kept per symbol
     std::vector<FeatureImportance> importance;
+    std::vector<EnsembleVote> votes; ///< this step's member votes (ensemble models)
 };
 
 ModelStrategy::ModelStrategy(std::map<std::string, std::shared_ptr<const LiveModel>> models,
@@ -318,7 +321,17 @@ void ModelStrategy::predict_group(Group& g, TimeMs now) {
         for (auto& r : g.rows)
             r -= drop;
     }
-    const std::vector<double> p = m.trained.predict(h, g.rows);
+    std::vector<double> p;
+    if (m.ensemble) {
+        // The same P(up) as trained.predict (the ensemble's weighted vote, then calibrated),
+        // keeping each member's vote for the prediction record.
+        g.votes = m.ensemble->votes(h, g.rows);
+        p.reserve(g.votes.size());
+        for (const auto& v : g.votes) p.push_back(v.p);
+        p = m.trained.calibrator.apply(p);
+    } else {
+        p = m.trained.predict(h, g.rows);
+    }
     std::size_t n = 0;
     for (std::size_t k = 0; k < g.members.size(); ++k) {
         PerSymbol& s = sym_[g.members[k]];
@@ -326,13 +339,13 @@ void ModelStrategy::predict_group(Group& g, TimeMs now) {
             continue;
         const Decision d = s.policy->step(p[n], sink_ && sink_->wants_reasons());
         s.pending = d.target;
-        emit(s, g.members[k], s.bar_time, p[n], d);
+        emit(s, g.members[k], s.bar_time, p[n], d, m.ensemble ? &g.votes[n] : nullptr);
         ++n;
     }
 }
 
 void ModelStrategy::emit(PerSymbol& s, InstrumentId i, TimeMs bar_time, double p,
-                         const Decision& d) {
+                         const Decision& d, const EnsembleVote* vote) {
     ++predictions_;
     if (!sink_)
         return;
@@ -346,6 +359,7 @@ void ModelStrategy::emit(PerSymbol& s, InstrumentId i, TimeMs bar_time, double p
     e.target = d.target;
     e.expected_value = d.expected_value;
     e.reason = &d.reason;
+    e.vote = vote;
     if (m.gbdt) {
         m.gbdt->contributions_one(s.row.data(), s.contrib);
         const auto& fn = m.gbdt->feature_names();

@@ -24,6 +24,8 @@
 namespace aurum {
 
 class GbdtModel;
+class EnsembleModel;
+struct EnsembleVote;
 
 /// A registry version loaded for bar-by-bar use: the model, its calibrator and edge, the policy
 /// and costs it was validated with (its models.yaml snapshot), and its feature set.
@@ -33,6 +35,7 @@ struct LiveModel {
     ModelsConfig config;    ///< the training-time models.yaml (policy, costs, label horizon)
     FeatureSetDef features; ///< current definition of record.feature_set_name (same ID)
     const GbdtModel* gbdt = nullptr; ///< fast path: in-place predict + one-row contributions
+    const EnsembleModel* ensemble = nullptr; ///< each prediction also reports its members' votes
 
     /// "gbdt-BTCUSDT-4h v3"
     std::string label() const;
@@ -63,6 +66,8 @@ struct PredictionEvent {
     std::array<FeatureContribution, kTop> top{};
     std::size_t n_top = 0;
     bool shap = false; ///< top[] are per-prediction contributions (GBDT)
+    /// Ensemble models: each member's calibrated P(up) and the weighted agreement (else null).
+    const EnsembleVote* vote = nullptr;
 };
 
 /// Receives predictions and notices (e.g. "ETH/USDT: no production model; not traded").
@@ -111,7 +116,8 @@ class ModelStrategy final : public Strategy {
     void start_symbol(InstrumentId i);
     void process_step(StrategyContext& ctx);
     void predict_group(Group& g, TimeMs t);
-    void emit(PerSymbol& s, InstrumentId i, TimeMs bar_time, double p, const Decision& d);
+    void emit(PerSymbol& s, InstrumentId i, TimeMs bar_time, double p, const Decision& d,
+              const EnsembleVote* vote = nullptr);
     void rebuild_groups();
 
     std::map<std::string, std::shared_ptr<const LiveModel>> by_symbol_;

@@ -1,6 +1,7 @@
 #include "surfaces/status_format.hpp"
 
 #include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -101,6 +102,9 @@ std::string format_summary(const json& s) {
         const std::string hhmm = format_time(t["time"].get<TimeMs>()).substr(11, 5);
         out += "  " + hhmm + " - " + t["text"].get<std::string>() + "\n";
     }
+    if (const auto n = s.value("trades", 0); n > 0)
+        out += fmt::format("  Session so far: {} closed trade{}, win rate {:.0f}%\n", n,
+                           n == 1 ? "" : "s", s["win_rate"].get<double>() * 100.0);
     const auto& r = s["risk"];
     out += std::string("\nRISK STATUS: ") +
            (r["healthy"].get<bool>()                   ? std::string("✓ All limits healthy")
@@ -161,12 +165,15 @@ std::string format_health(const json& h, TimeMs wall_now) {
                                m["strategy"].get<std::string>(),
                                m["last_decision"].get<TimeMs>() ? format_time(m["last_decision"].get<TimeMs>()) : "-");
         }
-        if (m.contains("monitor")) {
-            const auto& d = m["monitor"]["degraded"];
+        // The accuracy and drift verdicts: one line when all is well, one per flagged model.
+        for (const auto& [key, ok, flagged] :
+             {std::tuple{"monitor", "Model accuracy: no model degraded", "Model degraded: "},
+              std::tuple{"drift", "Feature drift: no model drifted", "Model drifted: "}}) {
+            if (!m.contains(key)) continue;
+            const auto& d = m[key]["degraded"];
             if (d.empty())
-                out += fmt::format("✓ Model accuracy: no model degraded ({} model/symbol pairs "
-                                   "checked)\n", m["monitor"]["models"].size());
-            for (const auto& x : d) out += "⚠ Model degraded: " + x.get<std::string>() + "\n";
+                out += fmt::format("✓ {} ({} model/symbol pairs checked)\n", ok, m[key]["models"].size());
+            for (const auto& x : d) out += std::string("⚠ ") + flagged + x.get<std::string>() + "\n";
         }
         if (m.contains("last_prediction") && !m["last_prediction"].is_null()) {
             const auto& p = m["last_prediction"];

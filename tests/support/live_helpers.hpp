@@ -69,6 +69,31 @@ inline LiveOptions replay_options(int from_day, int to_day) {
     return o;
 }
 
+/// Stores a finished 4h paper replay session of the model strategy on `symbol` over bar opens
+/// [trade_from, replay_to), made the active one, with its snapshot at the last bar.
+inline void store_finished_model_session(StateStore& st, const std::string& id,
+                                         const std::string& symbol, TimeMs trade_from,
+                                         TimeMs replay_to) {
+    SessionRecord s;
+    s.id = id;
+    s.mode = "paper";
+    s.symbols = symbol;
+    s.timeframe = "4h";
+    s.capital = 10000;
+    s.strategy = "model";
+    s.clock = "replay";
+    s.trade_from = trade_from;
+    s.replay_to = replay_to;
+    s.status = "complete";
+    s.initial_risk = "{}";
+    st.upsert_session(s);
+    st.put_kv("active_session", s.id);
+    SessionSnapshot snap;
+    snap.last_bar = replay_to - 4 * kMsPerHour;
+    snap.equity = 10000;
+    st.write_snapshot(s.id, snap);
+}
+
 /// The workspace's default SQLite database.
 inline std::string home_db(const std::filesystem::path& home) {
     return (home / "data" / "aurum.db").string();

@@ -48,8 +48,14 @@ json past_summary(const DailyReportInput& in) {
             if (p.time == o.bar_time && p.symbol == o.symbol) p_up = p.value;
         s.add_fill(o, v.tf, p_up);
     }
-    for (const auto& t : v.trades)
+    for (const auto& t : v.trades) {
         if (t.exit_time >= day && t.exit_time < day + kMsPerDay) s.add_close(t);
+        if (t.exit_time < day + kMsPerDay) {
+            ++s.session_trades.trades;
+            s.session_trades.wins += t.pnl > 0;
+            s.session_trades.realized += t.pnl;
+        }
+    }
     s.day_start = v.equity_at(day);
     s.week_start = v.equity_at(end - kMsPerWeek);
     for (const auto& d : v.decisions)

@@ -3,6 +3,7 @@
 #include "live/daemon_app.hpp" // daily_report_file: the name the daemon emails
 
 #include "core/error.hpp"
+#include "live/feature_drift.hpp"
 #include "live/model_monitor.hpp"
 #include "live/prediction_outcomes.hpp"
 #include "models/models_config.hpp"
@@ -130,6 +131,7 @@ SessionReport write_session_report(const SessionReportRequest& rq, MarketStore& 
         in.model_health = health;
         in.outcomes = load_outcomes(st, v.session.id);
         in.entry_threshold = entry_threshold(v, lookup);
+        in.drift = session_drift(st, market, instruments, ws, v.session.id, v.is_current);
         out.data = weekly_report_data(in);
         out.text = weekly_report_text(out.data);
         html = weekly_report_html(out.data);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/html.hpp"
+#include "features/regimes.hpp"
 #include "models/model.hpp"
 #include "surfaces/reports/report_html.hpp"
 #include "surfaces/status_format.hpp"
@@ -252,6 +253,46 @@ json recommendations(const json& r, double threshold, const RiskLimits& limits) 
     return rec;
 }
 
+/// Bars of history behind the regime check (the HMM is fitted on them): about 500 days of 4h.
+constexpr std::size_t kRegimeHistory = 3000;
+
+/// Regime detection accuracy per symbol: the live (causal) classifier's regime of each bar
+/// against the hindsight HMM's (fitted on the whole window, so it knows how each stretch ended),
+/// over the week and over the history before it, with the week's regime counts.
+json regime_detection(const WeeklyReportInput& in, TimeMs from, TimeMs to) {
+    json out = json::array();
+    const Timeframe tf(in.view->tf);
+    for (const auto& sym : in.view->symbols) {
+        BarSeries b = in.market->load_bars(sym, tf, {INT64_MIN, to});
+        if (b.size() > kRegimeHistory) b = b.slice({b.time[b.size() - kRegimeHistory], to});
+        if (b.size() < 300) continue; // too little history to classify (warm-up)
+        const auto live = classify_regimes(b);
+        const auto hindsight = hmm_regimes(b);
+        std::size_t wk = 0, wk_agree = 0, all = 0, all_agree = 0;
+        std::map<std::string, int> counts;
+        for (std::size_t k = 0; k < b.size(); ++k) {
+            if (live[k] == Regime::Unknown || hindsight[k] == Regime::Unknown) continue;
+            const bool same = live[k] == hindsight[k];
+            ++all;
+            all_agree += same;
+            if (b.time[k] >= from && b.time[k] < to) {
+                ++wk;
+                wk_agree += same;
+                ++counts[to_string(live[k])];
+            }
+        }
+        if (wk == 0) continue;
+        out.push_back({{"symbol", sym},
+                       {"bars", wk},
+                       {"agreement_pct", 100.0 * static_cast<double>(wk_agree) / static_cast<double>(wk)},
+                       {"history_agreement_pct",
+                        all ? json(100.0 * static_cast<double>(all_agree) / static_cast<double>(all)) : json(nullptr)},
+                       {"history_bars", all},
+                       {"live_regimes", counts}});
+    }
+    return out;
+}
+
 } // namespace
 
 json weekly_report_data(const WeeklyReportInput& in) {
@@ -271,6 +312,7 @@ json weekly_report_data(const WeeklyReportInput& in) {
     r["accuracy"] = accuracy(in.outcomes, from, to);
     r["features"] = feature_importance(v, from, to);
     r["thresholds"] = thresholds(in.outcomes, from, to);
+    r["regimes"] = in.market ? regime_detection(in, from, to) : json::array();
     r["entry_threshold"] = in.entry_threshold;
     json trades = json::array();
     for (const auto& t : v.trades)
@@ -281,9 +323,43 @@ json weekly_report_data(const WeeklyReportInput& in) {
                               {"pnl", t.pnl}, {"fees", t.fees}});
     r["trade_list"] = trades;
     r["model_health"] = in.model_health;
+    r["drift"] = in.drift;
     r["recommendations"] = recommendations(r, in.entry_threshold, *in.limits);
     return r;
 }
+
+namespace {
+
+/// "bull 20, ranging 22": the week's live regimes.
+std::string regime_mix(const json& g) {
+    std::string mix;
+    for (const auto& [name, n] : g["live_regimes"].items())
+        mix += fmt::format("{}{} {}", mix.empty() ? "" : ", ", name, n.get<int>());
+    return mix;
+}
+
+std::string usual_agreement(const json& g) {
+    return g["history_agreement_pct"].is_null() ? std::string("n/a")
+                                                : fmt::format("{:.0f}%", g["history_agreement_pct"].get<double>());
+}
+
+/// "Feature drift:" lines: per model, how many features drifted and the most drifted ones.
+std::string weekly_drift_text(const json& d) {
+    if (!d.is_object() || d["models"].empty()) return "";
+    std::string o = "\nFeature drift (live inputs vs training window, PSI):\n";
+    for (const auto& m : d["models"]) {
+        std::string top;
+        for (std::size_t k = 0; k < 3 && k < m["features"].size(); ++k)
+            top += fmt::format("{}{} {:.2f}", k ? ", " : "", m["features"][k]["name"].get<std::string>(),
+                               m["features"][k]["psi"].get<double>());
+        o += fmt::format("  {} {}: {} of {} features drifted{} (most: {})\n", m["model"].get<std::string>(),
+                         m["symbol"].get<std::string>(), m["drifted"].get<std::size_t>(),
+                         m["features"].size(), m["degraded"].get<bool>() ? " -> DRIFTED" : "", top);
+    }
+    return o;
+}
+
+} // namespace
 
 std::string weekly_report_text(const json& r) {
     std::string o = fmt::format("Week of {} to {}:\n\nStrategy Performance:\n",
@@ -310,6 +386,13 @@ std::string weekly_report_text(const json& r) {
         o += fmt::format("  {} {}: {:.1f}% of {} (AUC {:.2f})\n", m["model"].get<std::string>(),
                          m["symbol"].get<std::string>(), m["hit_rate_pct"].get<double>(),
                          m["n"].get<std::size_t>(), m["auc"].get<double>());
+    if (!r["regimes"].empty()) o += "\nRegime detection (live classifier vs hindsight HMM, same regime):\n";
+    for (const auto& g : r["regimes"]) {
+        o += fmt::format("  {}: {:.0f}% of {} bars (usually {}); live regimes: {}\n", g["symbol"].get<std::string>(),
+                         g["agreement_pct"].get<double>(), g["bars"].get<std::size_t>(),
+                         usual_agreement(g), regime_mix(g));
+    }
+    o += weekly_drift_text(r["drift"]);
     o += "\nRecommendations:\n";
     for (const auto& x : r["recommendations"]) o += "  - " + x.get<std::string>() + "\n";
     return o;
@@ -390,6 +473,36 @@ void html_accuracy_and_thresholds(std::ostringstream& o, const json& r) {
     if (r["model_health"].is_object())
         for (const auto& f : r["model_health"].value("degraded", json::array()))
             o << "<p class='bad'>⚠ Model degraded: " << html_escape(f.get<std::string>()) << "</p>";
+    if (!r["regimes"].empty()) {
+        o << "<h2>Regime detection</h2><p>Share of the week's bars on which the live (causal) regime "
+             "classifier agreed with the hindsight HMM, against the share over the history before.</p>"
+             "<table><thead><tr><th class='l'>symbol</th><th>bars</th><th>agreement</th><th>usually</th>"
+             "<th class='l'>live regimes</th></tr></thead><tbody>";
+        for (const auto& g : r["regimes"]) {
+            o << "<tr><td class='l'>" << html_escape(g["symbol"].get<std::string>()) << "</td><td>"
+              << g["bars"].get<std::size_t>() << "</td><td>" << fmt::format("{:.0f}%", g["agreement_pct"].get<double>())
+              << "</td><td>" << usual_agreement(g) << "</td><td class='l'>" << html_escape(regime_mix(g))
+              << "</td></tr>";
+        }
+        o << "</tbody></table>";
+    }
+    if (r["drift"].is_object() && !r["drift"]["models"].empty()) {
+        o << "<h2>Feature drift</h2><table><thead><tr><th class='l'>model</th><th class='l'>symbol</th>"
+             "<th>drifted</th><th class='l'>most drifted (PSI)</th></tr></thead><tbody>";
+        for (const auto& m : r["drift"]["models"]) {
+            std::string top;
+            for (std::size_t k = 0; k < 3 && k < m["features"].size(); ++k)
+                top += fmt::format("{}{} {:.2f}", k ? ", " : "", m["features"][k]["name"].get<std::string>(),
+                                   m["features"][k]["psi"].get<double>());
+            o << "<tr><td class='l'>" << html_escape(m["model"].get<std::string>()) << "</td><td class='l'>"
+              << html_escape(m["symbol"].get<std::string>()) << "</td><td" << (m["degraded"].get<bool>() ? " class='bad'" : "")
+              << ">" << m["drifted"].get<std::size_t>() << " of " << m["features"].size() << "</td><td class='l'>"
+              << html_escape(top) << "</td></tr>";
+        }
+        o << "</tbody></table>";
+        for (const auto& f : r["drift"]["degraded"])
+            o << "<p class='bad'>⚠ Model drifted: " << html_escape(f.get<std::string>()) << "</p>";
+    }
 
     o << "<h2>Entry threshold</h2><table><thead><tr><th>threshold</th><th>signals</th><th>hit rate</th>"
          "</tr></thead><tbody>";

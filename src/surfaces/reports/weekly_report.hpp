@@ -28,6 +28,7 @@ struct WeeklyReportInput {
     std::vector<PredictionOutcome> outcomes;   ///< resolved predictions of the session
     double entry_threshold = 0.70;             ///< the decision policy's threshold in force
     nlohmann::json model_health;               ///< optional: monitor flags
+    nlohmann::json drift;                      ///< optional: session_drift's verdict
 };
 
 nlohmann::json weekly_report_data(const WeeklyReportInput& in);

@@ -701,3 +701,24 @@ TEST(LiveModel, registry_demote_withdraws_the_model_from_the_running_daemon) {
         audited = audited || (a.action == "model_unload" && a.reason == "producing nonsense");
     EXPECT_TRUE(audited);
 }
+
+TEST(LiveModel, divergence_replays_a_model_session_with_the_versions_it_pinned) {
+    // A model session replayed after production moved on (v2 promoted since): the check replays
+    // it with v1, the version the session pinned, so the session matches its replay.
+    test::TempDir home;
+    copy_template(home.path());
+    const auto run = test::run_aurum(replay_args(home.path()));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto v2 = cli(home.path(), {"-q", "train", "--model", "gbdt", "--symbols", "BTC/USDT",
+                                      "--timeframe", "4h", "--to", "2023-05-01", "--promote",
+                                      "--force"});
+    ASSERT_EQ(v2.exit_code, 0) << v2.err;
+    ASSERT_EQ(production_of(home.path(), "gbdt-BTCUSDT-4h"), 2);
+    const auto d = cli(home.path(), {"--json", "monitor", "divergence"});
+    ASSERT_EQ(d.exit_code, 0) << d.err << d.out;
+    const json r = json::parse(d.out);
+    EXPECT_TRUE(r["settings_confirmed"].get<bool>()) << r.dump(2);
+    EXPECT_TRUE(r["differences"].empty()) << r.dump(2);
+    EXPECT_GT(r["session_trades"].get<int>(), 0);
+    EXPECT_EQ(r["session_trades"], r["replay_trades"]);
+}

@@ -45,33 +45,17 @@ protected:
         StateStore st(store_->database());
         const TimeMs tf = 4 * kMsPerHour;
         const BarSeries b = store_->load_bars("BTC/USDT", Timeframe(tf));
-        SessionRecord s;
-        s.id = "paper-test";
-        s.mode = "paper";
-        s.symbols = "BTC/USDT";
-        s.timeframe = "4h";
-        s.capital = 10000;
-        s.strategy = "model";
-        s.clock = "replay";
-        s.trade_from = b.time.front();
-        s.replay_to = b.time.back() + tf;
-        s.status = "complete";
-        s.initial_risk = "{}";
-        st.upsert_session(s);
-        st.put_kv("active_session", s.id);
-        SessionSnapshot snap;
-        snap.last_bar = b.time.back();
-        snap.equity = 10000;
-        st.write_snapshot(s.id, snap);
+        test::store_finished_model_session(st, "paper-test", "BTC/USDT", b.time.front(), b.time.back() + tf);
+        const std::string sid = "paper-test";
         for (std::size_t k = 0; k + 3 < b.size(); ++k) {
             const bool up = b.close[k + 3] > b.close[k];
             const bool correct = k < right;
             const double p = (up == correct) ? 0.72 : 0.28;
-            st.insert_prediction(s.id, b.time[k], "BTC/USDT", p,
+            st.insert_prediction(sid, b.time[k], "BTC/USDT", p,
                                  json{{"model", std::string(kModel) + " v1"}, {"top", json::array()}}.dump());
         }
         // The last bar's prediction: its horizon has not closed; it stays unresolved.
-        st.insert_prediction(s.id, b.time.back(), "BTC/USDT", 0.7,
+        st.insert_prediction(sid, b.time.back(), "BTC/USDT", 0.7,
                              json{{"model", std::string(kModel) + " v1"}, {"top", json::array()}}.dump());
         bars_ = b.size();
     }

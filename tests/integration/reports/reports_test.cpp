@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backtest/metrics.hpp"
+#include "features/regimes.hpp"
 #include "live/control.hpp"
 #include "live/live_session.hpp"
 #include "runtime/engine_stack.hpp"
@@ -188,6 +189,9 @@ TEST_F(ReplayedSession, an_earlier_day_rebuilt_from_fills_equals_the_stored_stat
     for (const char* k : {"realized_today", "pnl_today", "pnl_week", "equity"})
         EXPECT_NEAR(past[k].get<double>(), live[k].get<double>(), 1e-6) << k;
     EXPECT_EQ(past["trades_today"], live["trades_today"]);
+    EXPECT_EQ(past["trades"], live["trades"]); // closed so far: the session's every trade
+    EXPECT_GT(live["trades"].get<int>(), 0);
+    EXPECT_EQ(past["win_rate"], live["win_rate"]);
     // And a day in the middle: its equity is the stored equity point of its last bar.
     const TimeMs mid = make_time(2023, 2, 15);
     in.day = mid;
@@ -221,7 +225,27 @@ TEST_F(ReplayedSession, weekly_report_against_buy_and_hold_of_the_same_bars) {
     EXPECT_EQ(w["performance"]["trades"]["count"].get<std::size_t>(), closed);
     EXPECT_EQ(w["trade_list"].size(), closed);
     EXPECT_FALSE(w["recommendations"].empty());
+    // Regime detection: the live classifier against the hindsight HMM on the same bars, recomputed.
+    ASSERT_EQ(w["regimes"].size(), 2u);
+    for (const auto& g : w["regimes"]) {
+        BarSeries bars = store_->load_bars(g["symbol"], Timeframe(4 * kMsPerHour), {INT64_MIN, to});
+        if (bars.size() > 3000) bars = bars.slice({bars.time[bars.size() - 3000], to});
+        const auto live = classify_regimes(bars), hindsight = hmm_regimes(bars);
+        std::size_t n = 0, same = 0;
+        for (std::size_t k = 0; k < bars.size(); ++k)
+            if (bars.time[k] >= from && live[k] != Regime::Unknown && hindsight[k] != Regime::Unknown) {
+                ++n;
+                same += live[k] == hindsight[k];
+            }
+        EXPECT_EQ(g["bars"].get<std::size_t>(), n) << g["symbol"];
+        EXPECT_EQ(n, 42u) << "a week of 4h bars, all past the warm-up";
+        EXPECT_NEAR(g["agreement_pct"].get<double>(), 100.0 * static_cast<double>(same) / static_cast<double>(n), 1e-9);
+        int counted = 0;
+        for (const auto& [name, c] : g["live_regimes"].items()) counted += c.get<int>();
+        EXPECT_EQ(static_cast<std::size_t>(counted), n);
+    }
     const std::string html = test::slurp(home_.path() / "reports" / "weekly_analysis_2023_03_26.html");
+    EXPECT_NE(html.find("<h2>Regime detection</h2>"), std::string::npos);
     EXPECT_NE(html.find("BTC/USDT buy &amp; hold"), std::string::npos);
     EXPECT_NE(html.find("<svg"), std::string::npos);
     EXPECT_EQ(html.find("https://"), std::string::npos);
@@ -262,14 +286,16 @@ TEST_F(ReplayedSession, bad_input_exits_2_and_writes_nothing) {
     EXPECT_EQ(files(), before);
 }
 
-TEST(ReportJobs, daemon_writes_the_daily_and_weekly_reports_on_schedule) {
+TEST(ReportJobs, daemon_writes_the_daily_weekly_and_volatility_reports_on_schedule) {
     // A paced replay (jobs run on the session clock; `--speed 0` skips them) of 2023-02-01 to
-    // 2023-02-06: a daily report each morning at 08:00, the weekly one on Sunday 2023-02-05.
+    // 2023-02-06: a daily report each morning at 08:00, the volatility and weekly ones on Sunday
+    // 2023-02-05.
     test::TempDir home;
     test::seed_workspace(home.path(), 60);
     test::write_text(home.path() / "config" / "live.yaml",
                      "live:\n  jobs:\n    daily_report: \"daily 08:00\"\n"
-                     "    weekly_report: \"weekly sun 18:00\"\n");
+                     "    weekly_report: \"weekly sun 18:00\"\n"
+                     "    volatility_report: \"weekly sun 06:30\"\n");
     auto args = test::replay_args(home.path(), "2023-02-06");
     for (std::size_t i = 0; i + 1 < args.size(); ++i)
         if (args[i] == "--speed") args[i + 1] = "400000";
@@ -281,6 +307,8 @@ TEST(ReportJobs, daemon_writes_the_daily_and_weekly_reports_on_schedule) {
         EXPECT_TRUE(std::filesystem::exists(dir / (std::string("daily_report_") + d + ".txt"))) << d;
     }
     EXPECT_TRUE(std::filesystem::exists(dir / "weekly_analysis_2023_02_05.html"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "volatility_analysis_2023_02_05.html"));
+    EXPECT_FALSE(std::filesystem::exists(dir / "volatility_analysis_2023_02_04.html")) << "weekly only";
     const std::string text = test::slurp(dir / "daily_report_2023_02_03.txt");
     EXPECT_EQ(text.rfind("==================== DAILY SUMMARY ====================\nDate: 2023-02-03\n", 0), 0u)
         << text;

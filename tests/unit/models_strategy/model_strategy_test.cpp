@@ -2,6 +2,7 @@
 // feature matrix, a backtest with it equals the backtest of the walk-forward's `signals`, top
 // contributions are XGBoost's, model swaps and missing models behave, feature-set refusal.
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include <gtest/gtest.h>
@@ -96,6 +97,7 @@ std::shared_ptr<LiveModel> train_live(const BarSeries& bars, const std::string& 
     m->record.feature_set_name = "default";
     m->record.feature_set_id = d.feature_set_id;
     m->gbdt = dynamic_cast<const GbdtModel*>(m->trained.model.get());
+    m->ensemble = dynamic_cast<const EnsembleModel*>(m->trained.model.get());
     return m;
 }
 
@@ -106,6 +108,7 @@ struct Collect final : PredictionSink {
         double p, target;
         std::vector<std::pair<std::string, double>> top;
         std::string model, reason;
+        std::optional<EnsembleVote> vote;
     };
     std::vector<Row> rows;
     std::vector<std::string> notices;
@@ -113,6 +116,7 @@ struct Collect final : PredictionSink {
         Row r{e.time, *e.symbol, e.p_up, e.target, {}, e.model->label(), *e.reason};
         for (std::size_t k = 0; k < e.n_top; ++k)
             r.top.emplace_back(*e.top[k].name, e.top[k].value);
+        if (e.vote) r.vote = *e.vote;
         rows.push_back(std::move(r));
     }
     void on_notice(const std::string& t) override { notices.push_back(t); }
@@ -240,6 +244,38 @@ TEST(ModelStrategy, generic_model_path_matches_batch_for_an_ensemble) {
     for (std::size_t k = 0; k < batch.p.size(); ++k)
         ASSERT_EQ(sink.rows[k].p, batch.p[k]) << k;
     EXPECT_FALSE(sink.rows.back().top.empty()); // global importance for non-GBDT models
+}
+
+TEST(ModelStrategy, ensemble_predictions_carry_each_members_vote_and_the_agreement) {
+    const BarSeries bars = synthetic("BTC/USDT", 700, 11);
+    ModelsConfig cfg = test_config();
+    cfg.ensemble_members = {"gbdt", "lstm"};
+    cfg.lstm = {{"seq_len", 8}, {"hidden", 8}, {"epochs", 3}, {"batch", 64}};
+    const auto model = train_live(bars, "ensemble", 0.6, cfg);
+    ASSERT_NE(model->ensemble, nullptr);
+    const BatchPath batch = batch_path(*model, bars);
+    Collect sink;
+    ModelStrategy live({{"BTC/USDT", model}}, sizing(), &sink);
+    run_backtest({InstrumentRegistry().get("BTC/USDT")}, {&bars}, live, backtest_config(cfg, 1));
+    ASSERT_EQ(sink.rows.size(), batch.p.size());
+    const auto& w = model->ensemble->weights();
+    ASSERT_EQ(w.size(), 2u);
+    for (std::size_t k = 0; k < sink.rows.size(); ++k) {
+        const auto& r = sink.rows[k];
+        // The vote path predicts what the batch does (torch may sum a batch in another order).
+        ASSERT_NEAR(r.p, batch.p[k], 1e-6) << k;
+        ASSERT_TRUE(r.vote) << k;
+        const EnsembleVote& v = *r.vote;
+        ASSERT_EQ(v.members, (std::vector<std::string>{"gbdt", "lstm"}));
+        // The ensemble's P(up) is the weighted vote; the reported P(up) is it, calibrated.
+        double raw = 0, agree = 0;
+        for (std::size_t m = 0; m < 2; ++m) raw += w[m] * v.member_p[m];
+        for (std::size_t m = 0; m < 2; ++m)
+            if ((v.member_p[m] >= 0.5) == (raw >= 0.5)) agree += w[m];
+        EXPECT_NEAR(v.p, raw, 1e-12) << k;
+        EXPECT_NEAR(v.agreement, agree, 1e-12) << k;
+        EXPECT_EQ(r.p, model->trained.calibrator.apply(v.p)) << k;
+    }
 }
 
 TEST(ModelStrategy, symbol_without_model_is_never_traded_and_said_once) {

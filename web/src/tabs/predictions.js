@@ -25,10 +25,11 @@ function Latest({ p }) {
         <tbody>${feats.length === 0 ? html`<${Empty} cols="4" text="no attribution" />` : feats.map((f) => html`<tr>
           <td>${f.name}</td><td class="num">${fmtNumber(f.value, 4)}</td>${hasC ? html`<td class=${`num ${f.contribution >= 0 ? 'up' : 'down'}`}>${fmtNumber(f.contribution, 4)}</td>
           <td class="barcell"><span class=${`hbar ${f.contribution >= 0 ? 'up' : 'down'}`} style=${{ width: `${(Math.abs(f.contribution ?? 0) / maxC) * 100}%` }}></span></td>` : ''}</tr>`)}</tbody></table>
-      <table class="tbl"><thead><tr><th>Member</th><th class="r">P(up)</th><th>Vote</th></tr></thead>
-        <tbody>${(p.members ?? []).length === 0 ? html`<${Empty} cols="3" text="single model" />` : p.members.map((m) => html`<tr>
-          <td>${m.model}</td><td class="num">${fmtPct(m.probability, { decimals: 1 })}</td><td><${Dir} d=${m.vote} /></td></tr>`)}
-          <tr class="total"><td>agreement</td><td class="num">${fmtPct(agree, { decimals: 0 })}</td><td></td></tr></tbody></table>
+      <table class="tbl" data-testid="members"><thead><tr><th>Member</th><th class="r">P(up)</th><th>Vote</th><th class="r">Weight</th></tr></thead>
+        <tbody>${(p.members ?? []).length === 0 ? html`<${Empty} cols="4" text="single model" />` : p.members.map((m) => html`<tr>
+          <td>${m.model}</td><td class="num">${fmtPct(m.probability, { decimals: 1 })}</td><td><${Dir} d=${m.vote} /></td>
+          <td class="num">${isNum(m.weight) ? fmtPct(m.weight, { decimals: 0 }) : ''}</td></tr>`)}
+          <tr class="total"><td>agreement</td><td class="num">${fmtPct(agree, { decimals: 0 })}</td><td></td><td></td></tr></tbody></table>
     </div></div>`;
 }
 
