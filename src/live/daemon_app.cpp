@@ -27,6 +27,7 @@
 #include "live/command.hpp"
 #include "live/daemon.hpp"
 #include "live/db_maintenance.hpp"
+#include "live/feature_drift.hpp"
 #include "live/model_monitor.hpp"
 #include "live/prediction_outcomes.hpp"
 #include "live/retrain.hpp"
@@ -593,7 +594,10 @@ class DaemonApp {
         try {
             const std::filesystem::path html = env_.write_report(kind, wall_.now());
             spdlog::info("{} report written to {}", kind, html.string());
-            if (kind == "weekly") weekly_report_alert(due, html);
+            if (kind == "weekly") {
+                weekly_report_alert(due, html);
+                drift_alerts();
+            }
         } catch (const std::exception& e) {
             spdlog::error("{} report failed: {}", kind, e.what());
         }
@@ -614,6 +618,19 @@ class DaemonApp {
         session_.checkpoint(wall_.now());
     }
 
+    /// The weekly report has just judged the session's feature drift (kModelDriftKey): a model
+    /// whose inputs drifted since the verdict last alerted on raises model_drifted, once.
+    void drift_alerts() {
+        StateStore st(store_->database());
+        const nlohmann::json drift = kept_verdict(st, kModelDriftKey);
+        if (drift.is_null()) return; // no model traded: nothing judged
+        for (auto& a : model_drifted_alerts(wall_.now(), drift, kept_verdict(st, kAlertedDriftKey)))
+            session_.alerts().enqueue(std::move(a));
+        session_.checkpoint(wall_.now());
+        st.put_kv(kAlertedDriftKey,
+                  nlohmann::json{{"session", session_.session_id()}, {"verdict", drift}}.dump());
+    }
+
     /// Predictions whose horizon has closed get their outcome; models judged against their
     /// walk-forward accuracy (config/monitor.yaml), the verdict kept for `aurum health`.
     void prediction_accuracy(TimeMs due) {
@@ -627,7 +644,7 @@ class DaemonApp {
             // A model that became degraded since this job's last verdict is alerted once (the
             // reports rewrite kModelMonitorKey, so the job keeps its own); the alerts are
             // committed before that verdict is replaced (a crash between: alerted again).
-            for (auto& a : model_degraded_alerts(wall_.now(), verdict, previous_verdict(st)))
+            for (auto& a : model_degraded_alerts(wall_.now(), verdict, kept_verdict(st, kAlertedVerdictKey)))
                 session_.alerts().enqueue(std::move(a));
             session_.checkpoint(wall_.now());
             const std::string kept = nlohmann::json{{"session", session_.session_id()}, {"verdict", verdict}}.dump();
@@ -640,12 +657,14 @@ class DaemonApp {
         }
     }
 
-    /// The verdict the prediction_accuracy job last alerted on (live_kv).
+    /// The verdicts the prediction_accuracy job and the weekly drift check last alerted on
+    /// (live_kv; the reports rewrite kModelMonitorKey and kModelDriftKey on their own schedule).
     static constexpr const char* kAlertedVerdictKey = "model_monitor_alerted";
+    static constexpr const char* kAlertedDriftKey = "model_drift_alerted";
 
-    /// This session's last verdict of the job (null: none yet).
-    nlohmann::json previous_verdict(StateStore& st) const {
-        const auto kv = st.get_kv(kAlertedVerdictKey);
+    /// This session's verdict kept under `key` ({"session", "verdict"}; null: none yet).
+    nlohmann::json kept_verdict(StateStore& st, const char* key) const {
+        const auto kv = st.get_kv(key);
         const auto j = kv ? nlohmann::json::parse(*kv, nullptr, false) : nlohmann::json();
         return j.is_object() && j.value("session", "") == session_.session_id() ? j["verdict"]
                                                                                  : nlohmann::json();
