@@ -207,3 +207,26 @@ notebooks-generate:
 
 python-shell: build
 	$(PY_ENV) /usr/bin/python3
+
+# --- Alerts without accounts (alerts helper; docs/alerts.md "Try it without accounts") ----------
+# Terminal 1: `make fake-channels` (a fake Telegram Bot API on 127.0.0.1:8081 and SMTP server on
+# 127.0.0.1:2525 that print what arrives). Terminal 2: `make paper-phone` (the paper daemon in
+# workspace-phone/, approval on, alerts to those fakes). Terminal 3, the phone:
+# `make phone PRESS=Approve`, `make phone SAY="/stop walk-through"`, `make phone PRESS=Confirm`.
+PHONE_HOME ?= workspace-phone
+FAKE_CHANNELS := $(BUILD)/bin/aurum-fake-channels
+SAY ?=
+PRESS ?=
+.PHONY: fake-channels paper-phone phone
+fake-channels: setup configure
+	cmake --build $(BUILD) -j $(JOBS) --target aurum-fake-channels
+	$(FAKE_CHANNELS) serve --mail-dir $(PHONE_HOME)/fake-mail
+
+paper-phone: setup configure
+	cmake --build $(BUILD) -j $(JOBS) --target aurum aurum-fake-channels
+	AURUM=$(AURUM) PHONE_HOME=$(PHONE_HOME) SHARED_DATA=$(SHARED_DATA) bash scripts/paper-phone
+
+phone:
+	@if [ -n "$(SAY)" ]; then $(FAKE_CHANNELS) phone say "$(SAY)"; \
+	elif [ -n "$(PRESS)" ]; then $(FAKE_CHANNELS) phone press "$(PRESS)"; \
+	else $(FAKE_CHANNELS) phone messages; fi

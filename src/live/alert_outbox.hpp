@@ -24,6 +24,12 @@ std::string to_string(AlertSeverity s);
 /// "info" | "warning" | "critical"; InputError naming the value otherwise.
 AlertSeverity parse_alert_severity(std::string_view text);
 
+/// A report written by a scheduled job ("daily_report", "weekly_report"): a digest of its own
+/// (never folded into one), emailed as the report files named in its data.
+inline bool is_report_alert(std::string_view kind) {
+    return kind == "daily_report" || kind == "weekly_report";
+}
+
 /// One alert as raised by the code that saw the event (formatting happens at delivery).
 struct AlertEvent {
     TimeMs time = 0;       ///< wall clock when raised

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -26,6 +27,7 @@
 #include "live/command.hpp"
 #include "live/daemon.hpp"
 #include "live/db_maintenance.hpp"
+#include "live/feature_drift.hpp"
 #include "live/model_monitor.hpp"
 #include "live/prediction_outcomes.hpp"
 #include "live/retrain.hpp"
@@ -504,7 +506,13 @@ class DaemonApp {
     }
 
     void add_jobs() {
-        for (const auto& job : fc_.jobs) {
+        // The report jobs first: the daily summary due at the same time emails the report the
+        // daily_report job has just written.
+        std::vector<JobSpec> jobs = fc_.jobs;
+        std::stable_partition(jobs.begin(), jobs.end(), [](const JobSpec& j) {
+            return j.name == "daily_report" || j.name == "weekly_report";
+        });
+        for (const auto& job : jobs) {
             if (job.name == "daily_summary")
                 sched_.add(job, [this](TimeMs due) { daily_summary(due); });
             else if (job.name == "weekly_retrain")
@@ -570,13 +578,12 @@ class DaemonApp {
         // short chat message naming the file.
         const auto html = daily_report_file(env_.ws.reports_dir(), due, "html");
         const auto txt = daily_report_file(env_.ws.reports_dir(), due, "txt");
-        AlertEvent e = make_alert(wall_.now(), "daily_report", AlertSeverity::Info,
-                                  "Daily report " + format_date(due),
-                                  text.substr(0, 1500) + "\nFull report: " +
-                                      (std::filesystem::exists(html) ? html : path).string());
-        e.data = {{"html", std::filesystem::exists(html) ? html.string() : ""},
-                  {"txt", std::filesystem::exists(txt) ? txt.string() : path.string()}};
-        session_.alerts().enqueue(std::move(e));
+        session_.alerts().enqueue(report_alert(
+            wall_.now(), "daily_report", "Daily report " + format_date(due),
+            text.substr(0, 1500) + "\nFull report: " +
+                (std::filesystem::exists(html) ? html : path).string(),
+            std::filesystem::exists(html) ? html.string() : "",
+            std::filesystem::exists(txt) ? txt.string() : path.string()));
     }
 
     /// reports/daily_report_*.html, weekly_analysis_*.html or volatility_analysis_*.html of the
@@ -585,10 +592,43 @@ class DaemonApp {
         if (due < session_.session().trade_from || !env_.write_report) return;
         session_.checkpoint(wall_.now()); // the report reads what the session has done so far
         try {
-            spdlog::info("{} report written to {}", kind, env_.write_report(kind, wall_.now()).string());
+            const std::filesystem::path html = env_.write_report(kind, wall_.now());
+            spdlog::info("{} report written to {}", kind, html.string());
+            if (kind == "weekly") {
+                weekly_report_alert(due, html);
+                drift_alerts();
+            }
         } catch (const std::exception& e) {
             spdlog::error("{} report failed: {}", kind, e.what());
         }
+    }
+
+    /// The weekly analysis by email (the report itself) and a short chat message with its path.
+    void weekly_report_alert(TimeMs due, const std::filesystem::path& html) {
+        auto txt = html;
+        txt.replace_extension(".txt");
+        std::string headline;
+        std::ifstream in(txt);
+        for (std::string line; headline.size() < 400 && std::getline(in, line);)
+            if (!line.empty()) headline += line + "\n";
+        session_.alerts().enqueue(report_alert(
+            wall_.now(), "weekly_report", "Weekly report " + format_date(due),
+            headline + "Full report: " + html.string(), html.string(),
+            std::filesystem::exists(txt) ? txt.string() : ""));
+        session_.checkpoint(wall_.now());
+    }
+
+    /// The weekly report has just judged the session's feature drift (kModelDriftKey): a model
+    /// whose inputs drifted since the verdict last alerted on raises model_drifted, once.
+    void drift_alerts() {
+        StateStore st(store_->database());
+        const nlohmann::json drift = kept_verdict(st, kModelDriftKey);
+        if (drift.is_null()) return; // no model traded: nothing judged
+        for (auto& a : model_drifted_alerts(wall_.now(), drift, kept_verdict(st, kAlertedDriftKey)))
+            session_.alerts().enqueue(std::move(a));
+        session_.checkpoint(wall_.now());
+        st.put_kv(kAlertedDriftKey,
+                  nlohmann::json{{"session", session_.session_id()}, {"verdict", drift}}.dump());
     }
 
     /// Predictions whose horizon has closed get their outcome; models judged against their
@@ -601,12 +641,33 @@ class DaemonApp {
             const auto lookup = registry_expectations(env_.ws.models_dir() / "registry");
             const int n = resolve_outcomes(st, *store_, session_.session(), session_.step_close_time(), lookup);
             const nlohmann::json verdict = accuracy_monitor(load_outcomes(st, session_.session_id()), lookup, cfg);
-            st.put_kv(kModelMonitorKey, nlohmann::json{{"session", session_.session_id()}, {"verdict", verdict}}.dump());
+            // A model that became degraded since this job's last verdict is alerted once (the
+            // reports rewrite kModelMonitorKey, so the job keeps its own); the alerts are
+            // committed before that verdict is replaced (a crash between: alerted again).
+            for (auto& a : model_degraded_alerts(wall_.now(), verdict, kept_verdict(st, kAlertedVerdictKey)))
+                session_.alerts().enqueue(std::move(a));
+            session_.checkpoint(wall_.now());
+            const std::string kept = nlohmann::json{{"session", session_.session_id()}, {"verdict", verdict}}.dump();
+            st.put_kv(kModelMonitorKey, kept);
+            st.put_kv(kAlertedVerdictKey, kept);
             spdlog::info("prediction_accuracy: {} outcome(s) resolved", n);
             for (const auto& d : verdict["degraded"]) spdlog::warn("model degraded: {}", d.get<std::string>());
         } catch (const std::exception& e) {
             spdlog::error("prediction_accuracy failed: {}", e.what());
         }
+    }
+
+    /// The verdicts the prediction_accuracy job and the weekly drift check last alerted on
+    /// (live_kv; the reports rewrite kModelMonitorKey and kModelDriftKey on their own schedule).
+    static constexpr const char* kAlertedVerdictKey = "model_monitor_alerted";
+    static constexpr const char* kAlertedDriftKey = "model_drift_alerted";
+
+    /// This session's verdict kept under `key` ({"session", "verdict"}; null: none yet).
+    nlohmann::json kept_verdict(StateStore& st, const char* key) const {
+        const auto kv = st.get_kv(key);
+        const auto j = kv ? nlohmann::json::parse(*kv, nullptr, false) : nlohmann::json();
+        return j.is_object() && j.value("session", "") == session_.session_id() ? j["verdict"]
+                                                                                 : nlohmann::json();
     }
 
     /// Trains in the background; the bar loop only sees the model_reload command.

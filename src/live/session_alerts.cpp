@@ -1,6 +1,7 @@
 #include "live/session_alerts.hpp"
 
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,80 @@ AlertEvent make_alert(TimeMs wall, std::string kind, AlertSeverity severity, std
     e.title = std::move(title);
     e.text = std::move(text);
     e.dedup_key = std::move(dedup_key);
+    return e;
+}
+
+namespace {
+
+/// "model on symbol" pairs flagged degraded in a monitor verdict.
+std::set<std::pair<std::string, std::string>> degraded_pairs(const json& verdict) {
+    std::set<std::pair<std::string, std::string>> out;
+    if (!verdict.is_object() || !verdict.contains("models")) return out;
+    for (const auto& m : verdict["models"])
+        if (m.value("degraded", false)) out.insert({m.value("model", ""), m.value("symbol", "")});
+    return out;
+}
+
+} // namespace
+
+namespace {
+
+/// One alert per pair `verdict` flags and `previous` did not; `advice` formats the text from
+/// (model, symbol, reason, retrain kind, registry name).
+template <class Advice>
+std::vector<AlertEvent> newly_flagged(TimeMs wall, const std::string& kind, const std::string& what,
+                                      const json& verdict, const json& previous, Advice advice) {
+    std::vector<AlertEvent> out;
+    if (!verdict.is_object() || !verdict.contains("models")) return out;
+    const auto before = degraded_pairs(previous);
+    for (const auto& m : verdict["models"]) {
+        const std::string model = m.value("model", ""), symbol = m.value("symbol", "");
+        if (!m.value("degraded", false) || before.count({model, symbol})) continue;
+        // "gbdt-BTCUSDT-4h v3": rollback takes the registry name, retrain the kind before '-'.
+        const std::string name = model.substr(0, model.find(' '));
+        const std::string reason = m.value("reason", "");
+        AlertEvent e = make_alert(wall, kind, AlertSeverity::Warning,
+                                  fmt::format("{}: {} on {}", what, model, symbol),
+                                  advice(model, symbol, reason, name.substr(0, name.find('-')), name),
+                                  kind + ":" + model + ":" + symbol);
+        e.data = {{"model", model}, {"symbol", symbol}, {"reason", reason}};
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const json& verdict, const json& previous) {
+    return newly_flagged(
+        wall, "model_degraded", "Model degraded", verdict, previous,
+        [](const std::string& model, const std::string& symbol, const std::string& reason,
+           const std::string& kind, const std::string& name) {
+            return fmt::format("{} on {}: {}.\nIt keeps trading until you act: retrain it with `aurum "
+                               "retrain --model {} --symbols {} --reason \"accuracy degraded\"` or go "
+                               "back to the version before with `aurum registry rollback {}`.",
+                               model, symbol, reason, kind, symbol, name);
+        });
+}
+
+std::vector<AlertEvent> model_drifted_alerts(TimeMs wall, const json& drift, const json& previous) {
+    return newly_flagged(
+        wall, "model_drifted", "Model inputs drifted", drift, previous,
+        [](const std::string& model, const std::string& symbol, const std::string& reason,
+           const std::string& kind, const std::string& name) {
+            return fmt::format("{} on {}: {}.\nThe market it trades no longer looks like the data it "
+                               "learned on; it keeps trading until you act: retrain it on recent data "
+                               "with `aurum retrain --model {} --symbols {} --reason \"feature drift\"`, "
+                               "or go back to the version before with `aurum registry rollback {}`. "
+                               "The weekly report lists the drifted features.",
+                               model, symbol, reason, kind, symbol, name);
+        });
+}
+
+AlertEvent report_alert(TimeMs wall, std::string kind, std::string title, std::string text,
+                        const std::string& html, const std::string& txt) {
+    AlertEvent e = make_alert(wall, std::move(kind), AlertSeverity::Info, std::move(title), std::move(text));
+    e.data = {{"html", html}, {"txt", txt}};
     return e;
 }
 

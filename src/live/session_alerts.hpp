@@ -3,6 +3,7 @@
 // events, commands, signals). Words only: each channel's layout is done at delivery
 // (surfaces/alerts).
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,21 @@ AlertEvent risk_event_alert(TimeMs wall, const std::string& event);
 /// A control command applied (pause, resume, emergency stop, kill switch reset, model
 /// reload/unload, risk changes); empty kind for commands not worth an alert.
 AlertEvent command_alert(TimeMs wall, const Command& c, const std::string& outcome);
+/// Models the accuracy monitor judges degraded now and did not at `previous` (its last verdict,
+/// null at first): one warning each with what, why and what to do (retrain or roll back), keyed
+/// per model and symbol. A model that stays degraded is not alerted again; one that recovers
+/// and degrades again is.
+std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const nlohmann::json& verdict,
+                                              const nlohmann::json& previous);
+/// The same for the weekly feature-drift check (session_drift's verdict, same row shape): one
+/// model_drifted warning per model/symbol pair whose inputs drifted since `previous`.
+std::vector<AlertEvent> model_drifted_alerts(TimeMs wall, const nlohmann::json& drift,
+                                             const nlohmann::json& previous);
+/// A report a scheduled job wrote (kind "daily_report", "weekly_report"; never in a digest): the
+/// email channel sends the files themselves (data.html, data.txt; either may be empty), chat
+/// channels the short `text`, which names the file.
+AlertEvent report_alert(TimeMs wall, std::string kind, std::string title, std::string text,
+                        const std::string& html, const std::string& txt);
 /// Anything else (daemon started/stopped, errors, data feed, models refused).
 AlertEvent make_alert(TimeMs wall, std::string kind, AlertSeverity severity, std::string title,
                       std::string text, std::string dedup_key = {});

@@ -5,7 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cctype>
 #include <chrono>
+#include <ctime>
 #include <fstream>
 #include <stdexcept>
 
@@ -20,7 +23,7 @@ namespace aurum::test {
 
 using nlohmann::json;
 
-FakeChatServer::FakeChatServer(std::string kind, std::string token)
+FakeChatServer::FakeChatServer(std::string kind, std::string token, int port)
     : kind_(std::move(kind)), token_(std::move(token)) {
     if (kind_ == "telegram") {
         http_.server().Post(R"(/bot([^/]+)/(\w+))", [this](const httplib::Request& req,
@@ -33,12 +36,80 @@ FakeChatServer::FakeChatServer(std::string kind, std::string token)
             }
             handle(req.matches[2], req, res);
         });
+        add_phone_routes();
     } else {
         http_.server().Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
             handle("hook", req, res);
         });
     }
-    http_.start();
+    http_.start(port);
+}
+
+void FakeChatServer::add_phone_routes() {
+    auto from = [](const json& rq) {
+        const std::int64_t user = rq.value("user", std::int64_t{1001});
+        return std::pair{json{{"id", user}, {"is_bot", false}, {"first_name", "Phone"}},
+                         json{{"id", user}, {"type", "private"}}};
+    };
+    http_.server().Post("/fake/say", [this, from](const httplib::Request& req, httplib::Response& res) {
+        const json rq = json::parse(req.body, nullptr, false);
+        if (!rq.is_object() || !rq.contains("text") || !rq["text"].is_string()) {
+            res.status = 400;
+            res.set_content(R"({"error":"expected {\"text\": \"/status\", \"user\": 1001}"})", "application/json");
+            return;
+        }
+        const auto [user, chat] = from(rq);
+        push_update({{"message", {{"message_id", 1}, {"from", user}, {"chat", chat},
+                                  {"date", std::time(nullptr)}, {"text", rq["text"]}}}});
+        res.set_content(json{{"said", rq["text"]}}.dump(), "application/json");
+    });
+    http_.server().Post("/fake/press", [this](const httplib::Request& req, httplib::Response& res) {
+        press(json::parse(req.body, nullptr, false), res);
+    });
+    http_.server().Get("/fake/messages", [this](const httplib::Request&, httplib::Response& res) {
+        res.set_content(json(calls("sendMessage")).dump(), "application/json");
+    });
+}
+
+namespace {
+bool starts_with_nocase(const std::string& text, const std::string& prefix) {
+    if (prefix.empty() || text.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(text[i])) !=
+            std::tolower(static_cast<unsigned char>(prefix[i])))
+            return false;
+    return true;
+}
+} // namespace
+
+void FakeChatServer::press(const json& rq, httplib::Response& res) {
+    if (!rq.is_object() || !rq.contains("button") || !rq["button"].is_string()) {
+        res.status = 400;
+        res.set_content(R"({"error":"expected {\"button\": \"Approve\", \"user\": 1001}"})", "application/json");
+        return;
+    }
+    const std::string label = rq["button"];
+    const auto sent = calls("sendMessage");
+    for (auto m = sent.rbegin(); m != sent.rend(); ++m) {
+        if (!m->contains("reply_markup")) continue;
+        for (const auto& row : (*m)["reply_markup"].value("inline_keyboard", json::array()))
+            for (const auto& b : row) {
+                if (!starts_with_nocase(b.value("text", ""), label)) continue;
+                const std::int64_t user = rq.value("user", std::int64_t{1001});
+                static std::atomic<int> presses{0};
+                push_update({{"callback_query",
+                              {{"id", "press-" + std::to_string(++presses)},
+                               {"from", {{"id", user}, {"is_bot", false}, {"first_name", "Phone"}}},
+                               {"message", {{"message_id", 1}, {"chat", {{"id", user}, {"type", "private"}}}}},
+                               {"data", b.value("callback_data", "")}}}});
+                res.set_content(json{{"pressed", b["text"]}, {"data", b["callback_data"]}}.dump(),
+                                "application/json");
+                return;
+            }
+    }
+    res.status = 404;
+    res.set_content(json{{"error", "no message has a button starting with '" + label + "'"}}.dump(),
+                    "application/json");
 }
 
 FakeChatServer::~FakeChatServer() {
@@ -230,7 +301,7 @@ std::string decode_b64(const std::string& s) {
 
 } // namespace
 
-FakeSmtpServer::FakeSmtpServer(Tls tls) : tls_(tls) {
+FakeSmtpServer::FakeSmtpServer(Tls tls, int port) : tls_(tls) {
     if (tls_ != Tls::None) {
         dir_ = std::filesystem::temp_directory_path() /
                ("aurum_smtp_" + std::to_string(::getpid()) + "_" +
@@ -248,7 +319,9 @@ FakeSmtpServer::FakeSmtpServer(Tls tls) : tls_(tls) {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK); // 127.0.0.1 only
-    a.sin_port = 0;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    const int one = 1; // a walk-through restarted at once gets its port back
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
         ::listen(listen_fd_, 8) != 0)
         throw std::runtime_error("FakeSmtpServer: cannot listen on 127.0.0.1");

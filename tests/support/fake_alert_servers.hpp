@@ -40,9 +40,15 @@ inline FakeAnswer hang_answer() {
 }
 
 /// A chat endpoint: "telegram" (POST /bot<token>/<method>), "discord" or "slack" (POST /hook).
+/// Telegram also has the phone's side, for walk-throughs and end-to-end tests:
+///   POST /fake/say   {"text": "/stop reason", "user": 1001}  a message from that user
+///   POST /fake/press {"button": "Approve", "user": 1001}    presses the button of the newest
+///        message whose label starts with "button", any case (404 when there is none)
+///   GET  /fake/messages                                      every sendMessage body so far
 class FakeChatServer {
   public:
-    explicit FakeChatServer(std::string kind, std::string token = "T0KEN");
+    /// Listens on 127.0.0.1:`port` (0: a free port).
+    explicit FakeChatServer(std::string kind, std::string token = "T0KEN", int port = 0);
     ~FakeChatServer();
 
     /// Base URL (telegram) or the webhook URL (discord, slack).
@@ -65,6 +71,8 @@ class FakeChatServer {
 
   private:
     void handle(const std::string& method, const httplib::Request& req, httplib::Response& res);
+    void add_phone_routes();
+    void press(const nlohmann::json& rq, httplib::Response& res);
     std::string kind_, token_;
     mutable std::mutex m_;
     mutable std::condition_variable cv_;
@@ -82,7 +90,8 @@ class FakeChatServer {
 class FakeSmtpServer {
   public:
     enum class Tls { None, StartTls, Implicit };
-    explicit FakeSmtpServer(Tls tls);
+    /// Listens on 127.0.0.1:`port` (0: a free port).
+    explicit FakeSmtpServer(Tls tls, int port = 0);
     ~FakeSmtpServer();
     int port() const { return port_; }
     /// The self-signed certificate (PEM) clients must trust; empty for Tls::None.

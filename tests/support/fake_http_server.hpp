@@ -18,9 +18,9 @@ class FakeHttpServer {
 
     /// Routes are added here before start().
     httplib::Server& server() { return server_; }
-    /// Binds 127.0.0.1 on a free port and serves on a thread; returns once it accepts requests.
-    /// Throws std::runtime_error when no port can be bound.
-    void start();
+    /// Binds 127.0.0.1 on `port` (0: a free one) and serves on a thread; returns once it
+    /// accepts requests. Throws std::runtime_error when the port cannot be bound.
+    void start(int port = 0);
     /// http://127.0.0.1:<port> (valid after start()).
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
     int port() const { return port_; }

@@ -172,7 +172,7 @@ public:
                  html_escape(c.text) + "</pre></body></html>";
         c.message_id = fmt::format("<alert-{}-{}{}@aurum-edge>", a.id, m.digest ? "d" : "r",
                                    m.repeat);
-        if (!m.digest && a.kind == "daily_report") {
+        if (!m.digest && is_report_alert(a.kind)) {
             // The report itself: its text and HTML with the charts inline (Content-ID).
             try {
                 EmailContent r = report_email(a.data.value("html", ""), a.data.value("txt", ""),

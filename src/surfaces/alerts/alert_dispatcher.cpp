@@ -51,7 +51,8 @@ void AlertDispatcher::route(TimeMs now) {
                                                   a.id)
                              .has_value();
         for (const auto& r : routes_) {
-            if (a.severity < r.min_severity) continue;
+            // A report is what the channel is for, whatever severity it filters alerts by.
+            if (a.severity < r.min_severity && !is_report_alert(a.kind)) continue;
             DeliveryRecord d;
             d.alert_id = a.id;
             d.channel = r.channel->name();
@@ -59,7 +60,7 @@ void AlertDispatcher::route(TimeMs now) {
             if (dup) {
                 d.status = "suppressed";
             } else if (a.severity == AlertSeverity::Info && r.digest_info &&
-                       a.kind != "daily_report") { // the report is a digest already
+                       !is_report_alert(a.kind)) { // a report is a digest already
                 d.status = "digest";
                 d.next_at = next_digest(now);
             } else if (a.severity != AlertSeverity::Critical && policy_.quiet_at(now)) {

@@ -3,12 +3,14 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "surfaces/alerts/alert_channels.hpp"
+#include "surfaces/alerts/svg_png.hpp"
 
 namespace aurum {
 
@@ -44,6 +46,29 @@ std::string base64_decode(const std::string& in) {
     return out;
 }
 
+/// Inline SVG charts become `<img src="svg-png:K">` with their PNG in pngs[K] (mail clients
+/// drop inline SVG); an SVG librsvg cannot read stays as it is.
+std::string rasterize_svg_charts(const std::string& html, std::vector<std::string>* pngs) {
+    std::string out;
+    std::size_t pos = 0;
+    for (;;) {
+        const auto start = html.find("<svg", pos);
+        const auto end = start == std::string::npos ? start : html.find("</svg>", start);
+        if (end == std::string::npos) break;
+        const std::string svg = html.substr(start, end + 6 - start);
+        out += html.substr(pos, start - pos);
+        pos = end + 6;
+        if (auto png = svg_to_png(svg)) {
+            out += fmt::format("<img alt=\"chart\" style=\"display:block;margin:8px 0;max-width:100%\" "
+                               "src=\"svg-png:{}\">", pngs->size());
+            pngs->push_back(std::move(*png));
+        } else {
+            out += svg;
+        }
+    }
+    return out + html.substr(pos);
+}
+
 /// Size of an image once base64-encoded with line breaks, plus its part headers.
 std::size_t encoded_size(const std::string& png) { return png.size() * 4 / 3 + png.size() / 57 * 2 + 300; }
 
@@ -60,7 +85,8 @@ EmailContent report_email(const std::filesystem::path& html_path,
     EmailContent c;
     c.subject = std::move(subject);
     c.text = has_txt ? read_all(txt_path) : "The report is attached as HTML.";
-    std::string html = has_html ? read_all(html_path)
+    std::vector<std::string> svg_pngs;
+    std::string html = has_html ? rasterize_svg_charts(read_all(html_path), &svg_pngs)
                                 : "<html><body><pre>" + html_escape(c.text) + "</pre></body></html>";
     // Budget: the text parts (quoted-printable grows them a little) first, images while they fit.
     std::size_t used = c.text.size() * 11 / 10 + html.size() * 11 / 10 + 2000;
@@ -73,7 +99,9 @@ EmailContent report_email(const std::filesystem::path& html_path,
         const auto& m = *it;
         const std::string src = m[2].str();
         std::string png;
-        if (src.rfind("data:image/png;base64,", 0) == 0) {
+        if (src.rfind("svg-png:", 0) == 0) {
+            png = std::move(svg_pngs.at(std::stoul(src.substr(8))));
+        } else if (src.rfind("data:image/png;base64,", 0) == 0) {
             png = base64_decode(src.substr(22));
         } else if (src.find("://") == std::string::npos && src.size() > 4 &&
                    src.substr(src.size() - 4) == ".png") {

@@ -1,7 +1,8 @@
 #pragma once
 // The daily/weekly report as an email: the report's text and HTML files
-// (reports/daily_report_YYYY_MM_DD.txt/.html) as multipart/alternative, its PNG charts (data:
-// URIs or .png files beside it) as inline parts referenced by Content-ID, under a size budget.
+// (reports/daily_report_YYYY_MM_DD.txt/.html) as multipart/alternative, its charts (inline SVG
+// rasterized to PNG, data: URIs or .png files beside it) as inline PNG parts referenced by
+// Content-ID, under a size budget.
 #include <cstddef>
 #include <filesystem>
 #include <string>

@@ -226,19 +226,42 @@ TEST(ReportEmail, a_chart_that_does_not_fit_is_left_out_and_said_so) {
     EXPECT_LT(build_mime_message(c).size(), 100u * 1024u);
 }
 
-TEST(ReportEmail, the_daily_report_alert_is_emailed_as_the_report) {
+TEST(ReportEmail, inline_svg_charts_become_png_parts_and_the_html_refers_to_them) {
+    // The reports draw their charts as inline SVG, which mail clients drop.
+    test::TempDir dir;
+    const auto html = dir / "weekly_analysis_2024_05_05.html";
+    std::ofstream(html) << "<html><body><h1>Weekly</h1><svg viewBox='0 0 400 100' width='400' "
+                           "height='100' class='chart'><rect x='0' y='0' width='400' height='100' "
+                           "fill='#fafafa'/><path d='M0,90L200,10L400,50' fill='none' "
+                           "stroke='#1565c0'/><text x='5' y='15' font-size='11'>equity</text></svg>"
+                           "<p>after</p><svg>not a chart</svg></body></html>";
+    EmailContent c = report_email(html, dir / "missing.txt", "[Aurum] Weekly report 2024-05-05");
+    ASSERT_EQ(c.images.size(), 1u);
+    EXPECT_EQ(c.images[0].png.rfind("\x89PNG\r\n\x1a\n", 0), 0u);
+    EXPECT_GT(c.images[0].png.size(), 200u);
+    EXPECT_NE(c.html.find("src=\"cid:chart1@aurum-edge\""), std::string::npos) << c.html;
+    EXPECT_EQ(c.html.find("viewBox='0 0 400 100'"), std::string::npos) << "the SVG is replaced";
+    EXPECT_NE(c.html.find("<p>after</p>"), std::string::npos);
+    c.from = "a@example.com";
+    c.to = {"b@example.com"};
+    const std::string m = build_mime_message(c);
+    EXPECT_NE(m.find("Content-Type: image/png"), std::string::npos);
+    EXPECT_LT(m.size(), 100u * 1024u);
+}
+
+/// A report alert (`kind`) through the email channel: the mail that arrives.
+std::string email_report_alert(const std::string& kind, const std::string& title,
+                               AlertSeverity min_severity) {
     ReportFiles f;
     test::FakeSmtpServer smtp(test::FakeSmtpServer::Tls::StartTls);
     test::TempDir dir;
     auto db = open_database((dir / "a.db").string());
     AlertStore store(*db);
     {
-        AlertEvent e = make_alert(make_time(2024, 5, 1) + 8 * kMsPerHour, "daily_report",
-                                  AlertSeverity::Info, "Daily report 2024-05-01",
-                                  "Equity $10,382.15\nFull report: " + f.html.string());
-        e.data = {{"html", f.html.string()}, {"txt", f.txt.string()}};
         Transaction tx(*db);
-        store.insert(e);
+        store.insert(report_alert(make_time(2024, 5, 1) + 8 * kMsPerHour, kind, title,
+                                  "Equity $10,382.15\nFull report: " + f.html.string(),
+                                  f.html.string(), f.txt.string()));
         tx.commit();
     }
     EmailSettings s;
@@ -247,15 +270,31 @@ TEST(ReportEmail, the_daily_report_alert_is_emailed_as_the_report) {
     s.from = "aurum@example.com";
     s.to = {"me@example.com"};
     std::vector<ChannelRoute> routes;
-    routes.push_back({make_email_channel(s), AlertSeverity::Info, true}); // digests on: not for reports
+    routes.push_back({make_email_channel(s), min_severity, true}); // digests on: not for reports
     AlertDispatcher d(*db, std::move(routes), {});
     d.run_once(make_time(2024, 5, 1) + 8 * kMsPerHour);
-    ASSERT_TRUE(smtp.wait_mails(1));
-    const std::string data = smtp.mails()[0].data;
+    EXPECT_TRUE(smtp.wait_mails(1));
+    return smtp.mails().empty() ? "" : smtp.mails()[0].data;
+}
+
+TEST(ReportEmail, the_daily_report_alert_is_emailed_as_the_report) {
+    const std::string data = email_report_alert("daily_report", "Daily report 2024-05-01", AlertSeverity::Info);
     EXPECT_EQ(header_of(data, "Subject"), "[Aurum] Daily report 2024-05-01");
     EXPECT_EQ(header_of(data, "Content-Type").rfind("multipart/related", 0), 0u);
     EXPECT_NE(data.find("Content-ID: <chart1@aurum-edge>"), std::string::npos);
     EXPECT_NE(data.find("Content-ID: <chart2@aurum-edge>"), std::string::npos);
+    EXPECT_LT(data.size(), 100u * 1024u);
+}
+
+TEST(ReportEmail, the_weekly_report_is_emailed_the_same_way_whatever_the_channels_min_severity) {
+    // A channel for critical alerts only still gets the reports: they are what it is for.
+    const std::string data = email_report_alert("weekly_report", "Weekly report 2024-05-05",
+                                                AlertSeverity::Critical);
+    EXPECT_EQ(header_of(data, "Subject"), "[Aurum] Weekly report 2024-05-05");
+    EXPECT_EQ(header_of(data, "Content-Type").rfind("multipart/related", 0), 0u);
+    EXPECT_NE(data.find("Content-ID: <chart1@aurum-edge>"), std::string::npos);
+    EXPECT_NE(data.find("Content-Type: text/plain"), std::string::npos);
+    EXPECT_NE(data.find("Content-Type: text/html"), std::string::npos);
     EXPECT_LT(data.size(), 100u * 1024u);
 }
 
