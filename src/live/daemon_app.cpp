@@ -27,6 +27,7 @@
 #include "live/command.hpp"
 #include "live/daemon.hpp"
 #include "live/db_maintenance.hpp"
+#include "live/divergence.hpp"
 #include "live/feature_drift.hpp"
 #include "live/model_monitor.hpp"
 #include "live/prediction_outcomes.hpp"
@@ -597,6 +598,7 @@ class DaemonApp {
             if (kind == "weekly") {
                 weekly_report_alert(due, html);
                 drift_alerts();
+                divergence_alert();
             }
         } catch (const std::exception& e) {
             spdlog::error("{} report failed: {}", kind, e.what());
@@ -631,6 +633,29 @@ class DaemonApp {
                   nlohmann::json{{"session", session_.session_id()}, {"verdict", drift}}.dump());
     }
 
+    /// Paper against its clean replay, with every weekly report: trades that differ with
+    /// nothing in the journal to explain them (not the user's own trades or decisions) raise
+    /// paper_divergence, once per new such trade. A year of 4h bars replays in ~30 ms.
+    void divergence_alert() {
+        try {
+            StateStore st(store_->database());
+            const nlohmann::json report =
+                find_divergence(st, *store_, env_.ws, env_.instruments, session_.session_id()).to_json();
+            const nlohmann::json kept = kept_verdict(st, kAlertedDivergenceKey);
+            const std::size_t before = kept.is_number() ? kept.get<std::size_t>() : 0;
+            if (auto a = paper_divergence_alert(wall_.now(), report, before)) {
+                session_.alerts().enqueue(std::move(*a));
+                session_.checkpoint(wall_.now());
+            }
+            st.put_kv(kAlertedDivergenceKey,
+                      nlohmann::json{{"session", session_.session_id()},
+                                     {"verdict", std::max(before, unexplained_differences(report))}}
+                          .dump());
+        } catch (const std::exception& e) {
+            spdlog::warn("weekly divergence check skipped: {}", e.what());
+        }
+    }
+
     /// Predictions whose horizon has closed get their outcome; models judged against their
     /// walk-forward accuracy (config/monitor.yaml), the verdict kept for `aurum health`.
     void prediction_accuracy(TimeMs due) {
@@ -661,6 +686,7 @@ class DaemonApp {
     /// (live_kv; the reports rewrite kModelMonitorKey and kModelDriftKey on their own schedule).
     static constexpr const char* kAlertedVerdictKey = "model_monitor_alerted";
     static constexpr const char* kAlertedDriftKey = "model_drift_alerted";
+    static constexpr const char* kAlertedDivergenceKey = "divergence_alerted"; ///< unexplained count
 
     /// This session's verdict kept under `key` ({"session", "verdict"}; null: none yet).
     nlohmann::json kept_verdict(StateStore& st, const char* key) const {

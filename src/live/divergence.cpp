@@ -83,7 +83,7 @@ std::string reason_for(const std::vector<CommandRecord>& commands, const std::ve
     if (first_difference < from)
         return "equity diverged at " + format_time(first_difference) +
                ", so sizes and risk checks differ after it";
-    return "nothing in the journal explains it: the session ran with other settings (costs, "
+    return std::string(kUnexplainedDifference) + ": the session ran with other settings (costs, "
            "risk limits or model changed since, or restarted with other options)";
 }
 

@@ -37,6 +37,10 @@ struct DivergenceReport {
     std::string to_text() const;
 };
 
+/// The reason given to a difference nothing in the session's journal explains (no manual
+/// order, command or signal decision): the session ran with settings other than its replay's.
+inline constexpr const char* kUnexplainedDifference = "nothing in the journal explains it";
+
 /// Compares session `session_id` (empty: the one `aurum status` shows) with its clean replay.
 /// InputError for an unknown session or one whose options cannot be rebuilt.
 DivergenceReport find_divergence(StateStore& store, MarketStore& market, const Workspace& ws,

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "live/divergence.hpp"
+
 namespace aurum {
 
 using nlohmann::json;
@@ -86,6 +88,41 @@ std::vector<AlertEvent> model_drifted_alerts(TimeMs wall, const json& drift, con
                                "The weekly report lists the drifted features.",
                                model, symbol, reason, kind, symbol, name);
         });
+}
+
+std::size_t unexplained_differences(const json& report) {
+    std::size_t n = 0;
+    for (const auto& d : report.value("differences", json::array()))
+        n += d.value("reason", "").rfind(kUnexplainedDifference, 0) == 0;
+    return n;
+}
+
+std::optional<AlertEvent> paper_divergence_alert(TimeMs wall, const json& report,
+                                                 std::size_t alerted_before) {
+    const std::size_t n = unexplained_differences(report);
+    if (n <= alerted_before) return std::nullopt;
+    std::string first;
+    for (const auto& d : report["differences"])
+        if (d.value("reason", "").rfind(kUnexplainedDifference, 0) == 0) {
+            first = fmt::format("{} at {}: session {}, replay {}", d.value("symbol", ""),
+                                format_time(d.value("entry_time", TimeMs{0})),
+                                d["session"].is_string() ? d["session"].get<std::string>() : "no trade",
+                                d["replay"].is_string() ? d["replay"].get<std::string>() : "no trade");
+            break;
+        }
+    const std::string session = report.value("session", "");
+    AlertEvent e = make_alert(
+        wall, "paper_divergence", AlertSeverity::Warning,
+        fmt::format("Paper trading differs from its backtest: {} trade(s)", n),
+        fmt::format("Session {}: {} of {} trades differ from a clean replay of the same bars with "
+                    "nothing in the journal to explain them (no manual trade, command or signal "
+                    "decision). First: {}.\nUsual causes: config/live.yaml costs or "
+                    "config/risk.yaml changed since the session started, or a restart with other "
+                    "options. `aurum monitor divergence` lists every difference.",
+                    session, n, report.value("session_trades", 0), first),
+        "paper_divergence:" + session);
+    e.data = {{"session", session}, {"unexplained", n}};
+    return e;
 }
 
 AlertEvent report_alert(TimeMs wall, std::string kind, std::string title, std::string text,

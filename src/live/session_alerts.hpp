@@ -2,6 +2,7 @@
 // The alerts a trading session raises, built from its events (trades, risk decisions, risk
 // events, commands, signals). Words only: each channel's layout is done at delivery
 // (surfaces/alerts).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,13 @@ std::vector<AlertEvent> model_degraded_alerts(TimeMs wall, const nlohmann::json&
 /// model_drifted warning per model/symbol pair whose inputs drifted since `previous`.
 std::vector<AlertEvent> model_drifted_alerts(TimeMs wall, const nlohmann::json& drift,
                                              const nlohmann::json& previous);
+/// The weekly paper-vs-replay check (DivergenceReport::to_json()): a paper_divergence warning
+/// when more trades differ with nothing in the journal to explain them (kUnexplainedDifference)
+/// than `alerted_before`; the user's own trades, pauses and signal decisions never alert.
+std::optional<AlertEvent> paper_divergence_alert(TimeMs wall, const nlohmann::json& report,
+                                                 std::size_t alerted_before);
+/// How many of a DivergenceReport's differences nothing in the journal explains.
+std::size_t unexplained_differences(const nlohmann::json& report);
 /// A report a scheduled job wrote (kind "daily_report", "weekly_report"; never in a digest): the
 /// email channel sends the files themselves (data.html, data.txt; either may be empty), chat
 /// channels the short `text`, which names the file.

@@ -3,6 +3,7 @@
 // stays degraded, and again after it recovered and degraded anew.
 #include <gtest/gtest.h>
 
+#include "live/divergence.hpp"
 #include "live/model_monitor.hpp"
 #include "live/session_alerts.hpp"
 
@@ -85,4 +86,35 @@ TEST(ModelDriftedAlert, raised_once_per_pair_whose_inputs_drifted) {
 }
 
 } // namespace
+
+/// A divergence report (DivergenceReport::to_json()'s shape) with the given reasons.
+json divergence(const std::vector<std::string>& reasons) {
+    json d = json::array();
+    TimeMs t = 1'680'000'000'000;
+    for (const auto& r : reasons)
+        d.push_back({{"symbol", "BTC/USDT"}, {"entry_time", t += kMsPerHour * 4},
+                     {"session", "LONG 0.1 ..."}, {"replay", nullptr}, {"reason", r}});
+    return {{"session", "paper-x"}, {"session_trades", 12}, {"replay_trades", 12},
+            {"differences", d}};
+}
+
+TEST(PaperDivergenceAlert, only_differences_nothing_explains_alert_and_only_new_ones) {
+    const std::string unexplained = std::string(kUnexplainedDifference) + ": the session ran with other settings";
+    // The user's own trade and what followed from it: no alert.
+    EXPECT_FALSE(paper_divergence_alert(1, divergence({"manual order buy 0.1 at ...",
+                                                       "equity diverged at ..., so sizes differ"}), 0));
+    const json two = divergence({"manual order buy", unexplained, unexplained});
+    EXPECT_EQ(unexplained_differences(two), 2u);
+    const auto a = paper_divergence_alert(1000, two, 0);
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->kind, "paper_divergence");
+    EXPECT_EQ(a->severity, AlertSeverity::Warning);
+    EXPECT_NE(a->text.find("2 of 12 trades differ"), std::string::npos) << a->text;
+    EXPECT_NE(a->text.find("aurum monitor divergence"), std::string::npos) << a->text;
+    EXPECT_EQ(a->dedup_key, "paper_divergence:paper-x");
+    // Already alerted on two: nothing new; a third one alerts again.
+    EXPECT_FALSE(paper_divergence_alert(2000, two, 2));
+    EXPECT_TRUE(paper_divergence_alert(3000, divergence({unexplained, unexplained, unexplained}), 2));
+}
+
 } // namespace aurum
