@@ -15,25 +15,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Checker, requireChromium, launch, newPage, opt, startProcess, openTab, text, SKIP } from './browser-lib.mjs';
+import { Checker, realDataTest, launch, newPage, startProcess, openTab, text } from './browser-lib.mjs';
 import { flowAuth, flowTabs, flowManualTrade, flowAuditHas, flowSettings, flowEmergencyStop, flowReadOnly } from './flows.mjs';
 import { fmtMoney } from '../src/format.js';
 
-const AURUM = path.resolve(opt('--aurum', '../build/release/bin/aurum'));
-const DATA = path.resolve(opt('--data', '../../shared/data'));
-const shots = opt('--shots', null);
-const CSV = (s) => path.join(DATA, 'crypto', 'binance', `${s}USDT_4h.csv`);
-requireChromium();
-for (const f of [CSV('BTC'), CSV('ETH')]) {
-  if (!fs.existsSync(f)) {
-    console.log(`SKIPPED: real data ${f} not found (the test replays ../shared/data)`);
-    process.exit(SKIP);
-  }
-}
-if (!fs.existsSync(AURUM)) {
-  console.log(`FAIL: ${AURUM} not found (build it first)`);
-  process.exit(1);
-}
+const { aurum: AURUM, csv: CSV, shots } = realDataTest();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const aurum = (home, args, { json = false, ok = true } = {}) => {

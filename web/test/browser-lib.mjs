@@ -24,6 +24,29 @@ export function requireChromium() {
   }
 }
 
+/**
+ * The options every test against a real `aurum` takes (--aurum, --data, --shots), after the skip
+ * checks: Chromium installed, the real BTC/USDT and ETH/USDT 4h candles of ../shared/data present
+ * (exit 77 otherwise), the binary built. `csv(s)` is the path of symbol s's candles.
+ */
+export function realDataTest() {
+  requireChromium();
+  const data = path.resolve(opt('--data', '../../shared/data'));
+  const csv = (s) => path.join(data, 'crypto', 'binance', `${s}USDT_4h.csv`);
+  for (const f of [csv('BTC'), csv('ETH')]) {
+    if (!fs.existsSync(f)) {
+      console.log(`SKIPPED: real data ${f} not found (the test replays ../shared/data)`);
+      process.exit(SKIP);
+    }
+  }
+  const aurum = path.resolve(opt('--aurum', '../build/release/bin/aurum'));
+  if (!fs.existsSync(aurum)) {
+    console.log(`FAIL: ${aurum} not found (build it first)`);
+    process.exit(1);
+  }
+  return { aurum, csv, shots: opt('--shots', null) };
+}
+
 export async function launch() {
   process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
   const { chromium } = await import('playwright-core');

@@ -11,19 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { Checker, requireChromium, launch, opt, shot, SKIP } from './browser-lib.mjs';
+import { Checker, realDataTest, launch, shot } from './browser-lib.mjs';
 
-const AURUM = path.resolve(opt('--aurum', '../build/release/bin/aurum'));
-const DATA = path.resolve(opt('--data', '../../shared/data'));
-const shots = opt('--shots', null);
-const CSV = (s) => path.join(DATA, 'crypto', 'binance', `${s}USDT_4h.csv`);
-requireChromium();
-for (const f of [CSV('BTC'), CSV('ETH')]) {
-  if (!fs.existsSync(f)) {
-    console.log(`SKIPPED: real data ${f} not found (the test replays ../shared/data)`);
-    process.exit(SKIP);
-  }
-}
+const { aurum: AURUM, csv: CSV, shots } = realDataTest();
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'aurum-reports-'));
 const aurum = (...args) => execFileSync(AURUM, ['--home', home, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
