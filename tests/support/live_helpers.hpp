@@ -39,6 +39,20 @@ inline std::string slurp(const std::filesystem::path& p) {
     return ss.str();
 }
 
+/// Polls `ready` every 50 ms until it holds: a test that acts in the middle of a run waits for a
+/// state (a position open, the replay complete), never for a time. The bound only stops a hung
+/// test; it is generous because a sanitized build runs several times slower (docs/testing.md).
+template <class Ready>
+bool wait_until(Ready&& ready, std::chrono::seconds bound = std::chrono::seconds(120)) {
+    const auto end = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < end) {
+        if (ready())
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return ready();
+}
+
 /// Synthetic BTC/USDT and ETH/USDT 4h bars from 2023-01-01.
 inline void seed_market(MarketStore& store, int days, std::uint64_t seed = 5) {
     InstrumentRegistry reg;

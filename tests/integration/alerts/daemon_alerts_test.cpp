@@ -26,14 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-bool wait_for(const std::function<bool()>& ready, int seconds = 60) {
-    for (int i = 0; i < seconds * 10; ++i) {
-        if (ready()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return ready();
-}
-
 void write_alerts(const fs::path& home, const std::string& webhook, const std::string& extra = "") {
     fs::create_directories(home / "config");
     std::ofstream(home / "config" / "alerts.yaml")
@@ -71,7 +63,7 @@ TEST(DaemonAlerts, kill_dash_nine_before_delivery_loses_nothing_and_duplicates_n
     const pid_t pid = test::spawn_aurum(args, home / "daemon.log");
     auto db = open_database(test::home_db(home.path()));
     // The replay completes and its warnings are committed while the channel still hangs.
-    ASSERT_TRUE(wait_for([&] {
+    ASSERT_TRUE(test::wait_until([&] {
         StateStore st(*db);
         const auto s = st.latest_session();
         return s && s->status == "complete" && slack.requests() == 1;

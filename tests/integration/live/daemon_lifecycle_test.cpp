@@ -44,15 +44,6 @@ json cli_json(const fs::path& home, const std::string& what, int* exit_code = nu
     }
 }
 
-/// Polls `ready` every 100 ms for up to 60 s (a state, not a time).
-bool wait_for(const std::function<bool()>& ready) {
-    for (int i = 0; i < 600; ++i) {
-        if (ready()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return ready();
-}
-
 /// The replay command line at `speed` (market time per wall time).
 std::vector<std::string> paced_args(const fs::path& home, const std::string& to,
                                     const std::string& speed) {
@@ -98,7 +89,7 @@ struct Served {
         if (hold) args.insert(args.end(), {"--strategy", "buy-hold"});
         args.push_back("--serve");
         pid = test::spawn_aurum(args, home / "daemon.log");
-        wait_for([&] {
+        test::wait_until([&] {
             const auto d = read_daemon_info(Workspace(home));
             return d && d->pid == pid && cli_json(home, "status").value("session_status", "") ==
                                              "complete";
@@ -140,7 +131,7 @@ struct Holding {
         }
         args.insert(args.end(), {"--strategy", "buy-hold"});
         pid = test::spawn_aurum(args, home / "daemon.log");
-        wait_for([&] {
+        test::wait_until([&] {
             const auto d = read_daemon_info(Workspace(home));
             if (!d || d->pid != pid) return false;
             status = cli_json(home, "status");
@@ -220,14 +211,14 @@ TEST(LiveDaemonLock, kill_dash_nine_mid_replay_then_run_at_once_resumes) {
     // 100 ms per 4h bar: slow enough to be killed mid-replay.
     const pid_t pid = test::spawn_aurum(paced_args(home.path(), "2023-06-01", "144000"),
                                         home / "d.log");
-    ASSERT_TRUE(wait_for([&] {
+    ASSERT_TRUE(test::wait_until([&] {
         const json s = cli_json(home.path(), "status");
         return s.value("session_status", "") == "running" &&
                s.value("last_bar", TimeMs{0}) >= make_time(2023, 2, 5);
     })) << test::slurp(home / "d.log");
     ASSERT_EQ(::kill(pid, SIGKILL), 0);
     // Not reaped yet: the pid in daemon.json still exists (a zombie), as after a real crash.
-    ASSERT_TRUE(wait_for([&] { return is_zombie(pid); }));
+    ASSERT_TRUE(test::wait_until([&] { return is_zombie(pid); }));
     ASSERT_TRUE(read_daemon_info(Workspace(home.path())).has_value());
     auto args = test::replay_args(home.path(), "2023-06-01");
     args.insert(args.begin() + 2, "--json");
@@ -255,7 +246,7 @@ TEST(LiveDaemonRisk, bad_risk_yaml_edit_keeps_the_daemon_and_its_last_valid_limi
     test::write_text(home / "config" / "risk.yaml",
                      "risk:\n  max_position: 0.3\n  max_position_size: 0.2\n");
     json h;
-    ASSERT_TRUE(wait_for([&] {
+    ASSERT_TRUE(test::wait_until([&] {
         h = cli_json(home.path(), "health");
         return h.contains("risk") && h["risk"].contains("config_error");
     })) << h.dump();
@@ -278,7 +269,7 @@ TEST(LiveDaemonRisk, bad_risk_yaml_edit_keeps_the_daemon_and_its_last_valid_limi
     // Valid again: applied.
     test::write_text(home / "config" / "risk.yaml", "risk:\n  max_position: 0.2\n");
     json r;
-    ASSERT_TRUE(wait_for([&] {
+    ASSERT_TRUE(test::wait_until([&] {
         const auto x = cli(home.path(), {"--json", "risk", "show"});
         if (x.exit_code != 0) return false;
         r = json::parse(x.out);
@@ -394,7 +385,7 @@ TEST(LiveDaemonFlood, emergency_stop_mid_replay_closes_and_halts_under_a_connect
     test::ConnectionFlood flood(d.port(), kFlood, true);
     // The server evicts flood connections at its cap of 128 and the flood reopens them (it
     // notices a close only at its next drip): the stop below meets a full, churning server.
-    EXPECT_TRUE(wait_for([&] { return flood.opened() > static_cast<std::uint64_t>(kFlood); }))
+    EXPECT_TRUE(test::wait_until([&] { return flood.opened() > static_cast<std::uint64_t>(kFlood); }))
         << "the server never closed one";
     const json s = cli_json(home.path(), "status");
     EXPECT_TRUE(s.value("daemon_running", false)) << s.dump();

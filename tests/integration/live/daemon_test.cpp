@@ -79,14 +79,12 @@ struct ServedDaemon {
         args.push_back("--serve");
         for (auto& e : extra) args.push_back(e);
         pid = spawn_aurum(args, home / "daemon.log");
-        for (int i = 0; i < 300; ++i) {
+        test::wait_until([&] {
             auto d = read_daemon_info(Workspace(home));
-            if (d && d->pid == pid) {
+            if (d && d->pid == pid)
                 info = *d;
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
+            return info.pid == pid;
+        });
         token = read_token(Workspace(home)).value_or("");
     }
     ~ServedDaemon() {
@@ -139,9 +137,11 @@ TEST(LiveDaemon, bad_commands_fail_clearly_and_change_nothing) {
     seed_workspace(home.path(), 120);
     ServedDaemon d(home.path());
     ASSERT_GT(d.info.port, 0) << slurp(home / "daemon.log");
-    // Wait for the replay to finish (status says complete).
-    for (int i = 0; i < 200 && final_state(home.path()).status != "complete"; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // The replay has finished (status says complete), so no order or journal row can appear
+    // between the counts below and the checks after the bad commands.
+    ASSERT_TRUE(test::wait_until([&] { return final_state(home.path()).status == "complete"; },
+                                 std::chrono::seconds(300)))
+        << slurp(home / "daemon.log");
     const auto orders = count_rows(home.path(), "live_orders");
     const auto cmds = count_rows(home.path(), "live_commands");
     const auto audit = count_rows(home.path(), "live_audit");

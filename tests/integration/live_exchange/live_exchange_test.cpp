@@ -306,10 +306,10 @@ TEST(LiveExchangeCli, daemon_connects_feeds_itself_and_stops_on_request) {
     write_secret(home.path(), "live-secret");
     const pid_t pid = spawn_aurum(live_args(home.path(), server.base_url()), home / "daemon.log");
     std::optional<DaemonInfo> info;
-    for (int i = 0; i < 200 && !(info && info->pid == pid); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    test::wait_until([&] {
         info = read_daemon_info(Workspace(home.path()));
-    }
+        return info && info->pid == pid;
+    });
     ASSERT_TRUE(info && info->pid == pid) << slurp(home / "daemon.log");
     EXPECT_EQ(info->mode, "live");
     // Connected with a valid signature; the warm-up candles came from the exchange.

@@ -424,16 +424,17 @@ struct Served {
         if (args.empty())
             args = replay_args(home, {"--serve"});
         pid = spawn_aurum(args, home / "daemon.log");
-        for (int i = 0; i < 600; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            auto d = read_daemon_info(Workspace(home));
-            if (!d || d->pid != pid)
-                continue;
-            const auto s = cli(home, {"--json", "status"});
-            if (s.exit_code == 0 && s.out.find("\"complete\"") != std::string::npos)
-                return;
-        }
-        ADD_FAILURE() << "daemon did not finish its replay: " << slurp(home / "daemon.log");
+        const bool complete = test::wait_until(
+            [&] {
+                auto d = read_daemon_info(Workspace(home));
+                if (!d || d->pid != pid)
+                    return false;
+                const auto s = cli(home, {"--json", "status"});
+                return s.exit_code == 0 && s.out.find("\"complete\"") != std::string::npos;
+            },
+            std::chrono::seconds(300));
+        if (!complete)
+            ADD_FAILURE() << "daemon did not finish its replay: " << slurp(home / "daemon.log");
     }
     ~Served() {
         if (pid > 0) {
@@ -573,11 +574,13 @@ TEST(LiveModel, weekly_retrain_job_trains_in_the_background_and_swaps_promoted_m
              {"--home", home.path().string(), "-q", "run", "--mode", "paper", "--replay-from",
               "2023-08-01", "--replay-to", "2023-08-15", "--speed", "1440000", "--serve"});
     int btc = 0, eth = 0;
-    for (int i = 0; i < 600 && (btc < 2 || eth < 1); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        btc = d.daemon_version("BTC/USDT");
-        eth = d.daemon_version("ETH/USDT");
-    }
+    test::wait_until(
+        [&] {
+            btc = d.daemon_version("BTC/USDT");
+            eth = d.daemon_version("ETH/USDT");
+            return btc >= 2 && eth >= 1;
+        },
+        std::chrono::seconds(300));
     // BTC's v1 was replaced by a retrained version; ETH, which had no production model, got one.
     EXPECT_GE(btc, 2) << slurp(home / "daemon.log");
     EXPECT_GE(eth, 1) << slurp(home / "daemon.log");
