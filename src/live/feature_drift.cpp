@@ -70,34 +70,40 @@ namespace {
 /// Bars loaded before a live window so the slowest indicator is warm at its first bar.
 constexpr TimeMs kWarmupBars = 400;
 
-/// The model's feature columns over the bars opened in `range` (warm-up loaded before it).
-Dataset window_features(MarketStore& market, const InstrumentRegistry& instruments,
-                        const Workspace& ws, const ModelRecord& m, const std::string& symbol,
-                        Timeframe tf, TimeRange range, TimeMs warmup) {
+/// The model's feature columns over the bars opened in `range` (warm-up loaded before it): the
+/// computed rows and which of them fall in `range`.
+struct Window {
+    Dataset data;
+    std::vector<std::size_t> rows;
+    TimeMs tf = 0;
+    TimeMs first_open() const { return data.t[rows.front()] - tf; }
+    TimeMs last_close() const { return data.t[rows.back()]; }
+};
+
+Window window_features(MarketStore& market, const InstrumentRegistry& instruments,
+                       const Workspace& ws, const ModelRecord& m, const std::string& symbol,
+                       Timeframe tf, TimeRange range, TimeMs warmup) {
     ModelsConfig cfg;
     cfg.feature_set = m.feature_set_name;
     const TimeRange load{range.from - warmup, range.to};
-    Dataset all = prepare_data(market, instruments, ws, {symbol}, tf, load, cfg, false).dataset;
-    if (!m.feature_set_id.empty() && all.feature_set_id != m.feature_set_id)
+    Window w;
+    w.tf = tf.ms();
+    w.data = prepare_data(market, instruments, ws, {symbol}, tf, load, cfg, false).dataset;
+    if (!m.feature_set_id.empty() && w.data.feature_set_id != m.feature_set_id)
         throw InputError(fmt::format("{} v{}: feature set '{}' changed since the model was trained "
                                      "(ID {} now, {} then); drift against it means nothing: "
                                      "retrain the model",
-                                     m.name, m.version, m.feature_set_name, all.feature_set_id,
+                                     m.name, m.version, m.feature_set_name, w.data.feature_set_id,
                                      m.feature_set_id));
-    Dataset out = all;
-    out.x.clear();
-    out.t.clear();
-    for (std::size_t r = 0; r < all.rows(); ++r) {
-        if (!range.contains(all.t[r] - tf.ms())) continue; // t is the bar's close
-        out.x.insert(out.x.end(), all.row(r), all.row(r) + all.cols);
-        out.t.push_back(all.t[r]);
-    }
-    return out;
+    for (std::size_t r = 0; r < w.data.rows(); ++r)
+        if (range.contains(w.data.t[r] - tf.ms())) w.rows.push_back(r); // t is the bar's close
+    return w;
 }
 
-std::vector<double> column(const Dataset& d, std::size_t j) {
-    std::vector<double> v(d.rows());
-    for (std::size_t r = 0; r < d.rows(); ++r) v[r] = d.at(r, j);
+std::vector<double> column(const Window& w, std::size_t j) {
+    std::vector<double> v;
+    v.reserve(w.rows.size());
+    for (std::size_t r : w.rows) v.push_back(w.data.at(r, j));
     return v;
 }
 
@@ -109,43 +115,45 @@ json feature_drift(MarketStore& market, const InstrumentRegistry& instruments, c
     const auto tf = Timeframe::parse(m.timeframe);
     if (!tf) throw InputError(fmt::format("{} v{}: timeframe '{}' unreadable", m.name, m.version, m.timeframe));
     instruments.get(rq.symbol); // an unknown symbol is refused by name
-    const Dataset ref = window_features(market, instruments, ws, m, rq.symbol, *tf,
-                                        {m.data_from, m.data_to}, 0);
-    const Dataset live = window_features(market, instruments, ws, m, rq.symbol, *tf, rq.live,
-                                         kWarmupBars * tf->ms());
+    const Window ref = window_features(market, instruments, ws, m, rq.symbol, *tf,
+                                       {m.data_from, m.data_to}, 0);
+    const Window live = window_features(market, instruments, ws, m, rq.symbol, *tf, rq.live,
+                                        kWarmupBars * tf->ms());
     for (const auto& [d, what] : {std::pair{&ref, "training"}, std::pair{&live, "live"}})
-        if (d->rows() < static_cast<std::size_t>(cfg.drift_min_bars))
+        if (d->rows.size() < static_cast<std::size_t>(cfg.drift_min_bars))
             throw InputError(fmt::format("{} v{} on {}: the {} window has {} complete rows (need "
                                          "at least {}: drift_min_bars in config/monitor.yaml)",
-                                         m.name, m.version, rq.symbol, what, d->rows(),
+                                         m.name, m.version, rq.symbol, what, d->rows.size(),
                                          cfg.drift_min_bars));
     json features = json::array();
     std::vector<std::pair<double, std::string>> drifted; // PSI, "name 0.41"
-    for (std::size_t j = 0; j < ref.cols; ++j) {
+    const std::size_t cols = ref.data.cols;
+    const auto& names = ref.data.feature_names;
+    for (std::size_t j = 0; j < cols; ++j) {
         const auto a = column(ref, j), b = column(live, j);
         const double psi = population_stability(a, b);
         const bool flag = psi > cfg.drift_psi;
-        if (flag) drifted.emplace_back(psi, fmt::format("{} {:.2f}", ref.feature_names[j], psi));
-        features.push_back({{"name", ref.feature_names[j]}, {"psi", psi},
+        if (flag) drifted.emplace_back(psi, fmt::format("{} {:.2f}", names[j], psi));
+        features.push_back({{"name", names[j]}, {"psi", psi},
                             {"ks", ks_statistic(a, b)}, {"drifted", flag}});
     }
     std::stable_sort(features.begin(), features.end(),
                      [](const json& x, const json& y) { return x["psi"] > y["psi"]; });
     std::stable_sort(drifted.begin(), drifted.end(),
                      [](const auto& x, const auto& y) { return x.first > y.first; });
-    const double share = static_cast<double>(drifted.size()) / static_cast<double>(ref.cols);
+    const double share = static_cast<double>(drifted.size()) / static_cast<double>(cols);
     const bool degraded = share > cfg.drift_share;
     std::string why;
     if (degraded) {
         why = fmt::format("{} of {} features drifted (PSI > {:.2f}; limit {:.0f}%):", drifted.size(),
-                          ref.cols, cfg.drift_psi, cfg.drift_share * 100);
+                          cols, cfg.drift_psi, cfg.drift_share * 100);
         for (std::size_t k = 0; k < drifted.size() && k < 5; ++k) why += (k ? ", " : " ") + drifted[k].second;
         if (drifted.size() > 5) why += ", ...";
     }
     return json{{"model", fmt::format("{} v{}", m.name, m.version)},
                 {"symbol", rq.symbol},
-                {"training", {{"from", ref.t.front() - tf->ms()}, {"to", ref.t.back()}, {"rows", ref.rows()}}},
-                {"live", {{"from", live.t.front() - tf->ms()}, {"to", live.t.back()}, {"rows", live.rows()}}},
+                {"training", {{"from", ref.first_open()}, {"to", ref.last_close()}, {"rows", ref.rows.size()}}},
+                {"live", {{"from", live.first_open()}, {"to", live.last_close()}, {"rows", live.rows.size()}}},
                 {"features", features},
                 {"drifted", drifted.size()},
                 {"drifted_share", share},
@@ -171,9 +179,9 @@ json session_drift(StateStore& store, MarketStore& market, const InstrumentRegis
     for (const auto& [key, t] : last) {
         const auto& [label, symbol] = key;
         try {
-            const auto v = label.rfind(" v");
-            if (v == std::string::npos) throw InputError("not a registry version");
-            DriftRequest rq{registry.get(label.substr(0, v), std::stoi(label.substr(v + 2))), symbol, {}};
+            const auto id = parse_model_label(label);
+            if (!id) throw InputError("not a registry version");
+            DriftRequest rq{registry.get(id->first, id->second), symbol, {}};
             rq.live.to = t + tf.ms();
             rq.live.from = std::max(session->trade_from, rq.live.to - cfg.drift_window * tf.ms());
             json row = feature_drift(market, instruments, ws, rq, cfg);

@@ -19,11 +19,10 @@ ExpectationLookup registry_expectations(const std::filesystem::path& registry_ro
     return [registry_root, cache](const std::string& label) -> std::optional<ModelExpectation> {
         if (auto it = cache->find(label); it != cache->end()) return it->second;
         std::optional<ModelExpectation> e;
-        const auto v = label.rfind(" v");
         try {
-            if (v != std::string::npos) {
+            if (const auto id = parse_model_label(label)) {
                 ModelRegistry reg(registry_root, nullptr);
-                const ModelRecord rec = reg.get(label.substr(0, v), std::stoi(label.substr(v + 2)));
+                const ModelRecord rec = reg.get(id->first, id->second);
                 ModelExpectation x;
                 const std::string yaml = rec.extra.value("models_yaml", std::string());
                 if (!yaml.empty()) {

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "live/divergence.hpp"
+#include "models/registry.hpp"
 
 namespace aurum {
 
@@ -50,7 +51,8 @@ std::vector<AlertEvent> newly_flagged(TimeMs wall, const std::string& kind, cons
         const std::string model = m.value("model", ""), symbol = m.value("symbol", "");
         if (!m.value("degraded", false) || before.count({model, symbol})) continue;
         // "gbdt-BTCUSDT-4h v3": rollback takes the registry name, retrain the kind before '-'.
-        const std::string name = model.substr(0, model.find(' '));
+        const auto id = parse_model_label(model);
+        const std::string name = id ? id->first : model;
         const std::string reason = m.value("reason", "");
         AlertEvent e = make_alert(wall, kind, AlertSeverity::Warning,
                                   fmt::format("{}: {} on {}", what, model, symbol),

@@ -11,6 +11,17 @@
 
 namespace aurum {
 
+std::optional<std::pair<std::string, int>> parse_model_label(const std::string& label) {
+    const auto v = label.rfind(" v");
+    if (v == std::string::npos || v == 0 || v + 2 >= label.size()) return std::nullopt;
+    int version = 0;
+    for (std::size_t k = v + 2; k < label.size(); ++k) {
+        if (label[k] < '0' || label[k] > '9' || version > 1'000'000) return std::nullopt;
+        version = version * 10 + (label[k] - '0');
+    }
+    return std::make_pair(label.substr(0, v), version);
+}
+
 namespace fs = std::filesystem;
 
 std::string to_string(ModelStatus s) {

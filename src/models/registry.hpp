@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -40,6 +41,10 @@ struct ModelRecord {
     nlohmann::json to_json() const;
     static ModelRecord from_json(const nlohmann::json& j);
 };
+
+/// "gbdt-BTCUSDT-4h v3" (how predictions and reports name a version) -> {name, version};
+/// nullopt for text of another shape.
+std::optional<std::pair<std::string, int>> parse_model_label(const std::string& label);
 
 /// One registry action (register, promote, rollback, archive), kept for audit.
 struct RegistryEvent {

@@ -16,7 +16,8 @@ namespace {
 
 using MakeFn = Model* (*)(const char*, const NeuralParams*);
 
-std::atomic<bool> g_loaded{false};
+/// The plugin's factory once loaded (null before, or when it could not be loaded).
+std::atomic<MakeFn> g_make{nullptr};
 
 /// Candidate paths, most specific first.
 std::vector<std::string> plugin_candidates() {
@@ -40,10 +41,7 @@ MakeFn load_plugin() {
             errors += std::string("; ") + dlerror();
             continue;
         }
-        if (auto* fn = reinterpret_cast<MakeFn>(dlsym(h, "aurum_torch_make_model"))) {
-            g_loaded = true;
-            return fn;
-        }
+        if (auto* fn = reinterpret_cast<MakeFn>(dlsym(h, "aurum_torch_make_model"))) return fn;
         errors += "; " + path + ": no aurum_torch_make_model";
     }
     throw InputError("the LSTM and GNN models need the libtorch plugin libaurum_torch.so, which "
@@ -55,21 +53,21 @@ MakeFn load_plugin() {
 
 std::unique_ptr<Model> make_torch_model(const std::string& kind, const NeuralParams& params) {
     static std::once_flag once;
-    static MakeFn make = nullptr;
     static std::string failure;
     std::call_once(once, [] {
         try {
-            make = load_plugin();
+            g_make = load_plugin();
         } catch (const InputError& e) {
             failure = e.what();
         }
     });
+    const MakeFn make = g_make.load();
     if (!make) throw InputError(failure);
     std::unique_ptr<Model> m(make(kind.c_str(), &params));
     if (!m) throw InputError("model kind '" + kind + "': the libtorch plugin builds lstm and gnn");
     return m;
 }
 
-bool torch_plugin_loaded() { return g_loaded.load(); }
+bool torch_plugin_loaded() { return g_make.load() != nullptr; }
 
 } // namespace aurum

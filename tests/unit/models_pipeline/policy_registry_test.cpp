@@ -156,3 +156,12 @@ TEST(Registry, failed_gating_blocks_promotion_unless_forced) {
     EXPECT_EQ(reg.events("m").back().action, "promote-forced");
     EXPECT_THROW(reg.get("bad name!"), InputError);
 }
+
+TEST(Registry, model_labels_parse_back_into_name_and_version) {
+    const auto id = parse_model_label("gbdt-BTCUSDT-4h v12");
+    ASSERT_TRUE(id);
+    EXPECT_EQ(id->first, "gbdt-BTCUSDT-4h");
+    EXPECT_EQ(id->second, 12);
+    for (const char* bad : {"", "gbdt-BTCUSDT-4h", "gbdt v", " v3", "gbdt vx", "gbdt v1.2"})
+        EXPECT_FALSE(parse_model_label(bad)) << bad;
+}

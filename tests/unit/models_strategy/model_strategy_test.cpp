@@ -113,7 +113,7 @@ struct Collect final : PredictionSink {
     std::vector<Row> rows;
     std::vector<std::string> notices;
     void on_prediction(const PredictionEvent& e) override {
-        Row r{e.time, *e.symbol, e.p_up, e.target, {}, e.model->label(), *e.reason};
+        Row r{e.time, *e.symbol, e.p_up, e.target, {}, e.model->label(), *e.reason, std::nullopt};
         for (std::size_t k = 0; k < e.n_top; ++k)
             r.top.emplace_back(*e.top[k].name, e.top[k].value);
         if (e.vote) r.vote = *e.vote;
