@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/html.hpp"
 #include "core/workspace.hpp"
 
 namespace aurum {
@@ -120,17 +121,6 @@ std::string svg_bars(const std::vector<FeatureImportance>& imp, std::size_t top 
     return out + "</svg>";
 }
 
-std::string escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        if (c == '<') o += "&lt;";
-        else if (c == '>') o += "&gt;";
-        else if (c == '&') o += "&amp;";
-        else o += c;
-    }
-    return o;
-}
-
 } // namespace
 
 std::string experiment_summary_text(const ExperimentInfo& e) {
@@ -209,14 +199,14 @@ std::string walkforward_markdown(const WalkForwardResult& wf, const GatingVerdic
 
 std::string report_html(const std::string& title, const WalkForwardResult& wf, const GatingVerdict& v,
                         const std::string& summary_text) {
-    std::string h = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + escape(title) +
+    std::string h = "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
                     "</title><style>body{font-family:sans-serif;max-width:960px;margin:auto}"
                     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px}"
                     ".pass{color:#070}.fail{color:#b00}</style></head><body>";
-    h += "<h1>" + escape(title) + "</h1>";
+    h += "<h1>" + html_escape(title) + "</h1>";
     h += fmt::format("<h2 class=\"{}\">Gating {}</h2><ul>", v.passed ? "pass" : "fail", v.passed ? "PASSED" : "FAILED");
     for (const auto& r : v.rules)
-        h += fmt::format("<li class=\"{}\">{}</li>", r.passed ? "pass" : "fail", escape(r.detail));
+        h += fmt::format("<li class=\"{}\">{}</li>", r.passed ? "pass" : "fail", html_escape(r.detail));
     h += "</ul><h2>Out-of-sample equity vs buy-and-hold</h2>";
     h += svg_lines({wf.equity.equity, [&] {
                         std::vector<double> b = wf.buy_hold_equity;
@@ -236,7 +226,7 @@ std::string report_html(const std::string& title, const WalkForwardResult& wf, c
                          f.index + 1, format_date(f.test_from), format_date(f.test_to), f.train_rows, f.purged,
                          pct(f.train.accuracy), pct(f.test.accuracy), f.test.auc, f.shuffled_auc,
                          f.backtest.trades, num(f.backtest.sharpe), pct(f.backtest.max_drawdown));
-    h += "</table><h2>Summary</h2><pre>" + escape(summary_text) + "</pre></body></html>\n";
+    h += "</table><h2>Summary</h2><pre>" + html_escape(summary_text) + "</pre></body></html>\n";
     return h;
 }
 

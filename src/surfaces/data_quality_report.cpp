@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/html.hpp"
 #include "core/workspace.hpp"
 
 namespace aurum {
@@ -25,21 +26,6 @@ bool from_data_client(const std::string& message) {
             return true;
     }
     return false;
-}
-
-std::string html_escape(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
 }
 
 std::vector<const Finding*> spikes_of(const ValidationReport& r) {
