@@ -35,7 +35,7 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
         axes = parse_grid(req.grid);
         const auto defaults = default_params(req.strategy.name);
         for (const auto& a : axes)
-            if (!defaults.count(a.name))
+            if (!defaults.count(a.name) && a.name != kStopLossParam)
                 throw InputError("--grid: strategy '" + req.strategy.name + "' has no parameter '" +
                                  a.name + "'");
     }

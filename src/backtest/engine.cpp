@@ -23,8 +23,13 @@ void StrategyContext::cancel(OrderId id) {
     static_cast<Engine*>(this)->cancel_impl(id);
 }
 
-OrderId StrategyContext::order_target(InstrumentId i, double target_qty) {
-    double diff = target_qty - position(i);
+OrderId StrategyContext::protective_stop(InstrumentId i) const {
+    return static_cast<const Engine*>(this)->guards_v_[i].stop;
+}
+
+OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double stop_loss) {
+    const double pos = position(i);
+    double diff = target_qty - pos;
     const Instrument& inst = instrument(i);
     const bool spot = !inst.shortable && inst.max_leverage <= 1.0;
     if (spot && diff > 0) {
@@ -36,6 +41,14 @@ OrderId StrategyContext::order_target(InstrumentId i, double target_qty) {
     }
     if (std::abs(diff) < std::max(inst.lot_step, inst.min_qty) * 0.5)
         return 0;
+    auto& g = static_cast<Engine*>(this)->guards_v_[i];
+    g.stop_loss = target_qty != 0 ? stop_loss : 0.0;
+    if (g.stop && pos != 0 && (diff > 0) != (pos > 0)) {
+        // Reducing, closing or flipping: the stop goes first, so it cannot fire on a position
+        // that is already being sold (a spot account would be selling coins twice).
+        cancel(g.stop);
+        g.stop = 0;
+    }
     return submit(OrderRequest::market(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff)));
 }
 
@@ -51,6 +64,7 @@ Engine::Engine(std::vector<Instrument> instruments, std::vector<const BarSeries*
         throw InputError("backtest: initial capital must be positive");
     visible_v_.assign(instruments_v_.size(), 0);
     pending_v_.assign(instruments_v_.size(), 0);
+    guards_v_.assign(instruments_v_.size(), Guard{});
     instruments_ = &instruments_v_;
     data_ = &data_v_;
     visible_ = &visible_v_;
@@ -191,15 +205,42 @@ void Engine::on_fill(const Fill& f) {
     result_.traded_notional += f.qty * f.price * instruments_v_[f.instrument].contract_size;
     if (config_.record_fills)
         result_.fills.push_back(f);
+    Guard& g = guards_v_[f.instrument];
+    if (g.stop != 0 && f.order_id == g.stop)
+        g.stop_qty -= f.qty; // the stop itself: what is left of it still guards the rest
+    else if (g.stop_loss > 0 || g.stop != 0)
+        guard_position(f.instrument);
     strategy_.on_fill(*this, f);
+}
+
+void Engine::guard_position(InstrumentId i) {
+    Guard& g = guards_v_[i];
+    const Position& p = portfolio_.position(i);
+    const double want = g.stop_loss > 0 ? std::abs(p.qty) : 0.0;
+    if (g.stop != 0 && std::abs(g.stop_qty - want) <= 1e-12 * std::max(1.0, want))
+        return; // the live stop already covers the position
+    if (g.stop != 0) {
+        const OrderId old = g.stop;
+        g.stop = 0; // before the cancel: its event must not find it again
+        cancel_impl(old);
+    }
+    if (want <= 0)
+        return;
+    const Side exit = p.qty > 0 ? Side::Sell : Side::Buy;
+    const double trigger = p.avg_price * (1.0 - sign(opposite(exit)) * g.stop_loss);
+    g.stop_qty = want;
+    g.stop = submit_impl(OrderRequest::stop(i, exit, want, trigger));
 }
 
 void Engine::on_order_event(const OrderEvent& ev) {
     const bool terminal = ev.status == OrderStatus::Filled || ev.status == OrderStatus::Cancelled ||
                           ev.status == OrderStatus::Rejected;
     if (terminal && ev.order_id != 0 && ev.role == OrderRole::Standalone &&
-        ev.reason != RejectReason::UnknownOrder && ev.instrument < pending_v_.size())
+        ev.reason != RejectReason::UnknownOrder && ev.instrument < pending_v_.size()) {
         --pending_v_[ev.instrument];
+        if (guards_v_[ev.instrument].stop == ev.order_id)
+            guards_v_[ev.instrument].stop = 0; // filled (the position is closed) or refused
+    }
     if (ev.status == OrderStatus::Filled) {
         ++result_.orders_filled;
     } else {

@@ -78,6 +78,7 @@ class Engine final : public StrategyContext, private ExecutionSink {
     OrderId submit_impl(const OrderRequest& request);
     void cancel_impl(OrderId id);
     void reject(const OrderRequest& r, RejectReason reason, std::string note);
+    void guard_position(InstrumentId i);
     // ExecutionSink
     void on_fill(const Fill& fill) override;
     void on_order_event(const OrderEvent& event) override;
@@ -88,6 +89,13 @@ class Engine final : public StrategyContext, private ExecutionSink {
     std::vector<const BarSeries*> data_v_;
     std::vector<std::size_t> visible_v_;
     std::vector<int> pending_v_;
+    /// Protective stop per instrument (order_target's stop_loss).
+    struct Guard {
+        double stop_loss = 0; ///< fraction beyond the average entry price; 0 = unguarded
+        OrderId stop = 0;     ///< the live stop order
+        double stop_qty = 0;  ///< its quantity (resized when the position changes)
+    };
+    std::vector<Guard> guards_v_;
     Strategy& strategy_;
     ExecutionClient& exec_;
     RiskHook& risk_;

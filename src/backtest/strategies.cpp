@@ -32,8 +32,10 @@ class TargetStrategy : public Strategy {
         if (sig == last_[i])
             return;
         last_[i] = sig;
-        ctx.order_target(i, sizer_.target_qty(ctx, i, sig));
+        ctx.order_target(i, sizer_.target_qty(ctx, i, sig), stop_loss_);
     }
+    /// Protective stop on every entry, as a fraction beyond the entry price (0 = none).
+    void set_stop_loss(double fraction) { stop_loss_ = fraction; }
 
     void resync() override {
         // NaN never equals a signal: the next bar rebalances toward the current one.
@@ -47,6 +49,7 @@ class TargetStrategy : public Strategy {
 
     Sizer sizer_;
     std::vector<double> last_;
+    double stop_loss_ = 0;
 };
 
 class BuyHold final : public TargetStrategy {
@@ -193,6 +196,18 @@ class SignalsStrategy final : public TargetStrategy {
     std::vector<int> index_;
 };
 
+/// The optional protective stop every rule strategy takes ("stop-loss", a fraction in [0, 1)).
+double stop_loss_param(const std::map<std::string, double>& params) {
+    const auto it = params.find(kStopLossParam);
+    if (it == params.end())
+        return 0.0;
+    if (!(it->second >= 0 && it->second < 1))
+        throw InputError("strategy parameter '" + std::string(kStopLossParam) +
+                         "' must be a fraction in [0, 1), e.g. 0.05 for a stop 5 % beyond the "
+                         "entry (got " + std::to_string(it->second) + ")");
+    return it->second;
+}
+
 int period(const std::map<std::string, double>& p, const std::string& key) {
     const double v = p.at(key);
     if (!(v >= 1) || v != std::floor(v) || v > 1e6)
@@ -233,28 +248,31 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
         return spec.build();
     }
     std::map<std::string, double> p = default_params(spec.name);
+    const double stop_loss = stop_loss_param(spec.params);
     for (const auto& [k, v] : spec.params) {
+        if (k == kStopLossParam)
+            continue;
         if (!p.count(k)) {
             std::string known;
             for (const auto& [kk, vv] : p)
-                known += (known.empty() ? "" : ", ") + kk;
-            throw InputError(
-                "strategy '" + spec.name + "' has no parameter '" + k + "'" +
-                (known.empty() ? std::string(" (it takes none)") : " (has: " + known + ")"));
+                known += kk + ", ";
+            throw InputError("strategy '" + spec.name + "' has no parameter '" + k + "' (has: " +
+                             known + kStopLossParam + ")");
         }
         if (!std::isfinite(v))
             throw InputError("strategy parameter '" + k + "' is not finite");
         p[k] = v;
     }
     const SizingConfig& s = spec.sizing;
+    std::unique_ptr<TargetStrategy> made;
     if (spec.name == "buy-hold")
-        return std::make_unique<BuyHold>(s);
+        made = std::make_unique<BuyHold>(s);
     if (spec.name == "sma-cross") {
         const int fast = period(p, "fast"), slow = period(p, "slow");
         if (fast >= slow)
             throw InputError("sma-cross: --fast (" + std::to_string(fast) +
                              ") must be less than --slow (" + std::to_string(slow) + ")");
-        return std::make_unique<SmaCross>(s, fast, slow);
+        made = std::make_unique<SmaCross>(s, fast, slow);
     }
     if (spec.name == "rsi-reversion") {
         const int n = period(p, "period");
@@ -263,18 +281,20 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
             throw InputError("rsi-reversion: need 0 < lower <= exit <= upper < 100 (got lower " +
                              std::to_string(lo) + ", exit " + std::to_string(ex) + ", upper " +
                              std::to_string(hi) + ")");
-        return std::make_unique<RsiReversion>(s, n, lo, hi, ex);
+        made = std::make_unique<RsiReversion>(s, n, lo, hi, ex);
     }
-    if (spec.name == "donchian-breakout") {
-        return std::make_unique<DonchianBreakout>(s, period(p, "entry"), period(p, "exit"));
+    if (spec.name == "donchian-breakout")
+        made = std::make_unique<DonchianBreakout>(s, period(p, "entry"), period(p, "exit"));
+    if (spec.name == "signals") {
+        if (!spec.signals)
+            throw InputError("strategy 'signals' needs --signals FILE.csv or --signals-table TABLE");
+        const double la = p["long-above"], sb = p["short-below"];
+        if (!(0 <= sb && sb <= la && la <= 1))
+            throw InputError("signals: need 0 <= short-below <= long-above <= 1");
+        made = std::make_unique<SignalsStrategy>(s, spec.signals, la, sb);
     }
-    // signals
-    if (!spec.signals)
-        throw InputError("strategy 'signals' needs --signals FILE.csv or --signals-table TABLE");
-    const double la = p["long-above"], sb = p["short-below"];
-    if (!(0 <= sb && sb <= la && la <= 1))
-        throw InputError("signals: need 0 <= short-below <= long-above <= 1");
-    return std::make_unique<SignalsStrategy>(s, spec.signals, la, sb);
+    made->set_stop_loss(stop_loss);
+    return made;
 }
 
 } // namespace aurum

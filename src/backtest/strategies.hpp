@@ -25,6 +25,11 @@ struct StrategySpec {
     std::function<std::unique_ptr<Strategy>()> build;
 };
 
+/// The parameter every built-in strategy takes besides its own: a protective stop on each
+/// entry, as a fraction beyond the entry price (StrategyContext::order_target). Not part of
+/// default_params: a run without it keeps its id and report.
+inline constexpr const char* kStopLossParam = "stop-loss";
+
 /// Names of the built-in strategies.
 const std::vector<std::string>& strategy_names();
 /// Parameters of a strategy with their defaults (throws InputError for an unknown name).

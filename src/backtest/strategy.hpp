@@ -83,7 +83,16 @@ class StrategyContext {
     /// position, unless that difference rounds to less than one lot step. On spot instruments a
     /// buy is capped at what the cash covers at the last close (with the taker fee). Returns its
     /// id or 0.
-    OrderId order_target(InstrumentId i, double target_qty);
+    OrderId order_target(InstrumentId i, double target_qty) { return order_target(i, target_qty, 0.0); }
+    /// order_target with a protective stop: when the entry fills, a stop order for the whole
+    /// position goes in at `stop_loss` (a fraction, e.g. 0.05) beyond the position's average
+    /// entry price; it is resized after every fill that changes the position and cancelled
+    /// before an order that reduces, closes or flips it. 0 = no stop. Stops are placed on the
+    /// fill (like an exchange-side stop placed once the entry is known), so they work from the
+    /// next bar on.
+    OrderId order_target(InstrumentId i, double target_qty, double stop_loss);
+    /// The protective stop order live for instrument i (0: none).
+    OrderId protective_stop(InstrumentId i) const;
 
   protected:
     StrategyContext() = default;

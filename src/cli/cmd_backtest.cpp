@@ -229,6 +229,9 @@ void register_backtest(CLI::App& app, CliContext& ctx) {
             "--" + name, [fl, name](double v) { fl->params[name] = v; },
             "Strategy parameter '" + name + "' (see docs/backtesting.md)");
     }
+    sub->add_option_function<double>(
+        "--stop-loss", [fl](double v) { fl->params[kStopLossParam] = v; },
+        "Protective stop on every entry, a fraction beyond the entry price (0.05 = 5 %)");
     sub->add_option("--signals", fl->signals, "Signals CSV for --strategy signals");
     sub->add_option("--signals-table", fl->signals_table, "Signals table in the store");
     sub->add_option("--signals-source", fl->signals_source, "Source name within --signals-table");

@@ -323,6 +323,11 @@ LiveOptions resolve_run_options(const Workspace& ws, const InstrumentRegistry& i
     apply_strategy_flags(o, fc, f);
     o.workspace = ws.home();
     check_strategy(o, ws);
+    if (o.mode == "live" && o.strategy.params.count(kStopLossParam))
+        throw InputError(std::string("run: the ") + kStopLossParam + " strategy parameter places "
+                         "stop orders, which the Binance adapter does not send yet (exchange-side "
+                         "protective orders are planned); use it in backtests and --mode paper, "
+                         "or leave it out for --mode live");
     o.fill.fees.taker = fc.fee;
     o.fill.fees.maker = fc.fee;
     o.fill.slippage.fixed_bps = fc.slippage_bps;
