@@ -287,6 +287,10 @@ void apply_strategy_flags(LiveOptions& o, const LiveFileConfig& fc, const RunFla
 
 /// The strategy is checked now: a refused model (another feature set) writes nothing.
 void check_strategy(const LiveOptions& o, const Workspace& ws) {
+    if (o.strategy.name == "model" && !o.strategy.params.empty())
+        throw InputError("run: strategy parameters (--param " + o.strategy.params.begin()->first +
+                         "=...) are for the rule strategies; the model strategy trades its "
+                         "model's own decision policy (config/models.yaml)");
     if (o.strategy.name != "model") {
         make_strategy(o.strategy); // validates name and parameters
         return;

@@ -342,6 +342,7 @@ json q_trade(const DashboardReadContext& c, const std::string& id_text) {
     for (const auto& o : c.store.orders_for(sh->s.id, t.symbol, t.entry_time - sh->tf,
                                             t.exit_time - sh->tf))
         orders.push_back({{"client_order_id", o.client_order_id}, {"side", o.side},
+                          {"type", o.type}, {"stop_price", o.stop_price},
                           {"qty", o.qty}, {"filled_qty", o.filled_qty},
                           {"avg_price", o.avg_price}, {"source", o.source},
                           {"status", o.status}, {"bar_time", o.bar_time},
@@ -645,6 +646,33 @@ json q_predictions(const DashboardReadContext& c, const Params& p) {
     return j;
 }
 
+/// The protective stop orders of `symbol` live in [first, end): each a segment from the bar it
+/// was placed in to the next stop of the same trade, the trade's exit, or `end` while it is live.
+json stop_lines(const DashboardReadContext& c, const Shown& sh, const std::vector<Row>& rows,
+                const std::string& symbol, TimeMs first, TimeMs end) {
+    std::vector<OrderRecord> placed;
+    for (auto& o : c.store.orders_for(sh.s.id, symbol, INT64_MIN, end))
+        if (o.type == "stop") placed.push_back(std::move(o));
+    std::vector<const Row*> mine;
+    for (const auto& r : rows)
+        if (r.t.symbol == symbol) mine.push_back(&r);
+    json out = json::array();
+    for (std::size_t k = 0; k < placed.size(); ++k) {
+        const OrderRecord& o = placed[k];
+        const Row* trade = nullptr;
+        for (const Row* r : mine)
+            if (r->t.entry_time <= o.bar_time && o.bar_time <= r->t.exit_time) trade = r;
+        const bool live = o.status == "new" || o.status == "sent" || o.status == "partial";
+        TimeMs to = trade ? trade->t.exit_time : (live ? end : o.bar_time);
+        if (k + 1 < placed.size() && placed[k + 1].bar_time < to) to = placed[k + 1].bar_time;
+        if (to < first || o.bar_time >= end) continue;
+        out.push_back({{"price", o.stop_price}, {"from", o.bar_time}, {"to", to},
+                       {"side", o.side}, {"qty", o.qty}, {"status", o.status},
+                       {"trade_id", trade ? json(trade->id) : json(nullptr)}});
+    }
+    return out;
+}
+
 json q_candles(const DashboardReadContext& c, const Params& p) {
     if (!p.has("symbol")) throw InputError("parameter 'symbol' is required (e.g. BTC/USDT)");
     const std::string symbol = normalize_symbol(p.text("symbol"));
@@ -671,8 +699,11 @@ json q_candles(const DashboardReadContext& c, const Params& p) {
     const TimeMs first = start < b.size() ? b.time[start] : 0;
     const TimeMs end = b.empty() ? 0 : b.time.back() + tf->ms();
     json markers = json::array();
+    json stops = json::array();
     if (sh && !b.empty()) {
-        for (const auto& r : trade_rows(c, *sh)) {
+        const auto rows = trade_rows(c, *sh);
+        stops = stop_lines(c, *sh, rows, symbol, first, end);
+        for (const auto& r : rows) {
             if (r.t.symbol != symbol) continue;
             const char* side = r.t.direction > 0 ? "long" : "short";
             if (r.t.entry_time >= first && r.t.entry_time < end)
@@ -694,7 +725,7 @@ json q_candles(const DashboardReadContext& c, const Params& p) {
               {"close", slice(b.close)},
               {"volume", slice(b.volume)},
               {"markers", markers},
-              {"stops", json::array()}});
+              {"stops", stops}});
     return j;
 }
 

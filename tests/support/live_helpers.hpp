@@ -193,7 +193,7 @@ inline Final final_state(const std::string& spec, std::string session_id = "") {
         f.fees = snap->fees;
     }
     for (const auto& o : st.orders(s->id))
-        f.orders.push_back(o.client_order_id + " " + o.side + " " + format_qty(o.qty) + " " +
+        f.orders.push_back(o.client_order_id + " " + o.side + " " + o.type + " " + format_qty(o.qty) + " " +
                            o.status + " " + format_qty(o.filled_qty));
     for (const auto& r : st.reports(s->id))
         if (r.kind == "fill")

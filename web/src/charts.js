@@ -153,7 +153,13 @@ export function CandleChart({ shaped, height = 300 }) {
       series.setData(shaped.bars);
       lw.createSeriesMarkers(series, shaped.markers);
       for (const s of shaped.stops) {
-        series.createPriceLine({ price: s.price, color: '#e5484d', lineWidth: 1, lineStyle: lw.LineStyle.Dashed, axisLabelVisible: true, title: `stop #${s.trade_id ?? ''}` });
+        // One short dashed segment per stop, from where it was placed to where it ended.
+        const line = chart.addSeries(lw.LineSeries, {
+          color: '#e5484d', lineWidth: 1, lineStyle: lw.LineStyle.Dashed, lastValueVisible: false,
+          priceLineVisible: false, crosshairMarkerVisible: false, pointMarkersVisible: s.to === s.from,
+          title: `stop${s.trade_id === null ? '' : ` #${s.trade_id}`}`,
+        });
+        line.setData(s.to > s.from ? [{ time: s.from, value: s.price }, { time: s.to, value: s.price }] : [{ time: s.from, value: s.price }]);
       }
       chart.timeScale().fitContent();
       ro = new ResizeObserver(() => chart.applyOptions({ width: el.clientWidth }));

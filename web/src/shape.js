@@ -133,7 +133,14 @@ export function candleSeries(c) {
       };
     })
     .sort((a, b) => a.time - b.time);
-  const stops = (c?.stops ?? []).filter((s) => isNum(s.price));
+  // Stop segments from the bar the stop was placed in to where it ended (snapped to bars).
+  const stops = (c?.stops ?? [])
+    .filter((s) => isNum(s.price) && isNum(s.from))
+    .map((s) => {
+      const from = snap(s.from);
+      const to = Math.max(from, snap(isNum(s.to) ? s.to : s.from));
+      return { trade_id: s.trade_id ?? null, price: s.price, from, to, status: s.status ?? '' };
+    });
   return { bars, markers, stops };
 }
 

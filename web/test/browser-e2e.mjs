@@ -62,7 +62,7 @@ try {
   // --- A: a finished replay -------------------------------------------------------------------
   const homeA = workspace('a');
   homes.push(homeA);
-  const dA = daemon(homeA, ['--replay-to', '2023-06-01', '--speed', '0', '--param', 'fast=3', '--param', 'slow=8', '--fraction', '0.4']);
+  const dA = daemon(homeA, ['--replay-to', '2023-06-01', '--speed', '0', '--param', 'fast=3', '--param', 'slow=8', '--param', 'stop-loss=0.03', '--fraction', '0.4']);
   procs.push(dA.child);
   const [, baseA, loginA] = await dA.found;
   const status = await until('the replay to complete', () => {
@@ -79,7 +79,7 @@ try {
   c.eq(ov.trades, total, 'overview trade count = /api/trades total');
   c.eq(ov.trades, summary?.trades, 'overview trade count = `aurum summary --json` trades');
   c.ok(ov.trades > 0, `the replay traded (${ov.trades} trades)`);
-  await c.step('A: every tab shows the real figures', () => flowTabs(pageA.page, c, { shots, mode: 'PAPER', equityText: fmtMoney(status.equity, 'USDT'), tradeCount: ov.trades }));
+  await c.step('A: every tab shows the real figures', () => flowTabs(pageA.page, c, { shots, mode: 'PAPER', equityText: fmtMoney(status.equity, 'USDT'), tradeCount: ov.trades, stops: true }));
   await c.step('A: Settings changes max_position; aurum risk show reads it back', async () => {
     await flowSettings(pageA.page, c, '0.2', { shots });
     const risk = aurum(homeA, ['risk', 'show'], { json: true });

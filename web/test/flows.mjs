@@ -16,7 +16,7 @@ export async function flowAuth(page, c, base) {
 }
 
 /** Opens every tab, checks it shows figures, saves a screenshot. */
-export async function flowTabs(page, c, { shots, equityText, tradeCount, mode }) {
+export async function flowTabs(page, c, { shots, equityText, tradeCount, mode, stops = false }) {
   await openTab(page, 'overview');
   c.eq(await text(page, '[data-testid="mode"]'), mode, 'mode banner');
   if (equityText) c.eq(await text(page, '[data-testid="equity"]'), equityText, 'Overview equity = server equity');
@@ -43,6 +43,10 @@ export async function flowTabs(page, c, { shots, equityText, tradeCount, mode })
     await page.waitForSelector('[data-testid="panel-decision"] .stats');
     await page.waitForSelector('[data-testid="panel-decision"] .candles canvas', { timeout: 10_000 });
     c.ok(await page.$('.attribution'), 'Decision record: candles with the lightweight-charts attribution');
+    if (stops) {
+      const line = await page.waitForSelector('[data-testid="trade-stops"]', { timeout: 10_000 }).then((e) => e.textContent()).catch(() => '');
+      c.ok(/Protective stop.*\d/.test(line), `Decision record: the trade's protective stop (${line})`);
+    }
     await page.$eval('[data-testid="panel-decision"]', (e) => e.scrollIntoView());
     await page.waitForTimeout(300);
     await shot(page, shots, '04-trade-decision');

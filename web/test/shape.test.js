@@ -77,7 +77,7 @@ describe('candles', () => {
   const c = {
     time: [0, H, 2 * H, 2 * H, 3 * H], open: [1, 2, 3, 3, 4], high: [2, 3, 4, 4, 5], low: [0.5, 1, 2, 2, 3], close: [2, 3, 4, 4, null],
     markers: [{ time: 2 * H + 1000, kind: 'exit', side: 'long', price: 4, trade_id: 0 }, { time: H + 5, kind: 'entry', side: 'long', price: 2.5, trade_id: 0 }, { time: H, kind: 'entry', side: 'short', price: 2, trade_id: 1 }],
-    stops: [{ trade_id: 0, price: 1.8 }, { trade_id: 1, price: null }],
+    stops: [{ trade_id: 0, price: 1.8, from: H + 5, to: 2 * H + 1000, status: 'filled' }, { trade_id: 1, price: null, from: H }, { trade_id: null, price: 5, from: 3 * H, status: 'sent' }],
   };
   const s = candleSeries(c);
   it('bars in seconds, strictly increasing, incomplete bars dropped', () => {
@@ -94,8 +94,11 @@ describe('candles', () => {
     expect(exit.position).toBe('aboveBar');
     expect(exit.text).toBe('exit #0 @ 4.0000');
   });
-  it('keeps only stops with a price', () => {
-    expect(s.stops).toEqual([{ trade_id: 0, price: 1.8 }]);
+  it('stops become segments snapped to bars; no price, no stop', () => {
+    expect(s.stops).toEqual([
+      { trade_id: 0, price: 1.8, from: 3600, to: 7200, status: 'filled' },
+      { trade_id: null, price: 5, from: 7200, to: 7200, status: 'sent' },
+    ]);
   });
 });
 

@@ -12,6 +12,8 @@
 #include <regex>
 #include <thread>
 
+#include <map>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -54,7 +56,8 @@ std::vector<std::string> run_args(const fs::path& home, const std::string& from,
                                   const std::string& to, const std::string& speed) {
     return {"--home", home.string(), "-q", "run", "--mode", "paper", "--symbols",
             "BTC/USDT,ETH/USDT", "--timeframe", "4h", "--replay-from", from, "--replay-to", to,
-            "--speed", speed, "--param", "fast=5", "--param", "slow=20", "--fraction", "0.4",
+            "--speed", speed, "--param", "fast=5", "--param", "slow=20", "--param", "stop-loss=0.05",
+            "--fraction", "0.4",
             "--port", "0", "--dashboard-port", "0", "--serve"};
 }
 
@@ -275,6 +278,23 @@ TEST(DashboardApi, serves_a_replayed_paper_session_on_real_data) {
     EXPECT_EQ(cs["close"].size(), cs["time"].size());
     EXPECT_EQ(cs["timeframe"], "4h");
     EXPECT_EQ(cs["markers"].size(), 2 * btc["total"].get<std::size_t>());
+    // Protective stops (stop-loss=0.05): each a segment inside its trade, 5 % under its entry.
+    ASSERT_FALSE(cs["stops"].empty());
+    std::map<int, json> by_id;
+    for (const auto& t : all["trades"]) by_id[t["id"].get<int>()] = t;
+    std::size_t in_trades = 0;
+    for (const auto& st : cs["stops"]) {
+        EXPECT_LE(st["from"].get<TimeMs>(), st["to"].get<TimeMs>());
+        if (st["trade_id"].is_null()) continue;
+        ++in_trades;
+        const json& t = by_id.at(st["trade_id"].get<int>());
+        EXPECT_EQ(t["symbol"], "BTC/USDT");
+        EXPECT_EQ(st["side"], "sell");
+        EXPECT_GE(st["from"].get<TimeMs>(), t["entry_time"].get<TimeMs>());
+        EXPECT_LE(st["to"].get<TimeMs>(), t["exit_time"].get<TimeMs>());
+        EXPECT_NEAR(st["price"].get<double>(), t["entry_price"].get<double>() * 0.95, 0.01);
+    }
+    EXPECT_GT(in_trades, 0u);
 
     // Risk, health, performance, predictions, signals, audit.
     const json risk = b.get("/api/risk");

@@ -27,27 +27,37 @@ using test::seed_workspace;
 using test::slurp;
 using test::spawn_aurum;
 
-TEST(LiveDaemon, kill_dash_nine_at_random_moments_changes_nothing) {
+namespace {
+
+/// Kills replays of `extra`'s session at `kills` random moments; the restarted daemon must end
+/// exactly where an uninterrupted run ends, with no client order id sent twice.
+Final kill_dash_nine_until_done(const std::vector<std::string>& extra, int kills_wanted,
+                                std::uint32_t seed) {
     test::TempDir ref_home, home;
     seed_workspace(ref_home.path(), 500);
     seed_workspace(home.path(), 500);
     const std::string to = "2024-05-01";
+    auto args = [&](const fs::path& h) {
+        auto a = replay_args(h, to);
+        a.insert(a.end(), extra.begin(), extra.end());
+        return a;
+    };
     const auto t0 = std::chrono::steady_clock::now();
-    const auto ref_run = test::run_aurum(replay_args(ref_home.path(), to));
+    const auto ref_run = test::run_aurum(args(ref_home.path()));
     const auto full_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - t0)
                              .count();
-    ASSERT_EQ(ref_run.exit_code, 0) << ref_run.err;
+    EXPECT_EQ(ref_run.exit_code, 0) << ref_run.err;
     const Final ref = final_state(ref_home.path());
-    ASSERT_EQ(ref.status, "complete");
-    ASSERT_GT(ref.orders.size(), 50u);
+    EXPECT_EQ(ref.status, "complete");
+    EXPECT_GT(ref.orders.size(), 50u);
 
-    std::mt19937 rng(20241203);
+    std::mt19937 rng(seed);
     int kills = 0;
-    for (int runs = 0; runs < 200 && kills < 20; ++runs) {
+    for (int runs = 0; runs < 200 && kills < kills_wanted; ++runs) {
         // Kill anywhere from start-up to the end of a full run (later runs resume, so shorter).
         const int delay = std::uniform_int_distribution<int>(5, static_cast<int>(full_ms))(rng);
-        if (test::kill_dash_nine_after(replay_args(home.path(), to), home / "daemon.log", delay)) {
+        if (test::kill_dash_nine_after(args(home.path()), home / "daemon.log", delay)) {
             ++kills;
             continue;
         }
@@ -57,13 +67,34 @@ TEST(LiveDaemon, kill_dash_nine_at_random_moments_changes_nothing) {
         fs::remove(home / "data" / "aurum.db-shm");
         seed_workspace(home.path(), 500);
     }
-    EXPECT_GE(kills, 20);
+    EXPECT_GE(kills, kills_wanted);
     // A last uninterrupted restart completes the session.
-    const auto last = test::run_aurum(replay_args(home.path(), to));
-    ASSERT_EQ(last.exit_code, 0) << last.err;
+    const auto last = test::run_aurum(args(home.path()));
+    EXPECT_EQ(last.exit_code, 0) << last.err;
     const Final got = final_state(home.path());
     test::expect_same_final(got, ref, "after kill -9");
     test::expect_unique_ids(got);
+    return got;
+}
+
+} // namespace
+
+TEST(LiveDaemon, kill_dash_nine_at_random_moments_changes_nothing) {
+    kill_dash_nine_until_done({}, 20, 20241203);
+}
+
+TEST(LiveDaemon, kill_dash_nine_keeps_protective_stops_exactly_as_an_uninterrupted_run) {
+    // Stops are orders the engine places on fills: a restarted session must place, cancel and
+    // fill the same ones under the same client order ids.
+    const Final got = kill_dash_nine_until_done({"--param", "stop-loss=0.02"}, 8, 20261207);
+    std::size_t stop_orders = 0, stop_fills = 0;
+    for (const auto& o : got.orders) {
+        const bool stop = o.find(" stop ") != std::string::npos;
+        stop_orders += stop;
+        stop_fills += stop && o.find("filled") != std::string::npos;
+    }
+    EXPECT_GT(stop_orders, 10u) << "the session placed protective stops";
+    EXPECT_GT(stop_fills, 0u) << "and some of them fired";
 }
 
 namespace {

@@ -261,6 +261,18 @@ TEST(LiveExchangeCli, refusals_exit_2_with_a_clear_message_and_write_nothing) {
     r = test::run_aurum(gold);
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("MetaTrader 5"), std::string::npos) << r.err;
+    // A protective stop the adapter would not send is refused, not silently dropped.
+    auto stops = live_args(home.path(), url);
+    stops.insert(stops.end(), {"--param", "stop-loss=0.05"});
+    r = test::run_aurum(stops);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("stop-loss strategy parameter places stop orders"), std::string::npos)
+        << r.err;
+    auto model = live_args(home.path(), url);
+    model.insert(model.end(), {"--strategy", "model", "--param", "stop-loss=0.05"});
+    r = test::run_aurum(model);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("are for the rule strategies"), std::string::npos) << r.err;
     write_secret(home.path(), "live-secret", 0644);
     r = test::run_aurum(live_args(home.path(), url));
     EXPECT_EQ(r.exit_code, 2);

@@ -103,6 +103,7 @@ function Decision({ id, ccy }) {
   const candlePath = t ? `/api/candles?symbol=${encodeURIComponent(t.symbol)}&from=${t.entry_time - 2 * pad}&to=${(t.exit_time ?? t.entry_time) + pad}` : null;
   const candles = useResource(candlePath);
   const shaped = useMemo(() => (candles.data ? candleSeries(candles.data) : null), [candles.data]);
+  const myStops = (shaped?.stops ?? []).filter((s) => s.trade_id === id);
   const p = r?.prediction;
   const sz = r?.sizing;
   return html`<div class="span3 decision" ref=${box}>
@@ -130,8 +131,8 @@ function Decision({ id, ccy }) {
             <tr><td>price</td><td class="num">${fmtPrice(sz.price)}</td></tr><tr><td>requested</td><td class="num">${fmtQty(sz.requested_qty, t?.unit)}</td></tr>
             <tr><td>final</td><td class="num">${fmtQty(sz.final_qty ?? t?.qty, sz.unit ?? t?.unit)}</td></tr>
           </tbody></table><pre class="arith" data-testid="sizing">${sz.arithmetic ?? ''}</pre>` : html`<p class="muted">not recorded</p>`}
-          ${(r?.orders ?? []).length ? html`<h3>Orders</h3><table class="tbl"><thead><tr><th>Side</th><th class="r">Qty</th><th class="r">Filled</th><th class="r">Avg</th><th>Source</th><th>Status</th></tr></thead>
-            <tbody>${r.orders.map((o) => html`<tr><td>${o.side}</td><td class="num">${fmtQty(o.qty)}</td><td class="num">${fmtQty(o.filled_qty)}</td>
+          ${(r?.orders ?? []).length ? html`<h3>Orders</h3><table class="tbl"><thead><tr><th>Side</th><th>Type</th><th class="r">Qty</th><th class="r">Filled</th><th class="r">Avg</th><th>Source</th><th>Status</th></tr></thead>
+            <tbody>${r.orders.map((o) => html`<tr><td>${o.side}</td><td>${o.type === 'stop' ? html`stop <span class="num">${fmtPrice(o.stop_price)}</span>` : (o.type ?? '')}</td><td class="num">${fmtQty(o.qty)}</td><td class="num">${fmtQty(o.filled_qty)}</td>
               <td class="num">${fmtPrice(o.avg_price)}</td><td>${o.source}</td><td title=${o.note ?? ''}>${o.status}</td></tr>`)}</tbody></table>` : ''}</div>
         <div><h3>Risk adjustments</h3><table class="tbl"><thead><tr><th>Rule</th><th class="r">Requested</th><th class="r">Final</th><th>Reason</th></tr></thead>
           <tbody>${(r?.risk ?? []).length === 0 ? html`<${Empty} cols="4" text="approved as sized: no limit applied" />` : r.risk.map((a) => html`<tr>
@@ -139,5 +140,6 @@ function Decision({ id, ccy }) {
       </div>
       <h3>${t?.symbol ?? ''} candles with entry/exit and stop</h3>
       ${shaped && shaped.bars.length ? html`<${CandleChart} shaped=${shaped} />` : html`<p class="muted">${candles.error ? candles.error.message : 'loading candles…'}</p>`}
+      ${myStops.length ? html`<p class="muted" data-testid="trade-stops">Protective stop${myStops.length > 1 ? 's' : ''}: ${myStops.map((s, k) => html`${k ? ' → ' : ''}<span class="num">${fmtPrice(s.price)}</span> from ${fmtTime(s.from * 1000)} (${s.status})`)}</p>` : ''}
     </${Panel}></div>`;
 }
