@@ -67,8 +67,30 @@ void check_spacing(const ImportJob& job, const SpacingProbe& probe) {
 
 } // namespace
 
+/// SQLite keeps an import's dirty pages in its page cache until the one transaction commits;
+/// a smaller cache while importing spills them to the WAL sooner, so a 1 GB file imports in
+/// bounded memory (docs/benchmarks.md, import peak RSS). Restored afterwards.
+class ImportCacheLimit {
+  public:
+    explicit ImportCacheLimit(Database& db) : db_(db.dialect() == SqlDialect::Sqlite ? &db : nullptr) {
+        if (db_) db_->exec("PRAGMA cache_size=-8192");
+    }
+    ~ImportCacheLimit() {
+        try {
+            if (db_) db_->exec("PRAGMA cache_size=-32768");
+        } catch (...) { // a failed restore only costs speed in a later query
+        }
+    }
+    ImportCacheLimit(const ImportCacheLimit&) = delete;
+    ImportCacheLimit& operator=(const ImportCacheLimit&) = delete;
+
+  private:
+    Database* db_;
+};
+
 ImportSummary import_files(MarketStore& store, const std::vector<ImportJob>& jobs) {
     ImportSummary summary;
+    const ImportCacheLimit cache(store.database());
     // One writer = one transaction: an exception anywhere destroys it uncommitted (rollback).
     auto writer = store.open_writer();
     for (const ImportJob& job : jobs) {
