@@ -49,7 +49,7 @@ LiveOptions options(int fast, int slow, int days, const std::string& tag) {
     o.fill.fees.taker = 0.001;
     o.fill.slippage.fixed_bps = 5;
     o.new_session = true;
-    (void)tag;
+    o.batch_commits = tag == "tp"; // the throughput run is a full-speed replay, as `--speed 0`
     return o;
 }
 

@@ -348,6 +348,8 @@ LiveOptions resolve_run_options(const Workspace& ws, const InstrumentRegistry& i
         o.replay_to = parse_date_flag("--replay-to", f.replay_to);
         if (o.replay_to <= o.replay_from)
             throw InputError("run: --replay-to must be after --replay-from");
+        // Nobody watches a full-speed paper replay bar by bar: commit it in batches.
+        o.batch_commits = o.mode == "paper" && f.speed == 0;
     }
     return o;
 }

@@ -121,7 +121,26 @@ void JournalExecution::submit(const Order& order) {
 
 void JournalExecution::cancel(OrderId id, TimeMs now) {
     if (!recovering_) {
-        inner_.cancel(id, now);
+        // Created in this step and not sent yet (sends wait for the journal): cancelled here and
+        // never sent. The venue would answer "unknown order" and then get the order anyway.
+        const auto unsent = std::find_if(to_send_.begin(), to_send_.end(),
+                                         [id](const Order& o) { return o.id == id; });
+        if (unsent == to_send_.end()) {
+            inner_.cancel(id, now);
+            return;
+        }
+        OrderEvent ev;
+        ev.order_id = id;
+        ev.instrument = unsent->req.instrument;
+        ev.status = OrderStatus::Cancelled;
+        ev.reason = RejectReason::UserCancelled;
+        ev.time = now;
+        ev.side = unsent->req.side;
+        ev.type = unsent->req.type;
+        ev.role = unsent->role;
+        ev.qty = unsent->req.qty;
+        to_send_.erase(unsent);
+        on_order_event(ev);
         return;
     }
     // Replay the journaled outcome of this cancel from the current step.
@@ -268,6 +287,10 @@ void JournalExecution::flush() {
     new_orders_.clear();
     new_reports_.clear();
     status_updates_.clear();
+    send_pending();
+}
+
+void JournalExecution::send_pending() {
     std::vector<Order> send;
     send.swap(to_send_);
     for (const Order& o : send) {

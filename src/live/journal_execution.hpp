@@ -55,6 +55,9 @@ public:
     }
     /// After the journal is committed: sends the step's orders. Clears the buffers.
     void flush();
+    /// Sends the orders created since the last send and keeps them (and every report) in the
+    /// buffers for the next commit: a simulated venue's batched replay (LiveOptions::batch_commits).
+    void send_pending();
 
     /// Client order id of an engine order id ("" when unknown).
     std::string client_id(OrderId id) const;

@@ -556,8 +556,13 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
                           pf.trades().size() > trades_committed_ ||
                           risk_.version() != risk_version_committed_ || dirty_;
     ++steps_since_commit_;
-    if (!force && !activity && steps_since_commit_ < opt_.commit_every &&
-        wall_now - last_commit_wall_ < 1000)
+    const bool due = force || steps_since_commit_ >= opt_.commit_every ||
+                     wall_now - last_commit_wall_ >= 1000;
+    if (!due && activity && opt_.batch_commits && opt_.mode == "paper") {
+        journal_->send_pending(); // the simulated venue fills them at the same bars as ever
+        return;
+    }
+    if (!due && !activity)
         return;
     const auto assessments = hook_->take_assessments();
     const auto predictions = predictions_->take();

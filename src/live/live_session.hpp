@@ -43,6 +43,11 @@ struct LiveOptions {
     TimeMs approval_expiry = 4 * kMsPerHour; ///< session time a signal waits for approval ...
     int approval_min_bars = 6;               ///< ... but never fewer bars than this
     int commit_every = 256;                ///< steps without activity between snapshot commits
+    /// Paper replay at full speed: the journal is committed every commit_every steps (or second)
+    /// even when they traded, instead of after every step that did. The simulated venue has no
+    /// outside effects, so orders still go to it at once and a crash only re-runs the steps
+    /// after the last commit. Never for live mode (an order is journaled before it is sent).
+    bool batch_commits = false;
     bool new_session = false;
     /// At start, follow registry changes made while stopped (swap in the new production
     /// version, drop a demoted one). Off for a replay that must keep the pinned versions.

@@ -214,7 +214,13 @@ inline Final final_state(const std::filesystem::path& home) { return final_state
 /// (doubles round-trip through both databases bit for bit).
 inline void expect_same_final(const Final& got, const Final& ref, const std::string& what) {
     EXPECT_EQ(got.status, ref.status) << what;
-    EXPECT_EQ(got.orders, ref.orders) << what;
+    EXPECT_EQ(got.orders.size(), ref.orders.size()) << what;
+    for (std::size_t k = 0; k < std::min(got.orders.size(), ref.orders.size()); ++k)
+        if (got.orders[k] != ref.orders[k]) {
+            ADD_FAILURE() << what << ": the first different order is #" << k << ": "
+                          << got.orders[k] << " instead of " << ref.orders[k];
+            break;
+        }
     EXPECT_EQ(got.fills, ref.fills) << what;
     EXPECT_EQ(got.trades, ref.trades) << what;
     EXPECT_EQ(got.positions, ref.positions) << what;

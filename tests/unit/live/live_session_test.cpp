@@ -137,6 +137,53 @@ TEST(LiveSession, crash_at_any_step_recovers_to_the_uninterrupted_result) {
     }
 }
 
+TEST(LiveSession, batched_commits_with_crashes_end_exactly_like_committing_every_step) {
+    // A full-speed paper replay commits every commit_every steps (LiveOptions::batch_commits);
+    // crashes between commits lose only steps that the restart re-runs. With protective stops,
+    // so the stop orders placed on fills are part of what must come out the same.
+    test::TempDir dir;
+    LiveOptions opt = replay_options(15, 120);
+    opt.strategy.params["stop-loss"] = 0.02;
+    auto ref_store = open_market_store((dir / "ref.db").string());
+    seed_market(*ref_store, 120);
+    std::string sid;
+    {
+        LiveSession s(ref_store->database(), *ref_store, opt, RiskLimits{}, InstrumentRegistry(), {});
+        s.open(0, false, "");
+        while (s.step(0) != LiveSession::StepResult::Finished) {
+        }
+        sid = s.session_id();
+    }
+    const test::Final ref = test::final_state((dir / "ref.db").string(), sid);
+    ASSERT_GT(ref.orders.size(), 6u);
+
+    opt.batch_commits = true;
+    opt.commit_every = 40;
+    std::mt19937 rng(12);
+    for (int trial = 0; trial < 4; ++trial) {
+        const auto path = dir / ("batched" + std::to_string(trial) + ".db");
+        auto store = open_market_store(path.string());
+        seed_market(*store, 120);
+        int crashes = 0;
+        for (;;) {
+            LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+            s.open(0, false, "");
+            const int budget = trial == 0 ? 1 << 30 : std::uniform_int_distribution<int>(1, 250)(rng);
+            int k = 0;
+            LiveSession::StepResult r = LiveSession::StepResult::Stepped;
+            while (k < budget && (r = s.step(0)) != LiveSession::StepResult::Finished) ++k;
+            if (r == LiveSession::StepResult::Finished) break;
+            ++crashes;
+        }
+        if (trial > 0) {
+            EXPECT_GT(crashes, 2);
+        }
+        const test::Final got = test::final_state(path.string(), sid);
+        test::expect_same_final(got, ref, "batched trial " + std::to_string(trial));
+        test::expect_unique_ids(got);
+    }
+}
+
 TEST(LiveSession, commands_are_validated_and_journaled) {
     test::TempDir dir;
     auto store = open_market_store((dir / "c.db").string());
