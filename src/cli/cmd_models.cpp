@@ -32,15 +32,6 @@ struct TrainFlags {
     std::string labels, experiment;
 };
 
-std::vector<std::string> split_symbols(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string x; std::getline(ss, x, ',');)
-        if (!x.empty()) out.push_back(x);
-    if (out.empty()) throw InputError("--symbols: give at least one symbol, e.g. BTC/USDT or BTC/USDT,ETH/USDT");
-    return out;
-}
-
 /// After a registry change: a running daemon that trades the model applies `c` at once (at its
 /// next bar); a stopped one reconciles with the registry when it starts. Returns the exit code.
 int tell_daemon(const CliContext& ctx, const Command& c) {

@@ -27,6 +27,8 @@ void register_backtest(CLI::App& app, CliContext& ctx);
 
 /// `aurum rl simulate` (cmd_rl.cpp).
 void register_rl(CLI::App& app, CliContext& ctx);
+/// `aurum exchange check` (src/cli/cmd_exchange.cpp).
+void register_exchange(CLI::App& app, CliContext& ctx);
 
 // `aurum data ...` is one group assembled from several files; each adds its subcommands.
 /// `aurum data backfill` (cmd_data_backfill.cpp), added to the `data` group.

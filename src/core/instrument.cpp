@@ -220,4 +220,17 @@ std::string normalize_symbol(const std::string& text) {
     return s;
 }
 
+std::vector<std::string> split_symbols(const std::string& text, const std::string& flag) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        if (comma > start) out.push_back(normalize_symbol(text.substr(start, comma - start)));
+        start = comma + 1;
+    }
+    if (out.empty())
+        throw InputError(flag + ": give at least one symbol, e.g. BTC/USDT or BTC/USDT,ETH/USDT");
+    return out;
+}
+
 } // namespace aurum

@@ -72,5 +72,8 @@ private:
 /// Normalises user spellings of a symbol: "btcusdt", "BTC-USDT", "BTC_USDT" -> "BTC/USDT" for
 /// quote currencies we recognise; other symbols are upper-cased.
 std::string normalize_symbol(const std::string& text);
+/// "BTC/USDT,ethusdt" -> {"BTC/USDT", "ETH/USDT"} (normalized; empty items skipped). Throws
+/// InputError naming `flag` when nothing is left.
+std::vector<std::string> split_symbols(const std::string& text, const std::string& flag = "--symbols");
 
 } // namespace aurum

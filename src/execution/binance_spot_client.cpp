@@ -1,6 +1,7 @@
 #include "execution/binance_spot_client.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -146,6 +147,11 @@ BinanceSpotClient::Reply BinanceSpotClient::send(HttpRequest req, bool sign) {
         out = Reply{};
         out.status = resp.status;
         out.body = std::move(resp.body);
+        if (const auto w = resp.header("X-MBX-USED-WEIGHT-1M")) {
+            int used = 0;
+            const auto [ptr, ec] = std::from_chars(w->data(), w->data() + w->size(), used);
+            if (ec == std::errc{} && ptr == w->data() + w->size()) used_weight_1m_ = used;
+        }
         if (out.status != 200) {
             try {
                 const json j = json::parse(out.body);
@@ -240,6 +246,10 @@ void BinanceSpotClient::connect() {
         throw SystemError(fmt::format("binance: GET /api/v3/exchangeInfo at {}: malformed "
                                       "response: {}",
                                       where, body_excerpt(info.body)));
+    for (const auto& l : parsed->value("rateLimits", json::array()))
+        if (l.value("rateLimitType", "") == "REQUEST_WEIGHT" && l.value("interval", "") == "MINUTE" &&
+            l.value("intervalNum", 0) == 1)
+            weight_limit_1m_ = l.value("limit", 0);
     try {
         apply_rules(*parsed);
     } catch (const json::exception& e) {
@@ -324,6 +334,12 @@ void BinanceSpotClient::refresh_balances() {
     balances_.clear();
     for (const auto& b : j->value("balances", json::array()))
         balances_[b.value("asset", "")] = {num(b, "free"), num(b, "locked")};
+    account_.can_trade = j->value("canTrade", false);
+    account_.account_type = j->value("accountType", "");
+    if (j->contains("commissionRates") && j->at("commissionRates").is_object()) {
+        account_.maker_rate = num(j->at("commissionRates"), "maker");
+        account_.taker_rate = num(j->at("commissionRates"), "taker");
+    }
 }
 
 // --- orders ----------------------------------------------------------------------------------

@@ -42,6 +42,13 @@ struct BinanceBalance {
     double free = 0, locked = 0;
 };
 
+/// What GET /api/v3/account says about the key's account.
+struct BinanceAccountInfo {
+    bool can_trade = false;
+    std::string account_type;              ///< "SPOT"
+    double maker_rate = -1, taker_rate = -1; ///< commissionRates (-1: not reported)
+};
+
 /// Settings of BinanceSpotClient.
 struct BinanceSpotOptions {
     std::string base_url; ///< required: "https://api.binance.com" or a fake server's URL
@@ -89,6 +96,11 @@ class BinanceSpotClient final : public ExecutionClient {
     /// Re-reads the balances.
     void refresh_balances();
     TimeMs time_offset() const { return offset_; }
+    const BinanceAccountInfo& account() const { return account_; }
+    /// Request weight used in the current minute (the last X-MBX-USED-WEIGHT-1M; -1: not seen)
+    /// and the exchange's REQUEST_WEIGHT per-minute limit (exchangeInfo rateLimits; 0: not seen).
+    int used_weight_1m() const { return used_weight_1m_; }
+    int weight_limit_1m() const { return weight_limit_1m_; }
     const BinanceExecStats& stats() const { return stats_; }
 
     /// Queries an order by client id and adopts the exchange's state (fills not yet reported are
@@ -160,6 +172,8 @@ class BinanceSpotClient final : public ExecutionClient {
     Sleeper sleeper_;
     ExecutionSink* sink_ = nullptr;
     TimeMs offset_ = 0;
+    BinanceAccountInfo account_;
+    int used_weight_1m_ = -1, weight_limit_1m_ = 0;
     std::map<std::string, BinanceBalance> balances_;
     std::map<std::string, Tracked> orders_; ///< by client order id
     std::map<OrderId, std::string> cid_of_;

@@ -222,15 +222,6 @@ void GapChecker::run(LiveSession& session, MarketStore& store, const LiveOptions
 
 namespace {
 
-std::vector<std::string> split_symbols(const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream ss(text);
-    std::string one;
-    while (std::getline(ss, one, ','))
-        if (!one.empty()) out.push_back(normalize_symbol(one));
-    return out;
-}
-
 TimeMs parse_date_flag(const std::string& flag, const std::string& text) {
     const auto t = parse_time(text);
     if (!t) throw InputError(flag + ": expected a date such as 2024-01-31, got '" + text + "'");

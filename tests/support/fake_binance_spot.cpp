@@ -54,6 +54,7 @@ struct FakeSpotExchange::State {
     std::map<std::string, double> price;
     std::map<std::string, double> free, locked;
     double commission = 0.001;
+    bool can_trade = true;
     std::vector<FakeOrder> orders;
     std::vector<FakeTrade> trades;
     std::map<std::string, int> posts;
@@ -366,8 +367,16 @@ struct FakeSpotExchange::State {
                                {"applyMaxToMarket", false},
                                {"avgPriceMins", 5}}}}});
         }
-        return FakeResponse::json(
-            200, json{{"timezone", "UTC"}, {"serverTime", clock.now()}, {"symbols", list}}.dump());
+        // rateLimits as documented in ../shared/data/docs/binance/rest-api.md (exchangeInfo).
+        const json limits = json::array(
+            {{{"rateLimitType", "REQUEST_WEIGHT"}, {"interval", "MINUTE"}, {"intervalNum", 1}, {"limit", 6000}},
+             {{"rateLimitType", "ORDERS"}, {"interval", "SECOND"}, {"intervalNum", 10}, {"limit", 50}},
+             {{"rateLimitType", "ORDERS"}, {"interval", "DAY"}, {"intervalNum", 1}, {"limit", 160000}}});
+        return FakeResponse::json(200, json{{"timezone", "UTC"},
+                                            {"serverTime", clock.now()},
+                                            {"rateLimits", limits},
+                                            {"symbols", list}}
+                                           .dump());
     }
 
     FakeResponse account() {
@@ -375,8 +384,12 @@ struct FakeSpotExchange::State {
         json b = json::array();
         for (const auto& [asset, f] : free)
             b.push_back({{"asset", asset}, {"free", dec(f)}, {"locked", dec(locked[asset])}});
-        return FakeResponse::json(200, json{{"canTrade", true},
+        return FakeResponse::json(200, json{{"canTrade", can_trade},
                                             {"accountType", "SPOT"},
+                                            {"commissionRates", {{"maker", dec(commission)},
+                                                                 {"taker", dec(commission)},
+                                                                 {"buyer", "0.00000000"},
+                                                                 {"seller", "0.00000000"}}},
                                             {"updateTime", clock.now()},
                                             {"balances", b}}
                                            .dump());
@@ -450,6 +463,11 @@ double FakeSpotExchange::locked(const std::string& asset) const {
 void FakeSpotExchange::set_commission(double rate) {
     std::lock_guard lock(state_->mu);
     state_->commission = rate;
+}
+
+void FakeSpotExchange::set_can_trade(bool can) {
+    std::lock_guard lock(state_->mu);
+    state_->can_trade = can;
 }
 
 void FakeSpotExchange::fail_after_accept(FakeResponse fault, int times) {

@@ -59,6 +59,8 @@ class FakeSpotExchange {
     double balance(const std::string& asset) const;
     double locked(const std::string& asset) const;
     void set_commission(double rate);
+    /// The account's canTrade (false: a key without the spot trading permission).
+    void set_can_trade(bool can);
     /// The next `times` POST /api/v3/order are processed (the order exists at the exchange), then
     /// answered with `fault` instead of the result; with fault.delay_ms the answer comes that late.
     void fail_after_accept(FakeResponse fault, int times = 1);

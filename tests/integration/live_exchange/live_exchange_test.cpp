@@ -360,3 +360,52 @@ TEST(LiveExchange, another_exchange_or_key_is_another_session) {
     paper2.venue = LiveVenueOptions{};
     EXPECT_EQ(paper.session_id(), paper2.session_id()) << "paper ids do not depend on a venue";
 }
+
+// `aurum exchange check` (issue 17 item 7): everything a first live start needs, asked of the
+// exchange read-only.
+TEST(LiveExchangeCli, exchange_check_reports_keys_clock_filters_balances_and_limits_and_sends_no_order) {
+    SystemClock wall;
+    FakeBinance server(wall);
+    FakeSpotExchange ex(server, wall, "live-key", "live-secret");
+    ex.list(FakeSymbol{}, 30000);
+    ex.set_balance("USDT", 1000);
+    test::TempDir home;
+    write_secret(home.path(), "live-secret");
+    const std::vector<std::string> args = {"--home", home.path().string(), "exchange", "check",
+                                           "--exchange-url", server.base_url(), "--symbols",
+                                           "BTC/USDT"};
+    auto r = test::run_aurum(args);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    for (const char* want : {"PASS  clock", "PASS  API key      accepted; the SPOT account can trade; "
+                                            "commission maker 0.1000 % taker 0.1000 %",
+                             "PASS  BTCUSDT      TRADING: tick 0.01, lot 1e-05 (min 1e-05), min notional 5 USDT",
+                             "PASS  balances     USDT 1000 free, 0 locked", "of 6000 used this minute",
+                             "Ready for `aurum run --mode live --confirm-live`"})
+        EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
+    EXPECT_TRUE(ex.orders().empty()) << "a check sends no order";
+    EXPECT_EQ(server.request_count("/api/v3/order"), 0);
+
+    // A key without the trading permission: FAIL, exit 1.
+    ex.set_can_trade(false);
+    r = test::run_aurum(args);
+    EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+    EXPECT_NE(r.out.find("FAIL  API key"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Not ready for --mode live"), std::string::npos) << r.out;
+
+    // The check itself cannot run: no credentials, a symbol the exchange does not list, a bad
+    // URL: exit 2 naming it.
+    auto listed = args;
+    listed.back() = "ETH/USDT";
+    r = test::run_aurum(listed);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("rejected the symbols [\"ETHUSDT\"]"), std::string::npos) << r.err;
+    auto bad_url = args;
+    bad_url[5] = "ftp://127.0.0.1:1";
+    r = test::run_aurum(bad_url);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("ftp://127.0.0.1:1"), std::string::npos) << r.err;
+    fs::remove(home / "secrets" / "binance.json");
+    r = test::run_aurum(args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("credentials"), std::string::npos) << r.err;
+}
