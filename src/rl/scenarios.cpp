@@ -62,33 +62,33 @@ double regime_trend_action(std::span<const float> obs, const ObsLayout& layout) 
     return 0.0;
 }
 
-SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config) {
+MarketTape scenario_tape(Scenario s, std::uint64_t seed, int days,
+                         const std::string& feature_set) {
     if (days < 120 || days > 3650)
         throw InputError(fmt::format("--days {}: must be between 120 and 3650", days));
     const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
     InstrumentRegistry reg;
-    const MarketTape tape = build_market_tape(reg.get("BTC/USDT"), scenario_bars(s, seed, days),
-                                              fc.get("default"));
+    MarketTape tape = build_market_tape(reg.get("BTC/USDT"), scenario_bars(s, seed, days),
+                                        fc.get(feature_set));
     if (tape.first_ready + 2 > tape.bars.size())
         throw InputError(fmt::format("--days {}: too short for the features' warm-up", days));
-    config.episode_bars = tape.bars.size() - tape.first_ready - 1;
-    config.spec.engine.record_fills = true;
-    TradingEnv env(config);
-    std::vector<float> obs(ObsLayout{tape.columns}.size());
-    env.reset(tape, tape.first_ready, obs);
-    for (bool done = false; !done;) done = env.step(regime_trend_action(obs, env.layout()), obs).done;
+    return tape;
+}
 
+SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config,
+                                   const ActionFn& policy, const std::string& feature_set) {
+    const MarketTape tape = scenario_tape(s, seed, days, feature_set);
+    EpisodeReport e = run_policy_episode(tape, tape.first_ready, std::move(config), policy);
     SimulationReport r;
     r.scenario = s;
     r.seed = seed;
-    r.decisions = config.episode_bars;
-    r.from = tape.bars.time[tape.first_ready];
-    r.to = tape.bars.time.back();
-    r.shield = env.shield();
-    const BarSeries window = tape.bars.slice({r.from, r.to + 1});
-    const BacktestResult result = env.finish();
-    r.metrics = compute_metrics(result, {&window});
-    r.buy_hold_return = r.metrics.buy_hold.empty() ? 0.0 : r.metrics.buy_hold[0].total_return;
+    r.decisions = e.decisions;
+    r.from = e.from;
+    r.to = e.to;
+    r.shield = e.shield;
+    r.metrics = std::move(e.metrics);
+    r.buy_hold_return = e.buy_hold_return;
+    r.targets = std::move(e.targets);
     return r;
 }
 

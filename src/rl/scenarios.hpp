@@ -5,6 +5,7 @@
 #include <string>
 
 #include "backtest/metrics.hpp"
+#include "rl/policy_eval.hpp"
 #include "rl/trading_env.hpp"
 
 namespace aurum {
@@ -32,11 +33,19 @@ struct SimulationReport {
     Metrics metrics;         ///< of the environment's engine result
     double buy_hold_return = 0;
     ShieldStats shield;
+    std::vector<double> targets; ///< the policy's target at each decision
 };
 
-/// Runs the baseline through one TradingEnv episode over the scenario's bars after the features'
-/// warm-up (`config.episode_bars` is set to fill it). Throws InputError when `days` is outside
-/// [120, 3650].
-SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config);
+/// The scenario's market tape with the built-in feature set `feature_set`. Throws InputError when
+/// `days` is outside [120, 3650] or too short for the features' warm-up.
+MarketTape scenario_tape(Scenario s, std::uint64_t seed, int days,
+                         const std::string& feature_set = "default");
+
+/// Runs `policy` (default: the scripted baseline) through one TradingEnv episode over the
+/// scenario's bars after the features' warm-up (`config.episode_bars` is set to fill it).
+/// Throws InputError when `days` is outside [120, 3650].
+SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config,
+                                   const ActionFn& policy = regime_trend_action,
+                                   const std::string& feature_set = "default");
 
 } // namespace aurum

@@ -104,6 +104,7 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
     Engine& engine = *stack_.engine;
     const double qty_before = engine.account().position(0).qty;
     const bool past_halt = peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
+    const double fees_before = engine.account().fees_paid();
     strategy_.apply(engine, 0, action);
 
     ++k_;
@@ -122,6 +123,8 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
     const double eq = equity();
     StepOutcome out;
     out.reward = eq > 0 && prev_equity_ > 0 ? std::log(eq / prev_equity_) : -1.0;
+    const double fees = engine.account().fees_paid() - fees_before;
+    if (eq > 0 && fees > 0) out.fees = -std::log((eq + fees) / eq);
     prev_equity_ = eq;
     peak_ = std::max(peak_, eq);
     if (peak_ > 0) stats_.max_drawdown = std::max(stats_.max_drawdown, 1 - eq / peak_);

@@ -33,6 +33,8 @@ class VecEnv {
         return std::span<const float>(obs_).subspan(i * obs_size_, obs_size_);
     }
     std::span<const double> rewards() const { return rewards_; }
+    /// Per environment: the part of the last reward its fees took (StepOutcome::fees).
+    std::span<const double> fee_rewards() const { return fees_; }
     std::span<const std::uint8_t> dones() const { return dones_; }
     std::uint64_t episodes_done() const { return episodes_; }
     /// Return (sum of rewards) of the last finished episode of environment i.
@@ -49,7 +51,7 @@ class VecEnv {
     std::size_t obs_size_ = 0, episode_bars_ = 0;
     std::mt19937_64 rng_; // its output sequence is fixed by the C++ standard
     std::vector<float> obs_;
-    std::vector<double> rewards_, running_, last_return_;
+    std::vector<double> rewards_, fees_, running_, last_return_;
     std::vector<std::uint8_t> dones_;
     std::uint64_t episodes_ = 0;
 };

@@ -1,0 +1,67 @@
+#include "rl/tactical_agent.hpp"
+
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/workspace.hpp"
+#include "rl/ppo_trainer.hpp"
+
+namespace aurum {
+
+TacticalAgent::TacticalAgent(std::size_t obs_size, std::vector<double> levels,
+                             const PpoParams& params)
+    : obs_size_(obs_size), levels_(std::move(levels)), params_(params),
+      net_(make_policy_net(obs_size, levels_.size(), params)), norm_(obs_size),
+      scratch_(obs_size), probs_(levels_.size()) {}
+
+double TacticalAgent::act(std::span<const float> obs) {
+    norm_.normalize(obs, scratch_);
+    net_->evaluate(scratch_, 1, probs_, std::span<float>(&value_, 1));
+    return levels_[greedy_action(probs_)];
+}
+
+ActionFn TacticalAgent::action_fn() {
+    return [this](std::span<const float> obs, const ObsLayout&) { return act(obs); };
+}
+
+void TacticalAgent::save(const std::filesystem::path& dir) const {
+    net_->save(dir / "policy.pt");
+    const nlohmann::json j{{"level", "tactical"},
+                           {"obs_size", obs_size_},
+                           {"action_levels", levels_},
+                           {"ppo", params_.to_json()},
+                           {"obs_norm", norm_.to_json()},
+                           {"parameter_hash", fmt::format("{:016x}", net_->parameter_hash())}};
+    std::ofstream(dir / "agent.json") << j.dump(2) << '\n';
+}
+
+TacticalAgent TacticalAgent::load(const std::filesystem::path& dir) {
+    const auto file = dir / "agent.json";
+    if (!std::filesystem::exists(file))
+        throw InputError(file.string() + ": missing (not an rl model directory)");
+    nlohmann::json j;
+    PpoParams p;
+    std::size_t obs = 0;
+    std::vector<double> levels;
+    try {
+        j = nlohmann::json::parse(read_file(file));
+        obs = j.at("obs_size").get<std::size_t>();
+        levels = j.at("action_levels").get<std::vector<double>>();
+        const auto& q = j.at("ppo");
+        p.hidden = q.at("hidden").get<int>();
+        p.layers = q.at("layers").get<int>();
+        p.threads = q.at("threads").get<int>();
+        p.seed = q.at("seed").get<std::uint64_t>();
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(fmt::format("{}: unreadable: {}", file.string(), e.what()));
+    }
+    TacticalAgent a(obs, std::move(levels), p);
+    a.norm_ = ObsNorm::from_json(j.at("obs_norm"), obs, file.string());
+    a.net_->load(dir / "policy.pt");
+    return a;
+}
+
+} // namespace aurum

@@ -1,0 +1,90 @@
+#include "rl/training_market.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "data/synthetic_market.hpp"
+#include "features/feature_set.hpp"
+
+namespace aurum {
+
+namespace {
+constexpr TimeMs kMarketStart = 1704067200000LL; // 2024-01-01
+}
+
+BarSeries momentum_bars(const Instrument& instrument, Timeframe tf, TimeMs start, int days,
+                        double phi, double annual_vol, std::uint64_t seed) {
+    SynthRng rng(seed);
+    const std::size_t n = static_cast<std::size_t>(days) * kMsPerDay / tf.ms();
+    const double sigma = annual_vol * std::sqrt(static_cast<double>(tf.ms()) / (365.0 * kMsPerDay));
+    const double shock = std::sqrt(1 - phi * phi) * sigma;
+    BarSeries b;
+    b.symbol = instrument.symbol;
+    b.timeframe = tf;
+    double prev_close = 100.0, r = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        const double z = rng.normal();
+        r = phi * r + shock * z;
+        const double open = prev_close, close = open * std::exp(r);
+        const double high = std::max(open, close) * std::exp(0.3 * sigma * std::fabs(rng.normal()));
+        const double low = std::min(open, close) * std::exp(-0.3 * sigma * std::fabs(rng.normal()));
+        b.time.push_back(start + static_cast<TimeMs>(k) * tf.ms());
+        b.open.push_back(open);
+        b.high.push_back(high);
+        b.low.push_back(low);
+        b.close.push_back(close);
+        b.volume.push_back(1000.0 * (1 + std::fabs(z)));
+        prev_close = close;
+    }
+    return b;
+}
+
+std::vector<const MarketTape*> TrainingMarket::train_tapes() const {
+    std::vector<const MarketTape*> out;
+    for (const MarketTape& t : train) out.push_back(&t);
+    return out;
+}
+
+TrainingMarket build_training_market(const RlConfig& config) {
+    const RlConfig::Market& m = config.market;
+    const Timeframe tf = Timeframe::parse_or_throw(m.timeframe);
+    InstrumentRegistry reg;
+    std::vector<BarSeries> bars;
+    if (m.shape == MarketShape::Momentum) {
+        for (std::size_t i = 0; i < m.symbols.size(); ++i)
+            bars.push_back(momentum_bars(reg.get(m.symbols[i]), tf, kMarketStart, m.days,
+                                         m.momentum, 0.6, m.seed + 7919 * i));
+    } else {
+        const SynthConfig c = SynthConfig::defaults(reg, m.symbols, tf, kMarketStart, m.days,
+                                                    m.seed, m.shape == MarketShape::Noise);
+        bars = std::move(generate_synthetic_market(c).series);
+    }
+    const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
+    const FeatureSetDef& def = fc.get(config.feature_set);
+    TrainingMarket out;
+    for (BarSeries& b : bars) {
+        const Instrument& inst = reg.get(b.symbol);
+        const auto split = static_cast<std::size_t>(
+            std::floor(static_cast<double>(b.size()) * (1 - m.test_fraction)));
+        BarSeries head = b.slice({b.time.front(), b.time[std::min(split, b.size() - 1)]});
+        out.full.push_back(build_market_tape(inst, std::move(b), def));
+        out.train.push_back(build_market_tape(inst, std::move(head), def));
+        out.split.push_back(split);
+        const MarketTape& t = out.train.back();
+        if (t.first_ready + config.agent.episode_bars + 1 > t.bars.size())
+            throw InputError(fmt::format(
+                "market.days {}: leaves {} training bars of {} for {} ({} of features' "
+                "warm-up): no room for agent.episode_bars {}",
+                m.days, t.bars.size(),
+                out.full.back().bars.size(), t.bars.symbol, t.first_ready,
+                config.agent.episode_bars));
+        if (split + 2 > out.full.back().bars.size())
+            throw InputError("market.test_fraction leaves no out-of-sample bars");
+    }
+    return out;
+}
+
+} // namespace aurum
