@@ -1,53 +1,259 @@
-// `aurum rl simulate`: thin handler over rl/scenarios.hpp (flags in, report out).
+// `aurum rl train|evaluate|simulate|safety`: thin handlers over rl/ (flags in, report out).
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "models/registry.hpp"
+#include "rl/rl_training.hpp"
+#include "rl/safety.hpp"
 #include "rl/scenarios.hpp"
 
 namespace aurum {
 
-void register_rl(CLI::App& app, CliContext& ctx) {
-    CLI::App* rl = app.add_subcommand(
-        "rl", "Reinforcement learning on the trading engine (environment foundation; agents are "
-              "not built yet)");
-    rl->require_subcommand(1);
+namespace {
+
+/// The environment every rl command runs in: default costs, the workspace's risk limits.
+EnvConfig workspace_env(const CliContext& ctx) {
+    EnvConfig c = default_env_config();
+    c.spec.risk = parse_risk_option("--risk", "", ctx.workspace().config_file("risk.yaml").string());
+    return c;
+}
+
+/// A registered rl agent, loaded.
+struct LoadedAgent {
+    ModelRecord record;
+    TacticalAgent agent;
+};
+
+LoadedAgent load_agent(const CliContext& ctx, const std::string& name, int version) {
+    const auto store = ctx.open_store();
+    ModelRegistry registry(ctx.workspace().models_dir() / "registry", &store->database());
+    ModelRecord rec = registry.get(name, version);
+    (void)stored_rl_config(rec); // refuses a model of another kind
+    return {rec, TacticalAgent::load(rec.dir / "model")};
+}
+
+void print_evaluation(const RlEvaluation& ev) {
+    for (std::size_t i = 0; i < ev.episodes.size(); ++i) {
+        const EpisodeReport& e = ev.episodes[i];
+        const Metrics& m = e.metrics;
+        std::cout << fmt::format(
+            "Out of sample {} ({} decisions, {} to {}):\n"
+            "  Return          {:+.2f} %   (buy-and-hold {:+.2f} %)\n"
+            "  Sharpe          {:.2f}      (buy-and-hold {:.2f})\n"
+            "  Max drawdown    {:.2f} %\n"
+            "  Trades          {}\n"
+            "  t-stat          {:.2f}      (mean bar return / standard error)\n"
+            "  Shield          {} interventions of {} orders; largest entry {:.1f} % of equity\n",
+            ev.symbols[i], e.decisions, format_time(e.from), format_time(e.to),
+            m.total_return * 100, e.buy_hold_return * 100, m.sharpe, e.buy_hold_sharpe,
+            -m.max_drawdown * 100, m.trades, e.t_stat, e.shield.interventions(), e.shield.orders,
+            e.shield.max_entry_exposure * 100);
+    }
+    std::cout << fmt::format("Gate: {}\n", ev.gate.passed ? "PASSED" : "FAILED");
+    for (const GatingRule& r : ev.gate.rules)
+        std::cout << fmt::format("  [{}] {}: {}\n", r.passed ? "ok" : "FAIL", r.name, r.detail);
+}
+
+void register_train(CLI::App* rl, CliContext& ctx) {
     struct Flags {
-        std::string scenario;
+        std::string config, run;
+        bool no_register = false;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* cmd = rl->add_subcommand(
+        "train", "Train the tactical PPO agent on the engine (config/rl.yaml), log to "
+                 "runs/<run>/ (TensorBoard + metrics.csv), evaluate out of sample, register it");
+    cmd->add_option("--config", f->config, "RL config (default: <home>/config/rl.yaml, else the "
+                                           "built-in one)");
+    cmd->add_option("--run", f->run, "Run name under runs/ (default: <name>-<UTC time>)");
+    cmd->add_flag("--no-register", f->no_register, "Do not store the agent in the registry");
+    on_run(cmd, ctx, [f, &ctx] {
+        const Workspace ws = ctx.workspace();
+        const auto home_config = ws.config_file("rl.yaml");
+        const RlConfig config =
+            !f->config.empty() ? RlConfig::load(f->config)
+            : std::filesystem::exists(home_config)
+                ? RlConfig::load(home_config)
+                : RlConfig::parse(default_rl_yaml(), "<built-in rl.yaml>");
+        RlTrainOptions o;
+        o.runs_root = ws.home() / "runs";
+        o.run = f->run;
+        o.env = workspace_env(ctx);
+        std::unique_ptr<MarketStore> store;
+        std::optional<ModelRegistry> registry;
+        if (!f->no_register) {
+            store = ctx.open_store();
+            registry.emplace(ws.models_dir() / "registry", &store->database());
+            o.registry = &*registry;
+        }
+        const auto& a = config.agent;
+        const auto& m = config.market;
+        std::cout << fmt::format(
+            "Training {} (tactical agent, PPO) on the synthetic {} market ({}, {} days, seed "
+            "{}): {} environments x {} steps x {} updates\n",
+            config.name, to_string(m.shape), fmt::join(m.symbols, ", "), m.days, m.seed, a.envs,
+            a.rollout_steps, a.updates);
+        const std::size_t every = std::max<std::size_t>(1, a.updates / 10);
+        o.progress = [every, &a](const PpoUpdateReport& u) {
+            if (u.update % every && u.update != a.updates) return;
+            std::cout << fmt::format("  update {:>4}/{}  steps {:>8}  reward {:+.6f}  value "
+                                     "{:+.5f}  entropy {:.3f}  kl {:.4f}  clip {:.3f}  shield {}\n",
+                                     u.update, a.updates, u.env_steps, u.reward, u.value,
+                                     u.stats.entropy, u.stats.approx_kl, u.stats.clip_fraction,
+                                     u.shield_interventions);
+        };
+        const RlTrainResult r = train_rl(config, o);
+        const double steps = static_cast<double>(r.updates.back().env_steps);
+        std::cout << fmt::format(
+            "Trained in {:.1f} s ({:.0f} env steps/s incl. evaluation), {} parameters, hash "
+            "{:016x}\nTensorBoard: {} (tensorboard --logdir {}); CSV: {}\n",
+            r.seconds, steps / r.seconds, r.parameters, r.parameter_hash, r.run_dir.string(),
+            o.runs_root.string(), (r.run_dir / "metrics.csv").string());
+        print_evaluation(r.evaluation);
+        if (r.record)
+            std::cout << fmt::format("Registered {} v{} (kind rl, {})\n", r.record->name,
+                                     r.record->version, to_string(r.record->status));
+        return 0;
+    });
+}
+
+void register_evaluate(CLI::App* rl, CliContext& ctx) {
+    struct Flags {
+        std::string model;
+        int version = 0;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* cmd = rl->add_subcommand(
+        "evaluate", "Evaluate a registered rl agent out of sample through the engine (Sharpe, max "
+                    "drawdown, return vs buy-and-hold, trades) and re-apply its gate; exit 1 when "
+                    "it fails");
+    cmd->add_option("--model", f->model, "Registered rl model name")->required();
+    cmd->add_option("--version", f->version, "Version (default: the latest)");
+    on_run(cmd, ctx, [f, &ctx] {
+        LoadedAgent a = load_agent(ctx, f->model, f->version);
+        const RlConfig config = stored_rl_config(a.record);
+        const TrainingMarket market = build_training_market(config);
+        const RlEvaluation ev = evaluate_agent(a.agent, market, config, workspace_env(ctx));
+        std::cout << fmt::format("{} v{} (kind rl, tactical)\n", a.record.name, a.record.version);
+        print_evaluation(ev);
+        const auto store = ctx.open_store();
+        ModelRegistry(ctx.workspace().models_dir() / "registry", &store->database())
+            .update_evaluation(a.record.name, a.record.version,
+                               {{"evaluation", ev.to_json()}}, ev.gate.to_json());
+        return ev.gate.passed ? 0 : 1;
+    });
+}
+
+void register_simulate(CLI::App* rl, CliContext& ctx) {
+    struct Flags {
+        std::string scenario, model;
+        int version = 0;
         std::uint64_t seed = 42;
         int days = 365;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* sim = rl->add_subcommand(
-        "simulate", "Run the scripted regime-trend baseline through the RL environment on a "
-                    "synthetic scenario and print Sharpe, max drawdown, return vs buy-and-hold "
-                    "and the shield's interventions");
+        "simulate", "Run a trained rl agent (--model) or the scripted regime-trend baseline "
+                    "through the RL environment on a synthetic scenario and print Sharpe, max "
+                    "drawdown, return vs buy-and-hold and the shield's interventions");
     sim->add_option("--scenario", f->scenario, "bull, bear, flash-crash or ranging")->required();
+    sim->add_option("--model", f->model, "Registered rl agent (default: the scripted baseline)");
+    sim->add_option("--version", f->version, "Version of --model (default: the latest)");
     sim->add_option("--seed", f->seed, "Seed of the synthetic market");
     sim->add_option("--days", f->days, "Days of 4h bars (120-3650)");
-    on_run(sim, ctx, [f] {
+    on_run(sim, ctx, [f, &ctx] {
         const Scenario s = parse_scenario(f->scenario);
-        const SimulationReport r = simulate_scenario(s, f->seed, f->days, default_env_config());
+        std::optional<LoadedAgent> agent;
+        if (!f->model.empty()) agent.emplace(load_agent(ctx, f->model, f->version));
+        const ActionFn policy = agent ? agent->agent.action_fn() : ActionFn(regime_trend_action);
+        const std::string features = agent ? agent->record.feature_set_name : "default";
+        const SimulationReport r =
+            simulate_scenario(s, f->seed, f->days, workspace_env(ctx), policy, features);
         const Metrics& m = r.metrics;
         const ShieldStats& sh = r.shield;
+        const std::string who =
+            agent ? fmt::format("{} v{} (tactical PPO agent, greedy)", agent->record.name,
+                                agent->record.version)
+                  : "regime-trend baseline (bull: 100 % target, ranging: 50 %, else flat)";
         std::cout << fmt::format(
             "Scenario {} (synthetic BTC/USDT 4h, seed {}): {} decisions, {} to {}\n"
-            "Policy: regime-trend baseline (bull: 100 % target, ranging: 50 %, else flat), "
-            "every order through the account risk manager\n"
+            "Policy: {}, every order through the account risk manager\n"
             "Return          {:+.2f} %   (buy-and-hold {:+.2f} %)\n"
             "Sharpe          {:.2f}\n"
             "Max drawdown    {:.2f} %\n"
             "Trades          {}\n"
             "Shield          {} interventions (denied {}, reduced {}, breaker closes {}, invalid "
             "actions {}) of {} orders; largest entry {:.1f} % of equity\n",
-            to_string(s), r.seed, r.decisions, format_time(r.from), format_time(r.to),
+            to_string(s), r.seed, r.decisions, format_time(r.from), format_time(r.to), who,
             m.total_return * 100, r.buy_hold_return * 100, m.sharpe, -m.max_drawdown * 100,
             m.trades, sh.interventions(), sh.denied, sh.reduced, sh.flattens, sh.invalid,
             sh.orders, sh.max_entry_exposure * 100);
         return 0;
     });
+}
+
+void register_safety(CLI::App* rl, CliContext& ctx) {
+    struct Flags {
+        std::string model;
+        int version = 0;
+        std::uint64_t seed = 42;
+        int days = 365;
+        SafetyRequirements req;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* cmd = rl->add_subcommand(
+        "safety", "Safety suite: a trained rl agent (--model) or the scripted baseline through "
+                  "the bull, bear, flash-crash and ranging scenarios under the workspace's risk "
+                  "limits; PASS/WARN/FAIL lines, exit 1 on a FAIL (position cap or drawdown "
+                  "halt breached)");
+    cmd->add_option("--model", f->model, "Registered rl agent (default: the scripted baseline)");
+    cmd->add_option("--version", f->version, "Version of --model (default: the latest)");
+    cmd->add_option("--seed", f->seed, "Seed of the synthetic markets");
+    cmd->add_option("--days", f->days, "Days of 4h bars per scenario (120-3650)");
+    cmd->add_option("--expected-max", f->req.max_position, "Position cap to check (fraction)")
+        ->check(CLI::Range(0.001, 1.0));
+    cmd->add_option("--drawdown-limit", f->req.drawdown_limit, "Drawdown halt to check (fraction)")
+        ->check(CLI::Range(0.001, 1.0));
+    on_run(cmd, ctx, [f, &ctx] {
+        std::optional<LoadedAgent> agent;
+        if (!f->model.empty()) agent.emplace(load_agent(ctx, f->model, f->version));
+        const ActionFn policy = agent ? agent->agent.action_fn() : ActionFn(regime_trend_action);
+        const EnvConfig env = workspace_env(ctx);
+        const SafetyReport r =
+            run_safety_suite(policy, env, f->seed, f->days, f->req,
+                             agent ? agent->record.feature_set_name : "default");
+        std::cout << fmt::format(
+            "Safety tests: {} on synthetic BTC/USDT 4h (seed {}, {} days per scenario), risk "
+            "limits from {}\n",
+            agent ? fmt::format("{} v{}", agent->record.name, agent->record.version)
+                  : std::string("regime-trend baseline"),
+            f->seed, f->days, env.spec.risk.source);
+        for (const SimulationReport& s : r.scenarios)
+            std::cout << fmt::format("  {:<12} return {:+7.2f} % (buy-and-hold {:+7.2f} %)  "
+                                     "Sharpe {:5.2f}  max DD {:5.2f} %  trades {}\n",
+                                     to_string(s.scenario), s.metrics.total_return * 100,
+                                     s.buy_hold_return * 100, s.metrics.sharpe,
+                                     -s.metrics.max_drawdown * 100, s.metrics.trades);
+        for (const SafetyCheck& c : r.checks)
+            std::cout << fmt::format("{}: {}\n", to_string(c.level), c.message);
+        return r.failed() ? 1 : 0;
+    });
+}
+
+} // namespace
+
+void register_rl(CLI::App& app, CliContext& ctx) {
+    CLI::App* rl = app.add_subcommand(
+        "rl", "Reinforcement learning on the trading engine: the tactical PPO agent (train, "
+              "evaluate), scenario simulation and the safety suite");
+    rl->require_subcommand(1);
+    register_train(rl, ctx);
+    register_evaluate(rl, ctx);
+    register_simulate(rl, ctx);
+    register_safety(rl, ctx);
 }
 
 } // namespace aurum

@@ -28,6 +28,7 @@ ActionFn TacticalAgent::action_fn() {
 }
 
 void TacticalAgent::save(const std::filesystem::path& dir) const {
+    std::filesystem::create_directories(dir);
     net_->save(dir / "policy.pt");
     const nlohmann::json j{{"level", "tactical"},
                            {"obs_size", obs_size_},
@@ -35,7 +36,9 @@ void TacticalAgent::save(const std::filesystem::path& dir) const {
                            {"ppo", params_.to_json()},
                            {"obs_norm", norm_.to_json()},
                            {"parameter_hash", fmt::format("{:016x}", net_->parameter_hash())}};
-    std::ofstream(dir / "agent.json") << j.dump(2) << '\n';
+    std::ofstream out(dir / "agent.json");
+    out << j.dump(2) << '\n';
+    if (!out) throw SystemError((dir / "agent.json").string() + ": cannot write");
 }
 
 TacticalAgent TacticalAgent::load(const std::filesystem::path& dir) {

@@ -104,6 +104,7 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
     Engine& engine = *stack_.engine;
     const double qty_before = engine.account().position(0).qty;
     const bool past_halt = peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
+    const double decision_drawdown = peak_ > 0 ? std::max(0.0, 1 - equity() / peak_) : 0.0;
     const double fees_before = engine.account().fees_paid();
     strategy_.apply(engine, 0, action);
 
@@ -119,6 +120,7 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
             stats_.max_entry_exposure =
                 std::max(stats_.max_entry_exposure, std::fabs(qty) * px / eq_open);
         if (past_halt) ++stats_.entries_past_halt;
+        stats_.max_entry_drawdown = std::max(stats_.max_entry_drawdown, decision_drawdown);
     }
     const double eq = equity();
     StepOutcome out;
@@ -132,6 +134,7 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
     if (!allowed && !halted_) {
         halted_ = true;
         ++stats_.halts;
+        if (peak_ > 0) stats_.halt_drawdown = std::max(stats_.halt_drawdown, 1 - eq / peak_);
     }
     out.done = k_ + 1 >= slice_.size() || !(eq > 0);
     write_obs(obs);

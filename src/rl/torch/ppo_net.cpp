@@ -100,11 +100,16 @@ class TorchPolicyNet final : public PolicyNet {
     }
 
     void save(const std::filesystem::path& file) const override {
-        torch::serialize::OutputArchive a, o;
-        net_->save(a);
-        opt_->save(o);
-        a.write("optimizer", o);
-        a.save_to(file.string());
+        try {
+            torch::serialize::OutputArchive a, o;
+            net_->save(a);
+            opt_->save(o);
+            a.write("optimizer", o);
+            a.save_to(file.string());
+        } catch (const c10::Error& e) {
+            throw SystemError(fmt::format("{}: cannot write the policy: {}", file.string(),
+                                          e.what_without_backtrace()));
+        }
     }
 
     void load(const std::filesystem::path& file) override {
