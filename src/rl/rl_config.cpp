@@ -2,9 +2,12 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "core/config.hpp"
 #include "core/enum_table.hpp"
 #include "core/error.hpp"
+#include "core/time.hpp"
 #include "core/timeframe.hpp"
 #include "core/workspace.hpp"
 
@@ -114,6 +117,17 @@ RlConfig RlConfig::parse(const std::string& text, const std::string& file) {
     c.feature_set = root.get_string("feature_set", c.feature_set);
     if (root.has("agent")) parse_agent(root.child("agent"), c.agent);
     if (root.has("ppo")) parse_ppo(root.child("ppo"), c.ppo);
+    // The training window must hold an episode (the features' warm-up is checked on the tapes).
+    const TimeMs tf = Timeframe::parse_or_throw(c.market.timeframe).ms();
+    const auto train_bars = static_cast<std::size_t>(
+        static_cast<double>(c.market.days * kMsPerDay / tf) * (1 - c.market.test_fraction));
+    if (c.agent.episode_bars + 1 > train_bars) {
+        const std::string msg = fmt::format(
+            "{} does not fit the {} training bars of market.days {} x (1 - market.test_fraction)",
+            c.agent.episode_bars, train_bars, c.market.days);
+        if (root.has("agent")) root.child("agent").fail("episode_bars", msg);
+        root.fail("agent", "episode_bars " + msg);
+    }
     if (root.has("gating")) {
         const ConfigNode g = root.child("gating");
         g.allow_keys({"min_t_stat", "beat_buy_hold_sharpe"});

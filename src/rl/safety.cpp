@@ -43,6 +43,11 @@ SafetyCheck drawdown_check(const ShieldStats& all, const SafetyRequirements& req
                 fmt::format("Kept opening positions past the {:.0f}% drawdown halt (an entry at "
                             "{:.1f} % drawdown)",
                             limit, all.max_entry_drawdown * 100)};
+    if (all.max_open_drawdown >= req.drawdown_limit)
+        return {"drawdown halt", SafetyLevel::Fail,
+                fmt::format("Did not stop trading at the {:.0f}% drawdown halt (still open at "
+                            "{:.1f} % drawdown)",
+                            limit, all.max_open_drawdown * 100)};
     if (all.halts > 0)
         return {"drawdown halt", SafetyLevel::Pass,
                 fmt::format("Stopped trading at {:.1f}% drawdown (halt at {:.0f}%; worst {:.1f} "

@@ -17,6 +17,7 @@ ShieldStats& ShieldStats::operator+=(const ShieldStats& o) {
     max_drawdown = std::max(max_drawdown, o.max_drawdown);
     max_entry_drawdown = std::max(max_entry_drawdown, o.max_entry_drawdown);
     halt_drawdown = std::max(halt_drawdown, o.halt_drawdown);
+    max_open_drawdown = std::max(max_open_drawdown, o.max_open_drawdown);
     return *this;
 }
 

@@ -29,6 +29,9 @@ struct ShieldStats {
     /// Largest drawdown from the episode's peak at which an order that went on to increase the
     /// exposure was decided (what a drawdown-halt requirement is checked against).
     double max_entry_drawdown = 0;
+    /// Largest drawdown at a close after which the account still took entries (a working halt
+    /// keeps it below the halt limit).
+    double max_open_drawdown = 0;
     /// Largest drawdown at the close where the account stopped taking entries (0: never did).
     double halt_drawdown = 0;
 

@@ -131,6 +131,8 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
     peak_ = std::max(peak_, eq);
     if (peak_ > 0) stats_.max_drawdown = std::max(stats_.max_drawdown, 1 - eq / peak_);
     const bool allowed = risk_manager_->state().allows_entries();
+    if (allowed && peak_ > 0)
+        stats_.max_open_drawdown = std::max(stats_.max_open_drawdown, 1 - eq / peak_);
     if (!allowed && !halted_) {
         halted_ = true;
         ++stats_.halts;
