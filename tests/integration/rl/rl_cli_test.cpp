@@ -1,5 +1,7 @@
-// `aurum rl simulate`: prints the seed-style figures; a bad flag exits 2 naming the value and
-// writes nothing.
+// `aurum rl train|evaluate|simulate|safety`: seed-style figures; a bad flag or config exits 2
+// naming the value or key and writes nothing; the safety suite exits 1 on a FAIL.
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "support/test_support.hpp"
@@ -29,4 +31,87 @@ TEST(RlCli, BadFlagsExitTwoNamingTheValue) {
     // Nothing but the command log is written.
     for (const auto& e : std::filesystem::directory_iterator(home.path()))
         EXPECT_EQ(e.path().filename(), "logs") << e.path();
+}
+
+namespace {
+
+/// A small config (momentum market: a known edge) in <home>/config/rl.yaml.
+void write_config(const std::filesystem::path& home, const std::string& extra = "") {
+    std::filesystem::create_directories(home / "config");
+    std::ofstream(home / "config" / "rl.yaml")
+        << "name: cli-agent\n"
+           "market: {shape: momentum, momentum: 0.5, days: 500, seed: 7}\n"
+           "agent: {episode_bars: 128, envs: 4, rollout_steps: 128, updates: 30}\n"
+           "ppo: {hidden: 16, layers: 1, lr: 0.003, minibatch: 128, seed: 3}\n"
+        << extra;
+}
+
+bool contains(const std::string& text, const std::string& want) {
+    return text.find(want) != std::string::npos;
+}
+
+} // namespace
+
+TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
+    const test::TempDir home;
+    write_config(home.path());
+    const std::string h = home.path().string();
+    auto r = test::run_aurum({"--home", h, "rl", "train", "--run", "cli"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    for (const char* want : {"Training cli-agent", "update   30/30", "TensorBoard:",
+                             "Out of sample BTC/USDT", "buy-and-hold", "Gate: PASSED",
+                             "Registered cli-agent v1 (kind rl"})
+        EXPECT_TRUE(contains(r.out, want)) << want << "\n" << r.out;
+    EXPECT_TRUE(std::filesystem::exists(home / "runs/cli/metrics.csv"));
+    EXPECT_TRUE(std::filesystem::exists(home / "models/registry/cli-agent/v1/model/policy.pt"));
+
+    r = test::run_aurum({"--home", h, "rl", "evaluate", "--model", "cli-agent"});
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "Gate: PASSED")) << r.out;
+    r = test::run_aurum({"--home", h, "registry", "list"});
+    EXPECT_TRUE(contains(r.out, "cli-agent")) << r.out;
+
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bear", "--days", "200",
+                         "--model", "cli-agent"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "Policy: cli-agent v1 (tactical PPO agent")) << r.out;
+    EXPECT_TRUE(contains(r.out, "Max drawdown")) << r.out;
+
+    r = test::run_aurum({"--home", h, "rl", "safety", "--model", "cli-agent", "--days", "200"});
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "PASS: Never exceeded 25% position size")) << r.out;
+    for (const char* want : {"bull", "bear", "flash-crash", "ranging"})
+        EXPECT_TRUE(contains(r.out, want)) << want;
+
+    // Not an rl model / no such model: exit 2 naming it.
+    r = test::run_aurum({"--home", h, "rl", "evaluate", "--model", "nope"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "nope")) << r.err;
+}
+
+TEST(RlCli, BadConfigExitsTwoNamingTheKeyAndWritesNothing) {
+    const test::TempDir home;
+    write_config(home.path(), "gating: {min_t_stat: 2, beat_buy_and_hold: true}\n");
+    const auto r = test::run_aurum({"--home", home.path().string(), "rl", "train"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "rl.yaml:5")) << r.err;
+    EXPECT_TRUE(contains(r.err, "beat_buy_and_hold")) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(home / "runs"));
+    EXPECT_FALSE(std::filesystem::exists(home / "models"));
+    const auto missing = test::run_aurum({"--home", home.path().string(), "rl", "train",
+                                          "--config", (home / "absent.yaml").string()});
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_TRUE(contains(missing.err, "absent.yaml")) << missing.err;
+}
+
+TEST(RlCli, SafetyFailsAndExitsOneWhenTheAccountAllowsLargerPositions) {
+    const test::TempDir home;
+    std::filesystem::create_directories(home / "config");
+    std::ofstream(home / "config" / "risk.yaml")
+        << "risk:\n  max_position: 0.5\n  max_correlated_exposure: 1.0\n";
+    const auto r = test::run_aurum({"--home", home.path().string(), "rl", "safety", "--days",
+                                    "200"});
+    EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "FAIL: Exceeded 25% position size")) << r.out;
+    EXPECT_TRUE(contains(r.out, "WARN: Only captured")) << r.out;
 }
