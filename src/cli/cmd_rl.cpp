@@ -84,18 +84,23 @@ void register_train(CLI::App* rl, CliContext& ctx) {
         o.env = workspace_env(ctx);
         std::unique_ptr<MarketStore> store;
         std::optional<ModelRegistry> registry;
+        if (!f->no_register || config.market.from_store) store = ctx.open_store();
+        o.store = store.get();
         if (!f->no_register) {
-            store = ctx.open_store();
             registry.emplace(ws.models_dir() / "registry", &store->database());
             o.registry = &*registry;
         }
         const auto& a = config.agent;
         const auto& m = config.market;
-        std::cout << fmt::format(
-            "Training {} (tactical agent, PPO) on the synthetic {} market ({}, {} days, seed "
-            "{}): {} environments x {} steps x {} updates\n",
-            config.name, to_string(m.shape), fmt::join(m.symbols, ", "), m.days, m.seed, a.envs,
-            a.rollout_steps, a.updates);
+        const std::string market =
+            m.from_store ? fmt::format("the store's {} {} bars", fmt::join(m.symbols, ", "),
+                                       m.timeframe)
+                         : fmt::format("the synthetic {} market ({}, {} days, seed {})",
+                                       to_string(m.shape), fmt::join(m.symbols, ", "), m.days,
+                                       m.seed);
+        std::cout << fmt::format("Training {} (tactical agent, PPO) on {}: {} environments x {} "
+                                 "steps x {} updates\n",
+                                 config.name, market, a.envs, a.rollout_steps, a.updates);
         const std::size_t every = std::max<std::size_t>(1, a.updates / 10);
         o.progress = [every, &a](const PpoUpdateReport& u) {
             if (u.update % every && u.update != a.updates) return;
@@ -135,11 +140,11 @@ void register_evaluate(CLI::App* rl, CliContext& ctx) {
     on_run(cmd, ctx, [f, &ctx] {
         LoadedAgent a = load_agent(ctx, f->model, f->version);
         const RlConfig config = stored_rl_config(a.record);
-        const TrainingMarket market = build_training_market(config);
+        const auto store = ctx.open_store();
+        const TrainingMarket market = build_training_market(config, store.get());
         const RlEvaluation ev = evaluate_agent(a.agent, market, config, workspace_env(ctx));
         std::cout << fmt::format("{} v{} (kind rl, tactical)\n", a.record.name, a.record.version);
         print_evaluation(ev);
-        const auto store = ctx.open_store();
         ModelRegistry(ctx.workspace().models_dir() / "registry", &store->database())
             .update_evaluation(a.record.name, a.record.version,
                                {{"evaluation", ev.to_json()}}, ev.gate.to_json());

@@ -31,10 +31,19 @@ long long get_count(const ConfigNode& n, const std::string& key, long long fallb
 
 void parse_market(const ConfigNode& m, RlConfig::Market& out) {
     m.allow_keys({"source", "shape", "momentum", "symbols", "timeframe", "days", "seed",
-                  "test_fraction"});
+                  "test_fraction", "from", "to"});
     const std::string source = m.get_string("source", "synthetic");
-    if (source != "synthetic")
-        m.fail("source", "'" + source + "': only 'synthetic' is built (store data: not yet)");
+    if (source != "synthetic" && source != "store")
+        m.fail("source", "'" + source + "': expected synthetic or store");
+    out.from_store = source == "store";
+    for (const char* k : {"from", "to"}) {
+        if (!m.has(k)) continue;
+        if (!out.from_store) m.fail(k, "only for source: store");
+        const std::string text = m.get_string(k);
+        const auto t = parse_time(text);
+        if (!t) m.fail(k, "'" + text + "': expected a date (YYYY-MM-DD[ HH:MM:SS])");
+        (std::string(k) == "from" ? out.from : out.to) = *t;
+    }
     const std::string shape = m.get_string("shape", to_string(out.shape));
     const auto s = kShapes.find(shape);
     if (!s) m.fail("shape", "'" + shape + "': expected regimes, momentum or noise");
@@ -117,11 +126,12 @@ RlConfig RlConfig::parse(const std::string& text, const std::string& file) {
     c.feature_set = root.get_string("feature_set", c.feature_set);
     if (root.has("agent")) parse_agent(root.child("agent"), c.agent);
     if (root.has("ppo")) parse_ppo(root.child("ppo"), c.ppo);
-    // The training window must hold an episode (the features' warm-up is checked on the tapes).
+    // The training window must hold an episode (the features' warm-up is checked on the tapes;
+    // the store's bars when they are loaded).
     const TimeMs tf = Timeframe::parse_or_throw(c.market.timeframe).ms();
     const auto train_bars = static_cast<std::size_t>(
         static_cast<double>(c.market.days * kMsPerDay / tf) * (1 - c.market.test_fraction));
-    if (c.agent.episode_bars + 1 > train_bars) {
+    if (!c.market.from_store && c.agent.episode_bars + 1 > train_bars) {
         const std::string msg = fmt::format(
             "{} does not fit the {} training bars of market.days {} x (1 - market.test_fraction)",
             c.agent.episode_bars, train_bars, c.market.days);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/time.hpp"
 #include "rl/policy.hpp"
 
 namespace aurum {
@@ -19,6 +20,8 @@ std::string to_string(MarketShape s); ///< "regimes", "momentum", "noise"
 struct RlConfig {
     std::string name = "rl-tactical";
     struct Market {
+        bool from_store = false; ///< source: store (the workspace's bars) instead of synthetic
+        TimeMs from = 0, to = 0; ///< store: bars opening in [from, to) (0: unbounded)
         MarketShape shape = MarketShape::Regimes;
         double momentum = 0.4;
         std::vector<std::string> symbols{"BTC/USDT"};

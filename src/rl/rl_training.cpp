@@ -141,7 +141,7 @@ RlEvaluation evaluate_agent(TacticalAgent& agent, const TrainingMarket& market,
 RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     const auto t0 = std::chrono::steady_clock::now();
     const TimeMs now = SystemClock().now();
-    const TrainingMarket market = build_training_market(config);
+    const TrainingMarket market = build_training_market(config, options.store);
     EnvConfig env = options.env;
     env.episode_bars = config.agent.episode_bars;
     VecEnv venv(market.train_tapes(), env, config.agent.envs, config.market.seed ^ config.ppo.seed);

@@ -41,6 +41,7 @@ struct RlTrainOptions {
     std::filesystem::path runs_root; ///< runs/<run>/ is created below it
     std::string run;                 ///< empty: <name>-<UTC yyyymmdd-hhmmss>
     ModelRegistry* registry = nullptr; ///< null: nothing registered
+    MarketStore* store = nullptr;      ///< where market.source store reads its bars
     EnvConfig env;                   ///< costs and the shield (default_env_config())
     std::function<void(const PpoUpdateReport&)> progress;
 };

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "data/market_store.hpp"
 #include "data/synthetic_market.hpp"
 #include "features/feature_set.hpp"
 
@@ -48,12 +49,24 @@ std::vector<const MarketTape*> TrainingMarket::train_tapes() const {
     return out;
 }
 
-TrainingMarket build_training_market(const RlConfig& config) {
+TrainingMarket build_training_market(const RlConfig& config, MarketStore* store) {
     const RlConfig::Market& m = config.market;
     const Timeframe tf = Timeframe::parse_or_throw(m.timeframe);
     InstrumentRegistry reg;
     std::vector<BarSeries> bars;
-    if (m.shape == MarketShape::Momentum) {
+    if (m.from_store) {
+        if (!store) throw InputError("market.source store: no market store to read");
+        const TimeRange range{m.from ? m.from : INT64_MIN, m.to ? m.to : INT64_MAX};
+        for (const std::string& sym : m.symbols) {
+            (void)reg.get(sym); // InputError naming an unknown symbol
+            bars.push_back(store->load_bars(sym, tf, range));
+            if (bars.back().empty())
+                throw InputError(fmt::format(
+                    "market.symbols: no {} bars of {} in the store{} (import them, or `aurum "
+                    "data synth`)",
+                    m.timeframe, sym, m.from || m.to ? " in market.from/to" : ""));
+        }
+    } else if (m.shape == MarketShape::Momentum) {
         for (std::size_t i = 0; i < m.symbols.size(); ++i)
             bars.push_back(momentum_bars(reg.get(m.symbols[i]), tf, kMarketStart, m.days,
                                          m.momentum, 0.6, m.seed + 7919 * i));
@@ -76,11 +89,10 @@ TrainingMarket build_training_market(const RlConfig& config) {
         const MarketTape& t = out.train.back();
         if (t.first_ready + config.agent.episode_bars + 1 > t.bars.size())
             throw InputError(fmt::format(
-                "market.days {}: leaves {} training bars of {} for {} ({} of features' "
-                "warm-up): no room for agent.episode_bars {}",
-                m.days, t.bars.size(),
-                out.full.back().bars.size(), t.bars.symbol, t.first_ready,
-                config.agent.episode_bars));
+                "agent.episode_bars {}: no room in the {} training bars of {} for {} ({} of "
+                "features' warm-up; market.days / from / to / test_fraction set the bars)",
+                config.agent.episode_bars, t.bars.size(),
+                out.full.back().bars.size(), t.bars.symbol, t.first_ready));
         if (split + 2 > out.full.back().bars.size())
             throw InputError("market.test_fraction leaves no out-of-sample bars");
     }

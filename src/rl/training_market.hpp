@@ -23,8 +23,12 @@ struct TrainingMarket {
     std::vector<const MarketTape*> train_tapes() const;
 };
 
-/// The config's synthetic market (shape, symbols, days, seed) with its feature set (a built-in
-/// set of config/features.yaml). InputError naming the key when the split leaves no room.
-TrainingMarket build_training_market(const RlConfig& config);
+class MarketStore;
+
+/// The config's market (synthetic: shape, symbols, days, seed; store: the symbols' bars from
+/// `store`, which must then be given) with its feature set (a built-in set of
+/// config/features.yaml). InputError naming the key when the split leaves no room, or naming the
+/// symbol when the store has no bars.
+TrainingMarket build_training_market(const RlConfig& config, MarketStore* store = nullptr);
 
 } // namespace aurum

@@ -115,3 +115,35 @@ TEST(RlCli, SafetyFailsAndExitsOneWhenTheAccountAllowsLargerPositions) {
     EXPECT_TRUE(contains(r.out, "FAIL: Exceeded 25% position size")) << r.out;
     EXPECT_TRUE(contains(r.out, "WARN: Only captured")) << r.out;
 }
+
+TEST(RlCli, TrainsAndEvaluatesOnTheStoresRealBtcBars) {
+    AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
+    const test::TempDir home;
+    const std::string h = home.path().string();
+    auto r = test::run_aurum({"--home", h, "data", "import", "--symbol", "BTC/USDT",
+                              "--timeframe", "4h", csv.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::filesystem::create_directories(home / "config");
+    std::ofstream(home / "config" / "rl.yaml")
+        << "name: btc-agent\n"
+           "market: {source: store, symbols: [BTC/USDT], timeframe: 4h, from: 2021-01-01, "
+           "to: 2024-01-01}\n"
+           "agent: {episode_bars: 128, envs: 4, rollout_steps: 64, updates: 4}\n"
+           "ppo: {hidden: 16, layers: 1, minibatch: 128}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--run", "btc"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "on the store's BTC/USDT 4h bars")) << r.out;
+    // The out-of-sample window is the last 30 % of 2021-2023 (the store's bars, not synthetic).
+    EXPECT_TRUE(contains(r.out, "Out of sample BTC/USDT")) << r.out;
+    EXPECT_TRUE(contains(r.out, "to 2023-12-31 20:00:00")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "evaluate", "--model", "btc-agent"});
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err; // the gate decides
+    EXPECT_TRUE(contains(r.out, "Gate: ")) << r.out;
+
+    // A symbol the store does not hold: exit 2 naming it.
+    std::ofstream(home / "config" / "rl.yaml")
+        << "market: {source: store, symbols: [ETH/USDT], timeframe: 4h}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--no-register"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "ETH/USDT")) << r.err;
+}
