@@ -54,7 +54,7 @@ void print_evaluation(const RlEvaluation& ev) {
     }
     std::cout << fmt::format("Gate: {}\n", ev.gate.passed ? "PASSED" : "FAILED");
     for (const GatingRule& r : ev.gate.rules)
-        std::cout << fmt::format("  [{}] {}: {}\n", r.passed ? "ok" : "FAIL", r.name, r.detail);
+        std::cout << fmt::format("  [{}] {}\n", r.passed ? "ok" : "FAIL", r.detail);
 }
 
 void register_train(CLI::App* rl, CliContext& ctx) {
@@ -145,9 +145,11 @@ void register_evaluate(CLI::App* rl, CliContext& ctx) {
         const RlEvaluation ev = evaluate_agent(a.agent, market, config, workspace_env(ctx));
         std::cout << fmt::format("{} v{} (kind rl, tactical)\n", a.record.name, a.record.version);
         print_evaluation(ev);
+        nlohmann::json metrics = a.record.metrics; // keeps the training figures
+        metrics["evaluation"] = ev.to_json();
+        metrics["oos"] = ev.summary_json();
         ModelRegistry(ctx.workspace().models_dir() / "registry", &store->database())
-            .update_evaluation(a.record.name, a.record.version,
-                               {{"evaluation", ev.to_json()}}, ev.gate.to_json());
+            .update_evaluation(a.record.name, a.record.version, metrics, ev.gate.to_json());
         return ev.gate.passed ? 0 : 1;
     });
 }
@@ -196,6 +198,11 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             m.total_return * 100, r.buy_hold_return * 100, m.sharpe, -m.max_drawdown * 100,
             m.trades, sh.interventions(), sh.denied, sh.reduced, sh.flattens, sh.invalid,
             sh.orders, sh.max_entry_exposure * 100);
+        std::string actions;
+        for (const auto& [target, share] : action_shares(r.targets))
+            actions += fmt::format("{}target {:g} %: {:.1f} %", actions.empty() ? "" : ", ",
+                                   target * 100, share * 100);
+        std::cout << fmt::format("Actions         {} of decisions\n", actions);
         return 0;
     });
 }

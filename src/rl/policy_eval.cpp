@@ -1,12 +1,22 @@
 #include "rl/policy_eval.hpp"
 
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 
 namespace aurum {
+
+std::vector<std::pair<double, double>> action_shares(const std::vector<double>& targets) {
+    std::map<double, std::size_t> count;
+    for (double t : targets) ++count[t];
+    std::vector<std::pair<double, double>> out;
+    for (const auto& [t, c] : count)
+        out.emplace_back(t, static_cast<double>(c) / static_cast<double>(targets.size()));
+    return out;
+}
 
 EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvConfig config,
                                  const ActionFn& policy) {

@@ -28,6 +28,9 @@ struct EpisodeReport {
     BacktestResult result;       ///< trades and fills (record_fills on)
 };
 
+/// Share of the decisions at each distinct target, ascending by target: {target, share}.
+std::vector<std::pair<double, double>> action_shares(const std::vector<double>& targets);
+
 /// The episode from bar `start` to the tape's last bar. InputError when it does not fit.
 EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvConfig config,
                                  const ActionFn& policy);

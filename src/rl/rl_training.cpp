@@ -68,7 +68,8 @@ class TrainingLog {
 };
 
 GatingRule rule(std::string name, bool ok, double actual, double threshold, std::string detail) {
-    return {std::move(name), ok, actual, threshold, std::move(detail)};
+    std::string text = name + ": " + detail;
+    return {std::move(name), ok, actual, threshold, std::move(text)};
 }
 
 std::string utc_stamp(TimeMs now) {
@@ -78,6 +79,19 @@ std::string utc_stamp(TimeMs now) {
 }
 
 } // namespace
+
+nlohmann::json RlEvaluation::summary_json() const {
+    double sharpe = 0, dd = 0, ret = 0, bh = 0;
+    for (const EpisodeReport& e : episodes) {
+        sharpe += e.metrics.sharpe;
+        dd += e.metrics.max_drawdown;
+        ret += e.metrics.total_return;
+        bh += e.buy_hold_return;
+    }
+    const double n = episodes.empty() ? 1.0 : static_cast<double>(episodes.size());
+    return {{"sharpe", sharpe / n}, {"max_drawdown", dd / n}, {"total_return", ret / n},
+            {"buy_hold_return", bh / n}};
+}
 
 nlohmann::json RlEvaluation::to_json() const {
     nlohmann::json out = nlohmann::json::array();
@@ -185,7 +199,8 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     rec.metrics = {{"training", {{"updates", last.update}, {"env_steps", last.env_steps},
                                  {"reward", last.reward}, {"policy_entropy", last.stats.entropy},
                                  {"approx_kl", last.stats.approx_kl}}},
-                   {"evaluation", out.evaluation.to_json()}};
+                   {"evaluation", out.evaluation.to_json()},
+                   {"oos", out.evaluation.summary_json()}};
     rec.gating = out.evaluation.gate.to_json();
     rec.extra = {{"rl_yaml", config.yaml},
                  {"run", out.run},

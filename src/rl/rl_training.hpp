@@ -23,7 +23,10 @@ struct RlEvaluation {
     std::vector<std::string> symbols;
     std::vector<EpisodeReport> episodes;
     GatingVerdict gate;
-    nlohmann::json to_json() const;
+    nlohmann::json to_json() const; ///< per symbol
+    /// Means over the symbols: sharpe, max_drawdown, total_return, buy_hold_return (what
+    /// `aurum registry list|show` print as the model's out-of-sample figures).
+    nlohmann::json summary_json() const;
 };
 
 /// Largest entry counted as within the position cap: the risk manager sizes at the decision's
