@@ -16,13 +16,14 @@ using namespace aurum;
 namespace {
 
 /// A small, fast run: 4 environments x 128 steps, a one-layer net of 16 units.
-RlConfig tiny_config(const std::string& shape, int updates, int ppo_seed = 3) {
+RlConfig tiny_config(const std::string& shape, int updates, int ppo_seed = 3,
+                     int market_seed = 7) {
     return RlConfig::parse(fmt::format(R"(name: test-agent
-market: {{shape: {}, momentum: 0.5, days: 500, seed: 7, test_fraction: 0.3}}
+market: {{shape: {}, momentum: 0.5, days: 500, seed: {}, test_fraction: 0.3}}
 agent: {{episode_bars: 128, envs: 4, rollout_steps: 128, updates: {}}}
 ppo: {{hidden: 16, layers: 1, lr: 0.003, epochs: 4, minibatch: 128, seed: {}}}
 )",
-                                       shape, updates, ppo_seed),
+                                       shape, market_seed, updates, ppo_seed),
                            "test rl.yaml");
 }
 
@@ -83,30 +84,37 @@ TEST(Ppo, SameSeedAndConfigGiveBitIdenticalParametersAndTrades) {
 }
 
 TEST(Ppo, LearnsAKnownEdgeAndBeatsBuyAndHoldOutOfSample) {
-    const test::TempDir dir;
-    const RlTrainResult r = train(tiny_config("momentum", 30), dir.path());
-    ASSERT_EQ(r.evaluation.episodes.size(), 1u);
-    const EpisodeReport& e = r.evaluation.episodes[0];
-    EXPECT_GT(e.metrics.total_return, e.buy_hold_return);
-    EXPECT_GT(e.metrics.total_return, 0.0);
-    EXPECT_GT(e.metrics.sharpe, e.buy_hold_sharpe);
-    EXPECT_GT(e.t_stat, 2.0);
-    EXPECT_TRUE(r.evaluation.gate.passed) << r.evaluation.gate.failures();
-    // It learned: the policy sharpened (entropy fell from log 3) and the reward rose.
-    EXPECT_LT(r.updates.back().stats.entropy, 0.9 * r.updates.front().stats.entropy);
-    double first = 0, last = 0;
-    for (std::size_t u = 0; u < 5; ++u) first += r.updates[u].reward;
-    for (std::size_t u = r.updates.size() - 5; u < r.updates.size(); ++u)
-        last += r.updates[u].reward;
-    EXPECT_GT(last, first);
+    // Three (market, PPO) seed pairs: learning is a property of the method, not of one seed.
+    for (int seed : {3, 4, 5}) {
+        SCOPED_TRACE(fmt::format("seed {}", seed));
+        const test::TempDir dir;
+        const RlTrainResult r = train(tiny_config("momentum", 30, seed, seed + 4), dir.path());
+        ASSERT_EQ(r.evaluation.episodes.size(), 1u);
+        const EpisodeReport& e = r.evaluation.episodes[0];
+        EXPECT_GT(e.metrics.total_return, e.buy_hold_return);
+        EXPECT_GT(e.metrics.total_return, 0.0);
+        EXPECT_GT(e.metrics.sharpe, e.buy_hold_sharpe);
+        EXPECT_GT(e.t_stat, 2.0);
+        EXPECT_TRUE(r.evaluation.gate.passed) << r.evaluation.gate.failures();
+        // It learned: the policy sharpened (entropy fell from log 3) and the reward rose.
+        EXPECT_LT(r.updates.back().stats.entropy, 0.9 * r.updates.front().stats.entropy);
+        double first = 0, last = 0;
+        for (std::size_t u = 0; u < 5; ++u) first += r.updates[u].reward;
+        for (std::size_t u = r.updates.size() - 5; u < r.updates.size(); ++u)
+            last += r.updates[u].reward;
+        EXPECT_GT(last, first);
+    }
 }
 
 TEST(Ppo, FindsNoEdgeInNoiseAndTheGateRefuses) {
-    const test::TempDir dir;
-    const RlTrainResult r = train(tiny_config("noise", 30), dir.path());
-    EXPECT_FALSE(r.evaluation.gate.passed);
-    EXPECT_TRUE(rule_failed(r.evaluation.gate, "t-stat")) << r.evaluation.gate.failures();
-    EXPECT_LT(r.evaluation.episodes[0].t_stat, 2.0);
+    for (int seed : {3, 4, 5}) {
+        SCOPED_TRACE(fmt::format("seed {}", seed));
+        const test::TempDir dir;
+        const RlTrainResult r = train(tiny_config("noise", 30, seed, seed + 4), dir.path());
+        EXPECT_FALSE(r.evaluation.gate.passed);
+        EXPECT_TRUE(rule_failed(r.evaluation.gate, "t-stat")) << r.evaluation.gate.failures();
+        EXPECT_LT(r.evaluation.episodes[0].t_stat, 2.0);
+    }
 }
 
 TEST(Ppo, TrainingWritesTensorBoardEventsAndTheCsvMirror) {
