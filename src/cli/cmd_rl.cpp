@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
@@ -70,6 +71,7 @@ void register_train(CLI::App* rl, CliContext& ctx) {
                                            "built-in one)");
     cmd->add_option("--run", f->run, "Run name under runs/ (default: <name>-<UTC time>)");
     cmd->add_flag("--no-register", f->no_register, "Do not store the agent in the registry");
+    cmd->add_flag("--json", ctx.json, "Print the result as JSON (no progress lines)");
     on_run(cmd, ctx, [f, &ctx] {
         const Workspace ws = ctx.workspace();
         const auto home_config = ws.config_file("rl.yaml");
@@ -98,11 +100,12 @@ void register_train(CLI::App* rl, CliContext& ctx) {
                          : fmt::format("the synthetic {} market ({}, {} days, seed {})",
                                        to_string(m.shape), fmt::join(m.symbols, ", "), m.days,
                                        m.seed);
-        std::cout << fmt::format("Training {} (tactical agent, PPO) on {}: {} environments x {} "
-                                 "steps x {} updates\n",
-                                 config.name, market, a.envs, a.rollout_steps, a.updates);
+        if (!ctx.json)
+            std::cout << fmt::format("Training {} (tactical agent, PPO) on {}: {} environments "
+                                     "x {} steps x {} updates\n",
+                                     config.name, market, a.envs, a.rollout_steps, a.updates);
         const std::size_t every = std::max<std::size_t>(1, a.updates / 10);
-        o.progress = [every, &a](const PpoUpdateReport& u) {
+        if (!ctx.json) o.progress = [every, &a](const PpoUpdateReport& u) {
             if (u.update % every && u.update != a.updates) return;
             std::cout << fmt::format("  update {:>4}/{}  steps {:>8}  reward {:+.6f}  value "
                                      "{:+.5f}  entropy {:.3f}  kl {:.4f}  clip {:.3f}  shield {}\n",
@@ -112,6 +115,21 @@ void register_train(CLI::App* rl, CliContext& ctx) {
         };
         const RlTrainResult r = train_rl(config, o);
         const double steps = static_cast<double>(r.updates.back().env_steps);
+        if (ctx.json) {
+            nlohmann::json j{{"name", config.name},
+                             {"run", r.run},
+                             {"run_dir", r.run_dir.string()},
+                             {"env_steps", r.updates.back().env_steps},
+                             {"seconds", r.seconds},
+                             {"parameters", r.parameters},
+                             {"parameter_hash", fmt::format("{:016x}", r.parameter_hash)},
+                             {"evaluation", r.evaluation.to_json()},
+                             {"oos", r.evaluation.summary_json()},
+                             {"gating", r.evaluation.gate.to_json()}};
+            if (r.record) j["version"] = r.record->version;
+            std::cout << j.dump(2) << "\n";
+            return 0;
+        }
         std::cout << fmt::format(
             "Trained in {:.1f} s ({:.0f} env steps/s incl. evaluation), {} parameters, hash "
             "{:016x}\nTensorBoard: {} (tensorboard --logdir {}); CSV: {}\n",
@@ -137,14 +155,26 @@ void register_evaluate(CLI::App* rl, CliContext& ctx) {
                     "it fails");
     cmd->add_option("--model", f->model, "Registered rl model name")->required();
     cmd->add_option("--version", f->version, "Version (default: the latest)");
+    cmd->add_flag("--json", ctx.json, "Print the evaluation and gate as JSON");
     on_run(cmd, ctx, [f, &ctx] {
         LoadedAgent a = load_agent(ctx, f->model, f->version);
         const RlConfig config = stored_rl_config(a.record);
         const auto store = ctx.open_store();
         const TrainingMarket market = build_training_market(config, store.get());
         const RlEvaluation ev = evaluate_agent(a.agent, market, config, workspace_env(ctx));
-        std::cout << fmt::format("{} v{} (kind rl, tactical)\n", a.record.name, a.record.version);
-        print_evaluation(ev);
+        if (ctx.json)
+            std::cout << nlohmann::json{{"name", a.record.name},
+                                        {"version", a.record.version},
+                                        {"evaluation", ev.to_json()},
+                                        {"oos", ev.summary_json()},
+                                        {"gating", ev.gate.to_json()}}
+                             .dump(2)
+                      << "\n";
+        else {
+            std::cout << fmt::format("{} v{} (kind rl, tactical)\n", a.record.name,
+                                     a.record.version);
+            print_evaluation(ev);
+        }
         nlohmann::json metrics = a.record.metrics; // keeps the training figures
         metrics["evaluation"] = ev.to_json();
         metrics["oos"] = ev.summary_json();
@@ -229,6 +259,7 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
         ->check(CLI::Range(0.001, 1.0));
     cmd->add_option("--drawdown-limit", f->req.drawdown_limit, "Drawdown halt to check (fraction)")
         ->check(CLI::Range(0.001, 1.0));
+    cmd->add_flag("--json", ctx.json, "Print the checks and scenario figures as JSON");
     on_run(cmd, ctx, [f, &ctx] {
         std::optional<LoadedAgent> agent;
         if (!f->model.empty()) agent.emplace(load_agent(ctx, f->model, f->version));
@@ -237,6 +268,10 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
         const SafetyReport r =
             run_safety_suite(policy, env, f->seed, f->days, f->req,
                              agent ? agent->record.feature_set_name : "default");
+        if (ctx.json) {
+            std::cout << r.to_json().dump(2) << "\n";
+            return r.failed() ? 1 : 0;
+        }
         std::cout << fmt::format(
             "Safety tests: {} on synthetic BTC/USDT 4h (seed {}, {} days per scenario), risk "
             "limits from {}\n",

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "rl/rl_training.hpp"
 
@@ -20,6 +21,24 @@ std::string to_string(SafetyLevel l) {
 bool SafetyReport::failed() const {
     return std::any_of(checks.begin(), checks.end(),
                        [](const SafetyCheck& c) { return c.level == SafetyLevel::Fail; });
+}
+
+nlohmann::json SafetyReport::to_json() const {
+    nlohmann::json j{{"passed", !failed()}, {"checks", nlohmann::json::array()},
+                     {"scenarios", nlohmann::json::array()}};
+    for (const SafetyCheck& c : checks)
+        j["checks"].push_back({{"name", c.name}, {"level", to_string(c.level)},
+                               {"message", c.message}});
+    for (const SimulationReport& s : scenarios)
+        j["scenarios"].push_back({{"scenario", to_string(s.scenario)},
+                                  {"total_return", s.metrics.total_return},
+                                  {"buy_hold_return", s.buy_hold_return},
+                                  {"sharpe", s.metrics.sharpe},
+                                  {"max_drawdown", s.metrics.max_drawdown},
+                                  {"trades", s.metrics.trades},
+                                  {"max_entry_exposure", s.shield.max_entry_exposure},
+                                  {"shield_interventions", s.shield.interventions()}});
+    return j;
 }
 
 namespace {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "rl/scenarios.hpp"
 
 namespace aurum {
@@ -34,6 +36,8 @@ struct SafetyReport {
     std::vector<SimulationReport> scenarios; ///< bull, bear, flash-crash, ranging
     std::vector<SafetyCheck> checks;
     bool failed() const;
+    /// {"passed", "checks": [{name, level, message}], "scenarios": [{scenario, return, ...}]}.
+    nlohmann::json to_json() const;
 };
 
 /// Runs `policy` through the four scenarios (seed, days) with `config` (the account's limits)

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.hpp"
 
@@ -114,6 +115,13 @@ TEST(RlCli, SafetyFailsAndExitsOneWhenTheAccountAllowsLargerPositions) {
     EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
     EXPECT_TRUE(contains(r.out, "FAIL: Exceeded 25% position size")) << r.out;
     EXPECT_TRUE(contains(r.out, "WARN: Only captured")) << r.out;
+    const auto js = test::run_aurum({"--home", home.path().string(), "rl", "safety", "--days",
+                                     "200", "--json"});
+    EXPECT_EQ(js.exit_code, 1);
+    const auto j = nlohmann::json::parse(js.out);
+    EXPECT_FALSE(j.at("passed").get<bool>());
+    EXPECT_EQ(j.at("checks").at(0).at("level"), "FAIL");
+    EXPECT_EQ(j.at("scenarios").size(), 4u);
 }
 
 TEST(RlCli, TrainsAndEvaluatesOnTheStoresRealBtcBars) {
