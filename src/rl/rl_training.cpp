@@ -165,6 +165,14 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
 
     RlTrainResult out;
     out.run = options.run.empty() ? config.name + "-" + utc_stamp(now) : options.run;
+    // One run per directory (TensorBoard would merge two runs' event files into one curve).
+    if (std::filesystem::exists(options.runs_root / out.run)) {
+        if (!options.run.empty())
+            throw InputError(fmt::format("--run {}: {} exists (choose another name or remove it)",
+                                         out.run, (options.runs_root / out.run).string()));
+        for (int k = 2; std::filesystem::exists(options.runs_root / out.run); ++k)
+            out.run = fmt::format("{}-{}-{}", config.name, utc_stamp(now), k);
+    }
     out.run_dir = options.runs_root / out.run;
     TrainingLog log(options.runs_root, out.run);
     for (std::size_t u = 0; u < config.agent.updates; ++u) {

@@ -84,6 +84,12 @@ TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
     for (const char* want : {"bull", "bear", "flash-crash", "ranging"})
         EXPECT_TRUE(contains(r.out, want)) << want;
 
+    // A run directory is never reused: exit 2 naming it, nothing registered.
+    r = test::run_aurum({"--home", h, "rl", "train", "--run", "cli"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "--run cli")) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(home / "models/registry/cli-agent/v2"));
+
     // Not an rl model / no such model: exit 2 naming it.
     r = test::run_aurum({"--home", h, "rl", "evaluate", "--model", "nope"});
     EXPECT_EQ(r.exit_code, 2);
