@@ -58,6 +58,56 @@ void print_evaluation(const RlEvaluation& ev) {
         std::cout << fmt::format("  [{}] {}\n", r.passed ? "ok" : "FAIL", r.detail);
 }
 
+/// --config, else <home>/config/rl.yaml, else the built-in one.
+RlConfig load_rl_config(const CliContext& ctx, const std::string& flag) {
+    if (!flag.empty()) return RlConfig::load(flag);
+    const auto home_config = ctx.workspace().config_file("rl.yaml");
+    if (std::filesystem::exists(home_config)) return RlConfig::load(home_config);
+    return RlConfig::parse(default_rl_yaml(), "<built-in rl.yaml>");
+}
+
+std::string describe_market(const RlConfig::Market& m) {
+    if (m.from_store)
+        return fmt::format("the store's {} {} bars", fmt::join(m.symbols, ", "), m.timeframe);
+    return fmt::format("the synthetic {} market ({}, {} days, seed {})", to_string(m.shape),
+                       fmt::join(m.symbols, ", "), m.days, m.seed);
+}
+
+void print_update(const PpoUpdateReport& u, std::size_t updates) {
+    std::cout << fmt::format("  update {:>4}/{}  steps {:>8}  reward {:+.6f}  value {:+.5f}  "
+                             "entropy {:.3f}  kl {:.4f}  clip {:.3f}  shield {}\n",
+                             u.update, updates, u.env_steps, u.reward, u.value, u.stats.entropy,
+                             u.stats.approx_kl, u.stats.clip_fraction, u.shield_interventions);
+}
+
+nlohmann::json train_json(const RlConfig& config, const RlTrainResult& r) {
+    nlohmann::json j{{"name", config.name},
+                     {"run", r.run},
+                     {"run_dir", r.run_dir.string()},
+                     {"env_steps", r.updates.back().env_steps},
+                     {"seconds", r.seconds},
+                     {"parameters", r.parameters},
+                     {"parameter_hash", fmt::format("{:016x}", r.parameter_hash)},
+                     {"evaluation", r.evaluation.to_json()},
+                     {"oos", r.evaluation.summary_json()},
+                     {"gating", r.evaluation.gate.to_json()}};
+    if (r.record) j["version"] = r.record->version;
+    return j;
+}
+
+void print_train_result(const RlTrainResult& r, const std::filesystem::path& runs_root) {
+    const double steps = static_cast<double>(r.updates.back().env_steps);
+    std::cout << fmt::format(
+        "Trained in {:.1f} s ({:.0f} env steps/s incl. evaluation), {} parameters, hash "
+        "{:016x}\nTensorBoard: {} (tensorboard --logdir {}); CSV: {}\n",
+        r.seconds, steps / r.seconds, r.parameters, r.parameter_hash, r.run_dir.string(),
+        runs_root.string(), (r.run_dir / "metrics.csv").string());
+    print_evaluation(r.evaluation);
+    if (r.record)
+        std::cout << fmt::format("Registered {} v{} (kind rl, {})\n", r.record->name,
+                                 r.record->version, to_string(r.record->status));
+}
+
 void register_train(CLI::App* rl, CliContext& ctx) {
     struct Flags {
         std::string config, run;
@@ -73,13 +123,8 @@ void register_train(CLI::App* rl, CliContext& ctx) {
     cmd->add_flag("--no-register", f->no_register, "Do not store the agent in the registry");
     cmd->add_flag("--json", ctx.json, "Print the result as JSON (no progress lines)");
     on_run(cmd, ctx, [f, &ctx] {
+        const RlConfig config = load_rl_config(ctx, f->config);
         const Workspace ws = ctx.workspace();
-        const auto home_config = ws.config_file("rl.yaml");
-        const RlConfig config =
-            !f->config.empty() ? RlConfig::load(f->config)
-            : std::filesystem::exists(home_config)
-                ? RlConfig::load(home_config)
-                : RlConfig::parse(default_rl_yaml(), "<built-in rl.yaml>");
         RlTrainOptions o;
         o.runs_root = ws.home() / "runs";
         o.run = f->run;
@@ -93,52 +138,19 @@ void register_train(CLI::App* rl, CliContext& ctx) {
             o.registry = &*registry;
         }
         const auto& a = config.agent;
-        const auto& m = config.market;
-        const std::string market =
-            m.from_store ? fmt::format("the store's {} {} bars", fmt::join(m.symbols, ", "),
-                                       m.timeframe)
-                         : fmt::format("the synthetic {} market ({}, {} days, seed {})",
-                                       to_string(m.shape), fmt::join(m.symbols, ", "), m.days,
-                                       m.seed);
-        if (!ctx.json)
+        if (!ctx.json) {
             std::cout << fmt::format("Training {} (tactical agent, PPO) on {}: {} environments "
                                      "x {} steps x {} updates\n",
-                                     config.name, market, a.envs, a.rollout_steps, a.updates);
-        const std::size_t every = std::max<std::size_t>(1, a.updates / 10);
-        if (!ctx.json) o.progress = [every, &a](const PpoUpdateReport& u) {
-            if (u.update % every && u.update != a.updates) return;
-            std::cout << fmt::format("  update {:>4}/{}  steps {:>8}  reward {:+.6f}  value "
-                                     "{:+.5f}  entropy {:.3f}  kl {:.4f}  clip {:.3f}  shield {}\n",
-                                     u.update, a.updates, u.env_steps, u.reward, u.value,
-                                     u.stats.entropy, u.stats.approx_kl, u.stats.clip_fraction,
-                                     u.shield_interventions);
-        };
-        const RlTrainResult r = train_rl(config, o);
-        const double steps = static_cast<double>(r.updates.back().env_steps);
-        if (ctx.json) {
-            nlohmann::json j{{"name", config.name},
-                             {"run", r.run},
-                             {"run_dir", r.run_dir.string()},
-                             {"env_steps", r.updates.back().env_steps},
-                             {"seconds", r.seconds},
-                             {"parameters", r.parameters},
-                             {"parameter_hash", fmt::format("{:016x}", r.parameter_hash)},
-                             {"evaluation", r.evaluation.to_json()},
-                             {"oos", r.evaluation.summary_json()},
-                             {"gating", r.evaluation.gate.to_json()}};
-            if (r.record) j["version"] = r.record->version;
-            std::cout << j.dump(2) << "\n";
-            return 0;
+                                     config.name, describe_market(config.market), a.envs,
+                                     a.rollout_steps, a.updates);
+            const std::size_t every = std::max<std::size_t>(1, a.updates / 10);
+            o.progress = [every, n = a.updates](const PpoUpdateReport& u) {
+                if (u.update % every == 0 || u.update == n) print_update(u, n);
+            };
         }
-        std::cout << fmt::format(
-            "Trained in {:.1f} s ({:.0f} env steps/s incl. evaluation), {} parameters, hash "
-            "{:016x}\nTensorBoard: {} (tensorboard --logdir {}); CSV: {}\n",
-            r.seconds, steps / r.seconds, r.parameters, r.parameter_hash, r.run_dir.string(),
-            o.runs_root.string(), (r.run_dir / "metrics.csv").string());
-        print_evaluation(r.evaluation);
-        if (r.record)
-            std::cout << fmt::format("Registered {} v{} (kind rl, {})\n", r.record->name,
-                                     r.record->version, to_string(r.record->status));
+        const RlTrainResult r = train_rl(config, o);
+        if (ctx.json) std::cout << train_json(config, r).dump(2) << "\n";
+        else print_train_result(r, o.runs_root);
         return 0;
     });
 }
