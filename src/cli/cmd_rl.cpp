@@ -10,6 +10,7 @@
 #include "rl/rl_training.hpp"
 #include "rl/safety.hpp"
 #include "rl/scenarios.hpp"
+#include "rl/simulation_report.hpp"
 
 namespace aurum {
 
@@ -202,6 +203,7 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         int version = 0;
         std::uint64_t seed = 42;
         int days = 365;
+        bool report = false;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* sim = rl->add_subcommand(
@@ -213,6 +215,9 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
     sim->add_option("--version", f->version, "Version of --model (default: the latest)");
     sim->add_option("--seed", f->seed, "Seed of the synthetic market");
     sim->add_option("--days", f->days, "Days of 4h bars (120-3650)");
+    sim->add_flag("--report", f->report,
+                  "Also write the plots (price, position size, equity, decision flow, action "
+                  "heatmap) to reports/rl/<scenario>-<policy>-seed<seed>.html");
     on_run(sim, ctx, [f, &ctx] {
         const Scenario s = parse_scenario(f->scenario);
         std::optional<LoadedAgent> agent;
@@ -245,6 +250,17 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             actions += fmt::format("{}target {:g} %: {:.1f} %", actions.empty() ? "" : ", ",
                                    target * 100, share * 100);
         std::cout << fmt::format("Actions         {} of decisions\n", actions);
+        if (f->report) {
+            const auto file = ctx.workspace().reports_dir() / "rl" /
+                              fmt::format("{}-{}-seed{}.html", to_string(s),
+                                          agent ? fmt::format("{}-v{}", agent->record.name,
+                                                              agent->record.version)
+                                                : std::string("baseline"),
+                                          r.seed);
+            std::filesystem::create_directories(file.parent_path());
+            write_file_atomic(file, simulation_report_html(r, who));
+            std::cout << fmt::format("Report          {}\n", file.string());
+        }
         return 0;
     });
 }

@@ -30,11 +30,21 @@ EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvC
     env.reset(tape, start, obs);
     EpisodeReport r;
     r.targets.reserve(config.episode_bars);
+    r.regimes.reserve(config.episode_bars);
+    r.positions.reserve(config.episode_bars);
+    r.times.reserve(config.episode_bars);
     double sum = 0, sq = 0;
+    const ObsLayout& layout = env.layout();
     for (bool done = false; !done;) {
-        const double a = policy(obs, env.layout());
+        const double a = policy(obs, layout);
         r.targets.push_back(a);
+        r.times.push_back(tape.bars.time[start + r.times.size()]);
+        r.regimes.push_back(Regime::Unknown);
+        for (int g = 0; g < kRegimeCount; ++g)
+            if (obs[layout.regime() + static_cast<std::size_t>(g)] > 0.5f)
+                r.regimes.back() = static_cast<Regime>(g);
         const StepOutcome o = env.step(a, obs);
+        r.positions.push_back(obs[layout.position()]);
         sum += o.reward;
         sq += o.reward * o.reward;
         done = o.done;

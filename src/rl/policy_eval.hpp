@@ -24,8 +24,11 @@ struct EpisodeReport {
     ShieldStats shield;
     /// Mean per-bar log equity change / its standard error (0 when flat throughout).
     double t_stat = 0;
-    std::vector<double> targets; ///< the policy's target at each decision
-    BacktestResult result;       ///< trades and fills (record_fills on)
+    std::vector<double> targets;   ///< the policy's target at each decision
+    std::vector<Regime> regimes;   ///< the causal regime the policy saw at each decision
+    std::vector<double> positions; ///< signed position notional / equity after each decision
+    std::vector<TimeMs> times;     ///< open time of each decision's bar
+    BacktestResult result;         ///< trades and fills (record_fills on)
 };
 
 /// Share of the decisions at each distinct target, ascending by target: {target, share}.

@@ -89,6 +89,14 @@ SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, Env
     r.metrics = std::move(e.metrics);
     r.buy_hold_return = e.buy_hold_return;
     r.targets = std::move(e.targets);
+    r.regimes = std::move(e.regimes);
+    r.positions = std::move(e.positions);
+    r.times = std::move(e.times);
+    const std::vector<double>& curve = e.result.curve.equity; // bar start, then one per step
+    for (std::size_t k = 0; k < r.times.size(); ++k) {
+        r.close.push_back(tape.bars.close[tape.first_ready + k]);
+        r.equity.push_back(k + 1 < curve.size() ? curve[k + 1] : curve.back());
+    }
     return r;
 }
 

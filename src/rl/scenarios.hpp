@@ -33,7 +33,12 @@ struct SimulationReport {
     Metrics metrics;         ///< of the environment's engine result
     double buy_hold_return = 0;
     ShieldStats shield;
-    std::vector<double> targets; ///< the policy's target at each decision
+    std::vector<double> targets;   ///< the policy's target at each decision
+    std::vector<Regime> regimes;   ///< the regime it saw at each decision
+    std::vector<double> positions; ///< position notional / equity after each decision
+    std::vector<TimeMs> times;     ///< open time of each decision's bar
+    std::vector<double> close;     ///< close of each decision's bar
+    std::vector<double> equity;    ///< equity after each decision (the engine's curve)
 };
 
 /// The scenario's market tape with the built-in feature set `feature_set`. Throws InputError when

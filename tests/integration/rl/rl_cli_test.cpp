@@ -73,10 +73,12 @@ TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
     EXPECT_TRUE(contains(r.out, "cli-agent")) << r.out;
 
     r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bear", "--days", "200",
-                         "--model", "cli-agent"});
+                         "--model", "cli-agent", "--report"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.out, "Policy: cli-agent v1 (tactical PPO agent")) << r.out;
     EXPECT_TRUE(contains(r.out, "Max drawdown")) << r.out;
+    EXPECT_TRUE(contains(r.out, "Actions         target 0 %")) << r.out;
+    EXPECT_TRUE(std::filesystem::exists(home / "reports/rl/bear-cli-agent-v1-seed42.html"));
 
     r = test::run_aurum({"--home", h, "rl", "safety", "--model", "cli-agent", "--days", "200"});
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
