@@ -204,13 +204,19 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         std::uint64_t seed = 42;
         int days = 365;
         bool report = false;
+        std::string symbol = "BTC/USDT", timeframe = "4h";
     };
     auto f = std::make_shared<Flags>();
     CLI::App* sim = rl->add_subcommand(
         "simulate", "Run a trained rl agent (--model) or the scripted regime-trend baseline "
                     "through the RL environment on a synthetic scenario and print Sharpe, max "
                     "drawdown, return vs buy-and-hold and the shield's interventions");
-    sim->add_option("--scenario", f->scenario, "bull, bear, flash-crash or ranging")->required();
+    sim->add_option("--scenario", f->scenario,
+                    "Synthetic: bull, bear, flash-crash or ranging; real history from the store: "
+                    "bull-2023q1, bear-2022, crash-2020-03, ranging-2023q3 or FROM..TO dates")
+        ->required();
+    sim->add_option("--symbol", f->symbol, "Real history: the store's symbol (default BTC/USDT)");
+    sim->add_option("--timeframe", f->timeframe, "Real history: its timeframe (default 4h)");
     sim->add_option("--model", f->model, "Registered rl agent (default: the scripted baseline)");
     sim->add_option("--version", f->version, "Version of --model (default: the latest)");
     sim->add_option("--seed", f->seed, "Seed of the synthetic market");
@@ -219,13 +225,30 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
                   "Also write the plots (price, position size, equity, decision flow, action "
                   "heatmap) to reports/rl/<scenario>-<policy>-seed<seed>.html");
     on_run(sim, ctx, [f, &ctx] {
-        const Scenario s = parse_scenario(f->scenario);
+        const std::optional<HistoryWindow> window = parse_history_window(f->scenario);
+        Scenario s = Scenario::Bull;
+        if (!window) {
+            try {
+                s = parse_scenario(f->scenario);
+            } catch (const InputError&) {
+                std::string names = "bull, bear, flash-crash, ranging";
+                for (const HistoryWindow& w : named_history_windows()) names += ", " + w.name;
+                throw InputError(fmt::format("--scenario '{}': expected {} or FROM..TO dates",
+                                             f->scenario, names));
+            }
+        }
+        const Timeframe tf = Timeframe::parse_or_throw(f->timeframe);
+        const Instrument instrument = ctx.instruments().get(f->symbol);
         std::optional<LoadedAgent> agent;
         if (!f->model.empty()) agent.emplace(load_agent(ctx, f->model, f->version));
         const ActionFn policy = agent ? agent->agent.action_fn() : ActionFn(regime_trend_action);
         const std::string features = agent ? agent->record.feature_set_name : "default";
+        std::unique_ptr<MarketStore> store;
+        if (window) store = ctx.open_store();
         const SimulationReport r =
-            simulate_scenario(s, f->seed, f->days, workspace_env(ctx), policy, features);
+            window ? simulate_history(*store, instrument, tf, *window, workspace_env(ctx), policy,
+                                      features)
+                   : simulate_scenario(s, f->seed, f->days, workspace_env(ctx), policy, features);
         const Metrics& m = r.metrics;
         const ShieldStats& sh = r.shield;
         const std::string who =
@@ -233,7 +256,7 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
                                 agent->record.version)
                   : "regime-trend baseline (bull: 100 % target, ranging: 50 %, else flat)";
         std::cout << fmt::format(
-            "Scenario {} (synthetic BTC/USDT 4h, seed {}): {} decisions, {} to {}\n"
+            "Scenario {} ({}): {} decisions, {} to {}\n"
             "Policy: {}, every order through the account risk manager\n"
             "Return          {:+.2f} %   (buy-and-hold {:+.2f} %)\n"
             "Sharpe          {:.2f}\n"
@@ -241,7 +264,7 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             "Trades          {}\n"
             "Shield          {} interventions (denied {}, reduced {}, breaker closes {}, invalid "
             "actions {}) of {} orders; largest entry {:.1f} % of equity\n",
-            to_string(s), r.seed, r.decisions, format_time(r.from), format_time(r.to), who,
+            r.label, r.market, r.decisions, format_time(r.from), format_time(r.to), who,
             m.total_return * 100, r.buy_hold_return * 100, m.sharpe, -m.max_drawdown * 100,
             m.trades, sh.interventions(), sh.denied, sh.reduced, sh.flattens, sh.invalid,
             sh.orders, sh.max_entry_exposure * 100);
@@ -252,11 +275,11 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         std::cout << fmt::format("Actions         {} of decisions\n", actions);
         if (f->report) {
             const auto file = ctx.workspace().reports_dir() / "rl" /
-                              fmt::format("{}-{}-seed{}.html", to_string(s),
+                              fmt::format("{}-{}{}.html", r.label,
                                           agent ? fmt::format("{}-v{}", agent->record.name,
                                                               agent->record.version)
                                                 : std::string("baseline"),
-                                          r.seed);
+                                          window ? "" : fmt::format("-seed{}", r.seed));
             std::filesystem::create_directories(file.parent_path());
             write_file_atomic(file, simulation_report_html(r, who));
             std::cout << fmt::format("Report          {}\n", file.string());
@@ -309,7 +332,7 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
         for (const SimulationReport& s : r.scenarios)
             std::cout << fmt::format("  {:<12} return {:+7.2f} % (buy-and-hold {:+7.2f} %)  "
                                      "Sharpe {:5.2f}  max DD {:5.2f} %  trades {}\n",
-                                     to_string(s.scenario), s.metrics.total_return * 100,
+                                     s.label, s.metrics.total_return * 100,
                                      s.buy_hold_return * 100, s.metrics.sharpe,
                                      -s.metrics.max_drawdown * 100, s.metrics.trades);
         for (const SafetyCheck& c : r.checks)

@@ -30,7 +30,7 @@ nlohmann::json SafetyReport::to_json() const {
         j["checks"].push_back({{"name", c.name}, {"level", to_string(c.level)},
                                {"message", c.message}});
     for (const SimulationReport& s : scenarios)
-        j["scenarios"].push_back({{"scenario", to_string(s.scenario)},
+        j["scenarios"].push_back({{"scenario", s.label},
                                   {"total_return", s.metrics.total_return},
                                   {"buy_hold_return", s.buy_hold_return},
                                   {"sharpe", s.metrics.sharpe},

@@ -102,9 +102,10 @@ std::string simulation_report_html(const SimulationReport& r, const std::string&
     const Metrics& m = r.metrics;
     const std::vector<double> targets = distinct_targets(r);
     std::string h = fmt::format(
-        "<h1>Scenario {} (synthetic BTC/USDT 4h, seed {})</h1><p>Policy: {}. {} decisions, {} "
-        "to {}; every order through the account risk manager.</p>",
-        to_string(r.scenario), r.seed, html_escape(policy), r.decisions, format_time(r.from),
+        "<h1>Scenario {} ({})</h1><p>Policy: {}. {} decisions, {} to {}; every order through "
+        "the account risk manager.</p>",
+        html_escape(r.label), html_escape(r.market), html_escape(policy), r.decisions,
+        format_time(r.from),
         format_time(r.to));
     h += fmt::format("<table><tr><th>return</th><th>buy-and-hold</th><th>Sharpe</th><th>max "
                      "drawdown</th><th>trades</th><th>shield interventions</th><th>largest "
@@ -136,7 +137,7 @@ std::string simulation_report_html(const SimulationReport& r, const std::string&
          svg_heatmap(regimes, cols, decision_flow(r, targets));
     h += "<h2>Action heatmap: target chosen per month (% of the month's decisions)</h2>" +
          action_heatmap(r, targets);
-    return html_page(fmt::format("RL simulation: {}", to_string(r.scenario)), h);
+    return html_page(fmt::format("RL simulation: {}", html_escape(r.label)), h);
 }
 
 } // namespace aurum

@@ -132,7 +132,7 @@ TEST(RlCli, SafetyFailsAndExitsOneWhenTheAccountAllowsLargerPositions) {
     EXPECT_EQ(j.at("scenarios").size(), 4u);
 }
 
-TEST(RlCli, TrainsAndEvaluatesOnTheStoresRealBtcBars) {
+TEST(RlCli, TrainsEvaluatesAndSimulatesOnTheStoresRealBtcBars) {
     AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
     const test::TempDir home;
     const std::string h = home.path().string();
@@ -155,6 +155,23 @@ TEST(RlCli, TrainsAndEvaluatesOnTheStoresRealBtcBars) {
     r = test::run_aurum({"--home", h, "rl", "evaluate", "--model", "btc-agent"});
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err; // the gate decides
     EXPECT_TRUE(contains(r.out, "Gate: ")) << r.out;
+
+    // Named windows of real history: BTC fell about 64 % in 2022 and rose about 70 % in 2023 Q1;
+    // the shield caps the agent's entries at 25 % there as everywhere.
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bear-2022"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "Scenario bear-2022 (BTC/USDT 4h from the store)")) << r.out;
+    EXPECT_TRUE(contains(r.out, "2022-01-01 00:00:00 to 2022-12-31 20:00:00")) << r.out;
+    EXPECT_TRUE(contains(r.out, "(buy-and-hold -6")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "2023-01-01..2023-04-01",
+                         "--model", "btc-agent", "--report"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "(buy-and-hold +7")) << r.out;
+    EXPECT_TRUE(contains(r.out, "largest entry 25.")) << r.out;
+    EXPECT_TRUE(std::filesystem::exists(home / "reports/rl/2023-01-01..2023-04-01-btc-agent-v1.html"));
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "2023-05-01..2023-01-01"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "2023-05-01..2023-01-01")) << r.err;
 
     // A symbol the store does not hold: exit 2 naming it.
     std::ofstream(home / "config" / "rl.yaml")
