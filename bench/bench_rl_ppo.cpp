@@ -6,7 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "rl/ppo_trainer.hpp"
-#include "rl/tactical_agent.hpp"
+#include "rl/policy_agent.hpp"
 #include "rl/training_market.hpp"
 
 using namespace aurum;
@@ -30,7 +30,7 @@ void BM_PpoCollectUpdate(benchmark::State& state) {
     const std::size_t rollout = 128;
     VecEnv env(market().train_tapes(), cfg, static_cast<std::size_t>(state.range(0)), 1);
     const std::vector<double> levels{0.0, 0.125, 0.25};
-    TacticalAgent agent(env.obs_size(), levels, p);
+    PolicyAgent agent(env.obs_size(), levels, p);
     PpoTrainer trainer(env, agent.net(), agent.norm(), levels, p, rollout, 100);
     std::uint64_t steps = 0;
     for (auto _ : state) steps = trainer.step().env_steps;

@@ -23,18 +23,50 @@ EnvConfig workspace_env(const CliContext& ctx) {
     return c;
 }
 
-/// A registered rl agent, loaded.
+/// A registered rl agent, loaded (a strategic one with the tactical agent it was trained over).
 struct LoadedAgent {
     ModelRecord record;
-    TacticalAgent agent;
+    RlConfig config;
+    PolicyAgent agent;
+    std::optional<PolicyAgent> tactical;
+    int tactical_version = 0;
+
+    PolicyAgent* tactical_ptr() { return tactical ? &*tactical : nullptr; }
+    ActionFn policy() { return agent_policy(agent, tactical_ptr(), config); }
+    std::string describe() const {
+        std::string s = fmt::format("{} v{} ({} PPO agent", record.name, record.version,
+                                    agent.level());
+        if (tactical)
+            s += fmt::format(" over {} v{}", config.agent.tactical_model, tactical_version);
+        return s + ", greedy)";
+    }
 };
 
-LoadedAgent load_agent(const CliContext& ctx, const std::string& name, int version) {
-    const auto store = ctx.open_store();
+/// A registered version (0: the latest) of `name`, refused unless it is an rl model.
+std::pair<ModelRecord, std::unique_ptr<MarketStore>> registered(const CliContext& ctx,
+                                                                const std::string& name,
+                                                                int version) {
+    auto store = ctx.open_store();
     ModelRegistry registry(ctx.workspace().models_dir() / "registry", &store->database());
     ModelRecord rec = registry.get(name, version);
     (void)stored_rl_config(rec); // refuses a model of another kind
-    return {rec, TacticalAgent::load(rec.dir / "model")};
+    return {std::move(rec), std::move(store)};
+}
+
+LoadedAgent load_agent(const CliContext& ctx, const std::string& name, int version) {
+    ModelRecord rec = registered(ctx, name, version).first;
+    RlConfig config = stored_rl_config(rec);
+    PolicyAgent agent = PolicyAgent::load(rec.dir / "model");
+    LoadedAgent out{rec, config, std::move(agent), std::nullopt, 0};
+    if (rec.extra.contains("tactical_model")) {
+        const auto& t = rec.extra["tactical_model"];
+        out.tactical_version = t.value("version", 0);
+        out.tactical.emplace(
+            PolicyAgent::load(registered(ctx, t.value("name", ""), out.tactical_version)
+                                  .first.dir /
+                              "model"));
+    }
+    return out;
 }
 
 void print_evaluation(const RlEvaluation& ev) {
@@ -116,7 +148,8 @@ void register_train(CLI::App* rl, CliContext& ctx) {
     };
     auto f = std::make_shared<Flags>();
     CLI::App* cmd = rl->add_subcommand(
-        "train", "Train the tactical PPO agent on the engine (config/rl.yaml), log to "
+        "train", "Train a PPO agent (tactical, or strategic over a tactical one) on the engine "
+                 "(config/rl.yaml), log to "
                  "runs/<run>/ (TensorBoard + metrics.csv), evaluate out of sample, register it");
     cmd->add_option("--config", f->config, "RL config (default: <home>/config/rl.yaml, else the "
                                            "built-in one)");
@@ -138,12 +171,28 @@ void register_train(CLI::App* rl, CliContext& ctx) {
             registry.emplace(ws.models_dir() / "registry", &store->database());
             o.registry = &*registry;
         }
+        std::optional<LoadedAgent> tactical; // level: strategic, over a registered tactical agent
+        if (config.agent.strategic && !config.agent.tactical_model.empty()) {
+            tactical.emplace(load_agent(ctx, config.agent.tactical_model, 0));
+            if (tactical->agent.level() != "tactical")
+                throw InputError("agent.tactical_model " + config.agent.tactical_model +
+                                 ": not a tactical agent");
+            o.tactical = &tactical->agent;
+            o.tactical_version = tactical->record.version;
+        }
         const auto& a = config.agent;
         if (!ctx.json) {
-            std::cout << fmt::format("Training {} (tactical agent, PPO) on {}: {} environments "
-                                     "x {} steps x {} updates\n",
-                                     config.name, describe_market(config.market), a.envs,
-                                     a.rollout_steps, a.updates);
+            std::cout << fmt::format("Training {} ({} agent, PPO{}) on {}: {} environments x {} "
+                                     "steps x {} updates\n",
+                                     config.name, config.level(),
+                                     !a.strategic ? ""
+                                     : tactical
+                                         ? fmt::format(", every {} bars, over {} v{}", a.cadence,
+                                                       a.tactical_model, o.tactical_version)
+                                         : fmt::format(", every {} bars, no tactical agent",
+                                                       a.cadence),
+                                     describe_market(config.market), a.envs, a.rollout_steps,
+                                     a.updates);
             const std::size_t every = std::max<std::size_t>(1, a.updates / 10);
             o.progress = [every, n = a.updates](const PpoUpdateReport& u) {
                 if (u.update % every == 0 || u.update == n) print_update(u, n);
@@ -171,10 +220,11 @@ void register_evaluate(CLI::App* rl, CliContext& ctx) {
     cmd->add_flag("--json", ctx.json, "Print the evaluation and gate as JSON");
     on_run(cmd, ctx, [f, &ctx] {
         LoadedAgent a = load_agent(ctx, f->model, f->version);
-        const RlConfig config = stored_rl_config(a.record);
+        const RlConfig& config = a.config;
         const auto store = ctx.open_store();
         const TrainingMarket market = build_training_market(config, store.get());
-        const RlEvaluation ev = evaluate_agent(a.agent, market, config, workspace_env(ctx));
+        const RlEvaluation ev =
+            evaluate_agent(a.agent, a.tactical_ptr(), market, config, workspace_env(ctx));
         if (ctx.json)
             std::cout << nlohmann::json{{"name", a.record.name},
                                         {"version", a.record.version},
@@ -184,8 +234,7 @@ void register_evaluate(CLI::App* rl, CliContext& ctx) {
                              .dump(2)
                       << "\n";
         else {
-            std::cout << fmt::format("{} v{} (kind rl, tactical)\n", a.record.name,
-                                     a.record.version);
+            std::cout << a.describe() << "\n";
             print_evaluation(ev);
         }
         nlohmann::json metrics = a.record.metrics; // keeps the training figures
@@ -241,7 +290,7 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         const Instrument instrument = ctx.instruments().get(f->symbol);
         std::optional<LoadedAgent> agent;
         if (!f->model.empty()) agent.emplace(load_agent(ctx, f->model, f->version));
-        const ActionFn policy = agent ? agent->agent.action_fn() : ActionFn(regime_trend_action);
+        const ActionFn policy = agent ? agent->policy() : ActionFn(regime_trend_action);
         const std::string features = agent ? agent->record.feature_set_name : "default";
         std::unique_ptr<MarketStore> store;
         if (window) store = ctx.open_store();
@@ -252,8 +301,7 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         const Metrics& m = r.metrics;
         const ShieldStats& sh = r.shield;
         const std::string who =
-            agent ? fmt::format("{} v{} (tactical PPO agent, greedy)", agent->record.name,
-                                agent->record.version)
+            agent ? agent->describe()
                   : "regime-trend baseline (bull: 100 % target, ranging: 50 %, else flat)";
         std::cout << fmt::format(
             "Scenario {} ({}): {} decisions, {} to {}\n"
@@ -314,7 +362,7 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
     on_run(cmd, ctx, [f, &ctx] {
         std::optional<LoadedAgent> agent;
         if (!f->model.empty()) agent.emplace(load_agent(ctx, f->model, f->version));
-        const ActionFn policy = agent ? agent->agent.action_fn() : ActionFn(regime_trend_action);
+        const ActionFn policy = agent ? agent->policy() : ActionFn(regime_trend_action);
         const EnvConfig env = workspace_env(ctx);
         const SafetyReport r =
             run_safety_suite(policy, env, f->seed, f->days, f->req,
@@ -345,7 +393,7 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
 
 void register_rl(CLI::App& app, CliContext& ctx) {
     CLI::App* rl = app.add_subcommand(
-        "rl", "Reinforcement learning on the trading engine: the tactical PPO agent (train, "
+        "rl", "Reinforcement learning on the trading engine: tactical and strategic PPO agents (train, "
               "evaluate), scenario simulation and the safety suite");
     rl->require_subcommand(1);
     register_train(rl, ctx);

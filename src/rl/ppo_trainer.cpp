@@ -11,7 +11,7 @@ std::size_t greedy_action(std::span<const float> probs) {
     return static_cast<std::size_t>(std::max_element(probs.begin(), probs.end()) - probs.begin());
 }
 
-PpoTrainer::PpoTrainer(VecEnv& env, PolicyNet& net, ObsNorm& norm, std::vector<double> levels,
+PpoTrainer::PpoTrainer(BatchEnv& env, PolicyNet& net, ObsNorm& norm, std::vector<double> levels,
                        const PpoParams& params, std::size_t rollout_steps, double reward_scale)
     : env_(env), net_(net), norm_(norm), levels_(std::move(levels)), p_(params),
       T_(rollout_steps), E_(env.size()), obs_size_(env.obs_size()), reward_scale_(reward_scale),
@@ -62,6 +62,7 @@ void PpoTrainer::collect(PpoUpdateReport& r) {
             dones_[t * E_ + i] = env_.dones()[i];
             r.reward += rew;
             r.reward_fees += env_.fee_rewards()[i];
+            r.reward_market += env_.log_returns()[i] - env_.fee_rewards()[i];
             ++lengths_[i];
             if (env_.dones()[i]) {
                 ++r.episodes;
@@ -74,7 +75,7 @@ void PpoTrainer::collect(PpoUpdateReport& r) {
     const double n = static_cast<double>(T_ * E_);
     r.reward /= n;
     r.reward_fees /= n;
-    r.reward_market = r.reward - r.reward_fees;
+    r.reward_market /= n;
     r.mean_target = target_sum / n;
     if (r.episodes > 0) {
         r.episode_return = ep_return / static_cast<double>(r.episodes);

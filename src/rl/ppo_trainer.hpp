@@ -1,16 +1,18 @@
 #pragma once
-// PPO for the tactical agent: collects rollouts from a VecEnv (every action through the engine and
-// its shield), computes GAE in plain C++, and hands the batch to the policy network's update.
-// Action = an index into `action_levels` (target fractions of equity); reward = the environment's
-// log equity change net of costs, logged per component (market, fees).
+// PPO for one agent level: collects rollouts from a BatchEnv (every action, at the end, an order
+// through the engine and its shield), computes GAE in plain C++, and hands the batch to the policy
+// network's update. Action = an index into the level's `action_levels` (tactical: target fractions
+// of equity; strategic: allocations); reward = the environment's (tactical: log equity change net
+// of costs; strategic: differential Sharpe ratio), with the log equity change logged per
+// component (market, fees).
 #include <cstdint>
 #include <random>
 #include <span>
 #include <vector>
 
+#include "rl/batch_env.hpp"
 #include "rl/obs_norm.hpp"
 #include "rl/policy.hpp"
-#include "rl/vec_env.hpp"
 
 namespace aurum {
 
@@ -18,9 +20,11 @@ namespace aurum {
 struct PpoUpdateReport {
     std::size_t update = 0;    ///< 1-based
     std::uint64_t env_steps = 0; ///< total so far
-    double reward = 0;         ///< mean step reward (unscaled log equity change)
-    double reward_market = 0;  ///< its market part (price move, spread, slippage)
-    double reward_fees = 0;    ///< its fee part (<= 0)
+    double reward = 0;         ///< mean step reward (unscaled)
+    /// The mean log equity change per step (tactical: = reward), split: its market part (price
+    /// move, spread, slippage) and its fee part (<= 0).
+    double reward_market = 0;
+    double reward_fees = 0;
     std::size_t episodes = 0;  ///< episodes that ended in this rollout
     double episode_return = 0; ///< mean sum of rewards of those episodes (0 when none)
     double episode_length = 0; ///< mean steps of those episodes
@@ -35,7 +39,7 @@ class PpoTrainer {
   public:
     /// `levels`: target fraction per action; `rollout_steps` per environment per update;
     /// `reward_scale` multiplies rewards for the learning signal only (logs stay unscaled).
-    PpoTrainer(VecEnv& env, PolicyNet& net, ObsNorm& norm, std::vector<double> levels,
+    PpoTrainer(BatchEnv& env, PolicyNet& net, ObsNorm& norm, std::vector<double> levels,
                const PpoParams& params, std::size_t rollout_steps, double reward_scale);
 
     /// One rollout from every environment, then one PPO update.
@@ -45,7 +49,7 @@ class PpoTrainer {
     void collect(PpoUpdateReport& r);
     void advantages();
 
-    VecEnv& env_;
+    BatchEnv& env_;
     PolicyNet& net_;
     ObsNorm& norm_;
     std::vector<double> levels_;

@@ -15,9 +15,12 @@ namespace aurum {
 
 namespace {
 
-constexpr EnumTable<MarketShape, 3> kShapes{{{{MarketShape::Regimes, "regimes"},
+constexpr EnumTable<MarketShape, 6> kShapes{{{{MarketShape::Regimes, "regimes"},
                                               {MarketShape::Momentum, "momentum"},
-                                              {MarketShape::Noise, "noise"}}}};
+                                              {MarketShape::Noise, "noise"},
+                                              {MarketShape::Bull, "bull"},
+                                              {MarketShape::Bear, "bear"},
+                                              {MarketShape::Trend, "trend"}}}};
 
 /// A whole number in [lo, hi] (fallback when absent).
 long long get_count(const ConfigNode& n, const std::string& key, long long fallback, long long lo,
@@ -46,7 +49,7 @@ void parse_market(const ConfigNode& m, RlConfig::Market& out) {
     }
     const std::string shape = m.get_string("shape", to_string(out.shape));
     const auto s = kShapes.find(shape);
-    if (!s) m.fail("shape", "'" + shape + "': expected regimes, momentum or noise");
+    if (!s) m.fail("shape", "'" + shape + "': expected regimes, momentum, noise, bull, bear or trend");
     out.shape = *s;
     out.momentum = m.get_in_range("momentum", out.momentum, 0.0, 0.9);
     if (m.has("symbols")) out.symbols = m.get_strings("symbols");
@@ -61,15 +64,24 @@ void parse_market(const ConfigNode& m, RlConfig::Market& out) {
     out.seed = static_cast<std::uint64_t>(get_count(m, "seed", static_cast<long long>(out.seed),
                                                     0, (1LL << 62)));
     out.test_fraction = m.get_in_range("test_fraction", out.test_fraction, 0.05, 0.8);
+    if ((out.shape == MarketShape::Bull || out.shape == MarketShape::Bear) && !out.from_store &&
+        (out.symbols != std::vector<std::string>{"BTC/USDT"} || out.timeframe != "4h"))
+        m.fail("shape", "'" + shape + "': the scenario market is BTC/USDT 4h only");
 }
 
 void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
     a.allow_keys({"level", "action_levels", "episode_bars", "envs", "rollout_steps", "updates",
-                  "reward_scale"});
+                  "reward_scale", "cadence", "tactical_model", "dsr_eta"});
     const std::string level = a.get_string("level", "tactical");
-    if (level != "tactical")
-        a.fail("level", "'" + level + "': only the tactical agent is built (strategic and "
-                                      "execution: not yet)");
+    if (level != "tactical" && level != "strategic")
+        a.fail("level", "'" + level + "': expected tactical or strategic (execution: not built "
+                                      "yet)");
+    out.strategic = level == "strategic";
+    for (const char* k : {"cadence", "tactical_model", "dsr_eta"})
+        if (!out.strategic && a.has(k)) a.fail(k, "only for level: strategic");
+    out.cadence = static_cast<std::size_t>(get_count(a, "cadence", 6, 1, 10000));
+    out.tactical_model = a.get_string("tactical_model", "");
+    out.dsr_eta = a.get_in_range("dsr_eta", out.dsr_eta, 1e-4, 0.5);
     if (a.has("action_levels")) {
         out.action_levels.clear();
         for (const ConfigNode& e : a.child("action_levels").items()) {
@@ -87,7 +99,11 @@ void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
     out.envs = static_cast<std::size_t>(get_count(a, "envs", 8, 1, 1024));
     out.rollout_steps = static_cast<std::size_t>(get_count(a, "rollout_steps", 128, 1, 100000));
     out.updates = static_cast<std::size_t>(get_count(a, "updates", 40, 1, 1000000));
-    out.reward_scale = a.get_positive("reward_scale", out.reward_scale);
+    out.reward_scale = a.get_positive("reward_scale", out.strategic ? 1.0 : out.reward_scale);
+    if (out.strategic && out.episode_bars % out.cadence != 0)
+        a.fail("cadence", fmt::format("{} must divide agent.episode_bars {} (every episode ends "
+                                      "at a strategic decision)",
+                                      out.cadence, out.episode_bars));
 }
 
 void parse_ppo(const ConfigNode& n, PpoParams& p) {

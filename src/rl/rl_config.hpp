@@ -12,9 +12,11 @@
 
 namespace aurum {
 
-/// Shapes of the synthetic training market.
-enum class MarketShape : std::uint8_t { Regimes, Momentum, Noise };
-std::string to_string(MarketShape s); ///< "regimes", "momentum", "noise"
+/// Shapes of the synthetic training market (bull, bear: the `aurum rl simulate` scenarios;
+/// trend: long strong bull and bear regimes only, a known edge at the strategic cadence).
+enum class MarketShape : std::uint8_t { Regimes, Momentum, Noise, Bull, Bear, Trend };
+/// "regimes", "momentum", "noise", "bull", "bear", "trend"
+std::string to_string(MarketShape s);
 
 /// Everything `aurum rl train` reads.
 struct RlConfig {
@@ -32,6 +34,10 @@ struct RlConfig {
     } market;
     std::string feature_set = "default";
     struct Agent {
+        bool strategic = false;        ///< level: strategic (else tactical)
+        std::size_t cadence = 6;       ///< strategic: bars between decisions (6 x 4h = daily)
+        std::string tactical_model;    ///< strategic: registered tactical agent below it ("": none)
+        double dsr_eta = 0.01;         ///< strategic: differential Sharpe ratio's moment decay
         std::vector<double> action_levels{0.0, 0.125, 0.25};
         std::size_t episode_bars = 256, envs = 8, rollout_steps = 128, updates = 40;
         double reward_scale = 100;
@@ -42,6 +48,8 @@ struct RlConfig {
         bool beat_buy_hold_sharpe = true;
     } gating;
     std::string yaml; ///< the text it was parsed from (stored with the model)
+
+    std::string level() const { return agent.strategic ? "strategic" : "tactical"; }
 
     /// Parses YAML text; InputError "file:line: key: ..." for an unknown key or a bad value.
     static RlConfig parse(const std::string& text, const std::string& file);

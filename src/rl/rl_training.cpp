@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "features/feature_set.hpp"
+#include "rl/strategic_env.hpp"
 #include "rl/tfevents_writer.hpp"
 
 namespace aurum {
@@ -20,8 +21,8 @@ namespace {
 /// TensorBoard scalars and the CSV mirror of one update (tags under "tactical/").
 class TrainingLog {
   public:
-    TrainingLog(const std::filesystem::path& root, const std::string& run)
-        : events_(root, run), csv_(root / run / "metrics.csv") {
+    TrainingLog(const std::filesystem::path& root, const std::string& run, std::string level)
+        : events_(root, run), csv_(root / run / "metrics.csv"), prefix_(std::move(level) + "/") {
         if (!csv_) throw SystemError("cannot write " + (root / run / "metrics.csv").string());
         csv_ << "update,env_steps,reward,reward_market,reward_fees,episodes,episode_return,"
                 "episode_length,value_estimate,mean_target,policy_loss,value_loss,"
@@ -31,7 +32,7 @@ class TrainingLog {
     void write(const PpoUpdateReport& r) {
         const auto step = static_cast<std::int64_t>(r.env_steps);
         const auto scalar = [&](const char* tag, double v) {
-            events_.scalar(std::string("tactical/") + tag, step, v);
+            events_.scalar(prefix_ + tag, step, v);
         };
         scalar("reward", r.reward);
         scalar("reward/market", r.reward_market);
@@ -65,6 +66,7 @@ class TrainingLog {
   private:
     EventWriter events_;
     std::ofstream csv_;
+    std::string prefix_;
 };
 
 GatingRule rule(std::string name, bool ok, double actual, double threshold, std::string detail) {
@@ -115,15 +117,22 @@ nlohmann::json RlEvaluation::to_json() const {
     return out;
 }
 
-RlEvaluation evaluate_agent(TacticalAgent& agent, const TrainingMarket& market,
-                            const RlConfig& config, const EnvConfig& env) {
+ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config) {
+    if (agent.level() == "strategic")
+        return hierarchical_policy(agent, tactical, config.agent.cadence);
+    return agent.action_fn();
+}
+
+RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical,
+                            const TrainingMarket& market, const RlConfig& config,
+                            const EnvConfig& env) {
     RlEvaluation ev;
-    const ActionFn policy = agent.action_fn();
     const double cap = env.spec.risk.limits.max_position;
     ev.gate.passed = true;
     for (std::size_t i = 0; i < market.full.size(); ++i) {
         const MarketTape& tape = market.full[i];
-        EpisodeReport e = run_policy_episode(tape, market.split[i], env, policy);
+        EpisodeReport e = run_policy_episode(tape, market.split[i], env,
+                                             agent_policy(agent, tactical, config));
         const std::string s = tape.bars.symbol + " ";
         const Metrics& m = e.metrics;
         auto& rules = ev.gate.rules;
@@ -159,8 +168,15 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     EnvConfig env = options.env;
     env.episode_bars = config.agent.episode_bars;
     VecEnv venv(market.train_tapes(), env, config.agent.envs, config.market.seed ^ config.ppo.seed);
-    TacticalAgent agent(venv.obs_size(), config.agent.action_levels, config.ppo);
-    PpoTrainer trainer(venv, agent.net(), agent.norm(), config.agent.action_levels, config.ppo,
+    if (config.agent.strategic && !config.agent.tactical_model.empty() && !options.tactical)
+        throw InputError("agent.tactical_model " + config.agent.tactical_model + ": not loaded");
+    std::unique_ptr<StrategicEnv> senv;
+    if (config.agent.strategic)
+        senv = std::make_unique<StrategicEnv>(venv, options.tactical, config.agent.cadence,
+                                              config.agent.episode_bars, config.agent.dsr_eta);
+    BatchEnv& batch = senv ? static_cast<BatchEnv&>(*senv) : venv;
+    PolicyAgent agent(venv.obs_size(), config.agent.action_levels, config.ppo, config.level());
+    PpoTrainer trainer(batch, agent.net(), agent.norm(), config.agent.action_levels, config.ppo,
                        config.agent.rollout_steps, config.agent.reward_scale);
 
     RlTrainResult out;
@@ -174,7 +190,7 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
             out.run = fmt::format("{}-{}-{}", config.name, utc_stamp(now), k);
     }
     out.run_dir = options.runs_root / out.run;
-    TrainingLog log(options.runs_root, out.run);
+    TrainingLog log(options.runs_root, out.run, config.level());
     for (std::size_t u = 0; u < config.agent.updates; ++u) {
         out.updates.push_back(trainer.step());
         log.write(out.updates.back());
@@ -183,7 +199,7 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     log.flush();
     out.parameter_hash = agent.net().parameter_hash();
     out.parameters = agent.net().parameter_count();
-    out.evaluation = evaluate_agent(agent, market, config, env);
+    out.evaluation = evaluate_agent(agent, options.tactical, market, config, env);
     out.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!options.registry) return out;
@@ -194,15 +210,18 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     rec.kind = "rl";
     rec.feature_set_name = config.feature_set;
     rec.feature_set_id = fc.get(config.feature_set).id();
-    rec.label_spec = "reward: log equity change net of costs";
+    rec.label_spec = config.agent.strategic
+                         ? "reward: differential Sharpe ratio of the bar returns"
+                         : "reward: log equity change net of costs";
     rec.symbols = config.market.symbols;
     rec.timeframe = config.market.timeframe;
     rec.data_from = market.full.front().bars.time.front();
     rec.data_to = market.full.front().bars.time.back();
     rec.created = now;
     rec.experiment_id = out.run;
-    rec.params = {{"level", "tactical"}, {"ppo", config.ppo.to_json()},
+    rec.params = {{"level", config.level()}, {"ppo", config.ppo.to_json()},
                   {"action_levels", config.agent.action_levels}};
+    if (config.agent.strategic) rec.params["cadence"] = config.agent.cadence;
     const PpoUpdateReport& last = out.updates.back();
     rec.metrics = {{"training", {{"updates", last.update}, {"env_steps", last.env_steps},
                                  {"reward", last.reward}, {"policy_entropy", last.stats.entropy},
@@ -213,6 +232,9 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     rec.extra = {{"rl_yaml", config.yaml},
                  {"run", out.run},
                  {"parameter_hash", fmt::format("{:016x}", out.parameter_hash)}};
+    if (options.tactical)
+        rec.extra["tactical_model"] = {{"name", config.agent.tactical_model},
+                                       {"version", options.tactical_version}};
     out.record = options.registry->register_model(
         rec, [&](const std::filesystem::path& dir) { agent.save(dir); });
     return out;

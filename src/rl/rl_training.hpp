@@ -13,7 +13,7 @@
 #include "models/registry.hpp"
 #include "rl/ppo_trainer.hpp"
 #include "rl/rl_config.hpp"
-#include "rl/tactical_agent.hpp"
+#include "rl/policy_agent.hpp"
 #include "rl/training_market.hpp"
 
 namespace aurum {
@@ -33,11 +33,17 @@ struct RlEvaluation {
 /// close and the order fills at the next open, so a gap can carry a capped entry a little above.
 inline constexpr double kEntryGapTolerance = 0.05; ///< relative: 25 % -> 26.25 %
 
-/// Runs the greedy agent over every symbol's out-of-sample window and applies the gate: t-stat of
-/// the bar returns >= min_t_stat, Sharpe above buy-and-hold's (when asked), at least one trade,
-/// the position cap held (within the gap tolerance) and no entry past the drawdown halt.
-RlEvaluation evaluate_agent(TacticalAgent& agent, const TrainingMarket& market,
-                            const RlConfig& config, const EnvConfig& env);
+/// The policy an agent trades with: its greedy action (tactical), or the hierarchy of it
+/// (strategic) over `tactical` (may be null) at the config's cadence. Fresh state per call.
+ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config);
+
+/// Runs the greedy policy (agent_policy, fresh per symbol) over every symbol's out-of-sample
+/// window and applies the gate: t-stat of the bar returns >= min_t_stat, Sharpe above
+/// buy-and-hold's (when asked), at least one trade, the position cap held (within the gap
+/// tolerance) and no entry past the drawdown halt.
+RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical,
+                            const TrainingMarket& market, const RlConfig& config,
+                            const EnvConfig& env);
 
 /// Where and how a training run writes.
 struct RlTrainOptions {
@@ -45,6 +51,10 @@ struct RlTrainOptions {
     std::string run;                 ///< empty: <name>-<UTC yyyymmdd-hhmmss>
     ModelRegistry* registry = nullptr; ///< null: nothing registered
     MarketStore* store = nullptr;      ///< where market.source store reads its bars
+    /// level: strategic: the registered tactical agent below it (agent.tactical_model) and its
+    /// version; null when the config names none.
+    PolicyAgent* tactical = nullptr;
+    int tactical_version = 0;
     EnvConfig env;                   ///< costs and the shield (default_env_config())
     std::function<void(const PpoUpdateReport&)> progress;
 };

@@ -9,6 +9,7 @@
 #include "data/market_store.hpp"
 #include "data/synthetic_market.hpp"
 #include "features/feature_set.hpp"
+#include "rl/scenarios.hpp"
 
 namespace aurum {
 
@@ -43,6 +44,21 @@ BarSeries momentum_bars(const Instrument& instrument, Timeframe tf, TimeMs start
     return b;
 }
 
+namespace {
+
+/// Long, strong bull and bear regimes (+-300 % a year, calm, about 40 days each) and nothing
+/// else: being in the market in bull regimes and out in bear ones is the edge to find.
+void trend_regimes(SynthConfig& c) {
+    const auto bull = static_cast<int>(SynthRegime::Bull), bear = static_cast<int>(SynthRegime::Bear);
+    c.regimes[bull] = SynthRegimeParams{3.0, 0.5, 0.3, 1.0, 40.0};
+    c.regimes[bear] = SynthRegimeParams{-3.0, 0.5, 0.3, 1.0, 40.0};
+    for (auto& row : c.switch_weights) row = {0.5, 0.5, 0.0, 0.0};
+    c.switch_weights[bull] = {0.0, 1.0, 0.0, 0.0};
+    c.switch_weights[bear] = {1.0, 0.0, 0.0, 0.0};
+}
+
+} // namespace
+
 std::vector<const MarketTape*> TrainingMarket::train_tapes() const {
     std::vector<const MarketTape*> out;
     for (const MarketTape& t : train) out.push_back(&t);
@@ -66,13 +82,17 @@ TrainingMarket build_training_market(const RlConfig& config, MarketStore* store)
                     "data synth`)",
                     m.timeframe, sym, m.from || m.to ? " in market.from/to" : ""));
         }
+    } else if (m.shape == MarketShape::Bull || m.shape == MarketShape::Bear) {
+        bars.push_back(scenario_bars(m.shape == MarketShape::Bull ? Scenario::Bull : Scenario::Bear,
+                                     m.seed, m.days));
     } else if (m.shape == MarketShape::Momentum) {
         for (std::size_t i = 0; i < m.symbols.size(); ++i)
             bars.push_back(momentum_bars(reg.get(m.symbols[i]), tf, kMarketStart, m.days,
                                          m.momentum, 0.6, m.seed + 7919 * i));
     } else {
-        const SynthConfig c = SynthConfig::defaults(reg, m.symbols, tf, kMarketStart, m.days,
-                                                    m.seed, m.shape == MarketShape::Noise);
+        SynthConfig c = SynthConfig::defaults(reg, m.symbols, tf, kMarketStart, m.days, m.seed,
+                                              m.shape == MarketShape::Noise);
+        if (m.shape == MarketShape::Trend) trend_regimes(c);
         bars = std::move(generate_synthetic_market(c).series);
     }
     const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");

@@ -155,11 +155,11 @@ TEST(Ppo, RegisteredCheckpointRestoresTheSamePolicy) {
     EXPECT_EQ(r.record->name, "test-agent");
     const ModelRecord rec = registry.get("test-agent");
     EXPECT_EQ(rec.gating_passed(), r.evaluation.gate.passed);
-    TacticalAgent agent = TacticalAgent::load(rec.dir / "model");
+    PolicyAgent agent = PolicyAgent::load(rec.dir / "model");
     EXPECT_EQ(agent.net().parameter_hash(), r.parameter_hash);
     const RlConfig stored = stored_rl_config(rec);
     const RlEvaluation again =
-        evaluate_agent(agent, build_training_market(stored), stored, default_env_config());
+        evaluate_agent(agent, nullptr, build_training_market(stored), stored, default_env_config());
     expect_same_trades(again.episodes[0].result.trades, r.evaluation.episodes[0].result.trades);
 }
 
@@ -186,8 +186,12 @@ TEST(RlConfigFile, BadKeysAndValuesNameTheKeyAndLine) {
     EXPECT_NE(m.find("ppo.clip"), std::string::npos) << m;
     m = message("agent:\n  action_levels: [0, -0.5]\n");
     EXPECT_NE(m.find("agent.action_levels"), std::string::npos) << m;
-    m = message("agent:\n  level: strategic\n");
-    EXPECT_NE(m.find("not yet"), std::string::npos) << m;
+    m = message("agent:\n  level: execution\n");
+    EXPECT_NE(m.find("not built yet"), std::string::npos) << m;
+    m = message("agent:\n  cadence: 6\n");
+    EXPECT_NE(m.find("only for level: strategic"), std::string::npos) << m;
+    m = message("agent:\n  level: strategic\n  cadence: 5\n");
+    EXPECT_NE(m.find("agent.cadence"), std::string::npos) << m;
     m = message("market:\n  shape: trending\n");
     EXPECT_NE(m.find("market.shape"), std::string::npos) << m;
     m = message("market:\n  days: 70\nagent:\n  episode_bars: 5000\n");
