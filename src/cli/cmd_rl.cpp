@@ -118,6 +118,7 @@ nlohmann::json train_json(const RlConfig& config, const RlTrainResult& r) {
                      {"run", r.run},
                      {"run_dir", r.run_dir.string()},
                      {"env_steps", r.updates.back().env_steps},
+                     {"bar_steps", r.bar_steps},
                      {"seconds", r.seconds},
                      {"parameters", r.parameters},
                      {"parameter_hash", fmt::format("{:016x}", r.parameter_hash)},
@@ -129,9 +130,9 @@ nlohmann::json train_json(const RlConfig& config, const RlTrainResult& r) {
 }
 
 void print_train_result(const RlTrainResult& r, const std::filesystem::path& runs_root) {
-    const double steps = static_cast<double>(r.updates.back().env_steps);
+    const double steps = static_cast<double>(r.bar_steps);
     std::cout << fmt::format(
-        "Trained in {:.1f} s ({:.0f} env steps/s incl. evaluation), {} parameters, hash "
+        "Trained in {:.1f} s ({:.0f} bar steps/s incl. evaluation), {} parameters, hash "
         "{:016x}\nTensorBoard: {} (tensorboard --logdir {}); CSV: {}\n",
         r.seconds, steps / r.seconds, r.parameters, r.parameter_hash, r.run_dir.string(),
         runs_root.string(), (r.run_dir / "metrics.csv").string());

@@ -95,7 +95,9 @@ void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
         if (out.action_levels.size() < 2 || out.action_levels.size() > 16)
             a.fail("action_levels", "between 2 and 16 levels");
     }
-    out.episode_bars = static_cast<std::size_t>(get_count(a, "episode_bars", 256, 8, 100000));
+    // Strategic: 42 days of 4h bars, a multiple of the default cadence.
+    out.episode_bars = static_cast<std::size_t>(
+        get_count(a, "episode_bars", out.strategic ? 252 : 256, 8, 100000));
     out.envs = static_cast<std::size_t>(get_count(a, "envs", 8, 1, 1024));
     out.rollout_steps = static_cast<std::size_t>(get_count(a, "rollout_steps", 128, 1, 100000));
     out.updates = static_cast<std::size_t>(get_count(a, "updates", 40, 1, 1000000));

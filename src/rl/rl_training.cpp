@@ -197,6 +197,8 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
         if (options.progress) options.progress(out.updates.back());
     }
     log.flush();
+    out.bar_steps =
+        out.updates.back().env_steps * (config.agent.strategic ? config.agent.cadence : 1);
     out.parameter_hash = agent.net().parameter_hash();
     out.parameters = agent.net().parameter_count();
     out.evaluation = evaluate_agent(agent, options.tactical, market, config, env);

@@ -63,7 +63,8 @@ struct RlTrainOptions {
 struct RlTrainResult {
     std::string run;
     std::filesystem::path run_dir;
-    std::vector<PpoUpdateReport> updates;
+    std::vector<PpoUpdateReport> updates; ///< env_steps: decisions of the agent's level
+    std::uint64_t bar_steps = 0;          ///< engine bars stepped in training (all levels)
     std::uint64_t parameter_hash = 0;
     std::size_t parameters = 0;
     double seconds = 0;

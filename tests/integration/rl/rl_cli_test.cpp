@@ -86,6 +86,31 @@ TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
     for (const char* want : {"bull", "bear", "flash-crash", "ranging"})
         EXPECT_TRUE(contains(r.out, want)) << want;
 
+    // The strategic level over the registered tactical agent: the hierarchy trains, registers,
+    // and simulates as one policy.
+    std::ofstream(home / "strategic.yaml")
+        << "name: cli-strategic\n"
+           "market: {shape: trend, days: 730, seed: 9}\n"
+           "agent: {level: strategic, tactical_model: cli-agent, cadence: 6, episode_bars: 120,\n"
+           "        envs: 4, rollout_steps: 20, updates: 3, action_levels: [0.0, 0.25]}\n"
+           "ppo: {hidden: 16, layers: 1, minibatch: 80}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "strategic.yaml").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "(strategic agent, PPO, every 6 bars, over cli-agent v1)")) << r.out;
+    EXPECT_TRUE(contains(r.out, "Registered cli-strategic v1")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bull", "--days", "200",
+                         "--model", "cli-strategic"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "cli-strategic v1 (strategic PPO agent over cli-agent v1")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "safety", "--model", "cli-strategic", "--days", "200"});
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "PASS: Never exceeded 25% position size")) << r.out;
+    // A strategic agent over a model that is not a tactical agent: exit 2 naming it.
+    std::ofstream(home / "bad.yaml") << "agent: {level: strategic, tactical_model: cli-strategic}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "bad.yaml").string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "not a tactical agent")) << r.err;
+
     // A run directory is never reused: exit 2 naming it, nothing registered.
     r = test::run_aurum({"--home", h, "rl", "train", "--run", "cli"});
     EXPECT_EQ(r.exit_code, 2);
