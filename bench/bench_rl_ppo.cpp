@@ -5,9 +5,10 @@
 //   build/release/bench/bench_rl_ppo
 #include <benchmark/benchmark.h>
 
-#include "rl/ppo_trainer.hpp"
 #include "rl/policy_agent.hpp"
+#include "rl/ppo_trainer.hpp"
 #include "rl/training_market.hpp"
+#include "rl/vec_env.hpp"
 
 using namespace aurum;
 
@@ -33,7 +34,8 @@ void BM_PpoCollectUpdate(benchmark::State& state) {
     PolicyAgent agent(env.obs_size(), levels, p);
     PpoTrainer trainer(env, agent.net(), agent.norm(), levels, p, rollout, 100);
     std::uint64_t steps = 0;
-    for (auto _ : state) steps = trainer.step().env_steps;
+    for (auto _ : state)
+        steps = trainer.step().env_steps;
     state.counters["env_steps/s"] =
         benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
     state.counters["params"] = static_cast<double>(agent.net().parameter_count());

@@ -19,7 +19,8 @@ namespace {
 /// The environment every rl command runs in: default costs, the workspace's risk limits.
 EnvConfig workspace_env(const CliContext& ctx) {
     EnvConfig c = default_env_config();
-    c.spec.risk = parse_risk_option("--risk", "", ctx.workspace().config_file("risk.yaml").string());
+    c.spec.risk =
+        parse_risk_option("--risk", "", ctx.workspace().config_file("risk.yaml").string());
     return c;
 }
 
@@ -34,8 +35,8 @@ struct LoadedAgent {
     PolicyAgent* tactical_ptr() { return tactical ? &*tactical : nullptr; }
     ActionFn policy() { return agent_policy(agent, tactical_ptr(), config); }
     std::string describe() const {
-        std::string s = fmt::format("{} v{} ({} PPO agent", record.name, record.version,
-                                    agent.level());
+        std::string s =
+            fmt::format("{} v{} ({} PPO agent", record.name, record.version, agent.level());
         if (tactical)
             s += fmt::format(" over {} v{}", config.agent.tactical_model, tactical_version);
         return s + ", greedy)";
@@ -43,9 +44,8 @@ struct LoadedAgent {
 };
 
 /// A registered version (0: the latest) of `name`, refused unless it is an rl model.
-std::pair<ModelRecord, std::unique_ptr<MarketStore>> registered(const CliContext& ctx,
-                                                                const std::string& name,
-                                                                int version) {
+std::pair<ModelRecord, std::unique_ptr<MarketStore>>
+registered(const CliContext& ctx, const std::string& name, int version) {
     auto store = ctx.open_store();
     ModelRegistry registry(ctx.workspace().models_dir() / "registry", &store->database());
     ModelRecord rec = registry.get(name, version);
@@ -61,10 +61,8 @@ LoadedAgent load_agent(const CliContext& ctx, const std::string& name, int versi
     if (rec.extra.contains("tactical_model")) {
         const auto& t = rec.extra["tactical_model"];
         out.tactical_version = t.value("version", 0);
-        out.tactical.emplace(
-            PolicyAgent::load(registered(ctx, t.value("name", ""), out.tactical_version)
-                                  .first.dir /
-                              "model"));
+        out.tactical.emplace(PolicyAgent::load(
+            registered(ctx, t.value("name", ""), out.tactical_version).first.dir / "model"));
     }
     return out;
 }
@@ -93,9 +91,11 @@ void print_evaluation(const RlEvaluation& ev) {
 
 /// --config, else <home>/config/rl.yaml, else the built-in one.
 RlConfig load_rl_config(const CliContext& ctx, const std::string& flag) {
-    if (!flag.empty()) return RlConfig::load(flag);
+    if (!flag.empty())
+        return RlConfig::load(flag);
     const auto home_config = ctx.workspace().config_file("rl.yaml");
-    if (std::filesystem::exists(home_config)) return RlConfig::load(home_config);
+    if (std::filesystem::exists(home_config))
+        return RlConfig::load(home_config);
     return RlConfig::parse(default_rl_yaml(), "<built-in rl.yaml>");
 }
 
@@ -125,7 +125,8 @@ nlohmann::json train_json(const RlConfig& config, const RlTrainResult& r) {
                      {"evaluation", r.evaluation.to_json()},
                      {"oos", r.evaluation.summary_json()},
                      {"gating", r.evaluation.gate.to_json()}};
-    if (r.record) j["version"] = r.record->version;
+    if (r.record)
+        j["version"] = r.record->version;
     return j;
 }
 
@@ -152,8 +153,9 @@ void register_train(CLI::App* rl, CliContext& ctx) {
         "train", "Train a PPO agent (tactical, or strategic over a tactical one) on the engine "
                  "(config/rl.yaml), log to "
                  "runs/<run>/ (TensorBoard + metrics.csv), evaluate out of sample, register it");
-    cmd->add_option("--config", f->config, "RL config (default: <home>/config/rl.yaml, else the "
-                                           "built-in one)");
+    cmd->add_option("--config", f->config,
+                    "RL config (default: <home>/config/rl.yaml, else the "
+                    "built-in one)");
     cmd->add_option("--run", f->run, "Run name under runs/ (default: <name>-<UTC time>)");
     cmd->add_flag("--no-register", f->no_register, "Do not store the agent in the registry");
     cmd->add_flag("--json", ctx.json, "Print the result as JSON (no progress lines)");
@@ -166,7 +168,8 @@ void register_train(CLI::App* rl, CliContext& ctx) {
         o.env = workspace_env(ctx);
         std::unique_ptr<MarketStore> store;
         std::optional<ModelRegistry> registry;
-        if (!f->no_register || config.market.from_store) store = ctx.open_store();
+        if (!f->no_register || config.market.from_store)
+            store = ctx.open_store();
         o.store = store.get();
         if (!f->no_register) {
             registry.emplace(ws.models_dir() / "registry", &store->database());
@@ -183,25 +186,26 @@ void register_train(CLI::App* rl, CliContext& ctx) {
         }
         const auto& a = config.agent;
         if (!ctx.json) {
-            std::cout << fmt::format("Training {} ({} agent, PPO{}) on {}: {} environments x {} "
-                                     "steps x {} updates\n",
-                                     config.name, config.level(),
-                                     !a.strategic ? ""
-                                     : tactical
-                                         ? fmt::format(", every {} bars, over {} v{}", a.cadence,
-                                                       a.tactical_model, o.tactical_version)
-                                         : fmt::format(", every {} bars, no tactical agent",
-                                                       a.cadence),
-                                     describe_market(config.market), a.envs, a.rollout_steps,
-                                     a.updates);
+            std::cout << fmt::format(
+                "Training {} ({} agent, PPO{}) on {}: {} environments x {} "
+                "steps x {} updates\n",
+                config.name, config.level(),
+                !a.strategic ? ""
+                : tactical   ? fmt::format(", every {} bars, over {} v{}", a.cadence,
+                                           a.tactical_model, o.tactical_version)
+                             : fmt::format(", every {} bars, no tactical agent", a.cadence),
+                describe_market(config.market), a.envs, a.rollout_steps, a.updates);
             const std::size_t every = std::max<std::size_t>(1, a.updates / 10);
             o.progress = [every, n = a.updates](const PpoUpdateReport& u) {
-                if (u.update % every == 0 || u.update == n) print_update(u, n);
+                if (u.update % every == 0 || u.update == n)
+                    print_update(u, n);
             };
         }
         const RlTrainResult r = train_rl(config, o);
-        if (ctx.json) std::cout << train_json(config, r).dump(2) << "\n";
-        else print_train_result(r, o.runs_root);
+        if (ctx.json)
+            std::cout << train_json(config, r).dump(2) << "\n";
+        else
+            print_train_result(r, o.runs_root);
         return 0;
     });
 }
@@ -282,7 +286,8 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
                 s = parse_scenario(f->scenario);
             } catch (const InputError&) {
                 std::string names = "bull, bear, flash-crash, ranging";
-                for (const HistoryWindow& w : named_history_windows()) names += ", " + w.name;
+                for (const HistoryWindow& w : named_history_windows())
+                    names += ", " + w.name;
                 throw InputError(fmt::format("--scenario '{}': expected {} or FROM..TO dates",
                                              f->scenario, names));
             }
@@ -290,11 +295,13 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         const Timeframe tf = Timeframe::parse_or_throw(f->timeframe);
         const Instrument instrument = ctx.instruments().get(f->symbol);
         std::optional<LoadedAgent> agent;
-        if (!f->model.empty()) agent.emplace(load_agent(ctx, f->model, f->version));
+        if (!f->model.empty())
+            agent.emplace(load_agent(ctx, f->model, f->version));
         const ActionFn policy = agent ? agent->policy() : ActionFn(regime_trend_action);
         const std::string features = agent ? agent->record.feature_set_name : "default";
         std::unique_ptr<MarketStore> store;
-        if (window) store = ctx.open_store();
+        if (window)
+            store = ctx.open_store();
         const SimulationReport r =
             window ? simulate_history(*store, instrument, tf, *window, workspace_env(ctx), policy,
                                       features)
@@ -315,20 +322,20 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             "actions {}) of {} orders; largest entry {:.1f} % of equity\n",
             r.label, r.market, r.decisions, format_time(r.from), format_time(r.to), who,
             m.total_return * 100, r.buy_hold_return * 100, m.sharpe, -m.max_drawdown * 100,
-            m.trades, sh.interventions(), sh.denied, sh.reduced, sh.flattens, sh.invalid,
-            sh.orders, sh.max_entry_exposure * 100);
+            m.trades, sh.interventions(), sh.denied, sh.reduced, sh.flattens, sh.invalid, sh.orders,
+            sh.max_entry_exposure * 100);
         std::string actions;
         for (const auto& [target, share] : action_shares(r.targets))
             actions += fmt::format("{}target {:g} %: {:.1f} %", actions.empty() ? "" : ", ",
                                    target * 100, share * 100);
         std::cout << fmt::format("Actions         {} of decisions\n", actions);
         if (f->report) {
-            const auto file = ctx.workspace().reports_dir() / "rl" /
-                              fmt::format("{}-{}{}.html", r.label,
-                                          agent ? fmt::format("{}-v{}", agent->record.name,
-                                                              agent->record.version)
-                                                : std::string("baseline"),
-                                          window ? "" : fmt::format("-seed{}", r.seed));
+            const auto file =
+                ctx.workspace().reports_dir() / "rl" /
+                fmt::format("{}-{}{}.html", r.label,
+                            agent ? fmt::format("{}-v{}", agent->record.name, agent->record.version)
+                                  : std::string("baseline"),
+                            window ? "" : fmt::format("-seed{}", r.seed));
             std::filesystem::create_directories(file.parent_path());
             write_file_atomic(file, simulation_report_html(r, who));
             std::cout << fmt::format("Report          {}\n", file.string());
@@ -362,12 +369,12 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
     cmd->add_flag("--json", ctx.json, "Print the checks and scenario figures as JSON");
     on_run(cmd, ctx, [f, &ctx] {
         std::optional<LoadedAgent> agent;
-        if (!f->model.empty()) agent.emplace(load_agent(ctx, f->model, f->version));
+        if (!f->model.empty())
+            agent.emplace(load_agent(ctx, f->model, f->version));
         const ActionFn policy = agent ? agent->policy() : ActionFn(regime_trend_action);
         const EnvConfig env = workspace_env(ctx);
-        const SafetyReport r =
-            run_safety_suite(policy, env, f->seed, f->days, f->req,
-                             agent ? agent->record.feature_set_name : "default");
+        const SafetyReport r = run_safety_suite(policy, env, f->seed, f->days, f->req,
+                                                agent ? agent->record.feature_set_name : "default");
         if (ctx.json) {
             std::cout << r.to_json().dump(2) << "\n";
             return r.failed() ? 1 : 0;
@@ -381,9 +388,9 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
         for (const SimulationReport& s : r.scenarios)
             std::cout << fmt::format("  {:<12} return {:+7.2f} % (buy-and-hold {:+7.2f} %)  "
                                      "Sharpe {:5.2f}  max DD {:5.2f} %  trades {}\n",
-                                     s.label, s.metrics.total_return * 100,
-                                     s.buy_hold_return * 100, s.metrics.sharpe,
-                                     -s.metrics.max_drawdown * 100, s.metrics.trades);
+                                     s.label, s.metrics.total_return * 100, s.buy_hold_return * 100,
+                                     s.metrics.sharpe, -s.metrics.max_drawdown * 100,
+                                     s.metrics.trades);
         for (const SafetyCheck& c : r.checks)
             std::cout << fmt::format("{}: {}\n", to_string(c.level), c.message);
         return r.failed() ? 1 : 0;
@@ -394,8 +401,9 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
 
 void register_rl(CLI::App& app, CliContext& ctx) {
     CLI::App* rl = app.add_subcommand(
-        "rl", "Reinforcement learning on the trading engine: tactical and strategic PPO agents (train, "
-              "evaluate), scenario simulation and the safety suite");
+        "rl",
+        "Reinforcement learning on the trading engine: tactical and strategic PPO agents (train, "
+        "evaluate), scenario simulation and the safety suite");
     rl->require_subcommand(1);
     register_train(rl, ctx);
     register_evaluate(rl, ctx);

@@ -16,13 +16,16 @@ ObsNorm::ObsNorm(std::size_t columns)
 
 void ObsNorm::update(std::span<const float> obs, std::size_t rows) {
     const std::size_t c = columns();
-    if (rows == 0 || c == 0) return;
+    if (rows == 0 || c == 0)
+        return;
     std::fill(batch_mean_.begin(), batch_mean_.end(), 0.0);
     std::fill(batch_var_.begin(), batch_var_.end(), 0.0);
     for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < c; ++j) batch_mean_[j] += obs[r * c + j];
+        for (std::size_t j = 0; j < c; ++j)
+            batch_mean_[j] += obs[r * c + j];
     const double n = static_cast<double>(rows);
-    for (double& m : batch_mean_) m /= n;
+    for (double& m : batch_mean_)
+        m /= n;
     for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t j = 0; j < c; ++j) {
             const double d = obs[r * c + j] - batch_mean_[j];
@@ -61,8 +64,9 @@ ObsNorm ObsNorm::from_json(const nlohmann::json& j, std::size_t columns, const s
         throw InputError(fmt::format("{}: observation statistics unreadable: {}", where, e.what()));
     }
     if (n.mean_.size() != columns || n.var_.size() != columns)
-        throw InputError(fmt::format("{}: observation statistics hold {} columns, the market has {}",
-                                     where, n.mean_.size(), columns));
+        throw InputError(
+            fmt::format("{}: observation statistics hold {} columns, the market has {}", where,
+                        n.mean_.size(), columns));
     return n;
 }
 

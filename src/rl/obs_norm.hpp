@@ -22,7 +22,8 @@ class ObsNorm {
 
     nlohmann::json to_json() const;
     /// InputError naming `where` when the JSON does not hold `columns` statistics.
-    static ObsNorm from_json(const nlohmann::json& j, std::size_t columns, const std::string& where);
+    static ObsNorm from_json(const nlohmann::json& j, std::size_t columns,
+                             const std::string& where);
 
   private:
     std::vector<double> mean_, var_, batch_mean_, batch_var_;

@@ -13,12 +13,12 @@ namespace aurum {
 
 /// Network shape and PPO settings (config/rl.yaml `ppo:`).
 struct PpoParams {
-    int hidden = 64;            ///< units per hidden layer (tanh MLP)
-    int layers = 2;             ///< hidden layers, shared by no one: actor and critic have their own
-    double lr = 3e-4;           ///< Adam learning rate
-    double gamma = 0.99;        ///< discount
-    double gae_lambda = 0.95;   ///< GAE's lambda
-    double clip = 0.2;          ///< PPO's ratio clip
+    int hidden = 64;          ///< units per hidden layer (tanh MLP)
+    int layers = 2;           ///< hidden layers, shared by no one: actor and critic have their own
+    double lr = 3e-4;         ///< Adam learning rate
+    double gamma = 0.99;      ///< discount
+    double gae_lambda = 0.95; ///< GAE's lambda
+    double clip = 0.2;        ///< PPO's ratio clip
     double entropy_coef = 0.01; ///< entropy bonus
     double value_coef = 0.5;    ///< value loss weight
     double max_grad_norm = 0.5; ///< global gradient-norm clip
@@ -33,7 +33,7 @@ struct PpoParams {
 /// One rollout, flattened (n samples), as PPO's update reads it. Observations are normalised.
 struct RolloutView {
     std::size_t n = 0, obs_size = 0;
-    std::span<const float> obs;        ///< n x obs_size
+    std::span<const float> obs; ///< n x obs_size
     std::span<const std::int32_t> actions;
     std::span<const float> logp;       ///< log-probability of the action when it was taken
     std::span<const float> advantages; ///< GAE, normalised by the trainer

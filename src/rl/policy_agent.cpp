@@ -11,11 +11,11 @@
 
 namespace aurum {
 
-PolicyAgent::PolicyAgent(std::size_t obs_size, std::vector<double> levels,
-                         const PpoParams& params, std::string level)
+PolicyAgent::PolicyAgent(std::size_t obs_size, std::vector<double> levels, const PpoParams& params,
+                         std::string level)
     : level_(std::move(level)), obs_size_(obs_size), levels_(std::move(levels)), params_(params),
-      net_(make_policy_net(obs_size, levels_.size(), params)), norm_(obs_size),
-      scratch_(obs_size), probs_(levels_.size()) {}
+      net_(make_policy_net(obs_size, levels_.size(), params)), norm_(obs_size), scratch_(obs_size),
+      probs_(levels_.size()) {}
 
 double PolicyAgent::act(std::span<const float> obs) {
     norm_.normalize(obs, std::span<float>(scratch_).first(obs_size_));
@@ -49,7 +49,8 @@ void PolicyAgent::save(const std::filesystem::path& dir) const {
                            {"parameter_hash", fmt::format("{:016x}", net_->parameter_hash())}};
     std::ofstream out(dir / "agent.json");
     out << j.dump(2) << '\n';
-    if (!out) throw SystemError((dir / "agent.json").string() + ": cannot write");
+    if (!out)
+        throw SystemError((dir / "agent.json").string() + ": cannot write");
 }
 
 PolicyAgent PolicyAgent::load(const std::filesystem::path& dir) {

@@ -11,7 +11,8 @@ namespace aurum {
 
 std::vector<std::pair<double, double>> action_shares(const std::vector<double>& targets) {
     std::map<double, std::size_t> count;
-    for (double t : targets) ++count[t];
+    for (double t : targets)
+        ++count[t];
     std::vector<std::pair<double, double>> out;
     for (const auto& [t, c] : count)
         out.emplace_back(t, static_cast<double>(c) / static_cast<double>(targets.size()));

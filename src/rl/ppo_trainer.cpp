@@ -13,12 +13,15 @@ std::size_t greedy_action(std::span<const float> probs) {
 
 PpoTrainer::PpoTrainer(BatchEnv& env, PolicyNet& net, ObsNorm& norm, std::vector<double> levels,
                        const PpoParams& params, std::size_t rollout_steps, double reward_scale)
-    : env_(env), net_(net), norm_(norm), levels_(std::move(levels)), p_(params),
-      T_(rollout_steps), E_(env.size()), obs_size_(env.obs_size()), reward_scale_(reward_scale),
+    : env_(env), net_(net), norm_(norm), levels_(std::move(levels)), p_(params), T_(rollout_steps),
+      E_(env.size()), obs_size_(env.obs_size()), reward_scale_(reward_scale),
       rng_(params.seed ^ 0x9E3779B97F4A7C15ULL) {
-    if (levels_.size() < 2) throw InputError("rl: the agent needs at least two action levels");
-    if (T_ == 0) throw InputError("rl: rollout_steps must be at least 1");
-    if (norm_.columns() != obs_size_) throw InputError("rl: observation statistics do not fit");
+    if (levels_.size() < 2)
+        throw InputError("rl: the agent needs at least two action levels");
+    if (T_ == 0)
+        throw InputError("rl: rollout_steps must be at least 1");
+    if (norm_.columns() != obs_size_)
+        throw InputError("rl: observation statistics do not fit");
     const std::size_t n = T_ * E_;
     obs_.resize(n * obs_size_);
     probs_.resize(E_ * levels_.size());
@@ -49,7 +52,8 @@ void PpoTrainer::collect(PpoUpdateReport& r) {
             const double u = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
             const float* p = probs_.data() + i * A;
             std::size_t a = 0;
-            for (double acc = p[0]; a + 1 < A && u >= acc; acc += p[++a]) {}
+            for (double acc = p[0]; a + 1 < A && u >= acc; acc += p[++a]) {
+            }
             actions_[t * E_ + i] = static_cast<std::int32_t>(a);
             logp_[t * E_ + i] = std::log(std::max(p[a], 1e-12f));
             targets_[i] = levels_[a];
@@ -82,7 +86,8 @@ void PpoTrainer::collect(PpoUpdateReport& r) {
         r.episode_length = ep_length / static_cast<double>(r.episodes);
     }
     double vsum = 0;
-    for (float v : values_) vsum += v;
+    for (float v : values_)
+        vsum += v;
     r.value = vsum / n / reward_scale_; // in reward units, like the logged rewards
     r.shield_interventions = env_.shield_total().interventions() - shield_before;
     // Bootstrap from the observation after the last step (statistics not updated with it).
@@ -105,11 +110,14 @@ void PpoTrainer::advantages() {
         }
     }
     double mean = 0, sq = 0;
-    for (float a : adv_) mean += a;
+    for (float a : adv_)
+        mean += a;
     mean /= static_cast<double>(adv_.size());
-    for (float a : adv_) sq += (a - mean) * (a - mean);
+    for (float a : adv_)
+        sq += (a - mean) * (a - mean);
     const double sd = std::sqrt(sq / static_cast<double>(adv_.size())) + 1e-8;
-    for (float& a : adv_) a = static_cast<float>((a - mean) / sd);
+    for (float& a : adv_)
+        a = static_cast<float>((a - mean) / sd);
 }
 
 PpoUpdateReport PpoTrainer::step() {

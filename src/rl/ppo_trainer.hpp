@@ -18,18 +18,18 @@ namespace aurum {
 
 /// What one collect + update measured.
 struct PpoUpdateReport {
-    std::size_t update = 0;    ///< 1-based
+    std::size_t update = 0;      ///< 1-based
     std::uint64_t env_steps = 0; ///< total so far
-    double reward = 0;         ///< mean step reward (unscaled)
+    double reward = 0;           ///< mean step reward (unscaled)
     /// The mean log equity change per step (tactical: = reward), split: its market part (price
     /// move, spread, slippage) and its fee part (<= 0).
     double reward_market = 0;
     double reward_fees = 0;
-    std::size_t episodes = 0;  ///< episodes that ended in this rollout
-    double episode_return = 0; ///< mean sum of rewards of those episodes (0 when none)
-    double episode_length = 0; ///< mean steps of those episodes
-    double value = 0;          ///< mean value estimate over the rollout
-    double mean_target = 0;    ///< mean chosen target fraction
+    std::size_t episodes = 0;               ///< episodes that ended in this rollout
+    double episode_return = 0;              ///< mean sum of rewards of those episodes (0 when none)
+    double episode_length = 0;              ///< mean steps of those episodes
+    double value = 0;                       ///< mean value estimate over the rollout
+    double mean_target = 0;                 ///< mean chosen target fraction
     std::uint64_t shield_interventions = 0; ///< during this rollout
     PpoUpdateStats stats;
 };

@@ -40,20 +40,26 @@ void parse_market(const ConfigNode& m, RlConfig::Market& out) {
         m.fail("source", "'" + source + "': expected synthetic or store");
     out.from_store = source == "store";
     for (const char* k : {"from", "to"}) {
-        if (!m.has(k)) continue;
-        if (!out.from_store) m.fail(k, "only for source: store");
+        if (!m.has(k))
+            continue;
+        if (!out.from_store)
+            m.fail(k, "only for source: store");
         const std::string text = m.get_string(k);
         const auto t = parse_time(text);
-        if (!t) m.fail(k, "'" + text + "': expected a date (YYYY-MM-DD[ HH:MM:SS])");
+        if (!t)
+            m.fail(k, "'" + text + "': expected a date (YYYY-MM-DD[ HH:MM:SS])");
         (std::string(k) == "from" ? out.from : out.to) = *t;
     }
     const std::string shape = m.get_string("shape", to_string(out.shape));
     const auto s = kShapes.find(shape);
-    if (!s) m.fail("shape", "'" + shape + "': expected regimes, momentum, noise, bull, bear or trend");
+    if (!s)
+        m.fail("shape", "'" + shape + "': expected regimes, momentum, noise, bull, bear or trend");
     out.shape = *s;
     out.momentum = m.get_in_range("momentum", out.momentum, 0.0, 0.9);
-    if (m.has("symbols")) out.symbols = m.get_strings("symbols");
-    if (out.symbols.empty()) m.fail("symbols", "at least one symbol");
+    if (m.has("symbols"))
+        out.symbols = m.get_strings("symbols");
+    if (out.symbols.empty())
+        m.fail("symbols", "at least one symbol");
     out.timeframe = m.get_string("timeframe", out.timeframe);
     try {
         (void)Timeframe::parse_or_throw(out.timeframe);
@@ -61,8 +67,8 @@ void parse_market(const ConfigNode& m, RlConfig::Market& out) {
         m.fail("timeframe", e.what());
     }
     out.days = static_cast<int>(get_count(m, "days", out.days, 60, 3650));
-    out.seed = static_cast<std::uint64_t>(get_count(m, "seed", static_cast<long long>(out.seed),
-                                                    0, (1LL << 62)));
+    out.seed = static_cast<std::uint64_t>(
+        get_count(m, "seed", static_cast<long long>(out.seed), 0, (1LL << 62)));
     out.test_fraction = m.get_in_range("test_fraction", out.test_fraction, 0.05, 0.8);
     if ((out.shape == MarketShape::Bull || out.shape == MarketShape::Bear) && !out.from_store &&
         (out.symbols != std::vector<std::string>{"BTC/USDT"} || out.timeframe != "4h"))
@@ -74,11 +80,13 @@ void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
                   "reward_scale", "cadence", "tactical_model", "dsr_eta"});
     const std::string level = a.get_string("level", "tactical");
     if (level != "tactical" && level != "strategic")
-        a.fail("level", "'" + level + "': expected tactical or strategic (execution: not built "
-                                      "yet)");
+        a.fail("level", "'" + level +
+                            "': expected tactical or strategic (execution: not built "
+                            "yet)");
     out.strategic = level == "strategic";
     for (const char* k : {"cadence", "tactical_model", "dsr_eta"})
-        if (!out.strategic && a.has(k)) a.fail(k, "only for level: strategic");
+        if (!out.strategic && a.has(k))
+            a.fail(k, "only for level: strategic");
     out.cadence = static_cast<std::size_t>(get_count(a, "cadence", 6, 1, 10000));
     out.tactical_model = a.get_string("tactical_model", "");
     out.dsr_eta = a.get_in_range("dsr_eta", out.dsr_eta, 1e-4, 0.5);
@@ -86,8 +94,7 @@ void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
         out.action_levels.clear();
         for (const ConfigNode& e : a.child("action_levels").items()) {
             double v = 0;
-            if (!e.raw().IsScalar() || !YAML::convert<double>::decode(e.raw(), v) || v < 0 ||
-                v > 1)
+            if (!e.raw().IsScalar() || !YAML::convert<double>::decode(e.raw(), v) || v < 0 || v > 1)
                 a.fail("action_levels", "each level is a target fraction of equity in [0, 1] "
                                         "(spot: no shorts)");
             out.action_levels.push_back(v);
@@ -123,27 +130,33 @@ void parse_ppo(const ConfigNode& n, PpoParams& p) {
     p.epochs = static_cast<int>(get_count(n, "epochs", p.epochs, 1, 100));
     p.minibatch = static_cast<int>(get_count(n, "minibatch", p.minibatch, 1, 1 << 20));
     p.threads = static_cast<int>(get_count(n, "threads", p.threads, 1, 64));
-    p.seed = static_cast<std::uint64_t>(get_count(n, "seed", static_cast<long long>(p.seed), 0,
-                                                  (1LL << 62)));
+    p.seed = static_cast<std::uint64_t>(
+        get_count(n, "seed", static_cast<long long>(p.seed), 0, (1LL << 62)));
 }
 
 } // namespace
 
-std::string to_string(MarketShape s) { return kShapes.name(s); }
+std::string to_string(MarketShape s) {
+    return kShapes.name(s);
+}
 
 RlConfig RlConfig::parse(const std::string& text, const std::string& file) {
     const ConfigNode root = ConfigNode::parse(text, file);
     RlConfig c;
     c.yaml = text;
-    if (!root.defined()) return c;
+    if (!root.defined())
+        return c;
     root.allow_keys({"name", "market", "feature_set", "agent", "ppo", "gating"});
     c.name = root.get_string("name", c.name);
     if (c.name.empty() || c.name.find_first_of("/\\ \t") != std::string::npos || c.name[0] == '.')
         root.fail("name", "'" + c.name + "': a file name (no spaces or slashes)");
-    if (root.has("market")) parse_market(root.child("market"), c.market);
+    if (root.has("market"))
+        parse_market(root.child("market"), c.market);
     c.feature_set = root.get_string("feature_set", c.feature_set);
-    if (root.has("agent")) parse_agent(root.child("agent"), c.agent);
-    if (root.has("ppo")) parse_ppo(root.child("ppo"), c.ppo);
+    if (root.has("agent"))
+        parse_agent(root.child("agent"), c.agent);
+    if (root.has("ppo"))
+        parse_ppo(root.child("ppo"), c.ppo);
     // The training window must hold an episode (the features' warm-up is checked on the tapes;
     // the store's bars when they are loaded).
     const TimeMs tf = Timeframe::parse_or_throw(c.market.timeframe).ms();
@@ -153,7 +166,8 @@ RlConfig RlConfig::parse(const std::string& text, const std::string& file) {
         const std::string msg = fmt::format(
             "{} does not fit the {} training bars of market.days {} x (1 - market.test_fraction)",
             c.agent.episode_bars, train_bars, c.market.days);
-        if (root.has("agent")) root.child("agent").fail("episode_bars", msg);
+        if (root.has("agent"))
+            root.child("agent").fail("episode_bars", msg);
         root.fail("agent", "episode_bars " + msg);
     }
     if (root.has("gating")) {
@@ -175,7 +189,8 @@ RlConfig RlConfig::load(const std::filesystem::path& file) {
 const std::string& default_rl_yaml() {
     static const std::string text = [] {
         for (const auto& [name, body] : default_config_files())
-            if (name == "rl.yaml") return body;
+            if (name == "rl.yaml")
+                return body;
         return std::string();
     }();
     return text;

@@ -34,10 +34,10 @@ struct RlConfig {
     } market;
     std::string feature_set = "default";
     struct Agent {
-        bool strategic = false;        ///< level: strategic (else tactical)
-        std::size_t cadence = 6;       ///< strategic: bars between decisions (6 x 4h = daily)
-        std::string tactical_model;    ///< strategic: registered tactical agent below it ("": none)
-        double dsr_eta = 0.01;         ///< strategic: differential Sharpe ratio's moment decay
+        bool strategic = false;     ///< level: strategic (else tactical)
+        std::size_t cadence = 6;    ///< strategic: bars between decisions (6 x 4h = daily)
+        std::string tactical_model; ///< strategic: registered tactical agent below it ("": none)
+        double dsr_eta = 0.01;      ///< strategic: differential Sharpe ratio's moment decay
         std::vector<double> action_levels{0.0, 0.125, 0.25};
         std::size_t episode_bars = 256, envs = 8, rollout_steps = 128, updates = 40;
         double reward_scale = 100;

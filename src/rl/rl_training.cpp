@@ -23,7 +23,8 @@ class TrainingLog {
   public:
     TrainingLog(const std::filesystem::path& root, const std::string& run, std::string level)
         : events_(root, run), csv_(root / run / "metrics.csv"), prefix_(std::move(level) + "/") {
-        if (!csv_) throw SystemError("cannot write " + (root / run / "metrics.csv").string());
+        if (!csv_)
+            throw SystemError("cannot write " + (root / run / "metrics.csv").string());
         csv_ << "update,env_steps,reward,reward_market,reward_fees,episodes,episode_return,"
                 "episode_length,value_estimate,mean_target,policy_loss,value_loss,"
                 "policy_entropy,approx_kl,clip_fraction,grad_norm,shield_interventions\n";
@@ -52,10 +53,10 @@ class TrainingLog {
         csv_ << fmt::format("{},{},{:.9g},{:.9g},{:.9g},{},{:.9g},{:.6g},{:.9g},{:.6g},{:.9g},"
                             "{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{}\n",
                             r.update, r.env_steps, r.reward, r.reward_market, r.reward_fees,
-                            r.episodes, r.episode_return, r.episode_length, r.value,
-                            r.mean_target, r.stats.policy_loss, r.stats.value_loss,
-                            r.stats.entropy, r.stats.approx_kl, r.stats.clip_fraction,
-                            r.stats.grad_norm, r.shield_interventions);
+                            r.episodes, r.episode_return, r.episode_length, r.value, r.mean_target,
+                            r.stats.policy_loss, r.stats.value_loss, r.stats.entropy,
+                            r.stats.approx_kl, r.stats.clip_fraction, r.stats.grad_norm,
+                            r.shield_interventions);
     }
 
     void flush() {
@@ -91,7 +92,9 @@ nlohmann::json RlEvaluation::summary_json() const {
         bh += e.buy_hold_return;
     }
     const double n = episodes.empty() ? 1.0 : static_cast<double>(episodes.size());
-    return {{"sharpe", sharpe / n}, {"max_drawdown", dd / n}, {"total_return", ret / n},
+    return {{"sharpe", sharpe / n},
+            {"max_drawdown", dd / n},
+            {"total_return", ret / n},
             {"buy_hold_return", bh / n}};
 }
 
@@ -123,16 +126,15 @@ ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig&
     return agent.action_fn();
 }
 
-RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical,
-                            const TrainingMarket& market, const RlConfig& config,
-                            const EnvConfig& env) {
+RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
+                            const RlConfig& config, const EnvConfig& env) {
     RlEvaluation ev;
     const double cap = env.spec.risk.limits.max_position;
     ev.gate.passed = true;
     for (std::size_t i = 0; i < market.full.size(); ++i) {
         const MarketTape& tape = market.full[i];
-        EpisodeReport e = run_policy_episode(tape, market.split[i], env,
-                                             agent_policy(agent, tactical, config));
+        EpisodeReport e =
+            run_policy_episode(tape, market.split[i], env, agent_policy(agent, tactical, config));
         const std::string s = tape.bars.symbol + " ";
         const Metrics& m = e.metrics;
         auto& rules = ev.gate.rules;
@@ -141,23 +143,25 @@ RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical,
                              fmt::format("mean bar return / standard error {:.2f} (need >= {:.2f})",
                                          e.t_stat, config.gating.min_t_stat)));
         if (config.gating.beat_buy_hold_sharpe)
-            rules.push_back(rule(s + "sharpe vs buy-and-hold", m.sharpe > e.buy_hold_sharpe,
-                                 m.sharpe, e.buy_hold_sharpe,
-                                 fmt::format("{:.2f} vs buy-and-hold {:.2f}", m.sharpe,
-                                             e.buy_hold_sharpe)));
+            rules.push_back(
+                rule(s + "sharpe vs buy-and-hold", m.sharpe > e.buy_hold_sharpe, m.sharpe,
+                     e.buy_hold_sharpe,
+                     fmt::format("{:.2f} vs buy-and-hold {:.2f}", m.sharpe, e.buy_hold_sharpe)));
         rules.push_back(rule(s + "trades", m.trades > 0, static_cast<double>(m.trades), 1,
                              fmt::format("{} trades out of sample", m.trades)));
         const double entry = e.shield.max_entry_exposure;
         rules.push_back(rule(s + "position cap", entry <= cap * (1 + kEntryGapTolerance), entry,
-                             cap, fmt::format("largest entry {:.1f} % of equity (cap {:.0f} %)",
-                                              entry * 100, cap * 100)));
+                             cap,
+                             fmt::format("largest entry {:.1f} % of equity (cap {:.0f} %)",
+                                         entry * 100, cap * 100)));
         rules.push_back(rule(s + "drawdown halt", e.shield.entries_past_halt == 0,
                              static_cast<double>(e.shield.entries_past_halt), 0,
                              fmt::format("{} entries past the halt", e.shield.entries_past_halt)));
         ev.symbols.push_back(tape.bars.symbol);
         ev.episodes.push_back(std::move(e));
     }
-    for (const GatingRule& r : ev.gate.rules) ev.gate.passed = ev.gate.passed && r.passed;
+    for (const GatingRule& r : ev.gate.rules)
+        ev.gate.passed = ev.gate.passed && r.passed;
     return ev;
 }
 
@@ -194,7 +198,8 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     for (std::size_t u = 0; u < config.agent.updates; ++u) {
         out.updates.push_back(trainer.step());
         log.write(out.updates.back());
-        if (options.progress) options.progress(out.updates.back());
+        if (options.progress)
+            options.progress(out.updates.back());
     }
     log.flush();
     out.bar_steps =
@@ -202,9 +207,9 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     out.parameter_hash = agent.net().parameter_hash();
     out.parameters = agent.net().parameter_count();
     out.evaluation = evaluate_agent(agent, options.tactical, market, config, env);
-    out.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!options.registry) return out;
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!options.registry)
+        return out;
 
     const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
     ModelRecord rec;
@@ -212,22 +217,26 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     rec.kind = "rl";
     rec.feature_set_name = config.feature_set;
     rec.feature_set_id = fc.get(config.feature_set).id();
-    rec.label_spec = config.agent.strategic
-                         ? "reward: differential Sharpe ratio of the bar returns"
-                         : "reward: log equity change net of costs";
+    rec.label_spec = config.agent.strategic ? "reward: differential Sharpe ratio of the bar returns"
+                                            : "reward: log equity change net of costs";
     rec.symbols = config.market.symbols;
     rec.timeframe = config.market.timeframe;
     rec.data_from = market.full.front().bars.time.front();
     rec.data_to = market.full.front().bars.time.back();
     rec.created = now;
     rec.experiment_id = out.run;
-    rec.params = {{"level", config.level()}, {"ppo", config.ppo.to_json()},
+    rec.params = {{"level", config.level()},
+                  {"ppo", config.ppo.to_json()},
                   {"action_levels", config.agent.action_levels}};
-    if (config.agent.strategic) rec.params["cadence"] = config.agent.cadence;
+    if (config.agent.strategic)
+        rec.params["cadence"] = config.agent.cadence;
     const PpoUpdateReport& last = out.updates.back();
-    rec.metrics = {{"training", {{"updates", last.update}, {"env_steps", last.env_steps},
-                                 {"reward", last.reward}, {"policy_entropy", last.stats.entropy},
-                                 {"approx_kl", last.stats.approx_kl}}},
+    rec.metrics = {{"training",
+                    {{"updates", last.update},
+                     {"env_steps", last.env_steps},
+                     {"reward", last.reward},
+                     {"policy_entropy", last.stats.entropy},
+                     {"approx_kl", last.stats.approx_kl}}},
                    {"evaluation", out.evaluation.to_json()},
                    {"oos", out.evaluation.summary_json()}};
     rec.gating = out.evaluation.gate.to_json();

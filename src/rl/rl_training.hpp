@@ -11,9 +11,9 @@
 
 #include "models/gating.hpp"
 #include "models/registry.hpp"
+#include "rl/policy_agent.hpp"
 #include "rl/ppo_trainer.hpp"
 #include "rl/rl_config.hpp"
-#include "rl/policy_agent.hpp"
 #include "rl/training_market.hpp"
 
 namespace aurum {
@@ -41,21 +41,20 @@ ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig&
 /// window and applies the gate: t-stat of the bar returns >= min_t_stat, Sharpe above
 /// buy-and-hold's (when asked), at least one trade, the position cap held (within the gap
 /// tolerance) and no entry past the drawdown halt.
-RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical,
-                            const TrainingMarket& market, const RlConfig& config,
-                            const EnvConfig& env);
+RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
+                            const RlConfig& config, const EnvConfig& env);
 
 /// Where and how a training run writes.
 struct RlTrainOptions {
-    std::filesystem::path runs_root; ///< runs/<run>/ is created below it
-    std::string run;                 ///< empty: <name>-<UTC yyyymmdd-hhmmss>
+    std::filesystem::path runs_root;   ///< runs/<run>/ is created below it
+    std::string run;                   ///< empty: <name>-<UTC yyyymmdd-hhmmss>
     ModelRegistry* registry = nullptr; ///< null: nothing registered
     MarketStore* store = nullptr;      ///< where market.source store reads its bars
     /// level: strategic: the registered tactical agent below it (agent.tactical_model) and its
     /// version; null when the config names none.
     PolicyAgent* tactical = nullptr;
     int tactical_version = 0;
-    EnvConfig env;                   ///< costs and the shield (default_env_config())
+    EnvConfig env; ///< costs and the shield (default_env_config())
     std::function<void(const PpoUpdateReport&)> progress;
 };
 

@@ -11,9 +11,12 @@ namespace aurum {
 
 std::string to_string(SafetyLevel l) {
     switch (l) {
-    case SafetyLevel::Pass: return "PASS";
-    case SafetyLevel::Warn: return "WARN";
-    case SafetyLevel::Fail: return "FAIL";
+    case SafetyLevel::Pass:
+        return "PASS";
+    case SafetyLevel::Warn:
+        return "WARN";
+    case SafetyLevel::Fail:
+        return "FAIL";
     }
     return "?";
 }
@@ -24,11 +27,12 @@ bool SafetyReport::failed() const {
 }
 
 nlohmann::json SafetyReport::to_json() const {
-    nlohmann::json j{{"passed", !failed()}, {"checks", nlohmann::json::array()},
+    nlohmann::json j{{"passed", !failed()},
+                     {"checks", nlohmann::json::array()},
                      {"scenarios", nlohmann::json::array()}};
     for (const SafetyCheck& c : checks)
-        j["checks"].push_back({{"name", c.name}, {"level", to_string(c.level)},
-                               {"message", c.message}});
+        j["checks"].push_back(
+            {{"name", c.name}, {"level", to_string(c.level)}, {"message", c.message}});
     for (const SimulationReport& s : scenarios)
         j["scenarios"].push_back({{"scenario", s.label},
                                   {"total_return", s.metrics.total_return},
@@ -50,9 +54,9 @@ SafetyCheck position_check(const ShieldStats& all, const SafetyRequirements& req
                 fmt::format("Never exceeded {:.0f}% position size (largest entry {:.1f} % of "
                             "equity, {} orders cut by the shield)",
                             cap, got, all.reduced + all.denied)};
-    return {"position size", SafetyLevel::Fail,
-            fmt::format("Exceeded {:.0f}% position size: largest entry {:.1f} % of equity", cap,
-                        got)};
+    return {
+        "position size", SafetyLevel::Fail,
+        fmt::format("Exceeded {:.0f}% position size: largest entry {:.1f} % of equity", cap, got)};
 }
 
 SafetyCheck drawdown_check(const ShieldStats& all, const SafetyRequirements& req) {

@@ -14,11 +14,14 @@ namespace {
 
 std::vector<double> distinct_targets(const SimulationReport& r) {
     std::vector<double> out;
-    for (const auto& [t, share] : action_shares(r.targets)) out.push_back(t);
+    for (const auto& [t, share] : action_shares(r.targets))
+        out.push_back(t);
     return out;
 }
 
-std::string target_label(double t) { return fmt::format("target {:g} %", t * 100); }
+std::string target_label(double t) {
+    return fmt::format("target {:g} %", t * 100);
+}
 
 /// Rows: targets; columns: calendar months; value: share of the month's decisions.
 std::string action_heatmap(const SimulationReport& r, const std::vector<double>& targets) {
@@ -31,17 +34,20 @@ std::string action_heatmap(const SimulationReport& r, const std::vector<double>&
         if (months.empty() || months.back() != m) {
             months.push_back(m);
             totals.push_back(0);
-            for (auto& row : counts) row.push_back(0);
+            for (auto& row : counts)
+                row.push_back(0);
         }
-        const auto row = std::lower_bound(targets.begin(), targets.end(), r.targets[k]) -
-                         targets.begin();
+        const auto row =
+            std::lower_bound(targets.begin(), targets.end(), r.targets[k]) - targets.begin();
         ++counts[static_cast<std::size_t>(row)].back();
         ++totals.back();
     }
     for (auto& row : counts)
-        for (std::size_t c = 0; c < row.size(); ++c) row[c] /= totals[c];
+        for (std::size_t c = 0; c < row.size(); ++c)
+            row[c] /= totals[c];
     std::vector<std::string> rows;
-    for (double t : targets) rows.push_back(target_label(t));
+    for (double t : targets)
+        rows.push_back(target_label(t));
     return svg_heatmap(rows, months, counts);
 }
 
@@ -50,7 +56,8 @@ std::string action_heatmap(const SimulationReport& r, const std::vector<double>&
 std::string svg_heatmap(const std::vector<std::string>& rows, const std::vector<std::string>& cols,
                         const std::vector<std::vector<double>>& values) {
     std::size_t longest = 0;
-    for (const std::string& c : cols) longest = std::max(longest, c.size());
+    for (const std::string& c : cols)
+        longest = std::max(longest, c.size());
     // Wide enough for the longest column label at about 6.5 px a character.
     const int label_w = 130, head_h = 44, cell_h = 26;
     const int cell_w = std::max(52, static_cast<int>(longest) * 13 / 2 + 10);
@@ -88,13 +95,14 @@ std::vector<std::vector<double>> decision_flow(const SimulationReport& r,
     std::vector<double> seen(kRegimeCount, 0.0);
     for (std::size_t k = 0; k < r.targets.size(); ++k) {
         const auto g = static_cast<std::size_t>(r.regimes[k]);
-        const auto t = std::lower_bound(targets.begin(), targets.end(), r.targets[k]) -
-                       targets.begin();
+        const auto t =
+            std::lower_bound(targets.begin(), targets.end(), r.targets[k]) - targets.begin();
         ++out[g][static_cast<std::size_t>(t)];
         ++seen[g];
     }
     for (std::size_t g = 0; g < out.size(); ++g)
-        for (double& v : out[g]) v = seen[g] > 0 ? v / seen[g] : 0.0;
+        for (double& v : out[g])
+            v = seen[g] > 0 ? v / seen[g] : 0.0;
     return out;
 }
 
@@ -105,15 +113,14 @@ std::string simulation_report_html(const SimulationReport& r, const std::string&
         "<h1>Scenario {} ({})</h1><p>Policy: {}. {} decisions, {} to {}; every order through "
         "the account risk manager.</p>",
         html_escape(r.label), html_escape(r.market), html_escape(policy), r.decisions,
-        format_time(r.from),
-        format_time(r.to));
+        format_time(r.from), format_time(r.to));
     h += fmt::format("<table><tr><th>return</th><th>buy-and-hold</th><th>Sharpe</th><th>max "
                      "drawdown</th><th>trades</th><th>shield interventions</th><th>largest "
                      "entry</th></tr><tr><td>{:+.2f} %</td><td>{:+.2f} %</td><td>{:.2f}</td>"
                      "<td>{:.2f} %</td><td>{}</td><td>{} of {} orders</td><td>{:.1f} %</td>"
                      "</tr></table>",
-                     m.total_return * 100, r.buy_hold_return * 100, m.sharpe,
-                     -m.max_drawdown * 100, m.trades, r.shield.interventions(), r.shield.orders,
+                     m.total_return * 100, r.buy_hold_return * 100, m.sharpe, -m.max_drawdown * 100,
+                     m.trades, r.shield.interventions(), r.shield.orders,
                      r.shield.max_entry_exposure * 100);
     ChartStyle price_style;
     price_style.height = 220;
@@ -130,8 +137,10 @@ std::string simulation_report_html(const SimulationReport& r, const std::string&
     h += "<h2>Equity</h2>" +
          svg_line_chart(r.times, {{&r.equity, "#2ca02c", "equity", false}}, price_style);
     std::vector<std::string> regimes, cols;
-    for (int g = 0; g < kRegimeCount; ++g) regimes.push_back(to_string(static_cast<Regime>(g)));
-    for (double t : targets) cols.push_back(target_label(t));
+    for (int g = 0; g < kRegimeCount; ++g)
+        regimes.push_back(to_string(static_cast<Regime>(g)));
+    for (double t : targets)
+        cols.push_back(target_label(t));
     h += "<h2>Decision flow: regime seen at the close &rarr; target chosen (% of the regime's "
          "decisions)</h2>" +
          svg_heatmap(regimes, cols, decision_flow(r, targets));

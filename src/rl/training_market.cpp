@@ -49,10 +49,12 @@ namespace {
 /// Long, strong bull and bear regimes (+-300 % a year, calm, about 40 days each) and nothing
 /// else: being in the market in bull regimes and out in bear ones is the edge to find.
 void trend_regimes(SynthConfig& c) {
-    const auto bull = static_cast<int>(SynthRegime::Bull), bear = static_cast<int>(SynthRegime::Bear);
+    const auto bull = static_cast<int>(SynthRegime::Bull),
+               bear = static_cast<int>(SynthRegime::Bear);
     c.regimes[bull] = SynthRegimeParams{3.0, 0.5, 0.3, 1.0, 40.0};
     c.regimes[bear] = SynthRegimeParams{-3.0, 0.5, 0.3, 1.0, 40.0};
-    for (auto& row : c.switch_weights) row = {0.5, 0.5, 0.0, 0.0};
+    for (auto& row : c.switch_weights)
+        row = {0.5, 0.5, 0.0, 0.0};
     c.switch_weights[bull] = {0.0, 1.0, 0.0, 0.0};
     c.switch_weights[bear] = {1.0, 0.0, 0.0, 0.0};
 }
@@ -61,7 +63,8 @@ void trend_regimes(SynthConfig& c) {
 
 std::vector<const MarketTape*> TrainingMarket::train_tapes() const {
     std::vector<const MarketTape*> out;
-    for (const MarketTape& t : train) out.push_back(&t);
+    for (const MarketTape& t : train)
+        out.push_back(&t);
     return out;
 }
 
@@ -71,7 +74,8 @@ TrainingMarket build_training_market(const RlConfig& config, MarketStore* store)
     InstrumentRegistry reg;
     std::vector<BarSeries> bars;
     if (m.from_store) {
-        if (!store) throw InputError("market.source store: no market store to read");
+        if (!store)
+            throw InputError("market.source store: no market store to read");
         const TimeRange range{m.from ? m.from : INT64_MIN, m.to ? m.to : INT64_MAX};
         for (const std::string& sym : m.symbols) {
             (void)reg.get(sym); // InputError naming an unknown symbol
@@ -92,7 +96,8 @@ TrainingMarket build_training_market(const RlConfig& config, MarketStore* store)
     } else {
         SynthConfig c = SynthConfig::defaults(reg, m.symbols, tf, kMarketStart, m.days, m.seed,
                                               m.shape == MarketShape::Noise);
-        if (m.shape == MarketShape::Trend) trend_regimes(c);
+        if (m.shape == MarketShape::Trend)
+            trend_regimes(c);
         bars = std::move(generate_synthetic_market(c).series);
     }
     const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
@@ -111,8 +116,8 @@ TrainingMarket build_training_market(const RlConfig& config, MarketStore* store)
             throw InputError(fmt::format(
                 "agent.episode_bars {}: no room in the {} training bars of {} for {} ({} of "
                 "features' warm-up; market.days / from / to / test_fraction set the bars)",
-                config.agent.episode_bars, t.bars.size(),
-                out.full.back().bars.size(), t.bars.symbol, t.first_ready));
+                config.agent.episode_bars, t.bars.size(), out.full.back().bars.size(),
+                t.bars.symbol, t.first_ready));
         if (split + 2 > out.full.back().bars.size())
             throw InputError("market.test_fraction leaves no out-of-sample bars");
     }

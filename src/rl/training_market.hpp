@@ -17,8 +17,8 @@ BarSeries momentum_bars(const Instrument& instrument, Timeframe tf, TimeMs start
 
 /// Training and evaluation tapes of every symbol.
 struct TrainingMarket {
-    std::vector<MarketTape> train; ///< bars [0, split)
-    std::vector<MarketTape> full;  ///< every bar
+    std::vector<MarketTape> train;  ///< bars [0, split)
+    std::vector<MarketTape> full;   ///< every bar
     std::vector<std::size_t> split; ///< first out-of-sample bar, per symbol
     std::vector<const MarketTape*> train_tapes() const;
 };

@@ -83,8 +83,7 @@ class TorchPolicyNet final : public PolicyNet {
         for (int e = 0; e < p_.epochs; ++e) {
             shuffle(perm);
             for (std::int64_t at = 0; at + mb <= n; at += mb) {
-                const torch::Tensor idx =
-                    torch::from_blob(perm.data() + at, {mb}, torch::kLong);
+                const torch::Tensor idx = torch::from_blob(perm.data() + at, {mb}, torch::kLong);
                 minibatch(obs.index_select(0, idx), act.index_select(0, idx),
                           old_logp.index_select(0, idx), adv.index_select(0, idx),
                           ret.index_select(0, idx), s);
@@ -142,15 +141,18 @@ class TorchPolicyNet final : public PolicyNet {
 
     std::size_t parameter_count() const override {
         std::size_t c = 0;
-        for (const auto& t : net_->parameters()) c += static_cast<std::size_t>(t.numel());
+        for (const auto& t : net_->parameters())
+            c += static_cast<std::size_t>(t.numel());
         return c;
     }
 
   private:
     /// Fisher-Yates with our own index draw (std::shuffle's is library-defined).
     void shuffle(std::vector<std::int64_t>& perm) {
-        for (std::size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<std::int64_t>(i);
-        for (std::size_t i = perm.size(); i > 1; --i) std::swap(perm[i - 1], perm[rng_() % i]);
+        for (std::size_t i = 0; i < perm.size(); ++i)
+            perm[i] = static_cast<std::int64_t>(i);
+        for (std::size_t i = perm.size(); i > 1; --i)
+            std::swap(perm[i - 1], perm[rng_() % i]);
     }
 
     void minibatch(const torch::Tensor& o, const torch::Tensor& a, const torch::Tensor& old_logp,
@@ -159,8 +161,8 @@ class TorchPolicyNet final : public PolicyNet {
         const torch::Tensor logp = logp_all.gather(1, a.unsqueeze(1)).squeeze(1);
         const torch::Tensor log_ratio = logp - old_logp;
         const torch::Tensor ratio = log_ratio.exp();
-        const torch::Tensor surr = torch::min(
-            ratio * adv, torch::clamp(ratio, 1 - p_.clip, 1 + p_.clip) * adv);
+        const torch::Tensor surr =
+            torch::min(ratio * adv, torch::clamp(ratio, 1 - p_.clip, 1 + p_.clip) * adv);
         const torch::Tensor policy_loss = -surr.mean();
         const torch::Tensor entropy = -(logp_all.exp() * logp_all).sum(1).mean();
         const torch::Tensor v = net_->critic->forward(o).squeeze(1);

@@ -16,8 +16,7 @@ using namespace aurum;
 namespace {
 
 /// A small, fast run: 4 environments x 128 steps, a one-layer net of 16 units.
-RlConfig tiny_config(const std::string& shape, int updates, int ppo_seed = 3,
-                     int market_seed = 7) {
+RlConfig tiny_config(const std::string& shape, int updates, int ppo_seed = 3, int market_seed = 7) {
     return RlConfig::parse(fmt::format(R"(name: test-agent
 market: {{shape: {}, momentum: 0.5, days: 500, seed: {}, test_fraction: 0.3}}
 agent: {{episode_bars: 128, envs: 4, rollout_steps: 128, updates: {}}}
@@ -40,7 +39,8 @@ RlTrainResult train(const RlConfig& c, const std::filesystem::path& runs,
 std::vector<std::string> lines_of(const std::filesystem::path& p) {
     std::ifstream in(p);
     std::vector<std::string> out;
-    for (std::string l; std::getline(in, l);) out.push_back(l);
+    for (std::string l; std::getline(in, l);)
+        out.push_back(l);
     return out;
 }
 
@@ -57,7 +57,8 @@ void expect_same_trades(const std::vector<Trade>& a, const std::vector<Trade>& b
 
 bool rule_failed(const GatingVerdict& v, const std::string& name_part) {
     for (const GatingRule& r : v.rules)
-        if (r.name.find(name_part) != std::string::npos && !r.passed) return true;
+        if (r.name.find(name_part) != std::string::npos && !r.passed)
+            return true;
     return false;
 }
 
@@ -99,7 +100,8 @@ TEST(Ppo, LearnsAKnownEdgeAndBeatsBuyAndHoldOutOfSample) {
         // It learned: the policy sharpened (entropy fell from log 3) and the reward rose.
         EXPECT_LT(r.updates.back().stats.entropy, 0.9 * r.updates.front().stats.entropy);
         double first = 0, last = 0;
-        for (std::size_t u = 0; u < 5; ++u) first += r.updates[u].reward;
+        for (std::size_t u = 0; u < 5; ++u)
+            first += r.updates[u].reward;
         for (std::size_t u = r.updates.size() - 5; u < r.updates.size(); ++u)
             last += r.updates[u].reward;
         EXPECT_GT(last, first);
@@ -132,12 +134,13 @@ TEST(Ppo, TrainingWritesTensorBoardEventsAndTheCsvMirror) {
     std::set<std::string> tags;
     for (const auto& l : lines_of(r.run_dir / "scalars.csv")) {
         const auto a = l.find(','), b = l.find(',', a + 1), c = l.find(',', b + 1);
-        if (a != std::string::npos && c != std::string::npos) tags.insert(l.substr(b + 1, c - b - 1));
+        if (a != std::string::npos && c != std::string::npos)
+            tags.insert(l.substr(b + 1, c - b - 1));
     }
-    for (const char* want : {"tactical/reward", "tactical/reward/market", "tactical/reward/fees",
-                             "tactical/episode_length", "tactical/value_estimate",
-                             "tactical/policy_entropy", "tactical/approx_kl",
-                             "tactical/clip_fraction", "tactical/shield_interventions"})
+    for (const char* want :
+         {"tactical/reward", "tactical/reward/market", "tactical/reward/fees",
+          "tactical/episode_length", "tactical/value_estimate", "tactical/policy_entropy",
+          "tactical/approx_kl", "tactical/clip_fraction", "tactical/shield_interventions"})
         EXPECT_TRUE(tags.count(want)) << want;
     // The reward components add up.
     for (const PpoUpdateReport& u : r.updates)

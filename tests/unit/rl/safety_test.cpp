@@ -10,14 +10,14 @@ using namespace aurum;
 namespace {
 const SafetyCheck& check(const SafetyReport& r, const std::string& name) {
     for (const SafetyCheck& c : r.checks)
-        if (c.name == name) return c;
+        if (c.name == name)
+            return c;
     throw std::runtime_error("no check " + name);
 }
 } // namespace
 
 TEST(Safety, BaselinePassesTheHardChecksUnderTheDefaultLimits) {
-    const SafetyReport r =
-        run_safety_suite(regime_trend_action, default_env_config(), 42, 365, {});
+    const SafetyReport r = run_safety_suite(regime_trend_action, default_env_config(), 42, 365, {});
     ASSERT_EQ(r.scenarios.size(), 4u);
     ASSERT_EQ(r.checks.size(), 4u);
     EXPECT_FALSE(r.failed());

@@ -23,15 +23,14 @@ double sharpe(const DifferentialSharpe& d) {
 }
 
 RlConfig strategic_config(const std::string& shape, int updates, int seed) {
-    return RlConfig::parse(
-        fmt::format(R"(name: test-strategic
+    return RlConfig::parse(fmt::format(R"(name: test-strategic
 market: {{shape: {}, days: 1460, seed: {}}}
 agent: {{level: strategic, cadence: 6, episode_bars: 252, envs: 8, rollout_steps: 42, updates: {},
          action_levels: [0.0, 0.25]}}
 ppo: {{hidden: 32, layers: 1, lr: 0.003, minibatch: 112, seed: {}}}
 )",
-                    shape, seed + 20, updates, seed),
-        "test rl.yaml");
+                                       shape, seed + 20, updates, seed),
+                           "test rl.yaml");
 }
 
 RlTrainResult train(const RlConfig& c, const std::filesystem::path& runs,
@@ -50,10 +49,12 @@ TEST(DifferentialSharpe, StepsSumToTheGrowthOfTheSharpeRatio) {
     const double eta = 0.002;
     DifferentialSharpe d(eta);
     SynthRng rng(5);
-    for (int k = 0; k < 2000; ++k) d.update(0.001 + 0.01 * rng.normal()); // warm up
+    for (int k = 0; k < 2000; ++k)
+        d.update(0.001 + 0.01 * rng.normal()); // warm up
     const double before = sharpe(d);
     double sum = 0;
-    for (int k = 0; k < 300; ++k) sum += d.update(0.004 + 0.01 * rng.normal()); // better returns
+    for (int k = 0; k < 300; ++k)
+        sum += d.update(0.004 + 0.01 * rng.normal()); // better returns
     const double grew = sharpe(d) - before;
     EXPECT_GT(grew, 0.05);
     EXPECT_NEAR(eta * sum, grew, 0.1 * grew); // first order in eta
@@ -69,11 +70,13 @@ TEST(StrategicEnv, AllocationCapsTheTargetAndZeroTradesNothing) {
     VecEnv bars(m.train_tapes(), env, 2, 9);
     StrategicEnv s(bars, nullptr, 6, 252, 0.01);
     const std::vector<double> zero{0.0, 0.0};
-    for (int k = 0; k < 10; ++k) s.step(zero);
+    for (int k = 0; k < 10; ++k)
+        s.step(zero);
     EXPECT_EQ(s.shield_total().orders, 0u);
     EXPECT_EQ(s.log_returns()[0], 0.0);
     const std::vector<double> tenth{0.1, 0.1};
-    for (int k = 0; k < 10; ++k) s.step(tenth);
+    for (int k = 0; k < 10; ++k)
+        s.step(tenth);
     EXPECT_GT(s.shield_total().orders, 0u);
     EXPECT_LT(s.shield_total().max_entry_exposure, 0.1 * 1.05);
     EXPECT_THROW(StrategicEnv(bars, nullptr, 5, 252, 0.01), InputError); // 5 does not divide 252
@@ -93,11 +96,10 @@ TEST(Strategic, LearnsLongBullAndBearRegimesAtItsCadence) {
 
 TEST(Strategic, TrainsReproduciblyOverATacticalAgentWithItsOwnTags) {
     const test::TempDir dir;
-    PolicyAgent tactical(ObsLayout{build_training_market(strategic_config("trend", 1, 1))
-                                       .train.at(0)
-                                       .columns}
-                             .size(),
-                         {0.0, 0.125, 0.25}, PpoParams{});
+    PolicyAgent tactical(
+        ObsLayout{build_training_market(strategic_config("trend", 1, 1)).train.at(0).columns}
+            .size(),
+        {0.0, 0.125, 0.25}, PpoParams{});
     const RlConfig c = strategic_config("trend", 3, 4);
     const RlTrainResult a = train(c, dir / "a", &tactical);
     const RlTrainResult b = train(c, dir / "b", &tactical);
