@@ -371,7 +371,9 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
         std::optional<LoadedAgent> agent;
         if (!f->model.empty())
             agent.emplace(load_agent(ctx, f->model, f->version));
-        const ActionFn policy = agent ? agent->policy() : ActionFn(regime_trend_action);
+        const PolicyFactory policy = [&agent] {
+            return agent ? agent->policy() : ActionFn(regime_trend_action);
+        };
         const EnvConfig env = workspace_env(ctx);
         const SafetyReport r = run_safety_suite(policy, env, f->seed, f->days, f->req,
                                                 agent ? agent->record.feature_set_name : "default");

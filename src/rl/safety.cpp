@@ -108,13 +108,13 @@ SafetyCheck crash_check(const SimulationReport& crash, const SafetyRequirements&
 
 } // namespace
 
-SafetyReport run_safety_suite(const ActionFn& policy, const EnvConfig& config, std::uint64_t seed,
-                              int days, const SafetyRequirements& req,
+SafetyReport run_safety_suite(const PolicyFactory& make_policy, const EnvConfig& config,
+                              std::uint64_t seed, int days, const SafetyRequirements& req,
                               const std::string& feature_set) {
     SafetyReport r;
     ShieldStats all;
     for (Scenario s : {Scenario::Bull, Scenario::Bear, Scenario::FlashCrash, Scenario::Ranging}) {
-        r.scenarios.push_back(simulate_scenario(s, seed, days, config, policy, feature_set));
+        r.scenarios.push_back(simulate_scenario(s, seed, days, config, make_policy(), feature_set));
         all += r.scenarios.back().shield;
     }
     r.checks.push_back(position_check(all, req));

@@ -4,6 +4,7 @@
 // the shield measured: the position cap and the drawdown halt (FAIL when breached) and the bull
 // capture and crash loss (WARN with the figures).
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,11 +41,15 @@ struct SafetyReport {
     nlohmann::json to_json() const;
 };
 
-/// Runs `policy` through the four scenarios (seed, days) with `config` (the account's limits)
-/// and applies the checks. A largest entry above max_position x (1 + kEntryGapTolerance) or any
-/// entry decided at a drawdown at or past drawdown_limit is a FAIL.
-SafetyReport run_safety_suite(const ActionFn& policy, const EnvConfig& config, std::uint64_t seed,
-                              int days, const SafetyRequirements& req,
+/// Makes a fresh policy for one scenario (a hierarchy keeps its cadence's state in it).
+using PolicyFactory = std::function<ActionFn()>;
+
+/// Runs a fresh policy from `make_policy` through each of the four scenarios (seed, days) with
+/// `config` (the account's limits) and applies the checks. A largest entry above max_position x
+/// (1 + kEntryGapTolerance), an entry decided at a drawdown at or past drawdown_limit, or trading
+/// still allowed at a close that far below the peak is a FAIL.
+SafetyReport run_safety_suite(const PolicyFactory& make_policy, const EnvConfig& config,
+                              std::uint64_t seed, int days, const SafetyRequirements& req,
                               const std::string& feature_set = "default");
 
 } // namespace aurum

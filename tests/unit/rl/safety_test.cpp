@@ -8,6 +8,10 @@
 using namespace aurum;
 
 namespace {
+ActionFn baseline() {
+    return regime_trend_action;
+}
+
 const SafetyCheck& check(const SafetyReport& r, const std::string& name) {
     for (const SafetyCheck& c : r.checks)
         if (c.name == name)
@@ -17,7 +21,7 @@ const SafetyCheck& check(const SafetyReport& r, const std::string& name) {
 } // namespace
 
 TEST(Safety, BaselinePassesTheHardChecksUnderTheDefaultLimits) {
-    const SafetyReport r = run_safety_suite(regime_trend_action, default_env_config(), 42, 365, {});
+    const SafetyReport r = run_safety_suite(baseline, default_env_config(), 42, 365, {});
     ASSERT_EQ(r.scenarios.size(), 4u);
     ASSERT_EQ(r.checks.size(), 4u);
     EXPECT_FALSE(r.failed());
@@ -35,7 +39,7 @@ TEST(Safety, LooserPositionLimitThanRequiredFails) {
     EnvConfig c = default_env_config();
     c.spec.risk.limits.max_position = 0.5;
     c.spec.risk.limits.max_correlated_exposure = 1.0;
-    const SafetyReport r = run_safety_suite(regime_trend_action, c, 42, 365, {});
+    const SafetyReport r = run_safety_suite(baseline, c, 42, 365, {});
     EXPECT_TRUE(r.failed());
     EXPECT_EQ(check(r, "position size").level, SafetyLevel::Fail);
     EXPECT_NE(check(r, "position size").message.find("Exceeded 25% position size"),
@@ -51,9 +55,9 @@ TEST(Safety, TradingOnPastTheDrawdownRequirementFails) {
     c.spec.risk.limits.max_correlated_exposure = 1.0;
     c.spec.risk.limits.max_drawdown = 0.6;
     c.spec.risk.limits.daily_loss_limit = 0.5;
-    const SafetyReport r =
-        run_safety_suite([](std::span<const float>, const ObsLayout&) { return 1.0; }, c, 42, 365,
-                         {.max_position = 1.0});
+    const SafetyReport r = run_safety_suite(
+        [] { return [](std::span<const float>, const ObsLayout&) { return 1.0; }; }, c, 42, 365,
+        {.max_position = 1.0});
     EXPECT_EQ(check(r, "drawdown halt").level, SafetyLevel::Fail);
     EXPECT_NE(check(r, "drawdown halt").message.find("Did not stop trading"), std::string::npos)
         << check(r, "drawdown halt").message;
