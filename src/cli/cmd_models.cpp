@@ -123,7 +123,10 @@ void print_outcome(const TrainOutcome& o) {
 }
 
 void print_record(const ModelRecord& r, bool detailed) {
-    const auto& w = r.metrics.contains("walkforward") ? r.metrics["walkforward"] : nlohmann::json::object();
+    // Walk-forward figures; an rl agent's out-of-sample evaluation ("oos") has the same keys.
+    const auto& w = r.metrics.contains("walkforward") ? r.metrics["walkforward"]
+                    : r.metrics.contains("oos")       ? r.metrics["oos"]
+                                                      : nlohmann::json::object();
     std::cout << fmt::format("{:<28} v{:<3} {:<10} {:<8} {:<10} Sharpe {:>6.2f}  DD {:>6.1f}%  gating {}  {}\n",
                              r.name, r.version, to_string(r.status), r.kind, r.timeframe,
                              w.value("sharpe", 0.0), w.value("max_drawdown", 0.0) * 100,

@@ -14,6 +14,10 @@ namespace aurum {
 /// loader's search path. InputError saying how to get it when it cannot be loaded.
 std::unique_ptr<Model> make_torch_model(const std::string& kind, const NeuralParams& params);
 
+/// `symbol` of another libtorch plugin `library` (e.g. "libaurum_torch_rl.so", the RL policy
+/// network), opened once, found where the models plugin is. InputError when it cannot be.
+void* torch_plugin_symbol(const std::string& library, const char* symbol);
+
 /// True once the plugin (and with it libtorch) has been loaded into this process.
 bool torch_plugin_loaded();
 

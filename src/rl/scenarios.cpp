@@ -6,6 +6,7 @@
 
 #include "core/enum_table.hpp"
 #include "core/error.hpp"
+#include "data/market_store.hpp"
 #include "data/synthetic_market.hpp"
 
 namespace aurum {
@@ -62,33 +63,101 @@ double regime_trend_action(std::span<const float> obs, const ObsLayout& layout) 
     return 0.0;
 }
 
-SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config) {
+MarketTape scenario_tape(Scenario s, std::uint64_t seed, int days,
+                         const std::string& feature_set) {
     if (days < 120 || days > 3650)
         throw InputError(fmt::format("--days {}: must be between 120 and 3650", days));
     const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
     InstrumentRegistry reg;
-    const MarketTape tape = build_market_tape(reg.get("BTC/USDT"), scenario_bars(s, seed, days),
-                                              fc.get("default"));
+    MarketTape tape = build_market_tape(reg.get("BTC/USDT"), scenario_bars(s, seed, days),
+                                        fc.get(feature_set));
     if (tape.first_ready + 2 > tape.bars.size())
         throw InputError(fmt::format("--days {}: too short for the features' warm-up", days));
-    config.episode_bars = tape.bars.size() - tape.first_ready - 1;
-    config.spec.engine.record_fills = true;
-    TradingEnv env(config);
-    std::vector<float> obs(ObsLayout{tape.columns}.size());
-    env.reset(tape, tape.first_ready, obs);
-    for (bool done = false; !done;) done = env.step(regime_trend_action(obs, env.layout()), obs).done;
+    return tape;
+}
 
+namespace {
+
+/// The report of one episode of `tape` from bar `start`.
+SimulationReport episode_report(const MarketTape& tape, std::size_t start, EnvConfig config,
+                                const ActionFn& policy) {
+    EpisodeReport e = run_policy_episode(tape, start, std::move(config), policy);
     SimulationReport r;
+    r.decisions = e.decisions;
+    r.from = e.from;
+    r.to = e.to;
+    r.shield = e.shield;
+    r.metrics = std::move(e.metrics);
+    r.buy_hold_return = e.buy_hold_return;
+    r.targets = std::move(e.targets);
+    r.regimes = std::move(e.regimes);
+    r.positions = std::move(e.positions);
+    r.times = std::move(e.times);
+    const std::vector<double>& curve = e.result.curve.equity; // bar start, then one per step
+    for (std::size_t k = 0; k < r.times.size(); ++k) {
+        r.close.push_back(tape.bars.close[start + k]);
+        r.equity.push_back(k + 1 < curve.size() ? curve[k + 1] : curve.back());
+    }
+    return r;
+}
+
+} // namespace
+
+SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config,
+                                   const ActionFn& policy, const std::string& feature_set) {
+    const MarketTape tape = scenario_tape(s, seed, days, feature_set);
+    SimulationReport r = episode_report(tape, tape.first_ready, std::move(config), policy);
+    r.label = to_string(s);
+    r.market = fmt::format("synthetic BTC/USDT 4h, seed {}", seed);
     r.scenario = s;
     r.seed = seed;
-    r.decisions = config.episode_bars;
-    r.from = tape.bars.time[tape.first_ready];
-    r.to = tape.bars.time.back();
-    r.shield = env.shield();
-    const BarSeries window = tape.bars.slice({r.from, r.to + 1});
-    const BacktestResult result = env.finish();
-    r.metrics = compute_metrics(result, {&window});
-    r.buy_hold_return = r.metrics.buy_hold.empty() ? 0.0 : r.metrics.buy_hold[0].total_return;
+    return r;
+}
+
+const std::vector<HistoryWindow>& named_history_windows() {
+    static const std::vector<HistoryWindow> w{
+        {"bull-2023q1", *parse_time("2023-01-01"), *parse_time("2023-04-01")},
+        {"bear-2022", *parse_time("2022-01-01"), *parse_time("2023-01-01")},
+        {"crash-2020-03", *parse_time("2020-02-15"), *parse_time("2020-04-15")},
+        {"ranging-2023q3", *parse_time("2023-07-01"), *parse_time("2023-10-01")}};
+    return w;
+}
+
+std::optional<HistoryWindow> parse_history_window(const std::string& text) {
+    for (const HistoryWindow& w : named_history_windows())
+        if (w.name == text) return w;
+    const auto dots = text.find("..");
+    if (dots == std::string::npos) return std::nullopt;
+    const auto from = parse_time(text.substr(0, dots)), to = parse_time(text.substr(dots + 2));
+    if (!from || !to || *to <= *from)
+        throw InputError(fmt::format("--scenario '{}': expected FROM..TO dates with TO after "
+                                     "FROM (e.g. 2022-05-01..2022-07-01)",
+                                     text));
+    return HistoryWindow{text, *from, *to};
+}
+
+SimulationReport simulate_history(MarketStore& store, const Instrument& instrument, Timeframe tf,
+                                  const HistoryWindow& window, EnvConfig config,
+                                  const ActionFn& policy, const std::string& feature_set) {
+    const TimeMs warm = 400 * tf.ms();
+    BarSeries bars = store.load_bars(instrument.symbol, tf, {window.from - warm, window.to});
+    if (bars.empty())
+        throw InputError(fmt::format("--scenario {}: the store has no {} bars of {} before {} "
+                                     "(import them first)",
+                                     window.name, tf.name(), instrument.symbol,
+                                     format_time(window.to)));
+    const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
+    const MarketTape tape = build_market_tape(instrument, std::move(bars), fc.get(feature_set));
+    std::size_t start = tape.first_ready;
+    while (start < tape.bars.size() && tape.bars.time[start] < window.from) ++start;
+    if (start + 2 > tape.bars.size())
+        throw InputError(fmt::format("--scenario {}: the store holds {} {} bars of {} up to {} "
+                                     "({} of them warm-up), too few to simulate",
+                                     window.name, tape.bars.size(), tf.name(),
+                                     instrument.symbol, format_time(window.to), tape.first_ready));
+    SimulationReport r = episode_report(tape, start, std::move(config), policy);
+    r.label = window.name;
+    r.market = fmt::format("{} {} from the store", instrument.symbol, tf.name());
     return r;
 }
 

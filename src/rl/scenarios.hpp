@@ -2,9 +2,12 @@
 // `aurum rl simulate`: a scripted baseline policy run through the environment on a synthetic
 // market shaped as one scenario (bull, bear, flash crash, low-volatility ranging).
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "backtest/metrics.hpp"
+#include "rl/policy_eval.hpp"
 #include "rl/trading_env.hpp"
 
 namespace aurum {
@@ -25,18 +28,54 @@ double regime_trend_action(std::span<const float> obs, const ObsLayout& layout);
 
 /// What one simulation measured.
 struct SimulationReport {
-    Scenario scenario = Scenario::Bull;
+    std::string label;  ///< the scenario's name ("flash-crash", "bear-2022", "2022-05-01..")
+    std::string market; ///< where the bars came from ("synthetic BTC/USDT 4h, seed 42")
+    Scenario scenario = Scenario::Bull; ///< synthetic scenarios only
     std::uint64_t seed = 0;
     std::size_t decisions = 0;
     TimeMs from = 0, to = 0; ///< open time of the first and last bar traded
     Metrics metrics;         ///< of the environment's engine result
     double buy_hold_return = 0;
     ShieldStats shield;
+    std::vector<double> targets;   ///< the policy's target at each decision
+    std::vector<Regime> regimes;   ///< the regime it saw at each decision
+    std::vector<double> positions; ///< position notional / equity after each decision
+    std::vector<TimeMs> times;     ///< open time of each decision's bar
+    std::vector<double> close;     ///< close of each decision's bar
+    std::vector<double> equity;    ///< equity after each decision (the engine's curve)
 };
 
-/// Runs the baseline through one TradingEnv episode over the scenario's bars after the features'
-/// warm-up (`config.episode_bars` is set to fill it). Throws InputError when `days` is outside
-/// [120, 3650].
-SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config);
+/// The scenario's market tape with the built-in feature set `feature_set`. Throws InputError when
+/// `days` is outside [120, 3650] or too short for the features' warm-up.
+MarketTape scenario_tape(Scenario s, std::uint64_t seed, int days,
+                         const std::string& feature_set = "default");
+
+/// Runs `policy` (default: the scripted baseline) through one TradingEnv episode over the
+/// scenario's bars after the features' warm-up (`config.episode_bars` is set to fill it).
+/// Throws InputError when `days` is outside [120, 3650].
+SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config,
+                                   const ActionFn& policy = regime_trend_action,
+                                   const std::string& feature_set = "default");
+
+/// A window of real history for `simulate`: a named one or "YYYY-MM-DD..YYYY-MM-DD".
+struct HistoryWindow {
+    std::string name;
+    TimeMs from = 0, to = 0; ///< bars opening in [from, to)
+};
+/// bull-2023q1, bear-2022, crash-2020-03, ranging-2023q3.
+const std::vector<HistoryWindow>& named_history_windows();
+/// A named window or a date range; nullopt when `text` is neither; InputError for a range whose
+/// dates do not parse or whose end is not after its start.
+std::optional<HistoryWindow> parse_history_window(const std::string& text);
+
+class MarketStore;
+
+/// Runs `policy` over the store's `symbol` x `tf` bars of `window` (loaded with 400 bars before
+/// it for the features' warm-up), from the first warm bar at or after window.from. InputError
+/// naming the symbol and window when the store holds too few bars.
+SimulationReport simulate_history(MarketStore& store, const Instrument& instrument, Timeframe tf,
+                                  const HistoryWindow& window, EnvConfig config,
+                                  const ActionFn& policy,
+                                  const std::string& feature_set = "default");
 
 } // namespace aurum

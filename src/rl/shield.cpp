@@ -15,6 +15,9 @@ ShieldStats& ShieldStats::operator+=(const ShieldStats& o) {
     max_entry_exposure = std::max(max_entry_exposure, o.max_entry_exposure);
     entries_past_halt += o.entries_past_halt;
     max_drawdown = std::max(max_drawdown, o.max_drawdown);
+    max_entry_drawdown = std::max(max_entry_drawdown, o.max_entry_drawdown);
+    halt_drawdown = std::max(halt_drawdown, o.halt_drawdown);
+    max_open_drawdown = std::max(max_open_drawdown, o.max_open_drawdown);
     return *this;
 }
 

@@ -26,6 +26,14 @@ struct ShieldStats {
     std::uint64_t entries_past_halt = 0;
     /// Worst drawdown from the episode's peak seen at a close.
     double max_drawdown = 0;
+    /// Largest drawdown from the episode's peak at which an order that went on to increase the
+    /// exposure was decided (what a drawdown-halt requirement is checked against).
+    double max_entry_drawdown = 0;
+    /// Largest drawdown at a close after which the account still took entries (a working halt
+    /// keeps it below the halt limit).
+    double max_open_drawdown = 0;
+    /// Largest drawdown at the close where the account stopped taking entries (0: never did).
+    double halt_drawdown = 0;
 
     std::uint64_t interventions() const { return invalid + denied + reduced + flattens; }
     ShieldStats& operator+=(const ShieldStats& o);

@@ -104,6 +104,8 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
     Engine& engine = *stack_.engine;
     const double qty_before = engine.account().position(0).qty;
     const bool past_halt = peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
+    const double decision_drawdown = peak_ > 0 ? std::max(0.0, 1 - equity() / peak_) : 0.0;
+    const double fees_before = engine.account().fees_paid();
     strategy_.apply(engine, 0, action);
 
     ++k_;
@@ -118,17 +120,23 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
             stats_.max_entry_exposure =
                 std::max(stats_.max_entry_exposure, std::fabs(qty) * px / eq_open);
         if (past_halt) ++stats_.entries_past_halt;
+        stats_.max_entry_drawdown = std::max(stats_.max_entry_drawdown, decision_drawdown);
     }
     const double eq = equity();
     StepOutcome out;
     out.reward = eq > 0 && prev_equity_ > 0 ? std::log(eq / prev_equity_) : -1.0;
+    const double fees = engine.account().fees_paid() - fees_before;
+    if (eq > 0 && fees > 0) out.fees = -std::log((eq + fees) / eq);
     prev_equity_ = eq;
     peak_ = std::max(peak_, eq);
     if (peak_ > 0) stats_.max_drawdown = std::max(stats_.max_drawdown, 1 - eq / peak_);
     const bool allowed = risk_manager_->state().allows_entries();
+    if (allowed && peak_ > 0)
+        stats_.max_open_drawdown = std::max(stats_.max_open_drawdown, 1 - eq / peak_);
     if (!allowed && !halted_) {
         halted_ = true;
         ++stats_.halts;
+        if (peak_ > 0) stats_.halt_drawdown = std::max(stats_.halt_drawdown, 1 - eq / peak_);
     }
     out.done = k_ + 1 >= slice_.size() || !(eq > 0);
     write_obs(obs);

@@ -40,6 +40,9 @@ struct ObsLayout {
 /// Result of one step.
 struct StepOutcome {
     double reward = 0; ///< log(equity after / equity before), costs included
+    /// The part of `reward` the step's fees took (<= 0): reward = market + fees, where market =
+    /// log((equity + fees paid) / equity before) holds the price move, spread and slippage.
+    double fees = 0;
     bool done = false; ///< the episode's last bar was reached (or equity is gone)
 };
 

@@ -29,6 +29,7 @@ VecEnv::VecEnv(std::vector<const MarketTape*> tapes, const EnvConfig& config, st
     for (std::size_t i = 0; i < count; ++i) envs_.push_back(std::make_unique<TradingEnv>(config));
     obs_.assign(count * obs_size_, 0.0f);
     rewards_.assign(count, 0.0);
+    fees_.assign(count, 0.0);
     running_.assign(count, 0.0);
     last_return_.assign(count, 0.0);
     dones_.assign(count, 0);
@@ -49,7 +50,7 @@ void VecEnv::reset(std::uint64_t seed) {
     episodes_ = 0;
     for (std::size_t i = 0; i < envs_.size(); ++i) {
         start(i);
-        rewards_[i] = 0;
+        rewards_[i] = fees_[i] = 0;
         dones_[i] = 0;
     }
 }
@@ -62,6 +63,7 @@ void VecEnv::step(std::span<const double> actions) {
         const StepOutcome o = envs_[i]->step(
             actions[i], std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
         rewards_[i] = o.reward;
+        fees_[i] = o.fees;
         running_[i] += o.reward;
         dones_[i] = o.done ? 1 : 0;
         if (o.done) {

@@ -1,6 +1,9 @@
-// `aurum rl simulate`: prints the seed-style figures; a bad flag exits 2 naming the value and
-// writes nothing.
+// `aurum rl train|evaluate|simulate|safety`: seed-style figures; a bad flag or config exits 2
+// naming the value or key and writes nothing; the safety suite exits 1 on a FAIL.
+#include <fstream>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.hpp"
 
@@ -29,4 +32,176 @@ TEST(RlCli, BadFlagsExitTwoNamingTheValue) {
     // Nothing but the command log is written.
     for (const auto& e : std::filesystem::directory_iterator(home.path()))
         EXPECT_EQ(e.path().filename(), "logs") << e.path();
+}
+
+namespace {
+
+/// A small config (momentum market: a known edge) in <home>/config/rl.yaml.
+void write_config(const std::filesystem::path& home, const std::string& extra = "") {
+    std::filesystem::create_directories(home / "config");
+    std::ofstream(home / "config" / "rl.yaml")
+        << "name: cli-agent\n"
+           "market: {shape: momentum, momentum: 0.5, days: 500, seed: 7}\n"
+           "agent: {episode_bars: 128, envs: 4, rollout_steps: 128, updates: 30}\n"
+           "ppo: {hidden: 16, layers: 1, lr: 0.003, minibatch: 128, seed: 3}\n"
+        << extra;
+}
+
+bool contains(const std::string& text, const std::string& want) {
+    return text.find(want) != std::string::npos;
+}
+
+} // namespace
+
+TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
+    const test::TempDir home;
+    write_config(home.path());
+    const std::string h = home.path().string();
+    auto r = test::run_aurum({"--home", h, "rl", "train", "--run", "cli"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    for (const char* want : {"Training cli-agent", "update   30/30", "TensorBoard:",
+                             "Out of sample BTC/USDT", "buy-and-hold", "Gate: PASSED",
+                             "Registered cli-agent v1 (kind rl"})
+        EXPECT_TRUE(contains(r.out, want)) << want << "\n" << r.out;
+    EXPECT_TRUE(std::filesystem::exists(home / "runs/cli/metrics.csv"));
+    EXPECT_TRUE(std::filesystem::exists(home / "models/registry/cli-agent/v1/model/policy.pt"));
+
+    r = test::run_aurum({"--home", h, "rl", "evaluate", "--model", "cli-agent"});
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "Gate: PASSED")) << r.out;
+    r = test::run_aurum({"--home", h, "registry", "list"});
+    EXPECT_TRUE(contains(r.out, "cli-agent")) << r.out;
+
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bear", "--days", "200",
+                         "--model", "cli-agent", "--report"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "Policy: cli-agent v1 (tactical PPO agent")) << r.out;
+    EXPECT_TRUE(contains(r.out, "Max drawdown")) << r.out;
+    EXPECT_TRUE(contains(r.out, "Actions         target 0 %")) << r.out;
+    EXPECT_TRUE(std::filesystem::exists(home / "reports/rl/bear-cli-agent-v1-seed42.html"));
+
+    r = test::run_aurum({"--home", h, "rl", "safety", "--model", "cli-agent", "--days", "200"});
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "PASS: Never exceeded 25% position size")) << r.out;
+    for (const char* want : {"bull", "bear", "flash-crash", "ranging"})
+        EXPECT_TRUE(contains(r.out, want)) << want;
+
+    // The strategic level over the registered tactical agent: the hierarchy trains, registers,
+    // and simulates as one policy.
+    std::ofstream(home / "strategic.yaml")
+        << "name: cli-strategic\n"
+           "market: {shape: trend, days: 730, seed: 9}\n"
+           "agent: {level: strategic, tactical_model: cli-agent, cadence: 6, episode_bars: 120,\n"
+           "        envs: 4, rollout_steps: 20, updates: 3, action_levels: [0.0, 0.25]}\n"
+           "ppo: {hidden: 16, layers: 1, minibatch: 80}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "strategic.yaml").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "(strategic agent, PPO, every 6 bars, over cli-agent v1)")) << r.out;
+    EXPECT_TRUE(contains(r.out, "Registered cli-strategic v1")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bull", "--days", "200",
+                         "--model", "cli-strategic"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "cli-strategic v1 (strategic PPO agent over cli-agent v1")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "safety", "--model", "cli-strategic", "--days", "200"});
+    EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "PASS: Never exceeded 25% position size")) << r.out;
+    // A strategic agent over a model that is not a tactical agent: exit 2 naming it.
+    std::ofstream(home / "bad.yaml") << "agent: {level: strategic, tactical_model: cli-strategic}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "bad.yaml").string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "not a tactical agent")) << r.err;
+
+    // A run directory is never reused: exit 2 naming it, nothing registered.
+    r = test::run_aurum({"--home", h, "rl", "train", "--run", "cli"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "--run cli")) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(home / "models/registry/cli-agent/v2"));
+
+    // Not an rl model / no such model: exit 2 naming it.
+    r = test::run_aurum({"--home", h, "rl", "evaluate", "--model", "nope"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "nope")) << r.err;
+}
+
+TEST(RlCli, BadConfigExitsTwoNamingTheKeyAndWritesNothing) {
+    const test::TempDir home;
+    write_config(home.path(), "gating: {min_t_stat: 2, beat_buy_and_hold: true}\n");
+    const auto r = test::run_aurum({"--home", home.path().string(), "rl", "train"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "rl.yaml:5")) << r.err;
+    EXPECT_TRUE(contains(r.err, "beat_buy_and_hold")) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(home / "runs"));
+    EXPECT_FALSE(std::filesystem::exists(home / "models"));
+    const auto missing = test::run_aurum({"--home", home.path().string(), "rl", "train",
+                                          "--config", (home / "absent.yaml").string()});
+    EXPECT_EQ(missing.exit_code, 2);
+    EXPECT_TRUE(contains(missing.err, "absent.yaml")) << missing.err;
+}
+
+TEST(RlCli, SafetyFailsAndExitsOneWhenTheAccountAllowsLargerPositions) {
+    const test::TempDir home;
+    std::filesystem::create_directories(home / "config");
+    std::ofstream(home / "config" / "risk.yaml")
+        << "risk:\n  max_position: 0.5\n  max_correlated_exposure: 1.0\n";
+    const auto r = test::run_aurum({"--home", home.path().string(), "rl", "safety", "--days",
+                                    "200"});
+    EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "FAIL: Exceeded 25% position size")) << r.out;
+    EXPECT_TRUE(contains(r.out, "WARN: Only captured")) << r.out;
+    const auto js = test::run_aurum({"--home", home.path().string(), "rl", "safety", "--days",
+                                     "200", "--json"});
+    EXPECT_EQ(js.exit_code, 1);
+    const auto j = nlohmann::json::parse(js.out);
+    EXPECT_FALSE(j.at("passed").get<bool>());
+    EXPECT_EQ(j.at("checks").at(0).at("level"), "FAIL");
+    EXPECT_EQ(j.at("scenarios").size(), 4u);
+}
+
+TEST(RlCli, TrainsEvaluatesAndSimulatesOnTheStoresRealBtcBars) {
+    AURUM_REQUIRE_SHARED_DATA(csv, "crypto/binance/BTCUSDT_4h.csv");
+    const test::TempDir home;
+    const std::string h = home.path().string();
+    auto r = test::run_aurum({"--home", h, "data", "import", "--symbol", "BTC/USDT",
+                              "--timeframe", "4h", csv.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::filesystem::create_directories(home / "config");
+    std::ofstream(home / "config" / "rl.yaml")
+        << "name: btc-agent\n"
+           "market: {source: store, symbols: [BTC/USDT], timeframe: 4h, from: 2021-01-01, "
+           "to: 2024-01-01}\n"
+           "agent: {episode_bars: 128, envs: 4, rollout_steps: 64, updates: 4}\n"
+           "ppo: {hidden: 16, layers: 1, minibatch: 128}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--run", "btc"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "on the store's BTC/USDT 4h bars")) << r.out;
+    // The out-of-sample window is the last 30 % of 2021-2023 (the store's bars, not synthetic).
+    EXPECT_TRUE(contains(r.out, "Out of sample BTC/USDT")) << r.out;
+    EXPECT_TRUE(contains(r.out, "to 2023-12-31 20:00:00")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "evaluate", "--model", "btc-agent"});
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err; // the gate decides
+    EXPECT_TRUE(contains(r.out, "Gate: ")) << r.out;
+
+    // Named windows of real history: BTC fell about 64 % in 2022 and rose about 70 % in 2023 Q1;
+    // the shield caps the agent's entries at 25 % there as everywhere.
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bear-2022"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "Scenario bear-2022 (BTC/USDT 4h from the store)")) << r.out;
+    EXPECT_TRUE(contains(r.out, "2022-01-01 00:00:00 to 2022-12-31 20:00:00")) << r.out;
+    EXPECT_TRUE(contains(r.out, "(buy-and-hold -6")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "2023-01-01..2023-04-01",
+                         "--model", "btc-agent", "--report"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "(buy-and-hold +7")) << r.out;
+    EXPECT_TRUE(contains(r.out, "largest entry 25.")) << r.out;
+    EXPECT_TRUE(std::filesystem::exists(home / "reports/rl/2023-01-01..2023-04-01-btc-agent-v1.html"));
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "2023-05-01..2023-01-01"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "2023-05-01..2023-01-01")) << r.err;
+
+    // A symbol the store does not hold: exit 2 naming it.
+    std::ofstream(home / "config" / "rl.yaml")
+        << "market: {source: store, symbols: [ETH/USDT], timeframe: 4h}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--no-register"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "ETH/USDT")) << r.err;
 }

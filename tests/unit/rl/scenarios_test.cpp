@@ -50,3 +50,16 @@ TEST(Scenarios, BadInputNamesTheValue) {
     EXPECT_EQ(parse_scenario("flash-crash"), Scenario::FlashCrash);
     EXPECT_THROW(simulate_scenario(Scenario::Bull, 1, 10, default_env_config()), InputError);
 }
+
+TEST(Scenarios, HistoryWindowsByNameOrDateRange) {
+    const auto bear = parse_history_window("bear-2022");
+    ASSERT_TRUE(bear);
+    EXPECT_EQ(format_time(bear->from), "2022-01-01 00:00:00");
+    EXPECT_EQ(format_time(bear->to), "2023-01-01 00:00:00");
+    const auto range = parse_history_window("2021-05-01..2021-07-15");
+    ASSERT_TRUE(range);
+    EXPECT_EQ(format_time(range->to), "2021-07-15 00:00:00");
+    EXPECT_FALSE(parse_history_window("flash-crash")); // a synthetic scenario, not history
+    EXPECT_THROW(parse_history_window("2021-07-15..2021-05-01"), InputError);
+    EXPECT_THROW(parse_history_window("2021-13-45..2022-01-01"), InputError);
+}

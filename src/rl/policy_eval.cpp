@@ -1,0 +1,70 @@
+#include "rl/policy_eval.hpp"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace aurum {
+
+std::vector<std::pair<double, double>> action_shares(const std::vector<double>& targets) {
+    std::map<double, std::size_t> count;
+    for (double t : targets)
+        ++count[t];
+    std::vector<std::pair<double, double>> out;
+    for (const auto& [t, c] : count)
+        out.emplace_back(t, static_cast<double>(c) / static_cast<double>(targets.size()));
+    return out;
+}
+
+EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvConfig config,
+                                 const ActionFn& policy) {
+    if (start + 2 > tape.bars.size())
+        throw InputError(fmt::format("rl: no room for an episode from bar {} of {} ({} bars)",
+                                     start, tape.bars.symbol, tape.bars.size()));
+    config.episode_bars = tape.bars.size() - start - 1;
+    config.spec.engine.record_fills = true;
+    TradingEnv env(config);
+    std::vector<float> obs(ObsLayout{tape.columns}.size());
+    env.reset(tape, start, obs);
+    EpisodeReport r;
+    r.targets.reserve(config.episode_bars);
+    r.regimes.reserve(config.episode_bars);
+    r.positions.reserve(config.episode_bars);
+    r.times.reserve(config.episode_bars);
+    double sum = 0, sq = 0;
+    const ObsLayout& layout = env.layout();
+    for (bool done = false; !done;) {
+        const double a = policy(obs, layout);
+        r.targets.push_back(a);
+        r.times.push_back(tape.bars.time[start + r.times.size()]);
+        r.regimes.push_back(Regime::Unknown);
+        for (int g = 0; g < kRegimeCount; ++g)
+            if (obs[layout.regime() + static_cast<std::size_t>(g)] > 0.5f)
+                r.regimes.back() = static_cast<Regime>(g);
+        const StepOutcome o = env.step(a, obs);
+        r.positions.push_back(obs[layout.position()]);
+        sum += o.reward;
+        sq += o.reward * o.reward;
+        done = o.done;
+    }
+    const double n = static_cast<double>(r.targets.size());
+    const double var = n > 1 ? (sq - sum * sum / n) / (n - 1) : 0.0;
+    r.t_stat = var > 1e-30 ? (sum / n) / std::sqrt(var / n) : 0.0;
+    r.decisions = r.targets.size();
+    r.from = tape.bars.time[start];
+    r.to = tape.bars.time.back();
+    r.shield = env.shield();
+    const BarSeries window = tape.bars.slice({r.from, r.to + 1});
+    r.result = env.finish();
+    r.metrics = compute_metrics(r.result, {&window});
+    if (!r.metrics.buy_hold.empty()) {
+        r.buy_hold_return = r.metrics.buy_hold[0].total_return;
+        r.buy_hold_sharpe = r.metrics.buy_hold[0].sharpe;
+    }
+    return r;
+}
+
+} // namespace aurum

@@ -1,0 +1,63 @@
+#pragma once
+// config/rl.yaml: the market an agent trains on, the agent, PPO's settings and the gate.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/time.hpp"
+#include "rl/policy.hpp"
+
+namespace aurum {
+
+/// Shapes of the synthetic training market (bull, bear: the `aurum rl simulate` scenarios;
+/// trend: long strong bull and bear regimes only, a known edge at the strategic cadence).
+enum class MarketShape : std::uint8_t { Regimes, Momentum, Noise, Bull, Bear, Trend };
+/// "regimes", "momentum", "noise", "bull", "bear", "trend"
+std::string to_string(MarketShape s);
+
+/// Everything `aurum rl train` reads.
+struct RlConfig {
+    std::string name = "rl-tactical";
+    struct Market {
+        bool from_store = false; ///< source: store (the workspace's bars) instead of synthetic
+        TimeMs from = 0, to = 0; ///< store: bars opening in [from, to) (0: unbounded)
+        MarketShape shape = MarketShape::Regimes;
+        double momentum = 0.4;
+        std::vector<std::string> symbols{"BTC/USDT"};
+        std::string timeframe = "4h";
+        int days = 730;
+        std::uint64_t seed = 42;
+        double test_fraction = 0.3;
+    } market;
+    std::string feature_set = "default";
+    struct Agent {
+        bool strategic = false;     ///< level: strategic (else tactical)
+        std::size_t cadence = 6;    ///< strategic: bars between decisions (6 x 4h = daily)
+        std::string tactical_model; ///< strategic: registered tactical agent below it ("": none)
+        double dsr_eta = 0.01;      ///< strategic: differential Sharpe ratio's moment decay
+        std::vector<double> action_levels{0.0, 0.125, 0.25};
+        std::size_t episode_bars = 256, envs = 8, rollout_steps = 128, updates = 40;
+        double reward_scale = 100;
+    } agent;
+    PpoParams ppo;
+    struct Gate {
+        double min_t_stat = 2.0;
+        bool beat_buy_hold_sharpe = true;
+    } gating;
+    std::string yaml; ///< the text it was parsed from (stored with the model)
+
+    std::string level() const { return agent.strategic ? "strategic" : "tactical"; }
+
+    /// Parses YAML text; InputError "file:line: key: ..." for an unknown key or a bad value.
+    static RlConfig parse(const std::string& text, const std::string& file);
+    /// Parses a file; a missing file is an InputError naming it.
+    static RlConfig load(const std::filesystem::path& file);
+};
+
+/// The shipped config/rl.yaml.
+const std::string& default_rl_yaml();
+
+} // namespace aurum

@@ -1,0 +1,262 @@
+#include "rl/rl_training.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/time.hpp"
+#include "features/feature_set.hpp"
+#include "rl/strategic_env.hpp"
+#include "rl/tfevents_writer.hpp"
+
+namespace aurum {
+
+namespace {
+
+/// TensorBoard scalars and the CSV mirror of one update (tags under "tactical/").
+class TrainingLog {
+  public:
+    TrainingLog(const std::filesystem::path& root, const std::string& run, std::string level)
+        : events_(root, run), csv_(root / run / "metrics.csv"), prefix_(std::move(level) + "/") {
+        if (!csv_)
+            throw SystemError("cannot write " + (root / run / "metrics.csv").string());
+        csv_ << "update,env_steps,reward,reward_market,reward_fees,episodes,episode_return,"
+                "episode_length,value_estimate,mean_target,policy_loss,value_loss,"
+                "policy_entropy,approx_kl,clip_fraction,grad_norm,shield_interventions\n";
+    }
+
+    void write(const PpoUpdateReport& r) {
+        const auto step = static_cast<std::int64_t>(r.env_steps);
+        const auto scalar = [&](const char* tag, double v) {
+            events_.scalar(prefix_ + tag, step, v);
+        };
+        scalar("reward", r.reward);
+        scalar("reward/market", r.reward_market);
+        scalar("reward/fees", r.reward_fees);
+        if (r.episodes > 0) {
+            scalar("episode_return", r.episode_return);
+            scalar("episode_length", r.episode_length);
+        }
+        scalar("value_estimate", r.value);
+        scalar("mean_target", r.mean_target);
+        scalar("policy_entropy", r.stats.entropy);
+        scalar("approx_kl", r.stats.approx_kl);
+        scalar("clip_fraction", r.stats.clip_fraction);
+        scalar("policy_loss", r.stats.policy_loss);
+        scalar("value_loss", r.stats.value_loss);
+        scalar("shield_interventions", static_cast<double>(r.shield_interventions));
+        csv_ << fmt::format("{},{},{:.9g},{:.9g},{:.9g},{},{:.9g},{:.6g},{:.9g},{:.6g},{:.9g},"
+                            "{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{}\n",
+                            r.update, r.env_steps, r.reward, r.reward_market, r.reward_fees,
+                            r.episodes, r.episode_return, r.episode_length, r.value, r.mean_target,
+                            r.stats.policy_loss, r.stats.value_loss, r.stats.entropy,
+                            r.stats.approx_kl, r.stats.clip_fraction, r.stats.grad_norm,
+                            r.shield_interventions);
+    }
+
+    void flush() {
+        events_.flush();
+        csv_.flush();
+    }
+
+  private:
+    EventWriter events_;
+    std::ofstream csv_;
+    std::string prefix_;
+};
+
+GatingRule rule(std::string name, bool ok, double actual, double threshold, std::string detail) {
+    std::string text = name + ": " + detail;
+    return {std::move(name), ok, actual, threshold, std::move(text)};
+}
+
+std::string utc_stamp(TimeMs now) {
+    const CivilTime c = civil_from_time(now);
+    return fmt::format("{:04}{:02}{:02}-{:02}{:02}{:02}", c.year, c.month, c.day, c.hour, c.minute,
+                       c.second);
+}
+
+} // namespace
+
+nlohmann::json RlEvaluation::summary_json() const {
+    double sharpe = 0, dd = 0, ret = 0, bh = 0;
+    for (const EpisodeReport& e : episodes) {
+        sharpe += e.metrics.sharpe;
+        dd += e.metrics.max_drawdown;
+        ret += e.metrics.total_return;
+        bh += e.buy_hold_return;
+    }
+    const double n = episodes.empty() ? 1.0 : static_cast<double>(episodes.size());
+    return {{"sharpe", sharpe / n},
+            {"max_drawdown", dd / n},
+            {"total_return", ret / n},
+            {"buy_hold_return", bh / n}};
+}
+
+nlohmann::json RlEvaluation::to_json() const {
+    nlohmann::json out = nlohmann::json::array();
+    for (std::size_t i = 0; i < episodes.size(); ++i) {
+        const EpisodeReport& e = episodes[i];
+        out.push_back({{"symbol", symbols[i]},
+                       {"from", format_time(e.from)},
+                       {"to", format_time(e.to)},
+                       {"decisions", e.decisions},
+                       {"total_return", e.metrics.total_return},
+                       {"sharpe", e.metrics.sharpe},
+                       {"max_drawdown", e.metrics.max_drawdown},
+                       {"trades", e.metrics.trades},
+                       {"buy_hold_return", e.buy_hold_return},
+                       {"buy_hold_sharpe", e.buy_hold_sharpe},
+                       {"t_stat", e.t_stat},
+                       {"max_entry_exposure", e.shield.max_entry_exposure},
+                       {"entries_past_halt", e.shield.entries_past_halt},
+                       {"shield_interventions", e.shield.interventions()}});
+    }
+    return out;
+}
+
+ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config) {
+    if (agent.level() == "strategic")
+        return hierarchical_policy(agent, tactical, config.agent.cadence);
+    return agent.action_fn();
+}
+
+RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
+                            const RlConfig& config, const EnvConfig& env) {
+    RlEvaluation ev;
+    const double cap = env.spec.risk.limits.max_position;
+    ev.gate.passed = true;
+    for (std::size_t i = 0; i < market.full.size(); ++i) {
+        const MarketTape& tape = market.full[i];
+        EpisodeReport e =
+            run_policy_episode(tape, market.split[i], env, agent_policy(agent, tactical, config));
+        const std::string s = tape.bars.symbol + " ";
+        const Metrics& m = e.metrics;
+        auto& rules = ev.gate.rules;
+        rules.push_back(rule(s + "oos t-stat", e.t_stat >= config.gating.min_t_stat, e.t_stat,
+                             config.gating.min_t_stat,
+                             fmt::format("mean bar return / standard error {:.2f} (need >= {:.2f})",
+                                         e.t_stat, config.gating.min_t_stat)));
+        if (config.gating.beat_buy_hold_sharpe)
+            rules.push_back(
+                rule(s + "sharpe vs buy-and-hold", m.sharpe > e.buy_hold_sharpe, m.sharpe,
+                     e.buy_hold_sharpe,
+                     fmt::format("{:.2f} vs buy-and-hold {:.2f}", m.sharpe, e.buy_hold_sharpe)));
+        rules.push_back(rule(s + "trades", m.trades > 0, static_cast<double>(m.trades), 1,
+                             fmt::format("{} trades out of sample", m.trades)));
+        const double entry = e.shield.max_entry_exposure;
+        rules.push_back(rule(s + "position cap", entry <= cap * (1 + kEntryGapTolerance), entry,
+                             cap,
+                             fmt::format("largest entry {:.1f} % of equity (cap {:.0f} %)",
+                                         entry * 100, cap * 100)));
+        rules.push_back(rule(s + "drawdown halt", e.shield.entries_past_halt == 0,
+                             static_cast<double>(e.shield.entries_past_halt), 0,
+                             fmt::format("{} entries past the halt", e.shield.entries_past_halt)));
+        ev.symbols.push_back(tape.bars.symbol);
+        ev.episodes.push_back(std::move(e));
+    }
+    for (const GatingRule& r : ev.gate.rules)
+        ev.gate.passed = ev.gate.passed && r.passed;
+    return ev;
+}
+
+RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const TimeMs now = SystemClock().now();
+    const TrainingMarket market = build_training_market(config, options.store);
+    EnvConfig env = options.env;
+    env.episode_bars = config.agent.episode_bars;
+    VecEnv venv(market.train_tapes(), env, config.agent.envs, config.market.seed ^ config.ppo.seed);
+    if (config.agent.strategic && !config.agent.tactical_model.empty() && !options.tactical)
+        throw InputError("agent.tactical_model " + config.agent.tactical_model + ": not loaded");
+    std::unique_ptr<StrategicEnv> senv;
+    if (config.agent.strategic)
+        senv = std::make_unique<StrategicEnv>(venv, options.tactical, config.agent.cadence,
+                                              config.agent.episode_bars, config.agent.dsr_eta);
+    BatchEnv& batch = senv ? static_cast<BatchEnv&>(*senv) : venv;
+    PolicyAgent agent(venv.obs_size(), config.agent.action_levels, config.ppo, config.level());
+    PpoTrainer trainer(batch, agent.net(), agent.norm(), config.agent.action_levels, config.ppo,
+                       config.agent.rollout_steps, config.agent.reward_scale);
+
+    RlTrainResult out;
+    out.run = options.run.empty() ? config.name + "-" + utc_stamp(now) : options.run;
+    // One run per directory (TensorBoard would merge two runs' event files into one curve).
+    if (std::filesystem::exists(options.runs_root / out.run)) {
+        if (!options.run.empty())
+            throw InputError(fmt::format("--run {}: {} exists (choose another name or remove it)",
+                                         out.run, (options.runs_root / out.run).string()));
+        for (int k = 2; std::filesystem::exists(options.runs_root / out.run); ++k)
+            out.run = fmt::format("{}-{}-{}", config.name, utc_stamp(now), k);
+    }
+    out.run_dir = options.runs_root / out.run;
+    TrainingLog log(options.runs_root, out.run, config.level());
+    for (std::size_t u = 0; u < config.agent.updates; ++u) {
+        out.updates.push_back(trainer.step());
+        log.write(out.updates.back());
+        if (options.progress)
+            options.progress(out.updates.back());
+    }
+    log.flush();
+    out.bar_steps =
+        out.updates.back().env_steps * (config.agent.strategic ? config.agent.cadence : 1);
+    out.parameter_hash = agent.net().parameter_hash();
+    out.parameters = agent.net().parameter_count();
+    out.evaluation = evaluate_agent(agent, options.tactical, market, config, env);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!options.registry)
+        return out;
+
+    const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
+    ModelRecord rec;
+    rec.name = config.name;
+    rec.kind = "rl";
+    rec.feature_set_name = config.feature_set;
+    rec.feature_set_id = fc.get(config.feature_set).id();
+    rec.label_spec = config.agent.strategic ? "reward: differential Sharpe ratio of the bar returns"
+                                            : "reward: log equity change net of costs";
+    rec.symbols = config.market.symbols;
+    rec.timeframe = config.market.timeframe;
+    rec.data_from = market.full.front().bars.time.front();
+    rec.data_to = market.full.front().bars.time.back();
+    rec.created = now;
+    rec.experiment_id = out.run;
+    rec.params = {{"level", config.level()},
+                  {"ppo", config.ppo.to_json()},
+                  {"action_levels", config.agent.action_levels}};
+    if (config.agent.strategic)
+        rec.params["cadence"] = config.agent.cadence;
+    const PpoUpdateReport& last = out.updates.back();
+    rec.metrics = {{"training",
+                    {{"updates", last.update},
+                     {"env_steps", last.env_steps},
+                     {"reward", last.reward},
+                     {"policy_entropy", last.stats.entropy},
+                     {"approx_kl", last.stats.approx_kl}}},
+                   {"evaluation", out.evaluation.to_json()},
+                   {"oos", out.evaluation.summary_json()}};
+    rec.gating = out.evaluation.gate.to_json();
+    rec.extra = {{"rl_yaml", config.yaml},
+                 {"run", out.run},
+                 {"parameter_hash", fmt::format("{:016x}", out.parameter_hash)}};
+    if (options.tactical)
+        rec.extra["tactical_model"] = {{"name", config.agent.tactical_model},
+                                       {"version", options.tactical_version}};
+    out.record = options.registry->register_model(
+        rec, [&](const std::filesystem::path& dir) { agent.save(dir); });
+    return out;
+}
+
+RlConfig stored_rl_config(const ModelRecord& record) {
+    if (record.kind != "rl")
+        throw InputError(fmt::format("{} v{} is a {} model, not an rl agent", record.name,
+                                     record.version, record.kind));
+    return RlConfig::parse(record.extra.value("rl_yaml", default_rl_yaml()),
+                           record.name + " metadata (rl.yaml snapshot)");
+}
+
+} // namespace aurum

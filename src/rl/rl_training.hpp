@@ -1,0 +1,80 @@
+#pragma once
+// `aurum rl train|evaluate`: trains the tactical PPO agent on the config's market (training
+// tapes only), logs every update to TensorBoard event files and a CSV, evaluates the greedy policy
+// out of sample through the same engine, gates it, and registers it (kind "rl").
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/gating.hpp"
+#include "models/registry.hpp"
+#include "rl/policy_agent.hpp"
+#include "rl/ppo_trainer.hpp"
+#include "rl/rl_config.hpp"
+#include "rl/training_market.hpp"
+
+namespace aurum {
+
+/// Out-of-sample results of one agent: one episode per symbol, from its split to its last bar.
+struct RlEvaluation {
+    std::vector<std::string> symbols;
+    std::vector<EpisodeReport> episodes;
+    GatingVerdict gate;
+    nlohmann::json to_json() const; ///< per symbol
+    /// Means over the symbols: sharpe, max_drawdown, total_return, buy_hold_return (what
+    /// `aurum registry list|show` print as the model's out-of-sample figures).
+    nlohmann::json summary_json() const;
+};
+
+/// Largest entry counted as within the position cap: the risk manager sizes at the decision's
+/// close and the order fills at the next open, so a gap can carry a capped entry a little above.
+inline constexpr double kEntryGapTolerance = 0.05; ///< relative: 25 % -> 26.25 %
+
+/// The policy an agent trades with: its greedy action (tactical), or the hierarchy of it
+/// (strategic) over `tactical` (may be null) at the config's cadence. Fresh state per call.
+ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config);
+
+/// Runs the greedy policy (agent_policy, fresh per symbol) over every symbol's out-of-sample
+/// window and applies the gate: t-stat of the bar returns >= min_t_stat, Sharpe above
+/// buy-and-hold's (when asked), at least one trade, the position cap held (within the gap
+/// tolerance) and no entry past the drawdown halt.
+RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
+                            const RlConfig& config, const EnvConfig& env);
+
+/// Where and how a training run writes.
+struct RlTrainOptions {
+    std::filesystem::path runs_root;   ///< runs/<run>/ is created below it
+    std::string run;                   ///< empty: <name>-<UTC yyyymmdd-hhmmss>
+    ModelRegistry* registry = nullptr; ///< null: nothing registered
+    MarketStore* store = nullptr;      ///< where market.source store reads its bars
+    /// level: strategic: the registered tactical agent below it (agent.tactical_model) and its
+    /// version; null when the config names none.
+    PolicyAgent* tactical = nullptr;
+    int tactical_version = 0;
+    EnvConfig env; ///< costs and the shield (default_env_config())
+    std::function<void(const PpoUpdateReport&)> progress;
+};
+
+/// What a training run produced.
+struct RlTrainResult {
+    std::string run;
+    std::filesystem::path run_dir;
+    std::vector<PpoUpdateReport> updates; ///< env_steps: decisions of the agent's level
+    std::uint64_t bar_steps = 0;          ///< engine bars stepped in training (all levels)
+    std::uint64_t parameter_hash = 0;
+    std::size_t parameters = 0;
+    double seconds = 0;
+    RlEvaluation evaluation;
+    std::optional<ModelRecord> record;
+};
+
+/// Trains, logs, evaluates, registers. The same config gives bit-identical parameters.
+RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options);
+
+/// The config a registered rl model was trained with (its stored rl.yaml).
+RlConfig stored_rl_config(const ModelRecord& record);
+
+} // namespace aurum
