@@ -2,7 +2,12 @@
 
 #include <libpq-fe.h>
 
+#include <endian.h>
+
 #include <charconv>
+#include <cstring>
+
+#include <fmt/format.h>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
@@ -179,7 +184,12 @@ PostgresTarget parse_postgres_url(const std::string& url) {
 
 struct PostgresDatabase::Impl {
     explicit Impl(const std::string& conninfo) : conn(conninfo) {}
+    ~Impl() {
+        if (reader)
+            PQfinish(reader);
+    }
     pqxx::connection conn;
+    PGconn* reader = nullptr; ///< query_binary's connection, opened on first use
     std::unique_ptr<pqxx::work> tx;              ///< open between begin() and commit()/rollback()
     std::unique_ptr<pqxx::nontransaction> auto_; ///< autocommit statements otherwise
     std::map<std::string, std::string, std::less<>> prepared; ///< SQL text -> statement name
@@ -361,6 +371,77 @@ void PostgresDatabase::copy_in(const std::string& table, const std::vector<std::
     } catch (const std::exception& e) {
         fail(e);
     }
+}
+
+std::size_t BinaryRows::size() const {
+    return static_cast<std::size_t>(PQntuples(res_));
+}
+
+bool BinaryRows::is_null(std::size_t row, int col) const {
+    return PQgetisnull(res_, static_cast<int>(row), col) != 0;
+}
+
+std::int64_t BinaryRows::int64(std::size_t row, int col) const {
+    std::uint64_t v;
+    std::memcpy(&v, PQgetvalue(res_, static_cast<int>(row), col), sizeof v);
+    return static_cast<std::int64_t>(be64toh(v));
+}
+
+double BinaryRows::float8(std::size_t row, int col) const {
+    std::uint64_t v;
+    std::memcpy(&v, PQgetvalue(res_, static_cast<int>(row), col), sizeof v);
+    v = be64toh(v);
+    double d;
+    std::memcpy(&d, &v, sizeof d);
+    return d;
+}
+
+bool PostgresDatabase::query_binary(std::string_view sql, std::span<const SqlValue> params,
+                                    const std::function<void(const BinaryRows&)>& consume) {
+    if (impl_->tx)
+        return false;
+    auto fail_with = [&](const std::string& why) -> void {
+        std::string w = why;
+        while (!w.empty() && (w.back() == '\n' || w.back() == ' '))
+            w.pop_back();
+        throw SystemError("PostgreSQL (" + target_.redacted + "): " + w);
+    };
+    if (impl_->reader && PQstatus(impl_->reader) != CONNECTION_OK) {
+        PQfinish(impl_->reader);
+        impl_->reader = nullptr;
+    }
+    if (!impl_->reader) {
+        impl_->reader = PQconnectdb(target_.conninfo.c_str());
+        if (PQstatus(impl_->reader) != CONNECTION_OK) {
+            const std::string why = PQerrorMessage(impl_->reader);
+            PQfinish(impl_->reader);
+            impl_->reader = nullptr;
+            fail_with(why);
+        }
+    }
+    std::vector<std::string> texts;
+    for (const SqlValue& v : params) {
+        if (const auto* i = std::get_if<std::int64_t>(&v))
+            texts.push_back(std::to_string(*i));
+        else if (const auto* d = std::get_if<double>(&v))
+            texts.push_back(fmt::format("{}", *d));
+        else if (const auto* t = std::get_if<std::string>(&v))
+            texts.push_back(*t);
+        else
+            texts.emplace_back();
+    }
+    std::vector<const char*> values;
+    for (std::size_t k = 0; k < params.size(); ++k)
+        values.push_back(std::holds_alternative<std::monostate>(params[k]) ? nullptr
+                                                                            : texts[k].c_str());
+    const std::string text(sql);
+    PGresult* res = PQexecParams(impl_->reader, text.c_str(), static_cast<int>(values.size()),
+                                 nullptr, values.data(), nullptr, nullptr, 1);
+    std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, PQclear);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        fail_with(PQresultErrorMessage(res));
+    consume(BinaryRows(res));
+    return true;
 }
 
 std::unique_ptr<Database> open_postgres_database(const std::string& url) {

@@ -12,6 +12,7 @@ namespace pqxx {
 class transaction_base;
 class result;
 } // namespace pqxx
+struct pg_result;
 
 namespace aurum {
 
@@ -31,6 +32,20 @@ struct PostgresTarget {
 
 /// Validates a postgresql:// URL. Throws InputError naming the (redacted) URL when malformed.
 PostgresTarget parse_postgres_url(const std::string& url);
+
+/// The rows of a binary-format result: numbers arrive as their big-endian bytes, so neither
+/// the server formats them as text nor the client parses them.
+class BinaryRows {
+  public:
+    explicit BinaryRows(const pg_result* res) : res_(res) {}
+    std::size_t size() const;
+    bool is_null(std::size_t row, int col) const;
+    std::int64_t int64(std::size_t row, int col) const; ///< a BIGINT cell
+    double float8(std::size_t row, int col) const;      ///< a DOUBLE PRECISION cell
+
+  private:
+    const pg_result* res_;
+};
 
 /// A libpqxx connection. Outside begin()/commit() every statement runs in autocommit mode.
 class PostgresDatabase final : public Database {
@@ -58,6 +73,13 @@ class PostgresDatabase final : public Database {
     /// that must not box every cell into a SqlValue.
     void query_raw(std::string_view sql, std::span<const SqlValue> params,
                    const std::function<void(const pqxx::result&)>& consume);
+
+    /// Bulk reads outside a transaction: runs `sql` on a second (libpq) connection of the same
+    /// URL with binary results and hands them to `consume`. Returns false without running when a
+    /// transaction is open here (its own uncommitted writes are visible only on this
+    /// connection: use query_raw then).
+    bool query_binary(std::string_view sql, std::span<const SqlValue> params,
+                      const std::function<void(const BinaryRows&)>& consume);
 
   private:
     struct Impl;

@@ -261,36 +261,56 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
     if (!series)
         return out;
     const std::vector<SqlValue> params{*series, range.from, range.to};
-    db_->query_raw("SELECT open_time, open, high, low, close, volume, spread FROM bars "
-                   "WHERE series_id = $1 AND open_time >= $2 AND open_time < $3 "
-                   "ORDER BY open_time",
-                   params, [&](const pqxx::result& r) {
-                       const std::size_t n = r.size();
-                       if (n == 0)
-                           return;
-                       // As in SQLite: the first bar decides whether the series has a spread.
-                       out.has_spread_column = !r[0][6].is_null();
-                       out.time.resize(n);
-                       out.open.resize(n);
-                       out.high.resize(n);
-                       out.low.resize(n);
-                       out.close.resize(n);
-                       out.volume.resize(n);
-                       if (out.has_spread_column)
-                           out.spread.resize(n);
-                       for (std::size_t i = 0; i < n; ++i) {
-                           const pqxx::row row = r[static_cast<pqxx::result::size_type>(i)];
-                           const pqxx::field t = row[0];
-                           std::from_chars(t.c_str(), t.c_str() + t.size(), out.time[i]);
-                           out.open[i] = parse_double(row[1]);
-                           out.high[i] = parse_double(row[2]);
-                           out.low[i] = parse_double(row[3]);
-                           out.close[i] = parse_double(row[4]);
-                           out.volume[i] = parse_double(row[5]);
-                           if (out.has_spread_column)
-                               out.spread[i] = row[6].is_null() ? 0.0 : parse_double(row[6]);
-                       }
-                   });
+    static constexpr const char* kRead =
+        "SELECT open_time, open, high, low, close, volume, spread FROM bars "
+        "WHERE series_id = $1 AND open_time >= $2 AND open_time < $3 ORDER BY open_time";
+    // Columns sized once; `get(row, col)` reads a cell of either result format.
+    auto fill = [&out](std::size_t n, bool spread_col, auto&& time_of, auto&& number,
+                       auto&& is_null) {
+        if (n == 0)
+            return;
+        // As in SQLite: the first bar decides whether the series has a spread.
+        out.has_spread_column = spread_col;
+        for (auto* v : {&out.open, &out.high, &out.low, &out.close, &out.volume})
+            v->resize(n);
+        out.time.resize(n);
+        if (out.has_spread_column)
+            out.spread.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            out.time[i] = time_of(i);
+            out.open[i] = number(i, 1);
+            out.high[i] = number(i, 2);
+            out.low[i] = number(i, 3);
+            out.close[i] = number(i, 4);
+            out.volume[i] = number(i, 5);
+            if (out.has_spread_column)
+                out.spread[i] = is_null(i, 6) ? 0.0 : number(i, 6);
+        }
+    };
+    // Binary results when no transaction is open (the usual read), else text on this connection.
+    const bool binary = db_->query_binary(kRead, params, [&](const BinaryRows& r) {
+        fill(
+            r.size(), r.size() > 0 && !r.is_null(0, 6), [&](std::size_t i) { return r.int64(i, 0); },
+            [&](std::size_t i, int c) { return r.float8(i, c); },
+            [&](std::size_t i, int c) { return r.is_null(i, c); });
+    });
+    if (binary)
+        return out;
+    db_->query_raw(kRead, params, [&](const pqxx::result& r) {
+        auto cell = [&](std::size_t i, int c) {
+            return r[static_cast<pqxx::result::size_type>(i)][c];
+        };
+        fill(
+            r.size(), r.size() > 0 && !r[0][6].is_null(),
+            [&](std::size_t i) {
+                TimeMs t = 0;
+                const pqxx::field f = cell(i, 0);
+                std::from_chars(f.c_str(), f.c_str() + f.size(), t);
+                return t;
+            },
+            [&](std::size_t i, int c) { return parse_double(cell(i, c)); },
+            [&](std::size_t i, int c) { return cell(i, c).is_null(); });
+    });
     return out;
 }
 
