@@ -2,10 +2,11 @@
 # PostgreSQL at scale (issue 18): a throwaway server on 127.0.0.1 (its own cluster in a temp dir,
 # removed at the end), SYMBOLS x DAYS of 1-minute bars bulk-loaded through the store's COPY path,
 # then one symbol's year read back. Default 100 x 365 = 52.6 M rows (~8 GB of disk while it runs).
-#   bench/pg_scale.sh [SYMBOLS] [DAYS]        (after `make build`)
+#   bench/pg_scale.sh [SYMBOLS] [DAYS] [WRITERS]        (after `make build`; WRITERS default 2)
 set -euo pipefail
 SYMBOLS=${1:-100}
 DAYS=${2:-365}
+WRITERS=${3:-2}
 here=$(cd "$(dirname "$0")/.." && pwd)
 bench=$here/build/release/bench/bench_data_pg_scale
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -23,5 +24,5 @@ as_pg "$bin/pg_ctl" -D "$root/data" -l "$root/server.log" -w -o "-c listen_addre
   -c maintenance_work_mem=512MB" start >/dev/null
 as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U aurum market
 echo "server: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
-"$bench" "postgresql://aurum@127.0.0.1:$port/market" "$SYMBOLS" "$DAYS"
+"$bench" "postgresql://aurum@127.0.0.1:$port/market" "$SYMBOLS" "$DAYS" "$WRITERS"
 du -sh "$root/data" | awk '{print "cluster on disk: " $1}'
