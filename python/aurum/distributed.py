@@ -259,12 +259,15 @@ def _run_graph(ws, job, tasks, fn, scheduler, workers, progress, client):
         done = set(_core.results_done(ws._h, job))
         todo = [t for t in tasks if t[0] not in done]
         home, db = ws.path, ws.db
-        futures = []
-        for key, opts_json, params in todo:
-            args = (job, key, home, db, opts_json) + ((params,) if params is not None else ())
-            # A deterministic key: a resubmitted or retried task is the same Dask task.
-            dkey = f"{fn.__name__}-{hashlib.sha256((job + key).encode()).hexdigest()[:24]}"
-            futures.append(client.submit(fn, *args, key=dkey, pure=False, retries=2))
+        # Deterministic Dask keys: a resubmitted or retried task is the same Dask task. One
+        # map call sends the whole graph to the scheduler at once.
+        keys = [f"{fn.__name__}-{hashlib.sha256((job + t[0]).encode()).hexdigest()[:24]}"
+                for t in todo]
+        columns = [[job] * len(todo), [t[0] for t in todo], [home] * len(todo),
+                   [db] * len(todo), [t[1] for t in todo]]
+        if todo and todo[0][2] is not None:
+            columns.append([t[2] for t in todo])
+        futures = client.map(fn, *columns, key=keys, pure=False, retries=2) if todo else []
         _wait(client, futures, progress)
         return len(todo), len(tasks) - len(todo)
     finally:
