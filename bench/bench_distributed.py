@@ -54,12 +54,12 @@ def clear(home, job):
         db.execute("DELETE FROM research_results WHERE job = ?", (job,))
 
 
-def on_cluster(ws, workers):
+def on_cluster(ws, workers, batch=1):
     client = dist.connect(workers=workers)
     try:
         client.run(lambda: None)  # workers up and importing before the clock starts
         t = time.perf_counter()
-        r = dist.sweep(ws, SYMBOLS, ["1h"], GRID, client=client)
+        r = dist.sweep(ws, SYMBOLS, ["1h"], GRID, client=client, batch=batch)
         wall = time.perf_counter() - t
         assert r.submitted == 1000, r
         clear(ws.path, r.job)
@@ -79,6 +79,9 @@ def main():
     on_cluster(ws, 1)
     t1 = min(on_cluster(ws, 1) for _ in range(2))
     t2 = min(on_cluster(ws, 2) for _ in range(2))
+    # The same 1,000 rows with 10 combinations per Dask task (100 Dask tasks).
+    b1 = min(on_cluster(ws, 1, 10) for _ in range(2))
+    b2 = min(on_cluster(ws, 2, 10) for _ in range(2))
     out = {
         "tasks": n,
         "engine_ms_per_task": round(engine_s / n * 1000, 3),
@@ -86,6 +89,10 @@ def main():
         "two_workers_s": round(t2, 3),
         "scaling_1_to_2": round(t1 / t2, 2),
         "overhead_ms_per_task": round((t1 - engine_s) / n * 1000, 3),
+        "batch10_one_worker_s": round(b1, 3),
+        "batch10_two_workers_s": round(b2, 3),
+        "batch10_scaling_1_to_2": round(b1 / b2, 2),
+        "batch10_overhead_ms_per_combination": round((b1 - engine_s) / n * 1000, 3),
         "cores": os.cpu_count(),
         "loadavg_1min": os.getloadavg()[0],
     }

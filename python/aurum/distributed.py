@@ -54,6 +54,14 @@ def sweep_task(job, key, home, db, options_json, params):
     return key
 
 
+def sweep_batch(job, items, home, db):
+    """Several combinations in one Dask task (`batch` > 1): each still stores its own row under
+    its own key, so resuming and re-runs behave exactly as with one task per key."""
+    for key, options_json, params in items:
+        sweep_task(job, key, home, db, options_json, params)
+    return len(items)
+
+
 def walkforward_task(job, key, home, db, options_json):
     """One symbol's purged walk-forward (aurum.walkforward): stores the CLI's --json report."""
     handles = _local.__dict__.setdefault("model_handles", {})
@@ -114,8 +122,9 @@ def _as_list(value, what):
 
 def sweep(workspace, symbols, timeframes, grid, strategy="sma-cross", scheduler=None,
           rank_by="sharpe", start=None, end=None, capital=10000, fee=0.001, slippage="0",
-          risk=None, workers=None, progress=None, client=None):
-    """A parameter sweep of `strategy` over every symbol x timeframe, one task per combination.
+          risk=None, workers=None, progress=None, client=None, batch=1):
+    """A parameter sweep of `strategy` over every symbol x timeframe, one task per combination
+    (`batch` > 1: that many combinations per Dask task, still one stored row per combination).
 
     Each (symbol, timeframe) equals `aurum backtest --symbol S --timeframe T --grid GRID` row for
     row (same engine call, same ranking). Returns a JobResult whose rows are ranked by `rank_by`
@@ -141,7 +150,7 @@ def sweep(workspace, symbols, timeframes, grid, strategy="sma-cross", scheduler=
                             "end": date_text(end, "end"), "capital": float(capital),
                             "fee": float(fee), "slippage": slippage, "risk": risk})
     submitted, skipped = _run_graph(ws, job, tasks, sweep_task, scheduler, workers, progress,
-                                    client)
+                                    client, batch)
     return JobResult(job, "sweep", _sweep_rows(ws, job, rank_by), submitted, skipped,
                      {"rank_by": rank_by})
 
@@ -249,9 +258,11 @@ def connect(scheduler=None, workers=None):
     return Client(cluster, set_as_default=False)
 
 
-def _run_graph(ws, job, tasks, fn, scheduler, workers, progress, client):
-    """Submits the tasks whose keys are not stored yet; waits, reporting progress.
-    -> (submitted, already done)."""
+def _run_graph(ws, job, tasks, fn, scheduler, workers, progress, client, batch=1):
+    """Submits the tasks whose keys are not stored yet (`batch` keys per Dask task); waits,
+    reporting progress in keys. -> (submitted, already done)."""
+    if int(batch) < 1:
+        raise InputError(f"--batch must be >= 1 (got {batch})")
     own = client is None
     if own:
         client = connect(scheduler, workers)
@@ -259,16 +270,24 @@ def _run_graph(ws, job, tasks, fn, scheduler, workers, progress, client):
         done = set(_core.results_done(ws._h, job))
         todo = [t for t in tasks if t[0] not in done]
         home, db = ws.path, ws.db
+        groups = [todo[i:i + int(batch)] for i in range(0, len(todo), int(batch))]
         # Deterministic Dask keys: a resubmitted or retried task is the same Dask task. One
         # map call sends the whole graph to the scheduler at once.
-        keys = [f"{fn.__name__}-{hashlib.sha256((job + t[0]).encode()).hexdigest()[:24]}"
-                for t in todo]
-        columns = [[job] * len(todo), [t[0] for t in todo], [home] * len(todo),
-                   [db] * len(todo), [t[1] for t in todo]]
-        if todo and todo[0][2] is not None:
-            columns.append([t[2] for t in todo])
-        futures = client.map(fn, *columns, key=keys, pure=False, retries=2) if todo else []
-        _wait(client, futures, progress)
+        keys = [f"{fn.__name__}-{hashlib.sha256((job + g[0][0] + g[-1][0]).encode()).hexdigest()[:24]}"
+                for g in groups]
+        n = len(groups)
+        if not groups:
+            futures = []
+        elif batch > 1:
+            futures = client.map(sweep_batch, [job] * n, groups, [home] * n, [db] * n, key=keys,
+                                 pure=False, retries=2)
+        else:
+            columns = [[job] * n, [t[0] for t in todo], [home] * n, [db] * n,
+                       [t[1] for t in todo]]
+            if todo[0][2] is not None:
+                columns.append([t[2] for t in todo])
+            futures = client.map(fn, *columns, key=keys, pure=False, retries=2)
+        _wait(client, futures, [len(g) for g in groups], progress)
         return len(todo), len(tasks) - len(todo)
     finally:
         if own:
@@ -278,17 +297,19 @@ def _run_graph(ws, job, tasks, fn, scheduler, workers, progress, client):
                 cluster.close()
 
 
-def _wait(client, futures, progress):
+def _wait(client, futures, sizes, progress):
     from dask.distributed import as_completed
-    total, t0, failed = len(futures), time.monotonic(), None
+    total, t0, failed, done = sum(sizes), time.monotonic(), None, 0
+    size_of = {f.key: n for f, n in zip(futures, sizes)}
     if progress:
         progress(0, total, None)
-    for n, fut in enumerate(as_completed(futures, loop=client.loop), 1):
+    for fut in as_completed(futures, loop=client.loop):
         if fut.status == "error" and failed is None:
             failed = fut
+        done += size_of[fut.key]
         if progress:
-            rate = n / max(time.monotonic() - t0, 1e-9)
-            progress(n, total, (total - n) / rate)
+            rate = done / max(time.monotonic() - t0, 1e-9)
+            progress(done, total, (total - done) / rate)
     if failed is not None:
         err = failed.exception()
         if isinstance(err, Error):
@@ -342,6 +363,7 @@ def _parser():
     s.add_argument("--grid", required=True)
     s.add_argument("--rank-by", default="sharpe")
     s.add_argument("--top", type=int, default=20)
+    s.add_argument("--batch", type=int, default=1)
     w = sub.add_parser("walkforward")
     w.add_argument("--universe", required=True)
     w.add_argument("--timeframe", default="4h")
@@ -365,7 +387,7 @@ def _run_cli(a):
         r = sweep(ws, a.symbols, a.timeframes, a.grid, strategy=a.strategy,
                   scheduler=a.scheduler, rank_by=a.rank_by, start=a.start, end=a.end,
                   capital=a.capital, fee=a.fee, slippage=a.slippage, risk=a.risk,
-                  workers=a.workers, progress=show)
+                  workers=a.workers, progress=show, batch=a.batch)
         if a.json:
             print(json.dumps({"job": r.job, "rank_by": a.rank_by, "tasks_run": r.submitted,
                               "tasks_already_done": r.skipped_done,

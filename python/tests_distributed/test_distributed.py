@@ -86,6 +86,16 @@ def test_sweep_equals_single_process_grid_bit_for_bit(home, client):
     assert again.rows.drop(columns="key").equals(r.rows.drop(columns="key"))
 
 
+def test_batched_tasks_store_one_row_per_combination(home, client):
+    grid = "fast=3:9:2,slow=25:45:10"  # 4 x 3 = 12 combinations, in Dask tasks of 5
+    before = stored_rows(home)[0]
+    r = dist.sweep(home, ["ETH/USDT"], ["1h"], grid, client=client, batch=5)
+    assert r.submitted == 12 and stored_rows(home)[0] == before + 12
+    assert dist_rows(r, "ETH/USDT") == grid_rows(home, "ETH/USDT", grid)
+    with pytest.raises(aurum.InputError, match="--batch must be >= 1"):
+        dist.sweep(home, ["ETH/USDT"], ["1h"], "fast=3,slow=50", client=client, batch=0)
+
+
 def test_cli_front_door_local_cluster(home):
     code, out, err = cli(home, "--json", "sweep", "--symbols", "ETH/USDT", "--timeframes", "1h",
                          "--grid", "fast=5:15:5,slow=30", "--rank-by", "total_return",
