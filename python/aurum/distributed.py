@@ -189,7 +189,7 @@ def read_universe(path, timeframe):
         if not text:
             continue
         parts = text.split()
-        if len(parts) > 2 or "/" not in parts[0] and not parts[0].isalnum():
+        if len(parts) > 2 or ("/" not in parts[0] and not parts[0].isalnum()):
             raise InputError(f"{path}:{n}: expected 'SYMBOL [TIMEFRAME]', got {line.strip()!r}")
         entry = (_core.normalize_symbol(parts[0]), parts[1] if len(parts) == 2 else timeframe, n)
         if any(e[:2] == entry[:2] for e in out):
@@ -418,9 +418,9 @@ def main(argv=None):
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except Error as e:
+    except Error as e:  # the CLI's exit codes: check failed 1, environment 2, defect 3
         print(f"error: {e}", file=sys.stderr)
-        return 1 if type(e).__name__ == "CheckFailed" else 2
+        return {"CheckFailed": 1, "InvariantError": 3}.get(type(e).__name__, 2)
 
 
 if __name__ == "__main__":
