@@ -105,8 +105,7 @@ class SweepData {
 
 /// The rows' order best first by `rank_by`: run_grid's stable ranking by the same key.
 std::vector<std::size_t> rank_rows(const std::vector<std::string>& rows, const std::string& rank_by) {
-    std::vector<GridRow> probe;
-    rank_grid_rows(probe, rank_by); // an unknown key is an InputError
+    check_grid_rank_key(rank_by);
     std::vector<double> key;
     for (const auto& text : rows)
         key.push_back(grid_rank_value(row_of(text), rank_by));

@@ -145,12 +145,16 @@ double grid_rank_value(const GridRow& row, const std::string& rank_by) {
     return key_of(row, rank_by);
 }
 
-void rank_grid_rows(std::vector<GridRow>& rows, const std::string& rank_by) {
+void check_grid_rank_key(const std::string& rank_by) {
     const auto& keys = grid_rank_keys();
     if (std::find(keys.begin(), keys.end(), rank_by) == keys.end())
         throw InputError("--rank-by '" + rank_by +
                          "' is not one of sharpe, sortino, total_return, cagr, max_drawdown, "
                          "win_rate, profit_factor");
+}
+
+void rank_grid_rows(std::vector<GridRow>& rows, const std::string& rank_by) {
+    check_grid_rank_key(rank_by);
     std::stable_sort(rows.begin(), rows.end(), [&](const GridRow& a, const GridRow& b) {
         return key_of(a, rank_by) > key_of(b, rank_by);
     });
@@ -161,8 +165,7 @@ GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
                     const std::vector<const BarSeries*>& data, const BacktestConfig& config,
                     const std::string& rank_by, unsigned threads,
                     const BacktestRunner& runner) {
-    std::vector<GridRow> check;
-    rank_grid_rows(check, rank_by); // an unknown key fails before any work
+    check_grid_rank_key(rank_by); // before any work
     // Enumerate combinations and check each one builds before spending threads.
     GridCombinations combos = grid_combinations(base, axes);
     const std::vector<StrategySpec>& specs = combos.specs;

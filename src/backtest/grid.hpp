@@ -22,6 +22,9 @@ std::vector<GridAxis> parse_grid(const std::string& spec);
 /// Ranking keys accepted by run_grid (all: higher is better; max_drawdown is negative).
 const std::vector<std::string>& grid_rank_keys();
 
+/// Throws InputError naming `rank_by` when it is not one of grid_rank_keys().
+void check_grid_rank_key(const std::string& rank_by);
+
 struct GridResult {
     std::vector<GridRow> rows; ///< ranked best first
     std::size_t skipped = 0;   ///< combinations the strategy refused (e.g. fast >= slow)
