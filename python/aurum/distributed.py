@@ -418,6 +418,10 @@ def main(argv=None):
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: the finished tasks are stored; run the same command again to resume",
+              file=sys.stderr)
+        return 130
     except Error as e:  # the CLI's exit codes: check failed 1, environment 2, defect 3
         print(f"error: {e}", file=sys.stderr)
         return {"CheckFailed": 1, "InvariantError": 3}.get(type(e).__name__, 2)
