@@ -308,8 +308,9 @@ def _wait(client, futures, sizes, progress):
             failed = fut
         done += size_of[fut.key]
         if progress:
-            rate = done / max(time.monotonic() - t0, 1e-9)
-            progress(done, total, (total - done) / rate)
+            # No ETA from the first second: it is mostly the workers' start.
+            elapsed = time.monotonic() - t0
+            progress(done, total, (total - done) * elapsed / done if elapsed >= 1.0 else None)
     if failed is not None:
         err = failed.exception()
         if isinstance(err, Error):
