@@ -43,12 +43,15 @@ aurum::BarSeries minute_bars(const std::string& symbol, aurum::TimeMs start, std
         const double r = (static_cast<double>(x >> 11) / 9007199254740992.0 - 0.5) * 0.002;
         const double open = price;
         price *= 1.0 + r;
+        // Prices on a 0.01 tick and volumes in 0.001 lots, as exchange candles are (a random
+        // walk's full 17-digit doubles would make the server parse 3x more text per row).
+        auto tick = [](double v) { return std::round(v * 100.0) / 100.0; };
         s.time[i] = start + static_cast<aurum::TimeMs>(i) * aurum::kMsPerMinute;
-        s.open[i] = open;
-        s.close[i] = price;
-        s.high[i] = std::max(open, price) * 1.0004;
-        s.low[i] = std::min(open, price) * 0.9996;
-        s.volume[i] = 1.0 + static_cast<double>(x % 1000) / 10.0;
+        s.open[i] = tick(open);
+        s.close[i] = tick(price);
+        s.high[i] = tick(std::max(open, price) * 1.0004);
+        s.low[i] = tick(std::min(open, price) * 0.9996);
+        s.volume[i] = static_cast<double>(x % 100000) / 1000.0;
     }
     return s;
 }
