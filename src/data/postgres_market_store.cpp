@@ -287,14 +287,28 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
                 out.spread[i] = is_null(i, 6) ? 0.0 : number(i, 6);
         }
     };
-    // Binary results when no transaction is open (the usual read), else text on this connection.
-    const bool binary = db_->query_binary(kRead, params, [&](const BinaryRows& r) {
-        fill(
-            r.size(), r.size() > 0 && !r.is_null(0, 6), [&](std::size_t i) { return r.int64(i, 0); },
-            [&](std::size_t i, int c) { return r.float8(i, c); },
-            [&](std::size_t i, int c) { return r.is_null(i, c); });
+    // Outside a transaction (the usual read): a binary COPY streamed straight into the columns;
+    // inside one, text results on this connection (they see the transaction's own bars).
+    const std::string copy_select =
+        "SELECT open_time, open, high, low, close, volume, spread FROM bars WHERE series_id = " +
+        std::to_string(*series) + " AND open_time >= " + std::to_string(range.from) +
+        " AND open_time < " + std::to_string(range.to) + " ORDER BY open_time";
+    bool first = true;
+    const bool streamed = db_->copy_out_binary(copy_select, [&](const BinaryTuple& t) {
+        if (first) { // as in SQLite: the first bar decides whether the series has a spread
+            out.has_spread_column = !t.is_null(6);
+            first = false;
+        }
+        out.time.push_back(t.int64(0));
+        out.open.push_back(t.float8(1));
+        out.high.push_back(t.float8(2));
+        out.low.push_back(t.float8(3));
+        out.close.push_back(t.float8(4));
+        out.volume.push_back(t.float8(5));
+        if (out.has_spread_column)
+            out.spread.push_back(t.is_null(6) ? 0.0 : t.float8(6));
     });
-    if (binary)
+    if (streamed)
         return out;
     db_->query_raw(kRead, params, [&](const pqxx::result& r) {
         auto cell = [&](std::size_t i, int c) {
