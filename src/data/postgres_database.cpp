@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cstring>
 
-#include <fmt/format.h>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
@@ -189,7 +188,7 @@ struct PostgresDatabase::Impl {
             PQfinish(reader);
     }
     pqxx::connection conn;
-    PGconn* reader = nullptr; ///< query_binary's connection, opened on first use
+    PGconn* reader = nullptr; ///< copy_out_binary's connection, opened on first use
     std::unique_ptr<pqxx::work> tx;              ///< open between begin() and commit()/rollback()
     std::unique_ptr<pqxx::nontransaction> auto_; ///< autocommit statements otherwise
     std::map<std::string, std::string, std::less<>> prepared; ///< SQL text -> statement name
@@ -373,29 +372,6 @@ void PostgresDatabase::copy_in(const std::string& table, const std::vector<std::
     }
 }
 
-std::size_t BinaryRows::size() const {
-    return static_cast<std::size_t>(PQntuples(res_));
-}
-
-bool BinaryRows::is_null(std::size_t row, int col) const {
-    return PQgetisnull(res_, static_cast<int>(row), col) != 0;
-}
-
-std::int64_t BinaryRows::int64(std::size_t row, int col) const {
-    std::uint64_t v;
-    std::memcpy(&v, PQgetvalue(res_, static_cast<int>(row), col), sizeof v);
-    return static_cast<std::int64_t>(be64toh(v));
-}
-
-double BinaryRows::float8(std::size_t row, int col) const {
-    std::uint64_t v;
-    std::memcpy(&v, PQgetvalue(res_, static_cast<int>(row), col), sizeof v);
-    v = be64toh(v);
-    double d;
-    std::memcpy(&d, &v, sizeof d);
-    return d;
-}
-
 namespace {
 
 [[noreturn]] void throw_pg(const PostgresTarget& target, std::string why) {
@@ -438,35 +414,6 @@ PGconn* PostgresDatabase::reader() {
         }
     }
     return impl_->reader;
-}
-
-bool PostgresDatabase::query_binary(std::string_view sql, std::span<const SqlValue> params,
-                                    const std::function<void(const BinaryRows&)>& consume) {
-    if (impl_->tx)
-        return false;
-    std::vector<std::string> texts;
-    for (const SqlValue& v : params) {
-        if (const auto* i = std::get_if<std::int64_t>(&v))
-            texts.push_back(std::to_string(*i));
-        else if (const auto* d = std::get_if<double>(&v))
-            texts.push_back(fmt::format("{}", *d));
-        else if (const auto* t = std::get_if<std::string>(&v))
-            texts.push_back(*t);
-        else
-            texts.emplace_back();
-    }
-    std::vector<const char*> values;
-    for (std::size_t k = 0; k < params.size(); ++k)
-        values.push_back(std::holds_alternative<std::monostate>(params[k]) ? nullptr
-                                                                            : texts[k].c_str());
-    const std::string text(sql);
-    PGresult* res = PQexecParams(reader(), text.c_str(), static_cast<int>(values.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 1);
-    std::unique_ptr<PGresult, void (*)(PGresult*)> guard(res, PQclear);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        throw_pg(target_, PQresultErrorMessage(res));
-    consume(BinaryRows(res));
-    return true;
 }
 
 bool PostgresDatabase::copy_out_binary(const std::string& select,

@@ -12,7 +12,6 @@ namespace pqxx {
 class transaction_base;
 class result;
 } // namespace pqxx
-struct pg_result;
 struct pg_conn;
 
 namespace aurum {
@@ -33,20 +32,6 @@ struct PostgresTarget {
 
 /// Validates a postgresql:// URL. Throws InputError naming the (redacted) URL when malformed.
 PostgresTarget parse_postgres_url(const std::string& url);
-
-/// The rows of a binary-format result: numbers arrive as their big-endian bytes, so neither
-/// the server formats them as text nor the client parses them.
-class BinaryRows {
-  public:
-    explicit BinaryRows(const pg_result* res) : res_(res) {}
-    std::size_t size() const;
-    bool is_null(std::size_t row, int col) const;
-    std::int64_t int64(std::size_t row, int col) const; ///< a BIGINT cell
-    double float8(std::size_t row, int col) const;      ///< a DOUBLE PRECISION cell
-
-  private:
-    const pg_result* res_;
-};
 
 /// One row of a binary COPY: each field's bytes (numbers big-endian), NULL without bytes.
 class BinaryTuple {
@@ -91,24 +76,19 @@ class PostgresDatabase final : public Database {
     void query_raw(std::string_view sql, std::span<const SqlValue> params,
                    const std::function<void(const pqxx::result&)>& consume);
 
-    /// Bulk reads outside a transaction: runs `sql` on a second (libpq) connection of the same
-    /// URL with binary results and hands them to `consume`. Returns false without running when a
-    /// transaction is open here (its own uncommitted writes are visible only on this
-    /// connection: use query_raw then).
-    bool query_binary(std::string_view sql, std::span<const SqlValue> params,
-                      const std::function<void(const BinaryRows&)>& consume);
-
-    /// The fastest bulk read: `COPY (select) TO STDOUT (FORMAT binary)` on query_binary's
-    /// connection, each row handed to `on_row` as it is parsed (no result set is built).
+    /// Bulk reads outside a transaction: `COPY (select) TO STDOUT (FORMAT binary)` on a second
+    /// (libpq) connection of the same URL, each row handed to `on_row` as it is parsed (numbers
+    /// arrive as their bytes: no text formatting on the server, no parsing or result set here).
     /// `select` takes no parameters (inline only numbers). Returns false without running when a
-    /// transaction is open here, as query_binary.
+    /// transaction is open on this connection (its own uncommitted writes are visible only
+    /// here: use query_raw then).
     bool copy_out_binary(const std::string& select,
                          const std::function<void(const BinaryTuple&)>& on_row);
 
   private:
     struct Impl;
     pqxx::transaction_base& current();
-    ::pg_conn* reader(); ///< query_binary's libpq connection, opened on first use
+    ::pg_conn* reader(); ///< copy_out_binary's libpq connection, opened on first use
     [[noreturn]] void fail(const std::exception& e) const;
 
     PostgresTarget target_;
