@@ -179,6 +179,10 @@ def test_missing_universe_file_and_conflicting_flags_exit_2(home, tmp_path):
     assert code == 2 and "cannot read" in err
     code, _, err = cli(home, "walkforward", "--universe", tmp_path / "x", "--symbols", "BTC/USDT")
     assert code == 2 and "not both" in err
+    code, _, err = cli(home, "walkforward", "--symbols", "BTC/USDT", "--scheduler", "tcp://x:1")
+    assert code == 2 and "go with --universe" in err
+    code, _, err = cli(home, "walkforward", "--timeframe", "1h")
+    assert code == 2 and "--symbols is required (or --universe FILE)" in err
 
 
 def test_unreachable_scheduler_exits_2_and_writes_nothing(home):
