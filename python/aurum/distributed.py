@@ -95,8 +95,15 @@ def _job_id(kind, definition):
     return kind + "-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _number(v):
+    """The shortest text that reads back as the same double ("5", "0.25", "0.30000000000000004"):
+    two combinations never share a task key."""
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _params_text(params):
-    return " ".join(f"{k}={v:g}" for k, v in sorted(params.items()))
+    return " ".join(f"{k}={_number(v)}" for k, v in sorted(params.items()))
 
 
 def _backtest_options(symbol, timeframe, strategy, grid, start, end, capital, fee, slippage,
@@ -133,7 +140,7 @@ def sweep(workspace, symbols, timeframes, grid, strategy="sma-cross", scheduler=
     ws = _workspace(workspace)
     if rank_by not in _core.grid_rank_keys():
         raise InputError(f"--rank-by '{rank_by}' is not one of {', '.join(_core.grid_rank_keys())}")
-    symbols = _as_list(symbols, "--symbols")
+    symbols = [_core.normalize_symbol(s) for s in _as_list(symbols, "--symbols")]
     timeframes = _as_list(timeframes, "--timeframes")
     # Everything is checked (grid, symbols, stored bars) before a scheduler is contacted.
     tasks = []

@@ -132,6 +132,13 @@ def test_killed_worker_loses_no_task_and_duplicates_no_row(home, client):
     client.wait_for_workers(2, timeout=60)  # the nanny restarted it
 
 
+def test_task_keys_tell_every_combination_apart():
+    assert dist._params_text({"slow": 20.0, "fast": 5.0}) == "fast=5 slow=20"
+    a = dist._params_text({"exit": 0.1234567})
+    b = dist._params_text({"exit": 0.1234568})
+    assert a != b and float(a.split("=")[1]) == 0.1234567
+
+
 def test_task_rerun_writes_its_row_once(home):
     opts = json.dumps(dist._backtest_options("BTC/USDT", "1h", "sma-cross", GRID, None, None,
                                              10000, 0.001, "0", None), sort_keys=True)
