@@ -27,7 +27,7 @@ from .workspace import Workspace
 
 # ----- the worker side: one store connection and one bar cache per worker thread ----------------
 _local = threading.local()
-_CACHE_SERIES = 16  # (symbol, timeframe) bar sets kept per worker thread
+_CACHE_SERIES = 4  # (symbol, timeframe) bar sets kept per worker thread (1m years: ~30 MB each)
 
 
 def _handle(home, db):
