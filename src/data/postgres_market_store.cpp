@@ -260,41 +260,13 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
     const auto series = find_series(*db_, symbol, static_cast<std::int64_t>(tf.ms()));
     if (!series)
         return out;
-    const std::vector<SqlValue> params{*series, range.from, range.to};
-    static constexpr const char* kRead =
-        "SELECT open_time, open, high, low, close, volume, spread FROM bars "
-        "WHERE series_id = $1 AND open_time >= $2 AND open_time < $3 ORDER BY open_time";
-    // Columns sized once; `get(row, col)` reads a cell of either result format.
-    auto fill = [&out](std::size_t n, bool spread_col, auto&& time_of, auto&& number,
-                       auto&& is_null) {
-        if (n == 0)
-            return;
-        // As in SQLite: the first bar decides whether the series has a spread.
-        out.has_spread_column = spread_col;
-        for (auto* v : {&out.open, &out.high, &out.low, &out.close, &out.volume})
-            v->resize(n);
-        out.time.resize(n);
-        if (out.has_spread_column)
-            out.spread.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            out.time[i] = time_of(i);
-            out.open[i] = number(i, 1);
-            out.high[i] = number(i, 2);
-            out.low[i] = number(i, 3);
-            out.close[i] = number(i, 4);
-            out.volume[i] = number(i, 5);
-            if (out.has_spread_column)
-                out.spread[i] = is_null(i, 6) ? 0.0 : number(i, 6);
-        }
-    };
-    // Outside a transaction (the usual read): a binary COPY streamed straight into the columns;
-    // inside one, text results on this connection (they see the transaction's own bars).
-    const std::string copy_select =
+    // Outside a transaction (the usual read): a binary COPY streamed straight into the columns.
+    const std::string select =
         "SELECT open_time, open, high, low, close, volume, spread FROM bars WHERE series_id = " +
         std::to_string(*series) + " AND open_time >= " + std::to_string(range.from) +
         " AND open_time < " + std::to_string(range.to) + " ORDER BY open_time";
     bool first = true;
-    const bool streamed = db_->copy_out_binary(copy_select, [&](const BinaryTuple& t) {
+    const bool streamed = db_->copy_out_binary(select, [&](const BinaryTuple& t) {
         if (first) { // as in SQLite: the first bar decides whether the series has a spread
             out.has_spread_column = !t.is_null(6);
             first = false;
@@ -310,21 +282,37 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
     });
     if (streamed)
         return out;
-    db_->query_raw(kRead, params, [&](const pqxx::result& r) {
-        auto cell = [&](std::size_t i, int c) {
-            return r[static_cast<pqxx::result::size_type>(i)][c];
-        };
-        fill(
-            r.size(), r.size() > 0 && !r[0][6].is_null(),
-            [&](std::size_t i) {
-                TimeMs t = 0;
-                const pqxx::field f = cell(i, 0);
-                std::from_chars(f.c_str(), f.c_str() + f.size(), t);
-                return t;
-            },
-            [&](std::size_t i, int c) { return parse_double(cell(i, c)); },
-            [&](std::size_t i, int c) { return cell(i, c).is_null(); });
-    });
+    // Inside a writer's transaction: text results on its connection (they see its own bars).
+    const std::vector<SqlValue> params{*series, range.from, range.to};
+    db_->query_raw("SELECT open_time, open, high, low, close, volume, spread FROM bars "
+                   "WHERE series_id = $1 AND open_time >= $2 AND open_time < $3 "
+                   "ORDER BY open_time",
+                   params, [&](const pqxx::result& r) {
+                       const std::size_t n = r.size();
+                       if (n == 0)
+                           return;
+                       out.has_spread_column = !r[0][6].is_null();
+                       out.time.resize(n);
+                       out.open.resize(n);
+                       out.high.resize(n);
+                       out.low.resize(n);
+                       out.close.resize(n);
+                       out.volume.resize(n);
+                       if (out.has_spread_column)
+                           out.spread.resize(n);
+                       for (std::size_t i = 0; i < n; ++i) {
+                           const pqxx::row row = r[static_cast<pqxx::result::size_type>(i)];
+                           const pqxx::field t = row[0];
+                           std::from_chars(t.c_str(), t.c_str() + t.size(), out.time[i]);
+                           out.open[i] = parse_double(row[1]);
+                           out.high[i] = parse_double(row[2]);
+                           out.low[i] = parse_double(row[3]);
+                           out.close[i] = parse_double(row[4]);
+                           out.volume[i] = parse_double(row[5]);
+                           if (out.has_spread_column)
+                               out.spread[i] = row[6].is_null() ? 0.0 : parse_double(row[6]);
+                       }
+                   });
     return out;
 }
 

@@ -92,6 +92,39 @@ TEST(PostgresPartitions, bulk_copy_path_and_merge_path_count_and_store_the_same)
     EXPECT_EQ(back.close[3499], overlap.close[999]);
 }
 
+TEST(PostgresPartitions, reads_inside_a_writer_see_its_bars_and_other_connections_do_not) {
+    AURUM_REQUIRE_POSTGRES(pg);
+    const std::string url = pg->fresh_database();
+    auto store = open_market_store(url);
+    auto other = open_market_store(url);
+    BarSeries bars = minute_bars("XAUUSD", kT0, 1500, 2000);
+    bars.has_spread_column = true;
+    bars.spread.assign(bars.size(), 0.25);
+    bars.spread[7] = 0.5;
+    auto writer = store->open_writer();
+    writer->write(bars);
+    // The writer's own connection (text results in its transaction) sees the uncommitted bars;
+    // another store's streamed binary read does not.
+    const BarSeries inside = store->load_bars("XAUUSD", kM1);
+    ASSERT_EQ(inside.size(), 1500u);
+    EXPECT_TRUE(other->load_bars("XAUUSD", kM1).empty());
+    writer->commit();
+    const BarSeries streamed = other->load_bars("XAUUSD", kM1, {kT0 + 5 * kMsPerMinute,
+                                                                kT0 + 10 * kMsPerMinute});
+    ASSERT_EQ(streamed.size(), 5u);
+    EXPECT_TRUE(streamed.has_spread());
+    EXPECT_EQ(streamed.spread[2], 0.5);
+    EXPECT_EQ(streamed.time[0], inside.time[5]);
+    for (std::size_t i = 0; i < 5; ++i) {
+        EXPECT_EQ(streamed.open[i], inside.open[i + 5]);
+        EXPECT_EQ(streamed.high[i], inside.high[i + 5]);
+        EXPECT_EQ(streamed.low[i], inside.low[i + 5]);
+        EXPECT_EQ(streamed.close[i], inside.close[i + 5]);
+        EXPECT_EQ(streamed.volume[i], inside.volume[i + 5]);
+    }
+    EXPECT_EQ(other->load_bars("XAUUSD", kM1).size(), 1500u);
+}
+
 TEST(PostgresPartitions, the_unpartitioned_layout_is_moved_over_in_place) {
     AURUM_REQUIRE_POSTGRES(pg);
     const std::string url = pg->fresh_database();
