@@ -73,6 +73,9 @@ BacktestRequest backtest_request(WorkspaceHandle& ws, const pyb::dict& options);
 std::shared_ptr<BacktestRun> run_backtest(WorkspaceHandle& ws, BacktestRequest request,
                                           const pyb::dict& options);
 
+/// aurum._core's sweep data, row ranking and task results (research_tasks.cpp).
+void register_research_tasks(pyb::module_& m);
+
 /// Registers WorkspaceHandle and BacktestRun (module-local: both modules register them).
 void register_common(pyb::module_& m);
 

@@ -351,6 +351,7 @@ PYBIND11_MODULE(_core, m) {
     m.def("risk_decisions", &risk_decisions);
     m.def("session_predictions", &session_predictions);
     m.def("audit_log", &audit_log);
+    register_research_tasks(m);
     m.def("run_backtest", [](WorkspaceHandle& ws, const pybind11::dict& options) {
         return run_backtest(ws, backtest_request(ws, options), options);
     });

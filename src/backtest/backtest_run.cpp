@@ -6,8 +6,14 @@
 
 namespace aurum {
 
-BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistry& registry,
-                                     BacktestRequest req) {
+std::vector<const BarSeries*> BacktestData::series() const {
+    std::vector<const BarSeries*> out;
+    for (const auto& b : bars)
+        out.push_back(&b);
+    return out;
+}
+
+std::vector<GridAxis> check_backtest_request(const BacktestRequest& req) {
     if (req.symbols.empty())
         throw InputError("--symbol: at least one symbol is required");
     if (req.range.from >= req.range.to)
@@ -39,14 +45,17 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
                 throw InputError("--grid: strategy '" + req.strategy.name + "' has no parameter '" +
                                  a.name + "'");
     }
+    return axes;
+}
 
-    std::vector<Instrument> instruments;
-    std::vector<BarSeries> bars;
+BacktestData load_backtest_data(MarketStore& store, const InstrumentRegistry& registry,
+                                BacktestRequest& req) {
+    BacktestData d;
     for (const auto& raw : req.symbols) {
         const std::string sym = normalize_symbol(raw);
-        instruments.push_back(registry.get(sym));
-        bars.push_back(store.load_bars(sym, req.timeframe, req.range));
-        if (bars.back().empty()) {
+        d.instruments.push_back(registry.get(sym));
+        d.bars.push_back(store.load_bars(sym, req.timeframe, req.range));
+        if (d.bars.back().empty()) {
             std::string have;
             for (const auto& s : store.list_series())
                 have += (have.empty() ? "" : ", ") + s.symbol + " " + s.timeframe.name();
@@ -58,17 +67,24 @@ BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistr
                              "); import them with `aurum data import`");
         }
     }
-    std::vector<const BarSeries*> data;
     bool any_spread = false;
-    for (const auto& b : bars) {
-        data.push_back(&b);
+    for (const auto& b : d.bars)
         any_spread = any_spread || b.has_spread();
-    }
     if (!req.spread_set && any_spread)
         req.config.fill.spread.mode = SpreadModel::Mode::Column;
     // MetaTrader bars quote the bid; exchange trades print around the mid.
     req.config.fill.spread.basis =
-        instruments[0].venue == "mt5" ? PriceBasis::Bid : PriceBasis::Mid;
+        d.instruments[0].venue == "mt5" ? PriceBasis::Bid : PriceBasis::Mid;
+    return d;
+}
+
+BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistry& registry,
+                                     BacktestRequest req) {
+    const std::vector<GridAxis> axes = check_backtest_request(req);
+    const BacktestData loaded = load_backtest_data(store, registry, req);
+    const std::vector<Instrument>& instruments = loaded.instruments;
+    const std::vector<BarSeries>& bars = loaded.bars;
+    const std::vector<const BarSeries*> data = loaded.series();
 
     BacktestOutcome out;
     if (!axes.empty()) {

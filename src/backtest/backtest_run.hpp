@@ -38,6 +38,23 @@ struct BacktestOutcome {
     std::optional<GridResult> grid; ///< set for sweeps; `result` is then the best combination
 };
 
+/// The bars and instruments a request runs on.
+struct BacktestData {
+    std::vector<Instrument> instruments;
+    std::vector<BarSeries> bars;
+    std::vector<const BarSeries*> series() const; ///< pointers into `bars`
+};
+
+/// Checks the request's settings (InputError naming the flag and value) and, for a sweep, its
+/// grid against the strategy's parameters; returns the grid's axes (empty: a single run).
+std::vector<GridAxis> check_backtest_request(const BacktestRequest& request);
+
+/// Loads the request's bars (InputError naming a missing series and what is stored) and sets
+/// the fill settings the data implies: the per-bar spread column unless a spread was given,
+/// bid prices for MetaTrader bars.
+BacktestData load_backtest_data(MarketStore& store, const InstrumentRegistry& registry,
+                                BacktestRequest& request);
+
 /// Loads bars, validates the request (InputError naming the flag and value: unknown symbol,
 /// empty range, no data, bad strategy parameters), runs, computes metrics and writes the report.
 BacktestOutcome run_backtest_request(MarketStore& store, const InstrumentRegistry& registry,

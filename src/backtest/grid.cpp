@@ -91,19 +91,8 @@ std::vector<GridAxis> parse_grid(const std::string& spec) {
     return axes;
 }
 
-GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
-                    const std::vector<Instrument>& instruments,
-                    const std::vector<const BarSeries*>& data, const BacktestConfig& config,
-                    const std::string& rank_by, unsigned threads,
-                    const BacktestRunner& runner) {
-    const auto& keys = grid_rank_keys();
-    if (std::find(keys.begin(), keys.end(), rank_by) == keys.end())
-        throw InputError("--rank-by '" + rank_by +
-                         "' is not one of sharpe, sortino, total_return, cagr, max_drawdown, "
-                         "win_rate, profit_factor");
-    // Enumerate combinations (odometer order) and check each one builds before spending threads.
-    std::vector<StrategySpec> specs;
-    GridResult out;
+GridCombinations grid_combinations(const StrategySpec& base, const std::vector<GridAxis>& axes) {
+    GridCombinations out;
     std::vector<std::size_t> idx(axes.size(), 0);
     for (;;) {
         StrategySpec s = base;
@@ -111,7 +100,7 @@ GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
             s.params[axes[a].name] = axes[a].values[idx[a]];
         try {
             (void)make_strategy(s);
-            specs.push_back(std::move(s));
+            out.specs.push_back(std::move(s));
         } catch (const InputError& e) {
             if (out.skipped++ == 0)
                 out.first_skip_reason = e.what();
@@ -125,12 +114,67 @@ GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
         if (a == axes.size())
             break;
     }
-    if (specs.empty())
-        throw InputError("--grid: no valid combination (" + out.first_skip_reason + ")");
+    return out;
+}
 
+GridRow run_grid_row(const StrategySpec& spec, const std::vector<Instrument>& instruments,
+                     const std::vector<const BarSeries*>& data, const BacktestConfig& config,
+                     const BacktestRunner& runner) {
     BacktestConfig cfg = config;
     cfg.record_fills = false;
     cfg.record_events = false;
+    auto st = make_strategy(spec);
+    const BacktestResult r = runner.run(instruments, data, *st, cfg);
+    const Metrics m = compute_metrics(r, data, nullptr);
+    GridRow row;
+    row.params = spec.params;
+    row.total_return = m.total_return;
+    row.cagr = m.cagr;
+    row.sharpe = m.sharpe;
+    row.sortino = m.sortino;
+    row.max_drawdown = m.max_drawdown;
+    row.win_rate = m.win_rate;
+    row.profit_factor = m.profit_factor;
+    row.fees = m.fees;
+    row.final_equity = m.final_equity;
+    row.trades = m.trades;
+    return row;
+}
+
+double grid_rank_value(const GridRow& row, const std::string& rank_by) {
+    return key_of(row, rank_by);
+}
+
+void check_grid_rank_key(const std::string& rank_by) {
+    const auto& keys = grid_rank_keys();
+    if (std::find(keys.begin(), keys.end(), rank_by) == keys.end())
+        throw InputError("--rank-by '" + rank_by +
+                         "' is not one of sharpe, sortino, total_return, cagr, max_drawdown, "
+                         "win_rate, profit_factor");
+}
+
+void rank_grid_rows(std::vector<GridRow>& rows, const std::string& rank_by) {
+    check_grid_rank_key(rank_by);
+    std::stable_sort(rows.begin(), rows.end(), [&](const GridRow& a, const GridRow& b) {
+        return key_of(a, rank_by) > key_of(b, rank_by);
+    });
+}
+
+GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
+                    const std::vector<Instrument>& instruments,
+                    const std::vector<const BarSeries*>& data, const BacktestConfig& config,
+                    const std::string& rank_by, unsigned threads,
+                    const BacktestRunner& runner) {
+    check_grid_rank_key(rank_by); // before any work
+    // Enumerate combinations and check each one builds before spending threads.
+    GridCombinations combos = grid_combinations(base, axes);
+    const std::vector<StrategySpec>& specs = combos.specs;
+    GridResult out;
+    out.skipped = combos.skipped;
+    out.first_skip_reason = combos.first_skip_reason;
+    if (specs.empty())
+        throw InputError("--grid: no valid combination (" + out.first_skip_reason + ")");
+
     std::vector<GridRow> rows(specs.size());
     std::atomic<std::size_t> next{0};
     std::mutex err_mu;
@@ -138,21 +182,7 @@ GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
     auto worker = [&] {
         for (std::size_t k; (k = next.fetch_add(1)) < specs.size();) {
             try {
-                auto st = make_strategy(specs[k]);
-                const BacktestResult r = runner.run(instruments, data, *st, cfg);
-                const Metrics m = compute_metrics(r, data, nullptr);
-                GridRow& row = rows[k];
-                row.params = specs[k].params;
-                row.total_return = m.total_return;
-                row.cagr = m.cagr;
-                row.sharpe = m.sharpe;
-                row.sortino = m.sortino;
-                row.max_drawdown = m.max_drawdown;
-                row.win_rate = m.win_rate;
-                row.profit_factor = m.profit_factor;
-                row.fees = m.fees;
-                row.final_equity = m.final_equity;
-                row.trades = m.trades;
+                rows[k] = run_grid_row(specs[k], instruments, data, config, runner);
             } catch (const std::exception& e) {
                 std::lock_guard<std::mutex> lock(err_mu);
                 if (error.empty())
@@ -170,9 +200,7 @@ GridResult run_grid(const StrategySpec& base, const std::vector<GridAxis>& axes,
         t.join();
     if (!error.empty())
         throw SystemError("grid run failed: " + error);
-    std::stable_sort(rows.begin(), rows.end(), [&](const GridRow& a, const GridRow& b) {
-        return key_of(a, rank_by) > key_of(b, rank_by);
-    });
+    rank_grid_rows(rows, rank_by);
     out.rows = std::move(rows);
     return out;
 }

@@ -139,6 +139,7 @@ int run_cli(int argc, char** argv) {
     register_dashboard(app, ctx);
     register_rl(app, ctx);
     register_exchange(app, ctx);
+    register_sweep(app, ctx);
 
     CLI::App* data = app.add_subcommand("data", "Import, download, validate, resample and query candles");
     data->require_subcommand(1);

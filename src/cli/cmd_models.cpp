@@ -192,7 +192,41 @@ void register_models(CLI::App& app, CliContext& ctx) {
     add_train_flags(walk, *wf);
     walk->add_flag("--promote", wf->promote,
                    "Promote the latest registered version of this model when gating passes");
-    on_run(walk, ctx, [&ctx, wf] {
+    // --universe: one walk-forward per symbol of a file as a Dask graph (aurum.distributed).
+    struct UniverseFlags {
+        std::string universe, scheduler;
+        int workers = 0;
+    };
+    auto uf = std::make_shared<UniverseFlags>();
+    walk->get_option("--symbols")->required(false);
+    walk->add_option("--universe", uf->universe,
+                     "A file of `SYMBOL [TIMEFRAME]` lines: one walk-forward per symbol on a Dask "
+                     "cluster, results in the store (see docs/distributed.md)");
+    walk->add_option("--scheduler", uf->scheduler,
+                     "--universe: Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: a local "
+                     "cluster of this machine's cores)");
+    walk->add_option("--workers", uf->workers, "--universe: local cluster worker processes");
+    on_run(walk, ctx, [&ctx, wf, uf] {
+        if (!uf->universe.empty()) {
+            if (!wf->symbols.empty())
+                throw InputError("give either --symbols or --universe FILE, not both");
+            if (wf->promote || !wf->name.empty() || !wf->labels.empty())
+                throw InputError("--universe runs each symbol's default model spec: --promote, "
+                                 "--name and --labels are not accepted with it");
+            std::vector<std::string> a = {"walkforward", "--universe", uf->universe,
+                                          "--timeframe", wf->timeframe, "--model", wf->model};
+            for (const auto& [flag, v] : {std::pair{"--from", wf->from}, {"--to", wf->to},
+                                          {"--risk", wf->risk}, {"--scheduler", uf->scheduler}})
+                if (!v.empty())
+                    a.insert(a.end(), {flag, v});
+            if (uf->workers > 0)
+                a.insert(a.end(), {"--workers", std::to_string(uf->workers)});
+            return run_distributed(ctx, a);
+        }
+        if (!uf->scheduler.empty() || uf->workers > 0)
+            throw InputError("--scheduler and --workers go with --universe FILE");
+        if (wf->symbols.empty())
+            throw InputError("--symbols is required (or --universe FILE)");
         auto store = ctx.open_store();
         SystemClock clock;
         TrainRequest req = to_request(*wf);

@@ -54,4 +54,10 @@ void register_dashboard(CLI::App& app, CliContext& ctx);
 /// Gives the daemon its web dashboard; `print`: the login link goes to stdout (else the log).
 void attach_dashboard(DaemonEnvironment& env, const CliContext& ctx, bool print);
 
+/// `aurum sweep` (cmd_distributed.cpp): a Dask parameter sweep through aurum.distributed.
+void register_sweep(CLI::App& app, CliContext& ctx);
+/// Replaces this process with `/usr/bin/python3 -m aurum.distributed [global flags] ARGS`
+/// (`aurum sweep`, `aurum walkforward --universe`); returns only by throwing.
+int run_distributed(const CliContext& ctx, const std::vector<std::string>& args);
+
 } // namespace aurum

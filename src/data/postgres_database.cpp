@@ -2,7 +2,11 @@
 
 #include <libpq-fe.h>
 
+#include <endian.h>
+
 #include <charconv>
+#include <cstring>
+
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
@@ -179,7 +183,12 @@ PostgresTarget parse_postgres_url(const std::string& url) {
 
 struct PostgresDatabase::Impl {
     explicit Impl(const std::string& conninfo) : conn(conninfo) {}
+    ~Impl() {
+        if (reader)
+            PQfinish(reader);
+    }
     pqxx::connection conn;
+    PGconn* reader = nullptr; ///< copy_out_binary's connection, opened on first use
     std::unique_ptr<pqxx::work> tx;              ///< open between begin() and commit()/rollback()
     std::unique_ptr<pqxx::nontransaction> auto_; ///< autocommit statements otherwise
     std::map<std::string, std::string, std::less<>> prepared; ///< SQL text -> statement name
@@ -361,6 +370,139 @@ void PostgresDatabase::copy_in(const std::string& table, const std::vector<std::
     } catch (const std::exception& e) {
         fail(e);
     }
+}
+
+namespace {
+
+[[noreturn]] void throw_pg(const PostgresTarget& target, std::string why) {
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
+        why.pop_back();
+    throw SystemError("PostgreSQL (" + target.redacted + "): " + why);
+}
+
+std::uint64_t load_be64(const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return be64toh(v);
+}
+
+} // namespace
+
+std::int64_t BinaryTuple::int64(int col) const {
+    return static_cast<std::int64_t>(load_be64(field_[col]));
+}
+
+double BinaryTuple::float8(int col) const {
+    const std::uint64_t v = load_be64(field_[col]);
+    double d;
+    std::memcpy(&d, &v, sizeof d);
+    return d;
+}
+
+PGconn* PostgresDatabase::reader() {
+    if (impl_->reader && PQstatus(impl_->reader) != CONNECTION_OK) {
+        PQfinish(impl_->reader);
+        impl_->reader = nullptr;
+    }
+    if (!impl_->reader) {
+        impl_->reader = PQconnectdb(target_.conninfo.c_str());
+        if (PQstatus(impl_->reader) != CONNECTION_OK) {
+            const std::string why = PQerrorMessage(impl_->reader);
+            PQfinish(impl_->reader);
+            impl_->reader = nullptr;
+            throw_pg(target_, why);
+        }
+    }
+    return impl_->reader;
+}
+
+bool PostgresDatabase::copy_out_binary(const std::string& select,
+                                       const std::function<void(const BinaryTuple&)>& on_row) {
+    if (impl_->tx)
+        return false;
+    PGconn* conn = reader();
+    {
+        const std::string sql = "COPY (" + select + ") TO STDOUT (FORMAT binary)";
+        std::unique_ptr<PGresult, void (*)(PGresult*)> start(PQexec(conn, sql.c_str()), PQclear);
+        if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
+            throw_pg(target_, PQresultErrorMessage(start.get()));
+    }
+    // The stream: an 11-byte signature, flags and an extension area, then per row a field
+    // count (int16, -1 ends the data) and per field its length (int32, -1 = NULL) and bytes.
+    std::string buf;
+    std::size_t pos = 0;
+    bool header = false, ended = false;
+    std::string error;
+    auto be16 = [&](std::size_t at) {
+        std::uint16_t v;
+        std::memcpy(&v, buf.data() + at, 2);
+        return static_cast<std::int16_t>(be16toh(v));
+    };
+    auto be32 = [&](std::size_t at) {
+        std::uint32_t v;
+        std::memcpy(&v, buf.data() + at, 4);
+        return static_cast<std::int32_t>(be32toh(v));
+    };
+    for (;;) {
+        char* chunk = nullptr;
+        const int n = PQgetCopyData(conn, &chunk, 0);
+        if (n == -1)
+            break;
+        if (n == -2)
+            throw_pg(target_, PQerrorMessage(conn));
+        buf.erase(0, pos);
+        pos = 0;
+        buf.append(chunk, static_cast<std::size_t>(n));
+        PQfreemem(chunk);
+        if (!header) {
+            if (buf.size() < 19)
+                continue;
+            pos = 19 + static_cast<std::size_t>(be32(15));
+            header = true;
+        }
+        while (!ended && error.empty() && buf.size() >= pos + 2) {
+            const int fields = be16(pos);
+            if (fields < 0) {
+                ended = true;
+                break;
+            }
+            if (fields > BinaryTuple::kMaxFields) {
+                error = "binary COPY row of " + std::to_string(fields) + " fields";
+                break;
+            }
+            BinaryTuple t;
+            t.n_ = fields;
+            std::size_t at = pos + 2;
+            bool complete = true;
+            for (int c = 0; c < fields; ++c) {
+                if (buf.size() < at + 4) {
+                    complete = false;
+                    break;
+                }
+                const int len = be32(at);
+                at += 4;
+                if (len > 0 && buf.size() < at + static_cast<std::size_t>(len)) {
+                    complete = false;
+                    break;
+                }
+                t.len_[c] = len;
+                t.field_[c] = len >= 0 ? buf.data() + at : nullptr;
+                at += len > 0 ? static_cast<std::size_t>(len) : 0;
+            }
+            if (!complete)
+                break;
+            on_row(t);
+            pos = at;
+        }
+    }
+    std::unique_ptr<PGresult, void (*)(PGresult*)> done(PQgetResult(conn), PQclear);
+    const bool ok = PQresultStatus(done.get()) == PGRES_COMMAND_OK;
+    const std::string why = ok ? error : PQresultErrorMessage(done.get());
+    while (PGresult* rest = PQgetResult(conn))
+        PQclear(rest);
+    if (!why.empty())
+        throw_pg(target_, why);
+    return true;
 }
 
 std::unique_ptr<Database> open_postgres_database(const std::string& url) {

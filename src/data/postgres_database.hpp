@@ -12,6 +12,7 @@ namespace pqxx {
 class transaction_base;
 class result;
 } // namespace pqxx
+struct pg_conn;
 
 namespace aurum {
 
@@ -31,6 +32,22 @@ struct PostgresTarget {
 
 /// Validates a postgresql:// URL. Throws InputError naming the (redacted) URL when malformed.
 PostgresTarget parse_postgres_url(const std::string& url);
+
+/// One row of a binary COPY: each field's bytes (numbers big-endian), NULL without bytes.
+class BinaryTuple {
+  public:
+    static constexpr int kMaxFields = 16;
+    int size() const { return n_; }
+    bool is_null(int col) const { return len_[col] < 0; }
+    std::int64_t int64(int col) const; ///< a BIGINT field
+    double float8(int col) const;      ///< a DOUBLE PRECISION field
+
+  private:
+    friend class PostgresDatabase;
+    const char* field_[kMaxFields] = {};
+    int len_[kMaxFields] = {};
+    int n_ = 0;
+};
 
 /// A libpqxx connection. Outside begin()/commit() every statement runs in autocommit mode.
 class PostgresDatabase final : public Database {
@@ -59,9 +76,19 @@ class PostgresDatabase final : public Database {
     void query_raw(std::string_view sql, std::span<const SqlValue> params,
                    const std::function<void(const pqxx::result&)>& consume);
 
+    /// Bulk reads outside a transaction: `COPY (select) TO STDOUT (FORMAT binary)` on a second
+    /// (libpq) connection of the same URL, each row handed to `on_row` as it is parsed (numbers
+    /// arrive as their bytes: no text formatting on the server, no parsing or result set here).
+    /// `select` takes no parameters (inline only numbers). Returns false without running when a
+    /// transaction is open on this connection (its own uncommitted writes are visible only
+    /// here: use query_raw then).
+    bool copy_out_binary(const std::string& select,
+                         const std::function<void(const BinaryTuple&)>& on_row);
+
   private:
     struct Impl;
     pqxx::transaction_base& current();
+    ::pg_conn* reader(); ///< copy_out_binary's libpq connection, opened on first use
     [[noreturn]] void fail(const std::exception& e) const;
 
     PostgresTarget target_;

@@ -1,5 +1,6 @@
 #pragma once
-// MarketStore on PostgreSQL: the same `bars` table and contract as SQLite; bulk writes go through
+// MarketStore on PostgreSQL: the same `bars` table and contract as SQLite, hash-partitioned by
+// series. New bars are COPYed straight into `bars`; chunks that overlap stored bars go through
 // COPY into a temporary staging table and one INSERT ... ON CONFLICT per chunk.
 #include <memory>
 #include <string>

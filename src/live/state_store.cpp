@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/error.hpp"
+
 namespace aurum {
 
 namespace {
@@ -100,7 +102,19 @@ const char* kSessionCols = "id, mode, symbols, timeframe, capital, strategy, clo
 
 } // namespace
 
-StateStore::StateStore(Database& db) : db_(db) { db_.exec(kSchema); }
+StateStore::StateStore(Database& db) : db_(db) {
+    // Two processes opening a fresh PostgreSQL database at once (the daemon and a CLI command)
+    // can collide inside CREATE TABLE IF NOT EXISTS ("duplicate key ... pg_type"): the script
+    // runs as one implicit transaction, so the loser's is rolled back whole and a second run
+    // finds the winner's tables.
+    try {
+        db_.exec(kSchema);
+    } catch (const SystemError&) {
+        if (db_.dialect() != SqlDialect::Postgres)
+            throw;
+        db_.exec(kSchema);
+    }
+}
 
 void StateStore::upsert_session(const SessionRecord& s) {
     const std::array<V, 12> p = {S(s.id),         S(s.mode),       S(s.symbols),

@@ -1,0 +1,140 @@
+// PostgreSQL at scale (issue 18): bulk-load N symbols x D days of 1-minute bars through the
+// store's writer (COPY), then read one symbol's year. Run by bench/pg_scale.sh, which starts a
+// throwaway server on 127.0.0.1; not a Google Benchmark (one long measured run, minutes).
+//   bench_data_pg_scale URL SYMBOLS DAYS [WRITERS]
+// WRITERS (default 1) connections load different symbols at once, as parallel imports or Dask
+// workers would; the figure is all rows over the wall time of the load.
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "data/database.hpp"
+#include "data/market_store.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+/// A deterministic random walk of 1-minute bars.
+aurum::BarSeries minute_bars(const std::string& symbol, aurum::TimeMs start, std::size_t n,
+                             unsigned seed) {
+    aurum::BarSeries s;
+    s.symbol = symbol;
+    s.timeframe = aurum::Timeframe(aurum::kMsPerMinute);
+    s.time.resize(n);
+    s.open.resize(n);
+    s.high.resize(n);
+    s.low.resize(n);
+    s.close.resize(n);
+    s.volume.resize(n);
+    std::uint64_t x = 0x9E3779B97F4A7C15ull * (seed + 1);
+    double price = 100.0 + seed;
+    for (std::size_t i = 0; i < n; ++i) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const double r = (static_cast<double>(x >> 11) / 9007199254740992.0 - 0.5) * 0.002;
+        const double open = price;
+        price *= 1.0 + r;
+        // Prices on a 0.01 tick and volumes in 0.001 lots, as exchange candles are (a random
+        // walk's full 17-digit doubles would make the server parse 3x more text per row).
+        auto tick = [](double v) { return std::round(v * 100.0) / 100.0; };
+        s.time[i] = start + static_cast<aurum::TimeMs>(i) * aurum::kMsPerMinute;
+        s.open[i] = tick(open);
+        s.close[i] = tick(price);
+        s.high[i] = tick(std::max(open, price) * 1.0004);
+        s.low[i] = tick(std::min(open, price) * 0.9996);
+        s.volume[i] = static_cast<double>(x % 100000) / 1000.0;
+    }
+    return s;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 4 && argc != 5) {
+        // `make bench` runs every bench_* with Google Benchmark flags: this one needs a server
+        // and minutes, so it only says how to run it.
+        std::printf("%s URL SYMBOLS DAYS [WRITERS]: run by bench/pg_scale.sh (a throwaway "
+                    "PostgreSQL server, ~3 min); skipped\n",
+                    argv[0]);
+        return 0;
+    }
+    const int writers = argc == 5 ? std::max(1, std::stoi(argv[4])) : 1;
+    const std::string url = argv[1];
+    const int symbols = std::stoi(argv[2]);
+    const int days = std::stoi(argv[3]);
+    const std::size_t n = static_cast<std::size_t>(days) * 1440;
+    const aurum::TimeMs t0 = aurum::make_time(2024, 1, 1);
+    auto store = aurum::open_market_store(url);
+
+    // Each writer has its own connection; generating a symbol's bars (a few ms) is inside the
+    // clock, against about a second to load them.
+    std::atomic<int> next{0};
+    std::atomic<std::int64_t> rows{0};
+    std::vector<std::thread> pool;
+    std::vector<std::unique_ptr<aurum::MarketStore>> stores;
+    for (int w = 0; w < writers; ++w)
+        stores.push_back(aurum::open_market_store(url));
+    const auto t = Clock::now();
+    for (int w = 0; w < writers; ++w)
+        pool.emplace_back([&, w] {
+            for (int k; (k = next.fetch_add(1)) < symbols;) {
+                const auto bars = minute_bars("S" + std::to_string(k) + "/USDT", t0, n,
+                                              static_cast<unsigned>(k));
+                rows += stores[static_cast<std::size_t>(w)]->upsert_bars(bars).inserted;
+            }
+        });
+    for (auto& th : pool)
+        th.join();
+    const double load_s = seconds_since(t);
+    std::printf("bulk load (%d writers, bar generation included): %lld rows in %.1f s = %.0f "
+                "rows/s\n",
+                writers, static_cast<long long>(rows.load()), load_s,
+                static_cast<double>(rows.load()) / load_s);
+    auto& db = store->database();
+    // The steady state after a load (what autovacuum would otherwise be doing during the reads).
+    const auto tv = Clock::now();
+    db.exec("VACUUM (ANALYZE) bars");
+    std::printf("vacuum analyze after the load: %.1f s\n", seconds_since(tv));
+    std::printf("stored: %lld rows; bars + indexes on disk: %s\n",
+                static_cast<long long>(db.query_one("SELECT SUM(reltuples)::BIGINT FROM pg_class "
+                                                    "WHERE relname LIKE 'bars_p%' AND relkind = 'r'")
+                                           ->as_int(0)),
+                db.query_one("SELECT pg_size_pretty(SUM(pg_total_relation_size(inhrelid))) FROM "
+                             "pg_inherits WHERE inhparent = 'bars'::regclass")
+                    ->as_string(0)
+                    .c_str());
+
+    // One symbol, one year of 1m bars, read the way every command reads (load_bars).
+    const std::string sym = "S" + std::to_string(symbols / 2) + "/USDT";
+    const aurum::TimeRange year{t0, t0 + 365LL * aurum::kMsPerDay};
+    std::vector<double> times;
+    std::size_t got = 0;
+    for (int r = 0; r < 7; ++r) {
+        const auto t = Clock::now();
+        got = store->load_bars(sym, aurum::Timeframe(aurum::kMsPerMinute), year).size();
+        times.push_back(seconds_since(t) * 1000);
+    }
+    std::sort(times.begin(), times.end());
+    std::printf("read %s one year of 1m: %zu bars, median %.0f ms (min %.0f, max %.0f) of 7 reads\n",
+                sym.c_str(), got, times[3], times.front(), times.back());
+    const auto id = db.query_one("SELECT id FROM series WHERE symbol = $1",
+                                 std::vector<aurum::SqlValue>{sym})
+                        ->as_int(0);
+    std::printf("plan:\n");
+    for (const auto& row : db.query("EXPLAIN (ANALYZE, BUFFERS, TIMING OFF) SELECT open_time, "
+                                    "open, high, low, close, volume, spread FROM bars WHERE "
+                                    "series_id = " + std::to_string(id) + " AND open_time >= " +
+                                    std::to_string(year.from) + " AND open_time < " +
+                                    std::to_string(year.to) + " ORDER BY open_time"))
+        std::printf("  %s\n", row.as_string(0).c_str());
+    return 0;
+}
