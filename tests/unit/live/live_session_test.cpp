@@ -98,39 +98,48 @@ TEST(LiveSession, polling_the_store_never_extends_a_replay_past_its_end) {
     EXPECT_LT(s.last_bar(), test::kLiveStart + 60 * kMsPerDay);
 }
 
+namespace {
+
+/// Replays `opt` to its end in a fresh store at `db`; returns the session id.
+std::string run_to_end(const std::filesystem::path& db, const LiveOptions& opt) {
+    auto store = open_market_store(db.string());
+    seed_market(*store, 120);
+    LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(0, false, "");
+    while (s.step(0) != LiveSession::StepResult::Finished) {
+    }
+    return s.session_id();
+}
+
+/// Replays `opt` in a fresh store at `db`, dropping the session without a checkpoint (a crash:
+/// whatever was not committed is lost) after a random number of steps, until a run finishes.
+/// Returns how many crashes it took.
+int run_with_crashes(const std::filesystem::path& db, const LiveOptions& opt, std::mt19937& rng) {
+    auto store = open_market_store(db.string());
+    seed_market(*store, 120);
+    for (int crashes = 0;; ++crashes) {
+        LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
+        s.open(0, false, "");
+        const int budget = std::uniform_int_distribution<int>(1, 250)(rng);
+        LiveSession::StepResult r = LiveSession::StepResult::Stepped;
+        for (int k = 0; k < budget && (r = s.step(0)) != LiveSession::StepResult::Finished; ++k) {
+        }
+        if (r == LiveSession::StepResult::Finished) return crashes;
+    }
+}
+
+} // namespace
+
 TEST(LiveSession, crash_at_any_step_recovers_to_the_uninterrupted_result) {
     test::TempDir dir;
-    auto ref_store = open_market_store((dir / "ref.db").string());
-    seed_market(*ref_store, 120);
     const LiveOptions opt = replay_options(15, 120);
-    std::string sid;
-    {
-        LiveSession s(ref_store->database(), *ref_store, opt, RiskLimits{}, InstrumentRegistry(), {});
-        s.open(0, false, "");
-        while (s.step(0) != LiveSession::StepResult::Finished) {
-        }
-        sid = s.session_id();
-    }
+    const std::string sid = run_to_end(dir / "ref.db", opt);
     const test::Final ref = test::final_state((dir / "ref.db").string(), sid);
     ASSERT_GT(ref.orders.size(), 6u);
-
     std::mt19937 rng(11);
     for (int trial = 0; trial < 6; ++trial) {
         const auto path = dir / ("crash" + std::to_string(trial) + ".db");
-        auto store = open_market_store(path.string());
-        seed_market(*store, 120);
-        int crashes = 0;
-        for (;;) {
-            LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
-            s.open(0, false, "");
-            const int budget = std::uniform_int_distribution<int>(1, 250)(rng);
-            int k = 0;
-            LiveSession::StepResult r = LiveSession::StepResult::Stepped;
-            while (k < budget && (r = s.step(0)) != LiveSession::StepResult::Finished) ++k;
-            if (r == LiveSession::StepResult::Finished) break;
-            ++crashes; // destroyed without a checkpoint: whatever was not committed is lost
-        }
-        EXPECT_GT(crashes, 2);
+        EXPECT_GT(run_with_crashes(path, opt, rng), 2);
         const test::Final got = test::final_state(path.string(), sid);
         test::expect_same_final(got, ref, "trial " + std::to_string(trial));
         test::expect_unique_ids(got);
@@ -144,40 +153,17 @@ TEST(LiveSession, batched_commits_with_crashes_end_exactly_like_committing_every
     test::TempDir dir;
     LiveOptions opt = replay_options(15, 120);
     opt.strategy.params["stop-loss"] = 0.02;
-    auto ref_store = open_market_store((dir / "ref.db").string());
-    seed_market(*ref_store, 120);
-    std::string sid;
-    {
-        LiveSession s(ref_store->database(), *ref_store, opt, RiskLimits{}, InstrumentRegistry(), {});
-        s.open(0, false, "");
-        while (s.step(0) != LiveSession::StepResult::Finished) {
-        }
-        sid = s.session_id();
-    }
+    const std::string sid = run_to_end(dir / "ref.db", opt);
     const test::Final ref = test::final_state((dir / "ref.db").string(), sid);
     ASSERT_GT(ref.orders.size(), 6u);
-
     opt.batch_commits = true;
     opt.commit_every = 40;
+    EXPECT_EQ(run_to_end(dir / "batched.db", opt), sid);
+    test::expect_same_final(test::final_state((dir / "batched.db").string(), sid), ref, "batched");
     std::mt19937 rng(12);
-    for (int trial = 0; trial < 4; ++trial) {
+    for (int trial = 1; trial < 4; ++trial) {
         const auto path = dir / ("batched" + std::to_string(trial) + ".db");
-        auto store = open_market_store(path.string());
-        seed_market(*store, 120);
-        int crashes = 0;
-        for (;;) {
-            LiveSession s(store->database(), *store, opt, RiskLimits{}, InstrumentRegistry(), {});
-            s.open(0, false, "");
-            const int budget = trial == 0 ? 1 << 30 : std::uniform_int_distribution<int>(1, 250)(rng);
-            int k = 0;
-            LiveSession::StepResult r = LiveSession::StepResult::Stepped;
-            while (k < budget && (r = s.step(0)) != LiveSession::StepResult::Finished) ++k;
-            if (r == LiveSession::StepResult::Finished) break;
-            ++crashes;
-        }
-        if (trial > 0) {
-            EXPECT_GT(crashes, 2);
-        }
+        EXPECT_GT(run_with_crashes(path, opt, rng), 2);
         const test::Final got = test::final_state(path.string(), sid);
         test::expect_same_final(got, ref, "batched trial " + std::to_string(trial));
         test::expect_unique_ids(got);
