@@ -661,7 +661,8 @@ notebook("06_trade_analysis", "06 Trade analysis",
          "Seed 000, paper trading evening review: for each trade *what the model predicted, why "
          "the position was opened, the most important features, whether risk limits affected "
          "sizing, and the outcome*. It reads the workspace's latest paper/live session "
-         "(read-only). The RL agent's decision is not shown: the RL agents are not built yet.",
+         "(read-only). No RL agent's decision is shown: the RL agents are trained and simulated "
+         "(notebooks 05-05c) but do not trade in paper/live yet (`strategy: rl` is not built).",
 """trades = ws.trades()
 preds = ws.predictions()
 decisions = ws.risk_decisions()
@@ -688,7 +689,7 @@ review.tail(10)""",
     print(f"Trade: {SYMBOL} {r.direction.upper()} opened {r.opened:%Y-%m-%d %H:%M}")
     print(f"  Model: {'UP' if (r.p_up or 0) >= 0.5 else 'DOWN'} ({r.p_up:.2f})")
     print(f"  Top features: {r._5}")
-    print(f"  RL agent decision: not built yet")
+    print(f"  RL agent decision: none (strategy: rl is not built)")
     print(f"  Risk: {r.risk}")
     print(f"  Outcome: {r.pnl:+.2f}\\n")""",
 """fig, ax = plt.subplots(1, 2, figsize=(12, 3.5))
