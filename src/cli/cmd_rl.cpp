@@ -320,9 +320,22 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         const std::string who =
             agent ? agent->describe()
                   : "regime-trend baseline (bull: 100 % target, ranging: 50 %, else flat)";
+        std::filesystem::path report;
+        if (f->report) {
+            report = ctx.workspace().reports_dir() / "rl" /
+                     fmt::format("{}-{}{}.html", r.label,
+                                 agent ? fmt::format("{}-v{}", agent->record.name,
+                                                     agent->record.version)
+                                       : std::string("baseline"),
+                                 window ? "" : fmt::format("-seed{}", r.seed));
+            std::filesystem::create_directories(report.parent_path());
+            write_file_atomic(report, simulation_report_html(r, who));
+        }
         if (ctx.json) {
             nlohmann::json j = simulation_json(r);
             j["policy"] = who;
+            if (!report.empty())
+                j["report"] = report.string();
             if (strategic)
                 j["hierarchy"] = {{"cadence", agent->config.agent.cadence},
                                   {"max_level", trace.max_level},
@@ -349,17 +362,8 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             actions += fmt::format("{}target {:g} %: {:.1f} %", actions.empty() ? "" : ", ",
                                    target * 100, share * 100);
         std::cout << fmt::format("Actions         {} of decisions\n", actions);
-        if (f->report) {
-            const auto file =
-                ctx.workspace().reports_dir() / "rl" /
-                fmt::format("{}-{}{}.html", r.label,
-                            agent ? fmt::format("{}-v{}", agent->record.name, agent->record.version)
-                                  : std::string("baseline"),
-                            window ? "" : fmt::format("-seed{}", r.seed));
-            std::filesystem::create_directories(file.parent_path());
-            write_file_atomic(file, simulation_report_html(r, who));
-            std::cout << fmt::format("Report          {}\n", file.string());
-        }
+        if (!report.empty())
+            std::cout << fmt::format("Report          {}\n", report.string());
         return 0;
     });
 }

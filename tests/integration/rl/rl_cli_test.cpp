@@ -128,10 +128,11 @@ TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
     EXPECT_TRUE(contains(r.out, "cli-strategic v1 (strategic PPO agent over cli-agent v1")) << r.out;
     // --json: every decision's allocation and tactical level; target = allocation x level / max.
     r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bull", "--days", "200",
-                         "--model", "cli-strategic", "--json"});
+                         "--model", "cli-strategic", "--json", "--report"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     {
         const auto j = nlohmann::json::parse(r.out);
+        EXPECT_TRUE(std::filesystem::exists(j.at("report").get<std::string>())) << r.out;
         const auto& hier = j.at("hierarchy");
         const auto& target = j.at("series").at("target");
         ASSERT_EQ(target.size(), j.at("decisions").get<std::size_t>());
