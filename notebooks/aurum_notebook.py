@@ -132,3 +132,70 @@ def model(ws):
         print(f"note: {m.name} v{m.version} FAILED gating; the demo workspace promoted it with "
               "--force so that it can be backtested and paper traded")
     return m
+
+
+# --- Reinforcement learning (notebooks 05, 05b, 05c) -------------------------------------------
+# The RL notebooks train small agents of their own in a scratch workspace (your registry is not
+# touched): a tactical agent on the `momentum` market (bar returns with autocorrelation 0.5, a
+# known edge its gate should see) and a strategic agent over it on the `trend` market. Both train
+# in about a second on 2 cores (docs/rl.md has the full-size configs).
+TACTICAL_YAML = """name: nb-tactical
+market: {shape: momentum, momentum: 0.5, days: 500, seed: 7}
+agent: {episode_bars: 128, envs: 4, rollout_steps: 128, updates: 30}
+ppo: {hidden: 16, layers: 1, lr: 0.003, minibatch: 128, seed: 3}
+"""
+STRATEGIC_YAML = """name: nb-strategic
+market: {shape: trend, days: 1460, seed: 42}
+agent: {level: strategic, tactical_model: nb-tactical, cadence: 6, episode_bars: 252,
+        rollout_steps: 42, updates: 60, action_levels: [0.0, 0.25]}
+ppo: {hidden: 32, layers: 1, lr: 0.003, minibatch: 112}
+"""
+
+
+def scratch_home():
+    """An empty workspace directory, removed when the kernel stops."""
+    tmp = tempfile.mkdtemp(prefix="aurum-rl-notebook-")
+    atexit.register(shutil.rmtree, tmp, True)
+    return Path(tmp)
+
+
+def train_rl(home, config_text, run):
+    """`aurum rl train --config FILE --run RUN --json` with `config_text` in home/RUN.yaml."""
+    path = Path(home) / f"{run}.yaml"
+    path.write_text(config_text)
+    return cli_json(home, "rl", "train", "--config", path, "--run", run)
+
+
+def read_tfevents(run_dir):
+    """The scalars of a run's TensorBoard event file as a DataFrame (tag, step, value), read by
+    the project's independent decoder (tests/python/rl_tfevents_decode.py: own CRC-32C check of
+    every record, hand-written protobuf wire parser)."""
+    import glob
+    import sys
+    import pandas as pd
+    sys.path.insert(0, str(REPO / "tests" / "python"))
+    from rl_tfevents_decode import parse_event, records
+    files = glob.glob(str(Path(run_dir) / "events.out.tfevents.*"))
+    assert len(files) == 1, files
+    events = [parse_event(r) for r in records(Path(files[0]).read_bytes())]
+    assert events[0].get("file_version") == "brain.Event:2", events[0]
+    return pd.DataFrame([(tag, e["step"], v) for e in events[1:] for tag, v in e["scalars"]],
+                        columns=["tag", "step", "value"])
+
+
+def simulation(home, scenario, model=None, **flags):
+    """`aurum rl simulate --json`: (figures dict, per-decision DataFrame indexed by bar time;
+    a strategic agent's allocation and tactical level as columns)."""
+    import pandas as pd
+    args = ["rl", "simulate", "--scenario", scenario]
+    if model:
+        args += ["--model", model]
+    for k, v in flags.items():
+        args += [f"--{k}", v]
+    j = cli_json(home, *args)
+    df = pd.DataFrame(j.pop("series"))
+    df["time"] = pd.to_datetime(df.time, unit="ms", utc=True)
+    h = j.get("hierarchy")
+    if h:
+        df["allocation"], df["tactical_level"] = h.pop("allocation"), h.pop("tactical_level")
+    return j, df.set_index("time")

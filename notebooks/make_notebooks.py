@@ -30,10 +30,10 @@ SYMBOL, TF = nb.SYMBOL, nb.TF"""
 NOTEBOOKS = {}
 
 
-def notebook(name, title, intro, *cells, skip=None):
+def notebook(name, title, intro, *cells, skip=None, setup=SETUP):
     out = [new_markdown_cell(f"# {title}\n\n{intro}")]
     if not skip:
-        out.append(new_code_cell(SETUP))
+        out.append(new_code_cell(setup))
     for c in cells:
         if c.startswith("## ") or c.startswith("**") or c.startswith("> "):
             out.append(new_markdown_cell(c))
@@ -422,28 +422,247 @@ assert np.allclose(np.diag(votes.corr().fillna(1).values), 1)
 print("checks hold")""")
 
 # ---------------------------------------------------------------------------------------------
-NOT_BUILT = ("The reinforcement-learning agents and meta-learning are **not built yet** (the RL "
-             "issue). This notebook will analyse them when they land; until then `make test` "
-             "skips it.")
+# ---------------------------------------------------------------------------------------------
+# The RL notebooks train their own small agents in a scratch workspace (aurum_notebook.py).
+RL_SETUP = """%matplotlib inline
+import json
+import subprocess
+import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+
+import aurum
+import aurum_notebook as nb
+
+home = nb.scratch_home()  # the agents trained here are registered here, not in your workspace
+CAP, GAP = 0.25, 0.05     # the risk limits' position cap; tolerance for the close -> next-open gap
+SCENARIOS = ("bull", "bear", "flash-crash", "ranging")"""
+
+
+def agent_levels(name):
+    return f"""json.loads((home / "models/registry/{name}/v1/model/agent.json").read_text())["action_levels"]"""
+
+
+NOT_BUILT = ("Meta-learning (`aurum meta`, few-shot adaptation of the agents to a new regime) is "
+             "**not built yet** (see docs/rl.md, *Not built yet*). This notebook will analyse it "
+             "when it lands; until then `make test` skips it. The RL agents themselves are built: "
+             "notebooks 05, 05b and 05c.")
 notebook("04c_meta_learning_demo", "04c Meta-learning (not built yet)",
          "Few-shot adaptation tests. " + NOT_BUILT, skip="meta-learning is not built yet")
-notebook("05_rl_agent_behavior", "05 RL agent behaviour (not built yet)",
-         "Understand agent decisions (strategic, tactical, execution). " + NOT_BUILT,
-         skip="RL agents are not built yet")
-notebook("05b_agent_safety_tests", "05b Agent safety tests (not built yet)",
-         "Verify the agents respect position limits, the drawdown breaker and loss limits. "
-         + NOT_BUILT + " The risk manager those agents will trade through is built and "
-         "tested (`docs/risk.md`).", skip="RL agents are not built yet")
-notebook("05c_hierarchical_coordination", "05c Hierarchical coordination (not built yet)",
-         "Strategic -> tactical -> execution flow. " + NOT_BUILT,
-         skip="RL agents are not built yet")
+
+notebook("05_rl_agent_behavior", "05 RL agent behaviour",
+         "Seed 000, phase 5: *understand agent decisions*. A small tactical PPO agent is trained "
+         "here (`aurum rl train`, about a second) on the `momentum` market, a known edge; its "
+         "learning curves are read from the run's `metrics.csv` and from its TensorBoard event "
+         "file; then `aurum rl simulate --json` runs it through the four synthetic scenarios and "
+         "we look at what it chose (the target fraction of equity at each bar) and what the "
+         "shield let through. The strategic level is notebook 05c; the execution level is not "
+         "built (docs/rl.md).",
+"## Train a small tactical agent",
+"""print(nb.TACTICAL_YAML)
+train = nb.train_rl(home, nb.TACTICAL_YAML, "tactical")
+levels = """ + agent_levels("nb-tactical") + """
+print(f"{train['name']} v{train['version']}: {train['parameters']} parameters, "
+      f"{train['env_steps']} bar steps in {train['seconds']:.1f} s; action levels {levels}")
+pd.DataFrame(train["gating"]["rules"])[["name", "passed", "detail"]]""",
+"## Learning curves (metrics.csv: one row per PPO update)",
+"""run = home / "runs" / "tactical"
+m = pd.read_csv(run / "metrics.csv").set_index("update")
+curves = ["reward", "episode_length", "value_estimate", "policy_entropy", "approx_kl", "clip_fraction"]
+fig, axes = plt.subplots(2, 3, figsize=(13, 6), sharex=True)
+for ax, c in zip(axes.flat, curves):
+    m[c].plot(ax=ax, title=c)
+fig.tight_layout()""",
+"## The same run from its TensorBoard event file",
+"""# Decoded by the project's independent reader (own CRC-32C, hand-written protobuf parser);
+# `tensorboard --logdir runs` shows the same scalars.
+events = nb.read_tfevents(run)
+tb = events.pivot_table(index="step", columns="tag", values="value")
+tb.tail()""",
+"## What the agent does in the four scenarios",
+"""sims = {s: nb.simulation(home, s, "nb-tactical") for s in SCENARIOS}
+pd.DataFrame({s: {"return %": j["total_return"] * 100, "buy-and-hold %": j["buy_hold_return"] * 100,
+                  "Sharpe": j["sharpe"], "max DD %": -j["max_drawdown"] * 100, "trades": j["trades"],
+                  "largest entry %": j["shield"]["max_entry_exposure"] * 100,
+                  "shield interventions": j["shield"]["interventions"]}
+              for s, (j, _) in sims.items()}).T.round(2)""",
+"""# Action shares: the share of decisions at each target level, per scenario.
+shares = pd.DataFrame({s: d.target.value_counts(normalize=True) for s, (_, d) in sims.items()}).fillna(0).sort_index()
+shares.index = [f"target {t:.1%}" for t in shares.index]
+(shares * 100).round(1)""",
+"""# The decision by the regime the agent saw at the close (bear scenario).
+_, bear = sims["bear"]
+(pd.crosstab(bear.regime, bear.target, normalize="index") * 100).round(1)""",
+"""j, d = sims["flash-crash"]
+fig, ax = plt.subplots(3, 1, figsize=(12, 8), sharex=True)
+d.close.plot(ax=ax[0], title="flash-crash scenario: close")
+d.target.plot(ax=ax[1], drawstyle="steps-post", label="target")
+d.position.plot(ax=ax[1], label="position / equity after the decision")
+ax[1].axhline(CAP, color="red", lw=0.7, ls="--", label="25 % cap"); ax[1].legend(); ax[1].set_title("position size")
+d.equity.plot(ax=ax[2], title="equity");
+fig.tight_layout()""",
+"""# Position sizes at the closes: entries are capped at 25 % of equity; a held position's share
+# then moves with the price (mark to market), which is not an entry.
+pos = pd.concat({s: d.position for s, (_, d) in sims.items()}, axis=1)
+pos[pos > 0].plot.hist(bins=40, alpha=0.5, figsize=(10, 3.5), title="open position / equity at each close");""",
+"## Assertions",
+"""updates = 30  # nb.TACTICAL_YAML
+assert list(m.index) == list(range(1, updates + 1)), "one metrics row per update"
+assert np.isfinite(m[curves].values).all(), "a learning curve holds a non-finite value"
+# Entropy of a distribution over the 3 levels lies in (0, ln 3]; it falls as the agent learns.
+assert ((m.policy_entropy > 0) & (m.policy_entropy <= np.log(len(levels)) + 1e-6)).all()
+assert m.policy_entropy.iloc[-5:].mean() < m.policy_entropy.iloc[:5].mean()
+assert (m.approx_kl > -1e-6).all() and m.clip_fraction.between(0, 1).all()
+assert m.episode_length.between(1, 128).all()
+# The event file holds every curve at every update's step, equal to metrics.csv (as float32).
+f32 = lambda v: np.asarray(v, dtype=np.float32)
+for c in ["reward", "value_estimate", "policy_entropy", "approx_kl", "clip_fraction"]:
+    got = tb[f"tactical/{c}"].reindex(m.env_steps)
+    assert got.notna().all() and np.allclose(f32(got), f32(m[c]), rtol=1e-6, atol=0), c
+assert len(tb["tactical/policy_entropy"].dropna()) == updates
+# The momentum market is a known edge: the gate (t-stat, Sharpe vs buy-and-hold, caps) passes.
+assert train["gating"]["passed"], train["gating"]
+for s, (j, d) in sims.items():
+    assert len(d) == j["decisions"] > 0, s
+    assert set(d.target) <= set(levels), (s, set(d.target))
+    assert j["shield"]["max_entry_exposure"] <= CAP * (1 + GAP), (s, j["shield"])
+    assert j["shield"]["entries_past_halt"] == 0, s
+    assert (d.position >= -1e-12).all(), "spot: never short"
+    # a target of 0 is carried out: flat at the next close
+    assert (d.position[d.target == 0].abs() < 1e-9).all(), s
+print("all checks hold")""", setup=RL_SETUP)
+
+notebook("05b_agent_safety_tests", "05b Agent safety tests",
+         "Seed 000's safety notebook: the agent must respect the position cap, the drawdown "
+         "halt and the loss limits in every scenario. `aurum rl safety --json` runs the trained "
+         "agent through the bull, bear, flash-crash and ranging scenarios under the risk limits "
+         "and reports PASS/WARN/FAIL; below, the shield's interventions (orders the account risk "
+         "manager denied or cut, breaker closes, invalid actions), the scripted baseline asking "
+         "for 100 % positions, and an account whose limits are too loose, which the suite "
+         "FAILs.",
+"## The trained agent through the safety suite",
+"""train = nb.train_rl(home, nb.TACTICAL_YAML, "tactical")
+safety = nb.cli_json(home, "rl", "safety", "--model", "nb-tactical", check=False)
+for c in safety["checks"]:
+    print(f"{c['level']}: {c['message']}")
+checks = pd.DataFrame(safety["checks"])[["name", "level", "message"]]
+checks""",
+"""scen = pd.DataFrame([{"scenario": s["scenario"], "return %": s["total_return"] * 100,
+                      "buy-and-hold %": s["buy_hold_return"] * 100, "max DD %": -s["max_drawdown"] * 100,
+                      "trades": s["trades"], "largest entry %": s["max_entry_exposure"] * 100,
+                      **{k: s["shield"][k] for k in ("orders", "denied", "reduced", "breaker_closes",
+                                                     "invalid", "halts", "entries_past_halt")}}
+                     for s in safety["scenarios"]]).set_index("scenario")
+scen.round(2)""",
+"""scen[["denied", "reduced", "breaker_closes", "invalid"]].plot.bar(
+    stacked=True, figsize=(9, 3.5), title="the shield's interventions per scenario (trained agent)");""",
+"## The shield at work: the baseline asks for 100 %",
+"""# The scripted regime-trend baseline targets 100 % of equity in a bull regime; every order goes
+# through the account risk manager, which cuts it to the 25 % cap.
+base, bd = nb.simulation(home, "bull")
+print(base["policy"]); print(base["shield"])
+fig, ax = plt.subplots(figsize=(12, 3.5))
+bd.target.plot(ax=ax, drawstyle="steps-post", label="target asked")
+bd.position.plot(ax=ax, label="position / equity after the decision")
+ax.axhline(CAP, color="red", ls="--", lw=0.7, label="25 % cap"); ax.legend();""",
+"## A too-loose account fails the suite",
+"""# The same suite in a workspace whose risk limits allow 50 % positions: the position check
+# FAILs and the command exits 1 (what a CI job or a deployment script would stop on).
+loose = nb.scratch_home()
+(loose / "config").mkdir()
+(loose / "config" / "risk.yaml").write_text("risk:\\n  max_position: 0.5\\n  max_correlated_exposure: 1.0\\n")
+p = subprocess.run([aurum.cli_path(), "--home", str(loose), "--json", "rl", "safety", "--days", "200"],
+                   capture_output=True, text=True)
+bad = json.loads(p.stdout)
+print("exit", p.returncode)
+for c in bad["checks"]:
+    print(f"{c['level']}: {c['message']}")""",
+"## Assertions",
+"""assert safety["passed"] and not (checks.level == "FAIL").any(), checks
+assert set(checks.name) == {"position size", "drawdown halt", "bull capture", "crash loss"}
+assert list(scen.index) == list(SCENARIOS)
+assert (scen["largest entry %"] <= CAP * (1 + GAP) * 100).all()
+assert (scen.entries_past_halt == 0).all()
+for s in safety["scenarios"]:
+    sh = s["shield"]
+    assert sh["interventions"] == sh["denied"] + sh["reduced"] + sh["breaker_closes"] + sh["invalid"]
+    assert s["shield_interventions"] == sh["interventions"] and sh["denied"] + sh["reduced"] <= sh["orders"]
+# The baseline asked for 100 % and got at most the cap: the shield cut its entries.
+assert (bd.target == 1.0).any() and base["shield"]["reduced"] + base["shield"]["denied"] > 0
+assert base["shield"]["max_entry_exposure"] <= CAP * (1 + GAP)
+# The loose account: exit 1, the position check FAILs.
+assert p.returncode == 1 and not bad["passed"], (p.returncode, p.stderr)
+assert bad["checks"][0]["name"] == "position size" and bad["checks"][0]["level"] == "FAIL"
+print("all checks hold")""", setup=RL_SETUP)
+
+notebook("05c_hierarchical_coordination", "05c Hierarchical coordination",
+         "Strategic -> tactical flow. The strategic PPO agent sets an allocation every "
+         "`cadence` bars; the tactical agent below it picks a level every bar; the target the "
+         "engine gets is *allocation x level / max level*, then the shield. Both agents are "
+         "trained here (about two seconds), the hierarchy runs through the bull and bear "
+         "scenarios with `aurum rl simulate --model nb-strategic --json`, which reports each "
+         "decision's allocation and tactical level. The execution level (market vs limit) is "
+         "not built (docs/rl.md).",
+"## Train the tactical agent, then the strategic agent over it",
+"""tac = nb.train_rl(home, nb.TACTICAL_YAML, "tactical")
+print(nb.STRATEGIC_YAML)
+strat = nb.train_rl(home, nb.STRATEGIC_YAML, "strategic")
+rec = nb.cli_json(home, "registry", "show", "nb-strategic")
+tactical_levels = """ + agent_levels("nb-tactical") + """
+strategic_levels = """ + agent_levels("nb-strategic") + """
+print("strategic", strat["name"], "v", strat["version"], "over", rec["extra"]["tactical_model"],
+      "| allocations", strategic_levels, "| tactical levels", tactical_levels)
+pd.DataFrame(strat["gating"]["rules"])[["name", "passed", "detail"]]""",
+"""sm = pd.read_csv(home / "runs" / "strategic" / "metrics.csv").set_index("update")
+fig, ax = plt.subplots(1, 3, figsize=(13, 3.2))
+sm.reward.plot(ax=ax[0], title="differential Sharpe reward")
+sm.mean_target.plot(ax=ax[1], title="mean allocation")
+sm.policy_entropy.plot(ax=ax[2], title="policy entropy"); fig.tight_layout()""",
+"## Each decision: allocation, tactical level, target",
+"""sims = {s: nb.simulation(home, s, "nb-strategic") for s in ("bull", "bear")}
+j, d = sims["bear"]
+print(j["policy"]); print("hierarchy:", j["hierarchy"])
+d[["regime", "allocation", "tactical_level", "target", "position"]].head(14)""",
+"""window = d.iloc[:300]
+fig, ax = plt.subplots(4, 1, figsize=(12, 9), sharex=True)
+window.close.plot(ax=ax[0], title="bear scenario: close (first 300 decisions)")
+window.allocation.plot(ax=ax[1], drawstyle="steps-post", title=f"strategic allocation (every {j['hierarchy']['cadence']} bars)")
+window.tactical_level.plot(ax=ax[2], drawstyle="steps-post", title="tactical level")
+window.target.plot(ax=ax[3], drawstyle="steps-post", label="target = allocation x level / max level")
+window.position.plot(ax=ax[3], label="position / equity"); ax[3].legend(); fig.tight_layout()""",
+"""# How the two levels combine, per scenario: share of decisions at each (allocation, level).
+pd.concat({s: (pd.crosstab(d.allocation, d.tactical_level, normalize=True) * 100).round(1)
+           for s, (_, d) in sims.items()})""",
+"""pd.DataFrame({s: {"return %": j["total_return"] * 100, "buy-and-hold %": j["buy_hold_return"] * 100,
+                  "mean allocation": d.allocation.mean(), "mean tactical level": d.tactical_level.mean(),
+                  "mean target": d.target.mean(), "flat decisions %": (d.target == 0).mean() * 100,
+                  "largest entry %": j["shield"]["max_entry_exposure"] * 100}
+              for s, (j, d) in sims.items()}).T.round(3)""",
+"## Assertions",
+"""assert rec["extra"]["tactical_model"] == {"name": "nb-tactical", "version": tac["version"]}
+top = max(tactical_levels)
+for s, (j, d) in sims.items():
+    h = j["hierarchy"]
+    assert h["cadence"] == 6 and h["max_level"] == top, h
+    assert len(d) == j["decisions"] > 0
+    # target = allocation x tactical level / max level, at every decision
+    assert np.allclose(d.target, d.allocation * d.tactical_level / top, rtol=0, atol=1e-12), s
+    # the allocation is decided every `cadence` decisions (the first at the first bar) and held
+    blocks = np.arange(len(d)) // h["cadence"]
+    assert (d.allocation.groupby(blocks).nunique() == 1).all(), s
+    assert set(d.allocation) <= set(strategic_levels) and set(d.tactical_level) <= set(tactical_levels)
+    assert j["shield"]["max_entry_exposure"] <= CAP * (1 + GAP) and j["shield"]["entries_past_halt"] == 0
+    assert (d.position[d.target == 0].abs() < 1e-9).all(), "a zero target is flat at the next close"
+print("target = allocation x level / max level holds for",
+      sum(len(d) for _, d in sims.values()), "decisions")""", setup=RL_SETUP)
 
 # ---------------------------------------------------------------------------------------------
 notebook("06_trade_analysis", "06 Trade analysis",
          "Seed 000, paper trading evening review: for each trade *what the model predicted, why "
          "the position was opened, the most important features, whether risk limits affected "
          "sizing, and the outcome*. It reads the workspace's latest paper/live session "
-         "(read-only). The RL agent's decision is not shown: the RL agents are not built yet.",
+         "(read-only). No RL agent's decision is shown: the RL agents are trained and simulated "
+         "(notebooks 05-05c) but do not trade in paper/live yet (`strategy: rl` is not built).",
 """trades = ws.trades()
 preds = ws.predictions()
 decisions = ws.risk_decisions()
@@ -470,7 +689,7 @@ review.tail(10)""",
     print(f"Trade: {SYMBOL} {r.direction.upper()} opened {r.opened:%Y-%m-%d %H:%M}")
     print(f"  Model: {'UP' if (r.p_up or 0) >= 0.5 else 'DOWN'} ({r.p_up:.2f})")
     print(f"  Top features: {r._5}")
-    print(f"  RL agent decision: not built yet")
+    print(f"  RL agent decision: none (strategy: rl is not built)")
     print(f"  Risk: {r.risk}")
     print(f"  Outcome: {r.pnl:+.2f}\\n")""",
 """fig, ax = plt.subplots(1, 2, figsize=(12, 3.5))

@@ -11,6 +11,7 @@
 #include "rl/safety.hpp"
 #include "rl/scenarios.hpp"
 #include "rl/simulation_report.hpp"
+#include "rl/strategic_env.hpp"
 
 namespace aurum {
 
@@ -33,7 +34,9 @@ struct LoadedAgent {
     int tactical_version = 0;
 
     PolicyAgent* tactical_ptr() { return tactical ? &*tactical : nullptr; }
-    ActionFn policy() { return agent_policy(agent, tactical_ptr(), config); }
+    ActionFn policy(HierarchyTrace* trace = nullptr) {
+        return agent_policy(agent, tactical_ptr(), config, trace);
+    }
     std::string describe() const {
         std::string s =
             fmt::format("{} v{} ({} PPO agent", record.name, record.version, agent.level());
@@ -278,6 +281,9 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
     sim->add_flag("--report", f->report,
                   "Also write the plots (price, position size, equity, decision flow, action "
                   "heatmap) to reports/rl/<scenario>-<policy>-seed<seed>.html");
+    sim->add_flag("--json", ctx.json,
+                  "Print the figures and every decision (time, close, regime, target, position, "
+                  "equity; a strategic agent's allocation and tactical level) as JSON");
     on_run(sim, ctx, [f, &ctx] {
         const std::optional<HistoryWindow> window = parse_history_window(f->scenario);
         Scenario s = Scenario::Bull;
@@ -297,7 +303,10 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         std::optional<LoadedAgent> agent;
         if (!f->model.empty())
             agent.emplace(load_agent(ctx, f->model, f->version));
-        const ActionFn policy = agent ? agent->policy() : ActionFn(regime_trend_action);
+        HierarchyTrace trace;
+        const bool strategic = agent && agent->agent.level() == "strategic";
+        const ActionFn policy =
+            agent ? agent->policy(strategic ? &trace : nullptr) : ActionFn(regime_trend_action);
         const std::string features = agent ? agent->record.feature_set_name : "default";
         std::unique_ptr<MarketStore> store;
         if (window)
@@ -311,6 +320,30 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         const std::string who =
             agent ? agent->describe()
                   : "regime-trend baseline (bull: 100 % target, ranging: 50 %, else flat)";
+        std::filesystem::path report;
+        if (f->report) {
+            report = ctx.workspace().reports_dir() / "rl" /
+                     fmt::format("{}-{}{}.html", r.label,
+                                 agent ? fmt::format("{}-v{}", agent->record.name,
+                                                     agent->record.version)
+                                       : std::string("baseline"),
+                                 window ? "" : fmt::format("-seed{}", r.seed));
+            std::filesystem::create_directories(report.parent_path());
+            write_file_atomic(report, simulation_report_html(r, who));
+        }
+        if (ctx.json) {
+            nlohmann::json j = simulation_json(r);
+            j["policy"] = who;
+            if (!report.empty())
+                j["report"] = report.string();
+            if (strategic)
+                j["hierarchy"] = {{"cadence", agent->config.agent.cadence},
+                                  {"max_level", trace.max_level},
+                                  {"allocation", trace.allocations},
+                                  {"tactical_level", trace.levels}};
+            std::cout << j.dump(2) << "\n";
+            return 0;
+        }
         std::cout << fmt::format(
             "Scenario {} ({}): {} decisions, {} to {}\n"
             "Policy: {}, every order through the account risk manager\n"
@@ -329,17 +362,8 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             actions += fmt::format("{}target {:g} %: {:.1f} %", actions.empty() ? "" : ", ",
                                    target * 100, share * 100);
         std::cout << fmt::format("Actions         {} of decisions\n", actions);
-        if (f->report) {
-            const auto file =
-                ctx.workspace().reports_dir() / "rl" /
-                fmt::format("{}-{}{}.html", r.label,
-                            agent ? fmt::format("{}-v{}", agent->record.name, agent->record.version)
-                                  : std::string("baseline"),
-                            window ? "" : fmt::format("-seed{}", r.seed));
-            std::filesystem::create_directories(file.parent_path());
-            write_file_atomic(file, simulation_report_html(r, who));
-            std::cout << fmt::format("Report          {}\n", file.string());
-        }
+        if (!report.empty())
+            std::cout << fmt::format("Report          {}\n", report.string());
         return 0;
     });
 }

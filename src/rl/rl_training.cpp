@@ -120,9 +120,10 @@ nlohmann::json RlEvaluation::to_json() const {
     return out;
 }
 
-ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config) {
+ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config,
+                      HierarchyTrace* trace) {
     if (agent.level() == "strategic")
-        return hierarchical_policy(agent, tactical, config.agent.cadence);
+        return hierarchical_policy(agent, tactical, config.agent.cadence, trace);
     return agent.action_fn();
 }
 

@@ -18,6 +18,8 @@
 
 namespace aurum {
 
+struct HierarchyTrace;
+
 /// Out-of-sample results of one agent: one episode per symbol, from its split to its last bar.
 struct RlEvaluation {
     std::vector<std::string> symbols;
@@ -35,7 +37,9 @@ inline constexpr double kEntryGapTolerance = 0.05; ///< relative: 25 % -> 26.25 
 
 /// The policy an agent trades with: its greedy action (tactical), or the hierarchy of it
 /// (strategic) over `tactical` (may be null) at the config's cadence. Fresh state per call.
-ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config);
+/// `trace` (strategic only, may be null) records each decision's allocation and level.
+ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config,
+                      HierarchyTrace* trace = nullptr);
 
 /// Runs the greedy policy (agent_policy, fresh per symbol) over every symbol's out-of-sample
 /// window and applies the gate: t-stat of the bar returns >= min_t_stat, Sharpe above

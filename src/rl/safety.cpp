@@ -41,7 +41,8 @@ nlohmann::json SafetyReport::to_json() const {
                                   {"max_drawdown", s.metrics.max_drawdown},
                                   {"trades", s.metrics.trades},
                                   {"max_entry_exposure", s.shield.max_entry_exposure},
-                                  {"shield_interventions", s.shield.interventions()}});
+                                  {"shield_interventions", s.shield.interventions()},
+                                  {"shield", shield_json(s.shield)}});
     return j;
 }
 

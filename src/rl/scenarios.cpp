@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/enum_table.hpp"
 #include "core/error.hpp"
@@ -159,6 +160,45 @@ SimulationReport simulate_history(MarketStore& store, const Instrument& instrume
     r.label = window.name;
     r.market = fmt::format("{} {} from the store", instrument.symbol, tf.name());
     return r;
+}
+
+nlohmann::json shield_json(const ShieldStats& s) {
+    return {{"actions", s.actions},
+            {"invalid", s.invalid},
+            {"orders", s.orders},
+            {"denied", s.denied},
+            {"reduced", s.reduced},
+            {"breaker_closes", s.flattens},
+            {"halts", s.halts},
+            {"interventions", s.interventions()},
+            {"max_entry_exposure", s.max_entry_exposure},
+            {"entries_past_halt", s.entries_past_halt},
+            {"max_drawdown", s.max_drawdown}};
+}
+
+nlohmann::json simulation_json(const SimulationReport& r) {
+    nlohmann::json regimes = nlohmann::json::array();
+    for (Regime g : r.regimes)
+        regimes.push_back(to_string(g));
+    return {{"scenario", r.label},
+            {"market", r.market},
+            {"seed", r.seed},
+            {"decisions", r.decisions},
+            {"from", r.from},
+            {"to", r.to},
+            {"total_return", r.metrics.total_return},
+            {"buy_hold_return", r.buy_hold_return},
+            {"sharpe", r.metrics.sharpe},
+            {"max_drawdown", r.metrics.max_drawdown},
+            {"trades", r.metrics.trades},
+            {"shield", shield_json(r.shield)},
+            {"series",
+             {{"time", r.times},
+              {"close", r.close},
+              {"regime", regimes},
+              {"target", r.targets},
+              {"position", r.positions},
+              {"equity", r.equity}}}};
 }
 
 } // namespace aurum

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "backtest/metrics.hpp"
 #include "rl/policy_eval.hpp"
 #include "rl/trading_env.hpp"
@@ -44,6 +46,12 @@ struct SimulationReport {
     std::vector<double> close;     ///< close of each decision's bar
     std::vector<double> equity;    ///< equity after each decision (the engine's curve)
 };
+
+/// The shield's counters (`rl simulate --json`, `rl safety --json`).
+nlohmann::json shield_json(const ShieldStats& s);
+/// The figures and the per-decision series (time in ms, close, regime seen, target, position
+/// after, equity after) of one simulation: `aurum rl simulate --json`.
+nlohmann::json simulation_json(const SimulationReport& r);
 
 /// The scenario's market tape with the built-in feature set `feature_set`. Throws InputError when
 /// `days` is outside [120, 3650] or too short for the features' warm-up.

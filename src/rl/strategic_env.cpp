@@ -57,20 +57,28 @@ void StrategicEnv::step(std::span<const double> allocations) {
     }
 }
 
-ActionFn hierarchical_policy(PolicyAgent& strategic, PolicyAgent* tactical, std::size_t cadence) {
+ActionFn hierarchical_policy(PolicyAgent& strategic, PolicyAgent* tactical, std::size_t cadence,
+                             HierarchyTrace* trace) {
     const double top =
         tactical ? *std::max_element(tactical->levels().begin(), tactical->levels().end()) : 1.0;
+    if (trace)
+        trace->max_level = top;
     struct State {
         std::size_t k = 0;
         double allocation = 0;
     };
     auto state = std::make_shared<State>();
-    return
-        [&strategic, tactical, cadence, top, state](std::span<const float> obs, const ObsLayout&) {
-            if (state->k++ % cadence == 0)
-                state->allocation = strategic.act(obs);
-            return state->allocation * (tactical ? tactical->act(obs) / top : 1.0);
-        };
+    return [&strategic, tactical, cadence, top, state, trace](std::span<const float> obs,
+                                                              const ObsLayout&) {
+        if (state->k++ % cadence == 0)
+            state->allocation = strategic.act(obs);
+        const double level = tactical ? tactical->act(obs) : top;
+        if (trace) {
+            trace->allocations.push_back(state->allocation);
+            trace->levels.push_back(level);
+        }
+        return state->allocation * (level / top);
+    };
 }
 
 } // namespace aurum

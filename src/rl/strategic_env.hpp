@@ -46,9 +46,18 @@ class StrategicEnv final : public BatchEnv {
     std::vector<std::uint8_t> dones_;
 };
 
+/// What a hierarchical_policy decided at each call: the strategic allocation held and the
+/// tactical level chosen (the top level when there is no tactical agent); target = allocation x
+/// level / max_level.
+struct HierarchyTrace {
+    std::vector<double> allocations, levels;
+    double max_level = 1;
+};
+
 /// The hierarchy as one policy for evaluation: the strategic agent decides every `cadence`
 /// decisions (the first at the episode's first bar), the tactical agent (may be null) every bar.
-/// Both agents must outlive it.
-ActionFn hierarchical_policy(PolicyAgent& strategic, PolicyAgent* tactical, std::size_t cadence);
+/// Both agents (and `trace`, when given) must outlive it.
+ActionFn hierarchical_policy(PolicyAgent& strategic, PolicyAgent* tactical, std::size_t cadence,
+                             HierarchyTrace* trace = nullptr);
 
 } // namespace aurum

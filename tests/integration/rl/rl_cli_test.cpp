@@ -19,6 +19,30 @@ TEST(RlCli, SimulatePrintsTheFigures) {
         EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
 }
 
+TEST(RlCli, SimulateJsonHoldsEveryDecision) {
+    const test::TempDir home;
+    const auto r = test::run_aurum({"--home", home.path().string(), "rl", "simulate", "--scenario",
+                                    "bull", "--days", "200", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const std::size_t n = j.at("decisions");
+    ASSERT_GT(n, 0U);
+    for (const char* k : {"time", "close", "regime", "target", "position", "equity"})
+        EXPECT_EQ(j.at("series").at(k).size(), n) << k;
+    EXPECT_FALSE(j.contains("hierarchy")); // the baseline has no levels
+    EXPECT_EQ(j.at("shield").at("interventions").get<std::uint64_t>(),
+              j["shield"]["invalid"].get<std::uint64_t>() +
+                  j["shield"]["denied"].get<std::uint64_t>() +
+                  j["shield"]["reduced"].get<std::uint64_t>() +
+                  j["shield"]["breaker_closes"].get<std::uint64_t>());
+    // The baseline's rule: bull -> 100 %, ranging -> 50 %, else flat.
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::string g = j["series"]["regime"][i];
+        const double t = j["series"]["target"][i];
+        EXPECT_EQ(t, g == "bull" ? 1.0 : g == "ranging" ? 0.5 : 0.0) << i << " " << g;
+    }
+}
+
 TEST(RlCli, BadFlagsExitTwoNamingTheValue) {
     const test::TempDir home;
     auto r = test::run_aurum({"--home", home.path().string(), "rl", "simulate", "--scenario",
@@ -102,6 +126,27 @@ TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
                          "--model", "cli-strategic"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_TRUE(contains(r.out, "cli-strategic v1 (strategic PPO agent over cli-agent v1")) << r.out;
+    // --json: every decision's allocation and tactical level; target = allocation x level / max.
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bull", "--days", "200",
+                         "--model", "cli-strategic", "--json", "--report"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    {
+        const auto j = nlohmann::json::parse(r.out);
+        EXPECT_TRUE(std::filesystem::exists(j.at("report").get<std::string>())) << r.out;
+        const auto& hier = j.at("hierarchy");
+        const auto& target = j.at("series").at("target");
+        ASSERT_EQ(target.size(), j.at("decisions").get<std::size_t>());
+        ASSERT_EQ(hier.at("allocation").size(), target.size());
+        EXPECT_EQ(hier.at("cadence"), 6);
+        EXPECT_DOUBLE_EQ(hier.at("max_level").get<double>(), 0.25);
+        for (std::size_t i = 0; i < target.size(); ++i) {
+            const double a = hier["allocation"][i], l = hier["tactical_level"][i];
+            EXPECT_DOUBLE_EQ(target[i].get<double>(), a * l / 0.25) << i;
+            if (i % 6 != 0) {
+                EXPECT_EQ(a, hier["allocation"][i - 1].get<double>()) << i;
+            }
+        }
+    }
     r = test::run_aurum({"--home", h, "rl", "safety", "--model", "cli-strategic", "--days", "200"});
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_TRUE(contains(r.out, "PASS: Never exceeded 25% position size")) << r.out;
