@@ -17,6 +17,8 @@ namespace aurum {
 /// The public Binance spot REST endpoint. Only the CLI falls back to it; tests always pass a
 /// 127.0.0.1 base URL of the fake server.
 inline constexpr const char* kBinanceSpotBaseUrl = "https://api.binance.com";
+/// Binance's spot test network (its own keys; no real money).
+inline constexpr const char* kBinanceSpotTestnetUrl = "https://testnet.binance.vision";
 
 /// "BTC/USDT", "btcusdt", "BTC-USDT" -> "BTCUSDT". Throws InputError naming the value when it is
 /// not an exchange symbol (empty, more than one '/', characters other than letters and digits).

@@ -86,9 +86,14 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     c.port = static_cast<int>(l.get_int("port", c.port));
     const ConfigNode ex = l.child("exchange");
     if (ex.defined()) {
-        ex.allow_keys({"name", "base_url", "recv_window_ms"});
+        ex.allow_keys({"name", "profile", "base_url", "recv_window_ms"});
         c.exchange = ex.get_string("name", c.exchange);
         if (c.exchange != "binance") ex.fail("name", "supported exchanges: binance");
+        c.exchange_profile = ex.get_string("profile", c.exchange_profile);
+        if (c.exchange_profile == "testnet")
+            c.exchange_url = kBinanceSpotTestnetUrl; // keys from testnet.binance.vision
+        else if (c.exchange_profile != "mainnet")
+            ex.fail("profile", "must be mainnet or testnet, got '" + c.exchange_profile + "'");
         c.exchange_url = ex.get_string("base_url", c.exchange_url);
         BaseUrl::parse(c.exchange_url); // a bad URL fails here, naming it
         c.recv_window_ms = static_cast<int>(ex.get_int("recv_window_ms", c.recv_window_ms));

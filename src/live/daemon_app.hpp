@@ -43,7 +43,8 @@ struct LiveFileConfig {
     int port = 0;
     std::vector<JobSpec> jobs;
     std::string exchange = "binance";          ///< live mode: where orders go
-    std::string exchange_url = kBinanceSpotBaseUrl;
+    std::string exchange_profile = "mainnet";    ///< "testnet": Binance's spot test network
+    std::string exchange_url = kBinanceSpotBaseUrl; ///< the profile's URL unless base_url is set
     int recv_window_ms = 5000;
     /// `dashboard:` the web dashboard the daemon serves (a non-loopback address only by flag).
     bool dashboard = true;

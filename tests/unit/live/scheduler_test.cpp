@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "live/daemon_app.hpp"
 #include "live/scheduler.hpp"
+#include "support/test_support.hpp"
 
 using namespace aurum;
 
@@ -75,4 +76,26 @@ TEST(Scheduler, shipped_live_yaml_schedules_the_data_quality_and_db_maintenance_
     }
     EXPECT_TRUE(quality);
     EXPECT_TRUE(maintenance);
+}
+
+TEST(LiveConfig, the_exchange_profile_picks_mainnet_or_testnet_and_base_url_overrides_it) {
+    test::TempDir dir;
+    const auto file = dir / "live.yaml";
+    EXPECT_EQ(load_live_config(std::filesystem::path(AURUM_SOURCE_DIR) / "config" / "live.yaml")
+                  .exchange_url,
+              "https://api.binance.com");
+    test::write_text(file, "live:\n  exchange:\n    profile: testnet\n");
+    EXPECT_EQ(load_live_config(file).exchange_url, "https://testnet.binance.vision");
+    test::write_text(file, "live:\n  exchange:\n    profile: testnet\n    base_url: http://127.0.0.1:9\n");
+    EXPECT_EQ(load_live_config(file).exchange_url, "http://127.0.0.1:9");
+    test::write_text(file, "live:\n  exchange:\n    profile: prod\n");
+    try {
+        load_live_config(file);
+        FAIL() << "accepted";
+    } catch (const InputError& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("live.yaml:3"), std::string::npos) << m;
+        EXPECT_NE(m.find("profile"), std::string::npos) << m;
+        EXPECT_NE(m.find("mainnet or testnet"), std::string::npos) << m;
+    }
 }
