@@ -35,6 +35,27 @@ double num(const json& j, const char* key) {
     return 0;
 }
 
+/// A filter's numeric field: a decimal string (or number) >= 0. A missing or malformed one is an
+/// error naming it: read as 0 it would silently switch the rule off.
+double filter_num(const json& f, const char* key, const std::string& symbol) {
+    const std::string what = fmt::format("{} {} {}", symbol, f.value("filterType", "?"), key);
+    if (!f.contains(key))
+        throw SystemError("binance: exchangeInfo filter " + what + " is missing");
+    const json& v = f.at(key);
+    double x = -1;
+    if (v.is_number()) {
+        x = v.get<double>();
+    } else if (v.is_string()) {
+        const std::string t = v.get<std::string>();
+        const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+        if (ec != std::errc{} || ptr != t.data() + t.size()) x = -1;
+    }
+    if (!(x >= 0) || !std::isfinite(x))
+        throw SystemError("binance: exchangeInfo filter " + what + " is not a number >= 0: " +
+                          v.dump());
+    return x;
+}
+
 /// Decimal places a step needs (0.00001 -> 5).
 int decimals_of(double step) {
     if (!(step > 0))
@@ -281,23 +302,23 @@ void BinanceSpotClient::apply_rules(const json& j) {
         for (const auto& f : s.value("filters", json::array())) {
             const std::string type = f.value("filterType", "");
             if (type == "PRICE_FILTER") {
-                r.tick_size = num(f, "tickSize");
-                r.min_price = num(f, "minPrice");
-                r.max_price = num(f, "maxPrice");
+                r.tick_size = filter_num(f, "tickSize", r.symbol);
+                r.min_price = filter_num(f, "minPrice", r.symbol);
+                r.max_price = filter_num(f, "maxPrice", r.symbol);
             } else if (type == "LOT_SIZE") {
-                r.step_size = num(f, "stepSize");
-                r.min_qty = num(f, "minQty");
-                r.max_qty = num(f, "maxQty");
+                r.step_size = filter_num(f, "stepSize", r.symbol);
+                r.min_qty = filter_num(f, "minQty", r.symbol);
+                r.max_qty = filter_num(f, "maxQty", r.symbol);
             } else if (type == "MARKET_LOT_SIZE") {
-                r.market_step = num(f, "stepSize");
-                r.market_min = num(f, "minQty");
-                r.market_max = num(f, "maxQty");
+                r.market_step = filter_num(f, "stepSize", r.symbol);
+                r.market_min = filter_num(f, "minQty", r.symbol);
+                r.market_max = filter_num(f, "maxQty", r.symbol);
             } else if (type == "NOTIONAL") {
-                r.min_notional = num(f, "minNotional");
-                r.max_notional = num(f, "maxNotional");
+                r.min_notional = filter_num(f, "minNotional", r.symbol);
+                r.max_notional = filter_num(f, "maxNotional", r.symbol);
                 r.min_notional_market = f.value("applyMinToMarket", true);
             } else if (type == "MIN_NOTIONAL") {
-                r.min_notional = num(f, "minNotional");
+                r.min_notional = filter_num(f, "minNotional", r.symbol);
                 r.min_notional_market = f.value("applyToMarket", true);
             }
         }

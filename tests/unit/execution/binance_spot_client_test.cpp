@@ -504,3 +504,64 @@ TEST(BinanceSpotClient, broken_responses_never_escape_overfill_or_duplicate_an_o
         EXPECT_LE(ends, 1) << "seed " << seed;
     }
 }
+
+namespace {
+
+/// Answers time, account and an exchangeInfo whose BTCUSDT filters are `filters` (JSON array).
+class FixedInfoHttp final : public HttpClient {
+  public:
+    explicit FixedInfoHttp(std::string filters)
+        : filters_(std::move(filters)), base_(BaseUrl::parse("http://127.0.0.1:1")) {}
+    HttpResponse send(const HttpRequest& r) override {
+        HttpResponse out;
+        out.status = 200;
+        if (r.path == "/api/v3/time")
+            out.body = fmt::format(R"({{"serverTime":{}}})", kNow);
+        else if (r.path == "/api/v3/exchangeInfo")
+            out.body = R"({"symbols":[{"symbol":"BTCUSDT","status":"TRADING","baseAsset":"BTC",)"
+                       R"("quoteAsset":"USDT","filters":)" + filters_ + "}]}";
+        else if (r.path == "/api/v3/account")
+            out.body = R"({"canTrade":true,"balances":[]})";
+        return out;
+    }
+    const BaseUrl& base_url() const override { return base_; }
+
+  private:
+    std::string filters_;
+    BaseUrl base_;
+};
+
+std::string connect_error(const std::string& filters) {
+    SimulatedClock clock(kNow);
+    BinanceSpotOptions o;
+    o.base_url = "http://127.0.0.1:1";
+    BinanceSpotClient c(std::make_unique<FixedInfoHttp>(filters), o, {"k", "s", "t"},
+                        {InstrumentRegistry().get("BTC/USDT")}, clock, [](TimeMs) {});
+    try {
+        c.connect();
+    } catch (const SystemError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+// Issue 17 item 1: a malformed exchangeInfo filter is an error naming it, never a silent 0 that
+// would switch the rule off. Values from the documented examples (filters.md).
+TEST(BinanceSpotClient, a_malformed_or_missing_filter_field_is_an_error_naming_it) {
+    const std::string price = R"({"filterType":"PRICE_FILTER","minPrice":"0.00000100","maxPrice":"100000.00000000","tickSize":"0.00000100"})";
+    const std::string lot = R"({"filterType":"LOT_SIZE","minQty":"0.00100000","maxQty":"100000.00000000","stepSize":"0.00100000"})";
+    EXPECT_EQ(connect_error("[" + price + "," + lot + "]"), "") << "the documented examples load";
+    std::string bad = lot;
+    bad.replace(bad.find("0.00100000\"}"), 10, "0.001O0000");
+    auto err = connect_error("[" + price + "," + bad + "]");
+    EXPECT_NE(err.find("BTCUSDT LOT_SIZE stepSize is not a number >= 0: \"0.001O0000\""),
+              std::string::npos)
+        << err;
+    err = connect_error(R"([{"filterType":"PRICE_FILTER","minPrice":"0.01","maxPrice":"1000"}])");
+    EXPECT_NE(err.find("BTCUSDT PRICE_FILTER tickSize is missing"), std::string::npos) << err;
+    err = connect_error(R"([{"filterType":"NOTIONAL","minNotional":"-5","maxNotional":"9000000","applyMinToMarket":true}])");
+    EXPECT_NE(err.find("BTCUSDT NOTIONAL minNotional is not a number >= 0"), std::string::npos)
+        << err;
+}
