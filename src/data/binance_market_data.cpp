@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "data/binance_errors.hpp"
 #include "core/error.hpp"
 #include "core/instrument.hpp"
 
@@ -383,11 +384,11 @@ void BinanceMarketDataClient::fail_client_error(const HttpResponse& response,
     } catch (const json::exception&) {
         // Not Binance's error JSON: reported with the raw body below.
     }
-    if (code && *code == -1121)
+    if (code && *code == binance_error::kBadSymbol)
         throw InputError(
             fmt::format("unknown symbol '{}' on binance (sent as {}): \"{}\" (code -1121)", symbol,
                         to_binance_symbol(symbol), msg));
-    if (code && *code == -1120)
+    if (code && *code == binance_error::kBadInterval)
         throw InputError(
             fmt::format("binance rejected the interval of {}: \"{}\" (code -1120)", what, msg));
     if (code)

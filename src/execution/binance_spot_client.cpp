@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "data/binance_errors.hpp"
 #include "core/error.hpp"
 #include "data/binance_market_data.hpp"
 
@@ -199,7 +200,7 @@ BinanceSpotClient::Reply BinanceSpotClient::send(HttpRequest req, bool sign) {
             sleeper_(wait);
             continue;
         }
-        if (sign && out.code == -1021 && !resynced) {
+        if (sign && out.code == binance_error::kInvalidTimestamp && !resynced) {
             // Timestamp outside recvWindow: refused before processing; resync the clock once.
             resynced = true;
             sync_time();
@@ -254,7 +255,7 @@ void BinanceSpotClient::connect() {
     list += "]";
     const Reply info = public_request("/api/v3/exchangeInfo", {{"symbols", list}});
     if (info.status != 200) {
-        if (info.code == -1121)
+        if (info.code == binance_error::kBadSymbol)
             throw InputError(fmt::format("binance: {} rejected the symbols {}: {} (code {})", where,
                                          list, info.msg, info.code));
         throw SystemError(fmt::format(
@@ -338,7 +339,8 @@ void BinanceSpotClient::apply_rules(const json& j) {
 void BinanceSpotClient::refresh_balances() {
     const Reply r = signed_request("GET", "/api/v3/account", {{"omitZeroBalances", "true"}});
     if (r.status != 200) {
-        if (r.code == -2014 || r.code == -2015 || r.code == -1022 || r.code == -2008)
+        if (r.code == binance_error::kBadApiKeyFormat || r.code == binance_error::kRejectedApiKey ||
+            r.code == binance_error::kInvalidSignature || r.code == binance_error::kBadApiId)
             throw InputError(fmt::format(
                 "binance: the exchange refused the API key or signature ({} (code {})); check the "
                 "credentials from {} and the key's permissions and IP whitelist",
@@ -374,7 +376,7 @@ BinanceSpotClient::Tracked* BinanceSpotClient::find(OrderId id) {
 }
 
 RejectReason BinanceSpotClient::reason_of(int code, const std::string& msg) {
-    if (code == -1013 || msg.find("Filter failure") != std::string::npos) {
+    if (code == binance_error::kInvalidMessage || msg.find("Filter failure") != std::string::npos) {
         if (msg.find("NOTIONAL") != std::string::npos)
             return RejectReason::MinNotional;
         if (msg.find("LOT_SIZE") != std::string::npos)
@@ -383,7 +385,8 @@ RejectReason BinanceSpotClient::reason_of(int code, const std::string& msg) {
             return RejectReason::PriceFilter;
         return RejectReason::InvalidOrder;
     }
-    if (code == -2010 && msg.find("insufficient balance") != std::string::npos)
+    if (code == binance_error::kNewOrderRejected &&
+        msg.find("insufficient balance") != std::string::npos)
         return RejectReason::InsufficientBalance;
     return RejectReason::InvalidOrder;
 }
@@ -556,11 +559,11 @@ bool BinanceSpotClient::query(Tracked& t, bool send_if_absent) {
             ++stats_.adopted;
         return true;
     }
-    if (r.code == -2013 && !send_if_absent) {
+    if (r.code == binance_error::kNoSuchOrder && !send_if_absent) {
         t.unknown = false;
         return true;
     }
-    if (r.code == -2013) {
+    if (r.code == binance_error::kNoSuchOrder) {
         // The exchange never got it: now, and only now, it may be sent.
         t.unknown = false;
         ++stats_.resent_after_absent;
@@ -628,7 +631,8 @@ void BinanceSpotClient::place(Tracked& t) {
     const Reply r = signed_request("POST", "/api/v3/order", std::move(p));
     if (r.status == 200 && adopt_body(t, r.body))
         return;
-    const bool duplicate = r.code == -2010 && r.msg.find("Duplicate") != std::string::npos;
+    const bool duplicate =
+        r.code == binance_error::kNewOrderRejected && r.msg.find("Duplicate") != std::string::npos;
     if (r.status == 0 || r.status >= 500 || r.status == 200 || duplicate) {
         // Status UNKNOWN (rest-api.md, "HTTP Return Codes"): it may be at the exchange. Ask by
         // client id; never send it again unless the exchange says it does not have it.
@@ -707,7 +711,8 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
             "DELETE", "/api/v3/order",
             {{"symbol", symbols_[t->order.req.instrument]}, {"origClientOrderId", t->cid}});
         if (r.status == 200 && adopt_body(*t, r.body)) {
-        } else if (r.code == -2011 || r.code == -2013) {
+        } else if (r.code == binance_error::kCancelRejected ||
+                   r.code == binance_error::kNoSuchOrder) {
             query(*t, false); // finished meanwhile (filled): adopt that
         } else {
             spdlog::warn("binance: cancel of {} failed ({}); its state is asked at the next poll",
