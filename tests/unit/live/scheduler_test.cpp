@@ -83,9 +83,9 @@ TEST(LiveConfig, the_exchange_profile_picks_mainnet_or_testnet_and_base_url_over
     const auto file = dir / "live.yaml";
     EXPECT_EQ(load_live_config(std::filesystem::path(AURUM_SOURCE_DIR) / "config" / "live.yaml")
                   .exchange_url,
-              "https://api.binance.com");
+              kBinanceSpotBaseUrl);
     test::write_text(file, "live:\n  exchange:\n    profile: testnet\n");
-    EXPECT_EQ(load_live_config(file).exchange_url, "https://testnet.binance.vision");
+    EXPECT_EQ(load_live_config(file).exchange_url, kBinanceSpotTestnetUrl);
     test::write_text(file, "live:\n  exchange:\n    profile: testnet\n    base_url: http://127.0.0.1:9\n");
     EXPECT_EQ(load_live_config(file).exchange_url, "http://127.0.0.1:9");
     test::write_text(file, "live:\n  exchange:\n    profile: prod\n");
