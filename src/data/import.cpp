@@ -73,11 +73,13 @@ void check_spacing(const ImportJob& job, const SpacingProbe& probe) {
 class ImportCacheLimit {
   public:
     explicit ImportCacheLimit(Database& db) : db_(db.dialect() == SqlDialect::Sqlite ? &db : nullptr) {
-        if (db_) db_->exec("PRAGMA cache_size=-8192");
+        if (!db_) return;
+        before_ = db_->query_one("PRAGMA cache_size")->as_int(0);
+        db_->exec("PRAGMA cache_size=-8192");
     }
     ~ImportCacheLimit() {
         try {
-            if (db_) db_->exec("PRAGMA cache_size=-32768");
+            if (db_) db_->exec("PRAGMA cache_size=" + std::to_string(before_));
         } catch (...) { // a failed restore only costs speed in a later query
         }
     }
@@ -86,6 +88,7 @@ class ImportCacheLimit {
 
   private:
     Database* db_;
+    std::int64_t before_ = 0;
 };
 
 ImportSummary import_files(MarketStore& store, const std::vector<ImportJob>& jobs) {

@@ -237,11 +237,7 @@ TimeMs parse_date_flag(const std::string& flag, const std::string& text) {
 LiveVenueOptions live_venue(const Workspace& ws, const InstrumentRegistry& instruments,
                             const LiveFileConfig& fc, const RunFlags& f,
                             const std::vector<std::string>& symbols) {
-    LiveVenueOptions venue;
-    venue.exchange = fc.exchange;
-    venue.base_url = f.exchange_url.empty() ? fc.exchange_url : f.exchange_url;
-    BaseUrl::parse(venue.base_url);
-    venue.recv_window_ms = fc.recv_window_ms;
+    LiveVenueOptions venue = configured_venue(fc, f.exchange_url);
     if (!f.confirm_live)
         throw InputError("run: --mode live sends real orders with real money to " +
                          venue.base_url +
@@ -298,6 +294,15 @@ void check_strategy(const LiveOptions& o, const Workspace& ws) {
 }
 
 } // namespace
+
+LiveVenueOptions configured_venue(const LiveFileConfig& fc, const std::string& url) {
+    LiveVenueOptions venue;
+    venue.exchange = fc.exchange;
+    venue.base_url = url.empty() ? fc.exchange_url : url;
+    BaseUrl::parse(venue.base_url);
+    venue.recv_window_ms = fc.recv_window_ms;
+    return venue;
+}
 
 LiveOptions resolve_run_options(const Workspace& ws, const InstrumentRegistry& instruments,
                                 const LiveFileConfig& fc, const RunFlags& f) {

@@ -53,6 +53,9 @@ struct LiveFileConfig {
 
 /// Reads config/live.yaml (defaults when missing); InputError naming file:line and key.
 LiveFileConfig load_live_config(const std::filesystem::path& path);
+/// The exchange of live.yaml, at `url` when given (--exchange-url); a bad URL is an InputError
+/// naming it. Credentials are not loaded here: callers refuse what they must first.
+LiveVenueOptions configured_venue(const LiveFileConfig& fc, const std::string& url);
 
 /// `aurum run`'s flags; empty or 0 leaves the choice to config/live.yaml.
 struct RunFlags {

@@ -41,13 +41,11 @@ ExchangeCheckLine key_line(const BinanceAccountInfo& a) {
                         a.account_type.empty() ? "spot" : a.account_type, fees)};
 }
 
+/// (connect() already refused a symbol that is not TRADING.)
 ExchangeCheckLine symbol_line(const BinanceSymbolRules& r) {
-    const std::string rules =
-        fmt::format("{}: tick {:g}, lot {:g} (min {:g}), min notional {:g} {}", r.status,
-                    r.tick_size, r.step_size, r.min_qty, r.min_notional, r.quote);
-    if (r.status != "TRADING")
-        return {Level::Fail, r.symbol, rules + " (not trading now: orders would be refused)"};
-    return {Level::Pass, r.symbol, rules};
+    return {Level::Pass, r.symbol,
+            fmt::format("{}: tick {:g}, lot {:g} (min {:g}), min notional {:g} {}", r.status,
+                        r.tick_size, r.step_size, r.min_qty, r.min_notional, r.quote)};
 }
 
 ExchangeCheckLine balance_line(const BinanceSpotClient& c, const std::string& quote) {
@@ -88,25 +86,14 @@ std::string to_string(ExchangeCheckLine::Level level) {
 
 ExchangeCheckReport check_exchange(const LiveVenueOptions& venue,
                                    const std::vector<Instrument>& instruments) {
-    if (venue.exchange != "binance")
-        throw InputError("exchange check: exchange '" + venue.exchange +
-                         "' is not supported (supported: binance)");
-    if (!venue.credentials)
-        throw InputError("exchange check: no exchange credentials (see docs/live-trading.md)");
-    static const SystemClock system;
-    BinanceSpotOptions o;
-    o.base_url = venue.base_url;
-    o.recv_window_ms = venue.recv_window_ms;
-    o.read_timeout_ms = venue.read_timeout_ms;
-    BinanceSpotClient client(o, *venue.credentials, instruments,
-                             venue.clock ? *venue.clock : system,
-                             venue.sleeper ? venue.sleeper : thread_sleeper());
-    client.connect();
+    const auto connected = connect_binance(venue, instruments);
+    const BinanceSpotClient& client = *connected;
     ExchangeCheckReport r;
     r.base_url = venue.base_url;
     r.lines.push_back(clock_line(client.time_offset(), venue.recv_window_ms));
     r.lines.push_back(key_line(client.account()));
-    for (InstrumentId i = 0; i < instruments.size(); ++i) r.lines.push_back(symbol_line(client.rules(i)));
+    for (InstrumentId i = 0; i < instruments.size(); ++i)
+        r.lines.push_back(symbol_line(client.rules(i)));
     r.lines.push_back(balance_line(client, instruments.empty() ? "" : client.rules(0).quote));
     r.lines.push_back(weight_line(client.used_weight_1m(), client.weight_limit_1m()));
     return r;

@@ -25,7 +25,8 @@ struct ExchangeCheckReport {
 
 /// Connects as a live session would (server time, exchangeInfo, account) and judges what it got.
 /// Throws InputError for what stops the check itself (no credentials, a key the exchange refuses,
-/// a symbol it does not list) and SystemError when the exchange cannot be reached.
+/// a symbol it does not list or that is not trading) and SystemError when the exchange cannot be
+/// reached.
 ExchangeCheckReport check_exchange(const LiveVenueOptions& venue,
                                    const std::vector<Instrument>& instruments);
 

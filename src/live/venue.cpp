@@ -20,12 +20,8 @@ Sleeper sleeper_of(const LiveVenueOptions& v) {
 }
 } // namespace
 
-std::unique_ptr<ExecutionClient> make_execution_client(const std::string& mode,
-                                                       const LiveVenueOptions& venue,
-                                                       std::vector<Instrument>& instruments,
-                                                       const FillConfig& fill) {
-    if (mode != "live")
-        return std::make_unique<SimulatedExecutionClient>(instruments, fill);
+std::unique_ptr<BinanceSpotClient> connect_binance(const LiveVenueOptions& venue,
+                                                   const std::vector<Instrument>& instruments) {
     if (venue.exchange != "binance")
         throw InputError("live: exchange '" + venue.exchange +
                          "' is not supported (supported: binance)");
@@ -40,6 +36,16 @@ std::unique_ptr<ExecutionClient> make_execution_client(const std::string& mode,
     auto client = std::make_unique<BinanceSpotClient>(o, *venue.credentials, instruments,
                                                       clock_of(venue), sleeper_of(venue));
     client->connect();
+    return client;
+}
+
+std::unique_ptr<ExecutionClient> make_execution_client(const std::string& mode,
+                                                       const LiveVenueOptions& venue,
+                                                       std::vector<Instrument>& instruments,
+                                                       const FillConfig& fill) {
+    if (mode != "live")
+        return std::make_unique<SimulatedExecutionClient>(instruments, fill);
+    auto client = connect_binance(venue, instruments);
     instruments = client->instruments();
     std::string bal;
     for (const auto& [asset, b] : client->balances())

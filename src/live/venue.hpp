@@ -31,6 +31,14 @@ struct LiveVenueOptions {
     Sleeper sleeper;              ///< waits (default: really sleep)
 };
 
+class BinanceSpotClient;
+
+/// The Binance spot client of `venue`, connected (server time, the symbols' rules, balances).
+/// Throws InputError for what the user must fix (exchange not supported, no URL or credentials,
+/// a symbol the exchange does not list, key refused).
+std::unique_ptr<BinanceSpotClient> connect_binance(const LiveVenueOptions& venue,
+                                                   const std::vector<Instrument>& instruments);
+
 /// The execution client of a session's mode. Live: connects (server time, the symbols' rules,
 /// balances) and replaces `instruments` by the exchange's tick/lot/notional rules, so the engine
 /// rounds and refuses orders exactly as the exchange would. Throws InputError for what the user

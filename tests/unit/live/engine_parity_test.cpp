@@ -110,6 +110,14 @@ Outcome risk_on_backtest(MarketStore& store, const LiveOptions& o) {
     return r;
 }
 
+/// A store holding the real BTC/USDT and ETH/USDT 4h candles of ../shared/data.
+std::unique_ptr<MarketStore> real_btc_eth_4h(const std::filesystem::path& db) {
+    auto store = open_market_store(db.string());
+    store->upsert_bars(test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv"));
+    store->upsert_bars(test::load_shared_bars("crypto/binance/ETHUSDT_4h.csv"));
+    return store;
+}
+
 void expect_same(const Outcome& bt, const Outcome& paper) {
     EXPECT_EQ(bt.orders, paper.orders);
     // The same filled quantities; the journal lists them by order creation, the backtest by
@@ -130,9 +138,7 @@ TEST(EngineParity, risk_on_backtest_equals_paper_replay_on_real_btc_eth_4h) {
     AURUM_REQUIRE_SHARED_DATA(btc, "crypto/binance/BTCUSDT_4h.csv");
     AURUM_REQUIRE_SHARED_DATA(eth, "crypto/binance/ETHUSDT_4h.csv");
     test::TempDir dir;
-    auto store = open_market_store((dir / "p.db").string());
-    store->upsert_bars(test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv"));
-    store->upsert_bars(test::load_shared_bars("crypto/binance/ETHUSDT_4h.csv"));
+    const auto store = real_btc_eth_4h(dir / "p.db");
     const LiveOptions o = options({"BTC/USDT", "ETH/USDT"}, Timeframe(4 * kMsPerHour),
                                   make_time(2022, 1, 1), make_time(2024, 1, 1), 10000);
     const Outcome bt = risk_on_backtest(*store, o);
@@ -148,9 +154,7 @@ TEST(EngineParity, protective_stops_behave_the_same_in_a_backtest_and_a_paper_re
     AURUM_REQUIRE_SHARED_DATA(btc, "crypto/binance/BTCUSDT_4h.csv");
     AURUM_REQUIRE_SHARED_DATA(eth, "crypto/binance/ETHUSDT_4h.csv");
     test::TempDir dir;
-    auto store = open_market_store((dir / "p.db").string());
-    store->upsert_bars(test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv"));
-    store->upsert_bars(test::load_shared_bars("crypto/binance/ETHUSDT_4h.csv"));
+    const auto store = real_btc_eth_4h(dir / "p.db");
     LiveOptions o = options({"BTC/USDT", "ETH/USDT"}, Timeframe(4 * kMsPerHour),
                             make_time(2022, 1, 1), make_time(2024, 1, 1), 10000);
     o.strategy.params["stop-loss"] = 0.03;
