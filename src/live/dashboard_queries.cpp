@@ -650,9 +650,7 @@ json q_predictions(const DashboardReadContext& c, const Params& p) {
 /// was placed in to the next stop of the same trade, the trade's exit, or `end` while it is live.
 json stop_lines(const DashboardReadContext& c, const Shown& sh, const std::vector<Row>& rows,
                 const std::string& symbol, TimeMs first, TimeMs end) {
-    std::vector<OrderRecord> placed;
-    for (auto& o : c.store.orders_for(sh.s.id, symbol, INT64_MIN, end))
-        if (o.type == "stop") placed.push_back(std::move(o));
+    const std::vector<OrderRecord> placed = c.store.stop_orders(sh.s.id, symbol, end);
     std::vector<const Row*> mine;
     for (const auto& r : rows)
         if (r.t.symbol == symbol) mine.push_back(&r);

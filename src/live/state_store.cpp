@@ -195,6 +195,12 @@ std::vector<OrderRecord> StateStore::orders_for(const std::string& sid, const st
     return out;
 }
 
+std::vector<OrderRecord> StateStore::stop_orders(const std::string& sid, const std::string& symbol,
+                                                 TimeMs to_bar) {
+    return orders_where("session_id = $1 AND symbol = $2 AND type = 'stop' AND bar_time < $3",
+                        {S(sid), S(symbol), I(to_bar)});
+}
+
 std::vector<OrderRecord> StateStore::orders_since(const std::string& sid, TimeMs from_bar) {
     return orders_where("session_id = $1 AND bar_time >= $2", {S(sid), I(from_bar)});
 }

@@ -164,6 +164,9 @@ public:
     /// Orders on `symbol` created on bars [from_bar, to_bar], oldest first.
     std::vector<OrderRecord> orders_for(const std::string& session_id, const std::string& symbol,
                                         TimeMs from_bar, TimeMs to_bar);
+    /// The session's stop orders of `symbol` placed before bar `to_bar` (protective stops).
+    std::vector<OrderRecord> stop_orders(const std::string& session_id, const std::string& symbol,
+                                         TimeMs to_bar);
     void insert_trade(const std::string& session_id, int seq, const TradeRecord& t);
     std::vector<TradeRecord> trades(const std::string& session_id);
     /// The session's closed trades: how many, how many won (P&L > 0), their realized P&L.
