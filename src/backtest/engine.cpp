@@ -27,7 +27,7 @@ OrderId StrategyContext::protective_stop(InstrumentId i) const {
     return static_cast<const Engine*>(this)->guards_v_[i].stop;
 }
 
-OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double stop_loss) {
+double StrategyContext::target_order_qty(InstrumentId i, double target_qty) const {
     const double pos = position(i);
     double diff = target_qty - pos;
     const Instrument& inst = instrument(i);
@@ -39,8 +39,14 @@ OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double 
         if (unit > 0)
             diff = std::min(diff, round_qty_down(std::max(0.0, cash()) / unit, inst.lot_step));
     }
-    if (std::abs(diff) < std::max(inst.lot_step, inst.min_qty) * 0.5)
+    return std::abs(diff) < std::max(inst.lot_step, inst.min_qty) * 0.5 ? 0.0 : diff;
+}
+
+OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double stop_loss) {
+    const double diff = target_order_qty(i, target_qty);
+    if (diff == 0)
         return 0;
+    const double pos = position(i);
     auto& g = static_cast<Engine*>(this)->guards_v_[i];
     g.stop_loss = target_qty != 0 ? stop_loss : 0.0;
     if (g.stop && pos != 0 && (diff > 0) != (pos > 0)) {
@@ -50,6 +56,14 @@ OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double 
         g.stop = 0;
     }
     return submit(OrderRequest::market(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff)));
+}
+
+OrderId StrategyContext::order_target_limit(InstrumentId i, double target_qty, double limit_price) {
+    const double diff = target_order_qty(i, target_qty);
+    if (diff == 0)
+        return 0;
+    return submit(
+        OrderRequest::limit(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff), limit_price));
 }
 
 Engine::Engine(std::vector<Instrument> instruments, std::vector<const BarSeries*> data,

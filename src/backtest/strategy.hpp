@@ -91,6 +91,12 @@ class StrategyContext {
     /// fill (like an exchange-side stop placed once the entry is known), so they work from the
     /// next bar on.
     OrderId order_target(InstrumentId i, double target_qty, double stop_loss);
+    /// The signed quantity order_target would send toward `target_qty` (after the spot cash cap
+    /// and the lot check): 0 when it would send nothing.
+    double target_order_qty(InstrumentId i, double target_qty) const;
+    /// order_target as a GTC limit order at `limit_price` (no protective stop): what an
+    /// execution policy sends instead of a market order. Returns its id or 0.
+    OrderId order_target_limit(InstrumentId i, double target_qty, double limit_price);
     /// The protective stop order live for instrument i (0: none).
     OrderId protective_stop(InstrumentId i) const;
 

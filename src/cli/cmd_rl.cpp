@@ -37,11 +37,14 @@ struct LoadedAgent {
     ActionFn policy(HierarchyTrace* trace = nullptr) {
         return agent_policy(agent, tactical_ptr(), config, trace);
     }
+    ExecutionFn execution() { return execution_policy(agent); }
     std::string describe() const {
         std::string s =
             fmt::format("{} v{} ({} PPO agent", record.name, record.version, agent.level());
         if (tactical)
             s += fmt::format(" over {} v{}", config.agent.tactical_model, tactical_version);
+        else if (agent.level() == "execution")
+            s += " under the regime-trend rule";
         return s + ", greedy)";
     }
 };
@@ -86,6 +89,12 @@ void print_evaluation(const RlEvaluation& ev) {
             m.total_return * 100, e.buy_hold_return * 100, m.sharpe, e.buy_hold_sharpe,
             -m.max_drawdown * 100, m.trades, e.t_stat, e.shield.interventions(), e.shield.orders,
             e.shield.max_entry_exposure * 100);
+        if (i < ev.market_execution.size())
+            std::cout << fmt::format(
+                "  Execution       {} parent orders, {} as limits ({} forced to market): "
+                "shortfall {:.2f} bps (all at market {:.2f} bps)\n",
+                e.execution.parents, e.execution.limits, e.execution.forced,
+                e.execution.mean_shortfall_bps(), ev.market_execution[i].mean_shortfall_bps());
     }
     std::cout << fmt::format("Gate: {}\n", ev.gate.passed ? "PASSED" : "FAILED");
     for (const GatingRule& r : ev.gate.rules)
@@ -178,8 +187,9 @@ void register_train(CLI::App* rl, CliContext& ctx) {
             registry.emplace(ws.models_dir() / "registry", &store->database());
             o.registry = &*registry;
         }
-        std::optional<LoadedAgent> tactical; // level: strategic, over a registered tactical agent
-        if (config.agent.strategic && !config.agent.tactical_model.empty()) {
+        // level: strategic or execution, over a registered tactical agent
+        std::optional<LoadedAgent> tactical;
+        if (!config.agent.tactical_model.empty()) {
             tactical.emplace(load_agent(ctx, config.agent.tactical_model, 0));
             if (tactical->agent.level() != "tactical")
                 throw InputError("agent.tactical_model " + config.agent.tactical_model +
@@ -193,10 +203,14 @@ void register_train(CLI::App* rl, CliContext& ctx) {
                 "Training {} ({} agent, PPO{}) on {}: {} environments x {} "
                 "steps x {} updates\n",
                 config.name, config.level(),
-                !a.strategic ? ""
-                : tactical   ? fmt::format(", every {} bars, over {} v{}", a.cadence,
-                                           a.tactical_model, o.tactical_version)
-                             : fmt::format(", every {} bars, no tactical agent", a.cadence),
+                a.execution  ? fmt::format(", each parent order, under {}",
+                                           tactical ? fmt::format("{} v{}", a.tactical_model,
+                                                                  o.tactical_version)
+                                                    : std::string("the regime-trend rule"))
+                : !a.strategic ? ""
+                : tactical     ? fmt::format(", every {} bars, over {} v{}", a.cadence,
+                                             a.tactical_model, o.tactical_version)
+                               : fmt::format(", every {} bars, no tactical agent", a.cadence),
                 describe_market(config.market), a.envs, a.rollout_steps, a.updates);
             const std::size_t every = std::max<std::size_t>(1, a.updates / 10);
             o.progress = [every, n = a.updates](const PpoUpdateReport& u) {
@@ -307,14 +321,16 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         const bool strategic = agent && agent->agent.level() == "strategic";
         const ActionFn policy =
             agent ? agent->policy(strategic ? &trace : nullptr) : ActionFn(regime_trend_action);
+        const ExecutionFn execution = agent ? agent->execution() : ExecutionFn{};
         const std::string features = agent ? agent->record.feature_set_name : "default";
         std::unique_ptr<MarketStore> store;
         if (window)
             store = ctx.open_store();
         const SimulationReport r =
             window ? simulate_history(*store, instrument, tf, *window, workspace_env(ctx), policy,
-                                      features)
-                   : simulate_scenario(s, f->seed, f->days, workspace_env(ctx), policy, features);
+                                      features, execution)
+                   : simulate_scenario(s, f->seed, f->days, workspace_env(ctx), policy, features,
+                                       execution);
         const Metrics& m = r.metrics;
         const ShieldStats& sh = r.shield;
         const std::string who =
@@ -362,6 +378,10 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             actions += fmt::format("{}target {:g} %: {:.1f} %", actions.empty() ? "" : ", ",
                                    target * 100, share * 100);
         std::cout << fmt::format("Actions         {} of decisions\n", actions);
+        const ExecutionStats& x = r.execution;
+        std::cout << fmt::format("Execution       {} parent orders, {} as limits ({} forced to "
+                                 "market), shortfall {:.2f} bps vs the decision's close\n",
+                                 x.parents, x.limits, x.forced, x.mean_shortfall_bps());
         if (!report.empty())
             std::cout << fmt::format("Report          {}\n", report.string());
         return 0;

@@ -1,11 +1,13 @@
 #include "rl/policy_eval.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "rl/execution_env.hpp"
 
 namespace aurum {
 
@@ -20,7 +22,7 @@ std::vector<std::pair<double, double>> action_shares(const std::vector<double>& 
 }
 
 EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvConfig config,
-                                 const ActionFn& policy) {
+                                 const ActionFn& policy, const ExecutionFn& execution) {
     if (start + 2 > tape.bars.size())
         throw InputError(fmt::format("rl: no room for an episode from bar {} of {} ({} bars)",
                                      start, tape.bars.symbol, tape.bars.size()));
@@ -28,12 +30,14 @@ EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvC
     config.spec.engine.record_fills = true;
     TradingEnv env(config);
     std::vector<float> obs(ObsLayout{tape.columns}.size());
+    std::vector<float> exec_obs(obs.size() + kExecutionExtra);
     env.reset(tape, start, obs);
     EpisodeReport r;
     r.targets.reserve(config.episode_bars);
     r.regimes.reserve(config.episode_bars);
     r.positions.reserve(config.episode_bars);
     r.times.reserve(config.episode_bars);
+    r.limit_bps.reserve(config.episode_bars);
     double sum = 0, sq = 0;
     const ObsLayout& layout = env.layout();
     for (bool done = false; !done;) {
@@ -44,8 +48,21 @@ EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvC
         for (int g = 0; g < kRegimeCount; ++g)
             if (obs[layout.regime() + static_cast<std::size_t>(g)] > 0.5f)
                 r.regimes.back() = static_cast<Regime>(g);
-        const StepOutcome o = env.step(a, obs);
+        const double q = env.order_qty(a);
+        double bps = q != 0 ? 0.0 : -1.0;
+        if (q != 0 && execution) {
+            execution_obs(obs, env, q, exec_obs);
+            bps = execution(exec_obs);
+        }
+        r.limit_bps.push_back(bps);
+        const StepOutcome o = env.step(a, obs, std::max(0.0, bps));
         r.positions.push_back(obs[layout.position()]);
+        if (o.execution.completed) {
+            ++r.execution.parents;
+            r.execution.limits += o.execution.limit ? 1 : 0;
+            r.execution.forced += o.execution.forced ? 1 : 0;
+            r.execution.shortfall_sum += o.execution.shortfall;
+        }
         sum += o.reward;
         sq += o.reward * o.reward;
         done = o.done;

@@ -79,24 +79,32 @@ void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
     a.allow_keys({"level", "action_levels", "episode_bars", "envs", "rollout_steps", "updates",
                   "reward_scale", "cadence", "tactical_model", "dsr_eta"});
     const std::string level = a.get_string("level", "tactical");
-    if (level != "tactical" && level != "strategic")
-        a.fail("level", "'" + level +
-                            "': expected tactical or strategic (execution: not built "
-                            "yet)");
+    if (level != "tactical" && level != "strategic" && level != "execution")
+        a.fail("level", "'" + level + "': expected tactical, strategic or execution");
     out.strategic = level == "strategic";
-    for (const char* k : {"cadence", "tactical_model", "dsr_eta"})
+    out.execution = level == "execution";
+    for (const char* k : {"cadence", "dsr_eta"})
         if (!out.strategic && a.has(k))
             a.fail(k, "only for level: strategic");
+    if (level == "tactical" && a.has("tactical_model"))
+        a.fail("tactical_model", "only for level: strategic or execution");
     out.cadence = static_cast<std::size_t>(get_count(a, "cadence", 6, 1, 10000));
     out.tactical_model = a.get_string("tactical_model", "");
     out.dsr_eta = a.get_in_range("dsr_eta", out.dsr_eta, 1e-4, 0.5);
+    if (out.execution) out.action_levels = {0.0, 5.0, 10.0, 25.0};
+    const double top = out.execution ? kMaxLimitOffsetBps : 1.0;
     if (a.has("action_levels")) {
         out.action_levels.clear();
         for (const ConfigNode& e : a.child("action_levels").items()) {
             double v = 0;
-            if (!e.raw().IsScalar() || !YAML::convert<double>::decode(e.raw(), v) || v < 0 || v > 1)
-                a.fail("action_levels", "each level is a target fraction of equity in [0, 1] "
-                                        "(spot: no shorts)");
+            if (!e.raw().IsScalar() || !YAML::convert<double>::decode(e.raw(), v) || v < 0 ||
+                v > top)
+                a.fail("action_levels",
+                       out.execution ? fmt::format("each level is a limit offset in bps in [0, "
+                                                   "{}] (0: market)",
+                                                   top)
+                                     : "each level is a target fraction of equity in [0, 1] "
+                                       "(spot: no shorts)");
             out.action_levels.push_back(v);
         }
         if (out.action_levels.size() < 2 || out.action_levels.size() > 16)
@@ -108,7 +116,8 @@ void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
     out.envs = static_cast<std::size_t>(get_count(a, "envs", 8, 1, 1024));
     out.rollout_steps = static_cast<std::size_t>(get_count(a, "rollout_steps", 128, 1, 100000));
     out.updates = static_cast<std::size_t>(get_count(a, "updates", 40, 1, 1000000));
-    out.reward_scale = a.get_positive("reward_scale", out.strategic ? 1.0 : out.reward_scale);
+    out.reward_scale = a.get_positive(
+        "reward_scale", out.strategic ? 1.0 : out.reward_scale);
     if (out.strategic && out.episode_bars % out.cadence != 0)
         a.fail("cadence", fmt::format("{} must divide agent.episode_bars {} (every episode ends "
                                       "at a strategic decision)",

@@ -18,6 +18,10 @@ enum class MarketShape : std::uint8_t { Regimes, Momentum, Noise, Bull, Bear, Tr
 /// "regimes", "momentum", "noise", "bull", "bear", "trend"
 std::string to_string(MarketShape s);
 
+/// The execution level's largest limit offset (5 %): beyond it a limit is not an execution
+/// choice but another trade.
+inline constexpr double kMaxLimitOffsetBps = 500;
+
 /// Everything `aurum rl train` reads.
 struct RlConfig {
     std::string name = "rl-tactical";
@@ -34,10 +38,14 @@ struct RlConfig {
     } market;
     std::string feature_set = "default";
     struct Agent {
-        bool strategic = false;     ///< level: strategic (else tactical)
+        bool strategic = false;     ///< level: strategic
+        bool execution = false;     ///< level: execution (neither: tactical)
         std::size_t cadence = 6;    ///< strategic: bars between decisions (6 x 4h = daily)
-        std::string tactical_model; ///< strategic: registered tactical agent below it ("": none)
+        /// strategic, execution: the registered tactical agent below it ("": none; execution
+        /// then trades the built-in regime-trend rule)
+        std::string tactical_model;
         double dsr_eta = 0.01;      ///< strategic: differential Sharpe ratio's moment decay
+        /// tactical: target fractions; strategic: allocations; execution: limit offsets in bps
         std::vector<double> action_levels{0.0, 0.125, 0.25};
         std::size_t episode_bars = 256, envs = 8, rollout_steps = 128, updates = 40;
         double reward_scale = 100;
@@ -49,7 +57,9 @@ struct RlConfig {
     } gating;
     std::string yaml; ///< the text it was parsed from (stored with the model)
 
-    std::string level() const { return agent.strategic ? "strategic" : "tactical"; }
+    std::string level() const {
+        return agent.strategic ? "strategic" : agent.execution ? "execution" : "tactical";
+    }
 
     /// Parses YAML text; InputError "file:line: key: ..." for an unknown key or a bad value.
     static RlConfig parse(const std::string& text, const std::string& file);

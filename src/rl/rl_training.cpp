@@ -11,6 +11,8 @@
 #include "core/error.hpp"
 #include "core/time.hpp"
 #include "features/feature_set.hpp"
+#include "rl/execution_env.hpp"
+#include "rl/scenarios.hpp"
 #include "rl/strategic_env.hpp"
 #include "rl/tfevents_writer.hpp"
 
@@ -116,6 +118,16 @@ nlohmann::json RlEvaluation::to_json() const {
                        {"max_entry_exposure", e.shield.max_entry_exposure},
                        {"entries_past_halt", e.shield.entries_past_halt},
                        {"shield_interventions", e.shield.interventions()}});
+        if (i < market_execution.size()) {
+            const ExecutionStats& x = e.execution;
+            out.back()["execution"] = {
+                {"parent_orders", x.parents},
+                {"limit_orders", x.limits},
+                {"forced_fills", x.forced},
+                {"mean_shortfall_bps", x.mean_shortfall_bps()},
+                {"market_only_shortfall_bps", market_execution[i].mean_shortfall_bps()},
+                {"market_only_parent_orders", market_execution[i].parents}};
+        }
     }
     return out;
 }
@@ -124,7 +136,14 @@ ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig&
                       HierarchyTrace* trace) {
     if (agent.level() == "strategic")
         return hierarchical_policy(agent, tactical, config.agent.cadence, trace);
+    if (agent.level() == "execution")
+        return tactical ? tactical->action_fn() : ActionFn(regime_trend_action);
     return agent.action_fn();
+}
+
+ExecutionFn execution_policy(PolicyAgent& agent) {
+    if (agent.level() != "execution") return {};
+    return [&agent](std::span<const float> obs) { return agent.act(obs); };
 }
 
 RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
@@ -134,20 +153,39 @@ RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const Tra
     ev.gate.passed = true;
     for (std::size_t i = 0; i < market.full.size(); ++i) {
         const MarketTape& tape = market.full[i];
-        EpisodeReport e =
-            run_policy_episode(tape, market.split[i], env, agent_policy(agent, tactical, config));
+        const ExecutionFn exec = execution_policy(agent);
+        EpisodeReport e = run_policy_episode(tape, market.split[i], env,
+                                             agent_policy(agent, tactical, config), exec);
         const std::string s = tape.bars.symbol + " ";
         const Metrics& m = e.metrics;
         auto& rules = ev.gate.rules;
-        rules.push_back(rule(s + "oos t-stat", e.t_stat >= config.gating.min_t_stat, e.t_stat,
-                             config.gating.min_t_stat,
-                             fmt::format("mean bar return / standard error {:.2f} (need >= {:.2f})",
-                                         e.t_stat, config.gating.min_t_stat)));
-        if (config.gating.beat_buy_hold_sharpe)
-            rules.push_back(
-                rule(s + "sharpe vs buy-and-hold", m.sharpe > e.buy_hold_sharpe, m.sharpe,
-                     e.buy_hold_sharpe,
-                     fmt::format("{:.2f} vs buy-and-hold {:.2f}", m.sharpe, e.buy_hold_sharpe)));
+        if (exec) {
+            // The execution level is judged on execution alone: the same upper policy, every
+            // order at market, is the baseline.
+            const ExecutionStats market_only =
+                run_policy_episode(tape, market.split[i], env,
+                                   agent_policy(agent, tactical, config))
+                    .execution;
+            const double a = e.execution.mean_shortfall_bps();
+            const double b = market_only.mean_shortfall_bps();
+            rules.push_back(rule(s + "execution shortfall", e.execution.parents > 0 && a < b, a,
+                                 b,
+                                 fmt::format("mean {:.2f} bps over {} parent orders vs {:.2f} "
+                                             "bps all at market (need lower)",
+                                             a, e.execution.parents, b)));
+            ev.market_execution.push_back(market_only);
+        } else {
+            rules.push_back(rule(s + "oos t-stat", e.t_stat >= config.gating.min_t_stat,
+                                 e.t_stat, config.gating.min_t_stat,
+                                 fmt::format("mean bar return / standard error {:.2f} (need >= "
+                                             "{:.2f})",
+                                             e.t_stat, config.gating.min_t_stat)));
+            if (config.gating.beat_buy_hold_sharpe)
+                rules.push_back(rule(
+                    s + "sharpe vs buy-and-hold", m.sharpe > e.buy_hold_sharpe, m.sharpe,
+                    e.buy_hold_sharpe,
+                    fmt::format("{:.2f} vs buy-and-hold {:.2f}", m.sharpe, e.buy_hold_sharpe)));
+        }
         rules.push_back(rule(s + "trades", m.trades > 0, static_cast<double>(m.trades), 1,
                              fmt::format("{} trades out of sample", m.trades)));
         const double entry = e.shield.max_entry_exposure;
@@ -173,14 +211,21 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     EnvConfig env = options.env;
     env.episode_bars = config.agent.episode_bars;
     VecEnv venv(market.train_tapes(), env, config.agent.envs, config.market.seed ^ config.ppo.seed);
-    if (config.agent.strategic && !config.agent.tactical_model.empty() && !options.tactical)
+    if (!config.agent.tactical_model.empty() && !options.tactical)
         throw InputError("agent.tactical_model " + config.agent.tactical_model + ": not loaded");
-    std::unique_ptr<StrategicEnv> senv;
+    std::unique_ptr<BatchEnv> upper;
     if (config.agent.strategic)
-        senv = std::make_unique<StrategicEnv>(venv, options.tactical, config.agent.cadence,
-                                              config.agent.episode_bars, config.agent.dsr_eta);
-    BatchEnv& batch = senv ? static_cast<BatchEnv&>(*senv) : venv;
-    PolicyAgent agent(venv.obs_size(), config.agent.action_levels, config.ppo, config.level());
+        upper = std::make_unique<StrategicEnv>(venv, options.tactical, config.agent.cadence,
+                                               config.agent.episode_bars, config.agent.dsr_eta);
+    if (config.agent.execution) {
+        std::vector<ActionFn> policies;
+        for (std::size_t i = 0; i < venv.size(); ++i)
+            policies.push_back(options.tactical ? options.tactical->action_fn()
+                                                : ActionFn(regime_trend_action));
+        upper = std::make_unique<ExecutionEnv>(venv, std::move(policies));
+    }
+    BatchEnv& batch = upper ? *upper : static_cast<BatchEnv&>(venv);
+    PolicyAgent agent(batch.obs_size(), config.agent.action_levels, config.ppo, config.level());
     PpoTrainer trainer(batch, agent.net(), agent.norm(), config.agent.action_levels, config.ppo,
                        config.agent.rollout_steps, config.agent.reward_scale);
 
@@ -203,8 +248,7 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
             options.progress(out.updates.back());
     }
     log.flush();
-    out.bar_steps =
-        out.updates.back().env_steps * (config.agent.strategic ? config.agent.cadence : 1);
+    out.bar_steps = venv.bars_stepped();
     out.parameter_hash = agent.net().parameter_hash();
     out.parameters = agent.net().parameter_count();
     out.evaluation = evaluate_agent(agent, options.tactical, market, config, env);
@@ -219,7 +263,9 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     rec.feature_set_name = config.feature_set;
     rec.feature_set_id = fc.get(config.feature_set).id();
     rec.label_spec = config.agent.strategic ? "reward: differential Sharpe ratio of the bar returns"
-                                            : "reward: log equity change net of costs";
+                     : config.agent.execution
+                         ? "reward: minus the implementation shortfall vs the arrival price"
+                         : "reward: log equity change net of costs";
     rec.symbols = config.market.symbols;
     rec.timeframe = config.market.timeframe;
     rec.data_from = market.full.front().bars.time.front();

@@ -24,6 +24,8 @@ struct HierarchyTrace;
 struct RlEvaluation {
     std::vector<std::string> symbols;
     std::vector<EpisodeReport> episodes;
+    /// level: execution: the same upper policy with every order at market, per symbol.
+    std::vector<ExecutionStats> market_execution;
     GatingVerdict gate;
     nlohmann::json to_json() const; ///< per symbol
     /// Means over the symbols: sharpe, max_drawdown, total_return, buy_hold_return (what
@@ -35,16 +37,21 @@ struct RlEvaluation {
 /// close and the order fills at the next open, so a gap can carry a capped entry a little above.
 inline constexpr double kEntryGapTolerance = 0.05; ///< relative: 25 % -> 26.25 %
 
-/// The policy an agent trades with: its greedy action (tactical), or the hierarchy of it
-/// (strategic) over `tactical` (may be null) at the config's cadence. Fresh state per call.
-/// `trace` (strategic only, may be null) records each decision's allocation and level.
+/// The policy an agent trades with: its greedy action (tactical), the hierarchy of it
+/// (strategic) over `tactical` (may be null) at the config's cadence, or (execution) the level
+/// above it: `tactical`, else the scripted regime-trend rule. Fresh state per call. `trace`
+/// (strategic only, may be null) records each decision's allocation and level.
 ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config,
                       HierarchyTrace* trace = nullptr);
+/// An execution agent's greedy choice of limit offset; empty for the other levels (every order
+/// at market). The agent must outlive it.
+ExecutionFn execution_policy(PolicyAgent& agent);
 
 /// Runs the greedy policy (agent_policy, fresh per symbol) over every symbol's out-of-sample
 /// window and applies the gate: t-stat of the bar returns >= min_t_stat, Sharpe above
 /// buy-and-hold's (when asked), at least one trade, the position cap held (within the gap
-/// tolerance) and no entry past the drawdown halt.
+/// tolerance) and no entry past the drawdown halt. An execution agent is gated instead on its
+/// mean implementation shortfall: below the same upper policy's with every order at market.
 RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
                             const RlConfig& config, const EnvConfig& env);
 
@@ -54,8 +61,8 @@ struct RlTrainOptions {
     std::string run;                   ///< empty: <name>-<UTC yyyymmdd-hhmmss>
     ModelRegistry* registry = nullptr; ///< null: nothing registered
     MarketStore* store = nullptr;      ///< where market.source store reads its bars
-    /// level: strategic: the registered tactical agent below it (agent.tactical_model) and its
-    /// version; null when the config names none.
+    /// level: strategic or execution: the registered tactical agent (agent.tactical_model) and
+    /// its version; null when the config names none.
     PolicyAgent* tactical = nullptr;
     int tactical_version = 0;
     EnvConfig env; ///< costs and the shield (default_env_config())

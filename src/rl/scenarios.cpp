@@ -81,8 +81,8 @@ namespace {
 
 /// The report of one episode of `tape` from bar `start`.
 SimulationReport episode_report(const MarketTape& tape, std::size_t start, EnvConfig config,
-                                const ActionFn& policy) {
-    EpisodeReport e = run_policy_episode(tape, start, std::move(config), policy);
+                                const ActionFn& policy, const ExecutionFn& execution) {
+    EpisodeReport e = run_policy_episode(tape, start, std::move(config), policy, execution);
     SimulationReport r;
     r.decisions = e.decisions;
     r.from = e.from;
@@ -94,6 +94,8 @@ SimulationReport episode_report(const MarketTape& tape, std::size_t start, EnvCo
     r.regimes = std::move(e.regimes);
     r.positions = std::move(e.positions);
     r.times = std::move(e.times);
+    r.limit_bps = std::move(e.limit_bps);
+    r.execution = e.execution;
     const std::vector<double>& curve = e.result.curve.equity; // bar start, then one per step
     for (std::size_t k = 0; k < r.times.size(); ++k) {
         r.close.push_back(tape.bars.close[start + k]);
@@ -105,9 +107,11 @@ SimulationReport episode_report(const MarketTape& tape, std::size_t start, EnvCo
 } // namespace
 
 SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config,
-                                   const ActionFn& policy, const std::string& feature_set) {
+                                   const ActionFn& policy, const std::string& feature_set,
+                                   const ExecutionFn& execution) {
     const MarketTape tape = scenario_tape(s, seed, days, feature_set);
-    SimulationReport r = episode_report(tape, tape.first_ready, std::move(config), policy);
+    SimulationReport r =
+        episode_report(tape, tape.first_ready, std::move(config), policy, execution);
     r.label = to_string(s);
     r.market = fmt::format("synthetic BTC/USDT 4h, seed {}", seed);
     r.scenario = s;
@@ -139,7 +143,8 @@ std::optional<HistoryWindow> parse_history_window(const std::string& text) {
 
 SimulationReport simulate_history(MarketStore& store, const Instrument& instrument, Timeframe tf,
                                   const HistoryWindow& window, EnvConfig config,
-                                  const ActionFn& policy, const std::string& feature_set) {
+                                  const ActionFn& policy, const std::string& feature_set,
+                                  const ExecutionFn& execution) {
     const TimeMs warm = 400 * tf.ms();
     BarSeries bars = store.load_bars(instrument.symbol, tf, {window.from - warm, window.to});
     if (bars.empty())
@@ -156,7 +161,7 @@ SimulationReport simulate_history(MarketStore& store, const Instrument& instrume
                                      "({} of them warm-up), too few to simulate",
                                      window.name, tape.bars.size(), tf.name(),
                                      instrument.symbol, format_time(window.to), tape.first_ready));
-    SimulationReport r = episode_report(tape, start, std::move(config), policy);
+    SimulationReport r = episode_report(tape, start, std::move(config), policy, execution);
     r.label = window.name;
     r.market = fmt::format("{} {} from the store", instrument.symbol, tf.name());
     return r;
@@ -192,12 +197,18 @@ nlohmann::json simulation_json(const SimulationReport& r) {
             {"max_drawdown", r.metrics.max_drawdown},
             {"trades", r.metrics.trades},
             {"shield", shield_json(r.shield)},
+            {"execution",
+             {{"parent_orders", r.execution.parents},
+              {"limit_orders", r.execution.limits},
+              {"forced_fills", r.execution.forced},
+              {"mean_shortfall_bps", r.execution.mean_shortfall_bps()}}},
             {"series",
              {{"time", r.times},
               {"close", r.close},
               {"regime", regimes},
               {"target", r.targets},
               {"position", r.positions},
+              {"limit_bps", r.limit_bps},
               {"equity", r.equity}}}};
 }
 

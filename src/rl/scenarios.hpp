@@ -45,6 +45,9 @@ struct SimulationReport {
     std::vector<TimeMs> times;     ///< open time of each decision's bar
     std::vector<double> close;     ///< close of each decision's bar
     std::vector<double> equity;    ///< equity after each decision (the engine's curve)
+    /// The execution level's choice per decision: limit offset in bps, 0 market, -1 no order.
+    std::vector<double> limit_bps;
+    ExecutionStats execution;
 };
 
 /// The shield's counters (`rl simulate --json`, `rl safety --json`).
@@ -61,9 +64,11 @@ MarketTape scenario_tape(Scenario s, std::uint64_t seed, int days,
 /// Runs `policy` (default: the scripted baseline) through one TradingEnv episode over the
 /// scenario's bars after the features' warm-up (`config.episode_bars` is set to fill it).
 /// Throws InputError when `days` is outside [120, 3650].
+/// `execution` (may be empty: every order at market) as run_policy_episode's.
 SimulationReport simulate_scenario(Scenario s, std::uint64_t seed, int days, EnvConfig config,
                                    const ActionFn& policy = regime_trend_action,
-                                   const std::string& feature_set = "default");
+                                   const std::string& feature_set = "default",
+                                   const ExecutionFn& execution = {});
 
 /// A window of real history for `simulate`: a named one or "YYYY-MM-DD..YYYY-MM-DD".
 struct HistoryWindow {
@@ -84,6 +89,7 @@ class MarketStore;
 SimulationReport simulate_history(MarketStore& store, const Instrument& instrument, Timeframe tf,
                                   const HistoryWindow& window, EnvConfig config,
                                   const ActionFn& policy,
-                                  const std::string& feature_set = "default");
+                                  const std::string& feature_set = "default",
+                                  const ExecutionFn& execution = {});
 
 } // namespace aurum

@@ -30,6 +30,9 @@ RiskDecision ShieldHook::review(const OrderRequest& request, const Instrument& i
     if (request.tag == static_cast<std::uint32_t>(OrderSource::Flatten)) ++stats_.flattens;
     if (d.action == RiskDecision::Action::Deny) ++stats_.denied;
     if (d.action == RiskDecision::Action::Reduce) ++stats_.reduced;
+    approved_ = d.action == RiskDecision::Action::Approve  ? request.qty
+                : d.action == RiskDecision::Action::Reduce ? d.qty
+                                                           : 0.0;
     return d;
 }
 

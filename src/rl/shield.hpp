@@ -46,9 +46,12 @@ class ShieldHook final : public AccountRiskHook {
     ShieldHook(RiskManager& rm, ShieldStats& stats) : AccountRiskHook(rm), stats_(stats) {}
     RiskDecision review(const OrderRequest& request, const Instrument& instrument,
                         double reference_price, const Portfolio& portfolio, TimeMs now) override;
+    /// The quantity the last review let through (0 when it denied).
+    double approved_qty() const { return approved_; }
 
   private:
     ShieldStats& stats_;
+    double approved_ = 0;
 };
 
 } // namespace aurum

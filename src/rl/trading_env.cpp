@@ -80,6 +80,7 @@ void TradingEnv::reset(const MarketTape& tape, std::size_t start, std::span<floa
     stack_.engine->start();
     k_ = 0;
     halted_ = false;
+    parent_ = Parent{};
     advance();
     prev_equity_ = peak_ = equity();
     write_obs(obs);
@@ -92,7 +93,63 @@ void TradingEnv::advance() {
     stack_.engine->step(std::span<const InstrumentId>(&kOnly, 1));
 }
 
-StepOutcome TradingEnv::step(double action, std::span<float> obs) {
+double TradingEnv::order_qty(double action) {
+    Engine& engine = *stack_.engine;
+    if (strategy_.open_limit(engine, 0) || !std::isfinite(action)) return 0;
+    return strategy_.order_qty(engine, 0, std::clamp(action, -1.0, 1.0));
+}
+
+double TradingEnv::notional_fraction(double qty) const {
+    const double eq = equity();
+    return eq > 0 ? std::fabs(qty) * slice_.close[k_] * tape_->instrument.contract_size / eq : 0.0;
+}
+
+void TradingEnv::send(double action, double limit_bps) {
+    Engine& engine = *stack_.engine;
+    if (strategy_.open_limit(engine, 0)) {
+        // The forced fill: the limit had its bar; the rest goes at market toward its target.
+        strategy_.cancel_limit(engine, 0);
+        parent_.forced = true;
+        // The parent becomes what the limit filled plus the market order for the rest (sized
+        // at this close, as any order toward a target).
+        const double filled = std::fabs(engine.account().position(0).qty - parent_.position);
+        const bool sent = strategy_.apply(engine, 0, parent_.target);
+        parent_.qty = filled + (sent ? hook_->approved_qty() : 0.0);
+        if (!(parent_.qty > 0)) parent_ = Parent{};
+        return;
+    }
+    const double cs = tape_->instrument.contract_size;
+    const double q = strategy_.order_qty(engine, 0, action);
+    Parent p{true,          limit_bps > 0,           false,
+             action,        q > 0 ? 1.0 : -1.0,      0,
+             slice_.close[k_] * cs, engine.account().cash(), engine.account().position(0).qty};
+    // The parent is what the shield let through (a reduced order is not a shortfall).
+    if (strategy_.apply(engine, 0, action, limit_bps) && q != 0) {
+        p.qty = hook_->approved_qty();
+        if (p.qty > 0) parent_ = p;
+    }
+}
+
+ExecutionOutcome TradingEnv::finish_parent(bool at_end) {
+    ExecutionOutcome out;
+    Engine& engine = *stack_.engine;
+    if (!parent_.active || (!at_end && strategy_.open_limit(engine, 0))) return out;
+    // Shortfall = what the fills cost beyond the arrival price: -(cash change + position change
+    // x arrival), fees included; the unfilled rest pays the move since arrival.
+    const double dq = engine.account().position(0).qty - parent_.position;
+    double cost = -(engine.account().cash() - parent_.cash + dq * parent_.arrival);
+    const double rest = std::max(0.0, parent_.qty - std::fabs(dq));
+    const double now = slice_.close[k_] * tape_->instrument.contract_size;
+    cost += rest * parent_.side * (now - parent_.arrival);
+    out.completed = true;
+    out.limit = parent_.limit;
+    out.forced = parent_.forced;
+    out.shortfall = cost / (parent_.qty * parent_.arrival);
+    parent_ = Parent{};
+    return out;
+}
+
+StepOutcome TradingEnv::step(double action, std::span<float> obs, double limit_bps) {
     ++stats_.actions;
     if (!std::isfinite(action)) {
         ++stats_.invalid;
@@ -106,7 +163,7 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
     const bool past_halt = peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
     const double decision_drawdown = peak_ > 0 ? std::max(0.0, 1 - equity() / peak_) : 0.0;
     const double fees_before = engine.account().fees_paid();
-    strategy_.apply(engine, 0, action);
+    send(action, limit_bps);
 
     ++k_;
     advance();
@@ -139,6 +196,7 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs) {
         if (peak_ > 0) stats_.halt_drawdown = std::max(stats_.halt_drawdown, 1 - eq / peak_);
     }
     out.done = k_ + 1 >= slice_.size() || !(eq > 0);
+    out.execution = finish_parent(out.done);
     write_obs(obs);
     return out;
 }

@@ -37,6 +37,17 @@ struct ObsLayout {
     std::size_t size() const { return ready() + 4; }
 };
 
+/// How one parent order (the order a target change sends) was executed, once it is finished.
+struct ExecutionOutcome {
+    bool completed = false; ///< a parent order finished in this step
+    bool limit = false;     ///< it went out as a limit order
+    bool forced = false;    ///< its limit was not filled within one bar: the rest went at market
+    /// Implementation shortfall against the arrival price (the decision's close), fees included,
+    /// as a fraction of the parent's notional (> 0 costs). A quantity never filled is charged the
+    /// move from the arrival price to the close at which the parent ended.
+    double shortfall = 0;
+};
+
 /// Result of one step.
 struct StepOutcome {
     double reward = 0; ///< log(equity after / equity before), costs included
@@ -44,6 +55,7 @@ struct StepOutcome {
     /// log((equity + fees paid) / equity before) holds the price move, spread and slippage.
     double fees = 0;
     bool done = false; ///< the episode's last bar was reached (or equity is gone)
+    ExecutionOutcome execution;
 };
 
 /// One environment. Not movable (the engine holds pointers into it).
@@ -58,20 +70,36 @@ class TradingEnv {
     /// observation. Throws InputError when the window does not fit.
     void reset(const MarketTape& tape, std::size_t start, std::span<float> obs);
     /// Sends `action` (target fraction of equity in [-1, 1]) through the shield at the current
-    /// close, steps the next bar, writes its observation.
-    StepOutcome step(double action, std::span<float> obs);
+    /// close, steps the next bar, writes its observation. `limit_bps` > 0 sends the order as a
+    /// limit that much better than the close (the execution level). A limit still open one bar
+    /// later is cancelled and the rest goes at market toward the same target; that step ignores
+    /// `action` (the parent order finishes first).
+    StepOutcome step(double action, std::span<float> obs, double limit_bps = 0);
+    /// The signed quantity step(action) would order now (0: none); always 0 while a limit is
+    /// open (the next step completes it instead).
+    double order_qty(double action);
 
     const ObsLayout& layout() const { return layout_; }
     const ShieldStats& shield() const { return stats_; }
     double equity() const { return stack_.engine->account().equity(); }
+    /// |qty| x the current close (x contract size) / equity: an order's size for an observation.
+    double notional_fraction(double qty) const;
     std::size_t steps_taken() const { return k_; }
     const RiskManager& risk_manager() const { return *stack_.risk_manager; }
     /// Ends the episode and returns the engine's result (trades, fills, equity curve).
     BacktestResult finish() { return stack_.engine->finish(); }
 
   private:
+    /// The parent order in flight: what it was sent for and the account before it.
+    struct Parent {
+        bool active = false, limit = false, forced = false;
+        double target = 0, side = 0, qty = 0, arrival = 0, cash = 0, position = 0;
+    };
+
     void write_obs(std::span<float> obs);
     void advance();
+    void send(double action, double limit_bps);
+    ExecutionOutcome finish_parent(bool at_end);
 
     EnvConfig config_;
     const MarketTape* tape_ = nullptr;
@@ -82,6 +110,7 @@ class TradingEnv {
     std::unique_ptr<RiskManager> risk_manager_;
     std::unique_ptr<ShieldHook> hook_;
     EngineStack stack_;
+    Parent parent_;
     std::size_t start_ = 0, k_ = 0;
     double peak_ = 0, prev_equity_ = 0;
     bool halted_ = false;

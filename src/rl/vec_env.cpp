@@ -47,7 +47,7 @@ void VecEnv::start(std::size_t i) {
 
 void VecEnv::reset(std::uint64_t seed) {
     rng_.seed(seed);
-    episodes_ = 0;
+    episodes_ = bars_ = 0;
     for (std::size_t i = 0; i < envs_.size(); ++i) {
         start(i);
         rewards_[i] = fees_[i] = 0;
@@ -59,19 +59,23 @@ void VecEnv::step(std::span<const double> actions) {
     if (actions.size() != envs_.size())
         throw InputError(fmt::format("rl: {} actions for {} environments", actions.size(),
                                      envs_.size()));
-    for (std::size_t i = 0; i < envs_.size(); ++i) {
-        const StepOutcome o = envs_[i]->step(
-            actions[i], std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
-        rewards_[i] = o.reward;
-        fees_[i] = o.fees;
-        running_[i] += o.reward;
-        dones_[i] = o.done ? 1 : 0;
-        if (o.done) {
-            last_return_[i] = running_[i];
-            ++episodes_;
-            start(i);
-        }
+    for (std::size_t i = 0; i < envs_.size(); ++i) step_one(i, actions[i]);
+}
+
+StepOutcome VecEnv::step_one(std::size_t i, double action, double limit_bps) {
+    const StepOutcome o = envs_[i]->step(
+        action, std::span<float>(obs_).subspan(i * obs_size_, obs_size_), limit_bps);
+    ++bars_;
+    rewards_[i] = o.reward;
+    fees_[i] = o.fees;
+    running_[i] += o.reward;
+    dones_[i] = o.done ? 1 : 0;
+    if (o.done) {
+        last_return_[i] = running_[i];
+        ++episodes_;
+        start(i);
     }
+    return o;
 }
 
 ShieldStats VecEnv::shield_total() const {

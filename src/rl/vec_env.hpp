@@ -28,6 +28,9 @@ class VecEnv final : public BatchEnv {
     void reset(std::uint64_t seed);
     /// One action per environment; fills observations(), rewards(), dones().
     void step(std::span<const double> actions) override;
+    /// Steps environment i alone (its rows of observations(), rewards(), dones()); restarts it
+    /// when its episode ended. `limit_bps` as TradingEnv::step.
+    StepOutcome step_one(std::size_t i, double action, double limit_bps = 0);
 
     std::span<const float> observations() const override { return obs_; }
     std::span<const float> observation(std::size_t i) const {
@@ -40,6 +43,8 @@ class VecEnv final : public BatchEnv {
     std::span<const double> log_returns() const override { return rewards_; }
     std::span<const std::uint8_t> dones() const override { return dones_; }
     std::uint64_t episodes_done() const { return episodes_; }
+    /// Bars stepped by all environments since the last reset.
+    std::uint64_t bars_stepped() const { return bars_; }
     /// Return (sum of rewards) of the last finished episode of environment i.
     double last_episode_return(std::size_t i) const override { return last_return_[i]; }
     TradingEnv& env(std::size_t i) { return *envs_[i]; }
@@ -56,7 +61,7 @@ class VecEnv final : public BatchEnv {
     std::vector<float> obs_;
     std::vector<double> rewards_, fees_, running_, last_return_;
     std::vector<std::uint8_t> dones_;
-    std::uint64_t episodes_ = 0;
+    std::uint64_t episodes_ = 0, bars_ = 0;
 };
 
 } // namespace aurum

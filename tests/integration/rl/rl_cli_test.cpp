@@ -150,6 +150,43 @@ TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
     r = test::run_aurum({"--home", h, "rl", "safety", "--model", "cli-strategic", "--days", "200"});
     EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_TRUE(contains(r.out, "PASS: Never exceeded 25% position size")) << r.out;
+    // The execution level under the tactical agent: one decision per parent order, market or
+    // a limit, each shown in the simulation's decisions.
+    std::ofstream(home / "execution.yaml")
+        << "name: cli-execution\n"
+           "market: {shape: regimes, days: 730, seed: 9}\n"
+           "agent: {level: execution, tactical_model: cli-agent, action_levels: [0, 10, 25],\n"
+           "        envs: 4, rollout_steps: 32, updates: 3}\n"
+           "ppo: {hidden: 16, layers: 1, minibatch: 64}\n";
+    r = test::run_aurum(
+        {"--home", h, "rl", "train", "--config", (home / "execution.yaml").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "(execution agent, PPO, each parent order, under cli-agent v1)"))
+        << r.out;
+    EXPECT_TRUE(contains(r.out, "bps (all at market")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bull", "--days", "200",
+                         "--model", "cli-execution", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    {
+        const auto j = nlohmann::json::parse(r.out);
+        const auto& bps = j.at("series").at("limit_bps");
+        ASSERT_EQ(bps.size(), j.at("decisions").get<std::size_t>());
+        std::size_t orders = 0, limits = 0;
+        for (const auto& b : bps) {
+            orders += b.get<double>() >= 0 ? 1 : 0;
+            limits += b.get<double>() > 0 ? 1 : 0;
+        }
+        const auto& x = j.at("execution");
+        EXPECT_GT(x.at("parent_orders").get<std::size_t>(), 0u) << r.out;
+        EXPECT_LE(x.at("parent_orders").get<std::size_t>(), orders);
+        EXPECT_LE(x.at("limit_orders").get<std::size_t>(), limits);
+        EXPECT_LE(x.at("forced_fills").get<std::size_t>(), x.at("limit_orders").get<std::size_t>());
+    }
+    std::ofstream(home / "bad-exec.yaml") << "agent: {level: execution, tactical_model: nope}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "bad-exec.yaml").string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "nope")) << r.err;
+
     // A strategic agent over a model that is not a tactical agent: exit 2 naming it.
     std::ofstream(home / "bad.yaml") << "agent: {level: strategic, tactical_model: cli-strategic}\n";
     r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "bad.yaml").string()});

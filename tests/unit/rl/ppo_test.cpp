@@ -189,8 +189,14 @@ TEST(RlConfigFile, BadKeysAndValuesNameTheKeyAndLine) {
     EXPECT_NE(m.find("ppo.clip"), std::string::npos) << m;
     m = message("agent:\n  action_levels: [0, -0.5]\n");
     EXPECT_NE(m.find("agent.action_levels"), std::string::npos) << m;
-    m = message("agent:\n  level: execution\n");
-    EXPECT_NE(m.find("not built yet"), std::string::npos) << m;
+    m = message("agent:\n  level: executive\n");
+    EXPECT_NE(m.find("expected tactical, strategic or execution"), std::string::npos) << m;
+    m = message("agent:\n  level: execution\n  action_levels: [0, 800]\n");
+    EXPECT_NE(m.find("limit offset in bps in [0, 500]"), std::string::npos) << m;
+    m = message("agent:\n  tactical_model: rl-tactical\n");
+    EXPECT_NE(m.find("only for level: strategic or execution"), std::string::npos) << m;
+    EXPECT_EQ(RlConfig::parse("agent:\n  level: execution\n", "rl.yaml").agent.action_levels,
+              (std::vector<double>{0, 5, 10, 25}));
     m = message("agent:\n  cadence: 6\n");
     EXPECT_NE(m.find("only for level: strategic"), std::string::npos) << m;
     m = message("agent:\n  level: strategic\n  cadence: 5\n");
