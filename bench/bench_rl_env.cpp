@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include "data/synthetic_market.hpp"
+#include "rl/execution_env.hpp"
 #include "rl/vec_env.hpp"
 
 namespace {
@@ -44,12 +45,14 @@ const MarketTape& tape() {
     return t;
 }
 
-/// range(0): environments; range(1): bars between target changes (0: hold one target).
+/// range(0): environments; range(1): bars between target changes (0: hold one target);
+/// range(2): the orders' limit offset in bps (0: market).
 void BM_VecEnvStep(benchmark::State& state) {
     EnvConfig cfg = default_env_config();
     cfg.episode_bars = 4096;
     const auto n = static_cast<std::size_t>(state.range(0));
     const auto every = static_cast<std::uint64_t>(state.range(1));
+    const auto limit_bps = static_cast<double>(state.range(2));
     VecEnv v({&tape()}, cfg, n, 1);
     std::vector<double> act(n, 0.2);
     std::uint64_t k = 0, steps = 0, calm_steps = 0, calm_allocs = 0;
@@ -60,7 +63,7 @@ void BM_VecEnvStep(benchmark::State& state) {
             for (auto& a : act) a = a == 0.2 ? 0.1 : 0.2;
         const std::uint64_t a0 = g_allocs.load(std::memory_order_relaxed);
         const std::uint64_t e0 = v.episodes_done();
-        v.step(act);
+        for (std::size_t i = 0; i < n; ++i) v.step_one(i, act[i], limit_bps);
         steps += n;
         if (v.episodes_done() == e0) { // no episode restarted (a reset builds a new stack)
             calm_allocs += g_allocs.load(std::memory_order_relaxed) - a0;
@@ -76,8 +79,38 @@ void BM_VecEnvStep(benchmark::State& state) {
     state.counters["orders"] = static_cast<double>(v.shield_total().orders);
 }
 BENCHMARK(BM_VecEnvStep)
-    ->ArgsProduct({{1, 64}, {0, 20}})
-    ->ArgNames({"envs", "rebalance_every"});
+    ->ArgsProduct({{1, 64}, {0, 20}, {0}})
+    ->Args({1, 20, 10})
+    ->Args({64, 20, 10})
+    ->ArgNames({"envs", "rebalance_every", "limit_bps"});
+
+/// The execution level's environment: a scripted upper level changes its target every 20 bars;
+/// each step is one parent order sent as a 10 bps limit. Reports bars/s and parent orders/s.
+void BM_ExecutionEnvStep(benchmark::State& state) {
+    EnvConfig cfg = default_env_config();
+    cfg.episode_bars = 4096;
+    const auto n = static_cast<std::size_t>(state.range(0));
+    VecEnv v({&tape()}, cfg, n, 1);
+    std::vector<ActionFn> upper;
+    for (std::size_t i = 0; i < n; ++i) {
+        upper.push_back([k = std::uint64_t{0}](std::span<const float>, const ObsLayout&) mutable {
+            return (k++ / 20) % 2 == 0 ? 0.2 : 0.1;
+        });
+    }
+    ExecutionEnv env(v, std::move(upper));
+    const std::vector<double> offsets(n, 10.0);
+    std::uint64_t parents = 0;
+    const std::uint64_t bars0 = v.bars_stepped();
+    for (auto _ : state) {
+        env.step(offsets);
+        parents += n;
+    }
+    const auto bars = static_cast<double>(v.bars_stepped() - bars0);
+    state.SetItemsProcessed(static_cast<std::int64_t>(parents));
+    state.counters["bars/s"] = benchmark::Counter(bars, benchmark::Counter::kIsRate);
+    state.counters["bars/parent"] = bars / static_cast<double>(parents);
+}
+BENCHMARK(BM_ExecutionEnvStep)->Arg(1)->Arg(16)->ArgName("envs");
 
 } // namespace
 

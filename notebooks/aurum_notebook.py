@@ -150,6 +150,12 @@ agent: {level: strategic, tactical_model: nb-tactical, cadence: 6, episode_bars:
         rollout_steps: 42, updates: 60, action_levels: [0.0, 0.25]}
 ppo: {hidden: 32, layers: 1, lr: 0.003, minibatch: 112}
 """
+EXECUTION_YAML = """name: nb-execution
+market: {shape: regimes, days: 730, seed: 9}
+agent: {level: execution, tactical_model: nb-tactical, action_levels: [0, 10, 25],
+        envs: 4, rollout_steps: 32, updates: 20}
+ppo: {hidden: 16, layers: 1, lr: 0.003, minibatch: 64, seed: 3}
+"""
 
 
 def scratch_home():

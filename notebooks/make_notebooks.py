@@ -601,8 +601,10 @@ notebook("05c_hierarchical_coordination", "05c Hierarchical coordination",
          "engine gets is *allocation x level / max level*, then the shield. Both agents are "
          "trained here (about two seconds), the hierarchy runs through the bull and bear "
          "scenarios with `aurum rl simulate --model nb-strategic --json`, which reports each "
-         "decision's allocation and tactical level. The execution level (market vs limit) is "
-         "not built (docs/rl.md).",
+         "decision's allocation and tactical level. Below them, the execution agent decides "
+         "how each order goes out: at market, or as a limit k bps better than the close, "
+         "forced to market when a bar passes unfilled (its reward: minus the implementation "
+         "shortfall).",
 "## Train the tactical agent, then the strategic agent over it",
 """tac = nb.train_rl(home, nb.TACTICAL_YAML, "tactical")
 print(nb.STRATEGIC_YAML)
@@ -654,7 +656,27 @@ for s, (j, d) in sims.items():
     assert j["shield"]["max_entry_exposure"] <= CAP * (1 + GAP) and j["shield"]["entries_past_halt"] == 0
     assert (d.position[d.target == 0].abs() < 1e-9).all(), "a zero target is flat at the next close"
 print("target = allocation x level / max level holds for",
-      sum(len(d) for _, d in sims.values()), "decisions")""", setup=RL_SETUP)
+      sum(len(d) for _, d in sims.values()), "decisions")""",
+"## The execution level: market or a limit, for each order",
+"""print(nb.EXECUTION_YAML)
+ex = nb.train_rl(home, nb.EXECUTION_YAML, "execution")
+x = ex["evaluation"][0]["execution"]
+print(f"out of sample: {x['parent_orders']} parent orders, {x['limit_orders']} as limits "
+      f"({x['forced_fills']} forced to market), shortfall {x['mean_shortfall_bps']:.2f} bps vs "
+      f"{x['market_only_shortfall_bps']:.2f} bps all at market (gain t {x['gain_t_stat']:.2f})")
+pd.DataFrame(ex["gating"]["rules"])[["name", "passed", "detail"]]""",
+"""je, de = nb.simulation(home, "ranging", "nb-execution")
+orders = de[de.limit_bps >= 0]
+how = orders.limit_bps.map(lambda b: "market" if b == 0 else f"limit {b:g} bps")
+print(je["policy"]); print(je["execution"])
+# Strategic -> tactical -> execution: the regime seen, the target, how the order went out.
+(pd.crosstab([orders.regime, orders.target], how, normalize="index") * 100).round(1)""",
+"""assert 0 < je["execution"]["parent_orders"] <= len(orders)
+assert je["execution"]["limit_orders"] <= (orders.limit_bps > 0).sum()
+assert je["execution"]["forced_fills"] <= je["execution"]["limit_orders"]
+assert set(orders.limit_bps) <= {0.0, 10.0, 25.0}
+assert (de.limit_bps[de.limit_bps < 0] == -1).all(), "-1: no order at that decision"
+print("execution choices consistent for", len(orders), "orders")""", setup=RL_SETUP)
 
 # ---------------------------------------------------------------------------------------------
 notebook("06_trade_analysis", "06 Trade analysis",

@@ -419,8 +419,10 @@ void register_safety(CLI::App* rl, CliContext& ctx) {
             return agent ? agent->policy() : ActionFn(regime_trend_action);
         };
         const EnvConfig env = workspace_env(ctx);
-        const SafetyReport r = run_safety_suite(policy, env, f->seed, f->days, f->req,
-                                                agent ? agent->record.feature_set_name : "default");
+        const SafetyReport r =
+            run_safety_suite(policy, env, f->seed, f->days, f->req,
+                             agent ? agent->record.feature_set_name : "default",
+                             agent ? agent->execution() : ExecutionFn{});
         if (ctx.json) {
             std::cout << r.to_json().dump(2) << "\n";
             return r.failed() ? 1 : 0;

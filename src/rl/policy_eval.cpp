@@ -11,6 +11,21 @@
 
 namespace aurum {
 
+double ExecutionStats::shortfall_variance() const {
+    if (parents < 2) return 0;
+    const double n = static_cast<double>(parents);
+    return std::max(0.0, (shortfall_sq - shortfall_sum * shortfall_sum / n) / (n - 1));
+}
+
+double shortfall_gain_t(const ExecutionStats& better, const ExecutionStats& baseline) {
+    if (better.parents < 2 || baseline.parents < 2) return 0;
+    const double se = std::sqrt(better.shortfall_variance() / static_cast<double>(better.parents) +
+                                baseline.shortfall_variance() /
+                                    static_cast<double>(baseline.parents));
+    const double gain = (baseline.mean_shortfall_bps() - better.mean_shortfall_bps()) * 1e-4;
+    return se > 0 ? gain / se : 0.0;
+}
+
 std::vector<std::pair<double, double>> action_shares(const std::vector<double>& targets) {
     std::map<double, std::size_t> count;
     for (double t : targets)
@@ -62,6 +77,7 @@ EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvC
             r.execution.limits += o.execution.limit ? 1 : 0;
             r.execution.forced += o.execution.forced ? 1 : 0;
             r.execution.shortfall_sum += o.execution.shortfall;
+            r.execution.shortfall_sq += o.execution.shortfall * o.execution.shortfall;
         }
         sum += o.reward;
         sq += o.reward * o.reward;

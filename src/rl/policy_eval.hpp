@@ -25,10 +25,16 @@ struct ExecutionStats {
     std::size_t limits = 0;  ///< of which sent as a limit
     std::size_t forced = 0;  ///< of which the limit had to be completed at market
     double shortfall_sum = 0; ///< sum of implementation shortfalls (fractions of notional)
+    double shortfall_sq = 0;  ///< sum of their squares
     double mean_shortfall_bps() const {
         return parents ? shortfall_sum / static_cast<double>(parents) * 1e4 : 0.0;
     }
+    /// Sample variance of the shortfalls (fractions squared; 0 below two orders).
+    double shortfall_variance() const;
 };
+
+/// Welch's t of `better`'s mean shortfall below `baseline`'s (> 0: lower costs).
+double shortfall_gain_t(const ExecutionStats& better, const ExecutionStats& baseline);
 
 /// What one evaluation episode measured.
 struct EpisodeReport {

@@ -126,7 +126,8 @@ nlohmann::json RlEvaluation::to_json() const {
                 {"forced_fills", x.forced},
                 {"mean_shortfall_bps", x.mean_shortfall_bps()},
                 {"market_only_shortfall_bps", market_execution[i].mean_shortfall_bps()},
-                {"market_only_parent_orders", market_execution[i].parents}};
+                {"market_only_parent_orders", market_execution[i].parents},
+                {"gain_t_stat", shortfall_gain_t(x, market_execution[i])}};
         }
     }
     return out;
@@ -168,11 +169,14 @@ RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const Tra
                     .execution;
             const double a = e.execution.mean_shortfall_bps();
             const double b = market_only.mean_shortfall_bps();
-            rules.push_back(rule(s + "execution shortfall", e.execution.parents > 0 && a < b, a,
-                                 b,
+            const double t = shortfall_gain_t(e.execution, market_only);
+            rules.push_back(rule(s + "execution shortfall", t >= config.gating.min_t_stat, t,
+                                 config.gating.min_t_stat,
                                  fmt::format("mean {:.2f} bps over {} parent orders vs {:.2f} "
-                                             "bps all at market (need lower)",
-                                             a, e.execution.parents, b)));
+                                             "bps all at market: gain t-stat {:.2f} (need >= "
+                                             "{:.2f})",
+                                             a, e.execution.parents, b, t,
+                                             config.gating.min_t_stat)));
             ev.market_execution.push_back(market_only);
         } else {
             rules.push_back(rule(s + "oos t-stat", e.t_stat >= config.gating.min_t_stat,

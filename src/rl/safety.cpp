@@ -111,11 +111,12 @@ SafetyCheck crash_check(const SimulationReport& crash, const SafetyRequirements&
 
 SafetyReport run_safety_suite(const PolicyFactory& make_policy, const EnvConfig& config,
                               std::uint64_t seed, int days, const SafetyRequirements& req,
-                              const std::string& feature_set) {
+                              const std::string& feature_set, const ExecutionFn& execution) {
     SafetyReport r;
     ShieldStats all;
     for (Scenario s : {Scenario::Bull, Scenario::Bear, Scenario::FlashCrash, Scenario::Ranging}) {
-        r.scenarios.push_back(simulate_scenario(s, seed, days, config, make_policy(), feature_set));
+        r.scenarios.push_back(simulate_scenario(s, seed, days, config, make_policy(), feature_set,
+                                                 execution));
         all += r.scenarios.back().shield;
     }
     r.checks.push_back(position_check(all, req));

@@ -48,8 +48,11 @@ using PolicyFactory = std::function<ActionFn()>;
 /// `config` (the account's limits) and applies the checks. A largest entry above max_position x
 /// (1 + kEntryGapTolerance), an entry decided at a drawdown at or past drawdown_limit, or trading
 /// still allowed at a close that far below the peak is a FAIL.
+/// `execution` (may be empty: every order at market) sends each parent order as the execution
+/// level decides, so the suite checks the whole hierarchy.
 SafetyReport run_safety_suite(const PolicyFactory& make_policy, const EnvConfig& config,
                               std::uint64_t seed, int days, const SafetyRequirements& req,
-                              const std::string& feature_set = "default");
+                              const std::string& feature_set = "default",
+                              const ExecutionFn& execution = {});
 
 } // namespace aurum

@@ -51,6 +51,39 @@ std::string action_heatmap(const SimulationReport& r, const std::vector<double>&
     return svg_heatmap(rows, months, counts);
 }
 
+/// Execution level: regime seen -> how the order went out (% of the regime's orders).
+std::string execution_flow(const SimulationReport& r) {
+    std::vector<double> choices; // ascending: 0 = market, then the limit offsets
+    for (double b : r.limit_bps)
+        if (b >= 0 && std::find(choices.begin(), choices.end(), b) == choices.end())
+            choices.push_back(b);
+    std::sort(choices.begin(), choices.end());
+    std::vector<std::vector<double>> share(kRegimeCount, std::vector<double>(choices.size(), 0.0));
+    std::vector<double> seen(kRegimeCount, 0.0);
+    for (std::size_t k = 0; k < r.limit_bps.size(); ++k) {
+        if (r.limit_bps[k] < 0) continue;
+        const auto g = static_cast<std::size_t>(r.regimes[k]);
+        const auto c = std::lower_bound(choices.begin(), choices.end(), r.limit_bps[k]) -
+                       choices.begin();
+        ++share[g][static_cast<std::size_t>(c)];
+        ++seen[g];
+    }
+    for (std::size_t g = 0; g < share.size(); ++g)
+        for (double& v : share[g]) v = seen[g] > 0 ? v / seen[g] : 0.0;
+    std::vector<std::string> rows, cols;
+    for (int g = 0; g < kRegimeCount; ++g) rows.push_back(to_string(static_cast<Regime>(g)));
+    for (double b : choices)
+        cols.push_back(b == 0 ? std::string("market") : fmt::format("limit {:g} bps", b));
+    const ExecutionStats& x = r.execution;
+    return fmt::format("<h2>Decision flow, execution level: regime seen &rarr; how the order went "
+                       "out (% of the regime's orders)</h2><p>{} parent orders, {} as limits, {} "
+                       "of them forced to market after a bar unfilled; implementation shortfall "
+                       "{:.2f} bps of notional against the decision's close, fees "
+                       "included.</p>",
+                       x.parents, x.limits, x.forced, x.mean_shortfall_bps()) +
+           svg_heatmap(rows, cols, share);
+}
+
 } // namespace
 
 std::string svg_heatmap(const std::vector<std::string>& rows, const std::vector<std::string>& cols,
@@ -144,6 +177,8 @@ std::string simulation_report_html(const SimulationReport& r, const std::string&
     h += "<h2>Decision flow: regime seen at the close &rarr; target chosen (% of the regime's "
          "decisions)</h2>" +
          svg_heatmap(regimes, cols, decision_flow(r, targets));
+    if (r.execution.limits > 0)
+        h += execution_flow(r);
     h += "<h2>Action heatmap: target chosen per month (% of the month's decisions)</h2>" +
          action_heatmap(r, targets);
     return html_page(fmt::format("RL simulation: {}", html_escape(r.label)), h);

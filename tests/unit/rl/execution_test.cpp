@@ -230,6 +230,7 @@ TEST(Execution, PpoLearnsToPostLimitsWhereTheyFill) {
     const EpisodeReport market = run_policy_episode(tape, tape.first_ready, c, flip_policy());
     EXPECT_GT(learned.execution.limits, learned.execution.parents * 9 / 10);
     EXPECT_LT(learned.execution.mean_shortfall_bps(), market.execution.mean_shortfall_bps() - 20);
+    EXPECT_GT(shortfall_gain_t(learned.execution, market.execution), 2.0) << "the gate's test";
 }
 
 TEST(Execution, AlwaysPostingWhereLimitsNeverFillCostsMoreThanMarket) {
@@ -246,4 +247,5 @@ TEST(Execution, AlwaysPostingWhereLimitsNeverFillCostsMoreThanMarket) {
     const EpisodeReport market = run_policy_episode(tape, tape.first_ready, c, flip_policy());
     EXPECT_EQ(posting.execution.forced, posting.execution.limits) << "no buy limit ever fills";
     EXPECT_GT(posting.execution.mean_shortfall_bps(), market.execution.mean_shortfall_bps());
+    EXPECT_LT(shortfall_gain_t(posting.execution, market.execution), 0.0);
 }
