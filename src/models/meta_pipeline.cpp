@@ -199,7 +199,7 @@ MetaAdaptOutcome run_meta_adapt(MarketStore& store, const InstrumentRegistry& in
     if (d.feature_set_id != out.meta.feature_set_id)
         throw InputError(fmt::format("{}: feature set {} differs from the model's {}", req.symbol,
                                      d.feature_set_id.substr(0, 12), out.meta.feature_set_id.substr(0, 12)));
-    MetaModel m = load_meta_model(out.meta.dir);
+    MetaModel m = load_meta_model(out.meta.dir / "model");
     const std::size_t begin = static_cast<std::size_t>(
         std::lower_bound(d.t.begin(), d.t.end(), req.since) - d.t.begin());
     out.symbol = req.symbol;
