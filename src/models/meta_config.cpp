@@ -56,7 +56,7 @@ MetaConfig MetaConfig::parse(const std::string& yaml, const std::string& file) {
     c.seq_len = count(net, "seq_len", c.seq_len, 1, 256);
     c.hidden = count(net, "hidden", c.hidden, 1, 512);
     c.layers = count(net, "layers", c.layers, 1, 4);
-    c.seed = static_cast<std::uint64_t>(net.get_int("seed", 42));
+    c.seed = static_cast<std::uint64_t>(count(net, "seed", 42, 0, 2147483647));
 
     const ConfigNode t = m.child("tasks");
     t.allow_keys({"min_window", "max_window"});
