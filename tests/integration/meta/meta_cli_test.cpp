@@ -93,6 +93,18 @@ TEST(MetaCli, meta_train_and_adapt_on_real_btc_eth_and_gold) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("lstm-meta"), std::string::npos);
 
+    // The same seed and config give the same parameters, end to end (a tiny run, twice).
+    aurum::test::write_text(h / "tiny.yaml", "reptile: {iterations: 20}\n"
+                                             "evaluation: {bootstrap: 10, leave_one_symbol_out: false}\n");
+    std::string hashes[2];
+    for (int k = 0; k < 2; ++k) {
+        r = run_aurum(at(h, {"--json", "meta", "train", "--config", (h / "tiny.yaml").string(),
+                             "--symbols", "BTC/USDT,XAUUSD", "--name", "tiny"}));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        hashes[k] = parse_json(r)["params_hash"].get<std::string>();
+    }
+    EXPECT_EQ(hashes[0], hashes[1]);
+
     // Adapting inside the meta-training data would score on bars it learnt from: refused.
     r = run_aurum(at(h, {"meta", "adapt", "--model", "lstm-meta-real", "--symbol", "XAUUSD",
                          "--since", "2019-01-01"}));

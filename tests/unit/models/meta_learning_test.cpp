@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "models/meta_learning.hpp"
+#include "support/test_support.hpp"
 
 using namespace aurum;
 
@@ -136,6 +137,11 @@ TEST(MetaConfigParse, unknown_and_out_of_range_keys_name_file_line_and_key) {
     EXPECT_EQ(c.shots, MetaConfig{}.shots);
     // The stored form (JSON) reads back to the same settings.
     EXPECT_EQ(MetaConfig::parse(c.to_json().dump(), "stored").to_json(), c.to_json());
+}
+
+TEST(MetaConfigParse, the_shipped_config_is_the_built_in_defaults) {
+    const MetaConfig shipped = MetaConfig::load(aurum::test::source_file("config/meta.yaml"));
+    EXPECT_EQ(shipped.to_json(), MetaConfig{}.to_json());
 }
 
 TEST(MetaLearning, same_seed_gives_bit_identical_parameters) {
