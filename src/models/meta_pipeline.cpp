@@ -83,6 +83,37 @@ Comparison block_bootstrap(const std::vector<double>& pa, const std::vector<doub
     return f.gains.front(); // meta+adapt vs meta
 }
 
+/// Registers the adapted network (kind lstm-meta-adapted, candidate, gated by `out`'s decision)
+/// and writes the adapt report beside the other meta reports.
+void register_adapted(ModelRegistry& registry, const Workspace& ws, MetaAdaptOutcome& out,
+                      const MetaModel& adapted, const std::vector<std::string>& feature_names,
+                      TimeMs now) {
+    ModelRecord rec = out.meta;
+    rec.name = default_model_name(out.meta.name + "-adapted", {out.symbol}, "");
+    if (!rec.name.empty() && rec.name.back() == '-') rec.name.pop_back();
+    rec.kind = "lstm-meta-adapted";
+    rec.version = 0;
+    rec.status = ModelStatus::Candidate;
+    rec.symbols = {out.symbol};
+    rec.data_from = out.support_from;
+    rec.data_to = out.support_to;
+    rec.created = now;
+    GatingVerdict v;
+    v.rules.push_back({"adaptation_logloss_gain_ci_low", out.gain.logloss.low > 0,
+                       out.gain.logloss.low, 0.0, out.reason});
+    v.passed = out.adaptation_used;
+    rec.gating = v.to_json();
+    rec.metrics = out.to_json();
+    rec.extra["adapted_from"] = {{"name", out.meta.name}, {"version", out.meta.version}};
+    out.report = ws.reports_dir() / "meta" / run_id(now, rec.name) / "adapt.json";
+    rec.extra["report"] = out.report.string();
+    out.adapted = registry.register_model(
+        rec, [&](const fs::path& dir) { save_meta_model(dir, adapted, feature_names); });
+    fs::create_directories(out.report.parent_path());
+    write_file_atomic(out.report, out.to_json().dump(2));
+    write_file_atomic(out.report.parent_path() / "adapt.txt", out.text());
+}
+
 } // namespace
 
 std::vector<SymbolRows> load_symbol_rows(MarketStore& store, const InstrumentRegistry& instruments,
@@ -234,33 +265,8 @@ MetaAdaptOutcome run_meta_adapt(MarketStore& store, const InstrumentRegistry& in
         out.meta.extra.value("reason", std::string("?")), nq, out.gain.logloss.value,
         out.gain.logloss.low, out.gain.logloss.high);
 
-    const TimeMs now = clock.now();
-    ModelRecord rec = out.meta;
-    rec.name = default_model_name(out.meta.name + "-adapted", {req.symbol}, "");
-    if (!rec.name.empty() && rec.name.back() == '-') rec.name.pop_back();
-    rec.kind = "lstm-meta-adapted";
-    rec.version = 0;
-    rec.status = ModelStatus::Candidate;
-    rec.symbols = {req.symbol};
-    rec.data_from = out.support_from;
-    rec.data_to = out.support_to;
-    rec.created = now;
-    GatingVerdict v;
-    GatingRule r{"adaptation_logloss_gain_ci_low", here, out.gain.logloss.low, 0.0, out.reason};
-    v.rules.push_back(r);
-    v.passed = out.adaptation_used;
-    rec.gating = v.to_json();
-    rec.metrics = out.to_json();
-    rec.extra["adapted_from"] = {{"name", out.meta.name}, {"version", out.meta.version}};
-    out.report = ws.reports_dir() / "meta" / run_id(now, rec.name) / "adapt.json";
-    rec.extra["report"] = out.report.string();
-    MetaModel am{m.standardiser, std::move(adapted)};
-    out.adapted = registry.register_model(rec, [&](const fs::path& dir) {
-        save_meta_model(dir, am, d.feature_names);
-    });
-    fs::create_directories(out.report.parent_path());
-    write_file_atomic(out.report, out.to_json().dump(2));
-    write_file_atomic(out.report.parent_path() / "adapt.txt", out.text());
+    register_adapted(registry, ws, out, MetaModel{m.standardiser, std::move(adapted)},
+                     d.feature_names, clock.now());
     return out;
 }
 
