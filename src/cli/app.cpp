@@ -23,7 +23,7 @@ const std::vector<std::string>& workflow_order() {
         "data",    "features", "labels",  "regimes", "backtest", "train",    "walkforward",
         "predict", "registry", "run",     "status",  "summary",  "health",   "dashboard",
         "report",  "monitor",  "alerts",  "watchdog", "pause",   "resume",   "stop",
-        "trade",   "signals",  "risk",    "retrain",  "rl",      "db"};
+        "trade",   "signals",  "risk",    "retrain",  "rl",      "meta",    "db"};
     return order;
 }
 
@@ -138,6 +138,7 @@ int run_cli(int argc, char** argv) {
     register_monitor(app, ctx);
     register_dashboard(app, ctx);
     register_rl(app, ctx);
+    register_meta(app, ctx);
     register_exchange(app, ctx);
     register_sweep(app, ctx);
 

@@ -27,6 +27,8 @@ void register_backtest(CLI::App& app, CliContext& ctx);
 
 /// `aurum rl simulate` (cmd_rl.cpp).
 void register_rl(CLI::App& app, CliContext& ctx);
+/// `aurum meta train|adapt` (cmd_meta.cpp).
+void register_meta(CLI::App& app, CliContext& ctx);
 /// `aurum exchange check` (src/cli/cmd_exchange.cpp).
 void register_exchange(CLI::App& app, CliContext& ctx);
 
