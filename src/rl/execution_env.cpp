@@ -14,21 +14,17 @@ void execution_obs(std::span<const float> bar_obs, const TradingEnv& env, double
 }
 
 ExecutionEnv::ExecutionEnv(VecEnv& bars, std::vector<ActionFn> upper)
-    : bars_(bars), upper_(std::move(upper)), obs_size_(bars.obs_size() + kExecutionExtra),
-      obs_(bars.size() * obs_size_), targets_(bars.size()), qty_(bars.size()),
-      rewards_(bars.size()), fees_(bars.size()), log_returns_(bars.size()), dones_(bars.size()) {
+    : LevelEnv(bars), upper_(std::move(upper)), obs_size_(bars.obs_size() + kExecutionExtra),
+      obs_(bars.size() * obs_size_), targets_(bars.size()) {
     if (upper_.size() != bars_.size())
         throw InputError(fmt::format("rl: {} upper-level policies for {} environments",
                                      upper_.size(), bars_.size()));
     for (std::size_t i = 0; i < size(); ++i) seek(i);
-    std::fill(dones_.begin(), dones_.end(), std::uint8_t{0});
-    std::fill(rewards_.begin(), rewards_.end(), 0.0);
+    clear();
 }
 
 void ExecutionEnv::absorb(std::size_t i, const StepOutcome& o) {
-    fees_[i] += o.fees;
-    log_returns_[i] += o.reward;
-    dones_[i] |= o.done ? 1 : 0;
+    add_bar(i, o.fees, o.reward, o.done);
     if (o.execution.completed) rewards_[i] -= o.execution.shortfall;
 }
 
@@ -45,7 +41,6 @@ void ExecutionEnv::seek(std::size_t i) {
         const double q = bars_.env(i).order_qty(target);
         if (q != 0) {
             targets_[i] = target;
-            qty_[i] = q;
             execution_obs(bars_.observation(i), bars_.env(i), q,
                           std::span<float>(obs_).subspan(i * obs_size_, obs_size_));
             return;
@@ -58,10 +53,7 @@ void ExecutionEnv::step(std::span<const double> offsets) {
     if (offsets.size() != size())
         throw InputError(
             fmt::format("rl: {} actions for {} environments", offsets.size(), size()));
-    std::fill(rewards_.begin(), rewards_.end(), 0.0);
-    std::fill(fees_.begin(), fees_.end(), 0.0);
-    std::fill(log_returns_.begin(), log_returns_.end(), 0.0);
-    std::fill(dones_.begin(), dones_.end(), std::uint8_t{0});
+    clear();
     for (std::size_t i = 0; i < size(); ++i) {
         absorb(i, bars_.step_one(i, targets_[i], offsets[i]));
         seek(i); // the parent finishes (a forced fill included) before the next one is decided

@@ -9,9 +9,8 @@
 #include <span>
 #include <vector>
 
-#include "rl/batch_env.hpp"
+#include "rl/level_env.hpp"
 #include "rl/policy_eval.hpp"
-#include "rl/vec_env.hpp"
 
 namespace aurum {
 
@@ -24,25 +23,16 @@ void execution_obs(std::span<const float> bar_obs, const TradingEnv& env, double
                    std::span<float> out);
 
 /// Parent-order decisions over a VecEnv, the upper levels acting between them.
-class ExecutionEnv final : public BatchEnv {
+class ExecutionEnv final : public LevelEnv {
   public:
     /// `upper`: one policy per environment (each keeps its own state), deciding the targets.
     /// InputError when their number differs from the environments'.
     ExecutionEnv(VecEnv& bars, std::vector<ActionFn> upper);
 
-    std::size_t size() const override { return bars_.size(); }
     std::size_t obs_size() const override { return obs_size_; }
     std::span<const float> observations() const override { return obs_; }
     /// `offsets`: one per environment, in bps (0: market), for its pending parent order.
     void step(std::span<const double> offsets) override;
-    std::span<const double> rewards() const override { return rewards_; }
-    std::span<const double> fee_rewards() const override { return fees_; }
-    std::span<const double> log_returns() const override { return log_returns_; }
-    std::span<const std::uint8_t> dones() const override { return dones_; }
-    double last_episode_return(std::size_t i) const override {
-        return bars_.last_episode_return(i);
-    }
-    ShieldStats shield_total() const override { return bars_.shield_total(); }
 
   private:
     /// Steps environment i at the upper levels' targets until one needs an order (or the
@@ -50,12 +40,10 @@ class ExecutionEnv final : public BatchEnv {
     void seek(std::size_t i);
     void absorb(std::size_t i, const StepOutcome& o);
 
-    VecEnv& bars_;
     std::vector<ActionFn> upper_;
     std::size_t obs_size_;
     std::vector<float> obs_;
-    std::vector<double> targets_, qty_, rewards_, fees_, log_returns_;
-    std::vector<std::uint8_t> dones_;
+    std::vector<double> targets_;
 };
 
 } // namespace aurum

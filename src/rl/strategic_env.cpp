@@ -14,9 +14,9 @@ constexpr double kDsrClip = 10; // one block's differential Sharpe ratio, at mos
 
 StrategicEnv::StrategicEnv(VecEnv& bars, PolicyAgent* tactical, std::size_t cadence,
                            std::size_t episode_bars, double dsr_eta)
-    : bars_(bars), tactical_(tactical), cadence_(cadence),
-      dsr_(bars.size(), DifferentialSharpe(dsr_eta)), rewards_(bars.size()), fees_(bars.size()),
-      log_returns_(bars.size()), levels_(bars.size()), targets_(bars.size()), dones_(bars.size()) {
+    : LevelEnv(bars), tactical_(tactical), cadence_(cadence),
+      dsr_(bars.size(), DifferentialSharpe(dsr_eta)), levels_(bars.size()),
+      targets_(bars.size()) {
     if (cadence_ == 0 || episode_bars % cadence_ != 0)
         throw InputError(fmt::format("agent.cadence {}: must divide agent.episode_bars {} (every "
                                      "episode ends at a strategic decision)",
@@ -32,21 +32,15 @@ StrategicEnv::StrategicEnv(VecEnv& bars, PolicyAgent* tactical, std::size_t cade
 
 void StrategicEnv::step(std::span<const double> allocations) {
     const std::size_t n = size();
-    std::fill(rewards_.begin(), rewards_.end(), 0.0);
-    std::fill(fees_.begin(), fees_.end(), 0.0);
-    std::fill(log_returns_.begin(), log_returns_.end(), 0.0);
-    std::fill(dones_.begin(), dones_.end(), std::uint8_t{0});
+    clear();
     for (std::size_t b = 0; b < cadence_; ++b) {
         if (tactical_)
             tactical_->act_batch(bars_.observations(), n, levels_);
         for (std::size_t i = 0; i < n; ++i)
             targets_[i] = allocations[i] * (tactical_ ? levels_[i] / tactical_max_ : 1.0);
         bars_.step(targets_);
-        for (std::size_t i = 0; i < n; ++i) {
-            fees_[i] += bars_.fee_rewards()[i];
-            log_returns_[i] += bars_.rewards()[i];
-            dones_[i] |= bars_.dones()[i];
-        }
+        for (std::size_t i = 0; i < n; ++i)
+            add_bar(i, bars_.fee_rewards()[i], bars_.rewards()[i], bars_.dones()[i] != 0);
     }
     // One differential Sharpe ratio per strategic decision, of the block's return: the Sharpe
     // ratio at the strategic cadence (per-bar terms would add six times the noise).

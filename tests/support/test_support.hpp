@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 namespace aurum::test {
 
@@ -42,6 +43,16 @@ struct CliResult {
     std::string out; ///< stdout
     std::string err; ///< stderr
 };
+
+/// The JSON a command printed; a test failure naming the output when it is not JSON.
+inline nlohmann::json parse_json(const CliResult& r) {
+    try {
+        return nlohmann::json::parse(r.out);
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "not JSON: " << e.what() << "\n" << r.out << "\n" << r.err;
+        return nlohmann::json();
+    }
+}
 
 /// Runs the built `aurum` binary with the given arguments (no shell), capturing output.
 CliResult run_aurum(const std::vector<std::string>& args);

@@ -13,18 +13,10 @@
 #include "support/test_support.hpp"
 
 using aurum::test::run_aurum;
+using aurum::test::parse_json;
 using nlohmann::json;
 
 namespace {
-
-json parse_json(const aurum::test::CliResult& r) {
-    try {
-        return json::parse(r.out);
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "not JSON: " << e.what() << "\n" << r.out << "\n" << r.err;
-        return json();
-    }
-}
 
 std::vector<std::string> with_home(const std::filesystem::path& home, std::vector<std::string> a) {
     a.insert(a.begin(), {"--home", home.string()});

@@ -11,19 +11,11 @@
 #include "support/test_support.hpp"
 
 using aurum::test::run_aurum;
+using aurum::test::parse_json;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-json parse_json(const aurum::test::CliResult& r) {
-    try {
-        return json::parse(r.out);
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "not JSON: " << e.what() << "\n" << r.out << "\n" << r.err;
-        return json();
-    }
-}
 
 std::vector<std::string> at(const fs::path& home, std::vector<std::string> a) {
     a.insert(a.begin(), {"--home", home.string()});

@@ -70,6 +70,22 @@ ActionFn flip_policy() {
     return [k](std::span<const float>, const ObsLayout&) { return (*k)++ % 2 == 0 ? 0.2 : 0.0; };
 }
 
+/// One short episode of `tape` from its first warm bar, with its observation buffer.
+struct Episode {
+    explicit Episode(const MarketTape& tape) : env(config()), obs(ObsLayout{tape.columns}.size()) {
+        env.reset(tape, tape.first_ready, obs);
+        arrival = tape.bars.close[tape.first_ready];
+    }
+    static EnvConfig config() {
+        EnvConfig c = env_config();
+        c.episode_bars = 8;
+        return c;
+    }
+    TradingEnv env;
+    std::vector<float> obs;
+    double arrival = 0; ///< the first decision's close
+};
+
 /// Shortfall of the fills in `fills` against `arrival`, fees included, per unit of notional.
 double shortfall_of(const std::vector<Fill>& fills, double arrival) {
     double qty = 0, cost = 0;
@@ -86,12 +102,8 @@ double shortfall_of(const std::vector<Fill>& fills, double arrival) {
 TEST(Execution, AFilledLimitPaysItsPriceAndTheMakerFee) {
     // Every bar opens at the last close and ranges 1 % beyond: a 10 bps limit fills at its price.
     const MarketTape tape = tape_of(bars_of(walk(400, 1), 1.0, 0.01));
-    EnvConfig c = env_config();
-    c.episode_bars = 8;
-    TradingEnv env(c);
-    std::vector<float> obs(ObsLayout{tape.columns}.size());
-    env.reset(tape, tape.first_ready, obs);
-    const double arrival = tape.bars.close[tape.first_ready];
+    Episode e(tape);
+    auto& [env, obs, arrival] = e;
     const StepOutcome o = env.step(0.2, obs, 10);
     ASSERT_TRUE(o.execution.completed);
     EXPECT_TRUE(o.execution.limit);
@@ -110,12 +122,8 @@ TEST(Execution, AnUnfilledLimitIsForcedToMarketAndPaysTheMove) {
     std::vector<double> close{30'000};
     while (close.size() < 400) close.push_back(close.back() * 1.008);
     const MarketTape tape = tape_of(bars_of(close, 1.004, 0.0));
-    EnvConfig c = env_config();
-    c.episode_bars = 8;
-    TradingEnv env(c);
-    std::vector<float> obs(ObsLayout{tape.columns}.size());
-    env.reset(tape, tape.first_ready, obs);
-    const double arrival = tape.bars.close[tape.first_ready];
+    Episode e(tape);
+    auto& [env, obs, arrival] = e;
     const StepOutcome first = env.step(0.2, obs, 10);
     EXPECT_FALSE(first.execution.completed);
     EXPECT_EQ(env.order_qty(0.0), 0.0) << "no new parent order while the limit is live";
