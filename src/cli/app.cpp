@@ -23,7 +23,7 @@ const std::vector<std::string>& workflow_order() {
         "data",    "features", "labels",  "regimes", "backtest", "train",    "walkforward",
         "predict", "registry", "run",     "status",  "summary",  "health",   "dashboard",
         "report",  "monitor",  "alerts",  "watchdog", "pause",   "resume",   "stop",
-        "trade",   "signals",  "risk",    "retrain",  "rl",      "meta",    "db"};
+        "trade",   "signals",  "tickets", "risk",    "retrain",  "rl",      "meta",    "db"};
     return order;
 }
 

@@ -509,6 +509,49 @@ void register_live(CLI::App& app, CliContext& ctx) {
             });
         }
     }
+    // tickets list|fill|cancel (the gold desk: docs/gold-desk.md)
+    {
+        auto* tk = app.add_subcommand("tickets", "Gold desk: broker tickets of approved MT5 "
+                                                 "(XAUUSD) signals, and their fill reports");
+        tk->require_subcommand(1);
+        auto* list = tk->add_subcommand("list", "List tickets");
+        auto status = std::make_shared<std::string>("open");
+        list->add_option("--status", *status, "open, filled, cancelled or all")
+            ->check(CLI::IsMember({"open", "filled", "cancelled", "all"}));
+        on_run(list, ctx, [&ctx, status] {
+            json j;
+            if (auto cli = connect_daemon(ctx.workspace())) {
+                j = cli->get("/api/tickets?status=" + *status);
+            } else {
+                auto store = ctx.open_store();
+                StateStore st(store->database());
+                j = query_tickets(st, *status);
+            }
+            if (ctx.json)
+                print_json(j);
+            else
+                std::cout << format_tickets(j);
+            return 0;
+        });
+        auto* fill = tk->add_subcommand("fill", "Report a ticket's fill at the broker");
+        auto cancel = tk->add_subcommand("cancel", "Report that a ticket was not placed, and why");
+        auto c = std::make_shared<Command>();
+        for (auto* sub : {fill, cancel})
+            sub->add_option("id", c->id, "Ticket id (from `aurum tickets list`)")->required();
+        fill->add_option("--price", c->price, "Fill price at the broker")->required();
+        fill->add_option("--lots", c->lots, "Lots filled")->required();
+        fill->add_option("--broker-ticket", c->broker_ticket, "The broker's order/deal number");
+        fill->add_option("--reason", c->reason, "Comment (audited)");
+        cancel->add_option("--reason", c->reason, "Why it was not placed (audited)")->required();
+        on_run(fill, ctx, [&ctx, c] {
+            c->kind = CommandKind::TicketFill;
+            return send_command(ctx, parse_command(c->kind, c->to_json()));
+        });
+        on_run(cancel, ctx, [&ctx, c] {
+            c->kind = CommandKind::TicketCancel;
+            return send_command(ctx, parse_command(c->kind, c->to_json()));
+        });
+    }
     // killswitch reset
     {
         auto* ks = app.add_subcommand("killswitch", "The kill switch (drawdown circuit breaker)");

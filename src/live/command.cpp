@@ -16,7 +16,7 @@ using nlohmann::json;
 namespace {
 
 // The one table of command kinds: wire name <-> enum.
-constexpr EnumTable<CommandKind, 13> kKinds{{{
+constexpr EnumTable<CommandKind, 15> kKinds{{{
     {CommandKind::Pause, "pause"},
     {CommandKind::Resume, "resume"},
     {CommandKind::Trade, "trade"},
@@ -30,6 +30,8 @@ constexpr EnumTable<CommandKind, 13> kKinds{{{
     {CommandKind::ModelReload, "model_reload"},
     {CommandKind::ModelUnload, "model_unload"},
     {CommandKind::Settle, "settle"},
+    {CommandKind::TicketFill, "ticket_fill"},
+    {CommandKind::TicketCancel, "ticket_cancel"},
 }}};
 
 constexpr EnumTable<TradeSide, 3> kSides{
@@ -210,6 +212,23 @@ Command parse_command(CommandKind kind, const json& j) {
         c.id = f.integer("id", true);
         if (c.id <= 0) f.fail("id", fmt::format("must be a signal id (> 0), got {}", c.id));
         break;
+    case CommandKind::TicketFill:
+        f.only({"id", "price", "lots", "broker_ticket"});
+        c.id = f.integer("id", true);
+        if (c.id <= 0) f.fail("id", fmt::format("must be a ticket id (> 0), got {}", c.id));
+        c.price = f.number("price", true);
+        if (!(c.price > 0)) f.fail("price", fmt::format("must be positive, got {}", c.price));
+        c.lots = f.number("lots", true);
+        if (!(c.lots > 0)) f.fail("lots", fmt::format("must be positive, got {}", c.lots));
+        c.broker_ticket = f.str("broker_ticket", false);
+        break;
+    case CommandKind::TicketCancel:
+        f.only({"id"});
+        c.id = f.integer("id", true);
+        if (c.id <= 0) f.fail("id", fmt::format("must be a ticket id (> 0), got {}", c.id));
+        if (c.reason.find_first_not_of(" \t") == std::string::npos)
+            f.fail("reason", "is required (why the ticket was not placed), got '" + c.reason + "'");
+        break;
     case CommandKind::ModelReload:
         f.only({"name", "version"});
         c.model = f.str("name", false);
@@ -252,7 +271,14 @@ json Command::to_json() const {
         break;
     case CommandKind::RiskReload: j["yaml"] = yaml; break;
     case CommandKind::SignalApprove:
-    case CommandKind::SignalReject: j["id"] = id; break;
+    case CommandKind::SignalReject:
+    case CommandKind::TicketCancel: j["id"] = id; break;
+    case CommandKind::TicketFill:
+        j["id"] = id;
+        j["price"] = price;
+        j["lots"] = lots;
+        if (!broker_ticket.empty()) j["broker_ticket"] = broker_ticket;
+        break;
     case CommandKind::ModelReload:
         j["name"] = model;
         j["version"] = version;

@@ -30,6 +30,8 @@ enum class CommandKind {
     ModelReload,
     ModelUnload,
     Settle,
+    TicketFill,   ///< the gold desk's EA (or a person) reports a ticket's fill at the broker
+    TicketCancel, ///< ... or that it was not placed, and why
 };
 
 /// The wire and journal name ("pause", "risk_set", ...).
@@ -56,7 +58,10 @@ struct Command {
     std::map<std::string, std::string> changes; ///< risk_set: limit key -> new value (text)
     bool confirm_loosen = false; ///< risk_set: accept a change beyond the loosening factor
     std::string yaml;          ///< risk_reload: the risk.yaml text
-    std::int64_t id = 0;       ///< signal_approve / signal_reject
+    std::int64_t id = 0;       ///< signal_approve / signal_reject / ticket_fill / ticket_cancel
+    double price = 0;          ///< ticket_fill: the broker's fill price
+    double lots = 0;           ///< ticket_fill: lots filled
+    std::string broker_ticket; ///< ticket_fill: the broker's order/deal number
     std::string confirm;       ///< killswitch_reset: why it is safe (audited)
     std::string model;         ///< model_reload: name ("" = the selection); model_unload: name
     int version = 0;           ///< model_reload: 0 = production

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include "core/error.hpp"
 #include "core/logging.hpp"
 #include "live/alert_outbox.hpp"
+#include "live/gold_desk.hpp"
 
 namespace aurum {
 
@@ -519,6 +521,16 @@ json query_signals(StateStore& store, const std::string& status) {
     return arr;
 }
 
+json query_tickets(StateStore& store, const std::string& status) {
+    static const std::set<std::string> known{"open", "filled", "cancelled", "all"};
+    if (!known.count(status))
+        throw InputError("tickets: status must be open, filled, cancelled or all, got '" + status +
+                         "'");
+    json arr = json::array();
+    for (const auto& t : store.tickets(status, 500)) arr.push_back(t.to_json());
+    return arr;
+}
+
 namespace {
 
 /// What `aurum health` counts as failed (it exits 1 when any is listed).
@@ -559,17 +571,19 @@ json route_query(const std::string& name, const json& params, const QueryContext
         return r;
     }
     if (name == "signals") return query_signals(c.store, params.value("status", "all"));
+    if (name == "tickets") return query_tickets(c.store, params.value("status", "open"));
     if (name == "health") {
         json h = query_health(c.store, c.ws, c.daemon, c.daemon_up, c.wall_now);
         if (c.risk_error) h["risk"]["config_error"] = *c.risk_error;
         h["failures"] = health_failures(h);
         return h;
     }
-    throw InputError("query: unknown query '" + name + "' (status, summary, health, risk, signals)");
+    throw InputError("query: unknown query '" + name + "' (status, summary, health, risk, signals, tickets)");
 }
 
 CommandOutcome apply_offline(StateStore& store, const Workspace& ws, const Command& cmd,
                              TimeMs wall_now) {
+    if (is_ticket_command(cmd.kind)) return apply_ticket_command(store, ws.home(), cmd, wall_now);
     const std::string kind = to_string(cmd.kind);
     switch (cmd.kind) {
     case CommandKind::Pause:

@@ -146,6 +146,8 @@ nlohmann::json query_health(StateStore& store, const Workspace& ws,
                             TimeMs wall_now);
 nlohmann::json query_risk(StateStore& store, const RiskLimits& limits);
 nlohmann::json query_signals(StateStore& store, const std::string& status);
+/// Gold desk tickets with `status` (open, filled, cancelled or all), newest first.
+nlohmann::json query_tickets(StateStore& store, const std::string& status);
 
 /// Applies a state command (pause, resume, killswitch_reset, risk_set, emergency_stop) with the
 /// daemon down: through the same checks and RiskManager transitions as the daemon

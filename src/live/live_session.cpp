@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/stable_hash.hpp"
 #include "core/workspace.hpp"
+#include "live/gold_desk.hpp"
 #include "live/session_alerts.hpp"
 #include "live/order_preview.hpp"
 #include "runtime/engine_stack.hpp"
@@ -682,6 +683,9 @@ CommandOutcome LiveSession::execute(const std::string& kind, const json& args, T
 }
 
 CommandOutcome LiveSession::execute(const Command& cmd, TimeMs wall_now) {
+    // A ticket report is the broker's record, not session state: not journaled (a recovery
+    // must not apply it twice), the same path as with the daemon down.
+    if (is_ticket_command(cmd.kind)) return apply_ticket_command(store_, opt_.workspace, cmd, wall_now);
     // Validate first: a bad command changes nothing.
     const TimeMs now = opt_.replay ? clock_.now() : std::max(wall_now, clock_.now());
     Command c = cmd;
@@ -821,6 +825,9 @@ void LiveSession::apply_command(const CommandRecord& rec, TimeMs wall_now, Comma
         store_.update_signal(c.id, "rejected", at, c.reason);
         o.message = fmt::format("Signal #{} rejected", c.id);
         break;
+    case CommandKind::TicketFill:
+    case CommandKind::TicketCancel:
+        throw InvariantError("ticket commands are never journaled (LiveSession::execute)");
     }
     // The answer carries the account's new state: a surface shows it at once, even when the
     // daemon stops right after (an emergency stop ends the process once flat).
@@ -843,6 +850,20 @@ void LiveSession::unload_model(const std::string& name, CommandOutcome* out) {
                                "market",
                                name, syms.empty() ? "no symbol" : syms, closing);
     out->data = json{{"model", name}, {"symbols", dropped}, {"closing_orders", closing}};
+}
+
+void LiveSession::issue_desk_ticket(const SignalRecord& sig, const Instrument& inst, Side side,
+                                    double lots, CommandOutcome* out) {
+    const auto stop = opt_.strategy.params.find(kStopLossParam);
+    auto [t, created] = issue_ticket(
+        store_, opt_.workspace,
+        make_ticket(sig.id, session_.id, inst, side == Side::Buy, lots,
+                    engine_->bars(instrument_index(inst.symbol)).last_close(),
+                    stop == opt_.strategy.params.end() ? 0.0 : stop->second, clock_.now()));
+    if (created) alerts_.enqueue(ticket_alert(0, t)); // stamped at commit
+    out->data["ticket"] = t.to_json();
+    out->message += fmt::format(". Ticket #{} for the broker: {} {} lots, stop {}, target {}",
+                                t.id, t.side, t.lots, t.stop, t.target);
 }
 
 void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) {
@@ -934,7 +955,10 @@ void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) 
                                      "closed (`aurum trade --symbol {} --side close`)",
                                      inst.symbol, inst.symbol);
         }
-        if (sig) store_.update_signal(sig->id, "approved", at, c.reason);
+        if (sig) {
+            store_.update_signal(sig->id, "approved", at, c.reason);
+            if (inst.venue == "mt5") issue_desk_ticket(*sig, inst, side, lots, &o);
+        }
     }
     o.data["risk"] = risk_text;
     o.data["verdict"] = to_string(pre.verdict);

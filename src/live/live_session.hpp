@@ -137,6 +137,9 @@ private:
     void release_manual_positions();
     InstrumentId instrument_index(const std::string& symbol) const;
     /// model_unload: the model's symbols stop trading and its positions are closed.
+    /// The gold desk: an approved signal of an MT5 instrument becomes a broker ticket.
+    void issue_desk_ticket(const SignalRecord& sig, const Instrument& inst, Side side, double lots,
+                           CommandOutcome* out);
     void unload_model(const std::string& name, CommandOutcome* out);
     void log_events();
     void publish_models();

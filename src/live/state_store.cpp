@@ -73,6 +73,14 @@ CREATE TABLE IF NOT EXISTS live_signals (
   quantity DOUBLE PRECISION NOT NULL, price DOUBLE PRECISION NOT NULL, note TEXT NOT NULL,
   status TEXT NOT NULL, expires_at BIGINT NOT NULL, decided_at BIGINT NOT NULL,
   decision_reason TEXT NOT NULL, UNIQUE (session_id, time, symbol));
+CREATE TABLE IF NOT EXISTS live_tickets (
+  id BIGINT PRIMARY KEY, signal_id BIGINT NOT NULL UNIQUE, session_id TEXT NOT NULL,
+  symbol TEXT NOT NULL, side TEXT NOT NULL, lots DOUBLE PRECISION NOT NULL,
+  contract_size DOUBLE PRECISION NOT NULL, lot_step DOUBLE PRECISION NOT NULL,
+  entry DOUBLE PRECISION NOT NULL,
+  stop DOUBLE PRECISION NOT NULL, target DOUBLE PRECISION NOT NULL, created BIGINT NOT NULL,
+  status TEXT NOT NULL, fill_price DOUBLE PRECISION NOT NULL, fill_lots DOUBLE PRECISION NOT NULL,
+  fill_time BIGINT NOT NULL, broker_ticket TEXT NOT NULL, note TEXT NOT NULL);
 )SQL";
 
 using V = SqlValue;
@@ -614,6 +622,81 @@ std::optional<SignalRecord> StateStore::signal(std::int64_t id) {
                            p);
     if (!r) return std::nullopt;
     return row_signal(*r);
+}
+
+namespace {
+const char* kTicketCols = "id, signal_id, session_id, symbol, side, lots, contract_size, "
+                          "lot_step, entry, stop, target, created, status, fill_price, "
+                          "fill_lots, fill_time, broker_ticket, note";
+TradeTicket row_ticket(const SqlRow& r) {
+    TradeTicket t;
+    int k = 0;
+    t.id = r.as_int(k++);
+    t.signal_id = r.as_int(k++);
+    t.session_id = r.as_string(k++);
+    t.symbol = r.as_string(k++);
+    t.side = r.as_string(k++);
+    t.lots = r.as_double(k++);
+    t.contract_size = r.as_double(k++);
+    t.lot_step = r.as_double(k++);
+    t.entry = r.as_double(k++);
+    t.stop = r.as_double(k++);
+    t.target = r.as_double(k++);
+    t.created = r.as_int(k++);
+    t.status = r.as_string(k++);
+    t.fill_price = r.as_double(k++);
+    t.fill_lots = r.as_double(k++);
+    t.fill_time = r.as_int(k++);
+    t.broker_ticket = r.as_string(k++);
+    t.note = r.as_string(k++);
+    return t;
+}
+} // namespace
+
+std::pair<std::int64_t, bool> StateStore::insert_ticket(const TradeTicket& t) {
+    const std::array<V, 1> k = {I(t.signal_id)};
+    if (auto r = db_.query_one("SELECT id FROM live_tickets WHERE signal_id = $1", k))
+        return {r->as_int(0), false};
+    auto r = db_.query_one("SELECT COALESCE(MAX(id), 0) FROM live_tickets");
+    const std::int64_t id = (r ? r->as_int(0) : 0) + 1;
+    const std::array<V, 18> p = {I(id),           I(t.signal_id),     S(t.session_id),
+                                 S(t.symbol),     S(t.side),          D(t.lots),
+                                 D(t.contract_size), D(t.lot_step),   D(t.entry),
+                                 D(t.stop),       D(t.target),        I(t.created),
+                                 S(t.status),     D(t.fill_price),    D(t.fill_lots),
+                                 I(t.fill_time),  S(t.broker_ticket), S(t.note)};
+    db_.exec(std::string("INSERT INTO live_tickets (") + kTicketCols +
+                 ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+                 "$16, $17, $18)",
+             p);
+    return {id, true};
+}
+
+void StateStore::update_ticket(const TradeTicket& t) {
+    const std::array<V, 7> p = {S(t.status), D(t.fill_price), D(t.fill_lots), I(t.fill_time),
+                                S(t.broker_ticket), S(t.note), I(t.id)};
+    db_.exec("UPDATE live_tickets SET status = $1, fill_price = $2, fill_lots = $3, fill_time = "
+             "$4, broker_ticket = $5, note = $6 WHERE id = $7",
+             p);
+}
+
+std::vector<TradeTicket> StateStore::tickets(const std::string& status, int limit) {
+    std::vector<TradeTicket> out;
+    const std::array<V, 2> p = {S(status), I(limit)};
+    for (const auto& r : db_.query(std::string("SELECT ") + kTicketCols +
+                                       " FROM live_tickets WHERE ($1 = 'all' OR $1 = '' OR "
+                                       "status = $1) ORDER BY id DESC LIMIT $2",
+                                   p))
+        out.push_back(row_ticket(r));
+    return out;
+}
+
+std::optional<TradeTicket> StateStore::ticket(std::int64_t id) {
+    const std::array<V, 1> p = {I(id)};
+    auto r = db_.query_one(std::string("SELECT ") + kTicketCols + " FROM live_tickets WHERE id = $1",
+                           p);
+    if (!r) return std::nullopt;
+    return row_ticket(*r);
 }
 
 } // namespace aurum

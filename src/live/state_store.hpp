@@ -8,6 +8,7 @@
 
 #include "core/time.hpp"
 #include "data/database.hpp"
+#include "live/trade_ticket.hpp"
 
 namespace aurum {
 
@@ -217,6 +218,16 @@ public:
                        const std::string& reason);
     std::vector<SignalRecord> signals(const std::string& status_filter, int limit);
     std::optional<SignalRecord> signal(std::int64_t id);
+
+    // Gold desk trade tickets
+    /// Stores a new ticket; one per signal: returns {id, true}, or the existing ticket's
+    /// {id, false} (a recovery re-applying the approval).
+    std::pair<std::int64_t, bool> insert_ticket(const TradeTicket& t);
+    /// Writes a ticket's status, fill and note.
+    void update_ticket(const TradeTicket& t);
+    /// Newest first; status "all" or "" for every one.
+    std::vector<TradeTicket> tickets(const std::string& status, int limit);
+    std::optional<TradeTicket> ticket(std::int64_t id);
 
 private:
     std::vector<OrderRecord> orders_where(const std::string& where,

@@ -52,12 +52,14 @@ int ControlApiServer::start(int port) {
         }
         return httplib::Server::HandlerResponse::Unhandled;
     });
-    srv.Get(R"(/api/(status|summary|health|risk|signals))",
+    srv.Get(R"(/api/(status|summary|health|risk|signals|tickets))",
             [this](const httplib::Request& req, httplib::Response& res) {
                 json params = json::object();
                 for (const auto& [k, v] : req.params) params[k] = v;
                 try {
                     reply(res, 200, query_(req.matches[1], params));
+                } catch (const InputError& e) {
+                    reply(res, 400, json{{"error", e.what()}});
                 } catch (const std::exception& e) {
                     reply(res, 500, json{{"error", e.what()}});
                 }

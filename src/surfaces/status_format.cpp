@@ -264,4 +264,29 @@ std::string format_signals(const json& sigs) {
     return out;
 }
 
+std::string format_tickets(const json& tickets) {
+    if (tickets.empty()) return "No tickets.\n";
+    std::string out = fmt::format("{:>4}  {:<19}  {:<8}  {:<4}  {:>6}  {:>10}  {:>10}  {:>10}  {:<9}  {}\n",
+                                  "id", "created", "symbol", "side", "lots", "entry", "stop",
+                                  "target", "status", "fill / note");
+    for (const auto& t : tickets) {
+        const std::string status = t["status"].get<std::string>();
+        const std::string detail =
+            status == "filled"
+                ? fmt::format("{:g} lots at {:.2f}{}", t["fill_lots"].get<double>(),
+                              t["fill_price"].get<double>(),
+                              t["broker_ticket"].get<std::string>().empty()
+                                  ? std::string()
+                                  : ", broker #" + t["broker_ticket"].get<std::string>())
+                : t["note"].get<std::string>();
+        out += fmt::format("{:>4}  {:<19}  {:<8}  {:<4}  {:>6g}  {:>10.2f}  {:>10.2f}  {:>10.2f}  "
+                           "{:<9}  {}\n",
+                           t["id"].get<std::int64_t>(), format_time(t["created"].get<TimeMs>()),
+                           t["symbol"].get<std::string>(), t["side"].get<std::string>(),
+                           t["lots"].get<double>(), t["entry"].get<double>(),
+                           t["stop"].get<double>(), t["target"].get<double>(), status, detail);
+    }
+    return out;
+}
+
 } // namespace aurum
