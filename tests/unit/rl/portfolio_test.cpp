@@ -13,6 +13,7 @@
 #include "data/synthetic_market.hpp"
 #include "rl/portfolio_strategic_env.hpp"
 #include "rl/rl_training.hpp"
+#include "support/data/shared_bars.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
@@ -316,4 +317,36 @@ TEST(PortfolioStrategic, AllocatesToTheRisingAssetAndBeatsEqualWeight) {
         EXPECT_TRUE(ev.gate.passed) << ev.gate.failures();
         EXPECT_EQ(ev.episodes.at(0).metrics.final_equity, e.metrics.final_equity);
     }
+}
+
+TEST(PortfolioEnv, RealBtcAndEthShareOneCappedAccountAndGoldH1IsRefused) {
+    AURUM_REQUIRE_SHARED_DATA(btc, "crypto/binance/BTCUSDT_4h.csv");
+    AURUM_REQUIRE_SHARED_DATA(eth, "crypto/binance/ETHUSDT_4h.csv");
+    const auto tapes = aligned({test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv"),
+                                test::load_shared_bars("crypto/binance/ETHUSDT_4h.csv")});
+    ASSERT_GT(tapes[0].bars.size(), 3000u);
+    EnvConfig cfg = default_env_config();
+    cfg.episode_bars = 3000;
+    PortfolioEnv env(cfg);
+    std::vector<float> obs(2 * PortfolioLayout{tapes[0].columns}.size());
+    env.reset(ptrs(tapes), tapes[0].first_ready, obs);
+    std::size_t k = 0;
+    for (bool done = false; !done; ++k) {
+        const std::vector<double> t = k % 30 < 20 ? std::vector<double>{1, 1}
+                                                  : std::vector<double>{0, 0.1};
+        done = env.step(t, obs).done;
+        double marked = env.cash() + env.position_value(0) + env.position_value(1);
+        ASSERT_NEAR(env.equity(), marked, 1e-6 * env.equity());
+    }
+    for (std::size_t i = 0; i < 2; ++i)
+        EXPECT_LE(env.max_entry_exposure()[i], 0.25 * (1 + kEntryGapTolerance)) << i;
+    EXPECT_EQ(env.shield().entries_past_halt, 0u);
+
+    AURUM_REQUIRE_SHARED_DATA(gold, "mt5/XAUUSD_H1_201501020900_202512221100.csv");
+    std::vector<MarketTape> mixed;
+    mixed.push_back(tapes[0]);
+    mixed.push_back(build_market_tape(
+        InstrumentRegistry().get("XAUUSD"),
+        test::load_shared_bars("mt5/XAUUSD_H1_201501020900_202512221100.csv"), default_set()));
+    EXPECT_THROW((void)align_tapes(mixed), InputError);
 }
