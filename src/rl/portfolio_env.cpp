@@ -127,7 +127,6 @@ void PortfolioEnv::reset(std::span<const MarketTape* const> tapes, std::size_t s
     qty_before_.assign(N, 0.0);
     targets_.assign(N, 0.0);
     selling_.assign(N, 0);
-    order_.resize(N);
     asset_entry_.resize(N); // the largest over episodes, like stats_
     InstrumentRegistry reg;
     EngineParts parts;
@@ -200,13 +199,13 @@ PortfolioStep PortfolioEnv::step(std::span<const double> targets, std::span<floa
         targets_[i] = a;
         const auto id = static_cast<InstrumentId>(i);
         qty_before_[i] = engine.account().position(id).qty;
-        order_[i] = i;
         selling_[i] = strategy_.order_qty(engine, id, a) < 0 ? 1 : 0;
     }
     // Reductions first: the entries are then reviewed against the account they leave.
-    std::stable_sort(order_.begin(), order_.end(),
-                     [&](std::size_t a, std::size_t b) { return selling_[a] > selling_[b]; });
-    for (std::size_t i : order_) strategy_.apply(engine, static_cast<InstrumentId>(i), targets_[i]);
+    for (std::uint8_t pass : {1, 0})
+        for (std::size_t i = 0; i < N; ++i)
+            if (selling_[i] == pass)
+                strategy_.apply(engine, static_cast<InstrumentId>(i), targets_[i]);
 
     ++k_;
     advance();

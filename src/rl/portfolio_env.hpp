@@ -88,7 +88,6 @@ class PortfolioEnv {
     std::vector<InstrumentId> ids_;
     std::vector<double> qty_before_, targets_;
     std::vector<std::uint8_t> selling_;
-    std::vector<std::size_t> order_;
     ActionStrategy strategy_;
     ShieldStats stats_;
     std::vector<double> asset_entry_;
