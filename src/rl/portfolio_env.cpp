@@ -125,8 +125,6 @@ void PortfolioEnv::reset(std::span<const MarketTape* const> tapes, std::size_t s
     ids_.resize(N);
     std::iota(ids_.begin(), ids_.end(), InstrumentId{0});
     qty_before_.assign(N, 0.0);
-    targets_.assign(N, 0.0);
-    selling_.assign(N, 0);
     asset_entry_.resize(N); // the largest over episodes, like stats_
     InstrumentRegistry reg;
     EngineParts parts;
@@ -177,16 +175,11 @@ double PortfolioEnv::position_value(std::size_t i) const {
            tapes_[i]->instrument.contract_size;
 }
 
-PortfolioStep PortfolioEnv::step(std::span<const double> targets, std::span<float> obs) {
-    const std::size_t N = assets();
-    if (targets.size() != N)
-        throw InputError(fmt::format("rl: {} targets for {} assets", targets.size(), N));
+void PortfolioEnv::send(std::span<const double> targets) {
     Engine& engine = *stack_.engine;
-    const bool past_halt =
-        peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
-    const double decision_drawdown = peak_ > 0 ? std::max(0.0, 1 - equity() / peak_) : 0.0;
-    const double fees_before = engine.account().fees_paid();
+    const std::size_t N = assets();
     for (std::size_t i = 0; i < N; ++i) {
+        qty_before_[i] = engine.account().position(static_cast<InstrumentId>(i)).qty;
         ++stats_.actions;
         double a = targets[i];
         if (!std::isfinite(a)) {
@@ -196,17 +189,23 @@ PortfolioStep PortfolioEnv::step(std::span<const double> targets, std::span<floa
             ++stats_.invalid;
             a = std::clamp(a, -1.0, 1.0);
         }
-        targets_[i] = a;
-        const auto id = static_cast<InstrumentId>(i);
-        qty_before_[i] = engine.account().position(id).qty;
-        selling_[i] = strategy_.order_qty(engine, id, a) < 0 ? 1 : 0;
+        // At this close, sized as every target strategy sizes: a spot buy is capped by the
+        // cash now (a sale sent in the same step has not filled yet), and the engine matches
+        // every instrument's orders at the next open.
+        strategy_.apply(engine, static_cast<InstrumentId>(i), a);
     }
-    // Reductions first: the entries are then reviewed against the account they leave.
-    for (std::uint8_t pass : {1, 0})
-        for (std::size_t i = 0; i < N; ++i)
-            if (selling_[i] == pass)
-                strategy_.apply(engine, static_cast<InstrumentId>(i), targets_[i]);
+}
 
+PortfolioStep PortfolioEnv::step(std::span<const double> targets, std::span<float> obs) {
+    const std::size_t N = assets();
+    if (targets.size() != N)
+        throw InputError(fmt::format("rl: {} targets for {} assets", targets.size(), N));
+    Engine& engine = *stack_.engine;
+    const bool past_halt =
+        peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
+    const double decision_drawdown = peak_ > 0 ? std::max(0.0, 1 - equity() / peak_) : 0.0;
+    const double fees_before = engine.account().fees_paid();
+    send(targets);
     ++k_;
     advance();
     measure_entries(qty_before_, past_halt, decision_drawdown);

@@ -2,8 +2,9 @@
 // The multi-asset environment: ONE engine stack (one account, one risk manager = the shield)
 // trading N instruments whose bars share the same open times. At bar t's close the policy gives
 // one target (fraction of equity) per asset; ActionStrategy orders each instrument toward its own
-// target through the account risk manager (reductions first, so the entries see the cash they
-// free); the orders fill at bar t+1's open in the simulated execution client. The observation is
+// target through the account risk manager; the orders fill at bar t+1's open in the simulated
+// execution client. A spot buy is sized against the cash at the decision (a sale sent at the same
+// close has not filled yet), so allocations that sum above 1 get less than they ask. The observation is
 // one row per asset (that asset's features, regime and position) plus the portfolio's slots.
 #include <cstdint>
 #include <memory>
@@ -79,6 +80,8 @@ class PortfolioEnv {
   private:
     void write_obs(std::span<float> obs);
     void advance();
+    /// Validates the targets (counted by the shield) and orders every asset toward its own.
+    void send(std::span<const double> targets);
     void measure_entries(const std::vector<double>& qty_before, bool past_halt, double drawdown);
 
     EnvConfig config_;
@@ -86,8 +89,7 @@ class PortfolioEnv {
     PortfolioLayout layout_;
     std::vector<BarSeries> slices_; ///< the episode's bars per asset (buffers reused)
     std::vector<InstrumentId> ids_;
-    std::vector<double> qty_before_, targets_;
-    std::vector<std::uint8_t> selling_;
+    std::vector<double> qty_before_;
     ActionStrategy strategy_;
     ShieldStats stats_;
     std::vector<double> asset_entry_;
