@@ -1,6 +1,7 @@
 // RL environment throughput: a batch of environments (each a full engine stack with the account
 // risk manager as shield) stepped together, on a synthetic BTC/USDT 4h market. Reports env
-// steps/s on one core and heap allocations per step (counted by a global operator new).
+// steps/s on one core and heap allocations per step (counted by a global operator new); and the
+// multi-asset PortfolioEnv (one account over 3 symbols) in portfolio steps/s.
 //   build/release/bench/bench_rl_env
 #include <atomic>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 
 #include "data/synthetic_market.hpp"
 #include "rl/execution_env.hpp"
+#include "rl/portfolio_env.hpp"
 #include "rl/vec_env.hpp"
 
 namespace {
@@ -111,6 +113,62 @@ void BM_ExecutionEnvStep(benchmark::State& state) {
     state.counters["bars/parent"] = bars / static_cast<double>(parents);
 }
 BENCHMARK(BM_ExecutionEnvStep)->Arg(1)->Arg(16)->ArgName("envs");
+
+const std::vector<MarketTape>& portfolio_tapes() {
+    static const std::vector<MarketTape> t = [] {
+        InstrumentRegistry reg;
+        const std::vector<std::string> symbols{"BTC/USDT", "ETH/USDT", "SOL/USDT"};
+        const SynthConfig c = SynthConfig::defaults(reg, symbols, Timeframe(4 * kMsPerHour),
+                                                    1577836800000LL, 5 * 365, 7, false);
+        const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");
+        const SynthMarket m = generate_synthetic_market(c);
+        std::vector<MarketTape> tapes;
+        for (std::size_t i = 0; i < symbols.size(); ++i)
+            tapes.push_back(build_market_tape(reg.get(symbols[i]), m.series[i], fc.get("default")));
+        return align_tapes(tapes);
+    }();
+    return t;
+}
+
+/// The multi-asset environment: one account over N = 3 symbols, every asset's target changing
+/// every `rebalance_every` bars (0: held). Items = portfolio steps (one bar of all 3 assets).
+void BM_PortfolioEnvStep(benchmark::State& state) {
+    EnvConfig cfg = default_env_config();
+    cfg.episode_bars = 4096;
+    const auto every = static_cast<std::uint64_t>(state.range(0));
+    const auto& tapes = portfolio_tapes();
+    std::vector<const MarketTape*> ptrs;
+    for (const MarketTape& t : tapes) ptrs.push_back(&t);
+    PortfolioEnv env(cfg);
+    std::vector<float> obs(ptrs.size() * PortfolioLayout{tapes[0].columns}.size());
+    const std::size_t start = tapes[0].first_ready;
+    env.reset(ptrs, start, obs);
+    std::vector<double> act{0.2, 0.1, 0.2};
+    std::uint64_t k = 0, steps = 0, calm_steps = 0, calm_allocs = 0;
+    const std::uint64_t allocs0 = g_allocs.load();
+    for (auto _ : state) {
+        if (every && ++k % every == 0)
+            for (auto& a : act) a = a == 0.2 ? 0.1 : 0.2;
+        const std::uint64_t a0 = g_allocs.load(std::memory_order_relaxed);
+        if (env.step(act, obs).done) {
+            state.PauseTiming();
+            env.reset(ptrs, start, obs);
+            state.ResumeTiming();
+        } else {
+            calm_allocs += g_allocs.load(std::memory_order_relaxed) - a0;
+            ++calm_steps;
+        }
+        ++steps;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(steps));
+    state.counters["asset_bars/s"] =
+        benchmark::Counter(static_cast<double>(steps * ptrs.size()), benchmark::Counter::kIsRate);
+    state.counters["allocs/step_no_reset"] =
+        calm_steps ? static_cast<double>(calm_allocs) / static_cast<double>(calm_steps) : 0.0;
+    state.counters["allocs/step"] = static_cast<double>(g_allocs.load() - allocs0) /
+                                    static_cast<double>(steps);
+}
+BENCHMARK(BM_PortfolioEnvStep)->Arg(0)->Arg(20)->ArgName("rebalance_every");
 
 } // namespace
 

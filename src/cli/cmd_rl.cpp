@@ -89,6 +89,13 @@ void print_evaluation(const RlEvaluation& ev) {
             m.total_return * 100, e.buy_hold_return * 100, m.sharpe, e.buy_hold_sharpe,
             -m.max_drawdown * 100, m.trades, e.t_stat, e.shield.interventions(), e.shield.orders,
             e.shield.max_entry_exposure * 100);
+        // agent.portfolio: the one episode is the account over every asset (buy-and-hold above
+        // is the equal-weight one).
+        for (const RlEvaluation::Asset& a : ev.assets)
+            std::cout << fmt::format("  {:<15} mean allocation {:.1f} %, largest entry {:.1f} % "
+                                     "of equity\n",
+                                     a.symbol, a.mean_allocation * 100,
+                                     a.max_entry_exposure * 100);
         if (i < ev.market_execution.size())
             std::cout << fmt::format(
                 "  Execution       {} parent orders, {} as limits ({} forced to market): "
@@ -208,6 +215,9 @@ void register_train(CLI::App* rl, CliContext& ctx) {
                                                                   o.tactical_version)
                                                     : std::string("the regime-trend rule"))
                 : !a.strategic ? ""
+                : a.portfolio  ? fmt::format(", every {} bars, one allocation per symbol, one "
+                                             "account",
+                                             a.cadence)
                 : tactical     ? fmt::format(", every {} bars, over {} v{}", a.cadence,
                                              a.tactical_model, o.tactical_version)
                                : fmt::format(", every {} bars, no tactical agent", a.cadence),

@@ -15,12 +15,13 @@ namespace aurum {
 
 namespace {
 
-constexpr EnumTable<MarketShape, 6> kShapes{{{{MarketShape::Regimes, "regimes"},
+constexpr EnumTable<MarketShape, 7> kShapes{{{{MarketShape::Regimes, "regimes"},
                                               {MarketShape::Momentum, "momentum"},
                                               {MarketShape::Noise, "noise"},
                                               {MarketShape::Bull, "bull"},
                                               {MarketShape::Bear, "bear"},
-                                              {MarketShape::Trend, "trend"}}}};
+                                              {MarketShape::Trend, "trend"},
+                                              {MarketShape::Rotation, "rotation"}}}};
 
 /// A whole number in [lo, hi] (fallback when absent).
 long long get_count(const ConfigNode& n, const std::string& key, long long fallback, long long lo,
@@ -53,7 +54,7 @@ void parse_market(const ConfigNode& m, RlConfig::Market& out) {
     const std::string shape = m.get_string("shape", to_string(out.shape));
     const auto s = kShapes.find(shape);
     if (!s)
-        m.fail("shape", "'" + shape + "': expected regimes, momentum, noise, bull, bear or trend");
+        m.fail("shape", "'" + shape + "': expected regimes, momentum, noise, bull, bear, trend or rotation");
     out.shape = *s;
     out.momentum = m.get_in_range("momentum", out.momentum, 0.0, 0.9);
     if (m.has("symbols"))
@@ -73,23 +74,29 @@ void parse_market(const ConfigNode& m, RlConfig::Market& out) {
     if ((out.shape == MarketShape::Bull || out.shape == MarketShape::Bear) && !out.from_store &&
         (out.symbols != std::vector<std::string>{"BTC/USDT"} || out.timeframe != "4h"))
         m.fail("shape", "'" + shape + "': the scenario market is BTC/USDT 4h only");
+    if (out.shape == MarketShape::Rotation && !out.from_store && out.symbols.size() < 2)
+        m.fail("shape", "'rotation': needs 2 or more market.symbols");
 }
 
 void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
     a.allow_keys({"level", "action_levels", "episode_bars", "envs", "rollout_steps", "updates",
-                  "reward_scale", "cadence", "tactical_model", "dsr_eta"});
+                  "reward_scale", "cadence", "tactical_model", "dsr_eta", "portfolio"});
     const std::string level = a.get_string("level", "tactical");
     if (level != "tactical" && level != "strategic" && level != "execution")
         a.fail("level", "'" + level + "': expected tactical, strategic or execution");
     out.strategic = level == "strategic";
     out.execution = level == "execution";
-    for (const char* k : {"cadence", "dsr_eta"})
+    for (const char* k : {"cadence", "dsr_eta", "portfolio"})
         if (!out.strategic && a.has(k))
             a.fail(k, "only for level: strategic");
     if (level == "tactical" && a.has("tactical_model"))
         a.fail("tactical_model", "only for level: strategic or execution");
     out.cadence = static_cast<std::size_t>(get_count(a, "cadence", 6, 1, 10000));
     out.tactical_model = a.get_string("tactical_model", "");
+    out.portfolio = a.get_bool("portfolio", false);
+    if (out.portfolio && !out.tactical_model.empty())
+        a.fail("tactical_model", "not with portfolio: true (the portfolio's allocations are the "
+                                 "targets)");
     out.dsr_eta = a.get_in_range("dsr_eta", out.dsr_eta, 1e-4, 0.5);
     if (out.execution) out.action_levels = {0.0, 5.0, 10.0, 25.0};
     const double top = out.execution ? kMaxLimitOffsetBps : 1.0;
@@ -179,6 +186,10 @@ RlConfig RlConfig::parse(const std::string& text, const std::string& file) {
             root.child("agent").fail("episode_bars", msg);
         root.fail("agent", "episode_bars " + msg);
     }
+    if (c.agent.portfolio && c.market.symbols.size() < 2)
+        root.child("agent").fail("portfolio", fmt::format("true needs 2 or more market.symbols, "
+                                                          "got {}",
+                                                          c.market.symbols.size()));
     if (root.has("gating")) {
         const ConfigNode g = root.child("gating");
         g.allow_keys({"min_t_stat", "beat_buy_hold_sharpe"});

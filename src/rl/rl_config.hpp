@@ -13,9 +13,11 @@
 namespace aurum {
 
 /// Shapes of the synthetic training market (bull, bear: the `aurum rl simulate` scenarios;
-/// trend: long strong bull and bear regimes only, a known edge at the strategic cadence).
-enum class MarketShape : std::uint8_t { Regimes, Momentum, Noise, Bull, Bear, Trend };
-/// "regimes", "momentum", "noise", "bull", "bear", "trend"
+/// trend: long strong bull and bear regimes only, a known edge at the strategic cadence;
+/// rotation: trend's regimes, every second symbol moving against them: 2+ symbols, the known
+/// edge of the multi-asset allocation).
+enum class MarketShape : std::uint8_t { Regimes, Momentum, Noise, Bull, Bear, Trend, Rotation };
+/// "regimes", "momentum", "noise", "bull", "bear", "trend", "rotation"
 std::string to_string(MarketShape s);
 
 /// The execution level's largest limit offset (5 %): beyond it a limit is not an execution
@@ -40,6 +42,9 @@ struct RlConfig {
     struct Agent {
         bool strategic = false;     ///< level: strategic
         bool execution = false;     ///< level: execution (neither: tactical)
+        /// strategic: one allocation per asset of market.symbols (2+), one account for all
+        /// (PortfolioEnv); else one symbol per environment
+        bool portfolio = false;
         std::size_t cadence = 6;    ///< strategic: bars between decisions (6 x 4h = daily)
         /// strategic, execution: the registered tactical agent below it ("": none; execution
         /// then trades the built-in regime-trend rule)

@@ -13,6 +13,7 @@
 #include "features/feature_set.hpp"
 #include "rl/execution_env.hpp"
 #include "rl/scenarios.hpp"
+#include "rl/portfolio_strategic_env.hpp"
 #include "rl/strategic_env.hpp"
 #include "rl/tfevents_writer.hpp"
 
@@ -118,6 +119,13 @@ nlohmann::json RlEvaluation::to_json() const {
                        {"max_entry_exposure", e.shield.max_entry_exposure},
                        {"entries_past_halt", e.shield.entries_past_halt},
                        {"shield_interventions", e.shield.interventions()}});
+        if (!assets.empty()) {
+            out.back()["buy_hold"] = "equal weight";
+            for (const Asset& a : assets)
+                out.back()["assets"].push_back({{"symbol", a.symbol},
+                                                {"max_entry_exposure", a.max_entry_exposure},
+                                                {"mean_allocation", a.mean_allocation}});
+        }
         if (i < market_execution.size()) {
             const ExecutionStats& x = e.execution;
             out.back()["execution"] = {
@@ -135,6 +143,10 @@ nlohmann::json RlEvaluation::to_json() const {
 
 ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config,
                       HierarchyTrace* trace) {
+    if (config.agent.portfolio)
+        throw InputError(config.name + ": a portfolio agent (agent.portfolio) allocates across "
+                                       "its symbols together; it runs in `aurum rl evaluate`, "
+                                       "not in the single-asset simulate/safety");
     if (agent.level() == "strategic")
         return hierarchical_policy(agent, tactical, config.agent.cadence, trace);
     if (agent.level() == "execution")
@@ -147,8 +159,56 @@ ExecutionFn execution_policy(PolicyAgent& agent) {
     return [&agent](std::span<const float> obs) { return agent.act(obs); };
 }
 
+PortfolioFn portfolio_policy(PolicyAgent& agent) {
+    return [&agent](std::span<const float> obs, std::span<double> out) {
+        agent.act_batch(obs, out.size(), out);
+    };
+}
+
+RlEvaluation evaluate_portfolio(PolicyAgent& agent, const PortfolioMarket& market,
+                                const RlConfig& config, const EnvConfig& env) {
+    const double cap = env.spec.risk.limits.max_position;
+    const double need = config.gating.min_t_stat;
+    PortfolioEpisodeReport p = run_portfolio_episode(market.full_tapes(), market.split, env,
+                                                     portfolio_policy(agent),
+                                                     config.agent.cadence);
+    RlEvaluation ev;
+    auto& rules = ev.gate.rules;
+    const EpisodeReport& e = p.total;
+    const Metrics& m = e.metrics;
+    rules.push_back(rule("portfolio oos t-stat", e.t_stat >= need, e.t_stat, need,
+                         fmt::format("mean bar return / standard error {:.2f} (need >= {:.2f})",
+                                     e.t_stat, need)));
+    if (config.gating.beat_buy_hold_sharpe)
+        rules.push_back(rule("portfolio sharpe vs equal-weight buy-and-hold",
+                             m.sharpe > e.buy_hold_sharpe, m.sharpe, e.buy_hold_sharpe,
+                             fmt::format("{:.2f} vs equal-weight buy-and-hold {:.2f}", m.sharpe,
+                                         e.buy_hold_sharpe)));
+    rules.push_back(rule("portfolio trades", m.trades > 0, static_cast<double>(m.trades), 1,
+                         fmt::format("{} trades out of sample", m.trades)));
+    for (std::size_t i = 0; i < p.symbols.size(); ++i) {
+        const double x = p.max_entry_exposure[i];
+        rules.push_back(rule(p.symbols[i] + " position cap", x <= cap * (1 + kEntryGapTolerance),
+                             x, cap,
+                             fmt::format("largest entry {:.1f} % of equity (cap {:.0f} %)",
+                                         x * 100, cap * 100)));
+        ev.assets.push_back({p.symbols[i], x, p.mean_allocation[i]});
+    }
+    rules.push_back(rule("portfolio drawdown halt", e.shield.entries_past_halt == 0,
+                         static_cast<double>(e.shield.entries_past_halt), 0,
+                         fmt::format("{} entries past the halt", e.shield.entries_past_halt)));
+    ev.gate.passed = true;
+    for (const GatingRule& r : rules)
+        ev.gate.passed = ev.gate.passed && r.passed;
+    ev.symbols.push_back(fmt::format("portfolio {}", fmt::join(p.symbols, " + ")));
+    ev.episodes.push_back(std::move(p.total));
+    return ev;
+}
+
 RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
                             const RlConfig& config, const EnvConfig& env) {
+    if (config.agent.portfolio)
+        return evaluate_portfolio(agent, portfolio_market(market, config), config, env);
     RlEvaluation ev;
     const double cap = env.spec.risk.limits.max_position;
     ev.gate.passed = true;
@@ -211,24 +271,39 @@ RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const Tra
 RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     const auto t0 = std::chrono::steady_clock::now();
     const TimeMs now = SystemClock().now();
-    const TrainingMarket market = build_training_market(config, options.store);
     EnvConfig env = options.env;
     env.episode_bars = config.agent.episode_bars;
-    VecEnv venv(market.train_tapes(), env, config.agent.envs, config.market.seed ^ config.ppo.seed);
     if (!config.agent.tactical_model.empty() && !options.tactical)
         throw InputError("agent.tactical_model " + config.agent.tactical_model + ": not loaded");
+    const std::uint64_t seed = config.market.seed ^ config.ppo.seed;
+    std::optional<TrainingMarket> market;
+    std::optional<PortfolioMarket> portfolio;
+    std::unique_ptr<VecEnv> venv;
     std::unique_ptr<BatchEnv> upper;
-    if (config.agent.strategic)
-        upper = std::make_unique<StrategicEnv>(venv, options.tactical, config.agent.cadence,
+    PortfolioStrategicEnv* portfolio_env = nullptr;
+    if (config.agent.portfolio) {
+        // One account over every symbol; the batch rows are (environment, asset) pairs.
+        portfolio = build_portfolio_market(config, options.store);
+        auto p = std::make_unique<PortfolioStrategicEnv>(portfolio->train_tapes(), env,
+                                                         config.agent.envs, config.agent.cadence,
+                                                         config.agent.dsr_eta, seed);
+        portfolio_env = p.get();
+        upper = std::move(p);
+    } else {
+        market = build_training_market(config, options.store);
+        venv = std::make_unique<VecEnv>(market->train_tapes(), env, config.agent.envs, seed);
+    }
+    if (config.agent.strategic && !config.agent.portfolio)
+        upper = std::make_unique<StrategicEnv>(*venv, options.tactical, config.agent.cadence,
                                                config.agent.episode_bars, config.agent.dsr_eta);
     if (config.agent.execution) {
         std::vector<ActionFn> policies;
-        for (std::size_t i = 0; i < venv.size(); ++i)
+        for (std::size_t i = 0; i < venv->size(); ++i)
             policies.push_back(options.tactical ? options.tactical->action_fn()
                                                 : ActionFn(regime_trend_action));
-        upper = std::make_unique<ExecutionEnv>(venv, std::move(policies));
+        upper = std::make_unique<ExecutionEnv>(*venv, std::move(policies));
     }
-    BatchEnv& batch = upper ? *upper : static_cast<BatchEnv&>(venv);
+    BatchEnv& batch = upper ? *upper : static_cast<BatchEnv&>(*venv);
     PolicyAgent agent(batch.obs_size(), config.agent.action_levels, config.ppo, config.level());
     PpoTrainer trainer(batch, agent.net(), agent.norm(), config.agent.action_levels, config.ppo,
                        config.agent.rollout_steps, config.agent.reward_scale);
@@ -252,10 +327,11 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
             options.progress(out.updates.back());
     }
     log.flush();
-    out.bar_steps = venv.bars_stepped();
+    out.bar_steps = portfolio_env ? portfolio_env->bars_stepped() : venv->bars_stepped();
     out.parameter_hash = agent.net().parameter_hash();
     out.parameters = agent.net().parameter_count();
-    out.evaluation = evaluate_agent(agent, options.tactical, market, config, env);
+    out.evaluation = portfolio ? evaluate_portfolio(agent, *portfolio, config, env)
+                               : evaluate_agent(agent, options.tactical, *market, config, env);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!options.registry)
         return out;
@@ -266,14 +342,18 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     rec.kind = "rl";
     rec.feature_set_name = config.feature_set;
     rec.feature_set_id = fc.get(config.feature_set).id();
-    rec.label_spec = config.agent.strategic ? "reward: differential Sharpe ratio of the bar returns"
+    rec.label_spec = config.agent.portfolio
+                         ? "reward: differential Sharpe ratio of the portfolio's block return, "
+                           "shared by every asset row"
+                     : config.agent.strategic ? "reward: differential Sharpe ratio of the bar returns"
                      : config.agent.execution
                          ? "reward: minus the implementation shortfall vs the arrival price"
                          : "reward: log equity change net of costs";
     rec.symbols = config.market.symbols;
     rec.timeframe = config.market.timeframe;
-    rec.data_from = market.full.front().bars.time.front();
-    rec.data_to = market.full.front().bars.time.back();
+    const BarSeries& first = portfolio ? portfolio->full.front().bars : market->full.front().bars;
+    rec.data_from = first.time.front();
+    rec.data_to = first.time.back();
     rec.created = now;
     rec.experiment_id = out.run;
     rec.params = {{"level", config.level()},
@@ -281,6 +361,8 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
                   {"action_levels", config.agent.action_levels}};
     if (config.agent.strategic)
         rec.params["cadence"] = config.agent.cadence;
+    if (config.agent.portfolio)
+        rec.params["portfolio"] = true;
     const PpoUpdateReport& last = out.updates.back();
     rec.metrics = {{"training",
                     {{"updates", last.update},

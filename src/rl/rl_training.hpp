@@ -12,6 +12,7 @@
 #include "models/gating.hpp"
 #include "models/registry.hpp"
 #include "rl/policy_agent.hpp"
+#include "rl/portfolio_eval.hpp"
 #include "rl/ppo_trainer.hpp"
 #include "rl/rl_config.hpp"
 #include "rl/training_market.hpp"
@@ -26,6 +27,13 @@ struct RlEvaluation {
     std::vector<EpisodeReport> episodes;
     /// level: execution: the same upper policy with every order at market, per symbol.
     std::vector<ExecutionStats> market_execution;
+    /// agent.portfolio: the one episode is the whole account (symbols[0] lists the assets,
+    /// buy-and-hold is the equal-weight one); per asset: symbol, largest entry, mean allocation.
+    struct Asset {
+        std::string symbol;
+        double max_entry_exposure = 0, mean_allocation = 0;
+    };
+    std::vector<Asset> assets;
     GatingVerdict gate;
     nlohmann::json to_json() const; ///< per symbol
     /// Means over the symbols: sharpe, max_drawdown, total_return, buy_hold_return (what
@@ -54,6 +62,17 @@ ExecutionFn execution_policy(PolicyAgent& agent);
 /// mean implementation shortfall: below the same upper policy's with every order at market.
 RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
                             const RlConfig& config, const EnvConfig& env);
+
+/// A portfolio agent's allocation policy: its greedy level for every asset row in one network
+/// call. The agent must outlive it.
+PortfolioFn portfolio_policy(PolicyAgent& agent);
+
+/// agent.portfolio: one PortfolioEnv episode over the common out-of-sample bars, gated on the
+/// account's t-stat, its Sharpe above the equal-weight buy-and-hold's (when asked), at least one
+/// trade, every asset's position cap (within the gap tolerance) and no entry past the halt.
+/// (evaluate_agent calls it for a portfolio config.)
+RlEvaluation evaluate_portfolio(PolicyAgent& agent, const PortfolioMarket& market,
+                                const RlConfig& config, const EnvConfig& env);
 
 /// Where and how a training run writes.
 struct RlTrainOptions {

@@ -9,6 +9,7 @@
 #include "data/market_store.hpp"
 #include "data/synthetic_market.hpp"
 #include "features/feature_set.hpp"
+#include "rl/portfolio_env.hpp"
 #include "rl/scenarios.hpp"
 
 namespace aurum {
@@ -59,7 +60,68 @@ void trend_regimes(SynthConfig& c) {
     c.switch_weights[bear] = {1.0, 0.0, 0.0, 0.0};
 }
 
+/// Trend's regimes, every second asset moving against them: at any time one asset of each pair
+/// rises and the other falls, so allocating by each asset's own regime is the edge and an
+/// equal-weight hold earns about nothing. Every asset at trend's calm volatility (35 % a year;
+/// the regimes' volatility multiplier at 1, as a negative beta would invert it).
+void rotation_regimes(SynthConfig& c) {
+    trend_regimes(c);
+    for (auto r : {SynthRegime::Bull, SynthRegime::Bear})
+        c.regimes[static_cast<int>(r)].vol_mult = 1.0;
+    for (std::size_t i = 0; i < c.assets.size(); ++i) {
+        c.assets[i].regime_beta = i % 2 == 0 ? 1.0 : -1.0;
+        c.assets[i].annual_vol = 0.35;
+    }
+}
+
+MarketTape head_of(const MarketTape& t, std::size_t n) {
+    MarketTape h;
+    h.instrument = t.instrument;
+    h.bars = t.bars.slice({t.bars.time.front(), t.bars.time[n]});
+    h.columns = t.columns;
+    h.rows.assign(t.rows.begin(), t.rows.begin() + static_cast<std::ptrdiff_t>(n * t.columns));
+    h.ready.assign(t.ready.begin(), t.ready.begin() + static_cast<std::ptrdiff_t>(n));
+    h.regime.assign(t.regime.begin(), t.regime.begin() + static_cast<std::ptrdiff_t>(n));
+    h.first_ready = std::min(t.first_ready, n);
+    return h;
+}
+
 } // namespace
+
+std::vector<const MarketTape*> PortfolioMarket::train_tapes() const {
+    std::vector<const MarketTape*> out;
+    for (const MarketTape& t : train)
+        out.push_back(&t);
+    return out;
+}
+
+std::vector<const MarketTape*> PortfolioMarket::full_tapes() const {
+    std::vector<const MarketTape*> out;
+    for (const MarketTape& t : full)
+        out.push_back(&t);
+    return out;
+}
+
+PortfolioMarket build_portfolio_market(const RlConfig& config, MarketStore* store) {
+    return portfolio_market(build_training_market(config, store), config);
+}
+
+PortfolioMarket portfolio_market(const TrainingMarket& market, const RlConfig& config) {
+    if (market.full.size() < 2)
+        throw InputError("agent.portfolio: needs 2 or more market.symbols");
+    PortfolioMarket out;
+    out.full = align_tapes(market.full);
+    const std::size_t n = out.full[0].bars.size();
+    out.split = static_cast<std::size_t>(
+        std::floor(static_cast<double>(n) * (1 - config.market.test_fraction)));
+    if (out.split + 2 > n || out.split < 2)
+        throw InputError(fmt::format("market.test_fraction: leaves no room in the {} bars common "
+                                     "to market.symbols",
+                                     n));
+    for (const MarketTape& t : out.full)
+        out.train.push_back(head_of(t, out.split));
+    return out;
+}
 
 std::vector<const MarketTape*> TrainingMarket::train_tapes() const {
     std::vector<const MarketTape*> out;
@@ -98,6 +160,8 @@ TrainingMarket build_training_market(const RlConfig& config, MarketStore* store)
                                               m.shape == MarketShape::Noise);
         if (m.shape == MarketShape::Trend)
             trend_regimes(c);
+        if (m.shape == MarketShape::Rotation)
+            rotation_regimes(c);
         bars = std::move(generate_synthetic_market(c).series);
     }
     const FeatureConfig fc = FeatureConfig::parse(FeatureConfig::default_yaml(), "features");

@@ -25,10 +25,27 @@ struct TrainingMarket {
 
 class MarketStore;
 
+/// The market of a portfolio agent (agent.portfolio): the symbols' full tapes aligned on their
+/// common bar times (align_tapes), one split for all, and the training tapes cut there.
+struct PortfolioMarket {
+    std::vector<MarketTape> train; ///< common bars [0, split)
+    std::vector<MarketTape> full;  ///< every common bar
+    std::size_t split = 0;         ///< first out-of-sample common bar
+    std::vector<const MarketTape*> train_tapes() const;
+    std::vector<const MarketTape*> full_tapes() const;
+};
+
 /// The config's market (synthetic: shape, symbols, days, seed; store: the symbols' bars from
 /// `store`, which must then be given) with its feature set (a built-in set of
 /// config/features.yaml). InputError naming the key when the split leaves no room, or naming the
 /// symbol when the store has no bars.
 TrainingMarket build_training_market(const RlConfig& config, MarketStore* store = nullptr);
+
+/// The config's market for a portfolio agent: build_training_market's full tapes aligned, split
+/// at market.test_fraction of the common bars. InputError naming the key when the symbols share
+/// too few bars.
+PortfolioMarket build_portfolio_market(const RlConfig& config, MarketStore* store = nullptr);
+/// The same from an already built market (its full tapes).
+PortfolioMarket portfolio_market(const TrainingMarket& market, const RlConfig& config);
 
 } // namespace aurum
