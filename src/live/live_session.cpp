@@ -35,12 +35,13 @@ std::string format_units(const Instrument& inst, double qty) {
 
 std::string LiveOptions::strategy_text() const {
     std::string s = strategy.name;
-    if (strategy.name == "model")
+    const bool rl = strategy.name == "rl";
+    if (strategy.name == "model" || rl)
         s += " " + (model.version > 0 ? fmt::format("{} v{}", model.model, model.version)
                                       : model.model) +
-             (model.kind != "gbdt" ? " kind=" + model.kind : "");
+             (!rl && model.kind != "gbdt" ? " kind=" + model.kind : "");
     for (const auto& [k, v] : strategy.params) s += fmt::format(" {}={}", k, v);
-    s += fmt::format(" fraction={}", strategy.sizing.fraction);
+    if (!rl) s += fmt::format(" fraction={}", strategy.sizing.fraction); // agents size their own
     return s;
 }
 
@@ -234,8 +235,13 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     journal_ = std::make_unique<JournalExecution>(*sim_, instruments_, session_.id);
     predictions_ = std::make_unique<PredictionBuffer>();
     SessionStrategy chosen = make_session_strategy(opt_.strategy, model_source(opt_), store_,
-                                                   session_.id, predictions_.get());
+                                                   session_.id, predictions_.get(),
+                                                   predictions_.get());
     model_ = chosen.model;
+    if (chosen.rl) { // the observation's "entries allowed" and the episode's first bar
+        chosen.rl->set_risk_manager(&risk_);
+        chosen.rl->set_first_decision_close(session_.trade_from + tf);
+    }
     // Cross-asset sets: reference bars from the store, to the replay's end (joined as of each
     // bar's close) or, in real time, appended as they arrive (poll_store).
     if (model_)
