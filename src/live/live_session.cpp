@@ -510,7 +510,9 @@ void LiveSession::raise_commit_alerts(const std::vector<RiskAssessment>& assessm
     for (const auto& p : predictions) {
         json d{{"confidence", p.p}};
         const json detail = json::parse(p.detail, nullptr, false);
-        if (detail.is_object()) {
+        if (detail.is_object() && detail.value("kind", "") == "rl")
+            d = json{{"model", detail.value("model", "")}, {"agent", detail.value("reason", "")}};
+        else if (detail.is_object()) {
             d["model"] = detail.value("model", "");
             d["top_features"] = detail.value("top", json::array());
         }
