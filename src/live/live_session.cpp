@@ -12,6 +12,7 @@
 #include "core/workspace.hpp"
 #include "live/session_alerts.hpp"
 #include "live/order_preview.hpp"
+#include "live/rl_session.hpp"
 #include "runtime/engine_stack.hpp"
 
 namespace aurum {
@@ -238,6 +239,7 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
                                                    session_.id, predictions_.get(),
                                                    predictions_.get());
     model_ = chosen.model;
+    rl_ = chosen.rl;
     if (chosen.rl) { // the observation's "entries allowed" and the episode's first bar
         chosen.rl->set_risk_manager(&risk_);
         chosen.rl->set_first_decision_close(session_.trade_from + tf);
@@ -487,8 +489,9 @@ void LiveSession::release_manual_positions() {
 }
 
 void LiveSession::publish_models() {
-    if (!model_) return;
-    json j = models_status(*model_, opt_.symbols, predictions_->notices());
+    if (!model_ && !rl_) return;
+    json j = model_ ? models_status(*model_, opt_.symbols, predictions_->notices())
+                    : rl_models_status(*rl_, opt_.symbols);
     j["session"] = session_.id;
     store_.put_kv("live_models", j.dump());
 }

@@ -83,6 +83,26 @@ SessionStrategy make_rl_session_strategy(const ModelSource& src, StateStore& sto
     return out;
 }
 
+json rl_models_status(const RlAgentStrategy& s, const std::vector<std::string>& symbols) {
+    json models = json::array();
+    json notices = json::array();
+    for (const auto& sym : symbols) {
+        const RlAgent* a = s.agent_for(sym);
+        if (!a) {
+            models.push_back({{"symbol", sym}, {"model", nullptr}});
+            notices.push_back(sym + ": no rl agent trades it; not traded");
+            continue;
+        }
+        models.push_back({{"symbol", sym},
+                          {"model", a->record.name},
+                          {"version", a->record.version},
+                          {"kind", "rl"},
+                          {"agent", a->agent->level()},
+                          {"feature_set", a->record.feature_set_name}});
+    }
+    return json{{"models", models}, {"notices", notices}};
+}
+
 json rl_decision_json(const RlDecision& d) {
     const RlAgent& a = *d.agent;
     const bool strategic = !std::isnan(d.allocation);

@@ -28,6 +28,10 @@ RlAgents load_rl_agents(const ModelSource& src);
 SessionStrategy make_rl_session_strategy(const ModelSource& src, StateStore& store,
                                          const std::string& session_id, RlDecisionSink* sink);
 
+/// What `aurum health` shows for an rl session: the agent per symbol (model null: not traded),
+/// in models_status's shape (kind "rl", plus the agent's level).
+nlohmann::json rl_models_status(const RlAgentStrategy& s, const std::vector<std::string>& symbols);
+
 /// The detail JSON stored with a decision: model, kind "rl", level (tactical|strategic),
 /// target, action level index, allocation (strategic), regime, and the reason in words
 /// ("RL agent: target 25.0 % (level 2)").

@@ -203,6 +203,16 @@ TEST(LiveRl, PaperReplayTradesWhatTheEnvironmentAndSimulateTrade) {
     const json trade = dashboard_query("trade", json{{"id", "0"}}, ctx);
     EXPECT_EQ(trade.at("prediction").at("kind"), "rl") << trade.dump();
     EXPECT_GT(trade["prediction"].at("target").get<double>(), 0) << trade.dump();
+
+    // `aurum health` names the agent the session trades.
+    r = test::run_aurum({"--home", h, "--json", "health"});
+    const json health = json::parse(r.out, nullptr, false);
+    ASSERT_TRUE(health.is_object()) << r.out << r.err;
+    const json& models = health.at("model").at("models");
+    ASSERT_EQ(models.size(), 1U) << health.dump();
+    EXPECT_EQ(models[0].at("model"), "rl-edge");
+    EXPECT_EQ(models[0].at("kind"), "rl");
+    EXPECT_EQ(models[0].at("agent"), "tactical");
 }
 
 TEST(LiveRl, UnknownOrMissingAgentExitsTwoNamingItAndWritesNoSession) {
