@@ -117,6 +117,7 @@ void run(benchmark::State& state, bool hierarchy) {
     state.counters["wall_max_us"] = percentile(wall, 1.0);
     state.counters["cpu_p50_us"] = percentile(cpu, 0.50);
     state.counters["cpu_p99_us"] = percentile(cpu, 0.99);
+    state.counters["cpu_max_us"] = percentile(cpu, 1.0);
 }
 
 } // namespace
