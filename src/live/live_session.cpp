@@ -723,6 +723,10 @@ CommandOutcome LiveSession::execute(const Command& cmd, TimeMs wall_now) {
         break;
     }
     case CommandKind::ModelReload: {
+        if (rl_)
+            throw InputError("model_reload: this session trades rl agents (strategy rl), pinned "
+                             "when it started; start a new session (--new-session) to trade "
+                             "another version");
         if (!model_)
             throw InputError("model_reload: this session runs the rule strategy '" +
                              opt_.strategy.name + "'; models are used with `strategy: {name: model}`");

@@ -15,6 +15,7 @@
 #include "data/market_store.hpp"
 #include "features/feature_set.hpp"
 #include "live/dashboard_queries.hpp"
+#include "live/live_session.hpp"
 #include "live/state_store.hpp"
 #include "models/registry.hpp"
 #include "rl/market_tape.hpp"
@@ -259,4 +260,42 @@ TEST(LiveRl, PromoteRefusesAnAgentWhoseGateFailed) {
     // The same command promotes the agent whose gate passed (the daemon can load it).
     r = test::run_aurum({"--home", h, "registry", "promote", "rl-edge"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+TEST(LiveRl, ModelReloadIsRefusedInAnRlSession) {
+    const test::TempDir home;
+    copy_template(home.path());
+    auto r = test::run_aurum({"--home", home.path().string(), "registry", "promote", "rl-edge"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const Workspace ws(home.path());
+    auto db = open_market_store(ws.default_db());
+    LiveOptions o;
+    o.symbols = {"BTC/USDT"};
+    o.replay = true;
+    o.replay_from = *parse_time(kFrom);
+    o.replay_to = *parse_time(kTo);
+    o.warmup_bars = 400;
+    o.strategy.name = "rl";
+    o.model.kind = "rl";
+    o.workspace = home.path();
+    o.new_session = true;
+    LiveSession s(db->database(), *db, o, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(1, false, "");
+    // Past the 400 warm-up bars into the replay.
+    for (int k = 0; k < 420; ++k) ASSERT_EQ(s.step(1), LiveSession::StepResult::Stepped);
+    try {
+        s.execute("model_reload", json{{"name", "rl-edge"}}, 1);
+        FAIL() << "model_reload accepted by an rl session";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("trades rl agents (strategy rl)"), std::string::npos)
+            << e.what();
+    }
+    s.checkpoint(1);
+    StateStore store(db->database());
+    // One decision per bar from the replay's start (none in the warm-up).
+    const auto decisions = store.predictions(s.session_id());
+    ASSERT_FALSE(decisions.empty());
+    EXPECT_EQ(decisions.front().time, *parse_time(kFrom));
+    EXPECT_EQ(decisions.size(), static_cast<std::size_t>((s.last_bar() - *parse_time(kFrom)) /
+                                                             (4 * kMsPerHour) + 1));
 }
