@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "core/time.hpp"
 #include "core/workspace.hpp"
@@ -23,6 +24,7 @@
 #include "rl/rl_agent_strategy.hpp"
 #include "rl/rl_training.hpp"
 #include "runtime/run_spec.hpp"
+#include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
@@ -263,6 +265,7 @@ TEST(LiveRl, PromoteRefusesAnAgentWhoseGateFailed) {
 }
 
 TEST(LiveRl, ModelReloadIsRefusedInAnRlSession) {
+    spdlog::set_level(spdlog::level::warn);
     const test::TempDir home;
     copy_template(home.path());
     auto r = test::run_aurum({"--home", home.path().string(), "registry", "promote", "rl-edge"});
@@ -298,4 +301,71 @@ TEST(LiveRl, ModelReloadIsRefusedInAnRlSession) {
     EXPECT_EQ(decisions.front().time, *parse_time(kFrom));
     EXPECT_EQ(decisions.size(), static_cast<std::size_t>((s.last_bar() - *parse_time(kFrom)) /
                                                              (4 * kMsPerHour) + 1));
+}
+
+TEST(LiveRl, ARestartedSessionEndsWithTheTradesOfTheEnvironment) {
+    spdlog::set_level(spdlog::level::warn);
+    const test::TempDir home;
+    copy_template(home.path());
+    auto r = test::run_aurum({"--home", home.path().string(), "registry", "promote", "rl-edge"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const Workspace ws(home.path());
+    auto db = open_market_store(ws.default_db());
+    LiveOptions o;
+    o.symbols = {"BTC/USDT"};
+    o.replay = true;
+    o.replay_from = *parse_time(kFrom);
+    o.replay_to = *parse_time(kTo);
+    o.warmup_bars = 400;
+    o.strategy.name = "rl";
+    o.model.kind = "rl";
+    o.workspace = home.path();
+    o.fill.fees.taker = o.fill.fees.maker = 0.001;
+    o.fill.slippage.fixed_bps = 2;
+    const RiskLimits limits =
+        parse_risk_option("--risk", "", ws.config_file("risk.yaml").string()).limits;
+    std::string id;
+    {
+        // Stopped without a final checkpoint mid-replay (a crash loses the uncommitted steps).
+        LiveSession s(db->database(), *db, o, limits, InstrumentRegistry(), {});
+        s.open(1, false, "");
+        for (int k = 0; k < 900; ++k) ASSERT_EQ(s.step(1), LiveSession::StepResult::Stepped);
+        id = s.session_id();
+    }
+    // A newer production agent meanwhile does not change what the session trades (pinned).
+    // Another seed: another policy (the same config would train the same parameters).
+    std::string other = test::slurp(home.path() / "edge.yaml");
+    other.replace(other.find("seed: 3"), 7, "seed: 11");
+    test::write_text(home.path() / "edge2.yaml", other);
+    r = test::run_aurum({"--home", home.path().string(), "-q", "rl", "train", "--config",
+                         (home.path() / "edge2.yaml").string(), "--run", "edge2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = test::run_aurum({"--home", home.path().string(), "registry", "promote", "rl-edge"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    LiveSession s(db->database(), *db, o, limits, InstrumentRegistry(), {});
+    s.open(2, false, "");
+    ASSERT_EQ(s.session_id(), id);
+    EXPECT_TRUE(s.recovered());
+    while (s.step(2) != LiveSession::StepResult::Finished) {
+    }
+    s.checkpoint(2);
+    StateStore store(db->database());
+    const auto trades = store.trades(id);
+    ModelRegistry registry(ws.models_dir() / "registry", nullptr);
+    ASSERT_EQ(registry.production("rl-edge")->version, 2);
+    const EpisodeReport v2 = environment_episode(home.path(), "rl-edge");
+    registry.promote("rl-edge", 1, false, 3); // the environment runs the pinned version
+    const EpisodeReport env = environment_episode(home.path(), "rl-edge");
+    const auto entries = [](const BacktestResult& b) {
+        std::vector<TimeMs> t;
+        for (const Trade& x : b.trades) t.push_back(x.entry_time);
+        return t;
+    };
+    ASSERT_NE(entries(v2.result), entries(env.result)) << "v2 trades as v1: pinning untested";
+    ASSERT_EQ(trades.size(), env.result.trades.size());
+    for (std::size_t k = 0; k < trades.size(); ++k) {
+        EXPECT_EQ(trades[k].entry_time, env.result.trades[k].entry_time) << k;
+        EXPECT_DOUBLE_EQ(trades[k].qty, env.result.trades[k].qty) << k;
+        EXPECT_NEAR(trades[k].pnl, env.result.trades[k].net_pnl(), 1e-6) << k;
+    }
 }
