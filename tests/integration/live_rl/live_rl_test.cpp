@@ -1,8 +1,10 @@
 // `strategy: rl` in the paper daemon, as a user runs it: a promoted rl agent replayed over the
 // demo's synthetic market (`aurum data synth`) trades exactly what `aurum rl simulate` and the
 // environment trade over the same bars (decisions, trades, equity); each decision is stored with
-// the predictions and read back by the dashboard's decision record; an unknown or missing agent
-// exits 2 naming it and writes no session; promote refuses an agent whose gate failed.
+// the predictions and read back by the dashboard's decision record and `aurum health`; an
+// unknown or missing agent exits 2 naming it and writes no session; promote refuses an agent
+// whose gate failed; a session decides from its first bar, refuses model_reload, and resumes
+// after a stop with the agent version it pinned.
 #include <algorithm>
 #include <cmath>
 #include <fstream>
