@@ -52,6 +52,11 @@ std::shared_ptr<RlAgent> RlAgent::load(const ModelRegistry& registry, const Mode
         throw InputError(fmt::format("{}: {}", a->label(), *gap));
     const std::size_t obs = ObsLayout{a->features.column_names().size()}.size();
     a->agent = load_policy(record, obs);
+    // The daemon runs what agent_policy runs: a target per bar, every order at market.
+    if (a->agent->level() != "tactical" && a->agent->level() != "strategic")
+        throw InputError(fmt::format("{}: a {} agent; the daemon trades tactical and strategic "
+                                     "agents (every order at market)",
+                                     a->label(), a->agent->level()));
     if (record.extra.contains("tactical_model")) {
         const auto& t = record.extra["tactical_model"];
         const ModelRecord tr = registry.get(t.value("name", ""), t.value("version", 0));

@@ -39,8 +39,9 @@ struct RlAgent {
     /// "rl-tactical v1"
     std::string label() const;
     /// Loads `record` (kind rl) and, for a strategic agent, its tactical agent from `registry`.
-    /// InputError naming the model when it is not an rl agent, its feature set changed, its
-    /// files are missing or its observation size does not match the feature set.
+    /// InputError naming the model when it is not an rl agent (or not of the tactical or
+    /// strategic level), its feature set changed, its files are missing or its observation size
+    /// does not match the feature set.
     static std::shared_ptr<RlAgent> load(const ModelRegistry& registry, const ModelRecord& record);
 };
 
