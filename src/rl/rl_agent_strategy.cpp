@@ -54,8 +54,8 @@ std::shared_ptr<RlAgent> RlAgent::load(const ModelRegistry& registry, const Mode
     a->agent = load_policy(record, obs);
     // The daemon runs what agent_policy runs: a target per bar, every order at market.
     if (a->agent->level() != "tactical" && a->agent->level() != "strategic")
-        throw InputError(fmt::format("{}: a {} agent; the daemon trades tactical and strategic "
-                                     "agents (every order at market)",
+        throw InputError(fmt::format("{}: its level is {}; the daemon trades tactical and "
+                                     "strategic agents (every order at market)",
                                      a->label(), a->agent->level()));
     if (record.extra.contains("tactical_model")) {
         const auto& t = record.extra["tactical_model"];

@@ -7,8 +7,10 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/workspace.hpp"
 #include "models/registry.hpp"
 #include "rl/rl_agent_strategy.hpp"
 #include "rl/rl_training.hpp"
@@ -139,7 +141,7 @@ TEST(RlAgentStrategy, StrategicHierarchyTradesAsItsEnvironmentEpisode) {
     expect_parity(registered().strategic);
 }
 
-TEST(RlAgent, LoadRefusesAnotherKindOrAChangedFeatureSet) {
+TEST(RlAgent, LoadRefusesAnotherKindLevelOrFeatureSet) {
     ModelRecord other = registered().tactical;
     other.kind = "gbdt";
     try {
@@ -155,6 +157,24 @@ TEST(RlAgent, LoadRefusesAnotherKindOrAChangedFeatureSet) {
         FAIL() << "a changed feature set loaded";
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find("unit-tactical v1: trained on feature set"),
+                  std::string::npos)
+            << e.what();
+    }
+    // An agent of another level (the execution level sends limit orders): refused, named.
+    const test::TempDir copy;
+    ModelRecord execution = registered().tactical;
+    std::filesystem::copy(execution.dir, copy.path() / "v1",
+                          std::filesystem::copy_options::recursive);
+    execution.dir = copy.path() / "v1";
+    const auto agent_json = execution.dir / "model" / "agent.json";
+    auto j = nlohmann::json::parse(read_file(agent_json));
+    j["level"] = "execution";
+    write_file_atomic(agent_json, j.dump());
+    try {
+        RlAgent::load(registered().registry, execution);
+        FAIL() << "an execution agent loaded";
+    } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("unit-tactical v1: its level is execution"),
                   std::string::npos)
             << e.what();
     }
