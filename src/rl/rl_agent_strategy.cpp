@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "features/feature_context.hpp"
 #include "risk/risk_manager.hpp"
 #include "rl/rl_training.hpp"
+#include "rl/strategic_env.hpp"
 #include "rl/trading_env.hpp"
 
 namespace aurum {

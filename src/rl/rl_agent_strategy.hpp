@@ -9,18 +9,15 @@
 #include <limits>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "features/feature_context.hpp"
 #include "features/feature_set.hpp"
 #include "features/regimes.hpp"
 #include "models/registry.hpp"
 #include "rl/action_strategy.hpp"
 #include "rl/policy_agent.hpp"
 #include "rl/rl_config.hpp"
-#include "rl/strategic_env.hpp"
 
 namespace aurum {
 
