@@ -3,8 +3,9 @@
 // the regime classifier, the observation, the greedy policy (the strategic agent's network every
 // 6th bar, the tactical agent's every bar; the default config's 2 x 64 tanh MLPs, libtorch on one
 // thread), the environment's action rule and sizing, and the order hand-off to the engine
-// (instrument rules, the account risk hook, the simulated execution client). Timed inside a risk-on engine
-// stack over a year of synthetic 4h bars; the database commit is the session's, not the agent's.
+// (instrument rules, the account risk hook, the simulated execution client). Timed inside a risk-on
+// engine stack over a year of synthetic 4h bars; the database commit is the session's, not the
+// agent's.
 #include <algorithm>
 #include <chrono>
 #include <vector>
@@ -29,7 +30,8 @@ double thread_cpu_us() {
 }
 
 double percentile(std::vector<double>& v, double p) {
-    if (v.empty()) return 0.0;
+    if (v.empty())
+        return 0.0;
     std::sort(v.begin(), v.end());
     return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
@@ -43,8 +45,7 @@ std::shared_ptr<RlAgent> make_agent(bool hierarchy) {
     a->record.name = hierarchy ? "bench-strategic" : "bench-tactical";
     a->record.version = 1;
     a->record.symbols = {"BTC/USDT"};
-    a->features =
-        FeatureConfig::parse(FeatureConfig::default_yaml(), "features").get("default");
+    a->features = FeatureConfig::parse(FeatureConfig::default_yaml(), "features").get("default");
     const std::size_t obs = ObsLayout{a->features.column_names().size()}.size();
     const PpoParams& p = a->config.ppo;
     a->agent = std::make_unique<PolicyAgent>(obs, std::vector<double>{0.0, 0.125, 0.25}, p,

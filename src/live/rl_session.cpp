@@ -23,7 +23,8 @@ Pinned resolve_rl(const ModelRegistry& registry, const ModelSource& src) {
     Pinned out;
     for (const auto& [sym, rec] : resolve_models(registry, src.symbols, src.timeframe, sel))
         out[sym] = {rec.name, rec.version};
-    if (!out.empty()) return out;
+    if (!out.empty())
+        return out;
     if (sel.model.empty() || sel.model == "production")
         throw InputError(fmt::format(
             "strategy rl: no production rl agent for {} {}; train one with `aurum rl train` and "
@@ -106,18 +107,19 @@ json rl_models_status(const RlAgentStrategy& s, const std::vector<std::string>& 
 json rl_decision_json(const RlDecision& d) {
     const RlAgent& a = *d.agent;
     const bool strategic = !std::isnan(d.allocation);
-    std::string reason = fmt::format("RL agent: target {:.1f} % (level {})", d.target * 100,
-                                     d.level);
+    std::string reason =
+        fmt::format("RL agent: target {:.1f} % (level {})", d.target * 100, d.level);
     if (strategic)
-        reason += fmt::format("; strategic: allocate {:.1f} % (regime: {}){}", d.allocation * 100,
-                              to_string(d.regime),
-                              a.tactical ? fmt::format(", tactical {} v{}",
-                                                       a.config.agent.tactical_model,
-                                                       a.tactical_version)
-                                         : std::string());
+        reason +=
+            fmt::format("; strategic: allocate {:.1f} % (regime: {}){}", d.allocation * 100,
+                        to_string(d.regime),
+                        a.tactical ? fmt::format(", tactical {} v{}", a.config.agent.tactical_model,
+                                                 a.tactical_version)
+                                   : std::string());
     else
         reason += fmt::format("; regime: {}", to_string(d.regime));
-    if (!d.ready) reason += "; features warming up";
+    if (!d.ready)
+        reason += "; features warming up";
     json j{{"model", a.label()},
            {"kind", "rl"},
            {"agent", a.agent->level()},
@@ -132,8 +134,8 @@ json rl_decision_json(const RlDecision& d) {
     if (strategic) {
         j["allocation"] = d.allocation;
         if (a.tactical)
-            j["tactical_model"] = fmt::format("{} v{}", a.config.agent.tactical_model,
-                                              a.tactical_version);
+            j["tactical_model"] =
+                fmt::format("{} v{}", a.config.agent.tactical_model, a.tactical_version);
     }
     return j;
 }

@@ -72,7 +72,7 @@ std::shared_ptr<RlAgent> RlAgent::load(const ModelRegistry& registry, const Mode
 }
 
 struct RlAgentStrategy::PerSymbol {
-    RlAgent* agent = nullptr; ///< null: not traded
+    RlAgent* agent = nullptr;                ///< null: not traded
     std::unique_ptr<FeatureContext> context; ///< outlives pipe
     std::unique_ptr<FeaturePipeline> pipe;
     std::unique_ptr<RegimeClassifier> regimes;
@@ -101,12 +101,14 @@ void RlAgentStrategy::on_start(StrategyContext& ctx) {
     std::size_t obs = 0;
     for (InstrumentId i = 0; i < ctx.instrument_count(); ++i) {
         const auto it = agents_.find(ctx.instrument(i).symbol);
-        if (it == agents_.end() || !it->second) continue;
+        if (it == agents_.end() || !it->second)
+            continue;
         PerSymbol& s = sym_[i];
         s.agent = it->second.get();
         s.trace.allocations.reserve(1);
         s.trace.levels.reserve(1);
-        s.policy = agent_policy(*s.agent->agent, s.agent->tactical.get(), s.agent->config, &s.trace);
+        s.policy =
+            agent_policy(*s.agent->agent, s.agent->tactical.get(), s.agent->config, &s.trace);
         s.layout.features = s.agent->features.column_names().size();
         obs = std::max(obs, s.layout.size());
     }
@@ -117,7 +119,8 @@ void RlAgentStrategy::on_start(StrategyContext& ctx) {
 void RlAgentStrategy::on_bar(StrategyContext& ctx, InstrumentId i) {
     orders_.on_bar(ctx, i); // the sizer's indicators, as in the environment
     PerSymbol& s = sym_[i];
-    if (!s.agent) return;
+    if (!s.agent)
+        return;
     const BarView bars = ctx.bars(i);
     if (!s.pipe) {
         // Built at the first bar, when the series is known to carry a spread column or not (as
@@ -135,10 +138,12 @@ void RlAgentStrategy::on_bar(StrategyContext& ctx, InstrumentId i) {
         const Bar b = bars.bar(s.fed);
         bool ok = s.pipe->update(b);
         s.regimes->update(b);
-        for (double v : s.pipe->row()) ok = ok && std::isfinite(v);
+        for (double v : s.pipe->row())
+            ok = ok && std::isfinite(v);
         s.ready = ok;
     }
-    if (ctx.now() < first_decision_) return; // warming up
+    if (ctx.now() < first_decision_)
+        return; // warming up
     decide(ctx, i, s);
 }
 
@@ -163,7 +168,8 @@ void RlAgentStrategy::decide(StrategyContext& ctx, InstrumentId i, PerSymbol& s)
 
     double target = s.policy(obs, L);
     // The environment's answer to a broken policy (TradingEnv::step): flat, or clipped.
-    if (!std::isfinite(target)) target = 0;
+    if (!std::isfinite(target))
+        target = 0;
     target = std::clamp(target, -1.0, 1.0);
     RlDecision d;
     d.time = ctx.bars(i).last_time();
@@ -178,7 +184,8 @@ void RlAgentStrategy::decide(StrategyContext& ctx, InstrumentId i, PerSymbol& s)
     if (!s.trace.levels.empty()) {
         d.allocation = s.trace.allocations.back();
         chosen = s.agent->tactical ? s.trace.levels.back() : d.allocation;
-        if (s.agent->tactical) bar_agent = s.agent->tactical.get();
+        if (s.agent->tactical)
+            bar_agent = s.agent->tactical.get();
         s.trace.allocations.clear(); // one entry per call: no growth
         s.trace.levels.clear();
     }
@@ -186,7 +193,8 @@ void RlAgentStrategy::decide(StrategyContext& ctx, InstrumentId i, PerSymbol& s)
     d.level = static_cast<std::size_t>(std::find(lv.begin(), lv.end(), chosen) - lv.begin());
     d.ordered = orders_.apply(ctx, i, target);
     ++decisions_;
-    if (sink_) sink_->on_rl_decision(d);
+    if (sink_)
+        sink_->on_rl_decision(d);
 }
 
 } // namespace aurum

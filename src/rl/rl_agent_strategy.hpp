@@ -47,8 +47,8 @@ struct RlDecision {
     TimeMs time = 0; ///< open time of the bar decided on (known at its close)
     const std::string* symbol = nullptr;
     const RlAgent* agent = nullptr;
-    double target = 0;      ///< the policy's target fraction of equity
-    std::size_t level = 0;  ///< index of the action level (the tactical level under a hierarchy)
+    double target = 0;     ///< the policy's target fraction of equity
+    std::size_t level = 0; ///< index of the action level (the tactical level under a hierarchy)
     double allocation = std::numeric_limits<double>::quiet_NaN(); ///< strategic: the allocation
     Regime regime = Regime::Unknown; ///< the causal regime the agent saw
     bool ready = false;              ///< every feature was warm

@@ -59,16 +59,17 @@ const fs::path& template_home() {
     static test::TempDir* dir = [] {
         auto* d = new test::TempDir();
         const std::string h = d->path().string();
-        const auto synth = test::run_aurum({"--home", h, "-q", "data", "synth", "--symbols",
-                                            "BTC/USDT", "--timeframe", "4h", "--days", "730",
-                                            "--seed", "42"});
+        const auto synth =
+            test::run_aurum({"--home", h, "-q", "data", "synth", "--symbols", "BTC/USDT",
+                             "--timeframe", "4h", "--days", "730", "--seed", "42"});
         EXPECT_EQ(synth.exit_code, 0) << synth.err;
         const std::string agent = "agent: {episode_bars: 128, envs: 4, rollout_steps: 128, "
                                   "updates: 30}\nppo: {hidden: 16, layers: 1, lr: 0.003, "
                                   "minibatch: 128, seed: 3}\n";
         test::write_text(d->path() / "edge.yaml",
                          "name: rl-edge\nmarket: {shape: momentum, momentum: 0.5, days: 500, "
-                         "seed: 7}\n" + agent);
+                         "seed: 7}\n" +
+                             agent);
         test::write_text(d->path() / "noise.yaml",
                          "name: rl-noise\nmarket: {shape: noise, days: 500, seed: 7}\n" + agent);
         for (const char* name : {"edge", "noise"}) {
@@ -92,16 +93,17 @@ void copy_template(const fs::path& to) {
         } else if (e.is_regular_file()) {
             std::ifstream in(e.path(), std::ios::binary);
             std::ofstream out(dst, std::ios::binary | std::ios::trunc);
-            if (fs::file_size(e.path()) > 0) out << in.rdbuf();
+            if (fs::file_size(e.path()) > 0)
+                out << in.rdbuf();
             ASSERT_TRUE(out.good()) << "copying " << e.path();
         }
     }
 }
 
 std::vector<std::string> replay(const fs::path& home, std::vector<std::string> extra = {}) {
-    std::vector<std::string> a{"--home",      home.string(), "-q",      "run", "--mode", "paper",
-                               "--strategy",  "rl",          "--replay-from", kFrom,
-                               "--replay-to", kTo,           "--speed", "0"};
+    std::vector<std::string> a{
+        "--home", home.string(),   "-q",  "run",         "--mode", "paper",   "--strategy",
+        "rl",     "--replay-from", kFrom, "--replay-to", kTo,      "--speed", "0"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
 }
@@ -120,12 +122,12 @@ EpisodeReport environment_episode(const fs::path& home, const std::string& name)
     const TimeMs from = *parse_time(kFrom), to = *parse_time(kTo);
     auto store = open_market_store(ws.default_db());
     InstrumentRegistry instruments;
-    const MarketTape tape =
-        build_market_tape(instruments.get("BTC/USDT"),
-                          store->load_bars("BTC/USDT", tf, {from - 400 * tf.ms(), to}),
-                          agent->features);
+    const MarketTape tape = build_market_tape(
+        instruments.get("BTC/USDT"), store->load_bars("BTC/USDT", tf, {from - 400 * tf.ms(), to}),
+        agent->features);
     std::size_t start = tape.first_ready;
-    while (tape.bars.time[start] < from) ++start;
+    while (tape.bars.time[start] < from)
+        ++start;
     EnvConfig env = default_env_config();
     env.spec.risk = parse_risk_option("--risk", "", ws.config_file("risk.yaml").string());
     return run_policy_episode(tape, start, env,
@@ -287,7 +289,8 @@ TEST(LiveRl, ModelReloadIsRefusedInAnRlSession) {
     LiveSession s(db->database(), *db, o, RiskLimits{}, InstrumentRegistry(), {});
     s.open(1, false, "");
     // Past the 400 warm-up bars into the replay.
-    for (int k = 0; k < 420; ++k) ASSERT_EQ(s.step(1), LiveSession::StepResult::Stepped);
+    for (int k = 0; k < 420; ++k)
+        ASSERT_EQ(s.step(1), LiveSession::StepResult::Stepped);
     try {
         s.execute("model_reload", json{{"name", "rl-edge"}}, 1);
         FAIL() << "model_reload accepted by an rl session";
@@ -301,8 +304,8 @@ TEST(LiveRl, ModelReloadIsRefusedInAnRlSession) {
     const auto decisions = store.predictions(s.session_id());
     ASSERT_FALSE(decisions.empty());
     EXPECT_EQ(decisions.front().time, *parse_time(kFrom));
-    EXPECT_EQ(decisions.size(), static_cast<std::size_t>((s.last_bar() - *parse_time(kFrom)) /
-                                                             (4 * kMsPerHour) + 1));
+    EXPECT_EQ(decisions.size(),
+              static_cast<std::size_t>((s.last_bar() - *parse_time(kFrom)) / (4 * kMsPerHour) + 1));
 }
 
 TEST(LiveRl, ARestartedSessionEndsWithTheTradesOfTheEnvironment) {
@@ -331,7 +334,8 @@ TEST(LiveRl, ARestartedSessionEndsWithTheTradesOfTheEnvironment) {
         // Stopped without a final checkpoint mid-replay (a crash loses the uncommitted steps).
         LiveSession s(db->database(), *db, o, limits, InstrumentRegistry(), {});
         s.open(1, false, "");
-        for (int k = 0; k < 900; ++k) ASSERT_EQ(s.step(1), LiveSession::StepResult::Stepped);
+        for (int k = 0; k < 900; ++k)
+            ASSERT_EQ(s.step(1), LiveSession::StepResult::Stepped);
         id = s.session_id();
     }
     // A newer production agent meanwhile does not change what the session trades (pinned).
@@ -360,7 +364,8 @@ TEST(LiveRl, ARestartedSessionEndsWithTheTradesOfTheEnvironment) {
     const EpisodeReport env = environment_episode(home.path(), "rl-edge");
     const auto entries = [](const BacktestResult& b) {
         std::vector<TimeMs> t;
-        for (const Trade& x : b.trades) t.push_back(x.entry_time);
+        for (const Trade& x : b.trades)
+            t.push_back(x.entry_time);
         return t;
     };
     ASSERT_NE(entries(v2.result), entries(env.result)) << "v2 trades as v1: pinning untested";

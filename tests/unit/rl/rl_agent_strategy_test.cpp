@@ -101,9 +101,9 @@ void expect_parity(const ModelRecord& record) {
     const auto agent = RlAgent::load(registered().registry, record);
     const MarketTape tape = scenario_tape(Scenario::Bull, 5, 240, record.feature_set_name);
     const std::size_t start = tape.first_ready + 7; // off the cadence of bar 0
-    const EpisodeReport env = run_policy_episode(
-        tape, start, default_env_config(),
-        agent_policy(*agent->agent, agent->tactical.get(), agent->config));
+    const EpisodeReport env =
+        run_policy_episode(tape, start, default_env_config(),
+                           agent_policy(*agent->agent, agent->tactical.get(), agent->config));
     Decisions sink;
     const BacktestResult live = run_strategy(tape, start, agent, sink);
 
