@@ -255,9 +255,13 @@ void register_live(CLI::App& app, CliContext& ctx) {
         sub->add_option("--symbols", f->symbols, "Comma-separated symbols (BTC/USDT,ETH/USDT)");
         sub->add_option("--timeframe", f->timeframe, "Bar timeframe (default 4h)");
         sub->add_option("--strategy", f->strategy, "Rule strategy (sma-cross, rsi-reversion, "
-                                                   "donchian-breakout, buy-hold) or model (the "
+                                                   "donchian-breakout, buy-hold), model (the "
                                                    "registry's production model; live.yaml "
-                                                   "strategy.model picks which)");
+                                                   "strategy.model picks which) or rl (the "
+                                                   "production rl agents)");
+        sub->add_option("--model", f->model, "Registry name traded by --strategy model or rl "
+                                             "(its production version; default live.yaml "
+                                             "strategy.model, else the production ones)");
         sub->add_option("--param", f->params, "Strategy parameter name=value (repeatable)");
         sub->add_option("--fraction", f->fraction, "Target position as a fraction of equity "
                                                    "(the risk manager caps it)");

@@ -15,6 +15,7 @@
 #include "live/retrain.hpp"
 #include "models/model_strategy.hpp"
 #include "models/training_pipeline.hpp"
+#include "rl/rl_agent_strategy.hpp"
 #include "runtime/engine_stack.hpp"
 #include "surfaces/control_api_client.hpp"
 
@@ -335,7 +336,11 @@ void register_models(CLI::App& app, CliContext& ctx) {
         SystemClock clock;
         // The daemon's own load check (feature set unchanged, every input has a live source),
         // so a model that cannot trade is refused here and never first at `aurum run`.
-        LiveModel::load(r.get(*rname, parse_version(*rver)), workspace_feature_config(ctx.workspace()));
+        const ModelRecord target = r.get(*rname, parse_version(*rver));
+        if (target.kind == "rl")
+            RlAgent::load(r, target); // what `strategy: rl` loads (policy, tactical agent)
+        else
+            LiveModel::load(target, workspace_feature_config(ctx.workspace()));
         const auto m = r.promote(*rname, parse_version(*rver), *rforce, clock.now(), "registry promote");
         std::cout << fmt::format("{} v{} is now production{}\n", m.name, m.version,
                                  m.gating_passed() ? "" : " (FORCED: gating failed)");

@@ -30,6 +30,7 @@
 #include "live/divergence.hpp"
 #include "live/feature_drift.hpp"
 #include "live/model_monitor.hpp"
+#include "live/rl_session.hpp"
 #include "live/prediction_outcomes.hpp"
 #include "live/retrain.hpp"
 #include "live/session_alerts.hpp"
@@ -274,7 +275,14 @@ void apply_strategy_flags(LiveOptions& o, const LiveFileConfig& fc, const RunFla
     }
     o.strategy.sizing.mode = SizingConfig::Mode::EquityFraction;
     o.strategy.sizing.fraction = f.fraction > 0 ? f.fraction : fc.fraction;
-    o.model = fc.model;
+    // The file's model choice belongs to the file's strategy: --strategy rl over a live.yaml
+    // `strategy: {name: model, model: gbdt-...}` starts from the production agents.
+    if (f.strategy.empty() || f.strategy == fc.strategy) o.model = fc.model;
+    if (!f.model.empty()) {
+        o.model.model = f.model;
+        o.model.version = 0;
+    }
+    if (o.strategy.name == "rl") o.model.kind = "rl";
 }
 
 /// The strategy is checked now: a refused model (another feature set) writes nothing.
@@ -283,6 +291,14 @@ void check_strategy(const LiveOptions& o, const Workspace& ws) {
         throw InputError("run: strategy parameters (--param " + o.strategy.params.begin()->first +
                          "=...) are for the rule strategies; the model strategy trades its "
                          "model's own decision policy (config/models.yaml)");
+    if (o.strategy.name == "rl") {
+        if (!o.strategy.params.empty())
+            throw InputError("run: strategy parameters (--param " +
+                             o.strategy.params.begin()->first +
+                             "=...) are for the rule strategies; an rl agent trades its policy");
+        load_rl_agents({o.workspace, o.model, o.symbols, o.timeframe.name()}); // refusals now
+        return;
+    }
     if (o.strategy.name != "model") {
         make_strategy(o.strategy); // validates name and parameters
         return;

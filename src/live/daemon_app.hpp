@@ -65,6 +65,7 @@ struct RunFlags {
     std::string timeframe;
     std::string strategy;
     std::vector<std::string> params; ///< "name=value"
+    std::string model; ///< --model: the registry name traded by strategy model or rl
     double fraction = 0;
     std::string replay_from, replay_to;
     double speed = 0;

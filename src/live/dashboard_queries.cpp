@@ -166,16 +166,25 @@ std::vector<Row> trade_rows(const DashboardReadContext& c, const Shown& sh) {
     return rows;
 }
 
+/// A stored prediction's part of a trade's "why": the model's P(up) and reason, or an rl
+/// agent's decision in its own words ("RL agent: target 25.0 % (level 2); ...").
+std::string prediction_why(double value, const std::string& detail) {
+    const json d = json::parse(detail, nullptr, false);
+    if (d.is_object() && d.value("kind", std::string()) == "rl")
+        return fmt::format("{} ({})", d.value("reason", std::string("RL agent")),
+                           d.value("model", std::string("rl agent")));
+    std::string why = fmt::format("P(up) {:.2f} ({})", value,
+                                  d.is_object() ? d.value("model", std::string("model")) : "model");
+    if (d.is_object() && !d.value("reason", std::string()).empty())
+        why += ": " + d.value("reason", std::string());
+    return why;
+}
+
 /// The entry's "why" in one line: the model's view (if any) and the risk decision.
 std::string trade_reason(const DashboardReadContext& c, const Shown& sh, const Row& r) {
     std::string why;
-    if (auto p = c.store.prediction_at(sh.s.id, r.t.symbol, r.t.entry_time - sh.tf)) {
-        const json d = json::parse(p->detail, nullptr, false);
-        why = fmt::format("P(up) {:.2f} ({})", p->value,
-                          d.is_object() ? d.value("model", std::string("model")) : "model");
-        if (d.is_object() && !d.value("reason", std::string()).empty())
-            why += ": " + d.value("reason", std::string());
-    }
+    if (auto p = c.store.prediction_at(sh.s.id, r.t.symbol, r.t.entry_time - sh.tf))
+        why = prediction_why(p->value, p->detail);
     for (const auto& d : c.store.decisions_for(sh.s.id, r.t.symbol, r.t.entry_time, r.t.entry_time)) {
         if ((d.requested > 0) != (r.t.direction > 0)) continue;
         why += (why.empty() ? "" : "; ") + d.source + ": " + d.reason;
@@ -211,13 +220,8 @@ std::vector<std::string> trade_reasons(const DashboardReadContext& c, const Show
     for (std::size_t k = 0; k < rows.size(); ++k) {
         const TradeRecord& t = rows[k]->t;
         std::string why;
-        if (auto it = pred.find({t.symbol, t.entry_time - sh.tf}); it != pred.end()) {
-            const json d = json::parse(it->second.second, nullptr, false);
-            why = fmt::format("P(up) {:.2f} ({})", it->second.first,
-                              d.is_object() ? d.value("model", std::string("model")) : "model");
-            if (d.is_object() && !d.value("reason", std::string()).empty())
-                why += ": " + d.value("reason", std::string());
-        }
+        if (auto it = pred.find({t.symbol, t.entry_time - sh.tf}); it != pred.end())
+            why = prediction_why(it->second.first, it->second.second);
         if (auto it = dec.find({t.symbol, t.entry_time}); it != dec.end())
             for (const auto& [requested, text] : it->second)
                 if ((requested > 0) == (t.direction > 0)) {
@@ -1054,7 +1058,7 @@ json prediction_json(const PredictionRecord& p) {
                            {"vote", mp >= 0.5 ? "up" : "down"},
                            {"weight", m.value("weight", 0.0)}});
     }
-    return json{{"symbol", p.symbol},
+    json out{{"symbol", p.symbol},
                 {"time", p.time},
                 {"model", get("model", "")},
                 {"probability", p.value},
@@ -1067,6 +1071,12 @@ json prediction_json(const PredictionRecord& p) {
                 {"top_features", top},
                 {"members", members},
                 {"agreement", get("agreement", nullptr)}};
+    if (get("kind", "") == "rl") { // an rl agent's decision: its target and level, not a P(up)
+        out["kind"] = "rl";
+        for (const char* k : {"agent", "target", "level", "allocation", "regime"})
+            if (d.contains(k)) out[k] = d.at(k);
+    }
+    return out;
 }
 
 json dashboard_query(const std::string& name, const json& params, const DashboardReadContext& c) {

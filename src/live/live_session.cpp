@@ -13,6 +13,7 @@
 #include "live/gold_desk.hpp"
 #include "live/session_alerts.hpp"
 #include "live/order_preview.hpp"
+#include "live/rl_session.hpp"
 #include "runtime/engine_stack.hpp"
 
 namespace aurum {
@@ -36,12 +37,13 @@ std::string format_units(const Instrument& inst, double qty) {
 
 std::string LiveOptions::strategy_text() const {
     std::string s = strategy.name;
-    if (strategy.name == "model")
+    const bool rl = strategy.name == "rl";
+    if (strategy.name == "model" || rl)
         s += " " + (model.version > 0 ? fmt::format("{} v{}", model.model, model.version)
                                       : model.model) +
-             (model.kind != "gbdt" ? " kind=" + model.kind : "");
+             (!rl && model.kind != "gbdt" ? " kind=" + model.kind : "");
     for (const auto& [k, v] : strategy.params) s += fmt::format(" {}={}", k, v);
-    s += fmt::format(" fraction={}", strategy.sizing.fraction);
+    if (!rl) s += fmt::format(" fraction={}", strategy.sizing.fraction); // agents size their own
     return s;
 }
 
@@ -235,8 +237,14 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     journal_ = std::make_unique<JournalExecution>(*sim_, instruments_, session_.id);
     predictions_ = std::make_unique<PredictionBuffer>();
     SessionStrategy chosen = make_session_strategy(opt_.strategy, model_source(opt_), store_,
-                                                   session_.id, predictions_.get());
+                                                   session_.id, predictions_.get(),
+                                                   predictions_.get());
     model_ = chosen.model;
+    rl_ = chosen.rl;
+    if (chosen.rl) { // the observation's "entries allowed" and the episode's first bar
+        chosen.rl->set_risk_manager(&risk_);
+        chosen.rl->set_first_decision_close(session_.trade_from + tf);
+    }
     // Cross-asset sets: reference bars from the store, to the replay's end (joined as of each
     // bar's close) or, in real time, appended as they arrive (poll_store).
     if (model_)
@@ -482,8 +490,9 @@ void LiveSession::release_manual_positions() {
 }
 
 void LiveSession::publish_models() {
-    if (!model_) return;
-    json j = models_status(*model_, opt_.symbols, predictions_->notices());
+    if (!model_ && !rl_) return;
+    json j = model_ ? models_status(*model_, opt_.symbols, predictions_->notices())
+                    : rl_models_status(*rl_, opt_.symbols);
     j["session"] = session_.id;
     store_.put_kv("live_models", j.dump());
 }
@@ -505,7 +514,9 @@ void LiveSession::raise_commit_alerts(const std::vector<RiskAssessment>& assessm
     for (const auto& p : predictions) {
         json d{{"confidence", p.p}};
         const json detail = json::parse(p.detail, nullptr, false);
-        if (detail.is_object()) {
+        if (detail.is_object() && detail.value("kind", "") == "rl")
+            d = json{{"model", detail.value("model", "")}, {"agent", detail.value("reason", "")}};
+        else if (detail.is_object()) {
             d["model"] = detail.value("model", "");
             d["top_features"] = detail.value("top", json::array());
         }
@@ -716,6 +727,10 @@ CommandOutcome LiveSession::execute(const Command& cmd, TimeMs wall_now) {
         break;
     }
     case CommandKind::ModelReload: {
+        if (rl_)
+            throw InputError("model_reload: this session trades rl agents (strategy rl), pinned "
+                             "when it started; start a new session (--new-session) to trade "
+                             "another version");
         if (!model_)
             throw InputError("model_reload: this session runs the rule strategy '" +
                              opt_.strategy.name + "'; models are used with `strategy: {name: model}`");

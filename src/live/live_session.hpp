@@ -169,6 +169,7 @@ private:
     std::unique_ptr<LiveStrategy> strategy_;
     std::unique_ptr<PredictionBuffer> predictions_; ///< model predictions until the next commit
     ModelStrategy* model_ = nullptr;                ///< inside strategy_ when it is the model
+    RlAgentStrategy* rl_ = nullptr;                 ///< inside strategy_ for `strategy: rl`
     std::unique_ptr<Engine> engine_;
 
     SessionRecord session_;

@@ -58,6 +58,8 @@ int resolve_outcomes(StateStore& store, MarketStore& market, const SessionRecord
     for (const auto& p : store.predictions(session.id)) {
         if (done.count({p.time, p.symbol})) continue;
         const auto detail = nlohmann::json::parse(p.detail, nullptr, false);
+        // An rl agent's decision stores its target, not a P(up): nothing to score.
+        if (detail.is_object() && detail.value("kind", "") == "rl") continue;
         const std::string model = detail.is_object() ? detail.value("model", "") : "";
         const ModelExpectation e = lookup ? lookup(model).value_or(ModelExpectation{}) : ModelExpectation{};
         if (p.time + static_cast<TimeMs>(e.horizon + 1) * tf.ms() > now) continue; // not closed yet

@@ -138,6 +138,8 @@ AlertEvent trade_opened_alert(TimeMs wall, const std::string& session, const std
                               double qty, double price, const json& decision) {
     std::string text = fmt::format("{} {} {} at {:.2f} (session {})", qty > 0 ? "Long" : "Short",
                                    format_qty(std::fabs(qty)), symbol, price, session);
+    if (decision.contains("agent")) // an rl agent's decision in its words
+        text += "\n" + decision["agent"].get<std::string>();
     if (decision.contains("confidence"))
         text += fmt::format("\nModel confidence: P(up) = {:.2f}", decision["confidence"].get<double>());
     if (decision.contains("top_features") && !decision["top_features"].empty())

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/workspace.hpp"
+#include "live/rl_session.hpp"
 #include "models/ensemble.hpp"
 
 namespace aurum {
@@ -41,6 +42,10 @@ void PredictionBuffer::on_prediction(const PredictionEvent& e) {
     items_.push_back({e.time, *e.symbol, e.p_up, d.dump()});
 }
 
+void PredictionBuffer::on_rl_decision(const RlDecision& d) {
+    items_.push_back({d.time, *d.symbol, d.target, rl_decision_json(d).dump()});
+}
+
 void PredictionBuffer::on_notice(const std::string& text) {
     notices_.push_back(text);
 }
@@ -53,7 +58,9 @@ std::vector<PredictionBuffer::Item> PredictionBuffer::take() {
 
 SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSource& src,
                                       StateStore& store, const std::string& session_id,
-                                      PredictionSink* sink) {
+                                      PredictionSink* sink, RlDecisionSink* rl_sink) {
+    if (spec.name == "rl")
+        return make_rl_session_strategy(src, store, session_id, rl_sink);
     SessionStrategy out;
     if (spec.name != "model") {
         out.strategy = make_strategy(spec);

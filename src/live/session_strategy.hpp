@@ -12,12 +12,13 @@
 #include "backtest/strategies.hpp"
 #include "live/state_store.hpp"
 #include "models/model_strategy.hpp"
+#include "rl/rl_agent_strategy.hpp"
 
 namespace aurum {
 
-/// Predictions waiting for the next commit (stored in the same transaction as the snapshot,
-/// so a recovery neither loses nor duplicates them).
-class PredictionBuffer final : public PredictionSink {
+/// Predictions (and rl agents' decisions) waiting for the next commit (stored in the same
+/// transaction as the snapshot, so a recovery neither loses nor duplicates them).
+class PredictionBuffer final : public PredictionSink, public RlDecisionSink {
   public:
     struct Item {
         TimeMs time = 0;
@@ -27,6 +28,8 @@ class PredictionBuffer final : public PredictionSink {
     };
     void on_prediction(const PredictionEvent& e) override;
     void on_notice(const std::string& text) override;
+    /// Stored like a prediction: value = the target, detail = rl_decision_json.
+    void on_rl_decision(const RlDecision& d) override;
     std::vector<Item> take();
     void clear() { items_.clear(); }
     const std::vector<std::string>& notices() const { return notices_; }
@@ -40,6 +43,7 @@ class PredictionBuffer final : public PredictionSink {
 struct SessionStrategy {
     std::unique_ptr<Strategy> strategy;
     ModelStrategy* model = nullptr;
+    RlAgentStrategy* rl = nullptr; ///< set for `strategy: rl`
 };
 
 /// Where the model strategy finds its registry and feature config.
@@ -57,9 +61,10 @@ struct ModelSource {
 /// {name, version}); a recovery and `aurum monitor divergence` replay with the same versions.
 std::string session_models_key(const std::string& session_id);
 
+/// spec.name == "rl": the rl agents' strategy (live/rl_session.hpp), its decisions to `rl_sink`.
 SessionStrategy make_session_strategy(const StrategySpec& spec, const ModelSource& src,
                                       StateStore& store, const std::string& session_id,
-                                      PredictionSink* sink);
+                                      PredictionSink* sink, RlDecisionSink* rl_sink = nullptr);
 
 /// Loads `name` version `version` (0: its production version) for a model_reload; InputError
 /// when unknown, of another timeframe, covering none of `symbols`, or refused.

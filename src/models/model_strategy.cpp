@@ -421,6 +421,8 @@ std::map<std::string, ModelRecord> resolve_models(const ModelRegistry& registry,
                                                   const std::string& timeframe,
                                                   const ModelSelection& sel) {
     std::map<std::string, ModelRecord> out;
+    // rl agents trade as `strategy: rl` (kind "rl"), every other kind as `strategy: model`.
+    const bool want_rl = sel.kind == "rl";
     if (sel.model.empty() || sel.model == "production") {
         const auto all = registry.list();
         for (const auto& sym : symbols) {
@@ -429,7 +431,8 @@ std::map<std::string, ModelRecord> resolve_models(const ModelRegistry& registry,
                 return std::make_tuple(r.kind == sel.kind ? 0 : 1, r.symbols.size(), r.name);
             };
             for (const auto& r : all) {
-                if (r.status != ModelStatus::Production || r.timeframe != timeframe)
+                if (r.status != ModelStatus::Production || r.timeframe != timeframe ||
+                    (r.kind == "rl") != want_rl)
                     continue;
                 if (std::find(r.symbols.begin(), r.symbols.end(), sym) == r.symbols.end())
                     continue;
@@ -460,6 +463,11 @@ std::map<std::string, ModelRecord> resolve_models(const ModelRegistry& registry,
                                          "one or give strategy.version",
                                          sel.model));
     }
+    if ((rec->kind == "rl") != want_rl)
+        throw InputError(fmt::format("strategy.model: {} v{} is {} {} model: trade it with "
+                                     "`strategy: {}`",
+                                     rec->name, rec->version, want_rl ? "a" : "an", rec->kind,
+                                     want_rl ? "model" : "rl"));
     if (rec->timeframe != timeframe)
         throw InputError(fmt::format("strategy.model: {} v{} is a {} model but the session trades "
                                      "{} bars",

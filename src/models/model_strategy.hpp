@@ -140,7 +140,9 @@ struct ModelSelection {
     /// version, or `version` when > 0).
     std::string model = "production";
     int version = 0;
-    std::string kind = "gbdt"; ///< preferred kind when several production models cover a symbol
+    /// Preferred kind when several production models cover a symbol. "rl" selects rl agents
+    /// only (`strategy: rl`); any other kind never selects one.
+    std::string kind = "gbdt";
 };
 
 /// Resolves a selection for `symbols` at `timeframe`: symbol -> record (absent: none). With

@@ -118,7 +118,13 @@ function Decision({ id, ccy }) {
         <div class="stat wide"><div class="label">Why</div><div class="value">${t.reason ?? '—'}</div></div>
       </div>` : ''}
       <div class="cols3">
-        <div><h3>Prediction</h3>${p ? html`<table class="tbl kv"><tbody>
+        <div><h3>Prediction</h3>${p?.kind === 'rl' ? html`<table class="tbl kv" data-testid="rl-decision"><tbody>
+            <tr><td>RL agent</td><td>${p.model ?? '—'} (${p.agent ?? 'tactical'})</td></tr>
+            <tr><td>target</td><td class="num">${fmtPct(p.target, { decimals: 1 })} (level ${p.level})</td></tr>
+            ${p.allocation !== undefined ? html`<tr><td>allocation</td><td class="num">${fmtPct(p.allocation, { decimals: 1 })}</td></tr>` : ''}
+            <tr><td>regime</td><td>${p.regime ?? '—'}</td></tr>
+            <tr><td colspan="2">${p.reason ?? ''}</td></tr>
+          </tbody></table>` : p ? html`<table class="tbl kv"><tbody>
             <tr><td>model</td><td>${p.model ?? '—'}</td></tr><tr><td>direction</td><td><${Dir} d=${p.direction} /></td></tr>
             <tr><td>P(up)</td><td class="num">${fmtPct(p.probability, { decimals: 1 })}</td></tr>
             <tr><td>confidence</td><td class="num">${fmtPct(p.confidence, { decimals: 0 })}</td></tr>
