@@ -228,30 +228,26 @@ BinanceRestOptions rest_options(const BinanceOptions& o) {
     return r;
 }
 
-std::shared_ptr<BinanceRest> own_rest(std::unique_ptr<HttpClient> http, const Clock& clock,
-                                      Sleeper sleeper, const BinanceOptions& o) {
+std::unique_ptr<HttpClient> required(std::unique_ptr<HttpClient> http) {
     if (!http)
         throw SystemError("BinanceMarketDataClient: no HTTP transport");
+    return http;
+}
+
+/// A transport of the client's own (no sharing): `http` when given, else cpp-httplib.
+std::shared_ptr<BinanceRest> own_rest(std::unique_ptr<HttpClient> http, const Clock& clock,
+                                      Sleeper sleeper, const BinanceOptions& o) {
     if (o.weight_limit < 1)
         throw InputError(fmt::format("binance weight limit must be positive, got {}", o.weight_limit));
-    auto rest = std::make_shared<BinanceRest>(std::move(http), clock, std::move(sleeper),
-                                              rest_options(o));
+    auto rest = http ? std::make_shared<BinanceRest>(std::move(http), clock, std::move(sleeper),
+                                                     rest_options(o))
+                     : std::make_shared<BinanceRest>(rest_options(o), clock, std::move(sleeper));
     auto limits = default_binance_rate_limits();
     for (auto& l : limits)
         if (l.type == BinanceRateLimit::Type::RequestWeight)
             l.limit = o.weight_limit;
     rest->set_rate_limits(std::move(limits));
     return rest;
-}
-
-std::unique_ptr<HttpClient> make_transport(const BinanceOptions& o) {
-    if (o.base_url.empty())
-        throw InputError("binance: no base URL given");
-    HttpClientOptions h;
-    h.base_url = o.base_url;
-    h.connect_timeout_ms = o.connect_timeout_ms;
-    h.read_timeout_ms = o.read_timeout_ms;
-    return make_http_client(h);
 }
 
 } // namespace
@@ -272,12 +268,13 @@ BinanceMarketDataClient::BinanceMarketDataClient(std::shared_ptr<BinanceRest> re
 BinanceMarketDataClient::BinanceMarketDataClient(std::unique_ptr<HttpClient> http,
                                                  const Clock& clock, Sleeper sleeper,
                                                  BinanceOptions options)
-    : BinanceMarketDataClient(own_rest(std::move(http), clock, std::move(sleeper), options),
-                              options) {}
+    : BinanceMarketDataClient(
+          own_rest(required(std::move(http)), clock, std::move(sleeper), options),
+          options) {}
 
 BinanceMarketDataClient::BinanceMarketDataClient(BinanceOptions options, const Clock& clock,
                                                  Sleeper sleeper)
-    : BinanceMarketDataClient(make_transport(options), clock, std::move(sleeper), options) {}
+    : BinanceMarketDataClient(own_rest(nullptr, clock, std::move(sleeper), options), options) {}
 
 BinanceRequestStats BinanceMarketDataClient::stats() const {
     const BinanceRestStats& t = rest_->stats();

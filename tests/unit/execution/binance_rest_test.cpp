@@ -17,6 +17,7 @@
 #include "execution/binance_spot_client.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
+#include "support/recording_sink.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
@@ -25,23 +26,13 @@ using aurum::test::FakeRequest;
 using aurum::test::FakeResponse;
 using aurum::test::FakeSpotExchange;
 using aurum::test::FakeSymbol;
+using aurum::test::RecordingSink;
 
 namespace {
 
 const TimeMs kNow = make_time(2024, 3, 1, 0, 0, 3);
 const std::string kKlines = "/api/v3/klines";
 
-struct Sink final : ExecutionSink {
-    explicit Sink(std::vector<Instrument> inst) : pf(1e9, std::move(inst)) {}
-    void on_fill(const Fill& f) override { fills.push_back(f); }
-    void on_order_event(const OrderEvent& e) override { events.push_back(e); }
-    const Portfolio& portfolio() const override { return pf; }
-    OrderId next_order_id() override { return ++next; }
-    Portfolio pf;
-    OrderId next = 100;
-    std::vector<Fill> fills;
-    std::vector<OrderEvent> events;
-};
 
 Order market_buy(OrderId id, double qty) {
     Order o;
@@ -79,7 +70,7 @@ struct Rig {
     FakeSpotExchange ex{server, clock, "test-key", "test-secret"};
     test::RecordingSleeper sleeper{&clock};
     std::vector<Instrument> instruments{InstrumentRegistry().get("BTC/USDT")};
-    Sink sink{instruments};
+    RecordingSink sink{instruments, 1e9};
     std::shared_ptr<BinanceRest> rest;
     std::unique_ptr<BinanceMarketDataClient> md;
     std::unique_ptr<BinanceSpotClient> spot;
@@ -218,7 +209,7 @@ TEST(BinanceRest, order_count_headers_carry_orders_of_another_process) {
     Rig rig;
     auto& c = rig.connect();
     {
-        Sink other_sink(rig.instruments);
+        RecordingSink other_sink(rig.instruments, 1e9);
         BinanceSpotOptions so;
         so.base_url = rig.server.base_url();
         BinanceSpotClient other(so, BinanceCredentials{"test-key", "test-secret", "t"},
