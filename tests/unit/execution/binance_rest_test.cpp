@@ -343,3 +343,33 @@ TEST(BinanceRest, signed_requests_carry_recv_window_timestamp_and_signature) {
     EXPECT_EQ(rig.ex.signature_failures(), 0);
     EXPECT_EQ(rig.rest->stats().time_syncs, 1);
 }
+
+TEST(BinanceRest, a_timestamp_outside_recv_window_resyncs_the_clock_once_and_resends) {
+    SimulatedClock exchange(kNow), local(kNow);
+    FakeBinance server(exchange);
+    FakeSpotExchange ex(server, exchange, "test-key", "test-secret");
+    ex.list(FakeSymbol{}, 30000);
+    ex.set_balance("USDT", 10000);
+    BinanceRestOptions o;
+    o.base_url = server.base_url();
+    auto rest = std::make_shared<BinanceRest>(o, local, [](TimeMs) {});
+    const std::vector<Instrument> inst{InstrumentRegistry().get("BTC/USDT")};
+    BinanceSpotOptions so;
+    so.base_url = server.base_url();
+    BinanceSpotClient c(rest, so, BinanceCredentials{"test-key", "test-secret", "t"}, inst);
+    c.connect();
+    RecordingSink sink(inst);
+    c.bind(sink);
+    EXPECT_EQ(rest->stats().time_syncs, 1);
+    exchange.advance(30 * kMsPerSecond); // this machine's clock falls 30 s behind the exchange
+    c.submit_with_id(market_buy(1, 0.001), "AEskew");
+    c.poll();
+    EXPECT_EQ(rest->stats().time_syncs, 2);
+    EXPECT_NEAR(static_cast<double>(rest->time_offset()), 30000, 5);
+    EXPECT_EQ(ex.orders_with_client_id("AEskew"), 1);
+    EXPECT_EQ(sink.fills.size(), 1u);
+    int refused = 0;
+    for (const auto& r : server.requests())
+        refused += r.status == 400 ? 1 : 0;
+    EXPECT_EQ(refused, 1); // the one -1021, then the resent order
+}
