@@ -351,7 +351,7 @@ void BinanceRest::note_headers(const HttpResponse& response) {
         stats_.used_weight = static_cast<int>(*w);
 }
 
-bool BinanceRest::back_off(const HttpResponse& response, int attempt, const std::string& what) {
+void BinanceRest::back_off(const HttpResponse& response, int attempt, const std::string& what) {
     const bool ban = response.status == 418;
     const char* kind = ban ? "IP banned (HTTP 418)" : "rate limited (HTTP 429)";
     const auto after = retry_after_ms(response);
@@ -372,7 +372,6 @@ bool BinanceRest::back_off(const HttpResponse& response, int attempt, const std:
     spdlog::log(ban ? spdlog::level::err : spdlog::level::warn,
                 "binance: {}; no request for {} ms (Retry-After {}), then {} again", kind, delay,
                 after ? "given" : "missing", what);
-    return true;
 }
 
 void BinanceRest::sign(HttpRequest& r) const {

@@ -154,8 +154,9 @@ class BinanceRest {
     void admit(int weight, bool order, const std::string& what);
     void reserve(int weight, bool order);
     void note_headers(const HttpResponse& response);
-    /// Handles a 429/418: true when it waited and the request may be sent again.
-    bool back_off(const HttpResponse& response, int attempt, const std::string& what);
+    /// A 429/418: pauses every request until Retry-After; throws BinanceLimitError when that is
+    /// longer than max_wait_ms or the request has been refused too often.
+    void back_off(const HttpResponse& response, int attempt, const std::string& what);
     void sign(HttpRequest& request) const;
 
     std::unique_ptr<HttpClient> http_;
