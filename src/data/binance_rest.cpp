@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 #include <fmt/format.h>
@@ -219,7 +220,18 @@ void BinanceRest::apply_exchange_info(const json& exchange_info) {
         spdlog::warn("binance: {} lists no rateLimits; keeping the documented limits", what);
         return;
     }
-    set_rate_limits(parse_rate_limits(exchange_info.at("rateLimits"), what));
+    auto limits = parse_rate_limits(exchange_info.at("rateLimits"), what);
+    // A kind the exchange does not list keeps its documented limits rather than none.
+    for (const auto type : {BinanceRateLimit::Type::RequestWeight, BinanceRateLimit::Type::Orders}) {
+        const auto same = [type](const BinanceRateLimit& l) { return l.type == type; };
+        if (std::any_of(limits.begin(), limits.end(), same))
+            continue;
+        const auto defaults = default_binance_rate_limits();
+        std::copy_if(defaults.begin(), defaults.end(), std::back_inserter(limits), same);
+        spdlog::warn("binance: {} lists no {} limit; keeping the documented one", what,
+                     type_name(type));
+    }
+    set_rate_limits(std::move(limits));
 }
 
 BinanceRest::Window& BinanceRest::window_of(std::size_t i, TimeMs now) {

@@ -113,7 +113,8 @@ class BinanceRest {
     /// Replaces the limits (from exchangeInfo.rateLimits); keeps the counts of open windows.
     void set_rate_limits(std::vector<BinanceRateLimit> limits);
     const std::vector<BinanceRateLimit>& rate_limits() const { return limits_; }
-    /// GET /api/v3/exchangeInfo's rateLimits (parsed; throws when malformed) of a response body.
+    /// Takes GET /api/v3/exchangeInfo's rateLimits (throws when one is malformed). A missing list,
+    /// or one without REQUEST_WEIGHT or ORDERS entries, keeps the documented limits of that kind.
     void apply_exchange_info(const nlohmann::json& exchange_info);
 
     void set_key(BinanceKey key) { key_ = std::move(key); }

@@ -187,6 +187,18 @@ TEST(BinanceRest, connect_takes_the_exchanges_rate_limits) {
     EXPECT_EQ(rig.spot->weight_limit_1m(), 6000);
 }
 
+TEST(BinanceRest, an_exchange_listing_no_order_limit_keeps_the_documented_ones) {
+    Rig rig;
+    rig.ex.set_rate_limits_json(
+        R"([{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":1200}])");
+    rig.connect();
+    std::vector<std::string> got;
+    for (const auto& l : rig.rest->rate_limits())
+        got.push_back(l.describe());
+    EXPECT_EQ(got, (std::vector<std::string>{"REQUEST_WEIGHT 1200 per 1 MINUTE",
+                                             "ORDERS 50 per 10 SECOND", "ORDERS 160000 per 1 DAY"}));
+}
+
 TEST(BinanceRest, a_burst_of_120_orders_never_passes_50_per_10_seconds) {
     Rig rig;
     auto& c = rig.connect();
