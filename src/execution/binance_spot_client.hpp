@@ -105,10 +105,12 @@ class BinanceSpotClient final : public ExecutionClient {
     TimeMs time_offset() const { return rest_->time_offset(); }
     const BinanceAccountInfo& account() const { return account_; }
     /// Request weight used in the current minute (the last X-MBX-USED-WEIGHT-1M; -1: not seen)
-    /// and the exchange's REQUEST_WEIGHT per-minute limit (exchangeInfo rateLimits; 0: not seen).
+    /// and the REQUEST_WEIGHT per-minute limit the transport keeps (exchangeInfo rateLimits, else
+    /// the documented 6,000; 0: none).
     int used_weight_1m() const;
     int weight_limit_1m() const;
     const BinanceExecStats& stats() const { return stats_; }
+    /// The transport this client sends through (shared with market data in a live session).
     BinanceRest& transport() { return *rest_; }
 
     /// Queries an order by client id and adopts the exchange's state (fills not yet reported are
