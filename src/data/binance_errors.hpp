@@ -4,6 +4,10 @@
 
 namespace aurum::binance_error {
 
+inline constexpr int kUnknown = -1000;         ///< UNKNOWN: an unknown error while processing
+inline constexpr int kDisconnected = -1001;    ///< DISCONNECTED: internal error, status unknown
+inline constexpr int kTooManyRequests = -1003; ///< TOO_MANY_REQUESTS (429/418 bodies)
+inline constexpr int kTooManyOrders = -1015;   ///< TOO_MANY_ORDERS: an ORDERS limit passed
 inline constexpr int kInvalidMessage = -1013;   ///< INVALID_MESSAGE (also "Filter failure: ...")
 inline constexpr int kInvalidTimestamp = -1021; ///< INVALID_TIMESTAMP: outside recvWindow
 inline constexpr int kInvalidSignature = -1022; ///< INVALID_SIGNATURE

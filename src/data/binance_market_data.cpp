@@ -44,9 +44,6 @@ constexpr std::array<IntervalName, 14> kIntervals{{{kMsPerMinute, "1m"},
 // Timestamps at or above this are microseconds (in milliseconds it would be the year 5138).
 constexpr std::int64_t kMicrosecondThreshold = 100'000'000'000'000LL;
 
-// Slack after the end of a weight window before the next request, for clock skew.
-constexpr TimeMs kWindowMarginMs = 1000;
-
 using nlohmann::json;
 
 } // namespace
@@ -217,134 +214,90 @@ KlinePage parse_klines(std::string_view body, const std::string& symbol, Timefra
     return page;
 }
 
-BinanceMarketDataClient::BinanceMarketDataClient(std::unique_ptr<HttpClient> http,
-                                                 const Clock& clock, Sleeper sleeper,
-                                                 BinanceOptions options)
-    : http_(std::move(http)), clock_(clock), sleeper_(std::move(sleeper)),
-      options_(std::move(options)) {
-    if (!http_)
+namespace {
+
+BinanceRestOptions rest_options(const BinanceOptions& o) {
+    BinanceRestOptions r;
+    r.base_url = o.base_url;
+    r.connect_timeout_ms = o.connect_timeout_ms;
+    r.read_timeout_ms = o.read_timeout_ms;
+    r.weight_budget = o.weight_budget;
+    r.max_wait_ms = o.max_retry_after_ms;
+    r.max_rate_limit_retries = o.max_rate_limit_retries;
+    r.backoff = o.retry;
+    return r;
+}
+
+std::unique_ptr<HttpClient> required(std::unique_ptr<HttpClient> http) {
+    if (!http)
         throw SystemError("BinanceMarketDataClient: no HTTP transport");
-    if (!sleeper_)
-        sleeper_ = thread_sleeper();
+    return http;
+}
+
+/// A transport of the client's own (no sharing): `http` when given, else cpp-httplib.
+std::shared_ptr<BinanceRest> own_rest(std::unique_ptr<HttpClient> http, const Clock& clock,
+                                      Sleeper sleeper, const BinanceOptions& o) {
+    if (o.weight_limit < 1)
+        throw InputError(fmt::format("binance weight limit must be positive, got {}", o.weight_limit));
+    auto rest = http ? std::make_shared<BinanceRest>(std::move(http), clock, std::move(sleeper),
+                                                     rest_options(o))
+                     : std::make_shared<BinanceRest>(rest_options(o), clock, std::move(sleeper));
+    auto limits = default_binance_rate_limits();
+    for (auto& l : limits)
+        if (l.type == BinanceRateLimit::Type::RequestWeight)
+            l.limit = o.weight_limit;
+    rest->set_rate_limits(std::move(limits));
+    return rest;
+}
+
+} // namespace
+
+BinanceMarketDataClient::BinanceMarketDataClient(std::shared_ptr<BinanceRest> rest,
+                                                 BinanceOptions options)
+    : rest_(std::move(rest)), options_(std::move(options)) {
+    if (!rest_)
+        throw SystemError("BinanceMarketDataClient: no Binance transport");
     if (options_.page_limit < 1 || options_.page_limit > 1000)
         throw InputError(
             fmt::format("binance page limit must be in 1..1000, got {}", options_.page_limit));
-    if (options_.weight_limit < 1)
-        throw InputError(
-            fmt::format("binance weight limit must be positive, got {}", options_.weight_limit));
-    if (!(options_.weight_budget > 0 && options_.weight_budget <= 1))
-        throw InputError(
-            fmt::format("binance weight budget must be in (0, 1], got {}", options_.weight_budget));
     if (options_.retry.max_retries < 0)
         throw InputError(
             fmt::format("max retries must be >= 0, got {}", options_.retry.max_retries));
 }
 
-namespace {
-std::unique_ptr<HttpClient> make_transport(const BinanceOptions& o) {
-    if (o.base_url.empty())
-        throw InputError("binance: no base URL given");
-    HttpClientOptions h;
-    h.base_url = o.base_url;
-    h.connect_timeout_ms = o.connect_timeout_ms;
-    h.read_timeout_ms = o.read_timeout_ms;
-    return make_http_client(h);
-}
-} // namespace
+BinanceMarketDataClient::BinanceMarketDataClient(std::unique_ptr<HttpClient> http,
+                                                 const Clock& clock, Sleeper sleeper,
+                                                 BinanceOptions options)
+    : BinanceMarketDataClient(
+          own_rest(required(std::move(http)), clock, std::move(sleeper), options),
+          options) {}
 
 BinanceMarketDataClient::BinanceMarketDataClient(BinanceOptions options, const Clock& clock,
                                                  Sleeper sleeper)
-    : BinanceMarketDataClient(make_transport(options), clock, std::move(sleeper), options) {}
+    : BinanceMarketDataClient(own_rest(nullptr, clock, std::move(sleeper), options), options) {}
 
-void BinanceMarketDataClient::wait(TimeMs ms) {
-    if (ms <= 0)
-        return;
-    stats_.waited_ms += ms;
-    sleeper_(ms);
+BinanceRequestStats BinanceMarketDataClient::stats() const {
+    const BinanceRestStats& t = rest_->stats();
+    BinanceRequestStats s;
+    s.requests = t.requests;
+    s.retries = retries_;
+    s.rate_limit_waits = t.rate_limit_waits;
+    s.weight_waits = t.weight_waits;
+    s.waited_ms = t.waited_ms;
+    s.used_weight = t.used_weight;
+    return s;
 }
-
-void BinanceMarketDataClient::note_used_weight(const HttpResponse& response) {
-    const auto h = response.header("X-MBX-USED-WEIGHT-1M");
-    if (!h)
-        return;
-    int w = 0;
-    const auto [ptr, ec] = std::from_chars(h->data(), h->data() + h->size(), w);
-    if (ec != std::errc{} || ptr != h->data() + h->size() || w < 0) {
-        spdlog::warn("binance: ignoring malformed X-MBX-USED-WEIGHT-1M header '{}'", *h);
-        return;
-    }
-    stats_.used_weight = w;
-    weight_seen_at_ = clock_.now();
-}
-
-void BinanceMarketDataClient::throttle(int weight) {
-    if (!stats_.used_weight || !weight_seen_at_)
-        return;
-    // REQUEST_WEIGHT is counted per minute: the weight seen belongs to the window of its minute.
-    const TimeMs window_end = floor_to(*weight_seen_at_, kMsPerMinute) + kMsPerMinute;
-    const TimeMs now = clock_.now();
-    if (now >= window_end)
-        return;
-    const double budget = options_.weight_limit * options_.weight_budget;
-    if (*stats_.used_weight + weight <= budget)
-        return;
-    const TimeMs delay = window_end - now + kWindowMarginMs;
-    ++stats_.weight_waits;
-    spdlog::info("binance: used weight {} of {} (budget {:.0f}); waiting {} ms for the next minute",
-                 *stats_.used_weight, options_.weight_limit, budget, delay);
-    wait(delay);
-}
-
-namespace {
-std::optional<TimeMs> retry_after_ms(const HttpResponse& response) {
-    const auto h = response.header("Retry-After");
-    if (!h)
-        return std::nullopt;
-    long long s = 0;
-    const auto [ptr, ec] = std::from_chars(h->data(), h->data() + h->size(), s);
-    if (ec != std::errc{} || ptr != h->data() + h->size() || s < 0)
-        return std::nullopt;
-    return static_cast<TimeMs>(s) * kMsPerSecond;
-}
-} // namespace
 
 HttpResponse BinanceMarketDataClient::send(const HttpRequest& request, int weight,
                                            const std::string& symbol) {
     const std::string what =
-        fmt::format("{} {}{}", request.method, http_->base_url().to_string(), request.target());
-    int transient = 0;
-    int limited = 0;
-    for (;;) {
-        throttle(weight);
-        ++stats_.requests;
+        fmt::format("{} {}{}", request.method, rest_->base_url().to_string(), request.target());
+    for (int transient = 0;; ++transient) {
         std::string problem;
         try {
-            HttpResponse resp = http_->send(request);
-            note_used_weight(resp);
+            HttpResponse resp = rest_->send(request, weight, BinanceRequestKind::Public);
             if (resp.status == 200)
                 return resp;
-            if (resp.status == 429 || resp.status == 418) {
-                const char* kind =
-                    resp.status == 429 ? "rate limited (HTTP 429)" : "IP banned (HTTP 418)";
-                const auto after = retry_after_ms(resp);
-                const TimeMs delay = after.value_or(options_.retry.backoff(limited + 1));
-                if (delay > options_.max_retry_after_ms)
-                    throw SystemError(fmt::format(
-                        "binance: {} on {}: Retry-After is {} s, longer than the {} s this client "
-                        "waits; try again after {} UTC",
-                        kind, what, delay / kMsPerSecond,
-                        options_.max_retry_after_ms / kMsPerSecond,
-                        format_time(clock_.now() + delay)));
-                if (limited >= options_.max_rate_limit_retries)
-                    throw SystemError(
-                        fmt::format("binance: still {} after {} waits on {}", kind, limited, what));
-                ++limited;
-                ++stats_.rate_limit_waits;
-                spdlog::warn("binance: {}; waiting {} ms (Retry-After {}) before retrying {}", kind,
-                             delay, after ? "given" : "missing", what);
-                wait(delay);
-                continue;
-            }
             if (resp.status < 500)
                 fail_client_error(resp, what, symbol);
             problem = fmt::format("HTTP {} (body: {})", resp.status, body_excerpt(resp.body));
@@ -360,30 +313,20 @@ HttpResponse BinanceMarketDataClient::send(const HttpRequest& request, int weigh
         if (transient >= options_.retry.max_retries)
             throw SystemError(fmt::format("binance: {} failed after {} attempts; last error: {}",
                                           what, transient + 1, problem));
-        ++transient;
-        ++stats_.retries;
-        const TimeMs delay = options_.retry.backoff(transient);
-        spdlog::warn("binance: {}; retry {}/{} in {} ms", problem, transient,
+        ++retries_;
+        const TimeMs delay = options_.retry.backoff(transient + 1);
+        spdlog::warn("binance: {}; retry {}/{} in {} ms", problem, transient + 1,
                      options_.retry.max_retries, delay);
-        wait(delay);
+        rest_->wait(delay);
     }
 }
 
 void BinanceMarketDataClient::fail_client_error(const HttpResponse& response,
                                                 const std::string& what,
                                                 const std::string& symbol) {
-    std::optional<long long> code;
-    std::string msg;
-    try {
-        const json j = json::parse(response.body);
-        if (j.is_object() && j.contains("code") && j["code"].is_number_integer()) {
-            code = j["code"].get<long long>();
-            if (j.contains("msg") && j["msg"].is_string())
-                msg = j["msg"].get<std::string>();
-        }
-    } catch (const json::exception&) {
-        // Not Binance's error JSON: reported with the raw body below.
-    }
+    const BinanceErrorBody e = parse_binance_error(response.body);
+    const std::optional<int> code = e.code ? std::optional<int>(e.code) : std::nullopt;
+    const std::string msg = e.code ? e.msg : std::string();
     if (code && *code == binance_error::kBadSymbol)
         throw InputError(
             fmt::format("unknown symbol '{}' on binance (sent as {}): \"{}\" (code -1121)", symbol,
@@ -421,8 +364,8 @@ KlinePage BinanceMarketDataClient::fetch_klines(const std::string& symbol, Timef
         return empty;
     }
     const HttpResponse resp = send(req, options_.klines_weight, norm);
-    const std::string what = fmt::format("GET {}{}", http_->base_url().to_string(), req.target());
-    KlinePage page = parse_klines(resp.body, norm, tf, clock_.now(), TimeRange{start, end}, what);
+    const std::string what = fmt::format("GET {}{}", rest_->base_url().to_string(), req.target());
+    KlinePage page = parse_klines(resp.body, norm, tf, rest_->clock().now(), TimeRange{start, end}, what);
     if (page.received > static_cast<std::size_t>(limit))
         throw SystemError(
             fmt::format("binance: {} klines in response to {}, more than the limit {}",
@@ -440,7 +383,7 @@ TimeMs BinanceMarketDataClient::server_time() {
     HttpRequest req;
     req.path = "/api/v3/time";
     const HttpResponse resp = send(req, 1, "");
-    const std::string what = fmt::format("GET {}{}", http_->base_url().to_string(), req.target());
+    const std::string what = fmt::format("GET {}{}", rest_->base_url().to_string(), req.target());
     try {
         const json j = json::parse(resp.body);
         if (j.is_object() && j.contains("serverTime") && j["serverTime"].is_number_integer())

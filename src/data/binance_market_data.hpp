@@ -10,6 +10,7 @@
 #include "core/bar_series.hpp"
 #include "core/clock.hpp"
 #include "core/timeframe.hpp"
+#include "data/binance_rest.hpp"
 #include "data/http_client.hpp"
 
 namespace aurum {
@@ -29,7 +30,9 @@ std::string from_binance_symbol(std::string_view binance_symbol);
 /// intervals when Binance has none of that length (e.g. 10m).
 std::string binance_interval(Timeframe tf);
 
-/// Tuning of BinanceMarketDataClient; the defaults follow the documented spot limits.
+/// Tuning of BinanceMarketDataClient; the defaults follow the documented spot limits. base_url,
+/// the timeouts, weight_limit, weight_budget, max_rate_limit_retries and max_retry_after_ms set
+/// up the client's own transport; a client sharing a BinanceRest uses that one's.
 struct BinanceOptions {
     std::string base_url; ///< required: "https://api.binance.com" or a fake server's URL
     TimeMs connect_timeout_ms = 5000;
@@ -51,7 +54,7 @@ struct BinanceOptions {
 
 /// Counters of what a client did, for the CLI summary and tests.
 struct BinanceRequestStats {
-    std::int64_t requests = 0;         ///< HTTP requests sent (including retries)
+    std::int64_t requests = 0;         ///< HTTP requests sent by the transport (incl. retries)
     std::int64_t retries = 0;          ///< retries after a 5xx or a timeout
     std::int64_t rate_limit_waits = 0; ///< waits ordered by a 429 or 418
     std::int64_t weight_waits = 0;     ///< waits the client chose before reaching the weight limit
@@ -74,18 +77,22 @@ struct KlinePage {
 KlinePage parse_klines(std::string_view body, const std::string& symbol, Timeframe tf, TimeMs now,
                        TimeRange expected, const std::string& what);
 
-/// Binance spot market-data client: klines, ping, server time. Honours the documented weight
-/// limits (reads X-MBX-USED-WEIGHT-1M and waits for the next minute before passing its budget;
-/// waits out 429/418 per Retry-After), retries 5xx and timeouts with capped exponential backoff,
-/// maps Binance error JSON to InputError/SystemError. Single-threaded.
+/// Binance spot market-data client: klines, ping, server time. Requests go through a BinanceRest
+/// transport (weight limiter, 429/418 per Retry-After), shared with the order client in a live
+/// session; this client adds capped exponential retries of 5xx and timeouts (harmless for a read)
+/// and maps Binance error JSON to InputError/SystemError. Single-threaded.
 class BinanceMarketDataClient {
   public:
-    /// Uses the given transport (tests may pass a mock); `clock` decides which candle is still
-    /// open and where the weight window ends; `sleeper` does every wait.
+    /// Uses the given HTTP client (tests may pass a mock) in a transport of its own; `clock`
+    /// decides which candle is still open and where the weight window ends; `sleeper` does every
+    /// wait.
     BinanceMarketDataClient(std::unique_ptr<HttpClient> http, const Clock& clock, Sleeper sleeper,
                             BinanceOptions options);
     /// Builds the cpp-httplib transport from options.base_url and the timeouts.
     BinanceMarketDataClient(BinanceOptions options, const Clock& clock, Sleeper sleeper);
+    /// Shares `rest` (the session's one transport per key and IP); options.base_url, the timeouts
+    /// and the limit settings are the transport's, the rest of `options` applies.
+    BinanceMarketDataClient(std::shared_ptr<BinanceRest> rest, BinanceOptions options);
 
     /// Closed klines of `symbol` ("BTC/USDT") with open time in [start, end), at most `limit`
     /// (1..1000, default options.page_limit).
@@ -96,26 +103,23 @@ class BinanceMarketDataClient {
     /// GET /api/v3/time.
     TimeMs server_time();
 
-    const BinanceRequestStats& stats() const { return stats_; }
+    /// This client's retries and the transport's counters (shared with other clients of it).
+    BinanceRequestStats stats() const;
     const BinanceOptions& options() const { return options_; }
-    const Clock& clock() const { return clock_; }
-    std::string base_url() const { return http_->base_url().to_string(); }
+    const Clock& clock() const { return rest_->clock(); }
+    std::string base_url() const { return rest_->base_url().to_string(); }
+    BinanceRest& transport() { return *rest_; }
 
   private:
-    /// Sends with throttling, rate-limit waits and retries; returns a 200 response or throws.
+    /// Sends with the transport and retries 5xx/timeouts; returns a 200 response or throws.
     HttpResponse send(const HttpRequest& request, int weight, const std::string& symbol);
-    void wait(TimeMs ms);
-    void throttle(int weight);
-    void note_used_weight(const HttpResponse& response);
     [[noreturn]] void fail_client_error(const HttpResponse& response, const std::string& what,
                                         const std::string& symbol);
 
-    std::unique_ptr<HttpClient> http_;
-    const Clock& clock_;
-    Sleeper sleeper_;
+    std::shared_ptr<BinanceRest> rest_;
     BinanceOptions options_;
-    BinanceRequestStats stats_;
-    std::optional<TimeMs> weight_seen_at_; ///< clock time of the last X-MBX-USED-WEIGHT-1M
+    std::int64_t retries_ = 0;
+    TimeMs retry_waited_ms_ = 0;
 };
 
 } // namespace aurum

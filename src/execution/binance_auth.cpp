@@ -8,26 +8,10 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "core/error.hpp"
 
 namespace aurum {
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out(len * 2, '0');
-    for (unsigned int i = 0; i < len; ++i) {
-        out[2 * i] = kHex[mac[i] >> 4];
-        out[2 * i + 1] = kHex[mac[i] & 0xf];
-    }
-    return out;
-}
 
 BinanceCredentials load_binance_credentials(const std::filesystem::path& home) {
     const char* env_key = std::getenv("AURUM_BINANCE_API_KEY");

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "data/binance_rest.hpp" // hmac_sha256_hex
+
 namespace aurum {
 
 /// An API key and its secret, and where they came from (for messages; never the values).
@@ -19,8 +21,5 @@ struct BinanceCredentials {
 /// else from `<home>/secrets/binance.json` ({"api_key": "...", "api_secret": "..."}), which must
 /// be readable by its owner only (mode 0600). Throws InputError naming what is missing or wrong.
 BinanceCredentials load_binance_credentials(const std::filesystem::path& home);
-
-/// Lower-case hex HMAC-SHA256 of `data` keyed with `key`.
-std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 
 } // namespace aurum

@@ -107,25 +107,42 @@ double round_step(double v, double step) {
 
 } // namespace
 
+namespace {
+
+std::shared_ptr<BinanceRest> own_rest(std::unique_ptr<HttpClient> http, const Clock& clock,
+                                      Sleeper sleeper, const BinanceSpotOptions& o) {
+    BinanceRestOptions r;
+    r.base_url = o.base_url;
+    r.connect_timeout_ms = o.connect_timeout_ms;
+    r.read_timeout_ms = o.read_timeout_ms;
+    r.recv_window_ms = o.recv_window_ms;
+    r.max_wait_ms = o.max_retry_after_ms;
+    if (http)
+        return std::make_shared<BinanceRest>(std::move(http), clock, std::move(sleeper), r);
+    return std::make_shared<BinanceRest>(r, clock, std::move(sleeper));
+}
+
+} // namespace
+
 BinanceSpotClient::BinanceSpotClient(BinanceSpotOptions options, BinanceCredentials credentials,
                                      std::vector<Instrument> instruments, const Clock& clock,
                                      Sleeper sleeper)
-    : BinanceSpotClient(make_http_client(HttpClientOptions{
-                            options.base_url, options.connect_timeout_ms, options.read_timeout_ms,
-                            options.read_timeout_ms, "aurum-edge/0.1", true}),
-                        options, std::move(credentials), std::move(instruments), clock,
-                        std::move(sleeper)) {}
+    : BinanceSpotClient(own_rest(nullptr, clock, std::move(sleeper), options), options,
+                        std::move(credentials), std::move(instruments)) {}
 
 BinanceSpotClient::BinanceSpotClient(std::unique_ptr<HttpClient> http, BinanceSpotOptions options,
                                      BinanceCredentials credentials,
                                      std::vector<Instrument> instruments, const Clock& clock,
                                      Sleeper sleeper)
-    : http_(std::move(http)), options_(std::move(options)), credentials_(std::move(credentials)),
-      instruments_(std::move(instruments)), clock_(clock), sleeper_(std::move(sleeper)) {
-    if (options_.recv_window_ms < 1 || options_.recv_window_ms > 60000)
-        throw InputError(fmt::format("exchange.recv_window_ms must be in 1..60000 (the exchange's "
-                                     "maximum), got {}",
-                                     options_.recv_window_ms));
+    : BinanceSpotClient(own_rest(std::move(http), clock, std::move(sleeper), options), options,
+                        std::move(credentials), std::move(instruments)) {}
+
+BinanceSpotClient::BinanceSpotClient(std::shared_ptr<BinanceRest> rest, BinanceSpotOptions options,
+                                     BinanceCredentials credentials,
+                                     std::vector<Instrument> instruments)
+    : rest_(std::move(rest)), options_(std::move(options)), credentials_(std::move(credentials)),
+      instruments_(std::move(instruments)), clock_(rest_->clock()) {
+    rest_->set_key({credentials_.api_key, credentials_.api_secret});
     for (const auto& inst : instruments_) {
         if (inst.asset_class != AssetClass::CryptoSpot || inst.venue == "mt5")
             throw InputError(fmt::format(
@@ -140,120 +157,74 @@ BinanceSpotClient::BinanceSpotClient(std::unique_ptr<HttpClient> http, BinanceSp
 
 BinanceSpotClient::~BinanceSpotClient() = default;
 
+int BinanceSpotClient::used_weight_1m() const {
+    const auto& w = rest_->stats().used_weight;
+    return w ? *w : -1;
+}
+
+int BinanceSpotClient::weight_limit_1m() const {
+    for (const auto& l : rest_->rate_limits())
+        if (l.type == BinanceRateLimit::Type::RequestWeight && l.window_ms() == kMsPerMinute)
+            return static_cast<int>(l.limit);
+    return 0;
+}
+
 // --- transport -------------------------------------------------------------------------------
 
-BinanceSpotClient::Reply BinanceSpotClient::send(HttpRequest req, bool sign) {
+BinanceSpotClient::Reply BinanceSpotClient::send(HttpRequest req, int weight,
+                                                 BinanceRequestKind kind) {
     Reply out;
-    bool resynced = false;
-    for (int attempt = 0;; ++attempt) {
-        HttpRequest r = req;
-        if (sign) {
-            r.query.emplace_back("recvWindow", std::to_string(options_.recv_window_ms));
-            r.query.emplace_back("timestamp", std::to_string(exchange_now()));
-            const std::string target = r.target();
-            const auto q = target.find('?');
-            const std::string payload = q == std::string::npos ? "" : target.substr(q + 1);
-            r.query.emplace_back("signature",
-                                 hmac_sha256_hex(credentials_.api_secret, payload + r.body));
-            r.headers.emplace_back("X-MBX-APIKEY", credentials_.api_key);
-        }
-        ++stats_.requests;
-        HttpResponse resp;
-        try {
-            resp = http_->send(r);
-        } catch (const HttpTransportError& e) {
-            out = Reply{};
-            out.transport_error = e.what();
-            return out;
-        }
-        out = Reply{};
+    ++stats_.requests;
+    try {
+        HttpResponse resp = rest_->send(std::move(req), weight, kind);
         out.status = resp.status;
         out.body = std::move(resp.body);
-        if (const auto w = resp.header("X-MBX-USED-WEIGHT-1M")) {
-            int used = 0;
-            const auto [ptr, ec] = std::from_chars(w->data(), w->data() + w->size(), used);
-            if (ec == std::errc{} && ptr == w->data() + w->size()) used_weight_1m_ = used;
-        }
         if (out.status != 200) {
-            try {
-                const json j = json::parse(out.body);
-                out.code = j.value("code", 0);
-                out.msg = j.value("msg", "");
-            } catch (...) {
-                out.msg = body_excerpt(out.body);
-            }
+            const BinanceErrorBody e = parse_binance_error(out.body);
+            out.code = e.code;
+            out.msg = e.msg;
         }
-        if (out.status == 429 || out.status == 418) {
-            // Rate-limited requests are refused before processing: waiting and resending is safe.
-            TimeMs wait = 1000;
-            if (const auto ra = resp.header("Retry-After")) {
-                try {
-                    wait = std::stoll(*ra) * 1000;
-                } catch (...) {
-                }
-            }
-            if (attempt >= 3 || wait > options_.max_retry_after_ms)
-                return out;
-            ++stats_.rate_limit_waits;
-            spdlog::warn("binance: HTTP {} on {} {}; waiting {} ms (Retry-After)", out.status,
-                         r.method, r.path, wait);
-            sleeper_(wait);
-            continue;
-        }
-        if (sign && out.code == binance_error::kInvalidTimestamp && !resynced) {
-            // Timestamp outside recvWindow: refused before processing; resync the clock once.
-            resynced = true;
-            sync_time();
-            continue;
-        }
-        return out;
+    } catch (const BinanceLimitError& e) {
+        // Not sent, or refused by the exchange before processing: never an unknown outcome.
+        out.status = 429;
+        out.code = kind == BinanceRequestKind::Order ? binance_error::kTooManyOrders
+                                                     : binance_error::kTooManyRequests;
+        out.msg = e.what();
+    } catch (const HttpTransportError& e) {
+        out.transport_error = e.what();
     }
+    return out;
 }
 
 BinanceSpotClient::Reply BinanceSpotClient::signed_request(const std::string& method,
                                                            const std::string& path,
-                                                           HttpParams params) {
+                                                           HttpParams params, int weight) {
     HttpRequest r;
     r.method = method;
     r.path = path;
     r.query = std::move(params);
-    return send(std::move(r), true);
+    const bool order = method == "POST" && path == "/api/v3/order";
+    return send(std::move(r), weight, order ? BinanceRequestKind::Order : BinanceRequestKind::Signed);
 }
 
 BinanceSpotClient::Reply BinanceSpotClient::public_request(const std::string& path,
-                                                           HttpParams params) {
+                                                           HttpParams params, int weight) {
     HttpRequest r;
     r.path = path;
     r.query = std::move(params);
-    return send(std::move(r), false);
-}
-
-void BinanceSpotClient::sync_time() {
-    const TimeMs t0 = clock_.now();
-    const Reply r = public_request("/api/v3/time", {});
-    const TimeMs t1 = clock_.now();
-    if (r.status != 200)
-        throw SystemError(
-            fmt::format("binance: GET /api/v3/time at {} failed: {}", http_->base_url().to_string(),
-                        r.status ? fmt::format("HTTP {} {}", r.status, r.msg) : r.transport_error));
-    const auto j = parse_body(r.body, true);
-    if (!j || !j->contains("serverTime") || !j->at("serverTime").is_number_integer())
-        throw SystemError(fmt::format("binance: GET /api/v3/time at {}: malformed response: {}",
-                                      http_->base_url().to_string(), body_excerpt(r.body)));
-    const TimeMs server = j->at("serverTime").get<TimeMs>();
-    offset_ = server - (t0 + t1) / 2;
+    return send(std::move(r), weight, BinanceRequestKind::Public);
 }
 
 // --- start-up --------------------------------------------------------------------------------
 
 void BinanceSpotClient::connect() {
-    const std::string where = http_->base_url().to_string();
-    sync_time();
+    const std::string where = rest_->base_url().to_string();
+    rest_->sync_time();
     std::string list = "[";
     for (std::size_t i = 0; i < symbols_.size(); ++i)
         list += (i ? ",\"" : "\"") + symbols_[i] + "\"";
     list += "]";
-    const Reply info = public_request("/api/v3/exchangeInfo", {{"symbols", list}});
+    const Reply info = public_request("/api/v3/exchangeInfo", {{"symbols", list}}, 20);
     if (info.status != 200) {
         if (info.code == binance_error::kBadSymbol)
             throw InputError(fmt::format("binance: {} rejected the symbols {}: {} (code {})", where,
@@ -268,10 +239,7 @@ void BinanceSpotClient::connect() {
         throw SystemError(fmt::format("binance: GET /api/v3/exchangeInfo at {}: malformed "
                                       "response: {}",
                                       where, body_excerpt(info.body)));
-    for (const auto& l : parsed->value("rateLimits", json::array()))
-        if (l.value("rateLimitType", "") == "REQUEST_WEIGHT" && l.value("interval", "") == "MINUTE" &&
-            l.value("intervalNum", 0) == 1)
-            weight_limit_1m_ = l.value("limit", 0);
+    rest_->apply_exchange_info(*parsed); // the limiters follow the exchange's rateLimits
     try {
         apply_rules(*parsed);
     } catch (const json::exception& e) {
@@ -283,7 +251,7 @@ void BinanceSpotClient::connect() {
 }
 
 void BinanceSpotClient::apply_rules(const json& j) {
-    const std::string where = http_->base_url().to_string();
+    const std::string where = rest_->base_url().to_string();
     for (std::size_t i = 0; i < symbols_.size(); ++i) {
         const json* found = nullptr;
         for (const auto& s : j.at("symbols"))
@@ -337,7 +305,7 @@ void BinanceSpotClient::apply_rules(const json& j) {
 }
 
 void BinanceSpotClient::refresh_balances() {
-    const Reply r = signed_request("GET", "/api/v3/account", {{"omitZeroBalances", "true"}});
+    const Reply r = signed_request("GET", "/api/v3/account", {{"omitZeroBalances", "true"}}, 20);
     if (r.status != 200) {
         if (r.code == binance_error::kBadApiKeyFormat || r.code == binance_error::kRejectedApiKey ||
             r.code == binance_error::kInvalidSignature || r.code == binance_error::kBadApiId)
@@ -346,14 +314,14 @@ void BinanceSpotClient::refresh_balances() {
                 "credentials from {} and the key's permissions and IP whitelist",
                 r.msg, r.code, credentials_.source));
         throw SystemError(fmt::format(
-            "binance: GET /api/v3/account at {} failed: {}", http_->base_url().to_string(),
+            "binance: GET /api/v3/account at {} failed: {}", rest_->base_url().to_string(),
             r.status ? fmt::format("HTTP {} {} (code {})", r.status, r.msg, r.code)
                      : r.transport_error));
     }
     const auto j = parse_body(r.body, true);
     if (!j || (j->contains("balances") && !j->at("balances").is_array()))
         throw SystemError(fmt::format("binance: GET /api/v3/account at {}: malformed response: {}",
-                                      http_->base_url().to_string(), body_excerpt(r.body)));
+                                      rest_->base_url().to_string(), body_excerpt(r.body)));
     balances_.clear();
     for (const auto& b : j->value("balances", json::array()))
         balances_[b.value("asset", "")] = {num(b, "free"), num(b, "locked")};
@@ -461,7 +429,8 @@ void BinanceSpotClient::queue_fill(Tracked& t, double price, double qty, double 
 void BinanceSpotClient::fetch_trades(Tracked& t, double executed) {
     const Reply r = signed_request(
         "GET", "/api/v3/myTrades",
-        {{"symbol", symbols_[t.order.req.instrument]}, {"orderId", std::to_string(t.exchange_id)}});
+        {{"symbol", symbols_[t.order.req.instrument]}, {"orderId", std::to_string(t.exchange_id)}},
+        5);
     if (r.status != 200) {
         spdlog::warn("binance: trades of {} not available now ({}); asking again at the next poll",
                      t.cid, r.status ? r.msg : r.transport_error);
@@ -552,7 +521,7 @@ bool BinanceSpotClient::adopt_body(Tracked& t, const std::string& body) {
 bool BinanceSpotClient::query(Tracked& t, bool send_if_absent) {
     const Reply r = signed_request(
         "GET", "/api/v3/order",
-        {{"symbol", symbols_[t.order.req.instrument]}, {"origClientOrderId", t.cid}});
+        {{"symbol", symbols_[t.order.req.instrument]}, {"origClientOrderId", t.cid}}, 4);
     const bool was_unknown = t.unknown;
     if (r.status == 200 && adopt_body(t, r.body)) {
         if (was_unknown)
@@ -628,7 +597,7 @@ void BinanceSpotClient::place(Tracked& t) {
     p.emplace_back("newClientOrderId", t.cid);
     p.emplace_back("newOrderRespType", "FULL");
     ++stats_.orders_sent;
-    const Reply r = signed_request("POST", "/api/v3/order", std::move(p));
+    const Reply r = signed_request("POST", "/api/v3/order", std::move(p), 1);
     if (r.status == 200 && adopt_body(t, r.body))
         return;
     const bool duplicate =
@@ -646,7 +615,7 @@ void BinanceSpotClient::place(Tracked& t) {
             return; // a send after -2013 that itself ends unknown: poll() asks again
         ++send_depth_;
         for (int k = 0; k < options_.unknown_queries && t.unknown; ++k) {
-            sleeper_(options_.unknown_backoff_ms * (k + 1));
+            rest_->wait(options_.unknown_backoff_ms * (k + 1));
             if (query(t))
                 break;
         }
@@ -709,7 +678,7 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
     if (t && !t->done && !t->unknown) {
         const Reply r = signed_request(
             "DELETE", "/api/v3/order",
-            {{"symbol", symbols_[t->order.req.instrument]}, {"origClientOrderId", t->cid}});
+            {{"symbol", symbols_[t->order.req.instrument]}, {"origClientOrderId", t->cid}}, 1);
         if (r.status == 200 && adopt_body(*t, r.body)) {
         } else if (r.code == binance_error::kCancelRejected ||
                    r.code == binance_error::kNoSuchOrder) {

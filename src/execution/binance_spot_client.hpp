@@ -20,6 +20,7 @@
 #include "backtest/execution_client.hpp"
 #include "core/clock.hpp"
 #include "core/instrument.hpp"
+#include "data/binance_rest.hpp"
 #include "data/http_client.hpp"
 #include "execution/binance_auth.hpp"
 
@@ -58,7 +59,8 @@ struct BinanceSpotOptions {
     /// Order queries after an unknown outcome, within one call, before leaving it for poll().
     int unknown_queries = 3;
     TimeMs unknown_backoff_ms = 500;   ///< wait before each of those queries
-    TimeMs max_retry_after_ms = 60000; ///< a 429/418 asking for longer is not waited out
+    /// A 429/418 Retry-After or a limiter wait longer than this is not waited out (own transport).
+    TimeMs max_retry_after_ms = 5 * kMsPerMinute;
 };
 
 /// What the client did (status displays, tests, benchmarks).
@@ -69,19 +71,24 @@ struct BinanceExecStats {
     std::int64_t unknown_outcomes = 0;    ///< 5xx/timeouts on an order request
     std::int64_t adopted = 0;             ///< orders found at the exchange by client id
     std::int64_t resent_after_absent = 0; ///< sent after the exchange said -2013
-    std::int64_t rate_limit_waits = 0;
     std::int64_t fee_other_asset = 0; ///< fills whose commission was in a third asset (BNB)
 };
 
-/// Binance spot adapter. Not thread-safe: the engine thread only.
+/// Binance spot adapter. Every request goes through a BinanceRest transport (weight and order-count
+/// limiters, 429/418, signing, server time). Not thread-safe: the engine thread only.
 class BinanceSpotClient final : public ExecutionClient {
   public:
     BinanceSpotClient(BinanceSpotOptions options, BinanceCredentials credentials,
                       std::vector<Instrument> instruments, const Clock& clock, Sleeper sleeper);
-    /// With a given transport (tests, benchmarks).
+    /// With a given HTTP client (tests, benchmarks), in a transport of its own.
     BinanceSpotClient(std::unique_ptr<HttpClient> http, BinanceSpotOptions options,
                       BinanceCredentials credentials, std::vector<Instrument> instruments,
                       const Clock& clock, Sleeper sleeper);
+    /// Shares `rest` (the session's one transport per key and IP, also used for market data);
+    /// the credentials become its key. base_url, timeouts, recv window and max_retry_after_ms of
+    /// `options` are the transport's.
+    BinanceSpotClient(std::shared_ptr<BinanceRest> rest, BinanceSpotOptions options,
+                      BinanceCredentials credentials, std::vector<Instrument> instruments);
     ~BinanceSpotClient() override;
 
     /// Start-up: server time offset (GET /api/v3/time), the symbols' rules (GET
@@ -95,13 +102,16 @@ class BinanceSpotClient final : public ExecutionClient {
     const std::map<std::string, BinanceBalance>& balances() const { return balances_; }
     /// Re-reads the balances.
     void refresh_balances();
-    TimeMs time_offset() const { return offset_; }
+    TimeMs time_offset() const { return rest_->time_offset(); }
     const BinanceAccountInfo& account() const { return account_; }
     /// Request weight used in the current minute (the last X-MBX-USED-WEIGHT-1M; -1: not seen)
-    /// and the exchange's REQUEST_WEIGHT per-minute limit (exchangeInfo rateLimits; 0: not seen).
-    int used_weight_1m() const { return used_weight_1m_; }
-    int weight_limit_1m() const { return weight_limit_1m_; }
+    /// and the REQUEST_WEIGHT per-minute limit the transport keeps (exchangeInfo rateLimits, else
+    /// the documented 6,000; 0: none).
+    int used_weight_1m() const;
+    int weight_limit_1m() const;
     const BinanceExecStats& stats() const { return stats_; }
+    /// The transport this client sends through (shared with market data in a live session).
+    BinanceRest& transport() { return *rest_; }
 
     /// Queries an order by client id and adopts the exchange's state (fills not yet reported are
     /// queued, a finished order ends); sends it only when the exchange answers -2013 (absent).
@@ -138,11 +148,12 @@ class BinanceSpotClient final : public ExecutionClient {
         std::string transport_error;
     };
 
-    Reply signed_request(const std::string& method, const std::string& path, HttpParams params);
-    Reply public_request(const std::string& path, HttpParams params);
-    Reply send(HttpRequest req, bool sign);
-    TimeMs exchange_now() const { return clock_.now() + offset_; }
-    void sync_time();
+    /// A SIGNED request of the documented `weight` (POST /api/v3/order counts as an order).
+    Reply signed_request(const std::string& method, const std::string& path, HttpParams params,
+                         int weight);
+    Reply public_request(const std::string& path, HttpParams params, int weight);
+    Reply send(HttpRequest req, int weight, BinanceRequestKind kind);
+    TimeMs exchange_now() const { return rest_->exchange_now(); }
 
     void place(Tracked& t);
     /// Asks the exchange for `t`; true when it answered (found, or absent: then sent when
@@ -161,7 +172,7 @@ class BinanceSpotClient final : public ExecutionClient {
     Tracked* find(OrderId id);
     static RejectReason reason_of(int code, const std::string& msg);
 
-    std::unique_ptr<HttpClient> http_;
+    std::shared_ptr<BinanceRest> rest_;
     BinanceSpotOptions options_;
     BinanceCredentials credentials_;
     std::vector<Instrument> instruments_;
@@ -169,11 +180,8 @@ class BinanceSpotClient final : public ExecutionClient {
     std::vector<BinanceSymbolRules> rules_;
     std::vector<double> last_price_;
     const Clock& clock_;
-    Sleeper sleeper_;
     ExecutionSink* sink_ = nullptr;
-    TimeMs offset_ = 0;
     BinanceAccountInfo account_;
-    int used_weight_1m_ = -1, weight_limit_1m_ = 0;
     std::map<std::string, BinanceBalance> balances_;
     std::map<std::string, Tracked> orders_; ///< by client order id
     std::map<OrderId, std::string> cid_of_;

@@ -72,6 +72,19 @@ ExchangeCheckLine weight_line(int used, int limit) {
     return {Level::Pass, "rate limits", text};
 }
 
+/// The ORDERS limits the transport will keep (exchangeInfo.rateLimits, else the documented ones).
+ExchangeCheckLine order_limits_line(const std::vector<BinanceRateLimit>& limits) {
+    std::string text;
+    for (const auto& l : limits)
+        if (l.type == BinanceRateLimit::Type::Orders)
+            text += fmt::format("{}{} per {} {}", text.empty() ? "" : ", ", l.limit,
+                                l.interval_num, l.interval);
+    if (text.empty())
+        return {Level::Warn, "order limits", "the exchange lists no ORDERS limit"};
+    return {Level::Pass, "order limits",
+            "new orders " + text + " (a short window is waited for; a full day refuses orders)"};
+}
+
 } // namespace
 
 bool ExchangeCheckReport::failed() const {
@@ -87,7 +100,7 @@ std::string to_string(ExchangeCheckLine::Level level) {
 ExchangeCheckReport check_exchange(const LiveVenueOptions& venue,
                                    const std::vector<Instrument>& instruments) {
     const auto connected = connect_binance(venue, instruments);
-    const BinanceSpotClient& client = *connected;
+    BinanceSpotClient& client = *connected;
     ExchangeCheckReport r;
     r.base_url = venue.base_url;
     r.lines.push_back(clock_line(client.time_offset(), venue.recv_window_ms));
@@ -96,6 +109,7 @@ ExchangeCheckReport check_exchange(const LiveVenueOptions& venue,
         r.lines.push_back(symbol_line(client.rules(i)));
     r.lines.push_back(balance_line(client, instruments.empty() ? "" : client.rules(0).quote));
     r.lines.push_back(weight_line(client.used_weight_1m(), client.weight_limit_1m()));
+    r.lines.push_back(order_limits_line(client.transport().rate_limits()));
     return r;
 }
 

@@ -20,6 +20,19 @@ Sleeper sleeper_of(const LiveVenueOptions& v) {
 }
 } // namespace
 
+std::shared_ptr<BinanceRest> venue_transport(const LiveVenueOptions& venue) {
+    if (venue.transport)
+        return venue.transport;
+    if (venue.base_url.empty())
+        throw InputError("live: exchange.base_url is not set");
+    BinanceRestOptions o;
+    o.base_url = venue.base_url;
+    o.read_timeout_ms = venue.read_timeout_ms;
+    o.recv_window_ms = venue.recv_window_ms;
+    venue.transport = std::make_shared<BinanceRest>(o, clock_of(venue), sleeper_of(venue));
+    return venue.transport;
+}
+
 std::unique_ptr<BinanceSpotClient> connect_binance(const LiveVenueOptions& venue,
                                                    const std::vector<Instrument>& instruments) {
     if (venue.exchange != "binance")
@@ -33,8 +46,8 @@ std::unique_ptr<BinanceSpotClient> connect_binance(const LiveVenueOptions& venue
     o.base_url = venue.base_url;
     o.recv_window_ms = venue.recv_window_ms;
     o.read_timeout_ms = venue.read_timeout_ms;
-    auto client = std::make_unique<BinanceSpotClient>(o, *venue.credentials, instruments,
-                                                      clock_of(venue), sleeper_of(venue));
+    auto client = std::make_unique<BinanceSpotClient>(venue_transport(venue), o,
+                                                      *venue.credentials, instruments);
     client->connect();
     return client;
 }
@@ -69,7 +82,7 @@ std::function<void()> make_kline_feed(const LiveVenueOptions& venue, MarketStore
     BinanceOptions o;
     o.base_url = venue.base_url;
     o.read_timeout_ms = venue.read_timeout_ms;
-    auto md = std::make_shared<BinanceMarketDataClient>(o, clock_of(venue), sleeper_of(venue));
+    auto md = std::make_shared<BinanceMarketDataClient>(venue_transport(venue), o);
     return [md, &store, symbols = std::move(symbols), timeframe, history_bars] {
         const TimeMs now = md->clock().now();
         for (const auto& s : symbols) {

@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/instrument.hpp"
 #include "core/timeframe.hpp"
+#include "data/binance_rest.hpp"
 #include "data/http_client.hpp"
 #include "data/market_store.hpp"
 #include "execution/binance_auth.hpp"
@@ -29,9 +30,17 @@ struct LiveVenueOptions {
     std::optional<BinanceCredentials> credentials;
     const Clock* clock = nullptr; ///< request timestamps and open candles (default: system clock)
     Sleeper sleeper;              ///< waits (default: really sleep)
+    /// The one Binance REST transport of the session (one key, one IP): made by the first of
+    /// connect_binance / make_kline_feed and shared by the other, so market data and orders count
+    /// against the same weight and order limits. Mutable: a cache filled on first use.
+    mutable std::shared_ptr<BinanceRest> transport;
 };
 
 class BinanceSpotClient;
+
+/// The venue's shared transport (created on first use from base_url, timeouts, recv window,
+/// clock and sleeper). Throws InputError when base_url is not set.
+std::shared_ptr<BinanceRest> venue_transport(const LiveVenueOptions& venue);
 
 /// The Binance spot client of `venue`, connected (server time, the symbols' rules, balances).
 /// Throws InputError for what the user must fix (exchange not supported, no URL or credentials,

@@ -346,6 +346,7 @@ struct FakeBinance::State {
         {
             std::lock_guard lock(mu);
             const TimeMs now = clock.now();
+            fr.time = now;
             roll_window(now);
             const int n = ++counts[fr.path];
             const auto rit = routes.find({fr.method, fr.path});

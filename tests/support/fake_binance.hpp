@@ -28,6 +28,7 @@ struct FakeRequest {
     std::multimap<std::string, std::string> headers;
     std::string body;
     int status = 0; ///< status the fake answered with
+    TimeMs time = 0; ///< the fake's clock when the request arrived
 
     /// First value of a parameter, or nullopt.
     std::optional<std::string> param(const std::string& name) const;

@@ -62,6 +62,39 @@ struct FakeSpotExchange::State {
     std::int64_t next_order = 1000, next_trade = 5000;
     FakeResponse after_fault;
     int after_fault_left = 0;
+    int orders_per_10s = 50, orders_per_day = 160000, order_hits = 0;
+    std::optional<std::string> rate_limits_json;
+    std::vector<TimeMs> order_times;
+
+    /// The ORDERS limiter: counts a new order in its 10 s and day windows, or refuses it.
+    std::optional<FakeResponse> count_order(std::int64_t& in_10s, std::int64_t& in_day) {
+        std::lock_guard lock(mu);
+        const TimeMs now = clock.now();
+        const auto in_window = [&](TimeMs len) {
+            const TimeMs from = now - now % len;
+            return std::count_if(order_times.begin(), order_times.end(),
+                                 [&](TimeMs t) { return t >= from; });
+        };
+        in_10s = in_window(10 * kMsPerSecond);
+        in_day = in_window(kMsPerDay);
+        const bool short_full = in_10s >= orders_per_10s;
+        if (short_full || in_day >= orders_per_day) {
+            ++order_hits;
+            const TimeMs len = short_full ? 10 * kMsPerSecond : kMsPerDay;
+            FakeResponse r = FakeResponse::error(
+                429, -1015,
+                fmt::format("Too many new orders; current limit is {} orders per {}.",
+                            short_full ? orders_per_10s : orders_per_day,
+                            short_full ? "10 SECOND" : "DAY"));
+            r.headers.emplace_back("Retry-After",
+                                   std::to_string((len - now % len + 999) / kMsPerSecond));
+            return r;
+        }
+        order_times.push_back(now);
+        ++in_10s;
+        ++in_day;
+        return std::nullopt;
+    }
 
     explicit State(const Clock& c) : clock(c) {}
 
@@ -370,8 +403,13 @@ struct FakeSpotExchange::State {
         // rateLimits as documented in ../shared/data/docs/binance/rest-api.md (exchangeInfo).
         const json limits = json::array(
             {{{"rateLimitType", "REQUEST_WEIGHT"}, {"interval", "MINUTE"}, {"intervalNum", 1}, {"limit", 6000}},
-             {{"rateLimitType", "ORDERS"}, {"interval", "SECOND"}, {"intervalNum", 10}, {"limit", 50}},
-             {{"rateLimitType", "ORDERS"}, {"interval", "DAY"}, {"intervalNum", 1}, {"limit", 160000}}});
+             {{"rateLimitType", "ORDERS"}, {"interval", "SECOND"}, {"intervalNum", 10}, {"limit", orders_per_10s}},
+             {{"rateLimitType", "ORDERS"}, {"interval", "DAY"}, {"intervalNum", 1}, {"limit", orders_per_day}}});
+        if (rate_limits_json)
+            return FakeResponse::json(
+                200, fmt::format(R"({{"timezone":"UTC","serverTime":{},"rateLimits":{},)"
+                                 R"("symbols":{}}})",
+                                 clock.now(), *rate_limits_json, list.dump()));
         return FakeResponse::json(200, json{{"timezone", "UTC"},
                                             {"serverTime", clock.now()},
                                             {"rateLimits", limits},
@@ -414,8 +452,15 @@ FakeSpotExchange::FakeSpotExchange(FakeBinance& server, const Clock& clock, std:
                  [s](const FakeRequest& r) { return s->exchange_info(r); });
     signed_route("GET", "/api/v3/account", 20,
                  [](State& st, const FakeRequest&) { return st.account(); });
-    signed_route("POST", "/api/v3/order", 1,
-                 [](State& st, const FakeRequest& r) { return st.post_order(r); });
+    signed_route("POST", "/api/v3/order", 1, [](State& st, const FakeRequest& r) {
+        std::int64_t in_10s = 0, in_day = 0;
+        if (auto refused = st.count_order(in_10s, in_day))
+            return *refused;
+        FakeResponse out = st.post_order(r);
+        out.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(in_10s));
+        out.headers.emplace_back("X-MBX-ORDER-COUNT-1D", std::to_string(in_day));
+        return out;
+    });
     signed_route("GET", "/api/v3/order", 4,
                  [](State& st, const FakeRequest& r) { return st.get_order(r); });
     signed_route("DELETE", "/api/v3/order", 1,
@@ -474,6 +519,27 @@ void FakeSpotExchange::fail_after_accept(FakeResponse fault, int times) {
     std::lock_guard lock(state_->mu);
     state_->after_fault = std::move(fault);
     state_->after_fault_left = times;
+}
+
+void FakeSpotExchange::set_order_limits(int per_10s, int per_day) {
+    std::lock_guard lock(state_->mu);
+    state_->orders_per_10s = per_10s;
+    state_->orders_per_day = per_day;
+}
+
+void FakeSpotExchange::set_rate_limits_json(std::string json) {
+    std::lock_guard lock(state_->mu);
+    state_->rate_limits_json = std::move(json);
+}
+
+int FakeSpotExchange::order_limit_hits() const {
+    std::lock_guard lock(state_->mu);
+    return state_->order_hits;
+}
+
+std::vector<TimeMs> FakeSpotExchange::order_times() const {
+    std::lock_guard lock(state_->mu);
+    return state_->order_times;
 }
 
 int FakeSpotExchange::posts_with_client_id(const std::string& cid) const {

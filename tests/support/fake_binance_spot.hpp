@@ -65,6 +65,17 @@ class FakeSpotExchange {
     /// answered with `fault` instead of the result; with fault.delay_ms the answer comes that late.
     void fail_after_accept(FakeResponse fault, int times = 1);
 
+    /// ORDERS limits the fake enforces and reports in exchangeInfo (documented: 50 per 10 s,
+    /// 160,000 per day). New orders beyond them get 429 -1015 with Retry-After; every order
+    /// response carries X-MBX-ORDER-COUNT-10S and X-MBX-ORDER-COUNT-1D.
+    void set_order_limits(int per_10s, int per_day);
+    /// Replaces exchangeInfo's rateLimits by this raw JSON (malformed-input tests).
+    void set_rate_limits_json(std::string json);
+    /// New orders answered 429 because an ORDERS limit was passed.
+    int order_limit_hits() const;
+    /// The fake's clock at each new order it counted.
+    std::vector<TimeMs> order_times() const;
+
     /// POST /api/v3/order requests that carried this newClientOrderId (accepted or not).
     int posts_with_client_id(const std::string& cid) const;
     /// Orders the exchange created under this client id.

@@ -16,6 +16,7 @@
 #include "execution/binance_spot_client.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
+#include "support/recording_sink.hpp"
 #include "support/test_support.hpp"
 
 using namespace aurum;
@@ -23,23 +24,12 @@ using aurum::test::FakeBinance;
 using aurum::test::FakeResponse;
 using aurum::test::FakeSpotExchange;
 using aurum::test::FakeSymbol;
+using aurum::test::RecordingSink;
 
 namespace {
 
 const TimeMs kNow = make_time(2024, 3, 1);
 
-/// Records what the client reports.
-struct RecordingSink final : ExecutionSink {
-    explicit RecordingSink(std::vector<Instrument> inst) : pf(10000, std::move(inst)) {}
-    void on_fill(const Fill& f) override { fills.push_back(f); }
-    void on_order_event(const OrderEvent& e) override { events.push_back(e); }
-    const Portfolio& portfolio() const override { return pf; }
-    OrderId next_order_id() override { return ++next; }
-    Portfolio pf;
-    OrderId next = 100;
-    std::vector<Fill> fills;
-    std::vector<OrderEvent> events;
-};
 
 Order make_order(OrderId id, Side side, double qty, OrderType type = OrderType::Market,
                  double limit = 0) {
