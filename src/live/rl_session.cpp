@@ -118,6 +118,12 @@ json rl_decision_json(const RlDecision& d) {
                                    : std::string());
     else
         reason += fmt::format("; regime: {}", to_string(d.regime));
+    if (d.forced)
+        reason += "; execution: the limit went unfilled for a bar, the rest at market";
+    else if (d.limit_bps > 0)
+        reason += fmt::format("; execution: limit {:g} bps better than the close", d.limit_bps);
+    else if (d.limit_bps == 0 && a.config.agent.execution)
+        reason += "; execution: market";
     if (!d.ready)
         reason += "; features warming up";
     json j{{"model", a.label()},
@@ -129,6 +135,8 @@ json rl_decision_json(const RlDecision& d) {
            {"regime", to_string(d.regime)},
            {"ready", d.ready},
            {"ordered", d.ordered},
+           {"limit_bps", d.limit_bps},
+           {"forced", d.forced},
            {"reason", reason},
            {"top", json::array()}};
     if (strategic) {

@@ -64,7 +64,8 @@ EpisodeReport run_policy_episode(const MarketTape& tape, std::size_t start, EnvC
             if (obs[layout.regime() + static_cast<std::size_t>(g)] > 0.5f)
                 r.regimes.back() = static_cast<Regime>(g);
         const double q = env.order_qty(a);
-        double bps = q != 0 ? 0.0 : -1.0;
+        // -1: no order; 0: market (a forced fill of a limit included); k: a k bps limit.
+        double bps = q != 0 || env.limit_open() ? 0.0 : -1.0;
         if (q != 0 && execution) {
             execution_obs(obs, env, q, exec_obs);
             bps = execution(exec_obs);

@@ -49,8 +49,8 @@ struct EpisodeReport {
     std::vector<Regime> regimes;   ///< the causal regime the policy saw at each decision
     std::vector<double> positions; ///< signed position notional / equity after each decision
     std::vector<TimeMs> times;     ///< open time of each decision's bar
-    /// The execution level's choice at each decision: the limit offset in bps, 0 for market,
-    /// -1 where no order was sent.
+    /// The execution level's choice at each decision: the limit offset in bps, 0 for market
+    /// (the forced fill of an unfilled limit included), -1 where no order was sent.
     std::vector<double> limit_bps;
     ExecutionStats execution;
     BacktestResult result;         ///< trades and fills (record_fills on)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -157,9 +158,8 @@ void PortfolioEnv::reset(std::span<const MarketTape* const> tapes, std::size_t s
     stack_.engine->reserve_steps(n);
     stack_.engine->start();
     k_ = 0;
-    halted_ = false;
     advance();
-    prev_equity_ = peak_ = equity();
+    account_.start(equity());
     write_obs(obs);
 }
 
@@ -201,9 +201,8 @@ PortfolioStep PortfolioEnv::step(std::span<const double> targets, std::span<floa
     if (targets.size() != N)
         throw InputError(fmt::format("rl: {} targets for {} assets", targets.size(), N));
     Engine& engine = *stack_.engine;
-    const bool past_halt =
-        peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
-    const double decision_drawdown = peak_ > 0 ? std::max(0.0, 1 - equity() / peak_) : 0.0;
+    const bool past_halt = account_.past_halt(equity(), config_.spec.risk.limits.max_drawdown);
+    const double decision_drawdown = account_.drawdown(equity());
     const double fees_before = engine.account().fees_paid();
     send(targets);
     ++k_;
@@ -211,20 +210,9 @@ PortfolioStep PortfolioEnv::step(std::span<const double> targets, std::span<floa
     measure_entries(qty_before_, past_halt, decision_drawdown);
     const double eq = equity();
     PortfolioStep out;
-    out.reward = eq > 0 && prev_equity_ > 0 ? std::log(eq / prev_equity_) : -1.0;
-    const double fees = engine.account().fees_paid() - fees_before;
-    if (eq > 0 && fees > 0) out.fees = -std::log((eq + fees) / eq);
-    prev_equity_ = eq;
-    peak_ = std::max(peak_, eq);
-    if (peak_ > 0) stats_.max_drawdown = std::max(stats_.max_drawdown, 1 - eq / peak_);
-    const bool allowed = risk_manager_->state().allows_entries();
-    if (allowed && peak_ > 0)
-        stats_.max_open_drawdown = std::max(stats_.max_open_drawdown, 1 - eq / peak_);
-    if (!allowed && !halted_) {
-        halted_ = true;
-        ++stats_.halts;
-        if (peak_ > 0) stats_.halt_drawdown = std::max(stats_.halt_drawdown, 1 - eq / peak_);
-    }
+    std::tie(out.reward, out.fees) =
+        account_.step(eq, engine.account().fees_paid() - fees_before,
+                      risk_manager_->state().allows_entries(), stats_);
     out.done = k_ + 1 >= slices_[0].size() || !(eq > 0);
     write_obs(obs);
     return out;
@@ -259,7 +247,7 @@ void PortfolioEnv::write_obs(std::span<float> obs) {
     const std::size_t g = start_ + k_;
     const Portfolio& p = stack_.engine->account();
     const double eq = p.equity();
-    const float dd = peak_ > 0 ? static_cast<float>(std::max(0.0, 1 - eq / peak_)) : 0.0f;
+    const float dd = static_cast<float>(account_.drawdown(eq));
     const float cash = eq > 0 ? static_cast<float>(p.cash() / eq) : 0.0f;
     const float allowed = risk_manager_->state().allows_entries() ? 1.0f : 0.0f;
     const std::size_t row = layout_.size();

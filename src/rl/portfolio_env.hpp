@@ -97,8 +97,7 @@ class PortfolioEnv {
     std::unique_ptr<ShieldHook> hook_;
     EngineStack stack_;
     std::size_t start_ = 0, k_ = 0;
-    double peak_ = 0, prev_equity_ = 0;
-    bool halted_ = false;
+    EpisodeAccount account_;
 };
 
 } // namespace aurum

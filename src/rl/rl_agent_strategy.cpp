@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "features/feature_context.hpp"
 #include "risk/risk_manager.hpp"
+#include "rl/execution_env.hpp"
 #include "rl/rl_training.hpp"
 #include "rl/strategic_env.hpp"
 #include "rl/trading_env.hpp"
@@ -53,12 +54,16 @@ std::shared_ptr<RlAgent> RlAgent::load(const ModelRegistry& registry, const Mode
     if (auto gap = live_feature_gap(a->features))
         throw InputError(fmt::format("{}: {}", a->label(), *gap));
     const std::size_t obs = ObsLayout{a->features.column_names().size()}.size();
-    a->agent = load_policy(record, obs);
-    // The daemon runs what agent_policy runs: a target per bar, every order at market.
-    if (a->agent->level() != "tactical" && a->agent->level() != "strategic")
-        throw InputError(fmt::format("{}: its level is {}; the daemon trades tactical and "
-                                     "strategic agents (every order at market)",
-                                     a->label(), a->agent->level()));
+    if (a->config.agent.portfolio)
+        throw InputError(fmt::format("{}: a portfolio agent allocates across symbols in one "
+                                     "environment; the daemon trades one agent per symbol",
+                                     a->label()));
+    const bool execution = a->config.agent.execution;
+    a->agent = load_policy(record, obs + (execution ? kExecutionExtra : 0));
+    if (a->agent->level() != a->config.level())
+        throw InputError(fmt::format("{}: its level is {} but its stored rl.yaml trains a {} "
+                                     "agent: re-register it",
+                                     a->label(), a->agent->level(), a->config.level()));
     if (record.extra.contains("tactical_model")) {
         const auto& t = record.extra["tactical_model"];
         const ModelRecord tr = registry.get(t.value("name", ""), t.value("version", 0));
@@ -78,6 +83,8 @@ struct RlAgentStrategy::PerSymbol {
     std::unique_ptr<RegimeClassifier> regimes;
     HierarchyTrace trace; ///< a strategic agent's allocation and level, one call at a time
     ActionFn policy;      ///< fresh state per symbol (the strategic cadence)
+    PolicyAgent* execution = nullptr; ///< execution agents: decides how each order goes out
+    double parent_target = 0;         ///< the target the live limit was sent for
     ObsLayout layout;
     std::size_t fed = 0;
     bool ready = false;
@@ -109,8 +116,9 @@ void RlAgentStrategy::on_start(StrategyContext& ctx) {
         s.trace.levels.reserve(1);
         s.policy =
             agent_policy(*s.agent->agent, s.agent->tactical.get(), s.agent->config, &s.trace);
+        if (s.agent->config.agent.execution) s.execution = s.agent->agent.get();
         s.layout.features = s.agent->features.column_names().size();
-        obs = std::max(obs, s.layout.size());
+        obs = std::max(obs, s.layout.size() + kExecutionExtra);
     }
     obs_.assign(obs, 0.0f);
     peak_ = 0;
@@ -189,12 +197,45 @@ void RlAgentStrategy::decide(StrategyContext& ctx, InstrumentId i, PerSymbol& s)
         s.trace.allocations.clear(); // one entry per call: no growth
         s.trace.levels.clear();
     }
-    const auto& lv = bar_agent->levels();
-    d.level = static_cast<std::size_t>(std::find(lv.begin(), lv.end(), chosen) - lv.begin());
-    d.ordered = orders_.apply(ctx, i, target);
+    if (s.execution) bar_agent = s.agent->tactical.get();
+    if (bar_agent) {
+        const auto& lv = bar_agent->levels();
+        d.level = static_cast<std::size_t>(std::find(lv.begin(), lv.end(), chosen) - lv.begin());
+    }
+    send(ctx, i, s, obs, d);
     ++decisions_;
     if (sink_)
         sink_->on_rl_decision(d);
+}
+
+void RlAgentStrategy::send(StrategyContext& ctx, InstrumentId i, PerSymbol& s,
+                           std::span<float> obs, RlDecision& d) {
+    if (!s.execution) {
+        d.ordered = orders_.apply(ctx, i, d.target);
+        return;
+    }
+    // TradingEnv::send: a limit that had its bar is cancelled and the rest goes at market
+    // toward the target it was sent for; that bar's own target waits.
+    if (orders_.open_limit(ctx, i)) {
+        orders_.cancel_limit(ctx, i);
+        d.forced = true;
+        d.limit_bps = 0;
+        d.ordered = orders_.apply(ctx, i, s.parent_target);
+        return;
+    }
+    const double q = orders_.order_qty(ctx, i, d.target);
+    if (q != 0) {
+        // execution_obs, from the account: side and size (notional / equity).
+        const std::span<float> ext(obs_.data(), obs.size() + kExecutionExtra);
+        const double eq = ctx.equity();
+        ext[obs.size()] = q > 0 ? 1.0f : -1.0f;
+        ext[obs.size() + 1] = eq > 0 ? static_cast<float>(std::fabs(q) * ctx.bars(i).last_close() *
+                                                          ctx.instrument(i).contract_size / eq)
+                                     : 0.0f;
+        d.limit_bps = s.execution->act(ext);
+        s.parent_target = d.target;
+    }
+    d.ordered = orders_.apply(ctx, i, d.target, std::max(0.0, d.limit_bps));
 }
 
 } // namespace aurum

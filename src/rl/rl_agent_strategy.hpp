@@ -29,16 +29,18 @@ struct RlAgent {
     ModelRecord record;
     RlConfig config;
     std::unique_ptr<PolicyAgent> agent;
-    std::unique_ptr<PolicyAgent> tactical; ///< strategic agents: the agent below (may be null)
+    /// strategic agents: the agent below; execution agents: the agent above (may be null: the
+    /// regime-trend rule decides the targets)
+    std::unique_ptr<PolicyAgent> tactical;
     int tactical_version = 0;
     FeatureSetDef features; ///< the built-in set the agent was trained on (same ID)
 
     /// "rl-tactical v1"
     std::string label() const;
-    /// Loads `record` (kind rl) and, for a strategic agent, its tactical agent from `registry`.
-    /// InputError naming the model when it is not an rl agent (or not of the tactical or
-    /// strategic level), its feature set changed, its files are missing or its observation size
-    /// does not match the feature set.
+    /// Loads `record` (kind rl) and, for a strategic or execution agent, its tactical agent from
+    /// `registry`. InputError naming the model when it is not an rl agent (or a portfolio
+    /// agent), its feature set changed, its files are missing or its observation size does not
+    /// match the feature set.
     static std::shared_ptr<RlAgent> load(const ModelRegistry& registry, const ModelRecord& record);
 };
 
@@ -53,6 +55,11 @@ struct RlDecision {
     Regime regime = Regime::Unknown; ///< the causal regime the agent saw
     bool ready = false;              ///< every feature was warm
     bool ordered = false;            ///< an order toward the target was sent
+    /// Execution agents: how the order went out (limit offset in bps, 0 market, -1 no order);
+    /// `forced`: a limit unfilled for a bar, cancelled and the rest sent at market (the bar's
+    /// own target then waits, as in the environment).
+    double limit_bps = -1;
+    bool forced = false;
 };
 
 /// Receives the agent's decisions (pointers valid for the call only).
@@ -89,6 +96,9 @@ class RlAgentStrategy final : public Strategy {
   private:
     struct PerSymbol;
     void decide(StrategyContext& ctx, InstrumentId i, PerSymbol& s);
+    /// Orders toward the decision's target; an execution agent chooses market or a limit.
+    void send(StrategyContext& ctx, InstrumentId i, PerSymbol& s, std::span<float> obs,
+              RlDecision& d);
 
     std::map<std::string, std::shared_ptr<RlAgent>> agents_;
     RlDecisionSink* sink_;

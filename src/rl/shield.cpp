@@ -1,6 +1,7 @@
 #include "rl/shield.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace aurum {
 
@@ -19,6 +20,23 @@ ShieldStats& ShieldStats::operator+=(const ShieldStats& o) {
     halt_drawdown = std::max(halt_drawdown, o.halt_drawdown);
     max_open_drawdown = std::max(max_open_drawdown, o.max_open_drawdown);
     return *this;
+}
+
+std::pair<double, double> EpisodeAccount::step(double eq, double fees, bool allowed,
+                                               ShieldStats& stats) {
+    const double reward = eq > 0 && prev_ > 0 ? std::log(eq / prev_) : -1.0;
+    const double fee_part = eq > 0 && fees > 0 ? -std::log((eq + fees) / eq) : 0.0;
+    prev_ = eq;
+    peak_ = std::max(peak_, eq);
+    const double dd = drawdown(eq);
+    stats.max_drawdown = std::max(stats.max_drawdown, dd);
+    if (allowed) stats.max_open_drawdown = std::max(stats.max_open_drawdown, dd);
+    if (!allowed && !halted_) {
+        halted_ = true;
+        ++stats.halts;
+        stats.halt_drawdown = std::max(stats.halt_drawdown, dd);
+    }
+    return {reward, fee_part};
 }
 
 RiskDecision ShieldHook::review(const OrderRequest& request, const Instrument& instrument,

@@ -3,7 +3,9 @@
 // AccountRiskHook every risk-on backtest, paper and live run uses) reviews every order an action
 // turns into, and the shield counts what it changed. It also measures, independently of the risk
 // manager, what actually happened at the fills, so tests can check the limits held.
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 
 #include "risk/account_risk_hook.hpp"
 
@@ -37,6 +39,31 @@ struct ShieldStats {
 
     std::uint64_t interventions() const { return invalid + denied + reduced + flattens; }
     ShieldStats& operator+=(const ShieldStats& o);
+};
+
+/// One episode's equity bookkeeping, shared by the environments: the peak, the step's reward
+/// (log equity change, fees included) and the shield's drawdown and halt measurements.
+class EpisodeAccount {
+  public:
+    void start(double equity) {
+        prev_ = peak_ = equity;
+        halted_ = false;
+    }
+    /// Drawdown of `equity` from the episode's peak (0 before any peak).
+    double drawdown(double equity) const {
+        return peak_ > 0 ? std::max(0.0, 1 - equity / peak_) : 0.0;
+    }
+    /// `equity` at or beyond the drawdown halt `limit` from the peak.
+    bool past_halt(double equity, double limit) const {
+        return peak_ > 0 && equity <= peak_ * (1 - limit);
+    }
+    /// Books a step that ended at `equity` after paying `fees`; `allowed`: the account still
+    /// takes entries. Returns {reward, the fees' part of it}.
+    std::pair<double, double> step(double equity, double fees, bool allowed, ShieldStats& stats);
+
+  private:
+    double peak_ = 0, prev_ = 0;
+    bool halted_ = false;
 };
 
 /// AccountRiskHook that counts its verdicts (and keeps no assessment log: an environment runs

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -79,10 +80,9 @@ void TradingEnv::reset(const MarketTape& tape, std::size_t start, std::span<floa
     stack_.engine->reserve_steps(n);
     stack_.engine->start();
     k_ = 0;
-    halted_ = false;
     parent_ = Parent{};
     advance();
-    prev_equity_ = peak_ = equity();
+    account_.start(equity());
     write_obs(obs);
 }
 
@@ -97,6 +97,10 @@ double TradingEnv::order_qty(double action) {
     Engine& engine = *stack_.engine;
     if (strategy_.open_limit(engine, 0) || !std::isfinite(action)) return 0;
     return strategy_.order_qty(engine, 0, std::clamp(action, -1.0, 1.0));
+}
+
+bool TradingEnv::limit_open() {
+    return strategy_.open_limit(*stack_.engine, 0) != 0;
 }
 
 double TradingEnv::notional_fraction(double qty) const {
@@ -160,8 +164,8 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs, double limit_b
     }
     Engine& engine = *stack_.engine;
     const double qty_before = engine.account().position(0).qty;
-    const bool past_halt = peak_ > 0 && equity() <= peak_ * (1 - config_.spec.risk.limits.max_drawdown);
-    const double decision_drawdown = peak_ > 0 ? std::max(0.0, 1 - equity() / peak_) : 0.0;
+    const bool past_halt = account_.past_halt(equity(), config_.spec.risk.limits.max_drawdown);
+    const double decision_drawdown = account_.drawdown(equity());
     const double fees_before = engine.account().fees_paid();
     send(action, limit_bps);
 
@@ -181,20 +185,9 @@ StepOutcome TradingEnv::step(double action, std::span<float> obs, double limit_b
     }
     const double eq = equity();
     StepOutcome out;
-    out.reward = eq > 0 && prev_equity_ > 0 ? std::log(eq / prev_equity_) : -1.0;
-    const double fees = engine.account().fees_paid() - fees_before;
-    if (eq > 0 && fees > 0) out.fees = -std::log((eq + fees) / eq);
-    prev_equity_ = eq;
-    peak_ = std::max(peak_, eq);
-    if (peak_ > 0) stats_.max_drawdown = std::max(stats_.max_drawdown, 1 - eq / peak_);
-    const bool allowed = risk_manager_->state().allows_entries();
-    if (allowed && peak_ > 0)
-        stats_.max_open_drawdown = std::max(stats_.max_open_drawdown, 1 - eq / peak_);
-    if (!allowed && !halted_) {
-        halted_ = true;
-        ++stats_.halts;
-        if (peak_ > 0) stats_.halt_drawdown = std::max(stats_.halt_drawdown, 1 - eq / peak_);
-    }
+    std::tie(out.reward, out.fees) =
+        account_.step(eq, engine.account().fees_paid() - fees_before,
+                      risk_manager_->state().allows_entries(), stats_);
     out.done = k_ + 1 >= slice_.size() || !(eq > 0);
     out.execution = finish_parent(out.done);
     write_obs(obs);
@@ -213,7 +206,7 @@ void TradingEnv::write_obs(std::span<float> obs) {
     const double eq = p.equity();
     const double notional = p.position(0).qty * slice_.close[k_] * t.instrument.contract_size;
     obs[layout_.position()] = eq > 0 ? static_cast<float>(notional / eq) : 0.0f;
-    obs[layout_.drawdown()] = peak_ > 0 ? static_cast<float>(std::max(0.0, 1 - eq / peak_)) : 0.0f;
+    obs[layout_.drawdown()] = static_cast<float>(account_.drawdown(eq));
     obs[layout_.entries_allowed()] = risk_manager_->state().allows_entries() ? 1.0f : 0.0f;
 }
 

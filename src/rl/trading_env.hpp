@@ -78,6 +78,8 @@ class TradingEnv {
     /// The signed quantity step(action) would order now (0: none); always 0 while a limit is
     /// open (the next step completes it instead).
     double order_qty(double action);
+    /// A limit sent by the execution level is still live (the next step forces it to market).
+    bool limit_open();
 
     const ObsLayout& layout() const { return layout_; }
     const ShieldStats& shield() const { return stats_; }
@@ -112,8 +114,7 @@ class TradingEnv {
     EngineStack stack_;
     Parent parent_;
     std::size_t start_ = 0, k_ = 0;
-    double peak_ = 0, prev_equity_ = 0;
-    bool halted_ = false;
+    EpisodeAccount account_;
 };
 
 } // namespace aurum

@@ -376,3 +376,60 @@ TEST(LiveRl, ARestartedSessionEndsWithTheTradesOfTheEnvironment) {
         EXPECT_NEAR(trades[k].pnl, env.result.trades[k].net_pnl(), 1e-6) << k;
     }
 }
+
+TEST(LiveRl, AnExecutionAgentChoosesMarketOrLimitAsInTheEnvironment) {
+    spdlog::set_level(spdlog::level::warn);
+    const test::TempDir home;
+    copy_template(home.path());
+    const std::string h = home.path().string();
+    // Over rl-edge; an execution agent that posts most orders as limits (its gate may fail:
+    // promoted with --force, as a trader may).
+    test::write_text(home / "exec.yaml",
+                     "name: rl-exec\nmarket: {shape: regimes, days: 500, seed: 7}\n"
+                     "agent: {level: execution, tactical_model: rl-edge, action_levels: [0, 10, "
+                     "25], envs: 4, rollout_steps: 32, updates: 3}\n"
+                     "ppo: {hidden: 16, layers: 1, minibatch: 64, seed: 5}\n");
+    auto r = test::run_aurum(
+        {"--home", h, "-q", "rl", "train", "--config", (home / "exec.yaml").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    r = test::run_aurum({"--home", h, "registry", "promote", "rl-exec", "--force"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+
+    r = test::run_aurum(replay(home.path(), {"--model", "rl-exec", "--no-dashboard"}));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario",
+                         std::string(kFrom) + ".." + kTo, "--model", "rl-exec", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json sim = json::parse(r.out);
+
+    auto db = open_market_store(Workspace(home.path()).default_db());
+    StateStore store(db->database());
+    const auto session = store.latest_session();
+    ASSERT_TRUE(session);
+    const auto decisions = store.predictions(session->id);
+    const std::size_t n = sim.at("decisions");
+    ASSERT_EQ(decisions.size(), n + 1);
+    std::size_t limits = 0, forced = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        const json d = json::parse(decisions[k].detail);
+        ASSERT_EQ(decisions[k].value, sim["series"]["target"][k].get<double>()) << k;
+        ASSERT_EQ(d.at("limit_bps").get<double>(), sim["series"]["limit_bps"][k].get<double>())
+            << k;
+        limits += d["limit_bps"].get<double>() > 0;
+        forced += d.at("forced").get<bool>();
+    }
+    EXPECT_GT(limits, 5U) << "the agent posts limits: the parity is not market-only";
+    EXPECT_EQ(forced, sim.at("execution").at("forced_fills").get<std::size_t>());
+    const auto trades = store.trades(session->id);
+    ASSERT_EQ(static_cast<double>(trades.size()), sim.at("trades").get<double>());
+    ASSERT_GT(trades.size(), 3U);
+    const auto equity = store.equity(session->id, INT64_MIN, INT64_MAX);
+    ASSERT_FALSE(equity.empty());
+    EXPECT_NEAR(equity.back().second, sim["series"]["equity"].back().get<double>(), 1e-6);
+    // The decision record says how each order went out.
+    bool said = false;
+    for (const auto& p : decisions)
+        said = said || json::parse(p.detail)["reason"].get<std::string>().find(
+                           "execution: limit") != std::string::npos;
+    EXPECT_TRUE(said);
+}

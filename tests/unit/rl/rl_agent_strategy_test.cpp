@@ -160,7 +160,7 @@ TEST(RlAgent, LoadRefusesAnotherKindLevelOrFeatureSet) {
                   std::string::npos)
             << e.what();
     }
-    // An agent of another level (the execution level sends limit orders): refused, named.
+    // An agent whose files say another level than its stored config: refused, named.
     const test::TempDir copy;
     ModelRecord execution = registered().tactical;
     std::filesystem::copy(execution.dir, copy.path() / "v1",
@@ -172,9 +172,10 @@ TEST(RlAgent, LoadRefusesAnotherKindLevelOrFeatureSet) {
     write_file_atomic(agent_json, j.dump());
     try {
         RlAgent::load(registered().registry, execution);
-        FAIL() << "an execution agent loaded";
+        FAIL() << "a tactical config with an execution agent loaded";
     } catch (const InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("unit-tactical v1: its level is execution"),
+        EXPECT_NE(std::string(e.what()).find("unit-tactical v1: its level is execution but its "
+                                             "stored rl.yaml trains a tactical agent"),
                   std::string::npos)
             << e.what();
     }
