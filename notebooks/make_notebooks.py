@@ -554,8 +554,7 @@ notebook("05_rl_agent_behavior", "05 RL agent behaviour",
          "learning curves are read from the run's `metrics.csv` and from its TensorBoard event "
          "file; then `aurum rl simulate --json` runs it through the four synthetic scenarios and "
          "we look at what it chose (the target fraction of equity at each bar) and what the "
-         "shield let through. The strategic level is notebook 05c; the execution level is not "
-         "built (docs/rl.md).",
+         "shield let through. The strategic and execution levels are notebook 05c.",
 "## Train a small tactical agent",
 """print(nb.TACTICAL_YAML)
 train = nb.train_rl(home, nb.TACTICAL_YAML, "tactical")
@@ -781,8 +780,9 @@ notebook("06_trade_analysis", "06 Trade analysis",
          "Seed 000, paper trading evening review: for each trade *what the model predicted, why "
          "the position was opened, the most important features, whether risk limits affected "
          "sizing, and the outcome*. It reads the workspace's latest paper/live session "
-         "(read-only). No RL agent's decision is shown: the RL agents are trained and simulated "
-         "(notebooks 05-05c) but do not trade in paper/live yet (`strategy: rl` is not built).",
+         "(read-only). The demo's session trades the model strategy, so no RL agent's decision "
+         "is shown; a session run with `--strategy rl` stores the agent's decision (target, "
+         "level, allocation, how the order went out) as each bar's prediction (docs/rl.md).",
 """trades = ws.trades()
 preds = ws.predictions()
 decisions = ws.risk_decisions()
@@ -809,7 +809,7 @@ review.tail(10)""",
     print(f"Trade: {SYMBOL} {r.direction.upper()} opened {r.opened:%Y-%m-%d %H:%M}")
     print(f"  Model: {'UP' if (r.p_up or 0) >= 0.5 else 'DOWN'} ({r.p_up:.2f})")
     print(f"  Top features: {r._5}")
-    print(f"  RL agent decision: none (strategy: rl is not built)")
+    print(f"  RL agent decision: none (this session trades the model strategy)")
     print(f"  Risk: {r.risk}")
     print(f"  Outcome: {r.pnl:+.2f}\\n")""",
 """fig, ax = plt.subplots(1, 2, figsize=(12, 3.5))
