@@ -32,17 +32,29 @@ struct LoadedAgent {
     PolicyAgent agent;
     std::optional<PolicyAgent> tactical;
     int tactical_version = 0;
+    std::optional<PolicyAgent> strategic; ///< execution under a strategic hierarchy
+    std::size_t strategic_cadence = 0;
 
     PolicyAgent* tactical_ptr() { return tactical ? &*tactical : nullptr; }
+    StrategicAbove above() { return {strategic ? &*strategic : nullptr, strategic_cadence}; }
     ActionFn policy(HierarchyTrace* trace = nullptr) {
-        return agent_policy(agent, tactical_ptr(), config, trace);
+        return agent_policy(agent, tactical_ptr(), config, trace, above());
     }
     ExecutionFn execution() { return execution_policy(agent); }
+    /// A hierarchy decides the targets (strategic, or execution under a strategic agent).
+    bool hierarchy() const { return agent.level() == "strategic" || strategic.has_value(); }
     std::string describe() const {
         std::string s =
             fmt::format("{} v{} ({} PPO agent", record.name, record.version, agent.level());
-        if (tactical)
-            s += fmt::format(" over {} v{}", config.agent.tactical_model, tactical_version);
+        const auto model = [&](const char* key) {
+            const auto& m = record.extra.at(key);
+            return fmt::format("{} v{}", m.value("name", ""), m.value("version", 0));
+        };
+        const char* rel = agent.level() == "execution" ? "under" : "over";
+        if (strategic)
+            s += fmt::format(" under {} over {}", model("strategic_model"), model("tactical_model"));
+        else if (tactical)
+            s += fmt::format(" {} {}", rel, model("tactical_model"));
         else if (agent.level() == "execution")
             s += " under the regime-trend rule";
         return s + ", greedy)";
@@ -63,12 +75,18 @@ LoadedAgent load_agent(const CliContext& ctx, const std::string& name, int versi
     ModelRecord rec = registered(ctx, name, version).first;
     RlConfig config = stored_rl_config(rec);
     PolicyAgent agent = PolicyAgent::load(rec.dir / "model");
-    LoadedAgent out{rec, config, std::move(agent), std::nullopt, 0};
+    LoadedAgent out{rec, config, std::move(agent), std::nullopt, 0, std::nullopt, 0};
     if (rec.extra.contains("tactical_model")) {
         const auto& t = rec.extra["tactical_model"];
         out.tactical_version = t.value("version", 0);
         out.tactical.emplace(PolicyAgent::load(
             registered(ctx, t.value("name", ""), out.tactical_version).first.dir / "model"));
+    }
+    if (rec.extra.contains("strategic_model")) {
+        const auto& t = rec.extra["strategic_model"];
+        out.strategic_cadence = t.value("cadence", std::size_t{0});
+        out.strategic.emplace(PolicyAgent::load(
+            registered(ctx, t.value("name", ""), t.value("version", 0)).first.dir / "model"));
     }
     return out;
 }
@@ -194,8 +212,9 @@ void register_train(CLI::App* rl, CliContext& ctx) {
             registry.emplace(ws.models_dir() / "registry", &store->database());
             o.registry = &*registry;
         }
-        // level: strategic or execution, over a registered tactical agent
-        std::optional<LoadedAgent> tactical;
+        // level: strategic or execution, over a registered tactical agent; execution: or under
+        // a registered strategic agent with its tactical agent
+        std::optional<LoadedAgent> tactical, strategic;
         if (!config.agent.tactical_model.empty()) {
             tactical.emplace(load_agent(ctx, config.agent.tactical_model, 0));
             if (tactical->agent.level() != "tactical")
@@ -203,6 +222,19 @@ void register_train(CLI::App* rl, CliContext& ctx) {
                                  ": not a tactical agent");
             o.tactical = &tactical->agent;
             o.tactical_version = tactical->record.version;
+            o.tactical_name = tactical->record.name;
+        }
+        if (!config.agent.strategic_model.empty()) {
+            strategic.emplace(load_agent(ctx, config.agent.strategic_model, 0));
+            if (strategic->agent.level() != "strategic" || strategic->config.agent.portfolio)
+                throw InputError("agent.strategic_model " + config.agent.strategic_model +
+                                 ": not a (single-asset) strategic agent");
+            o.strategic = {&strategic->agent, strategic->config.agent.cadence};
+            o.strategic_version = strategic->record.version;
+            o.tactical = strategic->tactical_ptr();
+            o.tactical_version = strategic->tactical_version;
+            if (o.tactical)
+                o.tactical_name = strategic->record.extra["tactical_model"].value("name", "");
         }
         const auto& a = config.agent;
         if (!ctx.json) {
@@ -211,9 +243,11 @@ void register_train(CLI::App* rl, CliContext& ctx) {
                 "steps x {} updates\n",
                 config.name, config.level(),
                 a.execution  ? fmt::format(", each parent order, under {}",
-                                           tactical ? fmt::format("{} v{}", a.tactical_model,
-                                                                  o.tactical_version)
-                                                    : std::string("the regime-trend rule"))
+                                           strategic ? fmt::format("{} v{}", a.strategic_model,
+                                                                   o.strategic_version)
+                                           : tactical ? fmt::format("{} v{}", a.tactical_model,
+                                                                    o.tactical_version)
+                                                      : std::string("the regime-trend rule"))
                 : !a.strategic ? ""
                 : a.portfolio  ? fmt::format(", every {} bars, one allocation per symbol, one "
                                              "account",
@@ -256,7 +290,8 @@ void register_evaluate(CLI::App* rl, CliContext& ctx) {
         const auto store = ctx.open_store();
         const TrainingMarket market = build_training_market(config, store.get());
         const RlEvaluation ev =
-            evaluate_agent(a.agent, a.tactical_ptr(), market, config, workspace_env(ctx));
+            evaluate_agent(a.agent, a.tactical_ptr(), market, config, workspace_env(ctx),
+                           a.above());
         if (ctx.json)
             std::cout << nlohmann::json{{"name", a.record.name},
                                         {"version", a.record.version},
@@ -328,7 +363,7 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
         if (!f->model.empty())
             agent.emplace(load_agent(ctx, f->model, f->version));
         HierarchyTrace trace;
-        const bool strategic = agent && agent->agent.level() == "strategic";
+        const bool strategic = agent && agent->hierarchy();
         const ActionFn policy =
             agent ? agent->policy(strategic ? &trace : nullptr) : ActionFn(regime_trend_action);
         const ExecutionFn execution = agent ? agent->execution() : ExecutionFn{};
@@ -363,7 +398,8 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             if (!report.empty())
                 j["report"] = report.string();
             if (strategic)
-                j["hierarchy"] = {{"cadence", agent->config.agent.cadence},
+                j["hierarchy"] = {{"cadence", agent->strategic ? agent->strategic_cadence
+                                                               : agent->config.agent.cadence},
                                   {"max_level", trace.max_level},
                                   {"allocation", trace.allocations},
                                   {"tactical_level", trace.levels}};

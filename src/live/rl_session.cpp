@@ -113,7 +113,8 @@ json rl_decision_json(const RlDecision& d) {
         reason +=
             fmt::format("; strategic: allocate {:.1f} % (regime: {}){}", d.allocation * 100,
                         to_string(d.regime),
-                        a.tactical ? fmt::format(", tactical {} v{}", a.config.agent.tactical_model,
+                        a.tactical ? fmt::format(", tactical {} v{}",
+                                                 a.record.extra.at("tactical_model").value("name", ""),
                                                  a.tactical_version)
                                    : std::string());
     else
@@ -142,8 +143,8 @@ json rl_decision_json(const RlDecision& d) {
     if (strategic) {
         j["allocation"] = d.allocation;
         if (a.tactical)
-            j["tactical_model"] =
-                fmt::format("{} v{}", a.config.agent.tactical_model, a.tactical_version);
+            j["tactical_model"] = fmt::format(
+                "{} v{}", a.record.extra.at("tactical_model").value("name", ""), a.tactical_version);
     }
     return j;
 }

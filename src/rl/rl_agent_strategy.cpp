@@ -73,6 +73,11 @@ std::shared_ptr<RlAgent> RlAgent::load(const ModelRegistry& registry, const Mode
         a->tactical = load_policy(tr, obs);
         a->tactical_version = tr.version;
     }
+    if (record.extra.contains("strategic_model")) {
+        const auto& t = record.extra["strategic_model"];
+        a->strategic = load_policy(registry.get(t.value("name", ""), t.value("version", 0)), obs);
+        a->strategic_cadence = t.value("cadence", std::size_t{0});
+    }
     return a;
 }
 
@@ -115,7 +120,8 @@ void RlAgentStrategy::on_start(StrategyContext& ctx) {
         s.trace.allocations.reserve(1);
         s.trace.levels.reserve(1);
         s.policy =
-            agent_policy(*s.agent->agent, s.agent->tactical.get(), s.agent->config, &s.trace);
+            agent_policy(*s.agent->agent, s.agent->tactical.get(), s.agent->config, &s.trace,
+                         {s.agent->strategic.get(), s.agent->strategic_cadence});
         if (s.agent->config.agent.execution) s.execution = s.agent->agent.get();
         s.layout.features = s.agent->features.column_names().size();
         obs = std::max(obs, s.layout.size() + kExecutionExtra);

@@ -33,6 +33,9 @@ struct RlAgent {
     /// regime-trend rule decides the targets)
     std::unique_ptr<PolicyAgent> tactical;
     int tactical_version = 0;
+    /// execution agents under a strategic hierarchy: the strategic agent (over `tactical`)
+    std::unique_ptr<PolicyAgent> strategic;
+    std::size_t strategic_cadence = 0;
     FeatureSetDef features; ///< the built-in set the agent was trained on (same ID)
 
     /// "rl-tactical v1"

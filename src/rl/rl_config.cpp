@@ -80,7 +80,8 @@ void parse_market(const ConfigNode& m, RlConfig::Market& out) {
 
 void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
     a.allow_keys({"level", "action_levels", "episode_bars", "envs", "rollout_steps", "updates",
-                  "reward_scale", "cadence", "tactical_model", "dsr_eta", "portfolio"});
+                  "reward_scale", "cadence", "tactical_model", "strategic_model", "dsr_eta",
+                  "portfolio"});
     const std::string level = a.get_string("level", "tactical");
     if (level != "tactical" && level != "strategic" && level != "execution")
         a.fail("level", "'" + level + "': expected tactical, strategic or execution");
@@ -93,6 +94,12 @@ void parse_agent(const ConfigNode& a, RlConfig::Agent& out) {
         a.fail("tactical_model", "only for level: strategic or execution");
     out.cadence = static_cast<std::size_t>(get_count(a, "cadence", 6, 1, 10000));
     out.tactical_model = a.get_string("tactical_model", "");
+    if (!out.execution && a.has("strategic_model"))
+        a.fail("strategic_model", "only for level: execution");
+    out.strategic_model = a.get_string("strategic_model", "");
+    if (!out.strategic_model.empty() && !out.tactical_model.empty())
+        a.fail("strategic_model", "name either the strategic agent (with its tactical agent) or "
+                                  "a tactical agent above the execution agent, not both");
     out.portfolio = a.get_bool("portfolio", false);
     if (out.portfolio && !out.tactical_model.empty())
         a.fail("tactical_model", "not with portfolio: true (the portfolio's allocations are the "

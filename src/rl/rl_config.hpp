@@ -49,6 +49,9 @@ struct RlConfig {
         /// strategic, execution: the registered tactical agent below it ("": none; execution
         /// then trades the built-in regime-trend rule)
         std::string tactical_model;
+        /// execution: the registered strategic agent above it, with the tactical agent it was
+        /// trained over (the three-level hierarchy); exclusive with tactical_model
+        std::string strategic_model;
         double dsr_eta = 0.01;      ///< strategic: differential Sharpe ratio's moment decay
         /// tactical: target fractions; strategic: allocations; execution: limit offsets in bps
         std::vector<double> action_levels{0.0, 0.125, 0.25};

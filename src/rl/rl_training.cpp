@@ -142,15 +142,17 @@ nlohmann::json RlEvaluation::to_json() const {
 }
 
 ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config,
-                      HierarchyTrace* trace) {
+                      HierarchyTrace* trace, StrategicAbove above) {
     if (config.agent.portfolio)
         throw InputError(config.name + ": a portfolio agent (agent.portfolio) allocates across "
                                        "its symbols together; it runs in `aurum rl evaluate`, "
                                        "not in the single-asset simulate/safety");
     if (agent.level() == "strategic")
         return hierarchical_policy(agent, tactical, config.agent.cadence, trace);
-    if (agent.level() == "execution")
+    if (agent.level() == "execution") {
+        if (above.agent) return hierarchical_policy(*above.agent, tactical, above.cadence, trace);
         return tactical ? tactical->action_fn() : ActionFn(regime_trend_action);
+    }
     return agent.action_fn();
 }
 
@@ -206,7 +208,7 @@ RlEvaluation evaluate_portfolio(PolicyAgent& agent, const PortfolioMarket& marke
 }
 
 RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
-                            const RlConfig& config, const EnvConfig& env) {
+                            const RlConfig& config, const EnvConfig& env, StrategicAbove above) {
     if (config.agent.portfolio)
         return evaluate_portfolio(agent, portfolio_market(market, config), config, env);
     RlEvaluation ev;
@@ -216,7 +218,7 @@ RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const Tra
         const MarketTape& tape = market.full[i];
         const ExecutionFn exec = execution_policy(agent);
         EpisodeReport e = run_policy_episode(tape, market.split[i], env,
-                                             agent_policy(agent, tactical, config), exec);
+                                             agent_policy(agent, tactical, config, nullptr, above), exec);
         const std::string s = tape.bars.symbol + " ";
         const Metrics& m = e.metrics;
         auto& rules = ev.gate.rules;
@@ -225,7 +227,7 @@ RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const Tra
             // order at market, is the baseline.
             const ExecutionStats market_only =
                 run_policy_episode(tape, market.split[i], env,
-                                   agent_policy(agent, tactical, config))
+                                   agent_policy(agent, tactical, config, nullptr, above))
                     .execution;
             const double a = e.execution.mean_shortfall_bps();
             const double b = market_only.mean_shortfall_bps();
@@ -275,6 +277,9 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     env.episode_bars = config.agent.episode_bars;
     if (!config.agent.tactical_model.empty() && !options.tactical)
         throw InputError("agent.tactical_model " + config.agent.tactical_model + ": not loaded");
+    if (!config.agent.strategic_model.empty() && !options.strategic.agent)
+        throw InputError("agent.strategic_model " + config.agent.strategic_model +
+                         ": not loaded");
     const std::uint64_t seed = config.market.seed ^ config.ppo.seed;
     std::optional<TrainingMarket> market;
     std::optional<PortfolioMarket> portfolio;
@@ -298,9 +303,14 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
                                                config.agent.episode_bars, config.agent.dsr_eta);
     if (config.agent.execution) {
         std::vector<ActionFn> policies;
+        // One upper policy per environment: a hierarchy keeps its cadence's state.
         for (std::size_t i = 0; i < venv->size(); ++i)
-            policies.push_back(options.tactical ? options.tactical->action_fn()
-                                                : ActionFn(regime_trend_action));
+            policies.push_back(options.strategic.agent
+                                   ? hierarchical_policy(*options.strategic.agent,
+                                                         options.tactical,
+                                                         options.strategic.cadence)
+                               : options.tactical ? options.tactical->action_fn()
+                                                  : ActionFn(regime_trend_action));
         upper = std::make_unique<ExecutionEnv>(*venv, std::move(policies));
     }
     BatchEnv& batch = upper ? *upper : static_cast<BatchEnv&>(*venv);
@@ -331,7 +341,8 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
     out.parameter_hash = agent.net().parameter_hash();
     out.parameters = agent.net().parameter_count();
     out.evaluation = portfolio ? evaluate_portfolio(agent, *portfolio, config, env)
-                               : evaluate_agent(agent, options.tactical, *market, config, env);
+                               : evaluate_agent(agent, options.tactical, *market, config, env,
+                                                options.strategic);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!options.registry)
         return out;
@@ -377,8 +388,14 @@ RlTrainResult train_rl(const RlConfig& config, const RlTrainOptions& options) {
                  {"run", out.run},
                  {"parameter_hash", fmt::format("{:016x}", out.parameter_hash)}};
     if (options.tactical)
-        rec.extra["tactical_model"] = {{"name", config.agent.tactical_model},
-                                       {"version", options.tactical_version}};
+        rec.extra["tactical_model"] = {
+            {"name", options.tactical_name.empty() ? config.agent.tactical_model
+                                                   : options.tactical_name},
+            {"version", options.tactical_version}};
+    if (options.strategic.agent)
+        rec.extra["strategic_model"] = {{"name", config.agent.strategic_model},
+                                        {"version", options.strategic_version},
+                                        {"cadence", options.strategic.cadence}};
     out.record = options.registry->register_model(
         rec, [&](const std::filesystem::path& dir) { agent.save(dir); });
     return out;

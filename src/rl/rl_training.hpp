@@ -46,11 +46,18 @@ struct RlEvaluation {
 inline constexpr double kEntryGapTolerance = 0.05; ///< relative: 25 % -> 26.25 %
 
 /// The policy an agent trades with: its greedy action (tactical), the hierarchy of it
-/// (strategic) over `tactical` (may be null) at the config's cadence, or (execution) the level
-/// above it: `tactical`, else the scripted regime-trend rule. Fresh state per call. `trace`
-/// (strategic only, may be null) records each decision's allocation and level.
+/// (strategic) over `tactical` (may be null) at the config's cadence, or (execution) the levels
+/// above it: `above` over `tactical`, else `tactical`, else the scripted regime-trend rule.
+/// Fresh state per call. `trace` (a hierarchy, may be null) records each decision's allocation
+/// and level.
+/// A strategic agent above an execution agent's tactical one: the three-level hierarchy.
+struct StrategicAbove {
+    PolicyAgent* agent = nullptr; ///< null: none
+    std::size_t cadence = 0;      ///< its bars between decisions
+};
+
 ActionFn agent_policy(PolicyAgent& agent, PolicyAgent* tactical, const RlConfig& config,
-                      HierarchyTrace* trace = nullptr);
+                      HierarchyTrace* trace = nullptr, StrategicAbove above = {});
 /// An execution agent's greedy choice of limit offset; empty for the other levels (every order
 /// at market). The agent must outlive it.
 ExecutionFn execution_policy(PolicyAgent& agent);
@@ -61,7 +68,8 @@ ExecutionFn execution_policy(PolicyAgent& agent);
 /// tolerance) and no entry past the drawdown halt. An execution agent is gated instead on its
 /// mean implementation shortfall: below the same upper policy's with every order at market.
 RlEvaluation evaluate_agent(PolicyAgent& agent, PolicyAgent* tactical, const TrainingMarket& market,
-                            const RlConfig& config, const EnvConfig& env);
+                            const RlConfig& config, const EnvConfig& env,
+                            StrategicAbove above = {});
 
 /// A portfolio agent's allocation policy: its greedy level for every asset row in one network
 /// call. The agent must outlive it.
@@ -84,6 +92,11 @@ struct RlTrainOptions {
     /// its version; null when the config names none.
     PolicyAgent* tactical = nullptr;
     int tactical_version = 0;
+    std::string tactical_name; ///< its registry name
+    /// level: execution under agent.strategic_model: the strategic agent (its tactical agent in
+    /// `tactical`) and its version.
+    StrategicAbove strategic;
+    int strategic_version = 0;
     EnvConfig env; ///< costs and the shield (default_env_config())
     std::function<void(const PpoUpdateReport&)> progress;
 };

@@ -377,22 +377,24 @@ TEST(LiveRl, ARestartedSessionEndsWithTheTradesOfTheEnvironment) {
     }
 }
 
-TEST(LiveRl, AnExecutionAgentChoosesMarketOrLimitAsInTheEnvironment) {
+namespace {
+
+/// Trains `exec_yaml` (an execution agent named rl-exec, after `before` more configs), promotes
+/// it and checks that a paper replay makes every choice, forced fill and trade of `rl simulate`.
+void expect_execution_parity(const std::vector<std::string>& before, const std::string& exec_yaml) {
     spdlog::set_level(spdlog::level::warn);
     const test::TempDir home;
     copy_template(home.path());
     const std::string h = home.path().string();
-    // Over rl-edge; an execution agent that posts most orders as limits (its gate may fail:
-    // promoted with --force, as a trader may).
-    test::write_text(home / "exec.yaml",
-                     "name: rl-exec\nmarket: {shape: regimes, days: 500, seed: 7}\n"
-                     "agent: {level: execution, tactical_model: rl-edge, action_levels: [0, 10, "
-                     "25], envs: 4, rollout_steps: 32, updates: 3}\n"
-                     "ppo: {hidden: 16, layers: 1, minibatch: 64, seed: 5}\n");
-    auto r = test::run_aurum(
-        {"--home", h, "-q", "rl", "train", "--config", (home / "exec.yaml").string()});
-    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
-    r = test::run_aurum({"--home", h, "registry", "promote", "rl-exec", "--force"});
+    std::vector<std::string> configs = before;
+    configs.push_back(exec_yaml);
+    for (std::size_t k = 0; k < configs.size(); ++k) {
+        const fs::path file = home / ("level" + std::to_string(k) + ".yaml");
+        test::write_text(file, configs[k]);
+        const auto r = test::run_aurum({"--home", h, "-q", "rl", "train", "--config", file.string()});
+        ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    }
+    auto r = test::run_aurum({"--home", h, "registry", "promote", "rl-exec", "--force"});
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
 
     r = test::run_aurum(replay(home.path(), {"--model", "rl-exec", "--no-dashboard"}));
@@ -415,6 +417,11 @@ TEST(LiveRl, AnExecutionAgentChoosesMarketOrLimitAsInTheEnvironment) {
         ASSERT_EQ(decisions[k].value, sim["series"]["target"][k].get<double>()) << k;
         ASSERT_EQ(d.at("limit_bps").get<double>(), sim["series"]["limit_bps"][k].get<double>())
             << k;
+        if (sim.contains("hierarchy")) {
+            ASSERT_EQ(d.at("allocation").get<double>(),
+                      sim["hierarchy"]["allocation"][k].get<double>())
+                << k;
+        }
         limits += d["limit_bps"].get<double>() > 0;
         forced += d.at("forced").get<bool>();
     }
@@ -432,4 +439,29 @@ TEST(LiveRl, AnExecutionAgentChoosesMarketOrLimitAsInTheEnvironment) {
         said = said || json::parse(p.detail)["reason"].get<std::string>().find(
                            "execution: limit") != std::string::npos;
     EXPECT_TRUE(said);
+}
+
+const char* kExecAgent = "envs: 4, rollout_steps: 32, updates: 3}\n"
+                         "ppo: {hidden: 16, layers: 1, minibatch: 64, seed: 5}\n";
+
+} // namespace
+
+TEST(LiveRl, AnExecutionAgentChoosesMarketOrLimitAsInTheEnvironment) {
+    // Over rl-edge; an execution agent that posts many orders as limits (its gate may fail:
+    // promoted with --force, as a trader may).
+    expect_execution_parity({}, std::string("name: rl-exec\nmarket: {shape: regimes, days: 500, "
+                                            "seed: 7}\nagent: {level: execution, tactical_model: "
+                                            "rl-edge, action_levels: [0, 10, 25], ") +
+                                    kExecAgent);
+}
+
+TEST(LiveRl, ThreeLevelsTradeAsInTheEnvironment) {
+    // Strategic over rl-edge, execution under both: allocation, level and order type per bar.
+    expect_execution_parity(
+        {"name: rl-strat\nmarket: {shape: trend, days: 730, seed: 9}\nagent: {level: strategic, "
+         "tactical_model: rl-edge, cadence: 6, episode_bars: 120, envs: 4, rollout_steps: 20, "
+         "updates: 3, action_levels: [0.0, 0.25]}\nppo: {hidden: 16, layers: 1, minibatch: 80}\n"},
+        std::string("name: rl-exec\nmarket: {shape: regimes, days: 500, seed: 7}\nagent: {level: "
+                    "execution, strategic_model: rl-strat, action_levels: [0, 10, 25], ") +
+            kExecAgent);
 }

@@ -182,6 +182,41 @@ TEST(RlCli, TrainEvaluateSimulateAndSafetyWithATrainedAgent) {
         EXPECT_LE(x.at("limit_orders").get<std::size_t>(), limits);
         EXPECT_LE(x.at("forced_fills").get<std::size_t>(), x.at("limit_orders").get<std::size_t>());
     }
+    // All three levels in one policy: the execution agent under the strategic agent over its
+    // tactical agent; each decision's allocation, tactical level and execution choice.
+    std::ofstream(home / "three.yaml")
+        << "name: cli-three\n"
+           "market: {shape: regimes, days: 730, seed: 9}\n"
+           "agent: {level: execution, strategic_model: cli-strategic, action_levels: [0, 10],\n"
+           "        envs: 4, rollout_steps: 32, updates: 3}\n"
+           "ppo: {hidden: 16, layers: 1, minibatch: 64}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "three.yaml").string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(contains(r.out, "each parent order, under cli-strategic v1")) << r.out;
+    r = test::run_aurum({"--home", h, "rl", "simulate", "--scenario", "bull", "--days", "200",
+                         "--model", "cli-three", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    {
+        const auto j = nlohmann::json::parse(r.out);
+        EXPECT_TRUE(contains(j.at("policy").get<std::string>(),
+                             "under cli-strategic v1 over cli-agent v1"))
+            << j.at("policy");
+        const auto& hier = j.at("hierarchy");
+        const auto& target = j.at("series").at("target");
+        const auto& bps = j.at("series").at("limit_bps");
+        ASSERT_EQ(hier.at("allocation").size(), target.size());
+        EXPECT_EQ(hier.at("cadence"), 6);
+        for (std::size_t i = 0; i < target.size(); ++i) {
+            const double a = hier["allocation"][i], l = hier["tactical_level"][i];
+            EXPECT_DOUBLE_EQ(target[i].get<double>(), a * l / 0.25) << i;
+            EXPECT_TRUE(bps[i] == -1.0 || bps[i] == 0.0 || bps[i] == 10.0) << i;
+        }
+    }
+    std::ofstream(home / "bad-three.yaml")
+        << "agent: {level: execution, strategic_model: cli-agent}\n";
+    r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "bad-three.yaml").string()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_TRUE(contains(r.err, "not a (single-asset) strategic agent")) << r.err;
     std::ofstream(home / "bad-exec.yaml") << "agent: {level: execution, tactical_model: nope}\n";
     r = test::run_aurum({"--home", h, "rl", "train", "--config", (home / "bad-exec.yaml").string()});
     EXPECT_EQ(r.exit_code, 2);
