@@ -43,4 +43,24 @@ MarketTape build_market_tape(const Instrument& instrument, BarSeries bars,
     return t;
 }
 
+namespace {
+template <class V> void copy_window(V& dst, const V& src, std::size_t from, std::size_t n) {
+    dst.assign(src.begin() + static_cast<std::ptrdiff_t>(from),
+               src.begin() + static_cast<std::ptrdiff_t>(from + n));
+}
+} // namespace
+
+void copy_bar_window(BarSeries& dst, const BarSeries& src, std::size_t from, std::size_t n) {
+    dst.symbol = src.symbol;
+    dst.timeframe = src.timeframe;
+    dst.has_spread_column = src.has_spread_column;
+    copy_window(dst.time, src.time, from, n);
+    copy_window(dst.open, src.open, from, n);
+    copy_window(dst.high, src.high, from, n);
+    copy_window(dst.low, src.low, from, n);
+    copy_window(dst.close, src.close, from, n);
+    copy_window(dst.volume, src.volume, from, n);
+    if (src.has_spread()) copy_window(dst.spread, src.spread, from, n);
+}
+
 } // namespace aurum

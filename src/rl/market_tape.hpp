@@ -31,4 +31,7 @@ struct MarketTape {
 MarketTape build_market_tape(const Instrument& instrument, BarSeries bars,
                              const FeatureSetDef& def, const RegimeParams& regimes = {});
 
+/// Copies bars [from, from + n) of `src` into `dst`, reusing its buffers: an episode's slice.
+void copy_bar_window(BarSeries& dst, const BarSeries& src, std::size_t from, std::size_t n);
+
 } // namespace aurum

@@ -19,11 +19,6 @@ template <class V> void pick(V& dst, const V& src, const std::vector<std::size_t
     for (std::size_t k : at) dst.push_back(src[k]);
 }
 
-template <class V> void copy_window(V& dst, const V& src, std::size_t from, std::size_t n) {
-    dst.assign(src.begin() + static_cast<std::ptrdiff_t>(from),
-               src.begin() + static_cast<std::ptrdiff_t>(from + n));
-}
-
 std::string symbols_of(const std::vector<MarketTape>& tapes) {
     std::string s;
     for (const MarketTape& t : tapes) s += (s.empty() ? "" : ", ") + t.bars.symbol;
@@ -130,21 +125,10 @@ void PortfolioEnv::reset(std::span<const MarketTape* const> tapes, std::size_t s
     InstrumentRegistry reg;
     EngineParts parts;
     for (std::size_t i = 0; i < N; ++i) {
-        const BarSeries& b = tapes_[i]->bars;
-        BarSeries& s = slices_[i];
-        s.symbol = b.symbol;
-        s.timeframe = b.timeframe;
-        s.has_spread_column = b.has_spread_column;
-        copy_window(s.time, b.time, start, n);
-        copy_window(s.open, b.open, start, n);
-        copy_window(s.high, b.high, start, n);
-        copy_window(s.low, b.low, start, n);
-        copy_window(s.close, b.close, start, n);
-        copy_window(s.volume, b.volume, start, n);
-        if (b.has_spread()) copy_window(s.spread, b.spread, start, n);
+        copy_bar_window(slices_[i], tapes_[i]->bars, start, n);
         reg.add(tapes_[i]->instrument);
         parts.instruments.push_back(tapes_[i]->instrument);
-        parts.data.push_back(&s);
+        parts.data.push_back(&slices_[i]);
     }
     // A fresh account per episode: its own risk manager (peak, daily loss, breaker state).
     stack_ = EngineStack{};

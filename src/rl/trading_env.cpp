@@ -32,13 +32,6 @@ TradingEnv::TradingEnv(EnvConfig config) : config_(std::move(config)), strategy_
     config_.spec.risk.limits.validate(config_.spec.risk.source);
 }
 
-namespace {
-template <class V> void copy_window(V& dst, const V& src, std::size_t from, std::size_t n) {
-    dst.assign(src.begin() + static_cast<std::ptrdiff_t>(from),
-               src.begin() + static_cast<std::ptrdiff_t>(from + n));
-}
-} // namespace
-
 void TradingEnv::reset(const MarketTape& tape, std::size_t start, std::span<float> obs) {
     const std::size_t n = config_.episode_bars + 1;
     if (start + n > tape.bars.size())
@@ -51,17 +44,7 @@ void TradingEnv::reset(const MarketTape& tape, std::size_t start, std::span<floa
         throw InputError(fmt::format("rl: observation buffer holds {} values, the layout needs {}",
                                      obs.size(), layout_.size()));
     start_ = start;
-    const BarSeries& b = tape.bars;
-    slice_.symbol = b.symbol;
-    slice_.timeframe = b.timeframe;
-    slice_.has_spread_column = b.has_spread_column;
-    copy_window(slice_.time, b.time, start, n);
-    copy_window(slice_.open, b.open, start, n);
-    copy_window(slice_.high, b.high, start, n);
-    copy_window(slice_.low, b.low, start, n);
-    copy_window(slice_.close, b.close, start, n);
-    copy_window(slice_.volume, b.volume, start, n);
-    if (b.has_spread()) copy_window(slice_.spread, b.spread, start, n);
+    copy_bar_window(slice_, tape.bars, start, n);
 
     // A fresh account per episode: its own risk manager (peak, daily loss, breaker state).
     InstrumentRegistry reg;
