@@ -11,8 +11,8 @@
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>
 
-#include <time.h>
 
+#include "latency_stats.hpp"
 #include "backtest/engine.hpp"
 #include "core/clock.hpp"
 #include "core/workspace.hpp"
@@ -101,18 +101,8 @@ Fixture& fixture() {
     return fx;
 }
 
-double thread_cpu_us() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-double percentile(std::vector<double>& v, double p) {
-    if (v.empty())
-        return 0.0;
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
+using bench::percentile;
+using bench::thread_cpu_us;
 
 /// Times ModelStrategy::on_bar: feature update, prediction, contributions, policy, sizing and
 /// the order hand-off to the engine (instrument rules, risk hook, execution client).

@@ -13,8 +13,8 @@
 #include <benchmark/benchmark.h>
 #include <spdlog/spdlog.h>
 
-#include <time.h>
 
+#include "latency_stats.hpp"
 #include "rl/rl_agent_strategy.hpp"
 #include "rl/rl_config.hpp"
 #include "rl/scenarios.hpp"
@@ -23,18 +23,8 @@ using namespace aurum;
 
 namespace {
 
-double thread_cpu_us() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-double percentile(std::vector<double>& v, double p) {
-    if (v.empty())
-        return 0.0;
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
+using bench::percentile;
+using bench::thread_cpu_us;
 
 /// An agent of the default config's network size (untrained: the cost does not depend on the
 /// weights), strategic over a tactical agent when `hierarchy`.

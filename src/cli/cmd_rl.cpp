@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "models/registry.hpp"
+#include "rl/agents_above.hpp"
 #include "rl/rl_training.hpp"
 #include "rl/safety.hpp"
 #include "rl/scenarios.hpp"
@@ -25,70 +26,50 @@ EnvConfig workspace_env(const CliContext& ctx) {
     return c;
 }
 
-/// A registered rl agent, loaded (a strategic one with the tactical agent it was trained over).
+/// A registered rl agent, loaded with the agents it was trained with (the tactical agent of a
+/// strategic one; the tactical, or strategic and tactical, agents above an execution one).
 struct LoadedAgent {
     ModelRecord record;
     RlConfig config;
-    PolicyAgent agent;
-    std::optional<PolicyAgent> tactical;
-    int tactical_version = 0;
-    std::optional<PolicyAgent> strategic; ///< execution under a strategic hierarchy
-    std::size_t strategic_cadence = 0;
+    std::unique_ptr<PolicyAgent> agent;
+    AgentsAbove up;
 
-    PolicyAgent* tactical_ptr() { return tactical ? &*tactical : nullptr; }
-    StrategicAbove above() { return {strategic ? &*strategic : nullptr, strategic_cadence}; }
+    PolicyAgent* tactical_ptr() const { return up.tactical.get(); }
+    StrategicAbove above() const { return {up.strategic.get(), up.strategic_cadence}; }
     ActionFn policy(HierarchyTrace* trace = nullptr) {
-        return agent_policy(agent, tactical_ptr(), config, trace, above());
+        return agent_policy(*agent, tactical_ptr(), config, trace, above());
     }
-    ExecutionFn execution() { return execution_policy(agent); }
+    ExecutionFn execution() { return execution_policy(*agent); }
     /// A hierarchy decides the targets (strategic, or execution under a strategic agent).
-    bool hierarchy() const { return agent.level() == "strategic" || strategic.has_value(); }
+    bool hierarchy() const { return agent->level() == "strategic" || up.strategic; }
     std::string describe() const {
         std::string s =
-            fmt::format("{} v{} ({} PPO agent", record.name, record.version, agent.level());
+            fmt::format("{} v{} ({} PPO agent", record.name, record.version, agent->level());
         const auto model = [&](const char* key) {
             const auto& m = record.extra.at(key);
             return fmt::format("{} v{}", m.value("name", ""), m.value("version", 0));
         };
-        const char* rel = agent.level() == "execution" ? "under" : "over";
-        if (strategic)
+        const char* rel = agent->level() == "execution" ? "under" : "over";
+        if (up.strategic)
             s += fmt::format(" under {} over {}", model("strategic_model"), model("tactical_model"));
-        else if (tactical)
+        else if (up.tactical)
             s += fmt::format(" {} {}", rel, model("tactical_model"));
-        else if (agent.level() == "execution")
+        else if (agent->level() == "execution")
             s += " under the regime-trend rule";
         return s + ", greedy)";
     }
 };
 
-/// A registered version (0: the latest) of `name`, refused unless it is an rl model.
-std::pair<ModelRecord, std::unique_ptr<MarketStore>>
-registered(const CliContext& ctx, const std::string& name, int version) {
+/// A registered version (0: the latest) of `name` and the agents it names, refused unless it is
+/// an rl model.
+LoadedAgent load_agent(const CliContext& ctx, const std::string& name, int version) {
     auto store = ctx.open_store();
     ModelRegistry registry(ctx.workspace().models_dir() / "registry", &store->database());
     ModelRecord rec = registry.get(name, version);
-    (void)stored_rl_config(rec); // refuses a model of another kind
-    return {std::move(rec), std::move(store)};
-}
-
-LoadedAgent load_agent(const CliContext& ctx, const std::string& name, int version) {
-    ModelRecord rec = registered(ctx, name, version).first;
-    RlConfig config = stored_rl_config(rec);
-    PolicyAgent agent = PolicyAgent::load(rec.dir / "model");
-    LoadedAgent out{rec, config, std::move(agent), std::nullopt, 0, std::nullopt, 0};
-    if (rec.extra.contains("tactical_model")) {
-        const auto& t = rec.extra["tactical_model"];
-        out.tactical_version = t.value("version", 0);
-        out.tactical.emplace(PolicyAgent::load(
-            registered(ctx, t.value("name", ""), out.tactical_version).first.dir / "model"));
-    }
-    if (rec.extra.contains("strategic_model")) {
-        const auto& t = rec.extra["strategic_model"];
-        out.strategic_cadence = t.value("cadence", std::size_t{0});
-        out.strategic.emplace(PolicyAgent::load(
-            registered(ctx, t.value("name", ""), t.value("version", 0)).first.dir / "model"));
-    }
-    return out;
+    RlConfig config = stored_rl_config(rec); // refuses a model of another kind
+    auto agent = load_registered_policy(rec);
+    AgentsAbove up = load_agents_above(registry, rec);
+    return {std::move(rec), std::move(config), std::move(agent), std::move(up)};
 }
 
 void print_evaluation(const RlEvaluation& ev) {
@@ -217,22 +198,22 @@ void register_train(CLI::App* rl, CliContext& ctx) {
         std::optional<LoadedAgent> tactical, strategic;
         if (!config.agent.tactical_model.empty()) {
             tactical.emplace(load_agent(ctx, config.agent.tactical_model, 0));
-            if (tactical->agent.level() != "tactical")
+            if (tactical->agent->level() != "tactical")
                 throw InputError("agent.tactical_model " + config.agent.tactical_model +
                                  ": not a tactical agent");
-            o.tactical = &tactical->agent;
+            o.tactical = tactical->agent.get();
             o.tactical_version = tactical->record.version;
             o.tactical_name = tactical->record.name;
         }
         if (!config.agent.strategic_model.empty()) {
             strategic.emplace(load_agent(ctx, config.agent.strategic_model, 0));
-            if (strategic->agent.level() != "strategic" || strategic->config.agent.portfolio)
+            if (strategic->agent->level() != "strategic" || strategic->config.agent.portfolio)
                 throw InputError("agent.strategic_model " + config.agent.strategic_model +
                                  ": not a (single-asset) strategic agent");
-            o.strategic = {&strategic->agent, strategic->config.agent.cadence};
+            o.strategic = {strategic->agent.get(), strategic->config.agent.cadence};
             o.strategic_version = strategic->record.version;
             o.tactical = strategic->tactical_ptr();
-            o.tactical_version = strategic->tactical_version;
+            o.tactical_version = strategic->up.tactical_version;
             if (o.tactical)
                 o.tactical_name = strategic->record.extra["tactical_model"].value("name", "");
         }
@@ -290,7 +271,7 @@ void register_evaluate(CLI::App* rl, CliContext& ctx) {
         const auto store = ctx.open_store();
         const TrainingMarket market = build_training_market(config, store.get());
         const RlEvaluation ev =
-            evaluate_agent(a.agent, a.tactical_ptr(), market, config, workspace_env(ctx),
+            evaluate_agent(*a.agent, a.tactical_ptr(), market, config, workspace_env(ctx),
                            a.above());
         if (ctx.json)
             std::cout << nlohmann::json{{"name", a.record.name},
@@ -398,8 +379,8 @@ void register_simulate(CLI::App* rl, CliContext& ctx) {
             if (!report.empty())
                 j["report"] = report.string();
             if (strategic)
-                j["hierarchy"] = {{"cadence", agent->strategic ? agent->strategic_cadence
-                                                               : agent->config.agent.cadence},
+                j["hierarchy"] = {{"cadence", agent->up.strategic ? agent->up.strategic_cadence
+                                                                  : agent->config.agent.cadence},
                                   {"max_level", trace.max_level},
                                   {"allocation", trace.allocations},
                                   {"tactical_level", trace.levels}};

@@ -90,11 +90,7 @@ std::vector<MarketTape> align_tapes(const std::vector<MarketTape>& tapes) {
 }
 
 PortfolioEnv::PortfolioEnv(EnvConfig config) : config_(std::move(config)), strategy_(config_.sizing) {
-    if (config_.episode_bars < 1) throw InputError("rl: episode_bars must be at least 1");
-    if (!config_.spec.risk.on())
-        throw InputError("rl: the environment needs risk on (the shield is the account risk "
-                         "manager)");
-    config_.spec.risk.limits.validate(config_.spec.risk.source);
+    check_env_config(config_);
 }
 
 void PortfolioEnv::reset(std::span<const MarketTape* const> tapes, std::size_t start,

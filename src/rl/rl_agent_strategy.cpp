@@ -8,27 +8,13 @@
 #include "core/error.hpp"
 #include "features/feature_context.hpp"
 #include "risk/risk_manager.hpp"
+#include "rl/agents_above.hpp"
 #include "rl/execution_env.hpp"
 #include "rl/rl_training.hpp"
 #include "rl/strategic_env.hpp"
 #include "rl/trading_env.hpp"
 
 namespace aurum {
-
-namespace {
-
-/// The agent of a registered rl version, refused unless its observation size is `obs_size`.
-std::unique_ptr<PolicyAgent> load_policy(const ModelRecord& record, std::size_t obs_size) {
-    auto agent = std::make_unique<PolicyAgent>(PolicyAgent::load(record.dir / "model"));
-    if (agent->obs_size() != obs_size)
-        throw InputError(fmt::format("{} v{}: the agent observes {} values but feature set '{}' "
-                                     "gives {}: retrain it",
-                                     record.name, record.version, agent->obs_size(),
-                                     record.feature_set_name, obs_size));
-    return agent;
-}
-
-} // namespace
 
 std::string RlAgent::label() const {
     return fmt::format("{} v{}", record.name, record.version);
@@ -59,25 +45,16 @@ std::shared_ptr<RlAgent> RlAgent::load(const ModelRegistry& registry, const Mode
                                      "environment; the daemon trades one agent per symbol",
                                      a->label()));
     const bool execution = a->config.agent.execution;
-    a->agent = load_policy(record, obs + (execution ? kExecutionExtra : 0));
+    a->agent = load_registered_policy(record, obs + (execution ? kExecutionExtra : 0));
     if (a->agent->level() != a->config.level())
         throw InputError(fmt::format("{}: its level is {} but its stored rl.yaml trains a {} "
                                      "agent: re-register it",
                                      a->label(), a->agent->level(), a->config.level()));
-    if (record.extra.contains("tactical_model")) {
-        const auto& t = record.extra["tactical_model"];
-        const ModelRecord tr = registry.get(t.value("name", ""), t.value("version", 0));
-        if (tr.kind != "rl")
-            throw InputError(fmt::format("{}: its tactical agent {} v{} is a {} model", a->label(),
-                                         tr.name, tr.version, tr.kind));
-        a->tactical = load_policy(tr, obs);
-        a->tactical_version = tr.version;
-    }
-    if (record.extra.contains("strategic_model")) {
-        const auto& t = record.extra["strategic_model"];
-        a->strategic = load_policy(registry.get(t.value("name", ""), t.value("version", 0)), obs);
-        a->strategic_cadence = t.value("cadence", std::size_t{0});
-    }
+    AgentsAbove above = load_agents_above(registry, record, obs);
+    a->tactical = std::move(above.tactical);
+    a->tactical_version = above.tactical_version;
+    a->strategic = std::move(above.strategic);
+    a->strategic_cadence = above.strategic_cadence;
     return a;
 }
 

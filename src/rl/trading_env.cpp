@@ -24,12 +24,16 @@ EnvConfig default_env_config() {
     return c;
 }
 
-TradingEnv::TradingEnv(EnvConfig config) : config_(std::move(config)), strategy_(config_.sizing) {
-    if (config_.episode_bars < 1) throw InputError("rl: episode_bars must be at least 1");
-    if (!config_.spec.risk.on())
+void check_env_config(const EnvConfig& config) {
+    if (config.episode_bars < 1) throw InputError("rl: episode_bars must be at least 1");
+    if (!config.spec.risk.on())
         throw InputError("rl: the environment needs risk on (the shield is the account risk "
                          "manager)");
-    config_.spec.risk.limits.validate(config_.spec.risk.source);
+    config.spec.risk.limits.validate(config.spec.risk.source);
+}
+
+TradingEnv::TradingEnv(EnvConfig config) : config_(std::move(config)), strategy_(config_.sizing) {
+    check_env_config(config_);
 }
 
 void TradingEnv::reset(const MarketTape& tape, std::size_t start, std::span<float> obs) {

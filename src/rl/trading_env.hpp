@@ -26,6 +26,10 @@ struct EnvConfig {
 /// 15 %, daily loss 5 %, heat 50 %), taker fee 0.1 %, slippage 2 bps, sizing: fraction 1.
 EnvConfig default_env_config();
 
+/// Refuses a config no environment can run: episodes of at least one bar, risk on (the shield),
+/// valid limits. InputError naming what is wrong.
+void check_env_config(const EnvConfig& config);
+
 /// Observation layout: the tape's feature columns, then these slots.
 struct ObsLayout {
     std::size_t features = 0;

@@ -84,4 +84,19 @@ CliResult run_command(const std::vector<std::string>& argv_in) {
     return r;
 }
 
+void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to) {
+    namespace fs = std::filesystem;
+    for (const auto& e : fs::recursive_directory_iterator(from)) {
+        const fs::path dst = to / fs::relative(e.path(), from);
+        if (e.is_directory()) {
+            fs::create_directories(dst);
+        } else if (e.is_regular_file()) {
+            std::ifstream in(e.path(), std::ios::binary);
+            std::ofstream out(dst, std::ios::binary | std::ios::trunc);
+            if (fs::file_size(e.path()) > 0) out << in.rdbuf(); // (an empty one sets failbit)
+            ASSERT_TRUE(out.good()) << "copying " << e.path();
+        }
+    }
+}
+
 } // namespace aurum::test

@@ -61,5 +61,8 @@ CliResult run_command(const std::vector<std::string>& argv);
 
 /// Writes text to a file, creating parent directories.
 void write_text(const std::filesystem::path& path, const std::string& text);
+/// Copies the directories and regular files under `from` into `to` (a test fails on an error).
+/// File by file with plain streams: fs::copy's sendfile path failed once with EINVAL under load.
+void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to);
 
 } // namespace aurum::test

@@ -111,22 +111,7 @@ const fs::path& template_home() {
     return dir->path();
 }
 
-void copy_template(const fs::path& to) {
-    // File by file with plain streams: fs::copy's sendfile path failed once with EINVAL under
-    // load, and the template holds nothing but directories and regular files.
-    const fs::path from = template_home();
-    for (const auto& e : fs::recursive_directory_iterator(from)) {
-        const fs::path dst = to / fs::relative(e.path(), from);
-        if (e.is_directory()) {
-            fs::create_directories(dst);
-        } else if (e.is_regular_file()) {
-            std::ifstream in(e.path(), std::ios::binary);
-            std::ofstream out(dst, std::ios::binary | std::ios::trunc);
-            if (fs::file_size(e.path()) > 0) out << in.rdbuf(); // (an empty one sets failbit)
-            ASSERT_TRUE(out.good()) << "copying " << e.path();
-        }
-    }
-}
+void copy_template(const fs::path& to) { test::copy_tree(template_home(), to); }
 
 std::vector<std::string> replay_args(const fs::path& home, std::vector<std::string> extra = {}) {
     std::vector<std::string> a{

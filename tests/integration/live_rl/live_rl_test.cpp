@@ -84,21 +84,7 @@ const fs::path& template_home() {
     return dir->path();
 }
 
-void copy_template(const fs::path& to) {
-    const fs::path from = template_home();
-    for (const auto& e : fs::recursive_directory_iterator(from)) {
-        const fs::path dst = to / fs::relative(e.path(), from);
-        if (e.is_directory()) {
-            fs::create_directories(dst);
-        } else if (e.is_regular_file()) {
-            std::ifstream in(e.path(), std::ios::binary);
-            std::ofstream out(dst, std::ios::binary | std::ios::trunc);
-            if (fs::file_size(e.path()) > 0)
-                out << in.rdbuf();
-            ASSERT_TRUE(out.good()) << "copying " << e.path();
-        }
-    }
-}
+void copy_template(const fs::path& to) { test::copy_tree(template_home(), to); }
 
 std::vector<std::string> replay(const fs::path& home, std::vector<std::string> extra = {}) {
     std::vector<std::string> a{
@@ -106,6 +92,21 @@ std::vector<std::string> replay(const fs::path& home, std::vector<std::string> e
         "rl",     "--replay-from", kFrom, "--replay-to", kTo,      "--speed", "0"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
+}
+
+/// An in-process paper replay of the production rl agent over the window (config/live.yaml's
+/// warm-up), as `replay()` runs it from the command line.
+LiveOptions rl_replay_options(const fs::path& home) {
+    LiveOptions o;
+    o.symbols = {"BTC/USDT"};
+    o.replay = true;
+    o.replay_from = *parse_time(kFrom);
+    o.replay_to = *parse_time(kTo);
+    o.warmup_bars = 400;
+    o.strategy.name = "rl";
+    o.model.kind = "rl";
+    o.workspace = home;
+    return o;
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {
@@ -276,15 +277,7 @@ TEST(LiveRl, ModelReloadIsRefusedInAnRlSession) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const Workspace ws(home.path());
     auto db = open_market_store(ws.default_db());
-    LiveOptions o;
-    o.symbols = {"BTC/USDT"};
-    o.replay = true;
-    o.replay_from = *parse_time(kFrom);
-    o.replay_to = *parse_time(kTo);
-    o.warmup_bars = 400;
-    o.strategy.name = "rl";
-    o.model.kind = "rl";
-    o.workspace = home.path();
+    LiveOptions o = rl_replay_options(home.path());
     o.new_session = true;
     LiveSession s(db->database(), *db, o, RiskLimits{}, InstrumentRegistry(), {});
     s.open(1, false, "");
@@ -316,15 +309,7 @@ TEST(LiveRl, ARestartedSessionEndsWithTheTradesOfTheEnvironment) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const Workspace ws(home.path());
     auto db = open_market_store(ws.default_db());
-    LiveOptions o;
-    o.symbols = {"BTC/USDT"};
-    o.replay = true;
-    o.replay_from = *parse_time(kFrom);
-    o.replay_to = *parse_time(kTo);
-    o.warmup_bars = 400;
-    o.strategy.name = "rl";
-    o.model.kind = "rl";
-    o.workspace = home.path();
+    LiveOptions o = rl_replay_options(home.path());
     o.fill.fees.taker = o.fill.fees.maker = 0.001;
     o.fill.slippage.fixed_bps = 2;
     const RiskLimits limits =
