@@ -193,6 +193,11 @@ TEST(RlConfigFile, BadKeysAndValuesNameTheKeyAndLine) {
     EXPECT_NE(m.find("expected tactical, strategic or execution"), std::string::npos) << m;
     m = message("agent:\n  level: execution\n  action_levels: [0, 800]\n");
     EXPECT_NE(m.find("limit offset in bps in [0, 500]"), std::string::npos) << m;
+    m = message("agent:\n  level: strategic\n  strategic_model: rl-strategic\n");
+    EXPECT_NE(m.find("agent.strategic_model"), std::string::npos) << m;
+    EXPECT_NE(m.find("only for level: execution"), std::string::npos) << m;
+    m = message("agent:\n  level: execution\n  strategic_model: s\n  tactical_model: t\n");
+    EXPECT_NE(m.find("not both"), std::string::npos) << m;
     m = message("agent:\n  tactical_model: rl-tactical\n");
     EXPECT_NE(m.find("only for level: strategic or execution"), std::string::npos) << m;
     EXPECT_EQ(RlConfig::parse("agent:\n  level: execution\n", "rl.yaml").agent.action_levels,
