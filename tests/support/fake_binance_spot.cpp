@@ -14,9 +14,7 @@ namespace aurum::test {
 
 using nlohmann::json;
 
-namespace {
-
-std::string hmac_hex(const std::string& key, const std::string& data) {
+std::string fake_hmac_hex(const std::string& key, const std::string& data) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
@@ -26,6 +24,8 @@ std::string hmac_hex(const std::string& key, const std::string& data) {
         out += fmt::format("{:02x}", mac[i]);
     return out;
 }
+
+namespace {
 
 std::string lower(std::string s) {
     for (char& c : s)
@@ -65,6 +65,36 @@ struct FakeSpotExchange::State {
     int orders_per_10s = 50, orders_per_day = 160000, order_hits = 0;
     std::optional<std::string> rate_limits_json;
     std::vector<TimeMs> order_times;
+    std::function<void(const std::string&)> user_listener;
+    std::int64_t next_execution = 1;
+
+    /// The user data stream's events for a change of `o` (caller holds mu): its executionReport
+    /// (with the trade `t`, if any) and the balances of its two assets.
+    void publish(const FakeOrder& o, const std::string& exec_type, const FakeTrade* t) {
+        if (!user_listener) return;
+        const FakeSymbol& s = symbols.at(o.symbol);
+        const TimeMs now = clock.now();
+        const bool cancel = exec_type == "CANCELED";
+        json e{{"e", "executionReport"}, {"E", now}, {"s", o.symbol},
+               {"c", cancel ? fmt::format("cancel{}", next_execution) : o.client_id},
+               {"S", o.side}, {"o", o.type}, {"f", o.tif}, {"q", dec(o.qty)},
+               {"p", dec(o.price)}, {"P", dec(0)}, {"F", dec(0)}, {"g", -1},
+               {"C", cancel ? o.client_id : ""}, {"x", exec_type}, {"X", o.status},
+               {"r", "NONE"}, {"i", o.id}, {"l", dec(t ? t->qty : 0)}, {"z", dec(o.executed)},
+               {"L", dec(t ? t->price : 0)}, {"n", dec(t ? t->commission : 0)},
+               {"N", t ? json(t->commission_asset) : json(nullptr)}, {"T", t ? t->time : now},
+               {"t", t ? t->id : -1}, {"I", next_execution++},
+               {"w", o.status == "NEW" || o.status == "PARTIALLY_FILLED"},
+               {"m", t && t->maker}, {"M", false}, {"O", o.time}, {"Z", dec(o.quote_executed)},
+               {"Y", dec(t ? t->qty * t->price : 0)}, {"Q", dec(0)}, {"W", o.time},
+               {"V", "NONE"}};
+        user_listener(e.dump());
+        json balances = json::array();
+        for (const std::string& a : {s.base, s.quote})
+            balances.push_back({{"a", a}, {"f", dec(free[a])}, {"l", dec(locked[a])}});
+        user_listener(json{{"e", "outboundAccountPosition"}, {"E", now}, {"u", now},
+                           {"B", balances}}.dump());
+    }
 
     /// The ORDERS limiter: counts a new order in its 10 s and day windows, or refuses it.
     std::optional<FakeResponse> count_order(std::int64_t& in_10s, std::int64_t& in_day) {
@@ -128,7 +158,7 @@ struct FakeSpotExchange::State {
             return FakeResponse::error(400, -1102,
                                        "Mandatory parameter 'signature' was not sent, was "
                                        "empty/null, or malformed.");
-        if (lower(sig) != hmac_hex(secret, payload)) {
+        if (lower(sig) != fake_hmac_hex(secret, payload)) {
             ++sig_failures;
             return FakeResponse::error(400, -1022, "Signature for this request is not valid.");
         }
@@ -199,6 +229,7 @@ struct FakeSpotExchange::State {
         o.quote_executed += qty * px;
         o.status = o.executed + 1e-12 >= o.qty ? "FILLED" : "PARTIALLY_FILLED";
         trades.push_back(t);
+        publish(o, "TRADE", &trades.back());
         return t;
     }
 
@@ -266,6 +297,7 @@ struct FakeSpotExchange::State {
         o.price = px;
         o.status = "NEW";
         o.time = clock.now();
+        publish(o, "NEW", nullptr);
         json fills = json::array();
         if (crosses) {
             const FakeTrade t = execute(o, market, qty, false);
@@ -276,6 +308,7 @@ struct FakeSpotExchange::State {
                              {"tradeId", t.id}});
         } else if (tif == "IOC" || tif == "FOK") {
             o.status = "EXPIRED";
+            publish(o, "EXPIRED", nullptr);
         } else {
             free[asset] -= need;
             locked[asset] += need;
@@ -323,6 +356,7 @@ struct FakeSpotExchange::State {
         else
             locked[s.base] -= rest, free[s.base] += rest;
         o->status = "CANCELED";
+        publish(*o, "CANCELED", nullptr);
         json out = order_json(*o);
         out["origClientOrderId"] = o->client_id;
         return FakeResponse::json(200, out.dump());
@@ -486,6 +520,11 @@ void FakeSpotExchange::set_price(const std::string& symbol, double price) {
         if (cross)
             state_->execute(o, o.price, o.qty - o.executed, true);
     }
+}
+
+void FakeSpotExchange::set_user_event_listener(std::function<void(const std::string&)> fn) {
+    std::lock_guard lock(state_->mu);
+    state_->user_listener = std::move(fn);
 }
 
 void FakeSpotExchange::set_balance(const std::string& asset, double free) {

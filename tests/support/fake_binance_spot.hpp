@@ -9,6 +9,8 @@
 // order id that is still open (-2010 "Duplicate order sent."), and can process an order and then
 // answer 5xx or too late (a timeout) to test the unknown-status path. Loopback only.
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,6 +21,9 @@
 #include "support/fake_binance.hpp"
 
 namespace aurum::test {
+
+/// HMAC-SHA256 of `data` under `key`, lowercase hex (how Binance signs requests).
+std::string fake_hmac_hex(const std::string& key, const std::string& data);
 
 /// A listed symbol and its filters.
 struct FakeSymbol {
@@ -85,6 +90,11 @@ class FakeSpotExchange {
     std::vector<FakeTrade> trades() const;
     int signature_failures() const;
     int signed_requests() const;
+
+    /// The user data stream's events (executionReport, outboundAccountPosition) as JSON text, in
+    /// the order the exchange makes them; `fn` runs with the exchange locked (queue, do not call
+    /// back). The fake WebSocket API (fake_binance_ws.hpp) forwards them to subscribers.
+    void set_user_event_listener(std::function<void(const std::string& event)> fn);
 
   private:
     struct State;
