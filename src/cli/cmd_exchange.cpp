@@ -25,7 +25,7 @@ void register_exchange(CLI::App& app, CliContext& ctx) {
     on_run(sub, ctx, [&ctx, symbols, url] {
         const Workspace ws = ctx.workspace();
         const LiveFileConfig fc = load_live_config(ws.config_file("live.yaml"));
-        LiveVenueOptions venue = configured_venue(fc, *url);
+        LiveVenueOptions venue = configured_venue(fc, {*url, "", ""});
         venue.credentials = load_binance_credentials(ws.home());
         const InstrumentRegistry registry = ctx.instruments();
         std::vector<Instrument> instruments;

@@ -288,6 +288,14 @@ void register_live(CLI::App& app, CliContext& ctx) {
         sub->add_option("--exchange-url", f->exchange_url, "Live: exchange REST base URL "
                                                            "(default config/live.yaml "
                                                            "exchange.base_url)");
+        sub->add_option("--stream-url", f->stream_url,
+                        "Market streams base URL (default config/live.yaml exchange.stream_url)");
+        sub->add_option("--ws-api-url", f->ws_api_url,
+                        "Live: WebSocket API URL for the user data stream (default "
+                        "config/live.yaml exchange.ws_api_url)");
+        sub->add_option("--feed", f->feed,
+                        "Paper in real time on the exchange's public market data: 'exchange' "
+                        "(streams + REST, no keys; config/live.yaml exchange:)");
         on_run(sub, ctx, [&ctx, f] { return run_command(ctx, *f); });
     }
     // status / summary / health

@@ -24,6 +24,9 @@ namespace aurum {
 /// Binance's market stream endpoints.
 inline constexpr const char* kBinanceStreamUrl = "wss://stream.binance.com:9443";
 inline constexpr const char* kBinanceTestnetStreamUrl = "wss://stream.testnet.binance.vision";
+/// Binance's WebSocket API (the user data stream is subscribed there).
+inline constexpr const char* kBinanceWsApiUrl = "wss://ws-api.binance.com:443/ws-api/v3";
+inline constexpr const char* kBinanceTestnetWsApiUrl = "wss://ws-api.testnet.binance.vision/ws-api/v3";
 
 /// A closed candle received on a kline stream.
 struct StreamedBar {

@@ -93,10 +93,12 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
             }
             break;
         } else {
-            if (wall.now() - last_poll >= o.poll_ms) {
-                if (const auto n = s.poll_store()) spdlog::debug("data feed: {} new bars", n);
+            if (s.feed_ready() || wall.now() - last_poll >= o.poll_ms) {
+                const auto n = s.poll_store();
+                if (n) spdlog::debug("data feed: {} new bars", n);
                 last_poll = wall.now();
                 s.checkpoint(wall.now());
+                if (s.feed_ready() || n > 0) continue; // act on a streamed candle at once
             }
             if (jobs) sched.tick(wall.now());
             q.wait(250);

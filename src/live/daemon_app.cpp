@@ -87,16 +87,31 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     c.port = static_cast<int>(l.get_int("port", c.port));
     const ConfigNode ex = l.child("exchange");
     if (ex.defined()) {
-        ex.allow_keys({"name", "profile", "base_url", "recv_window_ms"});
+        ex.allow_keys({"name", "profile", "base_url", "recv_window_ms", "streams", "stream_url",
+                       "ws_api_url"});
         c.exchange = ex.get_string("name", c.exchange);
         if (c.exchange != "binance") ex.fail("name", "supported exchanges: binance");
         c.exchange_profile = ex.get_string("profile", c.exchange_profile);
-        if (c.exchange_profile == "testnet")
+        if (c.exchange_profile == "testnet") {
             c.exchange_url = kBinanceSpotTestnetUrl; // keys from testnet.binance.vision
-        else if (c.exchange_profile != "mainnet")
+            c.stream_url = kBinanceTestnetStreamUrl;
+            c.ws_api_url = kBinanceTestnetWsApiUrl;
+        } else if (c.exchange_profile != "mainnet")
             ex.fail("profile", "must be mainnet or testnet, got '" + c.exchange_profile + "'");
+        if (ex.has("base_url") && !ex.has("stream_url")) c.stream_url.clear(); // see streams
+        if (ex.has("base_url") && !ex.has("ws_api_url")) c.ws_api_url.clear();
         c.exchange_url = ex.get_string("base_url", c.exchange_url);
         BaseUrl::parse(c.exchange_url); // a bad URL fails here, naming it
+        c.streams = ex.get_bool("streams", c.streams);
+        c.stream_url = ex.get_string("stream_url", c.stream_url);
+        c.ws_api_url = ex.get_string("ws_api_url", c.ws_api_url);
+        for (const char* key : {"stream_url", "ws_api_url"}) {
+            try {
+                if (ex.has(key)) WebSocketUrl::parse(ex.get_string(key));
+            } catch (const InputError& e) {
+                ex.fail(key, e.what());
+            }
+        }
         c.recv_window_ms = static_cast<int>(ex.get_int("recv_window_ms", c.recv_window_ms));
         if (c.recv_window_ms < 1 || c.recv_window_ms > 60000)
             ex.fail("recv_window_ms", "must be in 1..60000 (the exchange's maximum)");
@@ -238,7 +253,7 @@ TimeMs parse_date_flag(const std::string& flag, const std::string& text) {
 LiveVenueOptions live_venue(const Workspace& ws, const InstrumentRegistry& instruments,
                             const LiveFileConfig& fc, const RunFlags& f,
                             const std::vector<std::string>& symbols) {
-    LiveVenueOptions venue = configured_venue(fc, f.exchange_url);
+    LiveVenueOptions venue = configured_venue(fc, {f.exchange_url, f.stream_url, f.ws_api_url});
     if (!f.confirm_live)
         throw InputError("run: --mode live sends real orders with real money to " +
                          venue.base_url +
@@ -311,12 +326,20 @@ void check_strategy(const LiveOptions& o, const Workspace& ws) {
 
 } // namespace
 
-LiveVenueOptions configured_venue(const LiveFileConfig& fc, const std::string& url) {
+LiveVenueOptions configured_venue(const LiveFileConfig& fc, const VenueUrlFlags& urls) {
     LiveVenueOptions venue;
     venue.exchange = fc.exchange;
-    venue.base_url = url.empty() ? fc.exchange_url : url;
+    venue.base_url = urls.rest.empty() ? fc.exchange_url : urls.rest;
     BaseUrl::parse(venue.base_url);
     venue.recv_window_ms = fc.recv_window_ms;
+    // Another REST URL than the file's (a fake, a proxy) never goes with the file's streams.
+    const bool own_rest = urls.rest.empty() || urls.rest == fc.exchange_url;
+    if (fc.streams) {
+        venue.stream_url = !urls.stream.empty() ? urls.stream : own_rest ? fc.stream_url : "";
+        venue.ws_api_url = !urls.ws_api.empty() ? urls.ws_api : own_rest ? fc.ws_api_url : "";
+    }
+    if (!venue.stream_url.empty()) WebSocketUrl::parse(venue.stream_url);
+    if (!venue.ws_api_url.empty()) WebSocketUrl::parse(venue.ws_api_url);
     return venue;
 }
 
@@ -324,9 +347,16 @@ LiveOptions resolve_run_options(const Workspace& ws, const InstrumentRegistry& i
                                 const LiveFileConfig& fc, const RunFlags& f) {
     if (f.mode != "paper" && f.mode != "live")
         throw InputError("run: --mode must be paper or live, got '" + f.mode + "'");
-    if (f.mode != "live" && !f.exchange_url.empty())
-        throw InputError("run: --exchange-url is only used with --mode live (paper fills are "
-                         "simulated)");
+    if (!f.feed.empty() && f.feed != "exchange")
+        throw InputError("run: --feed must be 'exchange', got '" + f.feed + "'");
+    if (!f.feed.empty() && (f.mode != "paper" || !f.replay_from.empty() || !f.replay_to.empty()))
+        throw InputError("run: --feed exchange is for --mode paper in real time (live mode "
+                         "always feeds itself from the exchange; a replay reads the store)");
+    const bool venue_flags =
+        !f.exchange_url.empty() || !f.stream_url.empty() || !f.ws_api_url.empty();
+    if (f.mode != "live" && f.feed.empty() && venue_flags)
+        throw InputError("run: --exchange-url, --stream-url and --ws-api-url are for --mode live "
+                         "or --feed exchange (paper fills are simulated)");
     if (f.acknowledge_stop && f.reason.empty())
         throw InputError("run: --acknowledge-stop needs --reason");
     if (f.capital < 0 || !std::isfinite(f.capital))
@@ -339,6 +369,11 @@ LiveOptions resolve_run_options(const Workspace& ws, const InstrumentRegistry& i
     if (f.symbols.empty())
         for (const auto& s : fc.symbols) o.symbols.push_back(normalize_symbol(s));
     if (o.mode == "live") o.venue = live_venue(ws, instruments, fc, f, o.symbols);
+    if (!f.feed.empty()) {
+        o.venue = configured_venue(fc, {f.exchange_url, f.stream_url, f.ws_api_url});
+        o.venue.ws_api_url.clear(); // public market data only: no keys, no account
+        o.exchange_feed = true;
+    }
     o.timeframe = Timeframe::parse_or_throw(f.timeframe.empty() ? fc.timeframe : f.timeframe);
     o.capital = f.capital > 0 ? f.capital : fc.capital;
     apply_strategy_flags(o, fc, f);
@@ -396,6 +431,12 @@ DaemonLock acquire_lock(const Workspace& ws) {
                              daemon_lock_path(ws).string() + "); `aurum stop` it first");
 }
 
+/// `o` whose exchange streams wake the engine thread with `wake`.
+LiveOptions with_wake(LiveOptions o, std::function<void()> wake) {
+    o.venue.wake = std::move(wake);
+    return o;
+}
+
 /// One running daemon: the session, its query connection and the scheduled jobs.
 class DaemonApp {
   public:
@@ -403,7 +444,8 @@ class DaemonApp {
               const RunFlags& f)
         : env_(env), o_(o), fc_(fc), flags_(f), lock_(acquire_lock(env.ws)),
           store_(env.open_store()), risk_yaml_(env.ws.config_file("risk.yaml")),
-          session_(store_->database(), *store_, o, load_risk_limits(risk_yaml_.string()),
+          session_(store_->database(), *store_, with_wake(o, [this] { queue_.notify(); }),
+                   load_risk_limits(risk_yaml_.string()),
                    env.instruments, risk_yaml_),
           // While running, a bad edit of risk.yaml is reported, never fatal.
           risk_file_(risk_yaml_, session_.risk().limits()) {}
@@ -470,6 +512,7 @@ class DaemonApp {
     }
 
     ~DaemonApp() {
+        session_.stop_feed(); // its thread wakes queue_, which goes first
         if (retrain_thread_.joinable()) retrain_thread_.join();
     }
 

@@ -16,6 +16,7 @@
 
 #include "core/instrument.hpp"
 #include "data/binance_market_data.hpp"
+#include "data/binance_streams.hpp"
 #include "core/workspace.hpp"
 #include "data/market_store.hpp"
 #include "live/control.hpp"
@@ -46,6 +47,11 @@ struct LiveFileConfig {
     std::string exchange_profile = "mainnet";    ///< "testnet": Binance's spot test network
     std::string exchange_url = kBinanceSpotBaseUrl; ///< the profile's URL unless base_url is set
     int recv_window_ms = 5000;
+    /// `exchange.streams`: market and user data over WebSocket at the profile's URLs (or
+    /// stream_url / ws_api_url). A base_url of your own without stream URLs means REST only.
+    bool streams = true;
+    std::string stream_url = kBinanceStreamUrl;
+    std::string ws_api_url = kBinanceWsApiUrl;
     /// `dashboard:` the web dashboard the daemon serves (a non-loopback address only by flag).
     bool dashboard = true;
     int dashboard_port = 8501;
@@ -53,9 +59,17 @@ struct LiveFileConfig {
 
 /// Reads config/live.yaml (defaults when missing); InputError naming file:line and key.
 LiveFileConfig load_live_config(const std::filesystem::path& path);
-/// The exchange of live.yaml, at `url` when given (--exchange-url); a bad URL is an InputError
-/// naming it. Credentials are not loaded here: callers refuse what they must first.
-LiveVenueOptions configured_venue(const LiveFileConfig& fc, const std::string& url);
+/// The exchange's URLs given on the command line (empty: config/live.yaml's).
+struct VenueUrlFlags {
+    std::string rest;   ///< --exchange-url
+    std::string stream; ///< --stream-url
+    std::string ws_api; ///< --ws-api-url
+};
+/// The exchange of live.yaml, at the flags' URLs when given; a bad URL is an InputError naming
+/// it. Streams stay off when the REST URL is not the configured one and no stream URL is given
+/// (a test's fake exchange is never paired with the real streams). Credentials are not loaded
+/// here: callers refuse what they must first.
+LiveVenueOptions configured_venue(const LiveFileConfig& fc, const VenueUrlFlags& urls);
 
 /// `aurum run`'s flags; empty or 0 leaves the choice to config/live.yaml.
 struct RunFlags {
@@ -77,6 +91,9 @@ struct RunFlags {
     bool new_session = false;
     bool confirm_live = false;
     std::string exchange_url;
+    std::string stream_url, ws_api_url; ///< --stream-url, --ws-api-url
+    /// --feed exchange: paper in real time on the exchange's public market data (no keys).
+    std::string feed;
     int dashboard_port = -1;  ///< -1: config/live.yaml; 0: any free port
     std::string bind;         ///< dashboard address; empty: 127.0.0.1 (others need this flag)
     bool no_dashboard = false;

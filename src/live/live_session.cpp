@@ -172,11 +172,10 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
         // filled. One fsync per commit is nothing at bar frequency.
         db_.exec("PRAGMA synchronous=FULL");
     }
-    if (opt_.mode == "live" && !opt_.replay) {
-        // Self-feeding: closed candles come from the exchange before each look at the store.
-        feed_ = make_kline_feed(opt_.venue, market_, opt_.symbols, opt_.timeframe,
-                                opt_.warmup_bars);
-        feed_();
+    if ((opt_.mode == "live" || opt_.exchange_feed) && !opt_.replay) {
+        // Self-feeding: closed candles come from the exchange (stream, REST) into the store.
+        feed_ = std::make_unique<KlineFeed>(opt_.venue, market_, opt_.symbols, opt_.timeframe,
+                                            opt_.warmup_bars);
     }
     std::string id = opt_.session_id();
     auto existing = store_.session(id);
@@ -385,7 +384,7 @@ std::optional<TimeMs> LiveSession::next_step_time() const {
 std::size_t LiveSession::poll_store() {
     if (feed_) {
         try {
-            feed_();
+            feed_->pump();
         } catch (const std::exception& e) {
             // The daemon keeps running on what it has; `aurum health` shows the feed's lag.
             spdlog::warn("data feed: {}", e.what());

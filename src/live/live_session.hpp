@@ -20,6 +20,7 @@
 #include "live/alert_outbox.hpp"
 #include "live/command.hpp"
 #include "live/journal_execution.hpp"
+#include "live/kline_feed.hpp"
 #include "live/venue.hpp"
 #include "live/live_strategy.hpp"
 #include "live/session_strategy.hpp"
@@ -48,6 +49,8 @@ struct LiveOptions {
     /// outside effects, so orders still go to it at once and a crash only re-runs the steps
     /// after the last commit. Never for live mode (an order is journaled before it is sent).
     bool batch_commits = false;
+    /// Paper in real time on the exchange's public market data (venue: URLs, no credentials).
+    bool exchange_feed = false;
     bool new_session = false;
     /// At start, follow registry changes made while stopped (swap in the new production
     /// version, drop a demoted one). Off for a replay that must keep the pinned versions.
@@ -88,6 +91,14 @@ public:
     StepResult step(TimeMs wall_now);
     /// Real time: appends newly stored bars; returns how many were added.
     std::size_t poll_store();
+    /// A candle streamed by the exchange waits: poll_store() now rather than at the interval.
+    bool feed_ready() const { return feed_ && feed_->ready(); }
+    /// Stops the exchange streams' threads (before what their wake-up refers to goes).
+    void stop_feed() {
+        if (feed_) feed_->stop();
+    }
+    /// The exchange feed (null in replay and without an exchange feed).
+    const KlineFeed* feed() const { return feed_.get(); }
 
     /// Applies a control command between steps (journaled first, so recovery replays it).
     /// Throws InputError, changing nothing, when it is not allowed now.
@@ -164,7 +175,7 @@ private:
     std::unique_ptr<ApprovalHook> hook_;
     SimulatedClock clock_;
     std::unique_ptr<ExecutionClient> sim_; ///< the simulation (paper) or the exchange (live)
-    std::function<void()> feed_;           ///< live: new closed candles into the store
+    std::unique_ptr<KlineFeed> feed_;      ///< real time from the exchange: candles into the store
     std::unique_ptr<JournalExecution> journal_;
     std::unique_ptr<LiveStrategy> strategy_;
     std::unique_ptr<PredictionBuffer> predictions_; ///< model predictions until the next commit

@@ -5,7 +5,6 @@
 
 #include "backtest/simulated_execution.hpp"
 #include "core/error.hpp"
-#include "data/binance_backfill.hpp"
 #include "execution/binance_spot_client.hpp"
 
 namespace aurum {
@@ -74,29 +73,6 @@ std::unique_ptr<ExecutionClient> make_execution_client(const std::string& mode,
                      "orders beyond that will be rejected by the exchange",
                      venue.capital, quote, have, quote);
     return client;
-}
-
-std::function<void()> make_kline_feed(const LiveVenueOptions& venue, MarketStore& store,
-                                      std::vector<std::string> symbols, Timeframe timeframe,
-                                      int history_bars) {
-    BinanceOptions o;
-    o.base_url = venue.base_url;
-    o.read_timeout_ms = venue.read_timeout_ms;
-    auto md = std::make_shared<BinanceMarketDataClient>(venue_transport(venue), o);
-    return [md, &store, symbols = std::move(symbols), timeframe, history_bars] {
-        const TimeMs now = md->clock().now();
-        for (const auto& s : symbols) {
-            BackfillRequest r;
-            r.symbol = s;
-            r.timeframe = timeframe;
-            // Resumes after the newest stored bar; the window only matters for an empty store.
-            r.from = floor_to(now, timeframe.ms()) - (history_bars + 1) * timeframe.ms();
-            const BackfillReport rep = backfill_klines(*md, store, r);
-            if (rep.inserted > 0)
-                spdlog::debug("data feed: {} new {} {} bars from {}", rep.inserted, s,
-                              timeframe.name(), md->base_url());
-        }
-    };
 }
 
 } // namespace aurum

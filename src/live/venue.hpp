@@ -16,6 +16,7 @@
 #include "data/binance_rest.hpp"
 #include "data/http_client.hpp"
 #include "data/market_store.hpp"
+#include "data/websocket_client.hpp"
 #include "execution/binance_auth.hpp"
 
 namespace aurum {
@@ -31,9 +32,17 @@ struct LiveVenueOptions {
     const Clock* clock = nullptr; ///< request timestamps and open candles (default: system clock)
     Sleeper sleeper;              ///< waits (default: really sleep)
     /// The one Binance REST transport of the session (one key, one IP): made by the first of
-    /// connect_binance / make_kline_feed and shared by the other, so market data and orders count
+    /// connect_binance / KlineFeed and shared by the other, so market data and orders count
     /// against the same weight and order limits. Mutable: a cache filled on first use.
     mutable std::shared_ptr<BinanceRest> transport;
+    /// Market streams base URL ("wss://stream.binance.com:9443"); empty: candles over REST only.
+    std::string stream_url;
+    /// WebSocket API URL ("wss://ws-api.binance.com:443/ws-api/v3") for the user data stream;
+    /// empty: fills are learnt by asking over REST.
+    std::string ws_api_url;
+    WebSocketOptions stream_tuning; ///< reconnect, idle and rotation settings of both
+    /// Runs on a stream's thread when something arrived for the engine (the daemon wakes).
+    std::function<void()> wake;
 };
 
 class BinanceSpotClient;
@@ -56,11 +65,5 @@ std::unique_ptr<ExecutionClient> make_execution_client(const std::string& mode,
                                                        const LiveVenueOptions& venue,
                                                        std::vector<Instrument>& instruments,
                                                        const FillConfig& fill);
-
-/// Live real-time mode: a function that downloads the closed candles of `symbols` since the last
-/// stored one (or the last `history_bars`) from the venue into the store. Throws on failure.
-std::function<void()> make_kline_feed(const LiveVenueOptions& venue, MarketStore& store,
-                                      std::vector<std::string> symbols, Timeframe timeframe,
-                                      int history_bars);
 
 } // namespace aurum

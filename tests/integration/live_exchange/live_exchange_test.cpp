@@ -285,8 +285,17 @@ TEST(LiveExchangeCli, refusals_exit_2_with_a_clear_message_and_write_nothing) {
     paper[std::find(paper.begin(), paper.end(), "live") - paper.begin()] = "paper";
     r = test::run_aurum(paper);
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("--exchange-url is only used with --mode live"), std::string::npos)
-        << r.err;
+    EXPECT_NE(r.err.find("are for --mode live or --feed exchange"), std::string::npos) << r.err;
+    auto feed_live = live_args(home.path(), url);
+    feed_live.insert(feed_live.end(), {"--feed", "exchange"});
+    r = test::run_aurum(feed_live);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--feed exchange is for --mode paper"), std::string::npos) << r.err;
+    auto bad_ws = live_args(home.path(), url);
+    bad_ws.insert(bad_ws.end(), {"--stream-url", "http://127.0.0.1:9"});
+    r = test::run_aurum(bad_ws);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("scheme must be ws:// or wss://"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(home / "data" / "aurum.db")) << "nothing written";
 }
 

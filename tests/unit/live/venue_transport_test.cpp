@@ -5,6 +5,7 @@
 
 #include "data/market_store.hpp"
 #include "execution/binance_spot_client.hpp"
+#include "live/kline_feed.hpp"
 #include "live/venue.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
@@ -34,8 +35,8 @@ TEST(VenueTransport, orders_and_the_kline_feed_share_one_transport) {
 
     test::TempDir dir;
     auto store = open_market_store((dir / "m.db").string());
-    auto feed = make_kline_feed(venue, *store, {"BTC/USDT"}, Timeframe::parse_or_throw("1h"), 48);
-    feed();
+    KlineFeed feed(venue, *store, {"BTC/USDT"}, Timeframe::parse_or_throw("1h"), 48);
+    feed.pump();
     EXPECT_TRUE(store->last_bar_time("BTC/USDT", Timeframe::parse_or_throw("1h")).has_value());
     // The feed's klines went through the same transport (its weight counts for the orders too).
     EXPECT_GT(venue.transport->stats().requests, after_connect);

@@ -1,0 +1,66 @@
+#pragma once
+// Where a real-time session's candles come from. With a market stream (venue.stream_url) a closed
+// candle reaches the store the moment its kline closes on the WebSocket and the daemon is woken to
+// act on it; REST (the `aurum data backfill` code, through the session's one transport) fills the
+// store at start-up, after every stream (re)connect, and for any candle the stream skipped or did
+// not deliver on time. Without a stream, REST alone at every look.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/timeframe.hpp"
+#include "data/binance_streams.hpp"
+#include "data/market_store.hpp"
+#include "live/venue.hpp"
+
+namespace aurum {
+
+class BinanceMarketDataClient;
+
+/// What the feed did (status, tests).
+struct KlineFeedStats {
+    std::int64_t streamed = 0;  ///< candles written from the stream
+    std::int64_t backfills = 0; ///< REST backfill rounds (start, resyncs, gaps, late candles)
+    std::int64_t gaps = 0;      ///< streamed candles that came after a missing one
+    std::int64_t late = 0;      ///< candles not streamed within the grace after their close
+};
+
+class KlineFeed {
+  public:
+    /// Starts the stream (when venue.stream_url is set) and backfills the symbols' history.
+    /// Throws when the exchange cannot be reached over REST.
+    KlineFeed(const LiveVenueOptions& venue, MarketStore& store, std::vector<std::string> symbols,
+              Timeframe timeframe, int history_bars);
+    ~KlineFeed();
+
+    /// New closed candles into the store. Engine thread; throws on a REST failure (the streamed
+    /// candles already written stay).
+    void pump();
+    /// Stops the stream's thread (idempotent).
+    void stop() {
+        if (stream_) stream_->stop();
+    }
+    /// A streamed candle or a resync waits for pump().
+    bool ready() const { return stream_ && stream_->pending(); }
+    bool streaming() const { return stream_ != nullptr; }
+    const BinanceMarketStream* stream() const { return stream_.get(); }
+    const KlineFeedStats& stats() const { return stats_; }
+
+  private:
+    void backfill(const std::string& symbol);
+    void backfill_all();
+    void write(const StreamedBar& b);
+
+    MarketStore& store_;
+    std::vector<std::string> symbols_;
+    Timeframe tf_;
+    int history_bars_;
+    std::shared_ptr<BinanceMarketDataClient> md_;
+    std::unique_ptr<BinanceMarketStream> stream_;
+    std::vector<std::optional<TimeMs>> last_; ///< newest stored open time per symbol
+    TimeMs last_late_check_ = 0;
+    KlineFeedStats stats_;
+};
+
+} // namespace aurum

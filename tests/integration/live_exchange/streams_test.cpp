@@ -1,0 +1,160 @@
+// The exchange's market stream as the clock of real-time sessions (live and paper with --feed
+// exchange), against the fake exchange's REST and WebSocket sides on 127.0.0.1: a closed kline on
+// the stream is stored and acted on without asking REST; a skipped kline, a silent stream and a
+// reconnect are filled in over REST, so the bars the session trades are exactly the exchange's.
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "live/live_session.hpp"
+#include "support/fake_binance.hpp"
+#include "support/fake_binance_spot.hpp"
+#include "support/fake_binance_ws.hpp"
+#include "support/live_helpers.hpp"
+#include "support/test_support.hpp"
+
+using namespace aurum;
+
+namespace {
+
+const TimeMs kT0 = make_time(2024, 6, 3);
+const Timeframe kTf(kMsPerHour);
+
+struct Venue {
+    SimulatedClock clock{kT0 + 30 * kMsPerMinute};
+    test::FakeBinance rest{clock};
+    test::FakeSpotExchange ex{rest, clock, "live-key", "live-secret"};
+    test::FakeBinanceWs ws{clock, &ex, "live-key", "live-secret"};
+    test::RecordingSleeper sleeper{};
+    std::atomic<int> wakes{0};
+
+    Venue() {
+        rest.add_symbol("BTCUSDT", kT0 - 30 * kMsPerDay, 30000);
+        ex.list(test::FakeSymbol{}, 30000);
+        ex.set_balance("USDT", 10000);
+    }
+    /// The candle opening at `open` closes now: the clock moves past it, REST would serve it and
+    /// the stream announces it (unless `stream` is false: a lost message).
+    void close_bar(TimeMs open, bool stream = true) {
+        clock.set(open + kTf.ms() + 200);
+        const Bar b = rest.generated_bar("BTCUSDT", kTf, open);
+        ex.set_price("BTCUSDT", b.close);
+        if (stream) ws.push_kline("BTCUSDT", kTf, b, true);
+    }
+    LiveOptions options(const std::string& mode) {
+        LiveOptions o;
+        o.mode = mode;
+        o.exchange_feed = mode == "paper";
+        o.symbols = {"BTC/USDT"};
+        o.timeframe = kTf;
+        o.capital = 10000;
+        o.warmup_bars = 10;
+        o.strategy.name = "sma-cross";
+        o.strategy.params = {{"fast", 3}, {"slow", 8}};
+        o.strategy.sizing.fraction = 0.3;
+        o.venue.base_url = rest.base_url();
+        o.venue.stream_url = ws.stream_url();
+        if (mode == "live") o.venue.credentials = BinanceCredentials{"live-key", "live-secret", "t"};
+        o.venue.clock = &clock;
+        o.venue.sleeper = sleeper;
+        o.venue.stream_tuning.reconnect_min_ms = 20;
+        o.venue.stream_tuning.idle_timeout_ms = 600;
+        o.venue.wake = [this] { ++wakes; };
+        return o;
+    }
+};
+
+/// Steps until the session waits for the next bar.
+void run_until_waiting(LiveSession& s, TimeMs wall) {
+    while (s.step(wall) == LiveSession::StepResult::Stepped) {
+    }
+}
+
+/// Waits for the stream's candle, then lets the session take it.
+void take_streamed(LiveSession& s) {
+    ASSERT_TRUE(test::wait_until([&] { return s.feed_ready(); }, std::chrono::seconds(30)));
+    s.poll_store();
+}
+
+class StreamedSession : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(StreamedSession, ClosedKlineOnTheStreamIsTradedWithoutAskingRest) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Venue v;
+    LiveSession s(store->database(), *store, v.options(GetParam()), RiskLimits{},
+                  InstrumentRegistry(), {});
+    s.open(v.clock.now(), false, "");
+    ASSERT_TRUE(s.feed() && s.feed()->streaming());
+    ASSERT_TRUE(test::wait_until([&] { return v.ws.market_connections() == 1; }));
+    take_streamed(s); // the connect's resync: REST once more
+    run_until_waiting(s, v.clock.now());
+
+    for (int k = 0; k < 6; ++k) {
+        const TimeMs open = kT0 + k * kTf.ms();
+        const int klines_before = v.rest.request_count("/api/v3/klines");
+        v.close_bar(open);
+        take_streamed(s);
+        EXPECT_EQ(v.rest.request_count("/api/v3/klines"), klines_before) << "bar " << k;
+        run_until_waiting(s, v.clock.now());
+        EXPECT_EQ(s.last_bar(), open);
+    }
+    // What the session traded on is exactly the exchange's candles.
+    const BarSeries stored = store->load_bars("BTC/USDT", kTf, TimeRange{kT0, kT0 + 6 * kTf.ms()});
+    ASSERT_EQ(stored.size(), 6u);
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+        const Bar want = v.rest.generated_bar("BTCUSDT", kTf, stored.time[i]);
+        EXPECT_DOUBLE_EQ(stored.close[i], want.close);
+        EXPECT_DOUBLE_EQ(stored.volume[i], want.volume);
+    }
+    EXPECT_EQ(s.feed()->stats().streamed, 6);
+    EXPECT_GE(v.wakes.load(), 7);
+    s.stop_feed();
+}
+
+TEST_P(StreamedSession, LostSilentOrDroppedStreamsAreFilledInOverRest) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Venue v;
+    LiveSession s(store->database(), *store, v.options(GetParam()), RiskLimits{},
+                  InstrumentRegistry(), {});
+    s.open(v.clock.now(), false, "");
+    ASSERT_TRUE(test::wait_until([&] { return v.ws.market_connections() == 1; }));
+    take_streamed(s);
+    run_until_waiting(s, v.clock.now());
+
+    // 1. A lost kline message: the next one reveals the gap, REST fills it first.
+    v.close_bar(kT0, false);
+    v.close_bar(kT0 + kTf.ms());
+    take_streamed(s);
+    run_until_waiting(s, v.clock.now());
+    EXPECT_EQ(s.last_bar(), kT0 + kTf.ms());
+    EXPECT_EQ(s.feed()->stats().gaps, 1);
+
+    // 2. The stream stays silent past a close: the late check asks REST.
+    v.close_bar(kT0 + 2 * kTf.ms(), false);
+    v.clock.advance(4000); // past the grace after the close
+    s.poll_store();
+    run_until_waiting(s, v.clock.now());
+    EXPECT_EQ(s.last_bar(), kT0 + 2 * kTf.ms());
+    EXPECT_GE(s.feed()->stats().late, 1);
+
+    // 3. The connection drops while a candle closes: the reconnect's resync brings it.
+    v.ws.drop_all();
+    v.close_bar(kT0 + 3 * kTf.ms(), false);
+    ASSERT_TRUE(test::wait_until([&] { return v.ws.accepted() >= 2 && s.feed_ready(); }));
+    s.poll_store();
+    run_until_waiting(s, v.clock.now());
+    EXPECT_EQ(s.last_bar(), kT0 + 3 * kTf.ms());
+
+    const BarSeries stored = store->load_bars("BTC/USDT", kTf, TimeRange{kT0, kT0 + 4 * kTf.ms()});
+    ASSERT_EQ(stored.size(), 4u);
+    for (std::size_t i = 0; i < stored.size(); ++i)
+        EXPECT_DOUBLE_EQ(stored.close[i], v.rest.generated_bar("BTCUSDT", kTf, stored.time[i]).close);
+    s.stop_feed();
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, StreamedSession, ::testing::Values("paper", "live"));
+
+} // namespace
