@@ -5,6 +5,7 @@
 // (X-MBX-ORDER-COUNT-(n)(letter)), 429 and 418 with Retry-After, server time and recvWindow for
 // SIGNED requests. Callers keep their own policy for 5xx and timeouts (a read may be retried, an
 // order's outcome is unknown).
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -167,7 +168,7 @@ class BinanceRest {
     std::optional<BinanceKey> key_;
     std::vector<BinanceRateLimit> limits_;
     std::vector<Window> windows_; ///< by limit index
-    TimeMs offset_ = 0;
+    std::atomic<TimeMs> offset_{0}; ///< read by the user data stream's thread too
     TimeMs blocked_until_ = 0; ///< local clock time until which the exchange wants silence
     int blocked_status_ = 0;   ///< 429 or 418: what ordered that pause
     BinanceRestStats stats_;

@@ -248,6 +248,12 @@ void BinanceSpotClient::connect() {
                                       where, e.what(), body_excerpt(info.body)));
     }
     refresh_balances();
+    if (!options_.ws_api_url.empty() && !user_) {
+        user_ = std::make_unique<BinanceUserStream>(
+            options_.ws_api_url, credentials_, [rest = rest_] { return rest->exchange_now(); },
+            options_.recv_window_ms, options_.stream_tuning, options_.wake);
+        user_->start();
+    }
 }
 
 void BinanceSpotClient::apply_rules(const json& j) {
@@ -485,7 +491,11 @@ void BinanceSpotClient::adopt(Tracked& t, const json& o) {
     const double executed = num(o, "executedQty");
     if (executed > t.gross + 1e-9)
         fetch_trades(t, executed);
-    const std::string status = o.value("status", "");
+    finish(t, o.value("status", ""), executed, when);
+}
+
+void BinanceSpotClient::finish(Tracked& t, const std::string& status, double executed,
+                               TimeMs when) {
     if (status == "FILLED") {
         if (t.gross + 1e-9 < executed)
             return; // trades missing: finish once they are in
@@ -713,12 +723,48 @@ void BinanceSpotClient::on_bar(InstrumentId instrument, const Bar& bar) {
         last_price_[instrument] = bar.close;
 }
 
+void BinanceSpotClient::apply_report(const ExecutionReport& r) {
+    const auto it = orders_.find(r.client_id);
+    if (it == orders_.end() || it->second.done)
+        return; // not ours (another program on the account), or finished and reported
+    Tracked& t = it->second;
+    t.exchange_id = r.order_id;
+    if (r.exec_type == "TRADE") {
+        if (r.cum_qty <= t.gross + 1e-9)
+            return; // a duplicate, or a fill REST already brought
+        if (r.cum_qty - r.last_qty > t.gross + 1e-9) {
+            t.unknown = true; // an earlier fill is missing (out of order): REST has them all
+            return;
+        }
+        queue_fill(t, r.last_price, r.last_qty, r.commission, r.commission_asset, r.time, r.maker);
+    }
+    if (t.unknown)
+        return;
+    if (t.gross + 1e-9 < r.cum_qty) {
+        t.unknown = true; // a fill of this order never came on the stream: REST has it
+        return;
+    }
+    finish(t, r.status, r.cum_qty, r.time);
+}
+
 void BinanceSpotClient::poll() {
+    const bool streamed = user_ && user_->subscribed();
+    const bool resync = user_ && user_->take_resync();
+    if (user_)
+        for (const ExecutionReport& r : user_->take_reports())
+            apply_report(r);
     for (auto& [cid, t] : orders_) {
         if (t.done)
             continue;
-        if (t.unknown || t.order.req.type == OrderType::Limit)
+        if (t.unknown || resync || (!streamed && t.order.req.type == OrderType::Limit))
             query(t);
+    }
+    if (resync) {
+        try {
+            refresh_balances();
+        } catch (const std::exception& e) {
+            spdlog::warn("binance: balances not read after the stream's resync: {}", e.what());
+        }
     }
     std::deque<Report> out;
     out.swap(pending_);

@@ -9,6 +9,7 @@
 // client order id (-2013): a duplicate order cannot happen.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "data/binance_rest.hpp"
 #include "data/http_client.hpp"
 #include "execution/binance_auth.hpp"
+#include "execution/binance_user_stream.hpp"
 
 namespace aurum {
 
@@ -61,6 +63,10 @@ struct BinanceSpotOptions {
     TimeMs unknown_backoff_ms = 500;   ///< wait before each of those queries
     /// A 429/418 Retry-After or a limiter wait longer than this is not waited out (own transport).
     TimeMs max_retry_after_ms = 5 * kMsPerMinute;
+    /// The WebSocket API for the user data stream (empty: fills are learnt by asking over REST).
+    std::string ws_api_url;
+    WebSocketOptions stream_tuning;
+    std::function<void()> wake; ///< runs on the stream's thread when reports arrive
 };
 
 /// What the client did (status displays, tests, benchmarks).
@@ -126,8 +132,12 @@ class BinanceSpotClient final : public ExecutionClient {
     void resume(const Order& order, const std::string& client_order_id) override;
     void cancel(OrderId id, TimeMs now) override;
     void on_bar(InstrumentId instrument, const Bar& bar) override;
-    /// Asks about unknown and resting orders, then delivers every queued report.
+    /// Applies the user data stream's execution reports; asks REST about unknown orders, and
+    /// about resting ones too when no stream is subscribed or one was just (re)subscribed; then
+    /// delivers every queued report.
     void poll() override;
+    /// The user data stream (null without options.ws_api_url).
+    const BinanceUserStream* user_stream() const { return user_.get(); }
     std::size_t open_order_count() const override;
 
   private:
@@ -160,6 +170,8 @@ class BinanceSpotClient final : public ExecutionClient {
     /// `send_if_absent`).
     bool query(Tracked& t, bool send_if_absent = true);
     void adopt(Tracked& t, const nlohmann::json& order);
+    /// Ends `t` when the exchange's `status` says it ended and every fill of `executed` is in.
+    void finish(Tracked& t, const std::string& status, double executed, TimeMs when);
     /// adopt() of a response body; false when the body is not a well-formed order.
     bool adopt_body(Tracked& t, const std::string& body);
     void apply_rules(const nlohmann::json& exchange_info);
@@ -171,6 +183,9 @@ class BinanceSpotClient final : public ExecutionClient {
     void reject_local(Tracked& t, RejectReason reason, std::string note);
     Tracked* find(OrderId id);
     static RejectReason reason_of(int code, const std::string& msg);
+    /// One executionReport: a fill not seen yet (by cumulative quantity) is queued, an end of the
+    /// order is adopted; a report that skips a fill makes the order be asked for over REST.
+    void apply_report(const ExecutionReport& r);
 
     std::shared_ptr<BinanceRest> rest_;
     BinanceSpotOptions options_;
@@ -193,6 +208,7 @@ class BinanceSpotClient final : public ExecutionClient {
     std::deque<Report> pending_;
     BinanceExecStats stats_;
     int send_depth_ = 0; ///< nesting of place() -> query() -> place() after -2013
+    std::unique_ptr<BinanceUserStream> user_;
 };
 
 } // namespace aurum

@@ -45,6 +45,9 @@ std::unique_ptr<BinanceSpotClient> connect_binance(const LiveVenueOptions& venue
     o.base_url = venue.base_url;
     o.recv_window_ms = venue.recv_window_ms;
     o.read_timeout_ms = venue.read_timeout_ms;
+    o.ws_api_url = venue.ws_api_url;
+    o.stream_tuning = venue.stream_tuning;
+    o.wake = venue.wake;
     auto client = std::make_unique<BinanceSpotClient>(venue_transport(venue), o,
                                                       *venue.credentials, instruments);
     client->connect();
