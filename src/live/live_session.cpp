@@ -412,6 +412,18 @@ std::size_t LiveSession::poll_store() {
     return added;
 }
 
+bool LiveSession::awaits_streamed_bars(TimeMs t, TimeMs wall_now) const {
+    // Streamed klines of the symbols arrive one by one, microseconds apart: the bar's step waits
+    // for all of them, so a step is never split in two, as in a replay. A symbol whose kline is
+    // late (the feed asks REST for it after its grace) holds the others back this long at most.
+    constexpr TimeMs kWaitForAllMs = 5000;
+    if (opt_.replay || !feed_ || !feed_->streaming() || wall_now >= t + opt_.timeframe.ms() + kWaitForAllMs)
+        return false;
+    for (std::size_t i = 0; i < data_.size(); ++i)
+        if (cursor_[i] >= data_[i]->size() || data_[i]->time[cursor_[i]] != t) return true;
+    return false;
+}
+
 LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
     if (finished_) return StepResult::Finished;
     const auto next = next_step_time();
@@ -430,6 +442,7 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
     }
     const TimeMs t = *next;
     if (!opt_.replay && t + tf > wall_now) return StepResult::Waiting; // bar still forming
+    if (awaits_streamed_bars(t, wall_now)) return StepResult::Waiting;
     std::vector<InstrumentId> ids;
     for (std::size_t i = 0; i < data_.size(); ++i) {
         if (cursor_[i] < data_[i]->size() && data_[i]->time[cursor_[i]] == t) {

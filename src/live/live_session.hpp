@@ -139,6 +139,8 @@ public:
 private:
     void load_bars(TimeMs from, TimeMs to);
     std::optional<TimeMs> next_step_time() const;
+    /// Real time on a stream: bar `t` of some symbol has not arrived yet (within its grace).
+    bool awaits_streamed_bars(TimeMs t, TimeMs wall_now) const;
     void apply_command(const CommandRecord& c, TimeMs now, CommandOutcome* out);
     /// A manual trade or an approved signal through the risk manager to the engine.
     void apply_order(const Command& c, TimeMs at, CommandOutcome* out);

@@ -155,6 +155,44 @@ TEST_P(StreamedSession, LostSilentOrDroppedStreamsAreFilledInOverRest) {
     s.stop_feed();
 }
 
+TEST(StreamedSessionTwoSymbols, ABarIsSteppedOnceWhenAllItsKlinesHaveCome) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Venue v;
+    v.rest.add_symbol("ETHUSDT", kT0 - 30 * kMsPerDay, 2000);
+    test::FakeSymbol eth;
+    eth.symbol = "ETHUSDT", eth.base = "ETH";
+    v.ex.list(eth, 2000);
+    LiveOptions o = v.options("paper");
+    o.symbols = {"BTC/USDT", "ETH/USDT"};
+    LiveSession s(store->database(), *store, o, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(v.clock.now(), false, "");
+    ASSERT_TRUE(test::wait_until([&] { return v.ws.market_connections() == 1; }));
+    take_streamed(s);
+    run_until_waiting(s, v.clock.now());
+    const auto steps = s.steps();
+    v.close_bar(kT0); // BTC's kline only
+    take_streamed(s);
+    run_until_waiting(s, v.clock.now());
+    EXPECT_EQ(s.steps(), steps) << "the step waits for ETH's kline";
+    v.ws.push_kline("ETHUSDT", kTf, v.rest.generated_bar("ETHUSDT", kTf, kT0), true);
+    take_streamed(s);
+    run_until_waiting(s, v.clock.now());
+    EXPECT_EQ(s.steps(), steps + 1) << "one step with both symbols";
+    EXPECT_EQ(s.last_bar(), kT0);
+    // A kline that never comes holds the other symbol back only for the grace: REST brings it.
+    v.close_bar(kT0 + kTf.ms());
+    take_streamed(s);
+    run_until_waiting(s, v.clock.now());
+    EXPECT_EQ(s.steps(), steps + 1);
+    v.clock.advance(5000);
+    s.poll_store();
+    run_until_waiting(s, v.clock.now());
+    EXPECT_EQ(s.steps(), steps + 2);
+    EXPECT_EQ(store->load_bars("ETH/USDT", kTf, TimeRange{kT0, kT0 + 2 * kTf.ms()}).size(), 2u);
+    s.stop_feed();
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, StreamedSession, ::testing::Values("paper", "live"));
 
 } // namespace
