@@ -165,6 +165,7 @@ struct WebSocketClient::Impl {
         auto& layer = beast::get_lowest_layer(c.ws);
         layer.expires_after(std::chrono::milliseconds(options.connect_timeout_ms));
         co_await layer.async_connect(endpoints, use_awaitable);
+        layer.socket().set_option(tcp::no_delay(true)); // a request goes out at once
         if constexpr (std::is_same_v<Stream, TlsStream>) {
             auto& ssl = c.ws.next_layer();
             if (!SSL_set_tlsext_host_name(ssl.native_handle(), url.host.c_str()))

@@ -17,7 +17,11 @@ constexpr TimeMs kStreamGraceMs = 3000;
 KlineFeed::KlineFeed(const LiveVenueOptions& venue, MarketStore& store,
                      std::vector<std::string> symbols, Timeframe timeframe, int history_bars)
     : store_(store), symbols_(std::move(symbols)), tf_(timeframe), history_bars_(history_bars),
-      last_(symbols_.size()) {
+      last_(symbols_.size()), one_(symbols_.size()) {
+    for (std::size_t i = 0; i < symbols_.size(); ++i) {
+        one_[i].symbol = symbols_[i];
+        one_[i].timeframe = tf_;
+    }
     BinanceOptions o;
     o.base_url = venue.base_url;
     o.read_timeout_ms = venue.read_timeout_ms;
@@ -43,8 +47,7 @@ void KlineFeed::backfill(const std::string& symbol) {
     if (rep.inserted > 0)
         spdlog::debug("data feed: {} new {} {} bars from {}", rep.inserted, symbol, tf_.name(),
                       md_->base_url());
-    const auto i = static_cast<std::size_t>(
-        std::find(symbols_.begin(), symbols_.end(), symbol) - symbols_.begin());
+    const std::size_t i = index_of(symbol);
     if (i < last_.size()) last_[i] = store_.last_bar_time(symbol, tf_);
 }
 
@@ -53,28 +56,37 @@ void KlineFeed::backfill_all() {
     for (const auto& s : symbols_) backfill(s);
 }
 
-void KlineFeed::write(const StreamedBar& b) {
-    const auto i = static_cast<std::size_t>(
-        std::find(symbols_.begin(), symbols_.end(), b.symbol) - symbols_.begin());
-    if (i >= last_.size()) return; // not a symbol of this session
-    if (last_[i] && b.bar.time > *last_[i] + tf_.ms()) {
-        // A candle was skipped (a dropped message): REST first, so the store has no hole.
+std::size_t KlineFeed::index_of(const std::string& symbol) const {
+    return static_cast<std::size_t>(std::find(symbols_.begin(), symbols_.end(), symbol) -
+                                    symbols_.begin());
+}
+
+void KlineFeed::write(const std::vector<StreamedBar>& bars) {
+    // A candle after a missing one (a dropped message): REST first, so the store has no hole.
+    for (const StreamedBar& b : bars) {
+        const std::size_t i = index_of(b.symbol);
+        if (i >= last_.size() || !last_[i] || b.bar.time <= *last_[i] + tf_.ms()) continue;
         ++stats_.gaps;
+        ++stats_.backfills;
         spdlog::warn("data feed: {} {} candle at {} came after a missing one; backfilling",
                      b.symbol, tf_.name(), format_time(b.bar.time));
-        ++stats_.backfills;
         backfill(b.symbol);
     }
-    if (last_[i] && b.bar.time <= *last_[i]) return; // REST already brought it
-    BarSeries one;
-    one.symbol = b.symbol;
-    one.timeframe = tf_;
-    one.push_back(b.bar);
-    auto w = store_.open_writer();
-    w->write(one);
-    w->commit();
-    last_[i] = b.bar.time;
-    ++stats_.streamed;
+    // The rest in one transaction: one commit for the klines of all symbols closing together.
+    std::unique_ptr<BarWriter> w;
+    for (const StreamedBar& b : bars) {
+        const std::size_t i = index_of(b.symbol);
+        if (i >= last_.size()) continue;                       // not a symbol of this session
+        if (last_[i] && b.bar.time <= *last_[i]) continue;    // REST already brought it
+        BarSeries& one = one_[i];
+        one.clear();
+        one.push_back(b.bar);
+        if (!w) w = store_.open_writer();
+        w->write(one);
+        last_[i] = b.bar.time;
+        ++stats_.streamed;
+    }
+    if (w) w->commit();
 }
 
 void KlineFeed::pump() {
@@ -83,7 +95,7 @@ void KlineFeed::pump() {
         return;
     }
     if (stream_->take_resync()) backfill_all();
-    for (const StreamedBar& b : stream_->take_bars()) write(b);
+    write(stream_->take_bars());
     // A candle that closed but has not come (the stream is silent, or its last message was
     // lost): REST, at most once per grace period.
     const TimeMs now = md_->clock().now();

@@ -50,7 +50,8 @@ class KlineFeed {
   private:
     void backfill(const std::string& symbol);
     void backfill_all();
-    void write(const StreamedBar& b);
+    void write(const std::vector<StreamedBar>& bars);
+    std::size_t index_of(const std::string& symbol) const;
 
     MarketStore& store_;
     std::vector<std::string> symbols_;
@@ -59,6 +60,7 @@ class KlineFeed {
     std::shared_ptr<BinanceMarketDataClient> md_;
     std::unique_ptr<BinanceMarketStream> stream_;
     std::vector<std::optional<TimeMs>> last_; ///< newest stored open time per symbol
+    std::vector<BarSeries> one_;              ///< per symbol: the one-bar chunk written
     TimeMs last_late_check_ = 0;
     KlineFeedStats stats_;
 };

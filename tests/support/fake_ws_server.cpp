@@ -56,6 +56,7 @@ struct FakeWsServer::Impl {
     awaitable<void> accept_loop() {
         for (;;) {
             tcp::socket socket = co_await acceptor.async_accept(use_awaitable);
+            socket.set_option(tcp::no_delay(true)); // like the exchange: no Nagle wait
             asio::co_spawn(io, serve(std::make_shared<Conn>(std::move(socket))), asio::detached);
         }
     }
