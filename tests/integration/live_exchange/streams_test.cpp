@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/workspace.hpp"
+#include "live/control.hpp"
 #include "live/live_session.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
@@ -196,3 +198,50 @@ TEST(StreamedSessionTwoSymbols, ABarIsSteppedOnceWhenAllItsKlinesHaveCome) {
 INSTANTIATE_TEST_SUITE_P(Modes, StreamedSession, ::testing::Values("paper", "live"));
 
 } // namespace
+
+// `aurum run --mode paper --feed exchange` as a user runs it: public market data only (no keys),
+// the warm-up over REST, then a candle that closes on the stream is traded at once.
+TEST(StreamedPaperCli, PaperOnTodaysMarketActsOnTheStreamedCandle) {
+    SystemClock wall;
+    const Timeframe tf(kMsPerMinute);
+    test::FakeBinance rest(wall);
+    rest.add_symbol("BTCUSDT", wall.now() - 2 * kMsPerDay, 30000);
+    // The last closed candle is not served over REST: only the stream will bring it.
+    const TimeMs last_closed = floor_to(wall.now(), tf.ms()) - tf.ms();
+    rest.add_gap("BTCUSDT", last_closed, last_closed + tf.ms());
+    test::FakeBinanceWs ws(wall);
+    test::TempDir home;
+    const pid_t pid = test::spawn_aurum(
+        {"--home", home.path().string(), "run", "--mode", "paper", "--feed", "exchange",
+         "--exchange-url", rest.base_url(), "--stream-url", ws.stream_url(), "--symbols",
+         "BTC/USDT", "--timeframe", "1m", "--capital", "1000", "--no-dashboard"},
+        home / "daemon.log");
+    ASSERT_TRUE(test::wait_until([&] {
+        const auto info = read_daemon_info(Workspace(home.path()));
+        return info && info->pid == pid && ws.market_connections() == 1;
+    })) << test::slurp(home / "daemon.log");
+    EXPECT_EQ(rest.request_count("/api/v3/account"), 0) << "no keys, no account";
+    ws.push_kline("BTCUSDT", tf, rest.generated_bar("BTCUSDT", tf, last_closed), true);
+    TimeMs seen = 0;
+    const bool traded_it = test::wait_until([&] {
+        const auto st = test::run_aurum({"--home", home.path().string(), "--json", "status"});
+        if (st.exit_code != 0) return false;
+        seen = nlohmann::json::parse(st.out).value("last_bar", TimeMs{0});
+        return seen >= last_closed;
+    }, std::chrono::seconds(60));
+    EXPECT_TRUE(traded_it) << "last bar " << seen << " want " << last_closed << "\n"
+                           << test::slurp(home / "daemon.log");
+    test::CliResult stop;
+    std::thread stopper([&] { stop = test::run_aurum({"--home", home.path().string(), "stop"}); });
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    stopper.join();
+    EXPECT_EQ(stop.exit_code, 0) << stop.err;
+    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << test::slurp(home / "daemon.log");
+    // Only the stream had that candle: it is in the store, as the exchange made it.
+    auto store = open_market_store((home / "data" / "aurum.db").string());
+    const BarSeries got =
+        store->load_bars("BTC/USDT", tf, TimeRange{last_closed, last_closed + tf.ms()});
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_DOUBLE_EQ(got.close[0], rest.generated_bar("BTCUSDT", tf, last_closed).close);
+}
