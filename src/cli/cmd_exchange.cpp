@@ -22,10 +22,14 @@ void register_exchange(CLI::App& app, CliContext& ctx) {
     auto url = std::make_shared<std::string>();
     sub->add_option("--symbols", *symbols, "Symbols to check (default config/live.yaml's)");
     sub->add_option("--exchange-url", *url, "Exchange REST base URL (default config/live.yaml)");
-    on_run(sub, ctx, [&ctx, symbols, url] {
+    auto stream = std::make_shared<std::string>();
+    auto ws_api = std::make_shared<std::string>();
+    sub->add_option("--stream-url", *stream, "Market streams URL (default config/live.yaml)");
+    sub->add_option("--ws-api-url", *ws_api, "WebSocket API URL (default config/live.yaml)");
+    on_run(sub, ctx, [&ctx, symbols, url, stream, ws_api] {
         const Workspace ws = ctx.workspace();
         const LiveFileConfig fc = load_live_config(ws.config_file("live.yaml"));
-        LiveVenueOptions venue = configured_venue(fc, {*url, "", ""});
+        LiveVenueOptions venue = configured_venue(fc, {*url, *stream, *ws_api});
         venue.credentials = load_binance_credentials(ws.home());
         const InstrumentRegistry registry = ctx.instruments();
         std::vector<Instrument> instruments;

@@ -1,11 +1,14 @@
 #include "live/exchange_check.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "data/binance_streams.hpp"
 #include "execution/binance_spot_client.hpp"
 
 namespace aurum {
@@ -85,6 +88,52 @@ ExchangeCheckLine order_limits_line(const std::vector<BinanceRateLimit>& limits)
             "new orders " + text + " (a short window is waited for; a full day refuses orders)"};
 }
 
+/// Waits up to 5 s for `done`; true when it came.
+template <class Done>
+bool within_5s(Done&& done) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= end) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+/// The market stream connects and the user data subscription is accepted (or why not).
+std::vector<ExchangeCheckLine> stream_lines(const LiveVenueOptions& venue,
+                                            const std::vector<Instrument>& instruments,
+                                            const BinanceSpotClient& client) {
+    using L = ExchangeCheckLine::Level;
+    std::vector<ExchangeCheckLine> out;
+    if (venue.stream_url.empty()) {
+        out.push_back({L::Warn, "streams", "off: candles and fills over REST only (set "
+                                           "exchange.stream_url and ws_api_url)"});
+        return out;
+    }
+    std::vector<std::string> symbols;
+    for (const auto& i : instruments) symbols.push_back(i.symbol);
+    BinanceMarketStream market(venue.stream_url, symbols, Timeframe(kMsPerHour),
+                               venue.stream_tuning, {});
+    market.start();
+    const bool up = within_5s([&] { return market.connected(); });
+    out.push_back({up ? L::Pass : L::Fail, "market stream",
+                   (up ? "connected to " : "no connection within 5 s to ") + venue.stream_url});
+    const BinanceUserStream* user = client.user_stream();
+    if (!user) {
+        out.push_back({L::Warn, "user stream", "off: fills are asked for over REST at every bar"});
+        return out;
+    }
+    within_5s([&] { return user->subscribed() || user->stats().refused > 0; });
+    if (user->subscribed())
+        out.push_back({L::Pass, "user stream", "subscription accepted at " + venue.ws_api_url});
+    else
+        out.push_back({L::Fail, "user stream",
+                       user->stats().refused > 0
+                           ? "subscription refused: " + user->last_error()
+                           : "no subscription within 5 s at " + venue.ws_api_url});
+    return out;
+}
+
 } // namespace
 
 bool ExchangeCheckReport::failed() const {
@@ -110,6 +159,7 @@ ExchangeCheckReport check_exchange(const LiveVenueOptions& venue,
     r.lines.push_back(balance_line(client, instruments.empty() ? "" : client.rules(0).quote));
     r.lines.push_back(weight_line(client.used_weight_1m(), client.weight_limit_1m()));
     r.lines.push_back(order_limits_line(client.transport().rate_limits()));
+    for (auto& l : stream_lines(venue, instruments, client)) r.lines.push_back(std::move(l));
     return r;
 }
 

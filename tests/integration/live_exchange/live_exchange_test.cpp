@@ -390,6 +390,7 @@ TEST(LiveExchangeCli, exchange_check_reports_keys_clock_filters_balances_and_lim
                              "PASS  BTCUSDT      TRADING: tick 0.01, lot 1e-05 (min 1e-05), min notional 5 USDT",
                              "PASS  balances     USDT 1000 free, 0 locked", "of 6000 used this minute",
                              "PASS  order limits new orders 50 per 10 SECOND, 160000 per 1 DAY",
+                             "WARN  streams      off: candles and fills over REST only",
                              "Ready for `aurum run --mode live --confirm-live`"})
         EXPECT_NE(r.out.find(want), std::string::npos) << want << "\n" << r.out;
     EXPECT_TRUE(ex.orders().empty()) << "a check sends no order";

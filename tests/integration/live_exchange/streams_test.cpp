@@ -2,6 +2,8 @@
 // exchange), against the fake exchange's REST and WebSocket sides on 127.0.0.1: a closed kline on
 // the stream is stored and acted on without asking REST; a skipped kline, a silent stream and a
 // reconnect are filled in over REST, so the bars the session trades are exactly the exchange's.
+#include <sys/stat.h>
+
 #include <chrono>
 #include <thread>
 
@@ -244,4 +246,38 @@ TEST(StreamedPaperCli, PaperOnTodaysMarketActsOnTheStreamedCandle) {
         store->load_bars("BTC/USDT", tf, TimeRange{last_closed, last_closed + tf.ms()});
     ASSERT_EQ(got.size(), 1u);
     EXPECT_DOUBLE_EQ(got.close[0], rest.generated_bar("BTCUSDT", tf, last_closed).close);
+}
+
+// `aurum exchange check` with the streams: the market stream connects and the user data
+// subscription is accepted; a key the WebSocket API refuses is a FAIL line naming its answer.
+TEST(StreamedExchangeCheck, ReportsBothStreams) {
+    SystemClock wall;
+    test::FakeBinance rest(wall);
+    test::FakeSpotExchange ex(rest, wall, "live-key", "live-secret");
+    ex.list(test::FakeSymbol{}, 30000);
+    ex.set_balance("USDT", 1000);
+    test::TempDir home;
+    test::write_text(home / "secrets" / "binance.json",
+                     R"({"api_key": "live-key", "api_secret": "live-secret"})");
+    ::chmod((home / "secrets" / "binance.json").c_str(), 0600);
+    auto check = [&](test::FakeBinanceWs& ws) {
+        return test::run_aurum({"--home", home.path().string(), "exchange", "check",
+                                "--exchange-url", rest.base_url(), "--stream-url",
+                                ws.stream_url(), "--ws-api-url", ws.ws_api_url(), "--symbols",
+                                "BTC/USDT"});
+    };
+    {
+        test::FakeBinanceWs ws(wall, &ex, "live-key", "live-secret");
+        const auto r = check(ws);
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        EXPECT_NE(r.out.find("PASS  market stream connected to " + ws.stream_url()), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("PASS  user stream  subscription accepted"), std::string::npos) << r.out;
+    }
+    {
+        test::FakeBinanceWs ws(wall, &ex, "another-key", "live-secret");
+        const auto r = check(ws);
+        EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+        EXPECT_NE(r.out.find("FAIL  user stream  subscription refused: -2015"), std::string::npos) << r.out;
+    }
+    EXPECT_TRUE(ex.orders().empty()) << "a check sends no order";
 }
