@@ -418,6 +418,11 @@ json query_health(StateStore& store, const Workspace& ws, const std::optional<Da
                           {"last_bar", c->snap.last_bar},
                           {"stale", c->session.clock == "realtime" &&
                                         wall_now - (c->snap.last_bar + c->tf) > 2 * c->tf}};
+        if (auto kv = store.get_kv(kLiveFeedKey)) { // this session's, not an earlier one's
+            auto feed = nlohmann::json::parse(*kv, nullptr, false);
+            if (feed.is_object() && feed.value("session", "") == c->session.id)
+                h["data_feed"]["stream"] = std::move(feed);
+        }
         h["model"] = {{"loaded", false},
                       {"strategy", c->session.strategy},
                       {"last_decision", c->snap.last_bar ? c->snap.last_bar + c->tf : 0}};

@@ -21,6 +21,10 @@
 namespace aurum {
 
 /// What a running daemon publishes in <home>/data/daemon.json.
+/// The state store key of the daemon's exchange feed status (streams, backfills), written with
+/// each heartbeat and shown by `aurum health` under data_feed.stream.
+inline constexpr const char* kLiveFeedKey = "live_feed";
+
 struct DaemonInfo {
     int pid = 0;
     int port = 0;

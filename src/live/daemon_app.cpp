@@ -574,6 +574,10 @@ class DaemonApp {
     void heartbeat(const std::string& state, const std::string& reason) {
         std::lock_guard<std::mutex> lock(qmutex_);
         write_heartbeat(*qstore_, {info_.pid, session_.session_id(), wall_.now(), state, reason});
+        if (auto feed = session_.feed_status(); !feed.is_null()) {
+            feed["session"] = session_.session_id();
+            qstore_->put_kv(kLiveFeedKey, feed.dump());
+        }
         last_heartbeat_ = wall_.now();
     }
 

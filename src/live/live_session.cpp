@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/stable_hash.hpp"
 #include "core/workspace.hpp"
+#include "execution/binance_spot_client.hpp"
 #include "live/gold_desk.hpp"
 #include "live/session_alerts.hpp"
 #include "live/order_preview.hpp"
@@ -379,6 +380,27 @@ std::optional<TimeMs> LiveSession::next_step_time() const {
         if (cursor_[i] < data_[i]->size()) t = std::min(t, data_[i]->time[cursor_[i]]);
     if (t == std::numeric_limits<TimeMs>::max()) return std::nullopt;
     return t;
+}
+
+nlohmann::json LiveSession::feed_status() const {
+    if (!feed_) return nullptr;
+    const KlineFeedStats& f = feed_->stats();
+    nlohmann::json j{{"streaming", feed_->streaming()}, {"streamed", f.streamed},
+                     {"backfills", f.backfills}, {"gaps", f.gaps}, {"late", f.late}};
+    if (const BinanceMarketStream* m = feed_->stream()) {
+        const MarketStreamStats s = m->stats();
+        j["market_stream"] = {{"connected", m->connected()}, {"connects", s.connection.connects},
+                              {"drops", s.connection.drops}, {"malformed", s.malformed}};
+    }
+    const auto* spot = dynamic_cast<const BinanceSpotClient*>(sim_.get());
+    if (const BinanceUserStream* u = spot ? spot->user_stream() : nullptr) {
+        const UserStreamStats s = u->stats();
+        j["user_stream"] = {{"subscribed", u->subscribed()}, {"reports", s.reports},
+                            {"subscriptions", s.subscriptions}, {"terminated", s.terminated},
+                            {"refused", s.refused}, {"drops", s.connection.drops},
+                            {"last_error", u->last_error()}};
+    }
+    return j;
 }
 
 std::size_t LiveSession::poll_store() {

@@ -97,6 +97,8 @@ public:
     void stop_feed() {
         if (feed_) feed_->stop();
     }
+    /// The exchange's streams as `aurum health` shows them (null without an exchange feed).
+    nlohmann::json feed_status() const;
     /// The exchange feed (null in replay and without an exchange feed).
     const KlineFeed* feed() const { return feed_.get(); }
 

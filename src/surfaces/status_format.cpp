@@ -24,6 +24,30 @@ std::string format_money(double v, bool sign) {
 }
 
 namespace {
+
+/// "✓ Exchange streams: market connected (1,234 candles streamed), user data subscribed".
+std::string stream_line(const nlohmann::json& s) {
+    if (!s.value("streaming", false))
+        return fmt::format("✓ Exchange feed: REST only ({} backfills)\n", s.value("backfills", 0));
+    const auto& m = s.value("market_stream", nlohmann::json::object());
+    const bool market = m.value("connected", false);
+    std::string user = "user data over REST";
+    bool user_ok = true;
+    if (s.contains("user_stream")) {
+        const auto& u = s["user_stream"];
+        user_ok = u.value("subscribed", false);
+        user = user_ok ? fmt::format("user data subscribed ({} reports)", u.value("reports", 0))
+                       : "user data NOT subscribed" +
+                             (u.value("last_error", std::string()).empty()
+                                  ? std::string()
+                                  : ": " + u.value("last_error", std::string()));
+    }
+    return fmt::format("{} Exchange streams: market {} ({} candles streamed, {} drops, {} gaps "
+                       "filled), {}\n",
+                       market && user_ok ? "✓" : "⚠", market ? "connected" : "NOT connected",
+                       s.value("streamed", 0), m.value("drops", 0), s.value("gaps", 0), user);
+}
+
 std::string ago(TimeMs ms) {
     if (ms < 0) return "never";
     if (ms < 60 * kMsPerSecond) return fmt::format("{}s ago", ms / 1000);
@@ -145,6 +169,7 @@ std::string format_health(const json& h, TimeMs wall_now) {
                            f["symbols"].get<std::string>(), f["timeframe"].get<std::string>(),
                            f["clock"].get<std::string>(),
                            f["last_bar"].get<TimeMs>() ? format_time(f["last_bar"].get<TimeMs>()) : "-");
+        if (f.contains("stream")) out += stream_line(f["stream"]);
         const auto& m = h["model"];
         if (m.contains("models")) {
             std::string loaded, missing;

@@ -233,6 +233,23 @@ TEST(StreamedPaperCli, PaperOnTodaysMarketActsOnTheStreamedCandle) {
     }, std::chrono::seconds(60));
     EXPECT_TRUE(traded_it) << "last bar " << seen << " want " << last_closed << "\n"
                            << test::slurp(home / "daemon.log");
+    // `aurum health` shows the stream (written with the daemon's heartbeat, every 5 s).
+    nlohmann::json stream;
+    EXPECT_TRUE(test::wait_until([&] {
+        const auto h = test::run_aurum({"--home", home.path().string(), "--json", "health"});
+        if (h.exit_code > 1 || h.out.empty()) return false;
+        const auto j = nlohmann::json::parse(h.out, nullptr, false);
+        if (!j.is_object() || !j.contains("data_feed") || !j["data_feed"].contains("stream"))
+            return false;
+        stream = j["data_feed"]["stream"];
+        return stream.value("streamed", 0) >= 1;
+    }, std::chrono::seconds(30))) << stream.dump();
+    EXPECT_TRUE(stream.value("streaming", false));
+    EXPECT_TRUE(stream["market_stream"].value("connected", false)) << stream.dump();
+    EXPECT_FALSE(stream.contains("user_stream")) << "paper: public data only";
+    const auto text = test::run_aurum({"--home", home.path().string(), "health"});
+    EXPECT_NE(text.out.find("Exchange streams: market connected (1 candles streamed"),
+              std::string::npos) << text.out;
     test::CliResult stop;
     std::thread stopper([&] { stop = test::run_aurum({"--home", home.path().string(), "stop"}); });
     int st = 0;
