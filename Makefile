@@ -24,7 +24,7 @@ build: setup configure
 # Only what the demo and the dashboard run: the CLI and the dashboard's front end (no tests or
 # benchmarks), so a fresh `make demo` is not held up by the test suite's build.
 build-cli: setup configure
-	cmake --build $(BUILD) -j $(JOBS) --target aurum
+	cmake --build $(BUILD) -j $(JOBS) --target aurum aurum-fake-exchange
 
 test: build
 	bash scripts/fuzz-smoke
@@ -217,7 +217,11 @@ PHONE_HOME ?= workspace-phone
 FAKE_CHANNELS := $(BUILD)/bin/aurum-fake-channels
 SAY ?=
 PRESS ?=
-.PHONY: fake-channels paper-phone phone
+.PHONY: fake-channels paper-phone phone live-sim
+# Live mode without an account: a fake Binance spot exchange on 127.0.0.1 and the live daemon
+# trading it (workspace-live/; docs/live-trading.md "Try it without an account").
+live-sim: build-cli
+	AURUM=$(AURUM) bash scripts/live-sim
 fake-channels: setup configure
 	cmake --build $(BUILD) -j $(JOBS) --target aurum-fake-channels
 	$(FAKE_CHANNELS) serve --mail-dir $(PHONE_HOME)/fake-mail

@@ -946,9 +946,20 @@ void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) 
         qty = std::fabs(sig->quantity);
         src = OrderSource::Signal;
     }
+    const Instrument& inst = instruments_[i];
+    if (clock_.now() - opt_.timeframe.ms() < session_.trade_from) {
+        // Warm-up: the bars so far are history; the session trades from its first bar close.
+        o.exit_code = 1;
+        o.message = fmt::format("Order refused (nothing placed): the session trades from its "
+                                "first bar close at {} UTC (until then its bars are warm-up "
+                                "history); trade {} after it",
+                                format_time(session_.trade_from + opt_.timeframe.ms()),
+                                inst.symbol);
+        if (sig) store_.update_signal(sig->id, "refused", at, o.message);
+        return;
+    }
     // The risk manager sizes a manual order before the venue's balance checks see it, so "too
     // big" becomes a reduction with a reason rather than a rejection.
-    const Instrument& inst = instruments_[i];
     OrderIntent in{inst.symbol, sign(side) * qty * inst.contract_size,
                    engine_->bars(i).last_close(), to_string(src)};
     RiskAssessment pre = risk_.check(in, account_view(engine_->account(), clock_.now()));

@@ -197,6 +197,25 @@ TEST(StreamedSessionTwoSymbols, ABarIsSteppedOnceWhenAllItsKlinesHaveCome) {
     s.stop_feed();
 }
 
+TEST(StreamedSessionWarmUp, AHandTradeBeforeTheFirstBarCloseIsRefusedSayingWhen) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Venue v;
+    LiveSession s(store->database(), *store, v.options("live"), RiskLimits{}, InstrumentRegistry(),
+                  {});
+    s.open(v.clock.now(), false, "");
+    run_until_waiting(s, v.clock.now()); // the warm-up history
+    const CommandOutcome o = s.execute(
+        "trade",
+        nlohmann::json{{"symbol", "BTC/USDT"}, {"side", "long"}, {"amount", 0.01}, {"reason", "t"}},
+        v.clock.now());
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_NE(o.message.find("trades from its first bar close at 2024-06-03 01:00"), std::string::npos)
+        << o.message;
+    EXPECT_EQ(v.rest.request_count("/api/v3/order"), 0) << "nothing sent";
+    s.stop_feed();
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, StreamedSession, ::testing::Values("paper", "live"));
 
 } // namespace
