@@ -13,6 +13,7 @@
 
 
 #include "latency_stats.hpp"
+#include "quick_models.hpp"
 #include "backtest/engine.hpp"
 #include "core/clock.hpp"
 #include "core/workspace.hpp"
@@ -45,21 +46,7 @@ struct Fixture {
             store->upsert_bars(s);
         // A small but real model: 3 folds, 100 rounds of depth 4, a low entry threshold so the
         // policy trades often enough to measure many order hand-offs.
-        std::string yaml = default_models_yaml();
-        auto set = [&](const std::string& from, const std::string& to) {
-            const auto p = yaml.find(from);
-            if (p != std::string::npos)
-                yaml.replace(p, from.size(), to);
-        };
-        set("folds: 5", "folds: 3");
-        set("rounds: 400", "rounds: 100");
-        set("threshold: 0.70", "threshold: 0.52");
-        // No costs in the policy's EV, so it enters on a small edge (latency, not profit, is
-        // measured here; the fills still pay the session's fees and slippage).
-        set("fee: 0.001", "fee: 0.0");
-        set("spread_bps: 2", "spread_bps: 0");
-        set("slippage_bps: 2", "slippage_bps: 0");
-        write_file_atomic(ws.config_file("models.yaml"), yaml);
+        write_file_atomic(ws.config_file("models.yaml"), bench::quick_trading_models_yaml());
         for (const char* sym : {"BTC/USDT", "ETH/USDT"}) {
             TrainRequest r;
             r.kind = "gbdt";

@@ -24,6 +24,7 @@
 #include <spdlog/spdlog.h>
 
 #include "latency_stats.hpp"
+#include "quick_models.hpp"
 #include "core/workspace.hpp"
 #include "data/synthetic_market.hpp"
 #include "execution/binance_spot_client.hpp"
@@ -66,19 +67,7 @@ struct Fixture {
         auto cfg = SynthConfig::defaults(reg, {kSymbols[0], kSymbols[1]}, kTf, kStart, kDays, 3, false);
         series = generate_synthetic_market(cfg).series;
         for (const auto& s : series) store->upsert_bars(s.slice({kStart, kLive}));
-        std::string yaml = default_models_yaml();
-        auto set = [&](const std::string& from, const std::string& to) {
-            const auto p = yaml.find(from);
-            if (p != std::string::npos) yaml.replace(p, from.size(), to);
-        };
-        // Small but real, trading often (as bench_live_model_latency): latency, not profit.
-        set("folds: 5", "folds: 3");
-        set("rounds: 400", "rounds: 100");
-        set("threshold: 0.70", "threshold: 0.52");
-        set("fee: 0.001", "fee: 0.0");
-        set("spread_bps: 2", "spread_bps: 0");
-        set("slippage_bps: 2", "slippage_bps: 0");
-        write_file_atomic(ws.config_file("models.yaml"), yaml);
+        write_file_atomic(ws.config_file("models.yaml"), bench::quick_trading_models_yaml());
         for (const char* sym : kSymbols) {
             TrainRequest r;
             r.kind = "gbdt";

@@ -26,6 +26,7 @@
 #include "data/synthetic_market.hpp"
 #include "live/live_session.hpp"
 #include "live/state_store.hpp"
+#include "support/test_support.hpp"
 
 namespace aurum::test {
 
@@ -229,6 +230,16 @@ inline void expect_same_final(const Final& got, const Final& ref, const std::str
     EXPECT_EQ(got.realized, ref.realized) << what;
     EXPECT_EQ(got.fees, ref.fees) << what;
     EXPECT_EQ(got.predictions, ref.predictions) << what;
+}
+
+/// `aurum stop` of the daemon `pid` of `home`, reaping it meanwhile (so the stop does not wait on
+/// a zombie); `status` gets its waitpid status.
+inline CliResult stop_daemon(const std::filesystem::path& home, pid_t pid, int* status) {
+    CliResult stop;
+    std::thread stopper([&] { stop = run_aurum({"--home", home.string(), "stop"}); });
+    ::waitpid(pid, status, 0);
+    stopper.join();
+    return stop;
 }
 
 /// No client order id journaled twice, and none filled twice.

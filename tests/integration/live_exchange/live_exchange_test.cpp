@@ -344,12 +344,8 @@ TEST(LiveExchangeCli, daemon_connects_feeds_itself_and_stops_on_request) {
     const auto status = test::run_aurum({"--home", home.path().string(), "--json", "status"});
     EXPECT_EQ(status.exit_code, 0) << status.err;
     EXPECT_NE(status.out.find("live-"), std::string::npos) << status.out;
-    // Reaped while `aurum stop` waits, so it does not wait on a zombie.
-    test::CliResult stop;
-    std::thread stopper([&] { stop = test::run_aurum({"--home", home.path().string(), "stop"}); });
     int st = 0;
-    ::waitpid(pid, &st, 0);
-    stopper.join();
+    const test::CliResult stop = test::stop_daemon(home.path(), pid, &st);
     EXPECT_EQ(stop.exit_code, 0) << stop.err;
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << slurp(home / "daemon.log");
 }

@@ -35,7 +35,11 @@ struct Venue {
 
     Venue() {
         rest.add_symbol("BTCUSDT", kT0 - 30 * kMsPerDay, 30000);
+        rest.add_symbol("ETHUSDT", kT0 - 30 * kMsPerDay, 2000);
         ex.list(test::FakeSymbol{}, 30000);
+        test::FakeSymbol eth;
+        eth.symbol = "ETHUSDT", eth.base = "ETH";
+        ex.list(eth, 2000);
         ex.set_balance("USDT", 10000);
     }
     /// The candle opening at `open` closes now: the clock moves past it, REST would serve it and
@@ -81,19 +85,45 @@ void take_streamed(LiveSession& s) {
     s.poll_store();
 }
 
+/// A session of `mode` on the venue's streams: opened, connected, its warm-up stepped.
+struct Streamed {
+    test::TempDir dir;
+    std::unique_ptr<MarketStore> store = open_market_store((dir / "a.db").string());
+    Venue v;
+    std::unique_ptr<LiveSession> session;
+
+    explicit Streamed(const std::string& mode, const std::vector<std::string>& symbols = {"BTC/USDT"}) {
+        LiveOptions o = v.options(mode);
+        o.symbols = symbols;
+        session = std::make_unique<LiveSession>(store->database(), *store, o, RiskLimits{},
+                                                InstrumentRegistry(), std::filesystem::path{});
+        session->open(v.clock.now(), false, "");
+        EXPECT_TRUE(test::wait_until([&] { return v.ws.market_connections() == 1; }));
+        take_streamed(*session); // the connect's resync: REST once more
+        run_until_waiting(*session, v.clock.now());
+    }
+    ~Streamed() { session->stop_feed(); }
+    /// The stored closes of `symbol` from kT0 on, against the exchange's candles.
+    void expect_exchange_bars(const std::string& symbol, const std::string& exchange_symbol,
+                              std::size_t bars) {
+        const BarSeries got =
+            store->load_bars(symbol, kTf, TimeRange{kT0, kT0 + static_cast<TimeMs>(bars) * kTf.ms()});
+        ASSERT_EQ(got.size(), bars);
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            const Bar want = v.rest.generated_bar(exchange_symbol, kTf, got.time[i]);
+            EXPECT_DOUBLE_EQ(got.close[i], want.close);
+            EXPECT_DOUBLE_EQ(got.volume[i], want.volume);
+        }
+    }
+};
+
 class StreamedSession : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(StreamedSession, ClosedKlineOnTheStreamIsTradedWithoutAskingRest) {
-    test::TempDir dir;
-    auto store = open_market_store((dir / "a.db").string());
-    Venue v;
-    LiveSession s(store->database(), *store, v.options(GetParam()), RiskLimits{},
-                  InstrumentRegistry(), {});
-    s.open(v.clock.now(), false, "");
+    Streamed x(GetParam());
+    Venue& v = x.v;
+    LiveSession& s = *x.session;
     ASSERT_TRUE(s.feed() && s.feed()->streaming());
-    ASSERT_TRUE(test::wait_until([&] { return v.ws.market_connections() == 1; }));
-    take_streamed(s); // the connect's resync: REST once more
-    run_until_waiting(s, v.clock.now());
 
     for (int k = 0; k < 6; ++k) {
         const TimeMs open = kT0 + k * kTf.ms();
@@ -105,28 +135,15 @@ TEST_P(StreamedSession, ClosedKlineOnTheStreamIsTradedWithoutAskingRest) {
         EXPECT_EQ(s.last_bar(), open);
     }
     // What the session traded on is exactly the exchange's candles.
-    const BarSeries stored = store->load_bars("BTC/USDT", kTf, TimeRange{kT0, kT0 + 6 * kTf.ms()});
-    ASSERT_EQ(stored.size(), 6u);
-    for (std::size_t i = 0; i < stored.size(); ++i) {
-        const Bar want = v.rest.generated_bar("BTCUSDT", kTf, stored.time[i]);
-        EXPECT_DOUBLE_EQ(stored.close[i], want.close);
-        EXPECT_DOUBLE_EQ(stored.volume[i], want.volume);
-    }
+    x.expect_exchange_bars("BTC/USDT", "BTCUSDT", 6);
     EXPECT_EQ(s.feed()->stats().streamed, 6);
     EXPECT_GE(v.wakes.load(), 7);
-    s.stop_feed();
 }
 
 TEST_P(StreamedSession, LostSilentOrDroppedStreamsAreFilledInOverRest) {
-    test::TempDir dir;
-    auto store = open_market_store((dir / "a.db").string());
-    Venue v;
-    LiveSession s(store->database(), *store, v.options(GetParam()), RiskLimits{},
-                  InstrumentRegistry(), {});
-    s.open(v.clock.now(), false, "");
-    ASSERT_TRUE(test::wait_until([&] { return v.ws.market_connections() == 1; }));
-    take_streamed(s);
-    run_until_waiting(s, v.clock.now());
+    Streamed x(GetParam());
+    Venue& v = x.v;
+    LiveSession& s = *x.session;
 
     // 1. A lost kline message: the next one reveals the gap, REST fills it first.
     v.close_bar(kT0, false);
@@ -152,28 +169,13 @@ TEST_P(StreamedSession, LostSilentOrDroppedStreamsAreFilledInOverRest) {
     run_until_waiting(s, v.clock.now());
     EXPECT_EQ(s.last_bar(), kT0 + 3 * kTf.ms());
 
-    const BarSeries stored = store->load_bars("BTC/USDT", kTf, TimeRange{kT0, kT0 + 4 * kTf.ms()});
-    ASSERT_EQ(stored.size(), 4u);
-    for (std::size_t i = 0; i < stored.size(); ++i)
-        EXPECT_DOUBLE_EQ(stored.close[i], v.rest.generated_bar("BTCUSDT", kTf, stored.time[i]).close);
-    s.stop_feed();
+    x.expect_exchange_bars("BTC/USDT", "BTCUSDT", 4);
 }
 
 TEST(StreamedSessionTwoSymbols, ABarIsSteppedOnceWhenAllItsKlinesHaveCome) {
-    test::TempDir dir;
-    auto store = open_market_store((dir / "a.db").string());
-    Venue v;
-    v.rest.add_symbol("ETHUSDT", kT0 - 30 * kMsPerDay, 2000);
-    test::FakeSymbol eth;
-    eth.symbol = "ETHUSDT", eth.base = "ETH";
-    v.ex.list(eth, 2000);
-    LiveOptions o = v.options("paper");
-    o.symbols = {"BTC/USDT", "ETH/USDT"};
-    LiveSession s(store->database(), *store, o, RiskLimits{}, InstrumentRegistry(), {});
-    s.open(v.clock.now(), false, "");
-    ASSERT_TRUE(test::wait_until([&] { return v.ws.market_connections() == 1; }));
-    take_streamed(s);
-    run_until_waiting(s, v.clock.now());
+    Streamed x("paper", {"BTC/USDT", "ETH/USDT"});
+    Venue& v = x.v;
+    LiveSession& s = *x.session;
     const auto steps = s.steps();
     v.close_bar(kT0); // BTC's kline only
     take_streamed(s);
@@ -193,18 +195,13 @@ TEST(StreamedSessionTwoSymbols, ABarIsSteppedOnceWhenAllItsKlinesHaveCome) {
     s.poll_store();
     run_until_waiting(s, v.clock.now());
     EXPECT_EQ(s.steps(), steps + 2);
-    EXPECT_EQ(store->load_bars("ETH/USDT", kTf, TimeRange{kT0, kT0 + 2 * kTf.ms()}).size(), 2u);
-    s.stop_feed();
+    x.expect_exchange_bars("ETH/USDT", "ETHUSDT", 2);
 }
 
 TEST(StreamedSessionWarmUp, AHandTradeBeforeTheFirstBarCloseIsRefusedSayingWhen) {
-    test::TempDir dir;
-    auto store = open_market_store((dir / "a.db").string());
-    Venue v;
-    LiveSession s(store->database(), *store, v.options("live"), RiskLimits{}, InstrumentRegistry(),
-                  {});
-    s.open(v.clock.now(), false, "");
-    run_until_waiting(s, v.clock.now()); // the warm-up history
+    Streamed x("live");
+    Venue& v = x.v;
+    LiveSession& s = *x.session; // its warm-up stepped, its first bar not closed yet
     const CommandOutcome o = s.execute(
         "trade",
         nlohmann::json{{"symbol", "BTC/USDT"}, {"side", "long"}, {"amount", 0.01}, {"reason", "t"}},
@@ -213,7 +210,6 @@ TEST(StreamedSessionWarmUp, AHandTradeBeforeTheFirstBarCloseIsRefusedSayingWhen)
     EXPECT_NE(o.message.find("trades from its first bar close at 2024-06-03 01:00"), std::string::npos)
         << o.message;
     EXPECT_EQ(v.rest.request_count("/api/v3/order"), 0) << "nothing sent";
-    s.stop_feed();
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, StreamedSession, ::testing::Values("paper", "live"));
@@ -269,11 +265,8 @@ TEST(StreamedPaperCli, PaperOnTodaysMarketActsOnTheStreamedCandle) {
     const auto text = test::run_aurum({"--home", home.path().string(), "health"});
     EXPECT_NE(text.out.find("Exchange streams: market connected (1 candles streamed"),
               std::string::npos) << text.out;
-    test::CliResult stop;
-    std::thread stopper([&] { stop = test::run_aurum({"--home", home.path().string(), "stop"}); });
     int st = 0;
-    ::waitpid(pid, &st, 0);
-    stopper.join();
+    const test::CliResult stop = test::stop_daemon(home.path(), pid, &st);
     EXPECT_EQ(stop.exit_code, 0) << stop.err;
     EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << test::slurp(home / "daemon.log");
     // Only the stream had that candle: it is in the store, as the exchange made it.

@@ -1,0 +1,27 @@
+#pragma once
+// What the live latency benchmarks share: a small but real models.yaml that trades often.
+#include <string>
+
+#include "models/training_pipeline.hpp"
+
+namespace aurum::bench {
+
+/// The shipped models.yaml with 3 folds of 100 rounds, a low entry threshold and no costs in the
+/// policy's expected value, so the GBDT enters on a small edge: latency, not profit, is measured
+/// (the fills still pay the session's fees and slippage).
+inline std::string quick_trading_models_yaml() {
+    std::string yaml = default_models_yaml();
+    auto set = [&](const std::string& from, const std::string& to) {
+        const auto p = yaml.find(from);
+        if (p != std::string::npos) yaml.replace(p, from.size(), to);
+    };
+    set("folds: 5", "folds: 3");
+    set("rounds: 400", "rounds: 100");
+    set("threshold: 0.70", "threshold: 0.52");
+    set("fee: 0.001", "fee: 0.0");
+    set("spread_bps: 2", "spread_bps: 0");
+    set("slippage_bps: 2", "slippage_bps: 0");
+    return yaml;
+}
+
+} // namespace aurum::bench
