@@ -135,7 +135,7 @@ static void BM_KlineToSignedOrderGbdt(benchmark::State& state) {
     spdlog::set_level(spdlog::level::warn);
     static Fixture fx;
     const int bars = static_cast<int>(state.range(0));
-    std::vector<double> order_us, step_us;
+    std::vector<double> order_us, written_us, step_us, to_wake_us, poll_us, decide_us, send_us;
     for (auto _ : state) {
         Venue v(fx.series);
         std::atomic<std::int64_t> accepted_ns{0}; // when the fake accepted the latest order
@@ -158,18 +158,23 @@ static void BM_KlineToSignedOrderGbdt(benchmark::State& state) {
         o.new_session = true;
         o.venue = v.venue([&] { waker.wake(); });
         o.venue.ws_api_url.clear(); // the order path only (the user stream is the second bench)
+        const std::shared_ptr<BinanceRest> venue_rest = venue_transport(o.venue); // shared
         LiveSession s(store->database(), *store, o, RiskLimits{}, InstrumentRegistry(), {});
         s.open(v.clock.now(), false, "");
         while (v.ws.market_connections() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(5));
         std::atomic<TimeMs> stepped{0};
         std::atomic<bool> done{false};
+        std::atomic<std::int64_t> woke_ns{0}, polled_ns{0}, sent_ns{0};
         std::thread engine([&] { // the daemon's engine thread
             while (!done) {
                 waker.wait();
                 if (!s.feed_ready()) continue;
+                woke_ns = Steady::now().time_since_epoch().count();
                 s.poll_store();
+                polled_ns = Steady::now().time_since_epoch().count();
                 while (s.step(v.clock.now()) == LiveSession::StepResult::Stepped) {
                 }
+                sent_ns = venue_rest->stats().last_sent.time_since_epoch().count();
                 stepped = s.last_bar();
             }
         });
@@ -187,9 +192,16 @@ static void BM_KlineToSignedOrderGbdt(benchmark::State& state) {
             while (stepped.load() < open) std::this_thread::yield();
             const auto t1 = Steady::now();
             step_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-            if (accepted_ns.load() != before)
-                order_us.push_back(static_cast<double>(accepted_ns.load() -
-                                                       t0.time_since_epoch().count()) / 1e3);
+            if (accepted_ns.load() != before) {
+                const auto us = [&](std::int64_t a, std::int64_t b) { return static_cast<double>(b - a) / 1e3; };
+                const std::int64_t t0ns = t0.time_since_epoch().count();
+                order_us.push_back(us(t0ns, accepted_ns.load()));
+                written_us.push_back(us(t0ns, sent_ns.load()));
+                to_wake_us.push_back(us(t0ns, woke_ns.load()));
+                poll_us.push_back(us(woke_ns.load(), polled_ns.load()));
+                decide_us.push_back(us(polled_ns.load(), sent_ns.load()));
+                send_us.push_back(us(sent_ns.load(), accepted_ns.load()));
+            }
         }
         done = true;
         waker.wake();
@@ -204,6 +216,15 @@ static void BM_KlineToSignedOrderGbdt(benchmark::State& state) {
     state.counters["order_p50_us"] = bench::percentile(order_us, 0.50);
     state.counters["order_p99_us"] = bench::percentile(order_us, 0.99);
     state.counters["order_max_us"] = order_us.empty() ? 0.0 : order_us.back();
+    state.counters["written_p50_us"] = bench::percentile(written_us, 0.50);
+    state.counters["written_p99_us"] = bench::percentile(written_us, 0.99);
+    // Where an order's time goes (p50s): the klines reach the engine thread, the store gives
+    // them to the session, the step decides, journals (commit) and signs the order until it is
+    // written to the socket ("written"), and the request reaches the exchange's matching.
+    state.counters["p50_to_engine_us"] = bench::percentile(to_wake_us, 0.50);
+    state.counters["p50_store_us"] = bench::percentile(poll_us, 0.50);
+    state.counters["p50_step_us"] = bench::percentile(decide_us, 0.50);
+    state.counters["p50_request_us"] = bench::percentile(send_us, 0.50);
 }
 BENCHMARK(BM_KlineToSignedOrderGbdt)->Arg(1500)->Unit(benchmark::kMillisecond)->Iterations(1);
 

@@ -412,6 +412,7 @@ HttpResponse BinanceRest::send(HttpRequest request, int weight, BinanceRequestKi
         reserve(weight, order);
         ++stats_.requests;
         stats_.orders += order ? 1 : 0;
+        stats_.last_sent = std::chrono::steady_clock::now();
         HttpResponse resp = http_->send(r);
         note_headers(resp);
         if (resp.status == 429 || resp.status == 418) {

@@ -6,6 +6,7 @@
 // SIGNED requests. Callers keep their own policy for 5xx and timeouts (a read may be retried, an
 // order's outcome is unknown).
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -93,6 +94,8 @@ struct BinanceRestStats {
     std::int64_t time_syncs = 0;
     TimeMs waited_ms = 0;           ///< total time slept for all of the above
     std::optional<int> used_weight; ///< X-MBX-USED-WEIGHT-1M of the last response
+    /// When the last signed, ready request was handed to the socket (latency benchmarks).
+    std::chrono::steady_clock::time_point last_sent{};
 };
 
 /// Binance spot REST transport. Single-threaded (the engine thread), like its clients.

@@ -118,7 +118,7 @@ std::string market_stream_target(const std::vector<std::string>& symbols, Timefr
 BinanceMarketStream::BinanceMarketStream(std::string base_url, std::vector<std::string> symbols,
                                          Timeframe tf, WebSocketOptions tuning,
                                          std::function<void()> wake)
-    : tf_(tf), wake_(std::move(wake)) {
+    : tf_(tf), wake_(std::move(wake)), symbols_(symbols.size()) {
     while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
     tuning.url = base_url + market_stream_target(symbols, tf);
     WebSocketHandlers h;
@@ -159,6 +159,15 @@ void BinanceMarketStream::on_message(std::string_view text) {
             std::lock_guard lock(mu_);
             bars_.push_back(StreamedBar{ev.symbol, ev.bar});
             ++stats_.klines_closed;
+            // The engine acts on a bar once: wake it when every symbol's candle has come, or a
+            // later bar's has (the missing one is late; the feed asks REST for it).
+            const TimeMs t = ev.bar.time;
+            const std::size_t n = ++arrived_[t];
+            const bool overdue = arrived_.begin()->first < t; // an older bar is incomplete
+            if (n < symbols_ && !overdue) return;
+            arrived_.erase(arrived_.begin(),
+                           n >= symbols_ ? arrived_.upper_bound(t) : arrived_.lower_bound(t));
+            complete_ = true;
         }
         pending_ = true;
         if (wake_) wake_();
@@ -181,12 +190,13 @@ void BinanceMarketStream::on_message(std::string_view text) {
 std::vector<StreamedBar> BinanceMarketStream::take_bars() {
     std::lock_guard lock(mu_);
     pending_ = resync_;
+    complete_ = false;
     return std::exchange(bars_, {});
 }
 
 bool BinanceMarketStream::take_resync() {
     std::lock_guard lock(mu_);
-    pending_ = !bars_.empty();
+    pending_ = complete_;
     return std::exchange(resync_, false);
 }
 

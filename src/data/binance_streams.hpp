@@ -68,7 +68,8 @@ struct MarketStreamStats {
 class BinanceMarketStream {
   public:
     /// `base_url`: "wss://stream.binance.com:9443" or a fake's "ws://127.0.0.1:PORT"; `wake` runs
-    /// on the stream's thread after each closed candle and each reconnect.
+    /// on the stream's thread after each reconnect and once the closed candles of all `symbols`
+    /// for an open time have come (or a later one has: the missing one is late).
     BinanceMarketStream(std::string base_url, std::vector<std::string> symbols, Timeframe tf,
                         WebSocketOptions tuning, std::function<void()> wake);
     ~BinanceMarketStream();
@@ -79,7 +80,7 @@ class BinanceMarketStream {
     std::vector<StreamedBar> take_bars();
     /// True once after each (re)connect (the first included): candles may have been missed.
     bool take_resync();
-    /// True while a candle or a resync waits for take_*().
+    /// True while a complete bar (every symbol's candle) or a resync waits for take_*().
     bool pending() const { return pending_.load(); }
     bool connected() const { return ws_->connected(); }
     std::optional<BookTop> book(const std::string& symbol) const;
@@ -92,6 +93,9 @@ class BinanceMarketStream {
     std::function<void()> wake_;
     mutable std::mutex mu_;
     std::vector<StreamedBar> bars_;
+    std::size_t symbols_ = 0;
+    std::map<TimeMs, std::size_t> arrived_; ///< open time -> closed candles come so far
+    bool complete_ = false;                 ///< bars_ holds a complete (or overdue) bar
     std::map<std::string, BookTop> books_;
     bool resync_ = false;
     std::atomic<bool> pending_{false};
