@@ -3,7 +3,8 @@
 // throwaway server on 127.0.0.1; not a Google Benchmark (one long measured run, minutes).
 //   bench_data_pg_scale URL SYMBOLS DAYS [WRITERS]
 // WRITERS (default 1) connections load different symbols at once, as parallel imports or Dask
-// workers would; the figure is all rows over the wall time of the load.
+// workers would; the figure is all rows over the wall time of the load. WRITERS 0 loads nothing
+// and only reads (a store loaded by an earlier run kept with PG_SCALE_KEEP=1).
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -56,25 +57,9 @@ aurum::BarSeries minute_bars(const std::string& symbol, aurum::TimeMs start, std
     return s;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-    if (argc != 4 && argc != 5) {
-        // `make bench` runs every bench_* with Google Benchmark flags: this one needs a server
-        // and minutes, so it only says how to run it.
-        std::printf("%s URL SYMBOLS DAYS [WRITERS]: run by bench/pg_scale.sh (a throwaway "
-                    "PostgreSQL server, ~3 min); skipped\n",
-                    argv[0]);
-        return 0;
-    }
-    const int writers = argc == 5 ? std::max(1, std::stoi(argv[4])) : 1;
-    const std::string url = argv[1];
-    const int symbols = std::stoi(argv[2]);
-    const int days = std::stoi(argv[3]);
-    const std::size_t n = static_cast<std::size_t>(days) * 1440;
-    const aurum::TimeMs t0 = aurum::make_time(2024, 1, 1);
-    auto store = aurum::open_market_store(url);
-
+/// Loads SYMBOLS x n bars with `writers` connections, then VACUUM (ANALYZE)s (timed each).
+void load_and_vacuum(aurum::Database& db, const std::string& url, int symbols, std::size_t n,
+                     aurum::TimeMs t0, int writers) {
     // Each writer has its own connection; generating a symbol's bars (a few ms) is inside the
     // clock, against about a second to load them.
     std::atomic<int> next{0};
@@ -99,7 +84,6 @@ int main(int argc, char** argv) {
                 "rows/s\n",
                 writers, static_cast<long long>(rows.load()), load_s,
                 static_cast<double>(rows.load()) / load_s);
-    auto& db = store->database();
     // The steady state after a load (what autovacuum would otherwise be doing during the reads).
     const auto tv = Clock::now();
     db.exec("VACUUM (ANALYZE) bars");
@@ -112,6 +96,30 @@ int main(int argc, char** argv) {
                              "pg_inherits WHERE inhparent = 'bars'::regclass")
                     ->as_string(0)
                     .c_str());
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 4 && argc != 5) {
+        // `make bench` runs every bench_* with Google Benchmark flags: this one needs a server
+        // and minutes, so it only says how to run it.
+        std::printf("%s URL SYMBOLS DAYS [WRITERS]: run by bench/pg_scale.sh (a throwaway "
+                    "PostgreSQL server, ~3 min); skipped\n",
+                    argv[0]);
+        return 0;
+    }
+    const int writers = argc == 5 ? std::max(0, std::stoi(argv[4])) : 1;
+    const std::string url = argv[1];
+    const int symbols = std::stoi(argv[2]);
+    const int days = std::stoi(argv[3]);
+    const std::size_t n = static_cast<std::size_t>(days) * 1440;
+    const aurum::TimeMs t0 = aurum::make_time(2024, 1, 1);
+    auto store = aurum::open_market_store(url);
+
+    auto& db = store->database();
+    if (writers > 0)
+        load_and_vacuum(db, url, symbols, n, t0, writers);
 
     // One symbol, one year of 1m bars, read the way every command reads (load_bars).
     const std::string sym = "S" + std::to_string(symbols / 2) + "/USDT";

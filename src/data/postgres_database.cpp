@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 
+#include <pqxx/largeobject>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
 
@@ -380,6 +381,26 @@ namespace {
     throw SystemError("PostgreSQL (" + target.redacted + "): " + why);
 }
 
+// libpqxx 6.4 has no public accessor of a transaction's PGconn (copy_in_binary needs it: the
+// binary COPY must run in the writer's own transaction); largeobject, which calls libpq's
+// large-object functions directly, has a protected one that a subclass may call.
+struct RawConnection : pqxx::largeobject {
+    static PGconn* of(const pqxx::dbtransaction& tx) { return largeobject::raw_connection(tx); }
+};
+
+using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
+
+/// The final status of the statement on `conn` (empty when it succeeded), draining its results.
+std::string finish_statement(PGconn* conn) {
+    std::string why;
+    while (PGresult* r = PQgetResult(conn)) {
+        if (why.empty() && PQresultStatus(r) != PGRES_COMMAND_OK)
+            why = PQresultErrorMessage(r);
+        PQclear(r);
+    }
+    return why;
+}
+
 std::uint64_t load_be64(const char* p) {
     std::uint64_t v;
     std::memcpy(&v, p, sizeof v);
@@ -503,6 +524,63 @@ bool PostgresDatabase::copy_out_binary(const std::string& select,
     if (!why.empty())
         throw_pg(target_, why);
     return true;
+}
+
+void PostgresDatabase::copy_in_binary(const std::string& table,
+                                      const std::vector<std::string>& columns,
+                                      const std::function<bool(std::string&)>& fill) {
+    std::unique_ptr<pqxx::work> own; // outside begin()/commit(): a transaction of its own
+    try {
+        if (!impl_->tx) {
+            impl_->auto_.reset();
+            own = std::make_unique<pqxx::work>(impl_->conn);
+        }
+    } catch (const pqxx::failure& e) {
+        fail(e);
+    }
+    PGconn* conn = RawConnection::of(impl_->tx ? *impl_->tx : *own);
+    std::string sql = "COPY " + table + " (";
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        sql += (c ? ", " : "") + columns[c];
+    sql += ") FROM STDIN (FORMAT binary)";
+    {
+        ResultPtr start(PQexec(conn, sql.c_str()), PQclear);
+        if (PQresultStatus(start.get()) != PGRES_COPY_IN)
+            throw_pg(target_, PQresultErrorMessage(start.get()));
+    }
+    // The stream: the 11-byte signature, flags (0) and header extension length (0), the rows,
+    // and a field count of -1 as the trailer.
+    static constexpr char kHeader[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n'};
+    std::string block(kHeader, sizeof kHeader);
+    std::string error;
+    try {
+        for (bool more = true; more && error.empty();) {
+            more = fill(block);
+            if (!more)
+                block.append("\xff\xff", 2);
+            if (!block.empty() &&
+                PQputCopyData(conn, block.data(), static_cast<int>(block.size())) != 1)
+                error = PQerrorMessage(conn);
+            block.clear();
+        }
+    } catch (...) { // `fill`'s own error: the server discards the rows sent so far
+        PQputCopyEnd(conn, "aborted by the client");
+        finish_statement(conn);
+        throw;
+    }
+    if (PQputCopyEnd(conn, error.empty() ? nullptr : "aborted by the client") != 1 &&
+        error.empty())
+        error = PQerrorMessage(conn);
+    const std::string why = finish_statement(conn);
+    if (!why.empty() || !error.empty())
+        throw_pg(target_, why.empty() ? error : why);
+    if (own) {
+        try {
+            own->commit();
+        } catch (const pqxx::failure& e) {
+            fail(e);
+        }
+    }
 }
 
 std::unique_ptr<Database> open_postgres_database(const std::string& url) {

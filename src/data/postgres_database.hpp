@@ -1,5 +1,10 @@
 #pragma once
 // PostgreSQL backend of Database (libpqxx 6.4).
+#include <endian.h>
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -49,6 +54,29 @@ class BinaryTuple {
     int n_ = 0;
 };
 
+/// Appends rows in PostgreSQL's binary COPY format to a buffer (for copy_in_binary): per row a
+/// field count, per field its length and its bytes, numbers big-endian (no text to parse).
+class BinaryRowEncoder {
+  public:
+    explicit BinaryRowEncoder(std::string& out) : out_(out) {}
+    void row(std::int16_t fields) { put(htobe16(static_cast<std::uint16_t>(fields))); }
+    void int64(std::int64_t v) { field8(static_cast<std::uint64_t>(v)); }
+    void float8(double v) { field8(std::bit_cast<std::uint64_t>(v)); }
+    void null() { put(htobe32(static_cast<std::uint32_t>(-1))); }
+
+  private:
+    void field8(std::uint64_t v) {
+        put(htobe32(8u));
+        put(htobe64(v));
+    }
+    template <class T> void put(T v) {
+        char b[sizeof v];
+        std::memcpy(b, &v, sizeof v);
+        out_.append(b, sizeof v);
+    }
+    std::string& out_;
+};
+
 /// A libpqxx connection. Outside begin()/commit() every statement runs in autocommit mode.
 class PostgresDatabase final : public Database {
   public:
@@ -70,6 +98,13 @@ class PostgresDatabase final : public Database {
     /// returns false once there is nothing more to send.
     void copy_in(const std::string& table, const std::vector<std::string>& columns,
                  const std::function<bool(std::string&)>& fill);
+
+    /// Bulk load with COPY FROM STDIN (FORMAT binary) into `table` (`columns`), in the open
+    /// transaction (the COPY alone commits otherwise). `fill` appends complete rows encoded with
+    /// BinaryRowEncoder (fields in `columns` order) and returns false once there is nothing more
+    /// to send. The server converts no text: several times less work per row than copy_in.
+    void copy_in_binary(const std::string& table, const std::vector<std::string>& columns,
+                        const std::function<bool(std::string&)>& fill);
 
     /// Runs a parameterised query and hands the raw libpqxx result to `consume`, for bulk readers
     /// that must not box every cell into a SqlValue.

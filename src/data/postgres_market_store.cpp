@@ -141,11 +141,6 @@ std::int64_t find_or_create_series(Database& db, const std::string& symbol, std:
     return *find_series(db, symbol, tf);
 }
 
-template <class T> void append_number(std::string& out, T v) {
-    char buf[32];
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-
 class PostgresBarWriter final : public BarWriter {
   public:
     explicit PostgresBarWriter(PostgresDatabase& db) : db_(db), tx_(db) {
@@ -200,34 +195,35 @@ class PostgresBarWriter final : public BarWriter {
     }
 
   private:
-    /// COPY of every bar into `table`: the first column is `series` when >= 0, else the
-    /// staging sequence number.
+    /// Binary COPY of every bar into `table` (no number turned into text and parsed back): the
+    /// first column is `series` when >= 0, else the staging sequence number.
     void copy_rows(const std::string& table, const std::vector<std::string>& columns,
                    const BarSeries& bars, std::int64_t series) {
         std::size_t i = 0;
         const std::size_t n = bars.size();
-        db_.copy_in(table, columns, [&](std::string& block) {
+        const bool spread = bars.has_spread();
+        db_.copy_in_binary(table, columns, [&](std::string& block) {
             const std::size_t end = std::min(n, i + 8192);
-            block.reserve((end - i) * 110);
+            block.reserve(block.size() + (end - i) * kRowBytes);
+            BinaryRowEncoder row(block);
             for (; i < end; ++i) {
-                append_number(block, series >= 0 ? series : seq_++);
-                block += '\t';
-                append_number(block, bars.time[i]);
-                for (double v :
-                     {bars.open[i], bars.high[i], bars.low[i], bars.close[i], bars.volume[i]}) {
-                    block += '\t';
-                    append_number(block, v);
-                }
-                block += '\t';
-                if (bars.has_spread())
-                    append_number(block, bars.spread[i]);
+                row.row(8);
+                row.int64(series >= 0 ? series : seq_++);
+                row.int64(bars.time[i]);
+                row.float8(bars.open[i]);
+                row.float8(bars.high[i]);
+                row.float8(bars.low[i]);
+                row.float8(bars.close[i]);
+                row.float8(bars.volume[i]);
+                if (spread)
+                    row.float8(bars.spread[i]);
                 else
-                    block += "\\N";
-                block += '\n';
+                    row.null();
             }
             return i < n;
         });
     }
+    static constexpr std::size_t kRowBytes = 2 + 8 * (4 + 8); ///< one binary COPY row
 
     PostgresDatabase& db_;
     Transaction tx_;
