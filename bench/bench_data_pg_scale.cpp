@@ -5,13 +5,22 @@
 // WRITERS (default 1) connections load different symbols at once, as parallel imports or Dask
 // workers would; the figure is all rows over the wall time of the load. WRITERS 0 loads nothing
 // and only reads (a store loaded by an earlier run kept with PG_SCALE_KEEP=1).
+// Besides wall times it reports the CPU seconds the server's processes (read from /proc: the
+// server is local) and this client spent: on a machine shared with other work the wall time
+// depends on the load, the CPU per row does not.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "data/database.hpp"
@@ -23,6 +32,52 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+/// CPU seconds of this process (all its threads).
+double client_cpu() {
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// (parent pid, user + system CPU seconds) of a process from /proc/PID/stat; {-1, 0} if gone.
+std::pair<long, double> proc_stat(const std::string& pid) {
+    std::ifstream f("/proc/" + pid + "/stat");
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    if (close == std::string::npos)
+        return {-1, 0};
+    std::istringstream in(text.substr(close + 2));
+    std::string field;
+    long ppid = -1;
+    double ticks = 0;
+    for (int k = 0; k < 13 && in >> field; ++k) {
+        if (k == 1)
+            ppid = std::stol(field);
+        if (k == 11 || k == 12) // utime, stime
+            ticks += std::stod(field);
+    }
+    return {ppid, ticks / static_cast<double>(sysconf(_SC_CLK_TCK))};
+}
+
+/// CPU seconds of every process of the (local) server: the postmaster's children (backends,
+/// WAL writer, checkpointer, ...) and the postmaster. 0 when /proc does not show them.
+double server_cpu(aurum::Database& db) {
+    static long postmaster = -1;
+    if (postmaster < 0)
+        postmaster =
+            proc_stat(std::to_string(db.query_one("SELECT pg_backend_pid()")->as_int(0))).first;
+    double sum = proc_stat(std::to_string(postmaster)).second;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        const std::string name = e.path().filename();
+        if (std::isdigit(static_cast<unsigned char>(name[0]))) {
+            const auto [ppid, cpu] = proc_stat(name);
+            if (ppid == postmaster)
+                sum += cpu;
+        }
+    }
+    return sum;
 }
 
 /// A deterministic random walk of 1-minute bars.
@@ -68,6 +123,7 @@ void load_and_vacuum(aurum::Database& db, const std::string& url, int symbols, s
     std::vector<std::unique_ptr<aurum::MarketStore>> stores;
     for (int w = 0; w < writers; ++w)
         stores.push_back(aurum::open_market_store(url));
+    const double server0 = server_cpu(db), client0 = client_cpu();
     const auto t = Clock::now();
     for (int w = 0; w < writers; ++w)
         pool.emplace_back([&, w] {
@@ -84,6 +140,12 @@ void load_and_vacuum(aurum::Database& db, const std::string& url, int symbols, s
                 "rows/s\n",
                 writers, static_cast<long long>(rows.load()), load_s,
                 static_cast<double>(rows.load()) / load_s);
+    const double server_s = server_cpu(db) - server0, client_s = client_cpu() - client0;
+    std::printf("  CPU of the load: server %.1f s (%.2f us per row), client %.1f s (%.2f us per "
+                "row): %.0f rows per CPU-second of both\n",
+                server_s, server_s * 1e6 / static_cast<double>(rows.load()), client_s,
+                client_s * 1e6 / static_cast<double>(rows.load()),
+                static_cast<double>(rows.load()) / (server_s + client_s));
     // The steady state after a load (what autovacuum would otherwise be doing during the reads).
     const auto tv = Clock::now();
     db.exec("VACUUM (ANALYZE) bars");
@@ -126,14 +188,19 @@ int main(int argc, char** argv) {
     const aurum::TimeRange year{t0, t0 + 365LL * aurum::kMsPerDay};
     std::vector<double> times;
     std::size_t got = 0;
+    got = store->load_bars(sym, aurum::Timeframe(aurum::kMsPerMinute), year).size(); // connect
+    const double server0 = server_cpu(db), client0 = client_cpu();
     for (int r = 0; r < 7; ++r) {
         const auto t = Clock::now();
         got = store->load_bars(sym, aurum::Timeframe(aurum::kMsPerMinute), year).size();
         times.push_back(seconds_since(t) * 1000);
     }
+    const double server_ms = (server_cpu(db) - server0) / 7 * 1000;
+    const double client_ms = (client_cpu() - client0) / 7 * 1000;
     std::sort(times.begin(), times.end());
-    std::printf("read %s one year of 1m: %zu bars, median %.0f ms (min %.0f, max %.0f) of 7 reads\n",
-                sym.c_str(), got, times[3], times.front(), times.back());
+    std::printf("read %s one year of 1m: %zu bars, median %.0f ms (min %.0f, max %.0f) of 7 reads"
+                "; CPU per read: server %.0f ms, client %.0f ms\n",
+                sym.c_str(), got, times[3], times.front(), times.back(), server_ms, client_ms);
     const auto id = db.query_one("SELECT id FROM series WHERE symbol = $1",
                                  std::vector<aurum::SqlValue>{sym})
                         ->as_int(0);

@@ -11,7 +11,6 @@
 
 #include <pqxx/largeobject>
 #include <pqxx/pqxx>
-#include <pqxx/tablewriter>
 
 #include "core/error.hpp"
 
@@ -340,38 +339,6 @@ void PostgresDatabase::rollback() {
     try {
         tx->abort();
     } catch (const pqxx::failure& e) {
-        fail(e);
-    }
-}
-
-void PostgresDatabase::copy_in(const std::string& table, const std::vector<std::string>& columns,
-                               const std::function<bool(std::string&)>& fill) {
-    try {
-        // tablewriter is deprecated in favour of stream_to, but stream_to in libpqxx 6.4 has no
-        // public way to send pre-formatted lines; formatting every field through pqxx::to_string
-        // would make COPY several times slower.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-        pqxx::tablewriter writer(current(), table, columns.begin(), columns.end());
-#pragma GCC diagnostic pop
-        std::string block;
-        bool more = true;
-        while (more) {
-            block.clear();
-            more = fill(block);
-            if (block.empty())
-                continue;
-            // write_raw_line appends the final newline itself.
-            if (block.back() == '\n')
-                block.pop_back();
-            writer.write_raw_line(block);
-        }
-        writer.complete();
-    } catch (const InputError&) {
-        throw; // from `fill`: the caller's own error, not the database's
-    } catch (const SystemError&) {
-        throw;
-    } catch (const std::exception& e) {
         fail(e);
     }
 }

@@ -96,12 +96,6 @@ class PostgresDatabase final : public Database {
     void rollback() override;
     std::string describe() const override { return target_.redacted; }
 
-    /// Bulk load with COPY FROM STDIN (text format) into `table` (`columns`). `fill` appends
-    /// complete lines (tab-separated, "\N" for NULL, each ending in '\n') to its argument and
-    /// returns false once there is nothing more to send.
-    void copy_in(const std::string& table, const std::vector<std::string>& columns,
-                 const std::function<bool(std::string&)>& fill);
-
     /// Bulk load with COPY FROM STDIN (FORMAT binary) into `table` (`columns`), in the open
     /// transaction (the COPY alone commits otherwise). `fill` appends complete rows encoded with
     /// BinaryRowEncoder (fields in `columns` order) and returns false once there is nothing more
