@@ -250,9 +250,27 @@ def _walkforward_rows(ws, job):
     return df
 
 
+# Dask settings for a graph of many short tasks (a sweep's task is ~1 ms of C++), applied to the
+# local cluster `connect` starts; a deployed scheduler and its workers take them from their own
+# Dask config (docs/distributed.md, "Settings for short tasks").
+SHORT_TASK_CONFIG = {
+    # Every task goes to a worker at once (work stealing still evens the workers out). With the
+    # default queuing (1.1) a worker holds one task beyond the running one and each refill is a
+    # round trip through the scheduler: a worker sat idle about half the time between tasks.
+    "distributed.scheduler.worker-saturation": "inf",
+    # The statistical profiler samples every thread's stack every 10 ms (CPU and GIL time the
+    # tasks lose); the tick and system monitors wake every 20 and 500 ms for the dashboard.
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "5s",
+}
+
+
 def connect(scheduler=None, workers=None):
     """A dask Client: on `scheduler` (tcp://HOST:PORT), else on a LocalCluster of `workers`
-    processes (default: the machine's cores) on 127.0.0.1. InputError when unreachable."""
+    processes (default: the machine's cores) on 127.0.0.1, with SHORT_TASK_CONFIG. InputError
+    when unreachable."""
+    import dask
     from dask.distributed import Client, LocalCluster
     if scheduler:
         try:
@@ -260,8 +278,11 @@ def connect(scheduler=None, workers=None):
         except (OSError, TimeoutError, ValueError) as e:
             raise InputError(f"--scheduler {scheduler}: cannot connect ({e})") from None
     n = int(workers or os.cpu_count() or 1)
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=40)
+    # The scheduler and the workers read these when they start (the workers get the config
+    # their nanny was created with).
+    with dask.config.set(SHORT_TASK_CONFIG):
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None, silence_logs=40)
     return Client(cluster, set_as_default=False)
 
 
