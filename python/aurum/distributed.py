@@ -266,10 +266,10 @@ SHORT_TASK_CONFIG = {
 }
 
 
-def connect(scheduler=None, workers=None):
+def connect(scheduler=None, workers=None, config=None):
     """A dask Client: on `scheduler` (tcp://HOST:PORT), else on a LocalCluster of `workers`
-    processes (default: the machine's cores) on 127.0.0.1, with SHORT_TASK_CONFIG. InputError
-    when unreachable."""
+    processes (default: the machine's cores) on 127.0.0.1 with `config` (default
+    SHORT_TASK_CONFIG; {} = Dask's defaults). InputError when unreachable."""
     import dask
     from dask.distributed import Client, LocalCluster
     if scheduler:
@@ -280,7 +280,7 @@ def connect(scheduler=None, workers=None):
     n = int(workers or os.cpu_count() or 1)
     # The scheduler and the workers read these when they start (the workers get the config
     # their nanny was created with).
-    with dask.config.set(SHORT_TASK_CONFIG):
+    with dask.config.set(SHORT_TASK_CONFIG if config is None else config):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None, silence_logs=40)
     return Client(cluster, set_as_default=False)
