@@ -41,40 +41,49 @@ double client_cpu() {
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-/// (parent pid, user + system CPU seconds) of a process from /proc/PID/stat; {-1, 0} if gone.
-std::pair<long, double> proc_stat(const std::string& pid) {
+/// From /proc/PID/stat: parent pid, the process's user + system CPU seconds and those of its
+/// children that have exited (and been waited for). {-1, 0, 0} if gone.
+struct ProcCpu {
+    long ppid = -1;
+    double own = 0, exited_children = 0;
+};
+
+ProcCpu proc_cpu(const std::string& pid) {
     std::ifstream f("/proc/" + pid + "/stat");
     std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     const auto close = text.rfind(')');
+    ProcCpu out;
     if (close == std::string::npos)
-        return {-1, 0};
+        return out;
     std::istringstream in(text.substr(close + 2));
     std::string field;
-    long ppid = -1;
-    double ticks = 0;
-    for (int k = 0; k < 13 && in >> field; ++k) {
+    const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+    for (int k = 0; k < 15 && in >> field; ++k) {
         if (k == 1)
-            ppid = std::stol(field);
+            out.ppid = std::stol(field);
         if (k == 11 || k == 12) // utime, stime
-            ticks += std::stod(field);
+            out.own += std::stod(field) / tick;
+        if (k == 13 || k == 14) // cutime, cstime
+            out.exited_children += std::stod(field) / tick;
     }
-    return {ppid, ticks / static_cast<double>(sysconf(_SC_CLK_TCK))};
+    return out;
 }
 
-/// CPU seconds of every process of the (local) server: the postmaster's children (backends,
-/// WAL writer, checkpointer, ...) and the postmaster. 0 when /proc does not show them.
+/// CPU seconds of every process of the (local) server: the postmaster, its live children
+/// (backends, WAL writer, checkpointer, autovacuum, ...) and those that have exited.
 double server_cpu(aurum::Database& db) {
     static long postmaster = -1;
     if (postmaster < 0)
         postmaster =
-            proc_stat(std::to_string(db.query_one("SELECT pg_backend_pid()")->as_int(0))).first;
-    double sum = proc_stat(std::to_string(postmaster)).second;
+            proc_cpu(std::to_string(db.query_one("SELECT pg_backend_pid()")->as_int(0))).ppid;
+    const ProcCpu pm = proc_cpu(std::to_string(postmaster));
+    double sum = pm.own + pm.exited_children;
     for (const auto& e : std::filesystem::directory_iterator("/proc")) {
         const std::string name = e.path().filename();
         if (std::isdigit(static_cast<unsigned char>(name[0]))) {
-            const auto [ppid, cpu] = proc_stat(name);
-            if (ppid == postmaster)
-                sum += cpu;
+            const ProcCpu c = proc_cpu(name);
+            if (c.ppid == postmaster)
+                sum += c.own;
         }
     }
     return sum;
