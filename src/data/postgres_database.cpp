@@ -495,6 +495,12 @@ bool PostgresDatabase::copy_out_binary_parallel(
         });
     for (auto& t : threads)
         t.join();
+    // Only the first reader stays open: a store holds two connections between reads, as many
+    // Dask workers may each hold a store on one server (max_connections).
+    for (std::size_t k = 1; k < impl_->readers.size(); ++k) {
+        PQfinish(impl_->readers[k]);
+        impl_->readers[k] = nullptr;
+    }
     for (const auto& e : errors)
         if (e)
             std::rethrow_exception(e);

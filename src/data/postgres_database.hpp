@@ -121,6 +121,7 @@ class PostgresDatabase final : public Database {
     /// thread: a long read split into ranges has each part formatted by its own server backend
     /// (the server's per-row work is most of a large read). `on_rows[k]` gets the rows of
     /// `selects[k]`, on the k-th thread. The first error is rethrown after all have finished.
+    /// The extra connections are closed again afterwards (one reader stays open).
     bool copy_out_binary_parallel(
         const std::vector<std::string>& selects,
         const std::vector<std::function<void(const BinaryTuple&)>>& on_rows);

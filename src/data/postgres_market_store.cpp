@@ -254,12 +254,15 @@ std::optional<ReadPlan> plan_read(Database& db, std::int64_t series, TimeRange r
     return ReadPlan{row->as_int(0), row->as_int(1), row->as_int(2) != 0};
 }
 
-/// Bars of one timeframe in [from, to) at most (they are at least a timeframe apart), capped:
-/// a sparse series reserves no more than that and is trimmed after the read.
+/// Bars of one timeframe in [from, to) at most (they are at least a timeframe apart).
 std::size_t rows_at_most(TimeMs from, TimeMs to, Timeframe tf) {
-    constexpr TimeMs kMaxReserve = 16'000'000;
-    return static_cast<std::size_t>(std::min(kMaxReserve, (to - from + tf.ms() - 1) / tf.ms()));
+    return static_cast<std::size_t>((to - from + tf.ms() - 1) / tf.ms());
 }
+
+/// Rows reserved up front at most, over all parts of a read (56 MB of columns): a year of 1m
+/// fits; a longer read regrows past it, and a sparse series (few bars over a long span) never
+/// reserves more than this. Trimmed after the read.
+constexpr std::size_t kMaxReserve = 1'000'000;
 
 std::string select_bars(std::int64_t series, TimeMs from, TimeMs to) {
     return "SELECT open_time, open, high, low, close, volume, spread FROM bars WHERE series_id = " +
@@ -340,7 +343,7 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
     std::vector<BarSeries> rest(parts - 1);
     std::vector<std::string> selects;
     std::vector<std::function<void(const BinaryTuple&)>> decoders;
-    out.reserve(rows_at_most(plan->first, end, tf));
+    out.reserve(std::min(kMaxReserve, rows_at_most(plan->first, end, tf)));
     for (std::size_t k = 0; k < parts; ++k) {
         const TimeMs from = plan->first + (end - plan->first) * static_cast<TimeMs>(k) /
                                               static_cast<TimeMs>(parts);
@@ -349,7 +352,7 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
         BarSeries& dst = k == 0 ? out : rest[k - 1];
         dst.has_spread_column = plan->spread;
         if (k > 0)
-            dst.reserve(rows_at_most(from, to, tf));
+            dst.reserve(std::min(kMaxReserve / parts, rows_at_most(from, to, tf)));
         selects.push_back(select_bars(*series, from, to));
         decoders.push_back(append_to(dst));
     }
