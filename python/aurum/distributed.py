@@ -326,24 +326,35 @@ def _run_graph(ws, job, tasks, fn, scheduler, workers, progress, client, batch=1
 
 
 def _wait(client, futures, sizes, progress):
-    from dask.distributed import as_completed
+    """Waits for every future, reporting progress in keys. Polls the futures' states every
+    50 ms instead of iterating `as_completed`, which costs the client's process (where a local
+    cluster's scheduler also runs) ~0.1 ms of CPU per task in a coroutine per future."""
     total, t0, failed, done = sum(sizes), time.monotonic(), None, 0
-    size_of = {f.key: n for f, n in zip(futures, sizes)}
+    pending = list(zip(futures, sizes))
     if progress:
         progress(0, total, None)
-    for fut in as_completed(futures, loop=client.loop):
-        if fut.status == "error" and failed is None:
-            failed = fut
-        done += size_of[fut.key]
-        if progress:
+    while pending:
+        time.sleep(0.05)
+        still = []
+        for fut, n in pending:
+            status = fut.status  # set by the client's event loop thread
+            if status not in ("finished", "error", "cancelled"):
+                still.append((fut, n))
+                continue
+            done += n
+            if status != "finished" and failed is None:
+                failed = fut
+        if progress and len(still) < len(pending):
             # No ETA from the first second: it is mostly the workers' start.
             elapsed = time.monotonic() - t0
             progress(done, total, (total - done) * elapsed / done if elapsed >= 1.0 else None)
+        pending = still
     if failed is not None:
-        err = failed.exception()
+        err = failed.exception() if failed.status == "error" else None
         if isinstance(err, Error):
             raise err
-        raise SystemFailure(f"a task failed: {err!r}")
+        raise SystemFailure(f"a task failed: {err!r}" if err else
+                            f"a task was cancelled: {failed.key}")
 
 
 # ----- python3 -m aurum.distributed (what `aurum sweep` and `aurum walkforward --universe` run) --
