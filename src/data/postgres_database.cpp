@@ -6,9 +6,11 @@
 
 #include <charconv>
 #include <cstring>
+#include <exception>
+#include <thread>
 
+#include <pqxx/largeobject>
 #include <pqxx/pqxx>
-#include <pqxx/tablewriter>
 
 #include "core/error.hpp"
 
@@ -184,11 +186,12 @@ PostgresTarget parse_postgres_url(const std::string& url) {
 struct PostgresDatabase::Impl {
     explicit Impl(const std::string& conninfo) : conn(conninfo) {}
     ~Impl() {
-        if (reader)
-            PQfinish(reader);
+        for (PGconn* r : readers)
+            if (r)
+                PQfinish(r);
     }
     pqxx::connection conn;
-    PGconn* reader = nullptr; ///< copy_out_binary's connection, opened on first use
+    std::vector<PGconn*> readers; ///< copy_out_binary's connections, opened on first use
     std::unique_ptr<pqxx::work> tx;              ///< open between begin() and commit()/rollback()
     std::unique_ptr<pqxx::nontransaction> auto_; ///< autocommit statements otherwise
     std::map<std::string, std::string, std::less<>> prepared; ///< SQL text -> statement name
@@ -340,44 +343,44 @@ void PostgresDatabase::rollback() {
     }
 }
 
-void PostgresDatabase::copy_in(const std::string& table, const std::vector<std::string>& columns,
-                               const std::function<bool(std::string&)>& fill) {
-    try {
-        // tablewriter is deprecated in favour of stream_to, but stream_to in libpqxx 6.4 has no
-        // public way to send pre-formatted lines; formatting every field through pqxx::to_string
-        // would make COPY several times slower.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-        pqxx::tablewriter writer(current(), table, columns.begin(), columns.end());
-#pragma GCC diagnostic pop
-        std::string block;
-        bool more = true;
-        while (more) {
-            block.clear();
-            more = fill(block);
-            if (block.empty())
-                continue;
-            // write_raw_line appends the final newline itself.
-            if (block.back() == '\n')
-                block.pop_back();
-            writer.write_raw_line(block);
-        }
-        writer.complete();
-    } catch (const InputError&) {
-        throw; // from `fill`: the caller's own error, not the database's
-    } catch (const SystemError&) {
-        throw;
-    } catch (const std::exception& e) {
-        fail(e);
-    }
-}
-
 namespace {
 
 [[noreturn]] void throw_pg(const PostgresTarget& target, std::string why) {
     while (!why.empty() && (why.back() == '\n' || why.back() == ' '))
         why.pop_back();
     throw SystemError("PostgreSQL (" + target.redacted + "): " + why);
+}
+
+// libpqxx 6.4 has no public accessor of a transaction's PGconn (copy_in_binary needs it: the
+// binary COPY must run in the writer's own transaction); largeobject, which calls libpq's
+// large-object functions directly, has a protected one that a subclass may call.
+struct RawConnection : pqxx::largeobject {
+    static PGconn* of(const pqxx::dbtransaction& tx) { return largeobject::raw_connection(tx); }
+};
+
+using ResultPtr = std::unique_ptr<PGresult, void (*)(PGresult*)>;
+
+/// The final status of the statement on `conn` (empty when it succeeded), draining its results.
+std::string finish_statement(PGconn* conn) {
+    std::string why;
+    while (PGresult* r = PQgetResult(conn)) {
+        if (why.empty() && PQresultStatus(r) != PGRES_COMMAND_OK)
+            why = PQresultErrorMessage(r);
+        PQclear(r);
+    }
+    return why;
+}
+
+std::int16_t load_be16(const char* p) {
+    std::uint16_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int16_t>(be16toh(v));
+}
+
+std::int32_t load_be32(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return static_cast<std::int32_t>(be32toh(v));
 }
 
 std::uint64_t load_be64(const char* p) {
@@ -399,110 +402,224 @@ double BinaryTuple::float8(int col) const {
     return d;
 }
 
-PGconn* PostgresDatabase::reader() {
-    if (impl_->reader && PQstatus(impl_->reader) != CONNECTION_OK) {
-        PQfinish(impl_->reader);
-        impl_->reader = nullptr;
+PGconn* PostgresDatabase::reader(std::size_t slot) {
+    PGconn*& conn = impl_->readers.at(slot);
+    if (conn && PQstatus(conn) != CONNECTION_OK) {
+        PQfinish(conn);
+        conn = nullptr;
     }
-    if (!impl_->reader) {
-        impl_->reader = PQconnectdb(target_.conninfo.c_str());
-        if (PQstatus(impl_->reader) != CONNECTION_OK) {
-            const std::string why = PQerrorMessage(impl_->reader);
-            PQfinish(impl_->reader);
-            impl_->reader = nullptr;
+    if (!conn) {
+        conn = PQconnectdb(target_.conninfo.c_str());
+        if (PQstatus(conn) != CONNECTION_OK) {
+            const std::string why = PQerrorMessage(conn);
+            PQfinish(conn);
+            conn = nullptr;
             throw_pg(target_, why);
         }
     }
-    return impl_->reader;
+    return conn;
 }
+
+/// Decodes the rows of a binary COPY stream (after its header), chunk by chunk: per row a field
+/// count (int16, -1 ends the data), per field its length (int32, -1 = NULL) and its bytes.
+struct BinaryCopyParser {
+    explicit BinaryCopyParser(const std::function<void(const BinaryTuple&)>& f) : on_row(f) {}
+    const std::function<void(const BinaryTuple&)>& on_row;
+    bool ended = false;
+    std::string error;
+    BinaryTuple t;
+
+    /// Hands every complete row in [p, p + n) to on_row, in place; returns the bytes consumed
+    /// (a row cut at the end of the chunk waits for the next one).
+    std::size_t feed(const char* p, std::size_t n) {
+        std::size_t pos = 0;
+        while (!ended && n - pos >= 2) {
+            const int fields = load_be16(p + pos);
+            if (fields < 0) {
+                ended = true;
+                return pos + 2;
+            }
+            if (fields > BinaryTuple::kMaxFields) {
+                error = "binary COPY row of " + std::to_string(fields) + " fields";
+                ended = true;
+                return pos;
+            }
+            std::size_t at = pos + 2;
+            int c = 0;
+            for (; c < fields && n - at >= 4; ++c) {
+                const std::int32_t len = load_be32(p + at);
+                if (len > 0 && n - at - 4 < static_cast<std::size_t>(len))
+                    break;
+                t.len_[c] = len;
+                t.field_[c] = p + at + 4;
+                at += 4 + static_cast<std::size_t>(std::max<std::int32_t>(len, 0));
+            }
+            if (c < fields)
+                return pos;
+            t.n_ = fields;
+            on_row(t);
+            pos = at;
+        }
+        return pos;
+    }
+};
 
 bool PostgresDatabase::copy_out_binary(const std::string& select,
                                        const std::function<void(const BinaryTuple&)>& on_row) {
     if (impl_->tx)
         return false;
-    PGconn* conn = reader();
+    if (impl_->readers.empty())
+        impl_->readers.resize(1);
+    copy_out(reader(0), select, on_row);
+    return true;
+}
+
+bool PostgresDatabase::copy_out_binary_parallel(
+    const std::vector<std::string>& selects,
+    const std::vector<std::function<void(const BinaryTuple&)>>& on_rows) {
+    if (impl_->tx)
+        return false;
+    if (selects.size() == 1)
+        return copy_out_binary(selects[0], on_rows[0]);
+    if (impl_->readers.size() < selects.size())
+        impl_->readers.resize(selects.size()); // before the threads: each touches its own slot
+    std::vector<std::exception_ptr> errors(selects.size());
+    std::vector<std::thread> threads;
+    for (std::size_t k = 0; k < selects.size(); ++k)
+        threads.emplace_back([&, k] {
+            try {
+                copy_out(reader(k), selects[k], on_rows[k]);
+            } catch (...) {
+                errors[k] = std::current_exception();
+            }
+        });
+    for (auto& t : threads)
+        t.join();
+    // Only the first reader stays open: a store holds two connections between reads, as many
+    // Dask workers may each hold a store on one server (max_connections).
+    for (std::size_t k = 1; k < impl_->readers.size(); ++k) {
+        PQfinish(impl_->readers[k]);
+        impl_->readers[k] = nullptr;
+    }
+    for (const auto& e : errors)
+        if (e)
+            std::rethrow_exception(e);
+    return true;
+}
+
+void PostgresDatabase::copy_out(PGconn* conn, const std::string& select,
+                                const std::function<void(const BinaryTuple&)>& on_row) {
     {
         const std::string sql = "COPY (" + select + ") TO STDOUT (FORMAT binary)";
-        std::unique_ptr<PGresult, void (*)(PGresult*)> start(PQexec(conn, sql.c_str()), PQclear);
+        ResultPtr start(PQexec(conn, sql.c_str()), PQclear);
         if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
             throw_pg(target_, PQresultErrorMessage(start.get()));
     }
-    // The stream: an 11-byte signature, flags and an extension area, then per row a field
-    // count (int16, -1 ends the data) and per field its length (int32, -1 = NULL) and bytes.
-    std::string buf;
-    std::size_t pos = 0;
-    bool header = false, ended = false;
-    std::string error;
-    auto be16 = [&](std::size_t at) {
-        std::uint16_t v;
-        std::memcpy(&v, buf.data() + at, 2);
-        return static_cast<std::int16_t>(be16toh(v));
-    };
-    auto be32 = [&](std::size_t at) {
-        std::uint32_t v;
-        std::memcpy(&v, buf.data() + at, 4);
-        return static_cast<std::int32_t>(be32toh(v));
-    };
+    BinaryCopyParser parser(on_row);
+    try {
+        read_copy_stream(conn, parser);
+    } catch (...) { // on_row's own error: leave the connection ready for the next statement
+        char* raw = nullptr;
+        while (PQgetCopyData(conn, &raw, 0) >= 0)
+            PQfreemem(raw);
+        finish_statement(conn);
+        throw;
+    }
+    const std::string why = finish_statement(conn);
+    if (!why.empty() || !parser.error.empty())
+        throw_pg(target_, why.empty() ? parser.error : why);
+}
+
+// The server sends a row per message: rows are parsed where libpq put them; only the header or
+// a row split across messages is gathered in `pending` first.
+void PostgresDatabase::read_copy_stream(PGconn* conn, BinaryCopyParser& parser) {
+    std::string pending;
+    bool header = false;
     for (;;) {
-        char* chunk = nullptr;
-        const int n = PQgetCopyData(conn, &chunk, 0);
+        char* raw = nullptr;
+        const int n = PQgetCopyData(conn, &raw, 0);
         if (n == -1)
             break;
         if (n == -2)
             throw_pg(target_, PQerrorMessage(conn));
-        buf.erase(0, pos);
-        pos = 0;
-        buf.append(chunk, static_cast<std::size_t>(n));
-        PQfreemem(chunk);
+        const std::unique_ptr<char, void (*)(void*)> chunk(raw, PQfreemem);
+        if (parser.ended)
+            continue; // drain what the server still sends after an error
+        if (header && pending.empty()) {
+            const std::size_t used = parser.feed(chunk.get(), static_cast<std::size_t>(n));
+            if (used < static_cast<std::size_t>(n))
+                pending.assign(chunk.get() + used, static_cast<std::size_t>(n) - used);
+            continue;
+        }
+        pending.append(chunk.get(), static_cast<std::size_t>(n));
+        std::size_t from = 0;
         if (!header) {
-            if (buf.size() < 19)
+            // An 11-byte signature, flags (int32) and the length of a header extension.
+            if (pending.size() < 19 || pending.size() < 19 + std::size_t(load_be32(&pending[15])))
                 continue;
-            pos = 19 + static_cast<std::size_t>(be32(15));
+            from = 19 + static_cast<std::size_t>(load_be32(&pending[15]));
             header = true;
         }
-        while (!ended && error.empty() && buf.size() >= pos + 2) {
-            const int fields = be16(pos);
-            if (fields < 0) {
-                ended = true;
-                break;
-            }
-            if (fields > BinaryTuple::kMaxFields) {
-                error = "binary COPY row of " + std::to_string(fields) + " fields";
-                break;
-            }
-            BinaryTuple t;
-            t.n_ = fields;
-            std::size_t at = pos + 2;
-            bool complete = true;
-            for (int c = 0; c < fields; ++c) {
-                if (buf.size() < at + 4) {
-                    complete = false;
-                    break;
-                }
-                const int len = be32(at);
-                at += 4;
-                if (len > 0 && buf.size() < at + static_cast<std::size_t>(len)) {
-                    complete = false;
-                    break;
-                }
-                t.len_[c] = len;
-                t.field_[c] = len >= 0 ? buf.data() + at : nullptr;
-                at += len > 0 ? static_cast<std::size_t>(len) : 0;
-            }
-            if (!complete)
-                break;
-            on_row(t);
-            pos = at;
+        from += parser.feed(pending.data() + from, pending.size() - from);
+        pending.erase(0, from);
+    }
+}
+
+void PostgresDatabase::copy_in_binary(const std::string& table,
+                                      const std::vector<std::string>& columns,
+                                      const std::function<bool(std::string&)>& fill) {
+    std::unique_ptr<pqxx::work> own; // outside begin()/commit(): a transaction of its own
+    try {
+        if (!impl_->tx) {
+            impl_->auto_.reset();
+            own = std::make_unique<pqxx::work>(impl_->conn);
+        }
+    } catch (const pqxx::failure& e) {
+        fail(e);
+    }
+    PGconn* conn = RawConnection::of(impl_->tx ? *impl_->tx : *own);
+    std::string sql = "COPY " + table + " (";
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        sql += (c ? ", " : "") + columns[c];
+    sql += ") FROM STDIN (FORMAT binary)";
+    {
+        ResultPtr start(PQexec(conn, sql.c_str()), PQclear);
+        if (PQresultStatus(start.get()) != PGRES_COPY_IN)
+            throw_pg(target_, PQresultErrorMessage(start.get()));
+    }
+    // The stream: the 11-byte signature, flags (0) and header extension length (0), the rows,
+    // and a field count of -1 as the trailer.
+    static constexpr char kHeader[19] = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', '\377', '\r', '\n'};
+    std::string block(kHeader, sizeof kHeader);
+    std::string error;
+    try {
+        for (bool more = true; more && error.empty();) {
+            more = fill(block);
+            if (!more)
+                block.append("\xff\xff", 2);
+            if (!block.empty() &&
+                PQputCopyData(conn, block.data(), static_cast<int>(block.size())) != 1)
+                error = PQerrorMessage(conn);
+            block.clear();
+        }
+    } catch (...) { // `fill`'s own error: the server discards the rows sent so far
+        PQputCopyEnd(conn, "aborted by the client");
+        finish_statement(conn);
+        throw;
+    }
+    if (PQputCopyEnd(conn, error.empty() ? nullptr : "aborted by the client") != 1 &&
+        error.empty())
+        error = PQerrorMessage(conn);
+    const std::string why = finish_statement(conn);
+    if (!why.empty() || !error.empty())
+        throw_pg(target_, why.empty() ? error : why);
+    if (own) {
+        try {
+            own->commit();
+        } catch (const pqxx::failure& e) {
+            fail(e);
         }
     }
-    std::unique_ptr<PGresult, void (*)(PGresult*)> done(PQgetResult(conn), PQclear);
-    const bool ok = PQresultStatus(done.get()) == PGRES_COMMAND_OK;
-    const std::string why = ok ? error : PQresultErrorMessage(done.get());
-    while (PGresult* rest = PQgetResult(conn))
-        PQclear(rest);
-    if (!why.empty())
-        throw_pg(target_, why);
-    return true;
 }
 
 std::unique_ptr<Database> open_postgres_database(const std::string& url) {

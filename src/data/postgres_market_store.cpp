@@ -141,11 +141,6 @@ std::int64_t find_or_create_series(Database& db, const std::string& symbol, std:
     return *find_series(db, symbol, tf);
 }
 
-template <class T> void append_number(std::string& out, T v) {
-    char buf[32];
-    out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-
 class PostgresBarWriter final : public BarWriter {
   public:
     explicit PostgresBarWriter(PostgresDatabase& db) : db_(db), tx_(db) {
@@ -200,34 +195,35 @@ class PostgresBarWriter final : public BarWriter {
     }
 
   private:
-    /// COPY of every bar into `table`: the first column is `series` when >= 0, else the
-    /// staging sequence number.
+    /// Binary COPY of every bar into `table` (no number turned into text and parsed back): the
+    /// first column is `series` when >= 0, else the staging sequence number.
     void copy_rows(const std::string& table, const std::vector<std::string>& columns,
                    const BarSeries& bars, std::int64_t series) {
         std::size_t i = 0;
         const std::size_t n = bars.size();
-        db_.copy_in(table, columns, [&](std::string& block) {
+        const bool spread = bars.has_spread();
+        db_.copy_in_binary(table, columns, [&](std::string& block) {
             const std::size_t end = std::min(n, i + 8192);
-            block.reserve((end - i) * 110);
+            block.reserve(block.size() + (end - i) * kRowBytes);
+            BinaryRowEncoder row(block);
             for (; i < end; ++i) {
-                append_number(block, series >= 0 ? series : seq_++);
-                block += '\t';
-                append_number(block, bars.time[i]);
-                for (double v :
-                     {bars.open[i], bars.high[i], bars.low[i], bars.close[i], bars.volume[i]}) {
-                    block += '\t';
-                    append_number(block, v);
-                }
-                block += '\t';
-                if (bars.has_spread())
-                    append_number(block, bars.spread[i]);
+                row.row(8);
+                row.int64(series >= 0 ? series : seq_++);
+                row.int64(bars.time[i]);
+                row.float8(bars.open[i]);
+                row.float8(bars.high[i]);
+                row.float8(bars.low[i]);
+                row.float8(bars.close[i]);
+                row.float8(bars.volume[i]);
+                if (spread)
+                    row.float8(bars.spread[i]);
                 else
-                    block += "\\N";
-                block += '\n';
+                    row.null();
             }
             return i < n;
         });
     }
+    static constexpr std::size_t kRowBytes = 2 + 8 * (4 + 8); ///< one binary COPY row
 
     PostgresDatabase& db_;
     Transaction tx_;
@@ -235,6 +231,78 @@ class PostgresBarWriter final : public BarWriter {
     std::int64_t inserted_ = 0;
     std::int64_t written_ = 0;
 };
+
+/// What a read of `series` in `range` returns, from three probes of the primary key: its
+/// first and last bar times and whether the first bar has a spread (as in SQLite, the first bar
+/// decides the series' spread column). Sizes the columns before the rows arrive (a year of 1m
+/// is 29 MB of columns: regrowing them doubled the page faults and copies) and splits a long
+/// read into parts. Empty when the range holds no bars.
+struct ReadPlan {
+    TimeMs first = 0, last = 0;
+    bool spread = false;
+};
+
+std::optional<ReadPlan> plan_read(Database& db, std::int64_t series, TimeRange range) {
+    const std::vector<SqlValue> p{series, range.from, range.to};
+    const auto row = db.query_one(
+        "SELECT MIN(open_time), MAX(open_time), (SELECT spread IS NOT NULL FROM bars WHERE "
+        "series_id = $1 AND open_time >= $2 AND open_time < $3 ORDER BY open_time LIMIT 1) "
+        "FROM bars WHERE series_id = $1 AND open_time >= $2 AND open_time < $3",
+        p);
+    if (!row || row->is_null(0))
+        return std::nullopt;
+    return ReadPlan{row->as_int(0), row->as_int(1), row->as_int(2) != 0};
+}
+
+/// Bars of one timeframe in [from, to) at most (they are at least a timeframe apart).
+std::size_t rows_at_most(TimeMs from, TimeMs to, Timeframe tf) {
+    return static_cast<std::size_t>((to - from + tf.ms() - 1) / tf.ms());
+}
+
+/// Rows reserved up front at most, over all parts of a read (56 MB of columns): a year of 1m
+/// fits; a longer read regrows past it, and a sparse series (few bars over a long span) never
+/// reserves more than this. Trimmed after the read.
+constexpr std::size_t kMaxReserve = 1'000'000;
+
+std::string select_bars(std::int64_t series, TimeMs from, TimeMs to) {
+    return "SELECT open_time, open, high, low, close, volume, spread FROM bars WHERE series_id = " +
+           std::to_string(series) + " AND open_time >= " + std::to_string(from) +
+           " AND open_time < " + std::to_string(to) + " ORDER BY open_time";
+}
+
+/// Appends each streamed row to `dst`'s columns (a NULL spread reads as 0, as in SQLite).
+std::function<void(const BinaryTuple&)> append_to(BarSeries& dst) {
+    return [&dst](const BinaryTuple& t) {
+        dst.time.push_back(t.int64(0));
+        dst.open.push_back(t.float8(1));
+        dst.high.push_back(t.float8(2));
+        dst.low.push_back(t.float8(3));
+        dst.close.push_back(t.float8(4));
+        dst.volume.push_back(t.float8(5));
+        if (dst.has_spread_column)
+            dst.spread.push_back(t.is_null(6) ? 0.0 : t.float8(6));
+    };
+}
+
+void append_columns(BarSeries& out, const BarSeries& part) {
+    auto add = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    add(out.time, part.time);
+    add(out.open, part.open);
+    add(out.high, part.high);
+    add(out.low, part.low);
+    add(out.close, part.close);
+    add(out.volume, part.volume);
+    add(out.spread, part.spread);
+}
+
+/// Gives back what the plan over-reserved for a sparse series (more than half unused).
+void trim_rows(BarSeries& out) {
+    if (out.time.size() >= out.time.capacity() / 2)
+        return;
+    for (auto* col : {&out.open, &out.high, &out.low, &out.close, &out.volume, &out.spread})
+        col->shrink_to_fit();
+    out.time.shrink_to_fit();
+}
 
 double parse_double(const pqxx::field& f) {
     double v = 0;
@@ -260,28 +328,40 @@ BarSeries PostgresMarketStore::load_bars(const std::string& symbol, Timeframe tf
     const auto series = find_series(*db_, symbol, static_cast<std::int64_t>(tf.ms()));
     if (!series)
         return out;
-    // Outside a transaction (the usual read): a binary COPY streamed straight into the columns.
-    const std::string select =
-        "SELECT open_time, open, high, low, close, volume, spread FROM bars WHERE series_id = " +
-        std::to_string(*series) + " AND open_time >= " + std::to_string(range.from) +
-        " AND open_time < " + std::to_string(range.to) + " ORDER BY open_time";
-    bool first = true;
-    const bool streamed = db_->copy_out_binary(select, [&](const BinaryTuple& t) {
-        if (first) { // as in SQLite: the first bar decides whether the series has a spread
-            out.has_spread_column = !t.is_null(6);
-            first = false;
-        }
-        out.time.push_back(t.int64(0));
-        out.open.push_back(t.float8(1));
-        out.high.push_back(t.float8(2));
-        out.low.push_back(t.float8(3));
-        out.close.push_back(t.float8(4));
-        out.volume.push_back(t.float8(5));
-        if (out.has_spread_column)
-            out.spread.push_back(t.is_null(6) ? 0.0 : t.float8(6));
-    });
-    if (streamed)
+    const auto plan = plan_read(*db_, *series, range);
+    if (!plan)
         return out;
+    out.has_spread_column = plan->spread;
+    // Outside a transaction (the usual read): binary COPY streamed straight into the columns. A
+    // long read is split into time ranges read at once on their own connections: most of its
+    // cost is the server turning rows into COPY data, one core per backend.
+    constexpr std::size_t kRowsPerPart = 200'000;
+    constexpr std::size_t kMaxParts = 4;
+    const TimeMs end = plan->last + 1;
+    const std::size_t parts =
+        std::clamp<std::size_t>(rows_at_most(plan->first, end, tf) / kRowsPerPart, 1, kMaxParts);
+    std::vector<BarSeries> rest(parts - 1);
+    std::vector<std::string> selects;
+    std::vector<std::function<void(const BinaryTuple&)>> decoders;
+    out.reserve(std::min(kMaxReserve, rows_at_most(plan->first, end, tf)));
+    for (std::size_t k = 0; k < parts; ++k) {
+        const TimeMs from = plan->first + (end - plan->first) * static_cast<TimeMs>(k) /
+                                              static_cast<TimeMs>(parts);
+        const TimeMs to = plan->first + (end - plan->first) * static_cast<TimeMs>(k + 1) /
+                                            static_cast<TimeMs>(parts);
+        BarSeries& dst = k == 0 ? out : rest[k - 1];
+        dst.has_spread_column = plan->spread;
+        if (k > 0)
+            dst.reserve(std::min(kMaxReserve / parts, rows_at_most(from, to, tf)));
+        selects.push_back(select_bars(*series, from, to));
+        decoders.push_back(append_to(dst));
+    }
+    if (db_->copy_out_binary_parallel(selects, decoders)) {
+        for (const BarSeries& part : rest)
+            append_columns(out, part);
+        trim_rows(out);
+        return out;
+    }
     // Inside a writer's transaction: text results on its connection (they see its own bars).
     const std::vector<SqlValue> params{*series, range.from, range.to};
     db_->query_raw("SELECT open_time, open, high, low, close, volume, spread FROM bars "
