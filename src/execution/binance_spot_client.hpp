@@ -50,6 +50,21 @@ struct BinanceAccountInfo {
     double maker_rate = -1, taker_rate = -1; ///< commissionRates (-1: not reported)
 };
 
+/// An order's quantity and prices as sent to the exchange: rounded to LOT_SIZE (MARKET_LOT_SIZE
+/// for market orders) and PRICE_FILTER, checked against them and NOTIONAL like the exchange does.
+struct BinanceOrderPrices {
+    double qty = 0, price = 0, stop = 0;            ///< 0: not part of this order type
+    std::string qty_text, price_text, stop_text; ///< the decimals the request carries
+    RejectReason reason = RejectReason::None;    ///< the filter it fails (None: it passes)
+    std::string error;                           ///< "Filter failure: PRICE_FILTER (stopPrice ...)"
+};
+
+/// Rounds and checks `q` (minus `filled`, already executed) against `rules`; `last_price` is the
+/// reference for a market order's notional (0: unknown, not checked). Quantity rounds down to the
+/// step, prices and stopPrice to the nearest tick.
+BinanceOrderPrices binance_order_prices(const OrderRequest& q, const BinanceSymbolRules& rules,
+                                        double filled, double last_price);
+
 /// Settings of BinanceSpotClient.
 struct BinanceSpotOptions {
     std::string base_url; ///< required: "https://api.binance.com" or a fake server's URL
@@ -71,7 +86,8 @@ struct BinanceExecStats {
     std::int64_t unknown_outcomes = 0;    ///< 5xx/timeouts on an order request
     std::int64_t adopted = 0;             ///< orders found at the exchange by client id
     std::int64_t resent_after_absent = 0; ///< sent after the exchange said -2013
-    std::int64_t fee_other_asset = 0; ///< fills whose commission was in a third asset (BNB)
+    std::int64_t fee_other_asset = 0; ///< fills whose commission was in a third asset (BNB),
+                                      ///< valued at GET /api/v3/ticker/price and booked as fee
 };
 
 /// Binance spot adapter. Every request goes through a BinanceRest transport (weight and order-count
@@ -138,6 +154,7 @@ class BinanceSpotClient final : public ExecutionClient {
         double reported = 0;  ///< quantity reported as fills (net of base-asset commission)
         double gross = 0;     ///< exchange quantity those fills came from
         bool unknown = false; ///< outcome of the last send unknown: ask before anything else
+        bool stop_triggered = false; ///< a stop-limit the market had passed: sent as its LIMIT
         bool done = false;
     };
     struct Reply {
@@ -164,6 +181,9 @@ class BinanceSpotClient final : public ExecutionClient {
     bool adopt_body(Tracked& t, const std::string& body);
     void apply_rules(const nlohmann::json& exchange_info);
     void fetch_trades(Tracked& t, double executed);
+    /// The price of `asset` in `quote` (BNB in USDT) from GET /api/v3/ticker/price, kept a
+    /// minute; 0 when the exchange has none.
+    double quote_price(const std::string& asset, const std::string& quote);
     void queue_fill(Tracked& t, double price, double qty, double commission,
                     const std::string& asset, TimeMs time, bool maker);
     void queue_event(const Tracked& t, OrderStatus status, RejectReason reason, TimeMs time,
@@ -191,6 +211,7 @@ class BinanceSpotClient final : public ExecutionClient {
         OrderEvent event;
     };
     std::deque<Report> pending_;
+    std::map<std::string, std::pair<double, TimeMs>> fee_prices_; ///< symbol -> (price, asked at)
     BinanceExecStats stats_;
     int send_depth_ = 0; ///< nesting of place() -> query() -> place() after -2013
 };
