@@ -818,4 +818,13 @@ std::size_t BinanceSpotClient::open_order_count() const {
     return n;
 }
 
+bool BinanceSpotClient::settled() const {
+    if (!pending_.empty())
+        return false;
+    for (const auto& [cid, t] : orders_)
+        if (!t.done && t.unknown)
+            return false;
+    return true;
+}
+
 } // namespace aurum

@@ -145,6 +145,8 @@ class BinanceSpotClient final : public ExecutionClient {
     /// Asks about unknown and resting orders, then delivers every queued report.
     void poll() override;
     std::size_t open_order_count() const override;
+    /// No order's outcome is unknown and every report has been delivered (balances then match).
+    bool settled() const;
 
   private:
     struct Tracked {

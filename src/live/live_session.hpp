@@ -28,6 +28,8 @@
 
 namespace aurum {
 
+class BinanceSpotClient;
+
 /// Everything `aurum run` decides.
 struct LiveOptions {
     std::string mode = "paper";
@@ -142,6 +144,9 @@ private:
                            CommandOutcome* out);
     void unload_model(const std::string& name, CommandOutcome* out);
     void log_events();
+    /// Live: the engine's positions and cash against the exchange's balances (start-up and after
+    /// a restart, once no order's outcome is unknown); differences are logged and alerted.
+    void check_balances(TimeMs wall_now);
     void publish_models();
     /// Alerts of this commit's trades and risk decisions (the decision record of each entry).
     void raise_commit_alerts(const std::vector<RiskAssessment>& assessments,
@@ -164,6 +169,8 @@ private:
     std::unique_ptr<ApprovalHook> hook_;
     SimulatedClock clock_;
     std::unique_ptr<ExecutionClient> sim_; ///< the simulation (paper) or the exchange (live)
+    BinanceSpotClient* exchange_ = nullptr; ///< sim_ when it is the Binance adapter
+    bool balance_check_due_ = false;        ///< live: reconcile balances at the next step
     std::function<void()> feed_;           ///< live: new closed candles into the store
     std::unique_ptr<JournalExecution> journal_;
     std::unique_ptr<LiveStrategy> strategy_;

@@ -55,6 +55,7 @@ struct FakeSpotExchange::State {
     std::map<std::string, double> free, locked;
     double commission = 0.001;
     std::string commission_asset; ///< "" = bought asset for buys, quote for sells
+    int market_parts = 1;         ///< MARKET orders execute in this many trades
     bool can_trade = true;
     std::vector<FakeOrder> orders;
     std::vector<FakeTrade> trades;
@@ -209,6 +210,21 @@ struct FakeSpotExchange::State {
         return t;
     }
 
+    /// A taker execution of `qty`: one trade, or market_parts trades for a MARKET order (partial
+    /// fills, as against a thin book).
+    std::vector<FakeTrade> execute_in_parts(FakeOrder& o, double px, double qty, double step) {
+        const int parts = o.type == "MARKET" ? std::max(1, market_parts) : 1;
+        std::vector<FakeTrade> out;
+        double left = qty;
+        for (int k = 0; k < parts && left > 1e-12; ++k) {
+            double part = k + 1 == parts ? left : std::floor(qty / parts / step + 1e-9) * step;
+            if (!(part > 0)) part = left;
+            out.push_back(execute(o, px, std::min(part, left), false));
+            left -= out.back().qty;
+        }
+        return out;
+    }
+
     // --- stop orders (STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT) and the price path ---------------
 
     static bool is_stop_type(const std::string& type) {
@@ -248,8 +264,11 @@ struct FakeSpotExchange::State {
                 }
             }
             if (o.type == "LIMIT" || o.type == "LIMIT_MAKER" || o.triggered) {
-                // A resting limit fills at its own price when the market reaches it.
-                if (limit_marketable(o, to) || (!gap && o.price >= lo && o.price <= hi))
+                // A resting limit fills at its own price when the market trades through it; after
+                // a gap the first trade prints at the new price, and it fills there.
+                if (gap && limit_marketable(o, to))
+                    execute(o, to, o.qty - o.executed, true);
+                else if (limit_marketable(o, to) || (!gap && o.price >= lo && o.price <= hi))
                     execute(o, o.price, o.qty - o.executed, true);
             }
         }
@@ -346,12 +365,12 @@ struct FakeSpotExchange::State {
                 return *refused;
         json fills = json::array();
         if (crosses) {
-            const FakeTrade t = execute(o, market, qty, false);
-            fills.push_back({{"price", dec(t.price)},
-                             {"qty", dec(t.qty)},
-                             {"commission", dec(t.commission)},
-                             {"commissionAsset", t.commission_asset},
-                             {"tradeId", t.id}});
+            for (const FakeTrade& t : execute_in_parts(o, market, qty, s.step_size))
+                fills.push_back({{"price", dec(t.price)},
+                                 {"qty", dec(t.qty)},
+                                 {"commission", dec(t.commission)},
+                                 {"commissionAsset", t.commission_asset},
+                                 {"tradeId", t.id}});
         } else if (tif == "IOC" || tif == "FOK") {
             o.status = "EXPIRED";
         } else {
@@ -575,6 +594,11 @@ void FakeSpotExchange::set_price(const std::string& symbol, double price) {
 void FakeSpotExchange::gap_price(const std::string& symbol, double price) {
     std::lock_guard lock(state_->mu);
     state_->move_price(symbol, price, true);
+}
+
+void FakeSpotExchange::set_market_fill_parts(int parts) {
+    std::lock_guard lock(state_->mu);
+    state_->market_parts = parts;
 }
 
 void FakeSpotExchange::set_commission_asset(const std::string& asset) {

@@ -67,6 +67,8 @@ class FakeSpotExchange {
     /// Commissions paid in this asset instead (e.g. "BNB": the BNB discount), valued at the
     /// asset's price set with set_price("BNBUSDT", ...); "" = the exchange's default.
     void set_commission_asset(const std::string& asset);
+    /// MARKET orders execute in `parts` trades (partial fills, as against a thin book).
+    void set_market_fill_parts(int parts);
     /// Open orders at the exchange (NEW or PARTIALLY_FILLED) of `symbol`.
     std::vector<FakeOrder> open_orders(const std::string& symbol) const;
     void set_balance(const std::string& asset, double free);
