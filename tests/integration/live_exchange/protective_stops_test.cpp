@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "live/alert_outbox.hpp"
+#include "live/balance_check.hpp"
 #include "live/live_session.hpp"
 #include "live/state_store.hpp"
 #include "support/fake_binance.hpp"
@@ -253,4 +255,66 @@ TEST(LiveCommissions, bnb_paid_commissions_reach_cash_and_pnl_as_the_exchange_ch
     // The session's cash is the USDT less the commissions' value (paid out of its BNB).
     EXPECT_NEAR(s.portfolio().cash(), cash - fees, 1e-6);
     EXPECT_NEAR(x.ex.balance("USDT"), cash, 1e-6);
+}
+
+TEST(LiveBalances, a_restart_reports_coins_missing_at_the_exchange_and_dust_quietly) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Exchange x;
+    TimeMs wall = kT0 + kMsPerHour + kMsPerMinute;
+    LiveOptions o = stop_options(x);
+    o.strategy.params.clear();
+    {
+        LiveSession s(store->database(), *store, o, RiskLimits{}, InstrumentRegistry(), {});
+        s.open(x.clock.now(), false, "");
+        for (int bar = 0; bar < 2; ++bar) {
+            x.at(wall);
+            run_until_waiting(s, wall);
+            wall += kMsPerHour;
+        }
+        ASSERT_GT(s.portfolio().position(0).qty, 0.01);
+    }
+    AlertStore alerts(store->database());
+    const auto mismatches = [&] {
+        std::vector<AlertRecord> out;
+        for (const auto& a : alerts.recent(100))
+            if (a.kind == "balance_mismatch") out.push_back(a);
+        return out;
+    };
+    EXPECT_TRUE(mismatches().empty()) << "the first start agreed with the exchange";
+    // While the daemon is down someone sells 0.01 BTC of the session's position elsewhere.
+    x.ex.set_balance("BTC", x.ex.balance("BTC") - 0.01);
+    x.at(wall);
+    LiveSession s(store->database(), *store, o, RiskLimits{}, InstrumentRegistry(), {});
+    s.open(wall, false, "");
+    run_until_waiting(s, wall);
+    s.checkpoint(wall);
+    const auto found = mismatches();
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].severity, AlertSeverity::Critical);
+    EXPECT_NE(found[0].text.find("BTC: the engine holds"), std::string::npos) << found[0].text;
+    EXPECT_NE(found[0].text.find("missing at the exchange"), std::string::npos) << found[0].text;
+}
+
+TEST(LiveBalances, differences_below_a_lot_step_are_dust_and_extra_coins_a_warning) {
+    Portfolio pf(1000, {InstrumentRegistry().get("BTC/USDT")});
+    Fill f;
+    f.side = Side::Buy, f.qty = 0.0123456, f.price = 30000;
+    pf.apply_fill(f, 0);
+    BinanceSymbolRules r;
+    r.base = "BTC", r.quote = "USDT", r.step_size = 0.00001;
+    std::map<std::string, BinanceBalance> bal{{"BTC", {0.0123, 0.00004}}, // 0.0000056 short: dust
+                                              {"USDT", {1000, 0}}};
+    auto got = compare_balances(pf, {InstrumentRegistry().get("BTC/USDT")}, {r}, bal);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].severity, AlertSeverity::Info);
+    EXPECT_NE(got[0].text.find("dust"), std::string::npos) << got[0].text;
+    EXPECT_EQ(got[1].severity, AlertSeverity::Info) << got[1].text;
+    bal["BTC"].free = 0.5;
+    bal["USDT"].free = 100;
+    got = compare_balances(pf, {InstrumentRegistry().get("BTC/USDT")}, {r}, bal);
+    EXPECT_EQ(got[0].severity, AlertSeverity::Warning);
+    EXPECT_NE(got[0].text.find("left alone"), std::string::npos) << got[0].text;
+    EXPECT_EQ(got[1].severity, AlertSeverity::Warning);
+    EXPECT_NE(got[1].text.find("buys beyond that will be rejected"), std::string::npos);
 }
