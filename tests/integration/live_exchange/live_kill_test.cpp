@@ -18,6 +18,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/workspace.hpp"
+#include "live/control.hpp"
 #include "live/state_store.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
@@ -91,8 +93,8 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
             .count();
     };
     int kills = 0, fired_while_down = 0, kills_with_a_stop = 0;
-    while (kills < 20 || (kills_with_a_stop == 0 && elapsed_s() < 150)) {
-        const int delay = std::uniform_int_distribution<int>(200, 4000)(rng);
+    while (kills < 20 || (kills_with_a_stop == 0 && elapsed_s() < 130)) {
+        const int delay = std::uniform_int_distribution<int>(200, 3000)(rng);
         ASSERT_TRUE(test::kill_dash_nine_after(args, log, delay)) << slurp(log);
         ++kills;
         const auto stops = open_stops(ex);
@@ -105,12 +107,14 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
             hold = false;
         }
     }
-    // The last start runs until a bar has closed after it (every order reconciled, its fills
-    // booked), then stops on request.
+    // The last start runs until it serves (recovered, every journaled order reconciled with the
+    // exchange), then stops on request; fills it found are booked at the next bar.
     const pid_t pid = test::spawn_aurum(args, log);
-    const TimeMs started = wall.now();
-    const TimeMs booked = floor_to(started, k1m.ms()) + k1m.ms() + 3 * kMsPerSecond;
-    while (wall.now() < booked) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ASSERT_TRUE(test::wait_until([&] {
+        const auto info = read_daemon_info(Workspace(home.path()));
+        return info && info->pid == pid;
+    })) << slurp(log);
+    std::this_thread::sleep_for(std::chrono::seconds(2));
     test::CliResult stopped;
     std::thread stopper([&] { stopped = test::run_aurum({"--home", home.path().string(), "stop"}); });
     int st = 0;
