@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -265,6 +266,9 @@ void BinanceSpotClient::apply_rules(const json& j) {
         r.status = s.value("status", "");
         r.base = s.value("baseAsset", "");
         r.quote = s.value("quoteAsset", "");
+        r.order_types.clear();
+        for (const auto& t : s.value("orderTypes", json::array()))
+            if (t.is_string()) r.order_types.push_back(t.get<std::string>());
         if (r.status != "TRADING")
             throw InputError(fmt::format("binance: {} is not trading at {} (status {})",
                                          symbols_[i], where, r.status));
@@ -653,6 +657,13 @@ void BinanceSpotClient::place(Tracked& t) {
     // A stop the market has already passed is refused by the exchange ("Order would trigger
     // immediately."); a triggered stop-limit is its limit order, so that is what goes instead.
     const bool as_limit = stop_limit && t.stop_triggered;
+    if (stop_limit && !as_limit && !rules.order_types.empty() &&
+        std::find(rules.order_types.begin(), rules.order_types.end(), "STOP_LOSS_LIMIT") ==
+            rules.order_types.end())
+        return reject_local(t, RejectReason::InvalidOrder,
+                            fmt::format("{} does not take STOP_LOSS_LIMIT orders at the exchange "
+                                        "(exchangeInfo orderTypes: {})",
+                                        rules.symbol, fmt::join(rules.order_types, ", ")));
     const char* type = market ? "MARKET" : stop_limit && !as_limit ? "STOP_LOSS_LIMIT" : "LIMIT";
     HttpParams p{{"symbol", symbols_[q.instrument]},
                  {"side", q.side == Side::Buy ? "BUY" : "SELL"},

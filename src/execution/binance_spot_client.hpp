@@ -36,6 +36,7 @@ struct BinanceSymbolRules {
     double market_step = 0, market_min = 0, market_max = 0; ///< MARKET_LOT_SIZE (0 = off)
     double min_notional = 0, max_notional = 0;              ///< NOTIONAL / MIN_NOTIONAL
     bool min_notional_market = true;                        ///< applyMinToMarket
+    std::vector<std::string> order_types; ///< exchangeInfo orderTypes (empty: not listed)
 };
 
 /// A free/locked balance of one asset.

@@ -169,10 +169,10 @@ private:
     std::unique_ptr<ApprovalHook> hook_;
     SimulatedClock clock_;
     std::unique_ptr<ExecutionClient> sim_; ///< the simulation (paper) or the exchange (live)
-    BinanceSpotClient* exchange_ = nullptr; ///< sim_ when it is the Binance adapter
-    bool balance_check_due_ = false;        ///< live: reconcile balances at the next step
     std::function<void()> feed_;           ///< live: new closed candles into the store
     std::unique_ptr<JournalExecution> journal_;
+    BinanceSpotClient* exchange_ = nullptr; ///< sim_ when it is the Binance adapter (live)
+    bool balance_check_due_ = false;        ///< live: reconcile balances at the next step
     std::unique_ptr<LiveStrategy> strategy_;
     std::unique_ptr<PredictionBuffer> predictions_; ///< model predictions until the next commit
     ModelStrategy* model_ = nullptr;                ///< inside strategy_ when it is the model

@@ -25,6 +25,8 @@ struct FakeSymbol {
     std::string symbol = "BTCUSDT", base = "BTC", quote = "USDT";
     double tick_size = 0.01, step_size = 0.00001, min_qty = 0.00001, max_qty = 9000;
     double min_notional = 5;
+    std::vector<std::string> order_types{"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT",
+                                         "TAKE_PROFIT_LIMIT"};
 };
 
 /// An order as the fake exchange holds it.

@@ -318,3 +318,19 @@ TEST(LiveBalances, differences_below_a_lot_step_are_dust_and_extra_coins_a_warni
     EXPECT_EQ(got[1].severity, AlertSeverity::Warning);
     EXPECT_NE(got[1].text.find("buys beyond that will be rejected"), std::string::npos);
 }
+
+TEST(LiveProtectiveStopsCli, a_stop_limit_offset_out_of_range_is_refused_naming_it) {
+    test::TempDir home;
+    auto r = test::run_aurum({"--home", home.path().string(), "backtest", "--symbols", "BTC/USDT",
+                              "--stop-loss", "0.02", "--stop-limit-offset", "0.5"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--stop-limit-offset must be in [0, 0.2], got 0.5"), std::string::npos)
+        << r.err;
+    test::write_text(home / "config" / "live.yaml", "live:\n  stop_limit_offset: -0.01\n");
+    r = test::run_aurum({"--home", home.path().string(), "run", "--mode", "paper", "--symbols",
+                         "BTC/USDT", "--param", "stop-loss=0.02"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("stop_limit_offset"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("live.yaml:2"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(home / "data" / "aurum.db")) << "nothing written";
+}

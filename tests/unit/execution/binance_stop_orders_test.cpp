@@ -219,6 +219,23 @@ TEST(BinanceStopOrders, a_stop_that_violates_a_filter_is_rejected_locally_and_no
     EXPECT_NE(rig.sink.events.back().note.find("STOP_LOSS_LIMIT"), std::string::npos);
 }
 
+TEST(BinanceStopOrders, a_symbol_without_stop_limit_orders_refuses_the_stop_locally_naming_it) {
+    Rig rig;
+    FakeSymbol sym;
+    sym.order_types = {"LIMIT", "MARKET"};
+    rig.ex.list(sym, 30000);
+    auto& c = rig.start();
+    const int before = rig.order_posts();
+    c.submit_with_id(stop_limit(11, 0.1, 29000, 28855), "AE000000000000000b");
+    c.poll();
+    EXPECT_EQ(rig.order_posts(), before);
+    ASSERT_EQ(rig.sink.events.size(), 1u);
+    EXPECT_EQ(rig.sink.events[0].status, OrderStatus::Rejected);
+    EXPECT_NE(rig.sink.events[0].note.find("BTCUSDT does not take STOP_LOSS_LIMIT"),
+              std::string::npos)
+        << rig.sink.events[0].note;
+}
+
 TEST(BinanceStopOrders, the_engine_protective_stop_is_a_tick_rounded_stop_limit_beyond_the_trigger) {
     const OrderRequest sell = protective_stop_request(0, Side::Sell, 0.1, 29000.004, 0.005, 0.01);
     EXPECT_EQ(sell.type, OrderType::StopLimit);
