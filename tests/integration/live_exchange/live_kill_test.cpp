@@ -113,6 +113,7 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
         }
         ++kills;
         const auto stops = open_stops(ex);
+        EXPECT_LE(stops.size(), 1u) << "never a second stop at the exchange (kill " << kills << ")";
         kills_with_a_stop += stops.empty() ? 0 : 1;
         if (!stops.empty() && fired_while_down < 2 && kills % 4 == 0) {
             // While it is down the market falls through the stop, then recovers.
