@@ -321,7 +321,7 @@ TEST(LiveBalances, differences_below_a_lot_step_are_dust_and_extra_coins_a_warni
 
 TEST(LiveProtectiveStopsCli, a_stop_limit_offset_out_of_range_is_refused_naming_it) {
     test::TempDir home;
-    auto r = test::run_aurum({"--home", home.path().string(), "backtest", "--symbols", "BTC/USDT",
+    auto r = test::run_aurum({"--home", home.path().string(), "backtest", "--symbol", "BTC/USDT",
                               "--stop-loss", "0.02", "--stop-limit-offset", "0.5"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("--stop-limit-offset must be in [0, 0.2], got 0.5"), std::string::npos)
