@@ -764,19 +764,10 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
                         "cancelled before the exchange received it");
         }
     }
-    if (t && !t->done && !t->unknown) {
-        const Reply r = signed_request(
-            "DELETE", "/api/v3/order",
-            {{"symbol", symbols_[t->order.req.instrument]}, {"origClientOrderId", t->cid}}, 1);
-        if (r.status == 200 && adopt_body(*t, r.body)) {
-        } else if (r.code == binance_error::kCancelRejected ||
-                   r.code == binance_error::kNoSuchOrder) {
-            query(*t, false); // finished meanwhile (filled): adopt that
-        } else {
-            spdlog::warn("binance: cancel of {} failed ({}); its state is asked at the next poll",
-                         t->cid, r.status ? r.msg : r.transport_error);
-            t->unknown = true;
-        }
+    if (t && !t->done) {
+        t->cancel_wanted = true;
+        if (!t->unknown)
+            send_cancel(*t);
     }
     // Reported now, like the simulation does, so the journal keeps it in this step.
     std::deque<Report> now_reports, rest;
@@ -797,6 +788,22 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
     }
 }
 
+void BinanceSpotClient::send_cancel(Tracked& t) {
+    const Reply r = signed_request(
+        "DELETE", "/api/v3/order",
+        {{"symbol", symbols_[t.order.req.instrument]}, {"origClientOrderId", t.cid}}, 1);
+    if (r.status == 200 && adopt_body(t, r.body)) {
+    } else if (r.code == binance_error::kCancelRejected || r.code == binance_error::kNoSuchOrder) {
+        query(t, false); // finished meanwhile (filled): adopt that
+    } else {
+        // Still wanted: the next poll asks for the order and, while it is open, cancels again
+        // (a protective stop left behind would hold the coins an exit sells).
+        spdlog::warn("binance: cancel of {} failed ({}); asked again at the next poll", t.cid,
+                     r.status ? r.msg : r.transport_error);
+        t.unknown = true;
+    }
+}
+
 void BinanceSpotClient::on_bar(InstrumentId instrument, const Bar& bar) {
     if (instrument < last_price_.size())
         last_price_[instrument] = bar.close;
@@ -810,6 +817,9 @@ void BinanceSpotClient::poll() {
             t.order.req.type == OrderType::StopLimit)
             query(t);
     }
+    for (auto& [cid, t] : orders_)
+        if (t.cancel_wanted && !t.done && !t.unknown)
+            send_cancel(t);
     std::deque<Report> out;
     out.swap(pending_);
     for (const auto& rep : out) {

@@ -158,6 +158,7 @@ class BinanceSpotClient final : public ExecutionClient {
         double gross = 0;     ///< exchange quantity those fills came from
         bool unknown = false; ///< outcome of the last send unknown: ask before anything else
         bool stop_triggered = false; ///< a stop-limit the market had passed: sent as its LIMIT
+        bool cancel_wanted = false;  ///< cancelled by the engine: DELETE again until it ends
         bool done = false;
     };
     struct Reply {
@@ -184,6 +185,9 @@ class BinanceSpotClient final : public ExecutionClient {
     bool adopt_body(Tracked& t, const std::string& body);
     void apply_rules(const nlohmann::json& exchange_info);
     void fetch_trades(Tracked& t, double executed);
+    /// DELETE /api/v3/order for `t`; a failure leaves it unknown (asked, then cancelled again,
+    /// at the next poll).
+    void send_cancel(Tracked& t);
     /// The price of `asset` in `quote` (BNB in USDT) from GET /api/v3/ticker/price, kept a
     /// minute; 0 when the exchange has none.
     double quote_price(const std::string& asset, const std::string& quote);

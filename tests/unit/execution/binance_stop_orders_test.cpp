@@ -270,3 +270,21 @@ TEST(BinanceCommission, bnb_paid_commission_is_valued_at_the_bnb_price_and_booke
     EXPECT_EQ(rig.server.request_count("/api/v3/ticker/price"), 1);
     EXPECT_EQ(c.stats().fee_other_asset, 1);
 }
+
+TEST(BinanceStopOrders, a_cancel_that_fails_is_sent_again_until_the_stop_is_gone) {
+    Rig rig;
+    auto& c = rig.start();
+    c.submit_with_id(stop_limit(12, 0.2, 29000, 28855), "AE000000000000000c");
+    rig.server.inject("/api/v3/order", test::FakeResponse::server_error(503), 2); // DELETE, GET
+    c.cancel(12, kNow);
+    EXPECT_EQ(rig.ex.order("AE000000000000000c")->status, "NEW") << "the exchange kept it";
+    EXPECT_TRUE(rig.sink.events.empty()) << "no outcome yet";
+    c.poll(); // the GET fails too: still unknown
+    EXPECT_EQ(rig.ex.order("AE000000000000000c")->status, "NEW");
+    c.poll(); // asked: open, so cancelled again
+    EXPECT_EQ(rig.ex.order("AE000000000000000c")->status, "CANCELED");
+    EXPECT_NEAR(rig.ex.locked("BTC"), 0, 1e-12) << "the coins are free for the exit";
+    ASSERT_EQ(rig.sink.events.size(), 1u);
+    EXPECT_EQ(rig.sink.events[0].status, OrderStatus::Cancelled);
+    EXPECT_EQ(c.open_order_count(), 0u);
+}
