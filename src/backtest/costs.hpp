@@ -55,6 +55,10 @@ struct FillConfig {
     TimeMs latency_ms = 0;        ///< delay between submission and the order being live
     double max_participation = 0; ///< > 0: at most this fraction of a bar's volume per bar
     IntrabarPriority intrabar = IntrabarPriority::StopFirst;
+    /// Protective stops (order_target's stop_loss): 0 = a stop-market order; > 0 = a stop-limit
+    /// whose limit lies this fraction beyond the trigger (what live mode sends to Binance as
+    /// STOP_LOSS_LIMIT; a price that gaps past the limit leaves it unfilled in every mode).
+    double stop_limit_offset = 0;
 };
 
 /// Parses a --slippage value: comma-separated parts "5bps", "vol:0.1", "sqrt:0.5" (or "0").

@@ -58,6 +58,20 @@ OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double 
     return submit(OrderRequest::market(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff)));
 }
 
+OrderRequest protective_stop_request(InstrumentId i, Side exit, double qty, double trigger,
+                                     double limit_offset, double tick_size) {
+    if (!(limit_offset > 0))
+        return OrderRequest::stop(i, exit, qty, trigger);
+    // The limit lies beyond the trigger in the exit's direction, whole ticks away from it (a
+    // sell stops out below: its limit is lower still), so rounding never puts it past the stop.
+    const double stop = round_to_tick(trigger, tick_size);
+    double limit = exit == Side::Sell ? stop * (1.0 - limit_offset) : stop * (1.0 + limit_offset);
+    if (tick_size > 0)
+        limit = exit == Side::Sell ? std::floor(limit / tick_size + 1e-9) * tick_size
+                                   : std::ceil(limit / tick_size - 1e-9) * tick_size;
+    return OrderRequest::stop_limit(i, exit, qty, stop, limit);
+}
+
 OrderId StrategyContext::order_target_limit(InstrumentId i, double target_qty, double limit_price) {
     const double diff = target_order_qty(i, target_qty);
     if (diff == 0)
@@ -243,7 +257,9 @@ void Engine::guard_position(InstrumentId i) {
     const Side exit = p.qty > 0 ? Side::Sell : Side::Buy;
     const double trigger = p.avg_price * (1.0 - sign(opposite(exit)) * g.stop_loss);
     g.stop_qty = want;
-    g.stop = submit_impl(OrderRequest::stop(i, exit, want, trigger));
+    g.stop = submit_impl(protective_stop_request(i, exit, want, trigger,
+                                                 config_.fill.stop_limit_offset,
+                                                 instruments_v_[i].tick_size));
 }
 
 void Engine::on_order_event(const OrderEvent& ev) {

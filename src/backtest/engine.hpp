@@ -107,6 +107,12 @@ class Engine final : public StrategyContext, private ExecutionSink {
     OrderId next_id_ = 0;
 };
 
+/// The protective stop the engine places for a position: a stop-market order, or with
+/// `limit_offset` > 0 a stop-limit whose limit is that fraction beyond the (tick-rounded) trigger,
+/// rounded to the tick away from it (FillConfig::stop_limit_offset).
+OrderRequest protective_stop_request(InstrumentId i, Side exit, double qty, double trigger,
+                                     double limit_offset, double tick_size);
+
 /// Runs a backtest over in-memory bars with a SimulatedClock and a SimulatedExecutionClient
 /// (risk: `risk` or allow-all). Bars of all instruments are merged by open time.
 BacktestResult run_backtest(const std::vector<Instrument>& instruments,

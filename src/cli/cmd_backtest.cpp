@@ -27,6 +27,7 @@ struct BacktestFlags {
     long long latency_ms = 0;
     double participation = 0;
     std::string intrabar = "stop-first";
+    double stop_limit_offset = 0; ///< --stop-limit-offset: protective stops as stop-limits
     double size_qty = 0, size_frac = 0, size_vol = 0, size_kelly = 0;
     bool allow_short = false;
     std::map<std::string, double> params;
@@ -75,6 +76,10 @@ int run(CliContext& ctx, BacktestFlags& fl) {
     req.config.fill.slippage = parse_slippage(fl.slippage);
     req.config.fill.latency_ms = fl.latency_ms;
     req.config.fill.max_participation = fl.participation;
+    if (!(fl.stop_limit_offset >= 0 && fl.stop_limit_offset <= 0.2))
+        throw InputError(fmt::format("--stop-limit-offset must be in [0, 0.2], got {}",
+                                     fl.stop_limit_offset));
+    req.config.fill.stop_limit_offset = fl.stop_limit_offset;
     if (fl.intrabar == "stop-first")
         req.config.fill.intrabar = IntrabarPriority::StopFirst;
     else if (fl.intrabar == "tp-first")
@@ -232,6 +237,9 @@ void register_backtest(CLI::App& app, CliContext& ctx) {
     sub->add_option_function<double>(
         "--stop-loss", [fl](double v) { fl->params[kStopLossParam] = v; },
         "Protective stop on every entry, a fraction beyond the entry price (0.05 = 5 %)");
+    sub->add_option("--stop-limit-offset", fl->stop_limit_offset,
+                    "Protective stops as stop-limits, the limit this fraction beyond the trigger "
+                    "(live.stop_limit_offset of paper/live; 0 = stop-market, the default)");
     sub->add_option("--signals", fl->signals, "Signals CSV for --strategy signals");
     sub->add_option("--signals-table", fl->signals_table, "Signals table in the store");
     sub->add_option("--signals-source", fl->signals_source, "Source name within --signals-table");

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -271,6 +272,9 @@ void BinanceSpotClient::apply_rules(const json& j) {
         r.status = s.value("status", "");
         r.base = s.value("baseAsset", "");
         r.quote = s.value("quoteAsset", "");
+        r.order_types.clear();
+        for (const auto& t : s.value("orderTypes", json::array()))
+            if (t.is_string()) r.order_types.push_back(t.get<std::string>());
         if (r.status != "TRADING")
             throw InputError(fmt::format("binance: {} is not trading at {} (status {})",
                                          symbols_[i], where, r.status));
@@ -418,10 +422,15 @@ void BinanceSpotClient::queue_fill(Tracked& t, double price, double qty, double 
             f.qty = qty - commission;
         f.fee = commission * price;
     } else {
-        // A third asset (BNB discount) pays it: the quote cash is untouched.
+        // A third asset (BNB discount) pays it: valued at its price in the quote asset, it is the
+        // fill's fee, so P&L and cash count it like a quote-paid commission.
         ++stats_.fee_other_asset;
-        spdlog::warn("binance: commission {} {} on {} paid in a third asset; not in the P&L",
-                     commission, asset, t.cid);
+        const double px = commission > 0 ? quote_price(asset, rules.quote) : 0.0;
+        f.fee = commission * px;
+        if (commission > 0 && !(px > 0))
+            spdlog::error("binance: commission {} {} on {} could not be valued in {} (no "
+                          "{}{} price); booked as 0: the P&L misses it",
+                          commission, asset, t.cid, rules.quote, asset, rules.quote);
     }
     t.gross += qty;
     // Never more than the order (the engine's contract), whatever the venue says.
@@ -430,6 +439,26 @@ void BinanceSpotClient::queue_fill(Tracked& t, double price, double qty, double 
         return;
     t.reported += f.qty;
     pending_.push_back(std::move(r));
+}
+
+double BinanceSpotClient::quote_price(const std::string& asset, const std::string& quote) {
+    const std::string symbol = asset + quote;
+    const TimeMs now = exchange_now();
+    if (const auto it = fee_prices_.find(symbol);
+        it != fee_prices_.end() && now - it->second.second < kMsPerMinute)
+        return it->second.first;
+    // GET /api/v3/ticker/price with one symbol: weight 2 (rest-api.md).
+    const Reply r = public_request("/api/v3/ticker/price", {{"symbol", symbol}}, 2);
+    const auto j = r.status == 200 ? parse_body(r.body, true) : std::nullopt;
+    const double px = j ? num(*j, "price") : 0.0;
+    if (!(px > 0) || !std::isfinite(px)) {
+        spdlog::warn("binance: GET /api/v3/ticker/price {} failed: {}", symbol,
+                     r.status ? fmt::format("HTTP {} {} (code {})", r.status, r.msg, r.code)
+                              : r.transport_error);
+        return 0;
+    }
+    fee_prices_[symbol] = {px, now};
+    return px;
 }
 
 void BinanceSpotClient::fetch_trades(Tracked& t, double executed) {
@@ -558,58 +587,118 @@ bool BinanceSpotClient::query(Tracked& t, bool send_if_absent) {
     return false;
 }
 
+BinanceOrderPrices binance_order_prices(const OrderRequest& q, const BinanceSymbolRules& rules,
+                                        double filled, double last_price) {
+    BinanceOrderPrices out;
+    const bool market = q.type == OrderType::Market;
+    const bool stop_limit = q.type == OrderType::StopLimit;
+    // The exchange's filters, applied the way it applies them, so a rejection costs no request.
+    const double step = market && rules.market_step > 0 ? rules.market_step : rules.step_size;
+    out.qty = floor_step(q.qty - filled, step);
+    out.qty_text = decimal(out.qty, decimals_of(step));
+    const double min_qty = market && rules.market_min > 0 ? rules.market_min : rules.min_qty;
+    const double max_qty = market && rules.market_max > 0 ? rules.market_max : rules.max_qty;
+    if (!(out.qty > 0) || out.qty + kEps < min_qty || (max_qty > 0 && out.qty > max_qty + kEps)) {
+        out.reason = RejectReason::LotSize;
+        out.error = fmt::format("Filter failure: LOT_SIZE (quantity {} rounds to {} with step {}; "
+                                "allowed {}..{})",
+                                q.qty - filled, out.qty, step, min_qty, max_qty);
+        return out;
+    }
+    // PRICE_FILTER applies to price and stopPrice alike (filters.md).
+    const auto price_ok = [&](double v) {
+        return v > 0 && v + kEps >= rules.min_price && !(rules.max_price > 0 && v > rules.max_price + kEps);
+    };
+    if (!market) {
+        out.price = round_step(q.limit_price, rules.tick_size);
+        out.price_text = decimal(out.price, decimals_of(rules.tick_size));
+        if (!price_ok(out.price)) {
+            out.reason = RejectReason::PriceFilter;
+            out.error = fmt::format("Filter failure: PRICE_FILTER (price {} rounds to {} with tick "
+                                    "{}; allowed {}..{})",
+                                    q.limit_price, out.price, rules.tick_size, rules.min_price,
+                                    rules.max_price);
+            return out;
+        }
+    }
+    if (stop_limit) {
+        out.stop = round_step(q.stop_price, rules.tick_size);
+        out.stop_text = decimal(out.stop, decimals_of(rules.tick_size));
+        if (!price_ok(out.stop)) {
+            out.reason = RejectReason::PriceFilter;
+            out.error = fmt::format("Filter failure: PRICE_FILTER (stopPrice {} rounds to {} with "
+                                    "tick {}; allowed {}..{})",
+                                    q.stop_price, out.stop, rules.tick_size, rules.min_price,
+                                    rules.max_price);
+            return out;
+        }
+    }
+    const double ref = market ? last_price : out.price;
+    if (ref > 0 && rules.min_notional > 0 && (!market || rules.min_notional_market) &&
+        out.qty * ref + kEps < rules.min_notional) {
+        out.reason = RejectReason::MinNotional;
+        out.error = fmt::format("Filter failure: NOTIONAL ({} x {} = {:.4f} below the minimum {})",
+                                out.qty, ref, out.qty * ref, rules.min_notional);
+    } else if (!market && rules.max_notional > 0 && out.qty * ref > rules.max_notional + kEps) {
+        out.reason = RejectReason::MinNotional;
+        out.error = fmt::format("Filter failure: NOTIONAL ({} x {} = {:.4f} above the maximum {})",
+                                out.qty, ref, out.qty * ref, rules.max_notional);
+    }
+    return out;
+}
+
 void BinanceSpotClient::place(Tracked& t) {
     const OrderRequest& q = t.order.req;
     const BinanceSymbolRules& rules = rules_[q.instrument];
-    if (q.type == OrderType::Stop || q.type == OrderType::StopLimit)
+    if (q.type == OrderType::Stop)
         return reject_local(t, RejectReason::InvalidOrder,
-                            "stop orders are not sent to Binance by this adapter (MARKET and "
-                            "LIMIT only)");
+                            "stop-market orders are not sent to Binance by this adapter: "
+                            "protective stops go as STOP_LOSS_LIMIT (live.stop_limit_offset > 0)");
     if (q.take_profit > 0 || q.stop_loss > 0)
         return reject_local(t, RejectReason::InvalidOrder,
                             "bracket orders (take-profit/stop-loss) are not sent to Binance by "
                             "this adapter");
-    // The exchange's filters, applied the way it applies them, so a rejection costs no request.
     const bool market = q.type == OrderType::Market;
-    const double step = market && rules.market_step > 0 ? rules.market_step : rules.step_size;
-    const double qty = floor_step(q.qty - t.order.filled_qty, step);
-    const double min_qty = market && rules.market_min > 0 ? rules.market_min : rules.min_qty;
-    const double max_qty = market && rules.market_max > 0 ? rules.market_max : rules.max_qty;
-    if (!(qty > 0) || qty + kEps < min_qty || (max_qty > 0 && qty > max_qty + kEps))
-        return reject_local(t, RejectReason::LotSize,
-                            fmt::format("Filter failure: LOT_SIZE (quantity {} rounds to {} with "
-                                        "step {}; allowed {}..{})",
-                                        q.qty - t.order.filled_qty, qty, step, min_qty, max_qty));
-    double price = 0;
-    if (!market) {
-        price = round_step(q.limit_price, rules.tick_size);
-        if (!(price > 0) || price + kEps < rules.min_price ||
-            (rules.max_price > 0 && price > rules.max_price + kEps))
-            return reject_local(t, RejectReason::PriceFilter,
-                                fmt::format("Filter failure: PRICE_FILTER (price {})", price));
-    }
-    const double ref = market ? last_price_[q.instrument] : price;
-    if (ref > 0 && rules.min_notional > 0 && (!market || rules.min_notional_market) &&
-        qty * ref + kEps < rules.min_notional)
-        return reject_local(t, RejectReason::MinNotional,
-                            fmt::format("Filter failure: NOTIONAL ({} x {} = {:.4f} below the "
-                                        "minimum {})",
-                                        qty, ref, qty * ref, rules.min_notional));
-
+    const bool stop_limit = q.type == OrderType::StopLimit;
+    const BinanceOrderPrices px =
+        binance_order_prices(q, rules, t.order.filled_qty, last_price_[q.instrument]);
+    if (px.reason != RejectReason::None)
+        return reject_local(t, px.reason, px.error);
+    // A stop the market has already passed is refused by the exchange ("Order would trigger
+    // immediately."); a triggered stop-limit is its limit order, so that is what goes instead.
+    const bool as_limit = stop_limit && t.stop_triggered;
+    if (stop_limit && !as_limit && !rules.order_types.empty() &&
+        std::find(rules.order_types.begin(), rules.order_types.end(), "STOP_LOSS_LIMIT") ==
+            rules.order_types.end())
+        return reject_local(t, RejectReason::InvalidOrder,
+                            fmt::format("{} does not take STOP_LOSS_LIMIT orders at the exchange "
+                                        "(exchangeInfo orderTypes: {})",
+                                        rules.symbol, fmt::join(rules.order_types, ", ")));
+    const char* type = market ? "MARKET" : stop_limit && !as_limit ? "STOP_LOSS_LIMIT" : "LIMIT";
     HttpParams p{{"symbol", symbols_[q.instrument]},
                  {"side", q.side == Side::Buy ? "BUY" : "SELL"},
-                 {"type", market ? "MARKET" : "LIMIT"}};
+                 {"type", type}};
     if (!market)
         p.emplace_back("timeInForce", q.tif == TimeInForce::IOC ? "IOC" : "GTC");
-    p.emplace_back("quantity", decimal(qty, decimals_of(step)));
+    p.emplace_back("quantity", px.qty_text);
     if (!market)
-        p.emplace_back("price", decimal(price, decimals_of(rules.tick_size)));
+        p.emplace_back("price", px.price_text);
+    if (stop_limit && !as_limit)
+        p.emplace_back("stopPrice", px.stop_text);
     p.emplace_back("newClientOrderId", t.cid);
     p.emplace_back("newOrderRespType", "FULL");
     ++stats_.orders_sent;
     const Reply r = signed_request("POST", "/api/v3/order", std::move(p), 1);
     if (r.status == 200 && adopt_body(t, r.body))
         return;
+    if (stop_limit && !as_limit && r.code == binance_error::kNewOrderRejected &&
+        r.msg.find("trigger immediately") != std::string::npos) {
+        spdlog::warn("binance: stop {} at {} is already passed by the market; placing its limit "
+                     "order at {} now",
+                     t.cid, px.stop_text, px.price_text);
+        t.stop_triggered = true;
+        return place(t);
+    }
     const bool duplicate =
         r.code == binance_error::kNewOrderRejected && r.msg.find("Duplicate") != std::string::npos;
     if (r.status == 0 || r.status >= 500 || r.status == 200 || duplicate) {
@@ -685,19 +774,10 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
                         "cancelled before the exchange received it");
         }
     }
-    if (t && !t->done && !t->unknown) {
-        const Reply r = signed_request(
-            "DELETE", "/api/v3/order",
-            {{"symbol", symbols_[t->order.req.instrument]}, {"origClientOrderId", t->cid}}, 1);
-        if (r.status == 200 && adopt_body(*t, r.body)) {
-        } else if (r.code == binance_error::kCancelRejected ||
-                   r.code == binance_error::kNoSuchOrder) {
-            query(*t, false); // finished meanwhile (filled): adopt that
-        } else {
-            spdlog::warn("binance: cancel of {} failed ({}); its state is asked at the next poll",
-                         t->cid, r.status ? r.msg : r.transport_error);
-            t->unknown = true;
-        }
+    if (t && !t->done) {
+        t->cancel_wanted = true;
+        if (!t->unknown)
+            send_cancel(*t);
     }
     // Reported now, like the simulation does, so the journal keeps it in this step.
     std::deque<Report> now_reports, rest;
@@ -715,6 +795,22 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
     if ((!t || t->done) && now_reports.empty() && sink_) {
         // Unknown here, or already finished and reported: nothing to cancel.
         sink_->on_order_event(OrderEvent::unknown_order(id, now));
+    }
+}
+
+void BinanceSpotClient::send_cancel(Tracked& t) {
+    const Reply r = signed_request(
+        "DELETE", "/api/v3/order",
+        {{"symbol", symbols_[t.order.req.instrument]}, {"origClientOrderId", t.cid}}, 1);
+    if (r.status == 200 && adopt_body(t, r.body)) {
+    } else if (r.code == binance_error::kCancelRejected || r.code == binance_error::kNoSuchOrder) {
+        query(t, false); // finished meanwhile (filled): adopt that
+    } else {
+        // Still wanted: the next poll asks for the order and, while it is open, cancels again
+        // (a protective stop left behind would hold the coins an exit sells).
+        spdlog::warn("binance: cancel of {} failed ({}); asked again at the next poll", t.cid,
+                     r.status ? r.msg : r.transport_error);
+        t.unknown = true;
     }
 }
 
@@ -756,9 +852,14 @@ void BinanceSpotClient::poll() {
     for (auto& [cid, t] : orders_) {
         if (t.done)
             continue;
-        if (t.unknown || resync || (!streamed && t.order.req.type == OrderType::Limit))
+        if (t.unknown || resync ||
+            (!streamed && (t.order.req.type == OrderType::Limit ||
+                           t.order.req.type == OrderType::StopLimit)))
             query(t);
     }
+    for (auto& [cid, t] : orders_)
+        if (t.cancel_wanted && !t.done && !t.unknown)
+            send_cancel(t);
     if (resync) {
         try {
             refresh_balances();
@@ -783,6 +884,15 @@ std::size_t BinanceSpotClient::open_order_count() const {
     for (const auto& [cid, t] : orders_)
         n += t.done ? 0 : 1;
     return n;
+}
+
+bool BinanceSpotClient::settled() const {
+    if (!pending_.empty())
+        return false;
+    for (const auto& [cid, t] : orders_)
+        if (!t.done && t.unknown)
+            return false;
+    return true;
 }
 
 } // namespace aurum

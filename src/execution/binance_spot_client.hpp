@@ -38,6 +38,7 @@ struct BinanceSymbolRules {
     double market_step = 0, market_min = 0, market_max = 0; ///< MARKET_LOT_SIZE (0 = off)
     double min_notional = 0, max_notional = 0;              ///< NOTIONAL / MIN_NOTIONAL
     bool min_notional_market = true;                        ///< applyMinToMarket
+    std::vector<std::string> order_types; ///< exchangeInfo orderTypes (empty: not listed)
 };
 
 /// A free/locked balance of one asset.
@@ -51,6 +52,21 @@ struct BinanceAccountInfo {
     std::string account_type;              ///< "SPOT"
     double maker_rate = -1, taker_rate = -1; ///< commissionRates (-1: not reported)
 };
+
+/// An order's quantity and prices as sent to the exchange: rounded to LOT_SIZE (MARKET_LOT_SIZE
+/// for market orders) and PRICE_FILTER, checked against them and NOTIONAL like the exchange does.
+struct BinanceOrderPrices {
+    double qty = 0, price = 0, stop = 0;            ///< 0: not part of this order type
+    std::string qty_text, price_text, stop_text; ///< the decimals the request carries
+    RejectReason reason = RejectReason::None;    ///< the filter it fails (None: it passes)
+    std::string error;                           ///< "Filter failure: PRICE_FILTER (stopPrice ...)"
+};
+
+/// Rounds and checks `q` (minus `filled`, already executed) against `rules`; `last_price` is the
+/// reference for a market order's notional (0: unknown, not checked). Quantity rounds down to the
+/// step, prices and stopPrice to the nearest tick.
+BinanceOrderPrices binance_order_prices(const OrderRequest& q, const BinanceSymbolRules& rules,
+                                        double filled, double last_price);
 
 /// Settings of BinanceSpotClient.
 struct BinanceSpotOptions {
@@ -77,7 +93,8 @@ struct BinanceExecStats {
     std::int64_t unknown_outcomes = 0;    ///< 5xx/timeouts on an order request
     std::int64_t adopted = 0;             ///< orders found at the exchange by client id
     std::int64_t resent_after_absent = 0; ///< sent after the exchange said -2013
-    std::int64_t fee_other_asset = 0; ///< fills whose commission was in a third asset (BNB)
+    std::int64_t fee_other_asset = 0; ///< fills whose commission was in a third asset (BNB),
+                                      ///< valued at GET /api/v3/ticker/price and booked as fee
 };
 
 /// Binance spot adapter. Every request goes through a BinanceRest transport (weight and order-count
@@ -139,6 +156,8 @@ class BinanceSpotClient final : public ExecutionClient {
     /// The user data stream (null without options.ws_api_url).
     const BinanceUserStream* user_stream() const { return user_.get(); }
     std::size_t open_order_count() const override;
+    /// No order's outcome is unknown and every report has been delivered (balances then match).
+    bool settled() const;
 
   private:
     struct Tracked {
@@ -148,6 +167,8 @@ class BinanceSpotClient final : public ExecutionClient {
         double reported = 0;  ///< quantity reported as fills (net of base-asset commission)
         double gross = 0;     ///< exchange quantity those fills came from
         bool unknown = false; ///< outcome of the last send unknown: ask before anything else
+        bool stop_triggered = false; ///< a stop-limit the market had passed: sent as its LIMIT
+        bool cancel_wanted = false;  ///< cancelled by the engine: DELETE again until it ends
         bool done = false;
     };
     struct Reply {
@@ -176,6 +197,12 @@ class BinanceSpotClient final : public ExecutionClient {
     bool adopt_body(Tracked& t, const std::string& body);
     void apply_rules(const nlohmann::json& exchange_info);
     void fetch_trades(Tracked& t, double executed);
+    /// DELETE /api/v3/order for `t`; a failure leaves it unknown (asked, then cancelled again,
+    /// at the next poll).
+    void send_cancel(Tracked& t);
+    /// The price of `asset` in `quote` (BNB in USDT) from GET /api/v3/ticker/price, kept a
+    /// minute; 0 when the exchange has none.
+    double quote_price(const std::string& asset, const std::string& quote);
     void queue_fill(Tracked& t, double price, double qty, double commission,
                     const std::string& asset, TimeMs time, bool maker);
     void queue_event(const Tracked& t, OrderStatus status, RejectReason reason, TimeMs time,
@@ -206,6 +233,7 @@ class BinanceSpotClient final : public ExecutionClient {
         OrderEvent event;
     };
     std::deque<Report> pending_;
+    std::map<std::string, std::pair<double, TimeMs>> fee_prices_; ///< symbol -> (price, asked at)
     BinanceExecStats stats_;
     int send_depth_ = 0; ///< nesting of place() -> query() -> place() after -2013
     std::unique_ptr<BinanceUserStream> user_;

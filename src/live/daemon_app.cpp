@@ -51,7 +51,8 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     root.allow_keys({"live"});
     const ConfigNode l = root.child("live");
     l.allow_keys({"symbols", "timeframe", "capital", "strategy", "fees", "slippage_bps",
-                  "approval", "warmup_bars", "port", "jobs", "exchange", "dashboard"});
+                  "approval", "warmup_bars", "port", "jobs", "exchange", "dashboard",
+                  "stop_limit_offset"});
     if (l.has("symbols")) c.symbols = l.get_strings("symbols");
     c.timeframe = l.get_string("timeframe", c.timeframe);
     c.capital = l.get_positive("capital", c.capital);
@@ -74,6 +75,7 @@ LiveFileConfig load_live_config(const std::filesystem::path& path) {
     f.allow_keys({"taker"});
     c.fee = f.get_in_range("taker", c.fee, 0.0, 0.1);
     c.slippage_bps = l.get_non_negative("slippage_bps", c.slippage_bps);
+    c.stop_limit_offset = l.get_in_range("stop_limit_offset", c.stop_limit_offset, 0.0, 0.2);
     const ConfigNode a = l.child("approval");
     a.allow_keys({"enabled", "expiry"});
     c.approval = a.get_bool("enabled", c.approval);
@@ -379,11 +381,14 @@ LiveOptions resolve_run_options(const Workspace& ws, const InstrumentRegistry& i
     apply_strategy_flags(o, fc, f);
     o.workspace = ws.home();
     check_strategy(o, ws);
-    if (o.mode == "live" && o.strategy.params.count(kStopLossParam))
-        throw InputError(std::string("run: the ") + kStopLossParam + " strategy parameter places "
-                         "stop orders, which the Binance adapter does not send yet (exchange-side "
-                         "protective orders are planned); use it in backtests and --mode paper, "
-                         "or leave it out for --mode live");
+    // Protective stops are stop-limit orders in paper and live alike (Binance spot takes them as
+    // STOP_LOSS_LIMIT), so a stop that gaps past its limit behaves the same in both modes.
+    o.fill.stop_limit_offset = fc.stop_limit_offset;
+    if (o.mode == "live" && o.strategy.params.count(kStopLossParam) &&
+        !(o.fill.stop_limit_offset > 0))
+        throw InputError(std::string("run: the ") + kStopLossParam + " strategy parameter in "
+                         "--mode live needs live.stop_limit_offset > 0 in config/live.yaml: "
+                         "Binance spot protective stops are STOP_LOSS_LIMIT orders");
     o.fill.fees.taker = fc.fee;
     o.fill.fees.maker = fc.fee;
     o.fill.slippage.fixed_bps = fc.slippage_bps;

@@ -37,6 +37,9 @@ struct LiveFileConfig {
     double fraction = 0.3;
     double fee = 0.001;
     double slippage_bps = 5;
+    /// Protective stops: the stop-limit's limit this fraction beyond the trigger (0 = stop-market,
+    /// paper only; live mode sends STOP_LOSS_LIMIT and needs it > 0).
+    double stop_limit_offset = 0.005;
     bool approval = false;
     TimeMs approval_expiry = 4 * kMsPerHour;
     ModelSelection model; ///< strategy "model": `model:`, `version:`, `kind:`

@@ -11,6 +11,7 @@
 #include "core/stable_hash.hpp"
 #include "core/workspace.hpp"
 #include "execution/binance_spot_client.hpp"
+#include "live/balance_check.hpp"
 #include "live/gold_desk.hpp"
 #include "live/session_alerts.hpp"
 #include "live/order_preview.hpp"
@@ -55,6 +56,9 @@ std::string LiveOptions::session_id() const {
                       fmt::format("{}|{}|{}", fill.fees.taker, fill.slippage.fixed_bps,
                                   approval ? 1 : 0);
     for (const auto& s : symbols) key += "|" + s;
+    // The protective stops' kind (stop-market or stop-limit) is part of what the session trades.
+    if (strategy.params.count(kStopLossParam) && fill.stop_limit_offset > 0)
+        key += fmt::format("|slo={}", fill.stop_limit_offset);
     // A live session belongs to one exchange account: the same options on another venue or key
     // (testnet, then the real exchange) start a new session instead of reconciling its orders
     // there.
@@ -71,7 +75,12 @@ public:
     RiskDecision review(const OrderRequest& req, const Instrument& inst, double ref,
                         const Portfolio& pf, TimeMs now) override {
         if (now - tf < trade_from) return RiskDecision::deny("warm-up: history before the session");
-        if (req.tag == static_cast<std::uint32_t>(OrderSource::Strategy) &&
+        // A protective stop (the engine's, for whatever the position holds, by hand included)
+        // only ever reduces the position: never held back with the strategy's orders.
+        const double held = pf.position(req.instrument).qty;
+        const bool protective = (req.type == OrderType::Stop || req.type == OrderType::StopLimit) &&
+                                held != 0 && (held > 0) != (req.side == Side::Buy);
+        if (req.tag == static_cast<std::uint32_t>(OrderSource::Strategy) && !protective &&
             req.instrument < by_hand.size() && by_hand[req.instrument])
             return RiskDecision::deny("manual position on " + inst.symbol +
                                       ": the strategy leaves it alone until it is closed");
@@ -166,6 +175,8 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     // Paper: the simulation; live: the exchange, whose rules replace the instruments' defaults.
     // Connected first, so a refused key or an unreachable exchange leaves no session behind.
     sim_ = make_execution_client(opt_.mode, opt_.venue, instruments_, opt_.fill);
+    exchange_ = dynamic_cast<BinanceSpotClient*>(sim_.get());
+    balance_check_due_ = exchange_ != nullptr;
     if (db_.dialect() == SqlDialect::Sqlite) db_.exec("PRAGMA wal_autocheckpoint=0"); // commit()
     if (opt_.mode == "live" && db_.dialect() == SqlDialect::Sqlite) {
         // Real money: a journaled order must survive a power cut too, not only a process crash
@@ -269,6 +280,15 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     spec.venue = opt_.mode == "live" ? opt_.venue.exchange : "simulated";
     spec.engine.initial_capital = session_.capital;
     spec.engine.fill = opt_.fill;
+    if (exchange_) {
+        // The account's own commission rates size the orders (the session's id keeps the
+        // configured fee: a fee tier change must not orphan the session's orders).
+        const BinanceAccountInfo& acc = exchange_->account();
+        if (acc.taker_rate >= 0) spec.engine.fill.fees.taker = acc.taker_rate;
+        if (acc.maker_rate >= 0) spec.engine.fill.fees.maker = acc.maker_rate;
+        spdlog::info("live: the account's commission rates: maker {} taker {}",
+                     spec.engine.fill.fees.maker, spec.engine.fill.fees.taker);
+    }
     spec.engine.allow_short = true; // the risk manager and instrument rules decide per instrument
     spec.engine.record_fills = false;
     spec.engine.record_events = false;
@@ -476,6 +496,7 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
     const bool recovering = journal_->recovering();
     clock_.set(t + tf);
     engine_->step(ids);
+    if (balance_check_due_ && !recovering) check_balances(wall_now);
     last_bar_ = t;
     ++steps_;
     const Portfolio& pf = engine_->account();
@@ -915,6 +936,36 @@ void LiveSession::issue_desk_ticket(const SignalRecord& sig, const Instrument& i
                                 t.id, t.side, t.lots, t.stop, t.target);
 }
 
+void LiveSession::check_balances(TimeMs wall_now) {
+    // Orders whose outcome is not known yet would show up as a difference: wait for them.
+    if (!exchange_->settled()) return;
+    balance_check_due_ = false;
+    try {
+        exchange_->refresh_balances();
+    } catch (const std::exception& e) {
+        spdlog::warn("live: balances not reconciled now ({}); asking again at the next bar",
+                     e.what());
+        balance_check_due_ = true;
+        return;
+    }
+    std::vector<BinanceSymbolRules> rules;
+    for (InstrumentId i = 0; i < instruments_.size(); ++i) rules.push_back(exchange_->rules(i));
+    for (const BalanceFinding& f :
+         compare_balances(engine_->account(), instruments_, rules, exchange_->balances())) {
+        if (f.severity == AlertSeverity::Info) {
+            spdlog::info("live: balances: {}", f.text);
+            continue;
+        }
+        if (f.severity == AlertSeverity::Critical)
+            spdlog::error("live: balances: {}", f.text);
+        else
+            spdlog::warn("live: balances: {}", f.text);
+        alerts_.enqueue(make_alert(wall_now, "balance_mismatch", f.severity,
+                                   "Balance mismatch: " + f.asset, f.text,
+                                   "balance_mismatch_" + f.asset));
+    }
+}
+
 void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) {
     CommandOutcome& o = *out;
     InstrumentId i = 0;
@@ -981,7 +1032,13 @@ void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) 
         r.tag = static_cast<std::uint32_t>(src);
         if (pre.verdict == RiskVerdict::Reduce) hook_->record(pre);
         const std::size_t before = hook_->assessments().size();
+        const OrderId stop = engine_->protective_stop(i);
         id = engine_->submit(r);
+        // Reducing a protected position: its stop goes now, before the order reaches the venue
+        // (sends wait for the step's journal), so an exchange-side stop never holds the coins
+        // this order sells. The engine places a new one for what is left.
+        if (id != 0 && stop != 0 && (engine_->position(i) > 0) != (side == Side::Buy))
+            engine_->cancel(stop);
         if (id == 0)
             refused = hook_->assessments().size() > before ? hook_->assessments().back().reason
                                                            : risk_text;

@@ -29,6 +29,8 @@
 
 namespace aurum {
 
+class BinanceSpotClient;
+
 /// Everything `aurum run` decides.
 struct LiveOptions {
     std::string mode = "paper";
@@ -157,6 +159,9 @@ private:
                            CommandOutcome* out);
     void unload_model(const std::string& name, CommandOutcome* out);
     void log_events();
+    /// Live: the engine's positions and cash against the exchange's balances (start-up and after
+    /// a restart, once no order's outcome is unknown); differences are logged and alerted.
+    void check_balances(TimeMs wall_now);
     void publish_models();
     /// Alerts of this commit's trades and risk decisions (the decision record of each entry).
     void raise_commit_alerts(const std::vector<RiskAssessment>& assessments,
@@ -181,6 +186,8 @@ private:
     std::unique_ptr<ExecutionClient> sim_; ///< the simulation (paper) or the exchange (live)
     std::unique_ptr<KlineFeed> feed_;      ///< real time from the exchange: candles into the store
     std::unique_ptr<JournalExecution> journal_;
+    BinanceSpotClient* exchange_ = nullptr; ///< sim_ when it is the Binance adapter (live)
+    bool balance_check_due_ = false;        ///< live: reconcile balances at the next step
     std::unique_ptr<LiveStrategy> strategy_;
     std::unique_ptr<PredictionBuffer> predictions_; ///< model predictions until the next commit
     ModelStrategy* model_ = nullptr;                ///< inside strategy_ when it is the model

@@ -205,7 +205,10 @@ std::vector<OrderRecord> StateStore::orders_for(const std::string& sid, const st
 
 std::vector<OrderRecord> StateStore::stop_orders(const std::string& sid, const std::string& symbol,
                                                  TimeMs to_bar) {
-    return orders_where("session_id = $1 AND symbol = $2 AND type = 'stop' AND bar_time < $3",
+    // Protective stops: stop-market, or stop-limit (live.stop_limit_offset, Binance's
+    // STOP_LOSS_LIMIT).
+    return orders_where("session_id = $1 AND symbol = $2 AND type IN ('stop', 'stop_limit') AND "
+                        "bar_time < $3",
                         {S(sid), S(symbol), I(to_bar)});
 }
 

@@ -23,10 +23,16 @@ int AccountRiskSupervisor::flatten(StrategyContext& ctx) {
 
 bool AccountRiskSupervisor::close_position(StrategyContext& ctx, InstrumentId i) {
     const double q = ctx.position(i);
-    if (q == 0 || ctx.pending_orders(i) > 0) return false;
+    // The position's protective stop is no reason to wait: it goes once the close is placed.
+    const OrderId stop = ctx.protective_stop(i);
+    if (q == 0 || ctx.pending_orders(i) - (stop ? 1 : 0) > 0) return false;
     OrderRequest r = OrderRequest::market(i, q > 0 ? Side::Sell : Side::Buy, std::fabs(q));
     r.tag = static_cast<std::uint32_t>(OrderSource::Flatten);
-    return ctx.submit(r) != 0;
+    if (ctx.submit(r) == 0) return false;
+    // Cancelled now, before the close reaches the venue (sends wait for the step's journal): an
+    // exchange-side stop holds the coins the close sells.
+    if (stop) ctx.cancel(stop);
+    return true;
 }
 
 void AccountRiskSupervisor::on_bar(StrategyContext& ctx, InstrumentId i) {

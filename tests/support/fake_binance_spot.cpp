@@ -54,6 +54,8 @@ struct FakeSpotExchange::State {
     std::map<std::string, double> price;
     std::map<std::string, double> free, locked;
     double commission = 0.001;
+    std::string commission_asset; ///< "" = bought asset for buys, quote for sells
+    int market_parts = 1;         ///< MARKET orders execute in this many trades
     bool can_trade = true;
     std::vector<FakeOrder> orders;
     std::vector<FakeTrade> trades;
@@ -189,13 +191,15 @@ struct FakeSpotExchange::State {
                     {"timeInForce", o.tif},
                     {"type", o.type},
                     {"side", o.side},
+                    {"stopPrice", dec(o.stop_price)},
                     {"time", o.time},
                     {"updateTime", clock.now()},
                     {"isWorking", o.status == "NEW" || o.status == "PARTIALLY_FILLED"},
                     {"selfTradePreventionMode", "NONE"}};
     }
 
-    /// Executes `qty` of order `o` at `px` (caller holds mu); returns the trade.
+    /// Executes `qty` of order `o` at `px` (caller holds mu); returns the trade. Funds locked at
+    /// placement (resting limits and stop orders) pay from locked, the rest from free.
     FakeTrade execute(FakeOrder& o, double px, double qty, bool maker) {
         const FakeSymbol& s = symbols.at(o.symbol);
         FakeTrade t;
@@ -207,30 +211,114 @@ struct FakeSpotExchange::State {
         t.buyer = o.side == "BUY";
         t.maker = maker;
         t.time = clock.now();
+        const double third_px = commission_asset.empty() ? 0.0 : price[commission_asset + s.quote];
+        const bool third = !commission_asset.empty() && third_px > 0;
         if (t.buyer) {
-            t.commission = qty * commission;
-            t.commission_asset = s.base;
+            t.commission = third ? qty * px * commission / third_px : qty * commission;
+            t.commission_asset = third ? commission_asset : s.base;
             const double cost = qty * px;
-            if (o.type == "LIMIT" && maker)
+            if (o.funds_locked)
                 locked[s.quote] -= qty * o.price, free[s.quote] += qty * o.price - cost;
             else
                 free[s.quote] -= cost;
-            free[s.base] += qty - t.commission;
+            free[s.base] += qty - (third ? 0.0 : t.commission);
         } else {
-            t.commission = qty * px * commission;
-            t.commission_asset = s.quote;
-            if (o.type == "LIMIT" && maker)
+            t.commission = third ? qty * px * commission / third_px : qty * px * commission;
+            t.commission_asset = third ? commission_asset : s.quote;
+            if (o.funds_locked)
                 locked[s.base] -= qty;
             else
                 free[s.base] -= qty;
-            free[s.quote] += qty * px - t.commission;
+            free[s.quote] += qty * px - (third ? 0.0 : t.commission);
         }
+        if (third)
+            free[commission_asset] -= t.commission;
         o.executed += qty;
         o.quote_executed += qty * px;
         o.status = o.executed + 1e-12 >= o.qty ? "FILLED" : "PARTIALLY_FILLED";
         trades.push_back(t);
         publish(o, "TRADE", &trades.back());
         return t;
+    }
+
+    /// A taker execution of `qty`: one trade, or market_parts trades for a MARKET order (partial
+    /// fills, as against a thin book).
+    std::vector<FakeTrade> execute_in_parts(FakeOrder& o, double px, double qty, double step) {
+        const int parts = o.type == "MARKET" ? std::max(1, market_parts) : 1;
+        std::vector<FakeTrade> out;
+        double left = qty;
+        for (int k = 0; k < parts && left > 1e-12; ++k) {
+            double part = k + 1 == parts ? left : std::floor(qty / parts / step + 1e-9) * step;
+            if (!(part > 0)) part = left;
+            out.push_back(execute(o, px, std::min(part, left), false));
+            left -= out.back().qty;
+        }
+        return out;
+    }
+
+    // --- stop orders (STOP_LOSS_LIMIT, TAKE_PROFIT_LIMIT) and the price path ---------------
+
+    static bool is_stop_type(const std::string& type) {
+        return type == "STOP_LOSS_LIMIT" || type == "TAKE_PROFIT_LIMIT";
+    }
+    /// Whether a stop order triggers at market price `m` (STOP_LOSS: a sell when the price falls
+    /// to stopPrice, a buy when it rises to it; TAKE_PROFIT the other way round).
+    static bool stop_reached(const FakeOrder& o, double m) {
+        const bool falls = (o.type == "STOP_LOSS_LIMIT") == (o.side == "SELL");
+        return falls ? m <= o.stop_price : m >= o.stop_price;
+    }
+    static bool limit_marketable(const FakeOrder& o, double m) {
+        return o.side == "BUY" ? m <= o.price : m >= o.price;
+    }
+    static bool is_open(const FakeOrder& o) {
+        return o.status == "NEW" || o.status == "PARTIALLY_FILLED";
+    }
+    /// Moves `sym`'s price from its current value to `to` (caller holds mu). `gap`: no trade in
+    /// between; else every price on the way trades once.
+    void move_price(const std::string& sym, double to, bool gap) {
+        const double from = price[sym];
+        price[sym] = to;
+        const double lo = std::min(from, to), hi = std::max(from, to);
+        for (auto& o : orders) {
+            if (o.symbol != sym || !is_open(o))
+                continue;
+            if (is_stop_type(o.type) && !o.triggered) {
+                // Triggered where the path first reaches stopPrice (on a gap: at the new price).
+                const bool on_path = !gap && o.stop_price >= lo && o.stop_price <= hi;
+                if (!(on_path || stop_reached(o, to)))
+                    continue;
+                o.triggered = true;
+                const double at = gap ? to : (on_path ? o.stop_price : to);
+                if (limit_marketable(o, at)) {
+                    execute(o, at, o.qty - o.executed, false);
+                    continue;
+                }
+            }
+            if (o.type == "LIMIT" || o.type == "LIMIT_MAKER" || o.triggered) {
+                // A resting limit fills at its own price when the market trades through it; after
+                // a gap the first trade prints at the new price, and it fills there.
+                if (gap && limit_marketable(o, to))
+                    execute(o, to, o.qty - o.executed, true);
+                else if (limit_marketable(o, to) || (!gap && o.price >= lo && o.price <= hi))
+                    execute(o, o.price, o.qty - o.executed, true);
+            }
+        }
+    }
+
+    /// The checks a stop order gets beyond the LIMIT ones: a stopPrice on the tick grid that the
+    /// market has not reached yet (-2010 "Order would trigger immediately." otherwise).
+    std::optional<FakeResponse> check_stop(const FakeRequest& r, const FakeSymbol& s,
+                                           FakeOrder& o) {
+        o.stop_price = std::stod(r.param("stopPrice").value_or("0"));
+        if (!(o.stop_price > 0))
+            return FakeResponse::error(400, -1102,
+                                       "Mandatory parameter 'stopPrice' was not sent, was "
+                                       "empty/null, or malformed.");
+        if (!on_grid(o.stop_price, s.tick_size))
+            return FakeResponse::error(400, -1013, "Filter failure: PRICE_FILTER");
+        if (stop_reached(o, price[o.symbol]))
+            return FakeResponse::error(400, -2010, "Order would trigger immediately.");
+        return std::nullopt;
     }
 
     FakeOrder* find(const std::string& symbol, const FakeRequest& r) {
@@ -261,27 +349,33 @@ struct FakeSpotExchange::State {
         const std::string type = r.param("type").value_or("");
         if (side != "BUY" && side != "SELL")
             return FakeResponse::error(400, -1102, "Mandatory parameter 'side' was not sent.");
-        if (type != "MARKET" && type != "LIMIT")
+        const bool stop = is_stop_type(type);
+        if (type != "MARKET" && type != "LIMIT" && type != "LIMIT_MAKER" && !stop)
             return FakeResponse::error(400, -1116, "Invalid orderType.");
+        const bool priced = type != "MARKET";
         const double qty = std::stod(r.param("quantity").value_or("0"));
-        const double px = type == "LIMIT" ? std::stod(r.param("price").value_or("0")) : 0.0;
-        const std::string tif = type == "LIMIT" ? r.param("timeInForce").value_or("") : "GTC";
-        if (type == "LIMIT" && tif != "GTC" && tif != "IOC" && tif != "FOK")
+        const double px = priced ? std::stod(r.param("price").value_or("0")) : 0.0;
+        const std::string tif = type == "LIMIT" || stop ? r.param("timeInForce").value_or("")
+                                                        : "GTC";
+        if ((type == "LIMIT" || stop) && tif != "GTC" && tif != "IOC" && tif != "FOK")
             return FakeResponse::error(400, -1102,
                                        "Mandatory parameter 'timeInForce' was not sent.");
         if (!(qty >= s.min_qty - 1e-12) || qty > s.max_qty || !on_grid(qty, s.step_size))
             return FakeResponse::error(400, -1013, "Filter failure: LOT_SIZE");
-        if (type == "LIMIT" && (!(px > 0) || !on_grid(px, s.tick_size)))
+        if (priced && (!(px > 0) || !on_grid(px, s.tick_size)))
             return FakeResponse::error(400, -1013, "Filter failure: PRICE_FILTER");
         const double market = price[sym];
-        const double ref = type == "LIMIT" ? px : market;
+        const double ref = priced ? px : market;
         if (qty * ref < s.min_notional)
             return FakeResponse::error(400, -1013, "Filter failure: NOTIONAL");
         for (const auto& o : orders)
             if (o.client_id == cid && (o.status == "NEW" || o.status == "PARTIALLY_FILLED"))
                 return FakeResponse::error(400, -2010, "Duplicate order sent.");
-        const bool crosses = type == "MARKET" || (side == "BUY" ? px >= market : px <= market);
-        const double need = side == "BUY" ? qty * (type == "LIMIT" ? px : market) : qty;
+        const bool crosses =
+            type == "MARKET" || (!stop && (side == "BUY" ? px >= market : px <= market));
+        if (type == "LIMIT_MAKER" && crosses)
+            return FakeResponse::error(400, -2010, "Order would immediately match and take.");
+        const double need = side == "BUY" ? qty * (priced ? px : market) : qty;
         const std::string asset = side == "BUY" ? s.quote : s.base;
         if (free[asset] + 1e-9 < need)
             return FakeResponse::error(400, -2010,
@@ -297,21 +391,25 @@ struct FakeSpotExchange::State {
         o.price = px;
         o.status = "NEW";
         o.time = clock.now();
+        if (stop)
+            if (auto refused = check_stop(r, s, o))
+                return *refused;
         publish(o, "NEW", nullptr);
         json fills = json::array();
         if (crosses) {
-            const FakeTrade t = execute(o, market, qty, false);
-            fills.push_back({{"price", dec(t.price)},
-                             {"qty", dec(t.qty)},
-                             {"commission", dec(t.commission)},
-                             {"commissionAsset", t.commission_asset},
-                             {"tradeId", t.id}});
+            for (const FakeTrade& t : execute_in_parts(o, market, qty, s.step_size))
+                fills.push_back({{"price", dec(t.price)},
+                                 {"qty", dec(t.qty)},
+                                 {"commission", dec(t.commission)},
+                                 {"commissionAsset", t.commission_asset},
+                                 {"tradeId", t.id}});
         } else if (tif == "IOC" || tif == "FOK") {
             o.status = "EXPIRED";
             publish(o, "EXPIRED", nullptr);
         } else {
             free[asset] -= need;
             locked[asset] += need;
+            o.funds_locked = true;
         }
         orders.push_back(o);
         json out = order_json(o);
@@ -351,9 +449,9 @@ struct FakeSpotExchange::State {
             return FakeResponse::error(400, -2011, "Unknown order sent.");
         const FakeSymbol& s = symbols.at(sym);
         const double rest = o->qty - o->executed;
-        if (o->side == "BUY")
+        if (o->funds_locked && o->side == "BUY")
             locked[s.quote] -= rest * o->price, free[s.quote] += rest * o->price;
-        else
+        else if (o->funds_locked)
             locked[s.base] -= rest, free[s.base] += rest;
         o->status = "CANCELED";
         publish(*o, "CANCELED", nullptr);
@@ -417,7 +515,7 @@ struct FakeSpotExchange::State {
                             {"status", "TRADING"},
                             {"baseAsset", s.base},
                             {"quoteAsset", s.quote},
-                            {"orderTypes", {"LIMIT", "MARKET"}},
+                            {"orderTypes", s.order_types},
                             {"filters",
                              {{{"filterType", "PRICE_FILTER"},
                                {"minPrice", dec(s.tick_size)},
@@ -449,6 +547,15 @@ struct FakeSpotExchange::State {
                                             {"rateLimits", limits},
                                             {"symbols", list}}
                                            .dump());
+    }
+
+    FakeResponse ticker_price(const FakeRequest& r) {
+        std::lock_guard lock(mu);
+        const std::string sym = r.param("symbol").value_or("");
+        const auto it = price.find(sym);
+        if (it == price.end() || !(it->second > 0))
+            return FakeResponse::error(400, -1121, "Invalid symbol.");
+        return FakeResponse::json(200, json{{"symbol", sym}, {"price", dec(it->second)}}.dump());
     }
 
     FakeResponse account() {
@@ -484,6 +591,8 @@ FakeSpotExchange::FakeSpotExchange(FakeBinance& server, const Clock& clock, std:
     };
     server.route("GET", "/api/v3/exchangeInfo", 20,
                  [s](const FakeRequest& r) { return s->exchange_info(r); });
+    server.route("GET", "/api/v3/ticker/price", 2,
+                 [s](const FakeRequest& r) { return s->ticker_price(r); });
     signed_route("GET", "/api/v3/account", 20,
                  [](State& st, const FakeRequest&) { return st.account(); });
     signed_route("POST", "/api/v3/order", 1, [](State& st, const FakeRequest& r) {
@@ -511,15 +620,31 @@ void FakeSpotExchange::list(const FakeSymbol& symbol, double price) {
 
 void FakeSpotExchange::set_price(const std::string& symbol, double price) {
     std::lock_guard lock(state_->mu);
-    state_->price[symbol] = price;
-    for (auto& o : state_->orders) {
-        if (o.symbol != symbol || o.type != "LIMIT" ||
-            (o.status != "NEW" && o.status != "PARTIALLY_FILLED"))
-            continue;
-        const bool cross = o.side == "BUY" ? price <= o.price : price >= o.price;
-        if (cross)
-            state_->execute(o, o.price, o.qty - o.executed, true);
-    }
+    state_->move_price(symbol, price, false);
+}
+
+void FakeSpotExchange::gap_price(const std::string& symbol, double price) {
+    std::lock_guard lock(state_->mu);
+    state_->move_price(symbol, price, true);
+}
+
+void FakeSpotExchange::set_market_fill_parts(int parts) {
+    std::lock_guard lock(state_->mu);
+    state_->market_parts = parts;
+}
+
+void FakeSpotExchange::set_commission_asset(const std::string& asset) {
+    std::lock_guard lock(state_->mu);
+    state_->commission_asset = asset;
+}
+
+std::vector<FakeOrder> FakeSpotExchange::open_orders(const std::string& symbol) const {
+    std::lock_guard lock(state_->mu);
+    std::vector<FakeOrder> out;
+    for (const auto& o : state_->orders)
+        if (o.symbol == symbol && State::is_open(o))
+            out.push_back(o);
+    return out;
 }
 
 void FakeSpotExchange::set_user_event_listener(std::function<void(const std::string&)> fn) {

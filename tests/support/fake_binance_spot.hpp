@@ -30,6 +30,8 @@ struct FakeSymbol {
     std::string symbol = "BTCUSDT", base = "BTC", quote = "USDT";
     double tick_size = 0.01, step_size = 0.00001, min_qty = 0.00001, max_qty = 9000;
     double min_notional = 5;
+    std::vector<std::string> order_types{"LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT",
+                                         "TAKE_PROFIT_LIMIT"};
 };
 
 /// An order as the fake exchange holds it.
@@ -37,6 +39,9 @@ struct FakeOrder {
     std::int64_t id = 0;
     std::string symbol, client_id, side, type, tif, status;
     double qty = 0, price = 0, executed = 0, quote_executed = 0;
+    double stop_price = 0;  ///< STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT trigger
+    bool triggered = false; ///< a stop order whose trigger the market reached (now a limit)
+    bool funds_locked = false; ///< its funds moved from free to locked when it was placed
     TimeMs time = 0;
 };
 
@@ -58,8 +63,21 @@ class FakeSpotExchange {
                      std::string api_secret);
 
     void list(const FakeSymbol& symbol, double price);
-    /// Moves the market price; resting LIMIT orders it crosses fill at their limit (maker).
+    /// Moves the market price; the market trades at every price between the old and the new
+    /// one: resting LIMIT orders it crosses fill at their limit (maker), and STOP_LOSS_LIMIT /
+    /// TAKE_PROFIT_LIMIT orders whose stopPrice it passes trigger there and become limits (filled
+    /// at the stopPrice when that is within their limit, else resting).
     void set_price(const std::string& symbol, double price);
+    /// The price jumps to `price` without trading in between (a gap, e.g. a bar's open after a
+    /// quiet night): stops it passed trigger at `price` and fill there only within their limit.
+    void gap_price(const std::string& symbol, double price);
+    /// Commissions paid in this asset instead (e.g. "BNB": the BNB discount), valued at the
+    /// asset's price set with set_price("BNBUSDT", ...); "" = the exchange's default.
+    void set_commission_asset(const std::string& asset);
+    /// MARKET orders execute in `parts` trades (partial fills, as against a thin book).
+    void set_market_fill_parts(int parts);
+    /// Open orders at the exchange (NEW or PARTIALLY_FILLED) of `symbol`.
+    std::vector<FakeOrder> open_orders(const std::string& symbol) const;
     void set_balance(const std::string& asset, double free);
     double balance(const std::string& asset) const;
     double locked(const std::string& asset) const;

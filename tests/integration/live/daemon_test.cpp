@@ -89,7 +89,8 @@ TEST(LiveDaemon, kill_dash_nine_keeps_protective_stops_exactly_as_an_uninterrupt
     const Final got = kill_dash_nine_until_done({"--param", "stop-loss=0.02"}, 8, 20261207);
     std::size_t stop_orders = 0, stop_fills = 0;
     for (const auto& o : got.orders) {
-        const bool stop = o.find(" stop ") != std::string::npos;
+        const bool stop = o.find(" stop ") != std::string::npos ||
+                          o.find(" stop_limit ") != std::string::npos; // live.stop_limit_offset
         stop_orders += stop;
         stop_fills += stop && o.find("filled") != std::string::npos;
     }

@@ -261,13 +261,18 @@ TEST(LiveExchangeCli, refusals_exit_2_with_a_clear_message_and_write_nothing) {
     r = test::run_aurum(gold);
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("MetaTrader 5"), std::string::npos) << r.err;
-    // A protective stop the adapter would not send is refused, not silently dropped.
+    // Live protective stops are stop-limits at the exchange: a zero limit offset is refused.
     auto stops = live_args(home.path(), url);
     stops.insert(stops.end(), {"--param", "stop-loss=0.05"});
+    test::write_text(home / "config" / "live.yaml", "live:\n  stop_limit_offset: 0\n");
     r = test::run_aurum(stops);
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("stop-loss strategy parameter places stop orders"), std::string::npos)
-        << r.err;
+    EXPECT_NE(r.err.find("needs live.stop_limit_offset > 0"), std::string::npos) << r.err;
+    test::write_text(home / "config" / "live.yaml", "live:\n  stop_limit_offset: 0.5\n");
+    r = test::run_aurum(stops);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("stop_limit_offset"), std::string::npos) << r.err;
+    fs::remove(home / "config" / "live.yaml");
     auto model = live_args(home.path(), url);
     model.insert(model.end(), {"--strategy", "model", "--param", "stop-loss=0.05"});
     r = test::run_aurum(model);

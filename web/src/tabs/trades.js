@@ -138,7 +138,7 @@ function Decision({ id, ccy }) {
             <tr><td>final</td><td class="num">${fmtQty(sz.final_qty ?? t?.qty, sz.unit ?? t?.unit)}</td></tr>
           </tbody></table><pre class="arith" data-testid="sizing">${sz.arithmetic ?? ''}</pre>` : html`<p class="muted">not recorded</p>`}
           ${(r?.orders ?? []).length ? html`<h3>Orders</h3><table class="tbl"><thead><tr><th>Side</th><th>Type</th><th class="r">Qty</th><th class="r">Filled</th><th class="r">Avg</th><th>Source</th><th>Status</th></tr></thead>
-            <tbody>${r.orders.map((o) => html`<tr><td>${o.side}</td><td>${o.type === 'stop' ? html`stop <span class="num">${fmtPrice(o.stop_price)}</span>` : (o.type ?? '')}</td><td class="num">${fmtQty(o.qty)}</td><td class="num">${fmtQty(o.filled_qty)}</td>
+            <tbody>${r.orders.map((o) => html`<tr><td>${o.side}</td><td>${o.type === 'stop' || o.type === 'stop_limit' ? html`${o.type === 'stop' ? 'stop' : 'stop-limit'} <span class="num">${fmtPrice(o.stop_price)}</span>` : (o.type ?? '')}</td><td class="num">${fmtQty(o.qty)}</td><td class="num">${fmtQty(o.filled_qty)}</td>
               <td class="num">${fmtPrice(o.avg_price)}</td><td>${o.source}</td><td title=${o.note ?? ''}>${o.status}</td></tr>`)}</tbody></table>` : ''}</div>
         <div><h3>Risk adjustments</h3><table class="tbl"><thead><tr><th>Rule</th><th class="r">Requested</th><th class="r">Final</th><th>Reason</th></tr></thead>
           <tbody>${(r?.risk ?? []).length === 0 ? html`<${Empty} cols="4" text="approved as sized: no limit applied" />` : r.risk.map((a) => html`<tr>
