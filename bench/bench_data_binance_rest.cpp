@@ -31,17 +31,18 @@ class InstantHttp final : public HttpClient {
     BaseUrl base_;
 };
 
-BinanceRest make_rest(const Clock& clock) {
+std::unique_ptr<BinanceRest> make_rest(const Clock& clock) {
     BinanceRestOptions o;
     o.base_url = "http://127.0.0.1:1";
-    BinanceRest rest(std::make_unique<InstantHttp>(), clock, [](TimeMs) {}, o);
-    rest.set_key({"bench-key", "bench-secret-0123456789abcdef0123456789abcdef0123456789abcdef"});
+    auto rest = std::make_unique<BinanceRest>(std::make_unique<InstantHttp>(), clock, [](TimeMs) {}, o);
+    rest->set_key({"bench-key", "bench-secret-0123456789abcdef0123456789abcdef0123456789abcdef"});
     return rest;
 }
 
 void BM_rest_public_request(benchmark::State& state) {
     SimulatedClock clock(make_time(2024, 3, 1));
-    BinanceRest rest = make_rest(clock);
+    const auto owned = make_rest(clock);
+    BinanceRest& rest = *owned;
     HttpRequest req;
     req.path = "/api/v3/klines";
     req.query = {{"symbol", "BTCUSDT"}, {"interval", "1h"}, {"limit", "1000"}};
@@ -54,7 +55,8 @@ BENCHMARK(BM_rest_public_request);
 
 void BM_rest_signed_order(benchmark::State& state) {
     SimulatedClock clock(make_time(2024, 3, 1));
-    BinanceRest rest = make_rest(clock);
+    const auto owned = make_rest(clock);
+    BinanceRest& rest = *owned;
     HttpRequest req;
     req.method = "POST";
     req.path = "/api/v3/order";
