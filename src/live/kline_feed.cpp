@@ -53,6 +53,7 @@ void KlineFeed::backfill(const std::string& symbol) {
 
 void KlineFeed::backfill_all() {
     ++stats_.backfills;
+    rest_in_pump_ = true;
     for (const auto& s : symbols_) backfill(s);
 }
 
@@ -68,6 +69,7 @@ void KlineFeed::write(const std::vector<StreamedBar>& bars) {
         if (i >= last_.size() || !last_[i] || b.bar.time <= *last_[i] + tf_.ms()) continue;
         ++stats_.gaps;
         ++stats_.backfills;
+        rest_in_pump_ = true;
         spdlog::warn("data feed: {} {} candle at {} came after a missing one; backfilling",
                      b.symbol, tf_.name(), format_time(b.bar.time));
         backfill(b.symbol);
@@ -85,11 +87,14 @@ void KlineFeed::write(const std::vector<StreamedBar>& bars) {
         w->write(one);
         last_[i] = b.bar.time;
         ++stats_.streamed;
+        written_.push_back(b);
     }
     if (w) w->commit();
 }
 
 void KlineFeed::pump() {
+    written_.clear();
+    rest_in_pump_ = false;
     if (!stream_) {
         backfill_all();
         return;
@@ -105,6 +110,7 @@ void KlineFeed::pump() {
         if (!last_[i] || now < *last_[i] + 2 * tf_.ms() + kStreamGraceMs) continue;
         ++stats_.late;
         ++stats_.backfills;
+        rest_in_pump_ = true;
         backfill(symbols_[i]);
     }
 }

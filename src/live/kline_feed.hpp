@@ -37,6 +37,11 @@ class KlineFeed {
     /// New closed candles into the store. Engine thread; throws on a REST failure (the streamed
     /// candles already written stay).
     void pump();
+    /// After pump(): the candles it wrote, in arrival order, when it wrote nothing else (no REST
+    /// backfill), so the session can take them without reading them back; else null.
+    const std::vector<StreamedBar>* streamed_only() const {
+        return rest_in_pump_ ? nullptr : &written_;
+    }
     /// Stops the stream's thread (idempotent).
     void stop() {
         if (stream_) stream_->stop();
@@ -62,6 +67,8 @@ class KlineFeed {
     std::vector<std::optional<TimeMs>> last_; ///< newest stored open time per symbol
     std::vector<BarSeries> one_;              ///< per symbol: the one-bar chunk written
     TimeMs last_late_check_ = 0;
+    std::vector<StreamedBar> written_; ///< by the last pump()
+    bool rest_in_pump_ = true;         ///< the last pump() asked REST
     KlineFeedStats stats_;
 };
 

@@ -438,6 +438,18 @@ std::size_t LiveSession::poll_store() {
         }
     }
     std::size_t added = 0;
+    if (const auto* streamed = feed_ ? feed_->streamed_only() : nullptr) {
+        // Only the stream's candles are new: taken as they are, not read back from the store.
+        for (const StreamedBar& b : *streamed) {
+            for (auto& s : data_) {
+                if (s->symbol != b.symbol || (!s->empty() && b.bar.time <= s->time.back())) continue;
+                s->push_back(b.bar);
+                ++added;
+            }
+        }
+        if (model_) model_->append_new_reference_bars(market_);
+        return added;
+    }
     // A replay never reads past its end, whatever the store holds by now.
     const TimeMs end = opt_.replay ? opt_.replay_to : INT64_MAX;
     for (std::size_t i = 0; i < data_.size(); ++i) {

@@ -138,7 +138,27 @@ TEST_F(StreamFixture, ClosedCandlesArriveAndWakeTheEngine) {
     EXPECT_EQ(got[1].symbol, "ETH/USDT");
     EXPECT_DOUBLE_EQ(got[0].bar.close, 101);
     EXPECT_DOUBLE_EQ(s.book("BTC/USDT")->ask, 100.6);
-    EXPECT_GE(wakes.load(), 3); // the connect and each closed candle
+    EXPECT_EQ(wakes.load(), 2); // the connect, and the bar once both symbols' candles came
+}
+
+TEST_F(StreamFixture, TheEngineIsWokenOncePerBarOrWhenACandleIsOverdue) {
+    BinanceMarketStream s(fake.stream_url(), {"BTC/USDT", "ETH/USDT"}, k4h, tuning(),
+                          [this] { ++wakes; });
+    s.start();
+    ASSERT_TRUE(eventually([&] { return fake.market_connections() == 1 && s.take_resync(); }));
+    const TimeMs t0 = 1672531200000, t1 = t0 + k4h.ms();
+    const int after_connect = wakes.load();
+    fake.push_kline("BTCUSDT", k4h, bar(t0, 100), true); // half a bar: nothing to act on yet
+    ASSERT_TRUE(eventually([&] { return s.stats().klines_closed == 1; }));
+    EXPECT_FALSE(s.pending());
+    EXPECT_EQ(wakes.load(), after_connect);
+    fake.push_kline("BTCUSDT", k4h, bar(t1, 101), true); // the next bar's: ETH's t0 is overdue
+    ASSERT_TRUE(eventually([&] { return s.pending(); }));
+    EXPECT_EQ(wakes.load(), after_connect + 1);
+    EXPECT_EQ(s.take_bars().size(), 2u);
+    fake.push_kline("ETHUSDT", k4h, bar(t1, 51), true); // completes t1
+    ASSERT_TRUE(eventually([&] { return s.pending(); }));
+    EXPECT_EQ(wakes.load(), after_connect + 2);
 }
 
 TEST_F(StreamFixture, ReconnectsAfterDropsSilenceShutdownAndAge) {
