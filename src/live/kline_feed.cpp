@@ -37,6 +37,7 @@ KlineFeed::KlineFeed(const LiveVenueOptions& venue, MarketStore& store,
 KlineFeed::~KlineFeed() = default;
 
 void KlineFeed::backfill(const std::string& symbol) {
+    save(); // the store first holds what the stream brought, so REST resumes after it
     const TimeMs now = md_->clock().now();
     BackfillRequest r;
     r.symbol = symbol;
@@ -62,7 +63,7 @@ std::size_t KlineFeed::index_of(const std::string& symbol) const {
                                     symbols_.begin());
 }
 
-void KlineFeed::write(const std::vector<StreamedBar>& bars) {
+void KlineFeed::take(const std::vector<StreamedBar>& bars) {
     // A candle after a missing one (a dropped message): REST first, so the store has no hole.
     for (const StreamedBar& b : bars) {
         const std::size_t i = index_of(b.symbol);
@@ -74,22 +75,29 @@ void KlineFeed::write(const std::vector<StreamedBar>& bars) {
                      b.symbol, tf_.name(), format_time(b.bar.time));
         backfill(b.symbol);
     }
-    // The rest in one transaction: one commit for the klines of all symbols closing together.
-    std::unique_ptr<BarWriter> w;
     for (const StreamedBar& b : bars) {
         const std::size_t i = index_of(b.symbol);
         if (i >= last_.size()) continue;                       // not a symbol of this session
         if (last_[i] && b.bar.time <= *last_[i]) continue;    // REST already brought it
-        BarSeries& one = one_[i];
-        one.clear();
-        one.push_back(b.bar);
-        if (!w) w = store_.open_writer();
-        w->write(one);
         last_[i] = b.bar.time;
         ++stats_.streamed;
         written_.push_back(b);
+        unsaved_.push_back(b);
     }
-    if (w) w->commit();
+}
+
+void KlineFeed::save() {
+    if (unsaved_.empty()) return;
+    // One transaction: one commit for the klines of all symbols closing together.
+    auto w = store_.open_writer();
+    for (const StreamedBar& b : unsaved_) {
+        BarSeries& one = one_[index_of(b.symbol)];
+        one.clear();
+        one.push_back(b.bar);
+        w->write(one);
+    }
+    w->commit();
+    unsaved_.clear();
 }
 
 void KlineFeed::pump() {
@@ -100,19 +108,22 @@ void KlineFeed::pump() {
         return;
     }
     if (stream_->take_resync()) backfill_all();
-    write(stream_->take_bars());
+    take(stream_->take_bars());
     // A candle that closed but has not come (the stream is silent, or its last message was
     // lost): REST, at most once per grace period.
     const TimeMs now = md_->clock().now();
-    if (now - last_late_check_ < kStreamGraceMs) return;
-    last_late_check_ = now;
-    for (std::size_t i = 0; i < symbols_.size(); ++i) {
-        if (!last_[i] || now < *last_[i] + 2 * tf_.ms() + kStreamGraceMs) continue;
-        ++stats_.late;
-        ++stats_.backfills;
-        rest_in_pump_ = true;
-        backfill(symbols_[i]);
+    if (now - last_late_check_ >= kStreamGraceMs) {
+        last_late_check_ = now;
+        for (std::size_t i = 0; i < symbols_.size(); ++i) {
+            if (!last_[i] || now < *last_[i] + 2 * tf_.ms() + kStreamGraceMs) continue;
+            ++stats_.late;
+            ++stats_.backfills;
+            rest_in_pump_ = true;
+            backfill(symbols_[i]);
+        }
     }
+    // The session reads the store back when REST was asked: the streamed candles go in now.
+    if (rest_in_pump_) save();
 }
 
 } // namespace aurum

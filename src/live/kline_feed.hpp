@@ -34,11 +34,14 @@ class KlineFeed {
               Timeframe timeframe, int history_bars);
     ~KlineFeed();
 
-    /// New closed candles into the store. Engine thread; throws on a REST failure (the streamed
-    /// candles already written stay).
+    /// New closed candles: REST backfills go to the store at once, streamed candles are taken and
+    /// stored by save(). Engine thread; throws on a REST failure.
     void pump();
-    /// After pump(): the candles it wrote, in arrival order, when it wrote nothing else (no REST
-    /// backfill), so the session can take them without reading them back; else null.
+    /// Streamed candles taken by pump() but not stored yet into the store, in one transaction
+    /// (the session calls it after its step's orders are out: a candle is acted on first).
+    void save();
+    /// After pump(): the candles it took from the stream, in arrival order, when it took nothing
+    /// else (no REST backfill), so the session can use them without reading them back; else null.
     const std::vector<StreamedBar>* streamed_only() const {
         return rest_in_pump_ ? nullptr : &written_;
     }
@@ -55,7 +58,7 @@ class KlineFeed {
   private:
     void backfill(const std::string& symbol);
     void backfill_all();
-    void write(const std::vector<StreamedBar>& bars);
+    void take(const std::vector<StreamedBar>& bars);
     std::size_t index_of(const std::string& symbol) const;
 
     MarketStore& store_;
@@ -68,6 +71,7 @@ class KlineFeed {
     std::vector<BarSeries> one_;              ///< per symbol: the one-bar chunk written
     TimeMs last_late_check_ = 0;
     std::vector<StreamedBar> written_; ///< by the last pump()
+    std::vector<StreamedBar> unsaved_; ///< taken from the stream, not stored yet
     bool rest_in_pump_ = true;         ///< the last pump() asked REST
     KlineFeedStats stats_;
 };

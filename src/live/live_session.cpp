@@ -540,6 +540,9 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
     } else {
         commit(wall_now, false);
     }
+    // The streamed candles go to the store once the step's orders are out (a crash before that
+    // loses nothing: the restart backfills them over REST).
+    if (feed_) feed_->save();
     return StepResult::Stepped;
 }
 
@@ -721,6 +724,7 @@ void LiveSession::commit(TimeMs wall_now, bool force) {
 }
 
 void LiveSession::checkpoint(TimeMs wall_now) {
+    if (feed_) feed_->save();
     if (!journal_ || journal_->recovering()) return;
     commit(wall_now, true);
 }
