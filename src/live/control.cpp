@@ -702,10 +702,19 @@ void CommandQueue::drain(
 
 void CommandQueue::wait(int ms) {
     std::unique_lock<std::mutex> lock(m_);
-    cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return !items_.empty() || closed_; });
+    cv_.wait_for(lock, std::chrono::milliseconds(ms),
+                 [this] { return !items_.empty() || closed_ || woken_; });
+    woken_ = false;
 }
 
-void CommandQueue::notify() { cv_.notify_all(); }
+void CommandQueue::notify() {
+    {
+        // Remembered until the next wait: a wake-up that comes before the wait is not lost.
+        std::lock_guard<std::mutex> lock(m_);
+        woken_ = true;
+    }
+    cv_.notify_all();
+}
 
 bool CommandQueue::empty() const {
     std::lock_guard<std::mutex> lock(m_);

@@ -177,8 +177,9 @@ public:
     nlohmann::json call(std::function<nlohmann::json()> task);
     /// Engine thread: runs every queued command through `fn`.
     void drain(const std::function<CommandOutcome(const std::string&, const nlohmann::json&)>& fn);
-    /// Waits up to `ms` for a command (or notify()).
+    /// Waits up to `ms` for a command or a notify() (one made since the last wait counts).
     void wait(int ms);
+    /// Wakes wait() (a stop request, a candle streamed by the exchange). Any thread.
     void notify();
     bool empty() const;
     /// Refuses every pending and future command (daemon shutting down).
@@ -189,6 +190,7 @@ private:
     std::condition_variable cv_;
     std::deque<std::unique_ptr<Item>> items_;
     bool closed_ = false;
+    bool woken_ = false; ///< notify() since the last wait()
 };
 
 } // namespace aurum

@@ -95,10 +95,14 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
         } else {
             if (s.feed_ready() || wall.now() - last_poll >= o.poll_ms) {
                 const auto n = s.poll_store();
-                if (n) spdlog::debug("data feed: {} new bars", n);
                 last_poll = wall.now();
+                if (n > 0) {
+                    // Act on the new bars at once (a streamed candle within milliseconds of its
+                    // close): the step commits its own journal.
+                    spdlog::debug("data feed: {} new bars", n);
+                    continue;
+                }
                 s.checkpoint(wall.now());
-                if (s.feed_ready() || n > 0) continue; // act on a streamed candle at once
             }
             if (jobs) sched.tick(wall.now());
             q.wait(250);

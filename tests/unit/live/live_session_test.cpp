@@ -543,3 +543,18 @@ TEST(LiveDaemonLoop, an_emergency_stop_completes_without_waiting_for_the_replay_
     EXPECT_TRUE(s.stopped());
     EXPECT_EQ(s.portfolio().gross_exposure(), 0.0);
 }
+
+// A notify() made before the engine thread waits (a streamed candle arriving while a step runs)
+// is not lost: the next wait returns at once instead of sleeping its full timeout.
+TEST(CommandQueue, ANotifyBeforeTheWaitIsNotLost) {
+    CommandQueue q;
+    q.notify();
+    const auto t0 = std::chrono::steady_clock::now();
+    q.wait(30000);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20))
+        << "the wake-up was lost: the wait ran its full timeout";
+    // Consumed: a second wait without a notify sleeps (briefly here) until its timeout.
+    const auto t1 = std::chrono::steady_clock::now();
+    q.wait(50);
+    EXPECT_GE(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(40));
+}
