@@ -147,6 +147,9 @@ FakeWsServer::~FakeWsServer() {
         impl_->io.stop();
     });
     impl_->thread.join();
+    // The connections' streams go while their io_context (and Beast's service in it) still exists.
+    std::lock_guard lock(impl_->mu);
+    impl_->conns.clear();
 }
 
 int FakeWsServer::port() const { return impl_->acceptor.local_endpoint().port(); }

@@ -16,6 +16,7 @@
 #include "execution/binance_spot_client.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
+#include "support/binance_spot_rig.hpp"
 #include "support/recording_sink.hpp"
 #include "support/test_support.hpp"
 
@@ -40,42 +41,7 @@ Order make_order(OrderId id, Side side, double qty, OrderType type = OrderType::
     return o;
 }
 
-struct Rig {
-    SimulatedClock clock{kNow};
-    FakeBinance server{clock};
-    FakeSpotExchange ex{server, clock, "test-key", "test-secret"};
-    test::RecordingSleeper sleeper{&clock};
-    std::vector<Instrument> instruments{InstrumentRegistry().get("BTC/USDT")};
-    RecordingSink sink{instruments};
-    std::unique_ptr<BinanceSpotClient> client;
-
-    Rig() {
-        ex.list(FakeSymbol{}, 30000);
-        ex.set_balance("USDT", 10000);
-        ex.set_balance("BTC", 0);
-    }
-    BinanceSpotOptions options() const {
-        BinanceSpotOptions o;
-        o.base_url = server.base_url();
-        o.read_timeout_ms = 2000;
-        return o;
-    }
-    BinanceSpotClient& start(BinanceSpotOptions o, std::string secret = "test-secret") {
-        client = std::make_unique<BinanceSpotClient>(
-            o, BinanceCredentials{"test-key", std::move(secret), "test"}, instruments, clock,
-            sleeper);
-        client->connect();
-        client->bind(sink);
-        return *client;
-    }
-    BinanceSpotClient& start() { return start(options()); }
-    int order_posts() const {
-        int n = 0;
-        for (const auto& r : server.requests())
-            n += r.method == "POST" && r.path == "/api/v3/order" ? 1 : 0;
-        return n;
-    }
-};
+using Rig = test::SpotRig;
 
 } // namespace
 

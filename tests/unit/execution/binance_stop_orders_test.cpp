@@ -10,6 +10,7 @@
 #include "execution/binance_spot_client.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
+#include "support/binance_spot_rig.hpp"
 #include "support/recording_sink.hpp"
 #include "support/test_support.hpp"
 
@@ -23,36 +24,9 @@ namespace {
 
 const TimeMs kNow = make_time(2024, 3, 1);
 
-struct Rig {
-    SimulatedClock clock{kNow};
-    FakeBinance server{clock};
-    FakeSpotExchange ex{server, clock, "test-key", "test-secret"};
-    test::RecordingSleeper sleeper{&clock};
-    std::vector<Instrument> instruments{InstrumentRegistry().get("BTC/USDT")};
-    RecordingSink sink{instruments};
-    std::unique_ptr<BinanceSpotClient> client;
-
-    Rig() {
-        ex.list(FakeSymbol{}, 30000);
-        ex.set_balance("USDT", 10000);
-        ex.set_balance("BTC", 0.5);
-    }
-    BinanceSpotClient& start() {
-        BinanceSpotOptions o;
-        o.base_url = server.base_url();
-        o.read_timeout_ms = 2000;
-        client = std::make_unique<BinanceSpotClient>(
-            o, BinanceCredentials{"test-key", "test-secret", "test"}, instruments, clock, sleeper);
-        client->connect();
-        client->bind(sink);
-        return *client;
-    }
-    int order_posts() const {
-        int n = 0;
-        for (const auto& r : server.requests())
-            n += r.method == "POST" && r.path == "/api/v3/order" ? 1 : 0;
-        return n;
-    }
+/// The fake exchange, with 0.5 BTC to protect.
+struct Rig : test::SpotRig {
+    Rig() : SpotRig(0.5) {}
 };
 
 Order stop_limit(OrderId id, double qty, double stop, double limit, Side side = Side::Sell) {

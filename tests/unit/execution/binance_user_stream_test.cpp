@@ -12,6 +12,7 @@
 #include "support/fake_binance_spot.hpp"
 #include "support/fake_binance_ws.hpp"
 #include "support/live_helpers.hpp"
+#include "support/binance_spot_rig.hpp"
 #include "support/recording_sink.hpp"
 #include "support/test_support.hpp"
 
@@ -19,45 +20,22 @@ using namespace aurum;
 
 namespace {
 
-const TimeMs kNow = make_time(2024, 3, 1);
-
-struct Rig {
-    SimulatedClock clock{kNow};
-    test::FakeBinance server{clock};
-    test::FakeSpotExchange ex{server, clock, "test-key", "test-secret"};
+struct Rig : test::SpotRig {
     test::FakeBinanceWs ws;
-    test::RecordingSleeper sleeper{&clock};
-    std::vector<Instrument> instruments{InstrumentRegistry().get("BTC/USDT")};
-    test::RecordingSink sink{instruments};
-    std::unique_ptr<BinanceSpotClient> client;
     std::atomic<int> wakes{0};
 
     /// `ws_key`: the key the WebSocket API accepts (another one refuses the subscription).
-    explicit Rig(const std::string& ws_key = "test-key") : ws(clock, &ex, ws_key, "test-secret") {
-        ex.list(test::FakeSymbol{}, 30000);
-        ex.set_balance("USDT", 10000);
-    }
+    explicit Rig(const std::string& ws_key = "test-key") : ws(clock, &ex, ws_key, "test-secret") {}
+    ~Rig() { client.reset(); } // its stream's thread uses ws and wakes before they go
     BinanceSpotClient& start() {
-        BinanceSpotOptions o;
-        o.base_url = server.base_url();
-        o.read_timeout_ms = 2000;
+        BinanceSpotOptions o = options();
         o.ws_api_url = ws.ws_api_url();
         o.stream_tuning.reconnect_min_ms = 20;
         o.stream_tuning.idle_timeout_ms = 600;
         o.wake = [this] { ++wakes; };
-        client = std::make_unique<BinanceSpotClient>(
-            o, BinanceCredentials{"test-key", "test-secret", "test"}, instruments, clock, sleeper);
-        client->connect();
-        client->bind(sink);
-        return *client;
+        return SpotRig::start(o);
     }
     int order_queries() const { return server.request_count("/api/v3/order") - order_posts(); }
-    int order_posts() const {
-        int n = 0;
-        for (const auto& r : server.requests())
-            n += r.method == "POST" && r.path == "/api/v3/order" ? 1 : 0;
-        return n;
-    }
     /// A resting buy limit at 29,000 (the market is at 30,000).
     void rest_limit(OrderId id, double qty = 0.01) {
         Order o;
