@@ -74,7 +74,10 @@ public:
     ApprovalHook(RiskManager& rm, StateStore& store) : AccountRiskHook(rm), store_(store) {}
     RiskDecision review(const OrderRequest& req, const Instrument& inst, double ref,
                         const Portfolio& pf, TimeMs now) override {
-        if (now - tf < trade_from) return RiskDecision::deny("warm-up: history before the session");
+        if (now - tf < trade_from)
+            return denied(fmt::format("warm-up: the session trades from its first bar close at "
+                                      "{} UTC (its bars until then are history)",
+                                      format_time(trade_from + tf)));
         // A protective stop (the engine's, for whatever the position holds, by hand included)
         // only ever reduces the position: never held back with the strategy's orders.
         const double held = pf.position(req.instrument).qty;
@@ -82,8 +85,8 @@ public:
                                 held != 0 && (held > 0) != (req.side == Side::Buy);
         if (req.tag == static_cast<std::uint32_t>(OrderSource::Strategy) && !protective &&
             req.instrument < by_hand.size() && by_hand[req.instrument])
-            return RiskDecision::deny("manual position on " + inst.symbol +
-                                      ": the strategy leaves it alone until it is closed");
+            return denied("manual position on " + inst.symbol +
+                          ": the strategy leaves it alone until it is closed");
         if (approval && req.tag == static_cast<std::uint32_t>(OrderSource::Strategy)) {
             const double cur = pf.position(req.instrument).qty;
             const double next = cur + sign(req.side) * req.qty;
@@ -118,6 +121,7 @@ public:
     }
 
     TimeMs trade_from = 0, tf = 0, expiry = 0;
+    std::string last_denial; ///< the reason of this hook's own last deny (warm-up, manual)
     bool approval = false;
     /// Instruments whose position was opened or changed by a manual trade: the strategy's
     /// orders on them are refused until the position is flat again (docs/operations.md).
@@ -126,6 +130,10 @@ public:
     AlertBuffer* alerts = nullptr;
 
 private:
+    RiskDecision denied(std::string reason) {
+        last_denial = reason;
+        return RiskDecision::deny(std::move(reason));
+    }
     StateStore& store_;
 };
 
@@ -1014,17 +1022,6 @@ void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) 
         src = OrderSource::Signal;
     }
     const Instrument& inst = instruments_[i];
-    if (clock_.now() - opt_.timeframe.ms() < session_.trade_from) {
-        // Warm-up: the bars so far are history; the session trades from its first bar close.
-        o.exit_code = 1;
-        o.message = fmt::format("Order refused (nothing placed): the session trades from its "
-                                "first bar close at {} UTC (until then its bars are warm-up "
-                                "history); trade {} after it",
-                                format_time(session_.trade_from + opt_.timeframe.ms()),
-                                inst.symbol);
-        if (sig) store_.update_signal(sig->id, "refused", at, o.message);
-        return;
-    }
     // The risk manager sizes a manual order before the venue's balance checks see it, so "too
     // big" becomes a reduction with a reason rather than a rejection.
     OrderIntent in{inst.symbol, sign(side) * qty * inst.contract_size,
@@ -1049,14 +1046,18 @@ void LiveSession::apply_order(const Command& c, TimeMs at, CommandOutcome* out) 
         if (pre.verdict == RiskVerdict::Reduce) hook_->record(pre);
         const std::size_t before = hook_->assessments().size();
         const OrderId stop = engine_->protective_stop(i);
+        hook_->last_denial.clear();
         id = engine_->submit(r);
         // Reducing a protected position: its stop goes now, before the order reaches the venue
         // (sends wait for the step's journal), so an exchange-side stop never holds the coins
         // this order sells. The engine places a new one for what is left.
         if (id != 0 && stop != 0 && (engine_->position(i) > 0) != (side == Side::Buy))
             engine_->cancel(stop);
+        // Refused by the account rules (an assessment), by the session's own gates (warm-up, a
+        // manual position) or by the instrument's rules.
         if (id == 0)
             refused = hook_->assessments().size() > before ? hook_->assessments().back().reason
+                      : !hook_->last_denial.empty()        ? hook_->last_denial
                                                            : risk_text;
     }
     const bool reduced = pre.verdict == RiskVerdict::Reduce;
