@@ -606,33 +606,21 @@ BinanceOrderPrices binance_order_prices(const OrderRequest& q, const BinanceSymb
         return out;
     }
     // PRICE_FILTER applies to price and stopPrice alike (filters.md).
-    const auto price_ok = [&](double v) {
-        return v > 0 && v + kEps >= rules.min_price && !(rules.max_price > 0 && v > rules.max_price + kEps);
+    const auto priced = [&](const char* field, double wanted, double& value, std::string& text) {
+        value = round_step(wanted, rules.tick_size);
+        text = decimal(value, decimals_of(rules.tick_size));
+        if (value > 0 && value + kEps >= rules.min_price &&
+            !(rules.max_price > 0 && value > rules.max_price + kEps))
+            return true;
+        out.reason = RejectReason::PriceFilter;
+        out.error = fmt::format("Filter failure: PRICE_FILTER ({} {} rounds to {} with tick {}; "
+                                "allowed {}..{})",
+                                field, wanted, value, rules.tick_size, rules.min_price,
+                                rules.max_price);
+        return false;
     };
-    if (!market) {
-        out.price = round_step(q.limit_price, rules.tick_size);
-        out.price_text = decimal(out.price, decimals_of(rules.tick_size));
-        if (!price_ok(out.price)) {
-            out.reason = RejectReason::PriceFilter;
-            out.error = fmt::format("Filter failure: PRICE_FILTER (price {} rounds to {} with tick "
-                                    "{}; allowed {}..{})",
-                                    q.limit_price, out.price, rules.tick_size, rules.min_price,
-                                    rules.max_price);
-            return out;
-        }
-    }
-    if (stop_limit) {
-        out.stop = round_step(q.stop_price, rules.tick_size);
-        out.stop_text = decimal(out.stop, decimals_of(rules.tick_size));
-        if (!price_ok(out.stop)) {
-            out.reason = RejectReason::PriceFilter;
-            out.error = fmt::format("Filter failure: PRICE_FILTER (stopPrice {} rounds to {} with "
-                                    "tick {}; allowed {}..{})",
-                                    q.stop_price, out.stop, rules.tick_size, rules.min_price,
-                                    rules.max_price);
-            return out;
-        }
-    }
+    if (!market && !priced("price", q.limit_price, out.price, out.price_text)) return out;
+    if (stop_limit && !priced("stopPrice", q.stop_price, out.stop, out.stop_text)) return out;
     const double ref = market ? last_price : out.price;
     if (ref > 0 && rules.min_notional > 0 && (!market || rules.min_notional_market) &&
         out.qty * ref + kEps < rules.min_notional) {
