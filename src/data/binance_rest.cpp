@@ -153,6 +153,17 @@ BinanceErrorBody parse_binance_error(std::string_view body) {
     return out;
 }
 
+std::optional<double> binance_decimal(const nlohmann::json& object, const char* key) {
+    const auto it = object.find(key);
+    if (it == object.end() || !it->is_string()) return std::nullopt;
+    const std::string& s = it->get_ref<const std::string&>();
+    double v = 0;
+    const char* end = s.data() + s.size();
+    const auto [ptr, ec] = std::from_chars(s.data(), end, v);
+    if (s.empty() || ec != std::errc{} || ptr != end || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

@@ -184,6 +184,10 @@ struct BinanceErrorBody {
 };
 BinanceErrorBody parse_binance_error(std::string_view body);
 
+/// A Binance decimal-string field of `object` ("0.0010"): nullopt when it is missing, not a
+/// string, or not a finite number written out whole.
+std::optional<double> binance_decimal(const nlohmann::json& object, const char* key);
+
 /// Lower-case hex HMAC-SHA256 of `data` keyed with `key` (the `signature` of SIGNED requests).
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 

@@ -1,7 +1,6 @@
 #include "data/binance_streams.hpp"
 
 #include <cctype>
-#include <cmath>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -9,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "data/binance_market_data.hpp"
+#include "data/binance_rest.hpp"
 
 namespace aurum {
 
@@ -29,14 +29,9 @@ std::string lower(std::string s) {
 
 /// A decimal string field ("0.0010") of `o` as a finite number.
 double number(const json& o, const char* key, std::string_view text) {
-    const auto it = o.find(key);
-    if (it == o.end() || !it->is_string()) bad(text, fmt::format("field '{}' missing or not a string", key));
-    const std::string& s = it->get_ref<const std::string&>();
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v))
-        bad(text, fmt::format("field '{}' is not a number: '{}'", key, s));
-    return v;
+    if (const auto v = binance_decimal(o, key)) return *v;
+    bad(text, fmt::format("field '{}' is not a number: {}", key,
+                          o.contains(key) ? o[key].dump() : "missing"));
 }
 
 std::int64_t integer(const json& o, const char* key, std::string_view text) {
@@ -127,7 +122,6 @@ BinanceMarketStream::BinanceMarketStream(std::string base_url, std::vector<std::
             std::lock_guard lock(mu_);
             resync_ = true;
         }
-        pending_ = true;
         if (wake_) wake_();
     };
     h.on_message = [this](std::string_view text) { on_message(text); };
@@ -169,7 +163,6 @@ void BinanceMarketStream::on_message(std::string_view text) {
                            n >= symbols_ ? arrived_.upper_bound(t) : arrived_.lower_bound(t));
             complete_ = true;
         }
-        pending_ = true;
         if (wake_) wake_();
         return;
     case MarketStreamEvent::Kind::BookTicker: {
@@ -189,15 +182,18 @@ void BinanceMarketStream::on_message(std::string_view text) {
 
 std::vector<StreamedBar> BinanceMarketStream::take_bars() {
     std::lock_guard lock(mu_);
-    pending_ = resync_;
     complete_ = false;
     return std::exchange(bars_, {});
 }
 
 bool BinanceMarketStream::take_resync() {
     std::lock_guard lock(mu_);
-    pending_ = complete_;
     return std::exchange(resync_, false);
+}
+
+bool BinanceMarketStream::pending() const {
+    std::lock_guard lock(mu_);
+    return complete_ || resync_;
 }
 
 std::optional<BookTop> BinanceMarketStream::book(const std::string& symbol) const {

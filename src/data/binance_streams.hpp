@@ -81,7 +81,7 @@ class BinanceMarketStream {
     /// True once after each (re)connect (the first included): candles may have been missed.
     bool take_resync();
     /// True while a complete bar (every symbol's candle) or a resync waits for take_*().
-    bool pending() const { return pending_.load(); }
+    bool pending() const;
     bool connected() const { return ws_->connected(); }
     std::optional<BookTop> book(const std::string& symbol) const;
     MarketStreamStats stats() const;
@@ -98,7 +98,6 @@ class BinanceMarketStream {
     bool complete_ = false;                 ///< bars_ holds a complete (or overdue) bar
     std::map<std::string, BookTop> books_;
     bool resync_ = false;
-    std::atomic<bool> pending_{false};
     MarketStreamStats stats_;
     std::unique_ptr<WebSocketClient> ws_;
 };

@@ -1,6 +1,5 @@
 #include "execution/binance_user_stream.hpp"
 
-#include <cmath>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -20,14 +19,11 @@ namespace {
 }
 
 double decimal(const json& e, const char* key, std::string_view text) {
-    const auto it = e.find(key);
-    if (it == e.end() || !it->is_string()) bad(text, fmt::format("field '{}' missing or not a string", key));
-    const std::string& s = it->get_ref<const std::string&>();
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
-        bad(text, fmt::format("field '{}' is not a number >= 0: '{}'", key, s));
-    return v;
+    const auto v = binance_decimal(e, key);
+    if (!v || *v < 0)
+        bad(text, fmt::format("field '{}' is not a number >= 0: {}", key,
+                              e.contains(key) ? e[key].dump() : "missing"));
+    return *v;
 }
 
 std::string text_of(const json& e, const char* key) {
