@@ -17,11 +17,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-std::string interval(Timeframe tf) {
-    const std::string n = tf.name(); // "1h", "4h", "1d", "1m"
-    return n;
-}
-
 /// The stream names of "/stream?streams=a/b/c".
 std::set<std::string> streams_of(const std::string& target) {
     std::set<std::string> out;
@@ -85,13 +80,13 @@ std::string FakeBinanceWs::stream_url() const { return server_->url(); }
 std::string FakeBinanceWs::ws_api_url() const { return server_->url() + "/ws-api/v3"; }
 
 void FakeBinanceWs::push_kline(const std::string& symbol, Timeframe tf, const Bar& b, bool closed) {
-    const std::string name = lower(symbol) + "@kline_" + interval(tf);
+    const std::string name = lower(symbol) + "@kline_" + tf.name();
     const json data{{"e", "kline"},
                     {"E", clock_.now()},
                     {"s", symbol},
                     {"k",
                      {{"t", b.time}, {"T", b.time + tf.ms() - 1}, {"s", symbol},
-                      {"i", interval(tf)}, {"f", 100}, {"L", 200},
+                      {"i", tf.name()}, {"f", 100}, {"L", 200},
                       {"o", fmt::format("{:.8f}", b.open)}, {"c", fmt::format("{:.8f}", b.close)},
                       {"h", fmt::format("{:.8f}", b.high)}, {"l", fmt::format("{:.8f}", b.low)},
                       {"v", fmt::format("{:.8f}", b.volume)}, {"n", 100}, {"x", closed},
@@ -103,12 +98,11 @@ void FakeBinanceWs::push_kline(const std::string& symbol, Timeframe tf, const Ba
 }
 
 void FakeBinanceWs::push_book_ticker(const std::string& symbol, double bid, double ask) {
-    static std::int64_t update = 1;
     const std::string name = lower(symbol) + "@bookTicker";
-    const json data{{"u", update++}, {"s", symbol}, {"b", fmt::format("{:.8f}", bid)},
+    std::lock_guard lock(mu_);
+    const json data{{"u", ++book_updates_}, {"s", symbol}, {"b", fmt::format("{:.8f}", bid)},
                     {"B", "1.0"}, {"a", fmt::format("{:.8f}", ask)}, {"A", "1.0"}};
     const std::string text = json{{"stream", name}, {"data", data}}.dump();
-    std::lock_guard lock(mu_);
     for (const auto& [conn, names] : market_)
         if (names.count(name)) server_->send(conn, text);
 }

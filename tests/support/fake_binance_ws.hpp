@@ -76,6 +76,7 @@ class FakeBinanceWs {
     std::set<std::uint64_t> api_;                           ///< WebSocket API connections
     std::map<std::uint64_t, int> subscribed_;               ///< conn -> subscriptionId
     int next_subscription_ = 0, refused_ = 0;
+    std::int64_t book_updates_ = 0; ///< the bookTicker update id
     bool duplicate_ = false, hold_ = false;
     std::vector<std::string> held_, reports_;
     std::unique_ptr<FakeWsServer> server_;
