@@ -25,6 +25,7 @@
 #include "live/state_store.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
+#include "integration/live_exchange/exchange_rig.hpp"
 #include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 
@@ -38,53 +39,17 @@ using test::FakeSymbol;
 
 namespace {
 
-const TimeMs kT0 = make_time(2024, 6, 3); // the session's first tradable bar opens here
-const Timeframe kTf(kMsPerHour);
-
-/// A fake exchange serving BTCUSDT klines and trading, on one simulated clock.
-struct Exchange {
-    SimulatedClock clock{kT0 + 30 * kMsPerMinute};
-    FakeBinance server{clock};
-    FakeSpotExchange ex{server, clock, "live-key", "live-secret"};
-    test::RecordingSleeper sleeper{};
-
-    explicit Exchange(double usdt = 10000) {
-        server.add_symbol("BTCUSDT", kT0 - 30 * kMsPerDay, 30000);
-        ex.list(FakeSymbol{}, 30000);
-        ex.set_balance("USDT", usdt);
-    }
-    /// The exchange's clock moves to `t`; its price is the close of the last closed candle.
-    void at(TimeMs t) {
-        clock.set(t);
-        const TimeMs last = floor_to(t, kTf.ms()) - kTf.ms();
-        ex.set_price("BTCUSDT", server.generated_bar("BTCUSDT", kTf, last).close);
-    }
-};
+using test::Exchange;
+using test::run_until_waiting;
+const TimeMs kT0 = test::kLiveT0;
+const Timeframe kTf = test::kLiveTf;
 
 LiveOptions live_options(Exchange& x) {
-    LiveOptions o;
-    o.mode = "live";
-    o.symbols = {"BTC/USDT"};
-    o.timeframe = kTf;
-    o.capital = 10000;
-    o.warmup_bars = 10;
+    LiveOptions o = test::live_options_on(x);
     o.strategy.name = "sma-cross"; // not ready within the test: only manual orders trade
     o.strategy.params = {{"fast", 20}, {"slow", 50}};
     o.strategy.sizing.fraction = 0.3;
-    o.fill.fees.taker = 0.001;
-    o.venue.base_url = x.server.base_url();
-    o.venue.credentials = BinanceCredentials{"live-key", "live-secret", "test"};
-    o.venue.clock = &x.clock;
-    o.venue.sleeper = x.sleeper;
-    o.venue.read_timeout_ms = 2000;
     return o;
-}
-
-/// Steps until the session waits for the next bar.
-void run_until_waiting(LiveSession& s, TimeMs wall) {
-    s.poll_store();
-    while (s.step(wall) == LiveSession::StepResult::Stepped) {
-    }
 }
 
 json trade(LiveSession& s, TimeMs wall, const std::string& side, double amount) {

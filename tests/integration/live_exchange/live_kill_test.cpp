@@ -23,6 +23,7 @@
 #include "live/state_store.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
+#include "integration/live_exchange/exchange_rig.hpp"
 #include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 
@@ -57,13 +58,6 @@ void follow_klines(FakeBinance& server, FakeSpotExchange& ex, const Clock& wall,
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-}
-
-std::vector<test::FakeOrder> open_stops(const FakeSpotExchange& ex) {
-    std::vector<test::FakeOrder> out;
-    for (const auto& o : ex.open_orders("BTCUSDT"))
-        if (o.type == "STOP_LOSS_LIMIT") out.push_back(o);
-    return out;
 }
 
 } // namespace
@@ -112,7 +106,7 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
             ASSERT_TRUE(test::kill_dash_nine_after(args, log, delay)) << slurp(log);
         }
         ++kills;
-        const auto stops = open_stops(ex);
+        const auto stops = test::open_stops(ex);
         EXPECT_LE(stops.size(), 1u) << "never a second stop at the exchange (kill " << kills << ")";
         kills_with_a_stop += stops.empty() ? 0 : 1;
         if (!stops.empty() && fired_while_down < 2 && kills % 4 == 0) {
@@ -189,7 +183,7 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
     EXPECT_NEAR(position + unbooked_btc, ex.balance("BTC") + ex.locked("BTC"), 1e-9);
     EXPECT_NEAR(snap->cash + unbooked_usdt, ex.balance("USDT") + ex.locked("USDT"), 1e-6);
     // Exactly one stop for a booked position (its quantity to the lot step), none when flat.
-    const auto stops = open_stops(ex);
+    const auto stops = test::open_stops(ex);
     if (position >= kStep && std::fabs(unbooked_btc) < 1e-12) {
         ASSERT_EQ(stops.size(), 1u) << "one exchange-side stop for the open position";
         EXPECT_NEAR(stops[0].qty, std::floor(position / kStep + 1e-9) * kStep, 1e-9);

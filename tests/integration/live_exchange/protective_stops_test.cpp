@@ -14,6 +14,7 @@
 #include "live/state_store.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
+#include "integration/live_exchange/exchange_rig.hpp"
 #include "support/live_helpers.hpp"
 #include "support/test_support.hpp"
 
@@ -26,61 +27,19 @@ using test::FakeSymbol;
 
 namespace {
 
-const TimeMs kT0 = make_time(2024, 6, 3);
-const Timeframe kTf(kMsPerHour);
+using test::Exchange;
+using test::run_until_waiting;
+const TimeMs kT0 = test::kLiveT0;
 constexpr double kStep = 0.00001; // FakeSymbol's LOT_SIZE step
-
-struct Exchange {
-    SimulatedClock clock{kT0 + 30 * kMsPerMinute};
-    FakeBinance server{clock};
-    FakeSpotExchange ex{server, clock, "live-key", "live-secret"};
-    test::RecordingSleeper sleeper{};
-
-    Exchange() {
-        server.add_symbol("BTCUSDT", kT0 - 30 * kMsPerDay, 30000);
-        ex.list(FakeSymbol{}, 30000);
-        ex.set_balance("USDT", 10000);
-    }
-    /// The exchange's clock moves to `t`; its price walks to the last closed candle's close.
-    void at(TimeMs t) {
-        clock.set(t);
-        const TimeMs last = floor_to(t, kTf.ms()) - kTf.ms();
-        ex.set_price("BTCUSDT", server.generated_bar("BTCUSDT", kTf, last).close);
-    }
-    std::vector<FakeOrder> open_stops() const {
-        std::vector<FakeOrder> out;
-        for (const auto& o : ex.open_orders("BTCUSDT"))
-            if (o.type == "STOP_LOSS_LIMIT") out.push_back(o);
-        return out;
-    }
-    double btc() const { return ex.balance("BTC") + ex.locked("BTC"); }
-};
 
 /// buy-hold with a 2 % protective stop, its limit 0.5 % beyond the trigger.
 LiveOptions stop_options(Exchange& x) {
-    LiveOptions o;
-    o.mode = "live";
-    o.symbols = {"BTC/USDT"};
-    o.timeframe = kTf;
-    o.capital = 10000;
-    o.warmup_bars = 10;
+    LiveOptions o = test::live_options_on(x);
     o.strategy.name = "buy-hold";
     o.strategy.params = {{"stop-loss", 0.02}};
     o.strategy.sizing.fraction = 0.2;
-    o.fill.fees.taker = 0.001;
     o.fill.stop_limit_offset = 0.005;
-    o.venue.base_url = x.server.base_url();
-    o.venue.credentials = BinanceCredentials{"live-key", "live-secret", "test"};
-    o.venue.clock = &x.clock;
-    o.venue.sleeper = x.sleeper;
-    o.venue.read_timeout_ms = 2000;
     return o;
-}
-
-void run_until_waiting(LiveSession& s, TimeMs wall) {
-    s.poll_store();
-    while (s.step(wall) == LiveSession::StepResult::Stepped) {
-    }
 }
 
 void command(LiveSession& s, TimeMs wall, const std::string& kind, json args) {
