@@ -47,18 +47,9 @@ struct Fixture {
         // A small but real model: 3 folds, 100 rounds of depth 4, a low entry threshold so the
         // policy trades often enough to measure many order hand-offs.
         write_file_atomic(ws.config_file("models.yaml"), bench::quick_trading_models_yaml());
-        for (const char* sym : {"BTC/USDT", "ETH/USDT"}) {
-            TrainRequest r;
-            r.kind = "gbdt";
-            r.symbols = {sym};
-            r.timeframe = Timeframe(kMsPerHour);
-            r.range = {make_time(2020, 1, 1), make_time(2020, 1, 1) + 200 * kMsPerDay};
-            r.promote = true;
-            r.force = true;
-            SimulatedClock clock(make_time(2021, 1, 1));
-            const auto out = run_training(*store, reg, ws, r, clock);
-            features = out.record->extra.at("feature_names").size();
-        }
+        features = bench::train_promoted_gbdts(
+            *store, ws, {"BTC/USDT", "ETH/USDT"}, Timeframe(kMsPerHour),
+            {make_time(2020, 1, 1), make_time(2020, 1, 1) + 200 * kMsPerDay}, make_time(2021, 1, 1));
     }
     ~Fixture() {
         store.reset();

@@ -69,17 +69,8 @@ struct Fixture {
         series = generate_synthetic_market(cfg).series;
         for (const auto& s : series) store->upsert_bars(s.slice({kStart, kLive}));
         write_file_atomic(ws.config_file("models.yaml"), bench::quick_trading_models_yaml());
-        for (const char* sym : kSymbols) {
-            TrainRequest r;
-            r.kind = "gbdt";
-            r.symbols = {sym};
-            r.timeframe = kTf;
-            r.range = {kStart, kStart + 200 * kMsPerDay};
-            r.promote = true;
-            r.force = true;
-            SimulatedClock clock(kLive);
-            run_training(*store, reg, ws, r, clock);
-        }
+        bench::train_promoted_gbdts(*store, ws, {kSymbols[0], kSymbols[1]}, kTf,
+                                    {kStart, kStart + 200 * kMsPerDay}, kLive);
     }
     ~Fixture() { std::filesystem::remove_all(dir); }
 };

@@ -1,7 +1,10 @@
 #pragma once
 // What the live latency benchmarks share: a small but real models.yaml that trades often.
 #include <string>
+#include <vector>
 
+#include "core/workspace.hpp"
+#include "data/market_store.hpp"
 #include "models/training_pipeline.hpp"
 
 namespace aurum::bench {
@@ -22,6 +25,27 @@ inline std::string quick_trading_models_yaml() {
     set("spread_bps: 2", "spread_bps: 0");
     set("slippage_bps: 2", "slippage_bps: 0");
     return yaml;
+}
+
+/// Trains a GBDT per symbol on `range` of the stored bars and force-promotes it, as `aurum train
+/// --promote --force` would (the registry clock at `now`). Returns the models' feature count.
+inline std::size_t train_promoted_gbdts(MarketStore& store, const Workspace& ws,
+                                        const std::vector<std::string>& symbols, Timeframe tf,
+                                        TimeRange range, TimeMs now) {
+    InstrumentRegistry reg;
+    std::size_t features = 0;
+    for (const auto& sym : symbols) {
+        TrainRequest r;
+        r.kind = "gbdt";
+        r.symbols = {sym};
+        r.timeframe = tf;
+        r.range = range;
+        r.promote = true;
+        r.force = true;
+        SimulatedClock clock(now);
+        features = run_training(store, reg, ws, r, clock).record->extra.at("feature_names").size();
+    }
+    return features;
 }
 
 } // namespace aurum::bench
