@@ -261,6 +261,11 @@ TEST(LiveExchangeCli, refusals_exit_2_with_a_clear_message_and_write_nothing) {
     r = test::run_aurum(feed_live);
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("--feed exchange is for --mode paper"), std::string::npos) << r.err;
+    auto feed_what = paper;
+    feed_what.insert(feed_what.end(), {"--feed", "binance-ws"});
+    r = test::run_aurum(feed_what);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("--feed must be 'exchange', got 'binance-ws'"), std::string::npos) << r.err;
     auto bad_ws = live_args(home.path(), url);
     bad_ws.insert(bad_ws.end(), {"--stream-url", "http://127.0.0.1:9"});
     r = test::run_aurum(bad_ws);

@@ -99,3 +99,29 @@ TEST(LiveConfig, the_exchange_profile_picks_mainnet_or_testnet_and_base_url_over
         EXPECT_NE(m.find("mainnet or testnet"), std::string::npos) << m;
     }
 }
+
+TEST(LiveConfig, the_streams_follow_the_profile_and_a_bad_stream_url_names_its_line) {
+    test::TempDir dir;
+    const auto file = dir / "live.yaml";
+    test::write_text(file, "live:\n  exchange:\n    profile: testnet\n");
+    LiveFileConfig c = load_live_config(file);
+    EXPECT_EQ(c.stream_url, kBinanceTestnetStreamUrl);
+    EXPECT_EQ(c.ws_api_url, kBinanceTestnetWsApiUrl);
+    // A REST URL of one's own without stream URLs: no streams (never the real ones with a fake).
+    test::write_text(file, "live:\n  exchange:\n    base_url: http://127.0.0.1:9\n");
+    c = load_live_config(file);
+    EXPECT_TRUE(c.stream_url.empty());
+    EXPECT_TRUE(configured_venue(c, {}).stream_url.empty());
+    test::write_text(file, "live:\n  exchange:\n    streams: true\n    stream_url: http://127.0.0.1:9\n");
+    try {
+        load_live_config(file);
+        FAIL() << "accepted";
+    } catch (const InputError& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("live.yaml:4"), std::string::npos) << m;
+        EXPECT_NE(m.find("stream_url"), std::string::npos) << m;
+        EXPECT_NE(m.find("ws:// or wss://"), std::string::npos) << m;
+    }
+    test::write_text(file, "live:\n  exchange:\n    streams: maybe\n");
+    EXPECT_THROW(load_live_config(file), InputError);
+}
