@@ -66,6 +66,10 @@ class Engine final : public StrategyContext, private ExecutionSink {
     /// The next bar of each instrument in `ids` (all with the same open time) has completed:
     /// match orders against it, mark at its close, record equity, then call the strategy.
     void step(std::span<const InstrumentId> ids);
+    /// Books the fills and order events the execution client has now, between steps (a live
+    /// venue reports a market order's fills as it accepts it): the guard's stop for an entry
+    /// then goes out at once instead of a bar later.
+    void deliver_reports() { exec_.poll(); }
     /// Collects the result (call once, after the last step).
     BacktestResult finish();
 

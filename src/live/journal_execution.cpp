@@ -30,6 +30,15 @@ std::string make_client_order_id(const std::string& session_id, const std::strin
     return fmt::format("AE{:016x}", h.value());
 }
 
+namespace {
+/// A cancel's journaled outcome: replayed by the cancel itself, where the re-run asks for it.
+bool answers_a_cancel(const ExecReport& r) {
+    return r.kind == "event" && (r.reason == static_cast<int>(RejectReason::UserCancelled) ||
+                                 r.reason == static_cast<int>(RejectReason::UnknownOrder));
+}
+bool booked_after_send(const ExecReport& r) { return r.seq >= kAfterSendSeq; }
+} // namespace
+
 JournalExecution::JournalExecution(ExecutionClient& inner, std::vector<Instrument> instruments,
                                    std::string session_id)
     : inner_(inner), instruments_(std::move(instruments)), session_id_(std::move(session_id)) {}
@@ -77,9 +86,17 @@ void JournalExecution::end_recovery() {
 void JournalExecution::begin_step(TimeMs bar_time) {
     bar_time_ = bar_time;
     report_seq_ = 0;
+    after_send_ = false;
+    sent_in_step_ = false;
     order_seq_.clear();
     source_ = "strategy";
     if (recovering_ && bar_time > recover_until_) end_recovery();
+}
+
+void JournalExecution::begin_after_send() {
+    after_send_ = true;
+    // After a restart the phase can come twice for one step: its reports follow the journaled.
+    report_seq_ = std::max(report_seq_, kAfterSendSeq);
 }
 
 std::string JournalExecution::client_id(OrderId id) const {
@@ -145,13 +162,17 @@ void JournalExecution::cancel(OrderId id, TimeMs now) {
     }
     // Replay the journaled outcome of this cancel from the current step.
     const std::string cid = client_id(id);
+    replay_step_reports(
+        [&](const ExecReport& r) { return r.client_order_id == cid && answers_a_cancel(r); });
+}
+
+template <class Pred> void JournalExecution::replay_step_reports(Pred&& take) {
     auto it = journal_reports_.find(bar_time_);
     if (it == journal_reports_.end()) return;
     for (const auto& r : it->second) {
-        if (r.client_order_id == cid && r.kind == "event" &&
-            (r.reason == static_cast<int>(RejectReason::UserCancelled) ||
-             r.reason == static_cast<int>(RejectReason::UnknownOrder)))
-            deliver(r, orders_.count(cid) ? orders_[cid].order.req.instrument : 0);
+        if (!take(r)) continue;
+        const auto o = orders_.find(r.client_order_id);
+        deliver(r, o != orders_.end() ? o->second.order.req.instrument : 0);
     }
 }
 
@@ -159,16 +180,20 @@ void JournalExecution::on_bar(InstrumentId instrument, const Bar& bar) {
     // The inner client always sees the bar: its cost models keep state (volatility, volume).
     inner_.on_bar(instrument, bar);
     if (!recovering_) return;
-    auto it = journal_reports_.find(bar.time);
-    if (it == journal_reports_.end()) return;
     const std::string& sym = instruments_[instrument].symbol;
-    for (const auto& r : it->second) {
-        if (r.symbol != sym) continue;
-        if (r.kind == "event" && (r.reason == static_cast<int>(RejectReason::UserCancelled) ||
-                                  r.reason == static_cast<int>(RejectReason::UnknownOrder)))
-            continue; // delivered by cancel()
-        deliver(r, instrument);
+    replay_step_reports([&](const ExecReport& r) {
+        return r.symbol == sym && !answers_a_cancel(r) && !booked_after_send(r);
+    });
+}
+
+void JournalExecution::poll() {
+    if (!recovering_) {
+        inner_.poll();
+        return;
     }
+    if (after_send_)
+        replay_step_reports(
+            [](const ExecReport& r) { return booked_after_send(r) && !answers_a_cancel(r); });
 }
 
 void JournalExecution::deliver(const ExecReport& r, InstrumentId i) {
@@ -177,6 +202,7 @@ void JournalExecution::deliver(const ExecReport& r, InstrumentId i) {
         throw SystemError("recovery diverged: the journal has a report for order " +
                           r.client_order_id + " that the re-run did not create");
     Tracked& t = orders_[r.client_order_id];
+    report_seq_ = std::max(report_seq_, r.seq + 1);
     if (r.kind == "fill") {
         Fill f;
         f.order_id = idit->second;
@@ -297,7 +323,10 @@ void JournalExecution::send_pending() {
         sent_.push_back(client_id(o.id));
         inner_.submit_with_id(o, client_id(o.id));
     }
-    if (!send.empty()) last_send_ = std::chrono::steady_clock::now();
+    if (!send.empty()) {
+        last_send_ = std::chrono::steady_clock::now();
+        sent_in_step_ = true;
+    }
 }
 
 std::size_t JournalExecution::open_order_count() const {

@@ -21,6 +21,11 @@ namespace aurum {
 std::string make_client_order_id(const std::string& session_id, const std::string& symbol,
                                  TimeMs bar_time, int seq);
 
+/// Reports booked after a step's orders were sent (its "after-send" phase) are journaled under
+/// the step's bar time with seq from here on, so a recovery replays them after the step's
+/// strategy, where they happened, and not with the bar's own reports.
+inline constexpr int kAfterSendSeq = 1 << 20;
+
 /// Journals orders and execution reports, defers sends until the step's journal is committed,
 /// and replays journaled reports while recovering.
 class JournalExecution final : public ExecutionClient, private ExecutionSink {
@@ -39,6 +44,12 @@ public:
 
     /// Starts a step (the bars opening at `bar_time`); `source` labels orders created in it.
     void begin_step(TimeMs bar_time);
+    /// Starts the step's after-send phase: what the venue reported once the step's orders were
+    /// out (a market order's fills) is booked now, journaled as such; while recovering, poll()
+    /// replays what this phase booked before the crash.
+    void begin_after_send();
+    /// Whether orders went to the venue since the step began.
+    bool sent_in_step() const { return sent_in_step_; }
     void set_source(std::string source) { source_ = std::move(source); }
     /// What the step produced, to journal in the step's transaction.
     std::vector<OrderRecord>& new_orders() { return new_orders_; }
@@ -71,7 +82,7 @@ public:
     void submit(const Order& order) override;
     void cancel(OrderId id, TimeMs now) override;
     void on_bar(InstrumentId instrument, const Bar& bar) override;
-    void poll() override { inner_.poll(); }
+    void poll() override;
     std::size_t open_order_count() const override;
 
 private:
@@ -84,6 +95,8 @@ private:
     void record_fill(const Fill& f, const std::string& cid);
     void record_event(const OrderEvent& e, const std::string& cid);
     void deliver(const ExecReport& r, InstrumentId i);
+    /// Journaled reports of the current step that cancel() does not deliver.
+    template <class Pred> void replay_step_reports(Pred&& take);
 
     ExecutionClient& inner_;
     std::vector<Instrument> instruments_;
@@ -92,6 +105,8 @@ private:
 
     TimeMs bar_time_ = 0;
     int report_seq_ = 0;
+    bool after_send_ = false;
+    bool sent_in_step_ = false;
     std::map<std::string, int> order_seq_; ///< per symbol within the step
     std::string source_ = "strategy";
     std::unordered_map<OrderId, std::string> cid_;

@@ -368,6 +368,9 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     // refused as "recovery diverged": for the whole wait for the next real-time bar, and for
     // ever after a replay's end.
     journal_->end_recovery();
+    // The journaled orders the exchange filled while the daemon was down are booked now (and a
+    // position they opened gets its stop now), not at the next bar.
+    if (recovered_steps_ > 0 && !finished_) book_after_send(wall_now);
     if (recovered_steps_ > 0)
         spdlog::info("session {}: recovered {} steps; equity {:.2f}, resuming after {}",
                      session_.id, recovered_steps_, engine_->account().equity(),
@@ -523,6 +526,12 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
     equity_buf_.emplace_back(t, pf.equity(), pf.cash());
     if (opt_.approval) expire_signals();
     release_manual_positions();
+    if (recovering) {
+        // What the step's after-send phase booked before the crash, where it was booked: after
+        // the strategy, before any command given later.
+        journal_->begin_after_send();
+        engine_->deliver_reports();
+    }
     log_events();
     for (auto it = pending_commands_.lower_bound(t);
          it != pending_commands_.end() && it->first == t;) {
@@ -547,11 +556,20 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
         risk_version_committed_ = risk_.version();
     } else {
         commit(wall_now, false);
+        if (journal_->sent_in_step()) book_after_send(wall_now);
     }
     // The streamed candles go to the store once the step's orders are out (a crash before that
     // loses nothing: the restart backfills them over REST).
     if (feed_) feed_->save();
     return StepResult::Stepped;
+}
+
+void LiveSession::book_after_send(TimeMs wall_now) {
+    if (!exchange_) return; // a simulated venue fills at the next bar, never at the send
+    journal_->begin_after_send();
+    engine_->deliver_reports();
+    log_events();
+    if (journal_->has_activity()) commit(wall_now, true);
 }
 
 void LiveSession::release_manual_positions() {

@@ -75,7 +75,14 @@ TEST(LiveProtectiveStops, stop_follows_partial_fills_and_is_cancelled_when_the_p
     TimeMs wall = kT0 + kMsPerHour + kMsPerMinute;
     x.at(wall);
     run_until_waiting(s, wall); // the entry goes out (and fills in three parts)
-    EXPECT_TRUE(x.open_stops().empty()) << "no stop before the entry's fills are booked";
+    // The fills came with the exchange's answer: booked in the same step, whose stop is out
+    // before the step ends (not a bar later), once, for all three parts.
+    expect_one_stop_for_the_position(x, s);
+    {
+        int sent = 0;
+        for (const auto& o : x.ex.orders()) sent += o.type == "STOP_LOSS_LIMIT" ? 1 : 0;
+        EXPECT_EQ(sent, 1) << "the stops of the first two parts were replaced before the send";
+    }
     for (int bar = 0; bar < 4; ++bar) {
         wall += kMsPerHour;
         x.at(wall);
@@ -114,6 +121,50 @@ TEST(LiveProtectiveStops, stop_follows_partial_fills_and_is_cancelled_when_the_p
         EXPECT_NE(o.status, "new") << o.client_order_id << " never finished";
 }
 
+TEST(LiveProtectiveStops, a_restart_replays_the_fills_booked_after_the_send_where_they_were_booked) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Exchange x;
+    x.ex.set_market_fill_parts(2);
+    TimeMs wall = kT0 + kMsPerHour + kMsPerMinute;
+    double qty = 0, cash = 0;
+    std::string sid;
+    {
+        LiveSession s(store->database(), *store, stop_options(x), RiskLimits{},
+                      InstrumentRegistry(), {});
+        s.open(x.clock.now(), false, "");
+        x.at(wall);
+        run_until_waiting(s, wall);
+        expect_one_stop_for_the_position(x, s);
+        qty = s.portfolio().position(0).qty;
+        cash = s.portfolio().cash();
+        sid = s.session_id();
+    } // killed: nothing settled
+    StateStore st(store->database());
+    int after_send = 0;
+    for (const auto& r : st.reports(sid))
+        after_send += r.seq >= kAfterSendSeq && r.kind == "fill" ? 1 : 0;
+    EXPECT_EQ(after_send, 2) << "the entry's two fills were booked in its step's after-send phase";
+
+    // The re-run books them after the strategy's step again (anywhere else it would diverge:
+    // open() throws "recovery diverged"), and the stop it created is the journaled one.
+    LiveSession s(store->database(), *store, stop_options(x), RiskLimits{}, InstrumentRegistry(),
+                  {});
+    s.open(wall, false, "");
+    EXPECT_TRUE(s.recovered());
+    EXPECT_DOUBLE_EQ(s.portfolio().position(0).qty, qty);
+    EXPECT_DOUBLE_EQ(s.portfolio().cash(), cash);
+    expect_one_stop_for_the_position(x, s);
+    for (int bar = 0; bar < 2; ++bar) {
+        wall += kMsPerHour;
+        x.at(wall);
+        run_until_waiting(s, wall);
+        expect_one_stop_for_the_position(x, s);
+    }
+    for (const auto& o : x.ex.orders())
+        EXPECT_EQ(x.ex.posts_with_client_id(o.client_id), 1) << o.client_id << " sent twice";
+}
+
 TEST(LiveProtectiveStops, a_stop_that_fires_while_the_daemon_is_down_leaves_the_restart_flat) {
     test::TempDir dir;
     auto store = open_market_store((dir / "a.db").string());
@@ -145,6 +196,8 @@ TEST(LiveProtectiveStops, a_stop_that_fires_while_the_daemon_is_down_leaves_the_
                   {});
     s.open(wall, false, "");
     EXPECT_TRUE(s.recovered());
+    EXPECT_LT(s.portfolio().position(0).qty, kStep)
+        << "the stop's fill is booked as the daemon starts, not at the next bar";
     run_until_waiting(s, wall);
     EXPECT_NEAR(s.portfolio().position(0).qty, x.btc(), 1e-9) << "flat, like the exchange";
     EXPECT_NEAR(s.portfolio().cash(), x.ex.balance("USDT"), 1e-6);
