@@ -95,7 +95,7 @@ private:
     void record_fill(const Fill& f, const std::string& cid);
     void record_event(const OrderEvent& e, const std::string& cid);
     void deliver(const ExecReport& r, InstrumentId i);
-    /// Journaled reports of the current step that cancel() does not deliver.
+    /// Delivers the current step's journaled reports that `take` selects (recovery).
     template <class Pred> void replay_step_reports(Pred&& take);
 
     ExecutionClient& inner_;

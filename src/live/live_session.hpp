@@ -150,11 +150,11 @@ private:
     void apply_order(const Command& c, TimeMs at, CommandOutcome* out);
     void commit(TimeMs wall_now, bool force);
     void expire_signals();
-    /// Hands flat manual positions back to the strategy.
     /// The after-send phase of the step just committed (live only): books what the exchange
     /// reported once the orders were out, so an entry's protective stop goes out in the same
     /// step, and commits (sending the stop).
     void book_after_send(TimeMs wall_now);
+    /// Hands flat manual positions back to the strategy.
     void release_manual_positions();
     InstrumentId instrument_index(const std::string& symbol) const;
     /// model_unload: the model's symbols stop trading and its positions are closed.
