@@ -8,7 +8,8 @@
 //    to the order written to the socket and to the fake exchange accepting it;
 // 2. reconnect + reconciliation: the fake drops every connection with orders resting; the time
 //    from the drop until the user data stream is subscribed again and REST has reconciled the
-//    open orders and balances, and until the market stream is back and REST has backfilled.
+//    open orders and balances, and until the market stream is back and REST has backfilled;
+// 3. a market entry's fill -> its protective stop accepted at the exchange (below).
 // AURUM_BENCH_DIR picks the workspace's directory (default: /dev/shm when present, where a live
 // commit's fsync costs nothing; a directory on disk adds its fsync to every order).
 #include <algorithm>
@@ -238,5 +239,61 @@ static void BM_ReconnectAndReconcile(benchmark::State& state) {
     state.counters["market_max_ms"] = market_ms.empty() ? 0.0 : market_ms.back();
 }
 BENCHMARK(BM_ReconnectAndReconcile)->Unit(benchmark::kMillisecond)->Iterations(20);
+
+// 3. A market entry's fill -> its protective stop at the exchange: buy-and-hold with a 2 % stop
+//    on BTC/USDT 1h; the fill comes with the order's answer, is booked in the step's after-send
+//    phase (journaled), and the STOP_LOSS_LIMIT is sent; the time runs from the fake accepting
+//    the entry to the fake accepting the stop. Each iteration is a new session.
+static void BM_EntryFillToExchangeStop(benchmark::State& state) {
+    spdlog::set_level(spdlog::level::err);
+    static Fixture fx;
+    std::vector<double> stop_us;
+    for (auto _ : state) {
+        Venue v(fx.series);
+        std::mutex mu;
+        std::int64_t entry_ns = 0, stop_ns = 0;
+        v.ex.set_user_event_listener([&](const std::string& e) {
+            if (e.find(R"("x":"NEW")") == std::string::npos) return;
+            const std::int64_t now = Steady::now().time_since_epoch().count();
+            std::lock_guard<std::mutex> lock(mu);
+            if (e.find(R"("o":"MARKET")") != std::string::npos) entry_ns = now;
+            if (e.find(R"("o":"STOP_LOSS_LIMIT")") != std::string::npos) stop_ns = now;
+        });
+        const Workspace ws(fx.dir);
+        auto store = open_market_store(ws.default_db());
+        LiveOptions o;
+        o.mode = "live";
+        o.symbols = {kSymbols[0]};
+        o.timeframe = kTf;
+        o.capital = 100000;
+        o.warmup_bars = 10;
+        o.strategy.name = "buy-hold";
+        o.strategy.params = {{"stop-loss", 0.02}};
+        o.strategy.sizing.fraction = 0.2;
+        o.fill.stop_limit_offset = 0.005; // live.yaml's default
+        o.workspace = fx.dir;
+        o.new_session = true;
+        o.venue = v.venue({});
+        o.venue.stream_url.clear(); // REST candles: the step is driven by hand here
+        o.venue.ws_api_url.clear();
+        LiveSession s(store->database(), *store, o, RiskLimits{}, InstrumentRegistry(), {});
+        s.open(v.clock.now(), false, "");
+        const TimeMs wall = kLive + kTf.ms() + 50;
+        v.clock.set(wall);
+        v.ex.set_price(kExchange[0], fx.series[0].at(fx.series[0].lower_bound(kLive)).close);
+        s.poll_store();
+        while (s.step(wall) == LiveSession::StepResult::Stepped) {
+        }
+        v.ex.set_user_event_listener(nullptr);
+        std::lock_guard<std::mutex> lock(mu);
+        if (entry_ns && stop_ns) stop_us.push_back(static_cast<double>(stop_ns - entry_ns) / 1e3);
+    }
+    std::sort(stop_us.begin(), stop_us.end());
+    state.counters["entries"] = static_cast<double>(stop_us.size());
+    state.counters["stop_p50_us"] = bench::percentile(stop_us, 0.50);
+    state.counters["stop_p99_us"] = bench::percentile(stop_us, 0.99);
+    state.counters["stop_max_us"] = stop_us.empty() ? 0.0 : stop_us.back();
+}
+BENCHMARK(BM_EntryFillToExchangeStop)->Unit(benchmark::kMillisecond)->Iterations(40);
 
 BENCHMARK_MAIN();
