@@ -158,6 +158,8 @@ class BinanceSpotClient final : public ExecutionClient {
     std::size_t open_order_count() const override;
     /// No order's outcome is unknown and every report has been delivered (balances then match).
     bool settled() const;
+    /// Fills or order events wait to be delivered (queued here, or on the user data stream).
+    bool reports_waiting() const { return !pending_.empty() || (user_ && user_->has_reports()); }
 
   private:
     struct Tracked {

@@ -178,6 +178,11 @@ void BinanceUserStream::on_message(std::string_view text) {
     if (wake_) wake_();
 }
 
+bool BinanceUserStream::has_reports() const {
+    std::lock_guard lock(mu_);
+    return !reports_.empty();
+}
+
 std::vector<ExecutionReport> BinanceUserStream::take_reports() {
     std::lock_guard lock(mu_);
     return std::exchange(reports_, {});

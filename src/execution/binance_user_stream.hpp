@@ -60,6 +60,8 @@ class BinanceUserStream {
     void stop();
     /// Execution reports received since the last call, in arrival order.
     std::vector<ExecutionReport> take_reports();
+    /// Execution reports are waiting to be taken.
+    bool has_reports() const;
     /// True once after each successful (re)subscription: reconcile over REST now.
     bool take_resync();
     /// A subscription is active: fills arrive here and REST need not poll resting orders.

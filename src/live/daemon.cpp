@@ -93,6 +93,7 @@ std::string run_daemon(LiveSession& s, CommandQueue& q, Scheduler& sched, const 
             }
             break;
         } else {
+            s.book_streamed_fills(wall.now()); // woken by the user data stream
             if (s.feed_ready() || wall.now() - last_poll >= o.poll_ms) {
                 const auto n = s.poll_store();
                 last_poll = wall.now();

@@ -370,7 +370,7 @@ void LiveSession::open(TimeMs wall_now, bool acknowledge_stop, const std::string
     journal_->end_recovery();
     // The journaled orders the exchange filled while the daemon was down are booked now (and a
     // position they opened gets its stop now), not at the next bar.
-    if (recovered_steps_ > 0 && !finished_) book_after_send(wall_now);
+    if (recovered_steps_ > 0 && !finished_ && commands_since_step_ == 0) book_after_send(wall_now);
     if (recovered_steps_ > 0)
         spdlog::info("session {}: recovered {} steps; equity {:.2f}, resuming after {}",
                      session_.id, recovered_steps_, engine_->account().equity(),
@@ -516,6 +516,7 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
         }
     }
     journal_->begin_step(t);
+    commands_since_step_ = 0;
     const bool recovering = journal_->recovering();
     clock_.set(t + tf);
     engine_->step(ids);
@@ -535,6 +536,7 @@ LiveSession::StepResult LiveSession::step(TimeMs wall_now) {
     log_events();
     for (auto it = pending_commands_.lower_bound(t);
          it != pending_commands_.end() && it->first == t;) {
+        ++commands_since_step_;
         try {
             apply_command(it->second, wall_now, nullptr);
         } catch (const InputError& e) {
@@ -570,6 +572,12 @@ void LiveSession::book_after_send(TimeMs wall_now) {
     engine_->deliver_reports();
     log_events();
     if (journal_->has_activity()) commit(wall_now, true);
+}
+
+void LiveSession::book_streamed_fills(TimeMs wall_now) {
+    if (!exchange_ || finished_ || steps_ == 0 || journal_->recovering()) return;
+    if (commands_since_step_ > 0 || !exchange_->reports_waiting()) return;
+    book_after_send(wall_now);
 }
 
 void LiveSession::release_manual_positions() {
@@ -861,6 +869,7 @@ CommandOutcome LiveSession::execute(const Command& cmd, TimeMs wall_now) {
         store_.insert_command(rec);
         tx.commit();
     }
+    ++commands_since_step_;
     CommandOutcome out;
     apply_command(rec, wall_now, &out);
     Command shown = c;

@@ -112,6 +112,11 @@ public:
     /// Between bars: when the account is REDUCING and already flat with nothing pending, moves
     /// it to HALTED now rather than at the next bar (an emergency stop with no positions).
     void settle(TimeMs wall_now);
+    /// Between bars, live: fills and order events the user data stream brought since the step
+    /// (a resting order filled, a stop triggered) are booked now, in the step's after-send
+    /// phase, and a position they change gets its stop now; unless a command was given since
+    /// the step (then they wait for the next step, where a recovery replays them in order).
+    void book_streamed_fills(TimeMs wall_now);
     /// Commits whatever is pending (final snapshot).
     void checkpoint(TimeMs wall_now);
 
@@ -202,6 +207,9 @@ private:
     TimeMs last_bar_ = 0;
     std::int64_t steps_ = 0;
     std::int64_t recovered_steps_ = 0;
+    /// Commands journaled since the last step: a recovery replays them after the step's
+    /// after-send phase, so that phase books nothing once one is given.
+    int commands_since_step_ = 0;
     bool finished_ = false;
     std::multimap<TimeMs, CommandRecord> pending_commands_; ///< recovery: journaled commands
     TimeMs recover_until_ = INT64_MIN;

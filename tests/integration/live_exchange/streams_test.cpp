@@ -12,6 +12,8 @@
 #include "core/workspace.hpp"
 #include "live/control.hpp"
 #include "live/live_session.hpp"
+#include "live/state_store.hpp"
+#include "integration/live_exchange/exchange_rig.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
 #include "support/fake_binance_ws.hpp"
@@ -213,6 +215,120 @@ TEST(StreamedSessionWarmUp, AHandTradeBeforeTheFirstBarCloseIsRefusedSayingWhen)
     EXPECT_NE(o.message.find("trades from its first bar close at 2024-06-03 01:00"), std::string::npos)
         << o.message;
     EXPECT_EQ(v.rest.request_count("/api/v3/order"), 0) << "nothing sent";
+}
+
+/// Fills on the user data stream: a live buy-and-hold with a 2 % exchange-side stop, opened on
+/// `store` (or recovered from it), connected, stepped up to the last closed bar.
+std::unique_ptr<LiveSession> open_on_streams(Venue& v, MarketStore& store) {
+    LiveOptions o = v.options("live");
+    o.strategy.name = "buy-hold";
+    o.strategy.params = {{"stop-loss", 0.02}};
+    o.strategy.sizing.fraction = 0.2;
+    o.fill.stop_limit_offset = 0.005;
+    o.venue.ws_api_url = v.ws.ws_api_url();
+    auto s = std::make_unique<LiveSession>(store.database(), store, o, RiskLimits{},
+                                           InstrumentRegistry(), std::filesystem::path{});
+    s->open(v.clock.now(), false, "");
+    EXPECT_TRUE(test::wait_until([&] {
+        return v.ws.market_connections() == 1 && v.ws.user_subscriptions() == 1;
+    }));
+    take_streamed(*s);
+    run_until_waiting(*s, v.clock.now());
+    return s;
+}
+
+/// The session's first bar closes on the stream and is traded: the entry and its stop go out.
+void enter(Venue& v, LiveSession& s) {
+    v.close_bar(kT0);
+    take_streamed(s);
+    run_until_waiting(s, v.clock.now());
+}
+
+/// The market falls through the session's stop in the middle of the next bar: the exchange
+/// fills it and reports the fill on the user data stream. Returns the stop's trigger.
+double stop_fires_between_bars(Venue& v) {
+    const auto stops = test::open_stops(v.ex);
+    EXPECT_EQ(stops.size(), 1u);
+    if (stops.empty()) return 0;
+    v.clock.set(kT0 + kTf.ms() + 20 * kMsPerMinute);
+    v.ex.set_price("BTCUSDT", stops[0].stop_price * 0.97);
+    EXPECT_TRUE(test::open_stops(v.ex).empty());
+    return stops[0].stop_price;
+}
+
+constexpr double kLotStep = 0.00001; // FakeSymbol's LOT_SIZE
+
+TEST(StreamedFills, AStopFilledBetweenBarsIsBookedWhenItsReportArrivesAndReplayedAfterARestart) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Venue v;
+    std::string sid;
+    double stop_price = 0;
+    {
+        auto s = open_on_streams(v, *store);
+        enter(v, *s);
+        ASSERT_GT(s->portfolio().position(0).qty, 0.01);
+        const double stop = stop_fires_between_bars(v);
+        ASSERT_TRUE(test::wait_until([&] {
+            s->book_streamed_fills(v.clock.now()); // what the daemon does when the stream wakes it
+            return s->portfolio().position(0).qty < kLotStep;
+        })) << "the stop's fill is booked between bars";
+        EXPECT_EQ(s->last_bar(), kT0) << "no bar has closed since the entry";
+        EXPECT_NEAR(s->portfolio().cash(), v.ex.balance("USDT"), 1e-6);
+        stop_price = stop;
+        sid = s->session_id();
+        s->stop_feed();
+    } // killed
+    StateStore st(store->database());
+    int stop_fills = 0;
+    for (const auto& r : st.reports(sid))
+        if (r.kind == "fill" && r.side == "sell") {
+            ++stop_fills;
+            EXPECT_EQ(r.bar_time, kT0);
+            EXPECT_GE(r.seq, kAfterSendSeq) << "journaled in the entry step's after-send phase";
+            EXPECT_DOUBLE_EQ(r.price, stop_price);
+        }
+    EXPECT_EQ(stop_fills, 1);
+    // The restart re-runs it where it was booked: no divergence, flat, nothing sent again.
+    auto s = open_on_streams(v, *store);
+    EXPECT_TRUE(s->recovered());
+    EXPECT_LT(s->portfolio().position(0).qty, kLotStep);
+    EXPECT_NEAR(s->portfolio().cash(), v.ex.balance("USDT"), 1e-6);
+    for (const auto& o : v.ex.orders())
+        EXPECT_EQ(v.ex.posts_with_client_id(o.client_id), 1) << o.client_id;
+    s->stop_feed();
+}
+
+TEST(StreamedFills, AfterACommandAFillWaitsForTheNextStepSoARecoveryReplaysItInOrder) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Venue v;
+    auto s = open_on_streams(v, *store);
+    enter(v, *s);
+    const CommandOutcome paused = s->execute(
+        "pause", {{"duration_ms", 30 * kMsPerDay}, {"close", false}, {"reason", "t"}},
+        v.clock.now());
+    ASSERT_EQ(paused.exit_code, 0) << paused.message;
+    stop_fires_between_bars(v);
+    ASSERT_TRUE(test::wait_until([&] {
+        for (const auto& r : v.ws.reports())
+            if (r.find(R"("o":"STOP_LOSS_LIMIT")") != std::string::npos &&
+                r.find(R"("X":"FILLED")") != std::string::npos)
+                return true;
+        return false;
+    }));
+    s->book_streamed_fills(v.clock.now());
+    EXPECT_GT(s->portfolio().position(0).qty, 0.01) << "the pause came after the step: the fill waits";
+    v.close_bar(kT0 + kTf.ms());
+    take_streamed(*s);
+    run_until_waiting(*s, v.clock.now());
+    EXPECT_LT(s->portfolio().position(0).qty, kLotStep) << "booked at the next step";
+    s->stop_feed();
+    s.reset();
+    auto again = open_on_streams(v, *store);
+    EXPECT_TRUE(again->recovered());
+    EXPECT_LT(again->portfolio().position(0).qty, kLotStep);
+    again->stop_feed();
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, StreamedSession, ::testing::Values("paper", "live"));
