@@ -321,6 +321,7 @@ void Engine::guard_with_target(InstrumentId i) {
         i, exit, want_stop, p.avg_price * (1.0 - sign(opposite(exit)) * g.stop_loss),
         config_.fill.stop_limit_offset, tick);
     OrderRequest target = take_profit_request(i, exit, want_target, p.avg_price, g.take_profit, tick);
+    stop.protective = target.protective = true;
     const bool stop_ok = want_stop > 0 && admit(stop);
     const bool target_ok = want_target > 0 && admit(target);
     g.stop_qty = stop.qty;
