@@ -578,13 +578,12 @@ bool BinanceSpotClient::query(Tracked& t, bool send_if_absent) {
         t.unknown = false;
         return true;
     }
-    if (r.code == binance_error::kNoSuchOrder && t.order.oco != 0) {
+    if (Tracked* p = partner(t); r.code == binance_error::kNoSuchOrder && p && !p->done) {
         // An OCO leg: lists are placed whole, so it goes again (as the list) only once its
         // partner is known to be absent too.
         t.unknown = false;
         t.absent = true;
-        Tracked* p = partner(t);
-        if (p && !p->done && p->absent) {
+        if (p->absent) {
             ++stats_.resent_after_absent;
             spdlog::info("binance: OCO list {} is not at the exchange; sending it",
                          list_client_id(t));
@@ -900,9 +899,19 @@ void BinanceSpotClient::place_list(Tracked& a, Tracked& b) {
         --send_depth_;
         return;
     }
-    refuse(reason_of(r.code, r.msg),
-           r.code ? fmt::format("{} (code {})", r.msg, r.code)
-                  : fmt::format("HTTP {} {}", r.status, r.msg));
+    const std::string why = r.code ? fmt::format("{} (code {})", r.msg, r.code)
+                                   : fmt::format("HTTP {} {}", r.status, r.msg);
+    if (r.code == binance_error::kNewOrderRejected &&
+        (r.msg.find("relationship of the prices") != std::string::npos ||
+         r.msg.find("immediately match") != std::string::npos)) {
+        // The market has passed the target or the stop since the fill: the stop alone still
+        // protects the position (place() turns a passed stop into its limit order).
+        spdlog::warn("binance: OCO list {} refused ({}); sending its stop alone", list_cid, why);
+        reject_local(target, RejectReason::InvalidOrder,
+                     "OCO target leg not sent: " + why + "; the stop went alone");
+        return place(stop);
+    }
+    refuse(reason_of(r.code, r.msg), why);
 }
 
 bool BinanceSpotClient::reconcile(const Order& order, const std::string& cid) {

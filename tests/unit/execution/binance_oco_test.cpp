@@ -160,17 +160,35 @@ TEST(BinanceOco, bad_pairs_are_refused_locally_naming_the_leg_and_rule_and_nothi
     }
 }
 
-TEST(BinanceOco, the_exchange_refusing_a_target_that_would_take_rejects_both_legs) {
-    OcoRig rig;
-    auto& c = rig.start();
-    rig.ex.set_price("BTCUSDT", 31200); // above the 31000 target: a LIMIT_MAKER would take
-    rig.send_pair(exit_pair(0.5));
-    c.poll();
-    EXPECT_EQ(rig.requests("POST", "/api/v3/orderList/oco"), 1);
-    EXPECT_TRUE(rig.ex.order_lists().empty());
-    EXPECT_EQ(rig.event_of(1)->status, OrderStatus::Rejected);
-    EXPECT_NE(rig.event_of(2)->note.find("would immediately match"), std::string::npos)
-        << rig.event_of(2)->note;
+TEST(BinanceOco, a_list_the_market_has_passed_leaves_the_stop_alone_on_the_exchange) {
+    // Above the 31000 target: a LIMIT_MAKER would take. Below the 29000 stop: the list's prices
+    // are out of order. Either way the exchange refuses the list and the stop goes alone (a
+    // passed stop as its limit order), so the position stays protected.
+    for (const double market : {31200.0, 28950.0}) {
+        OcoRig rig;
+        auto& c = rig.start();
+        rig.ex.set_price("BTCUSDT", market);
+        rig.send_pair(exit_pair(0.5));
+        c.poll();
+        EXPECT_EQ(rig.requests("POST", "/api/v3/orderList/oco"), 1);
+        EXPECT_TRUE(rig.ex.order_lists().empty());
+        ASSERT_NE(rig.event_of(2), nullptr);
+        EXPECT_EQ(rig.event_of(2)->status, OrderStatus::Rejected);
+        EXPECT_NE(rig.event_of(2)->note.find("the stop went alone"), std::string::npos)
+            << rig.event_of(2)->note;
+        const auto stop = rig.ex.order(kStopCid);
+        ASSERT_TRUE(stop.has_value()) << market;
+        EXPECT_EQ(stop->type, market > 30000 ? "STOP_LOSS_LIMIT" : "LIMIT") << market;
+        EXPECT_EQ(rig.ex.posts_with_client_id(kStopCid), market > 30000 ? 1 : 2)
+            << "the refused STOP_LOSS_LIMIT, then its LIMIT";
+        EXPECT_EQ(rig.ex.orders_with_client_id(kStopCid), 1);
+        if (market > 30000) {
+            EXPECT_EQ(rig.event_of(1), nullptr) << "the stop rests";
+            c.cancel(1, rig.clock.now()); // a single order now: DELETE /api/v3/order
+            EXPECT_EQ(rig.requests("DELETE", "/api/v3/order"), 1);
+            EXPECT_EQ(rig.ex.order(kStopCid)->status, "CANCELED");
+        }
+    }
 }
 
 TEST(BinanceOco, an_unknown_outcome_is_asked_for_by_client_id_never_sent_twice) {
