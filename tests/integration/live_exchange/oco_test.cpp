@@ -127,6 +127,36 @@ TEST(LiveOco, one_list_follows_partial_fills_and_the_target_fill_ends_it) {
         EXPECT_NE(o.status, "new") << o.client_order_id << " never finished";
 }
 
+TEST(LiveOco, the_stop_fill_expires_the_target) {
+    test::TempDir dir;
+    auto store = open_market_store((dir / "a.db").string());
+    Exchange x;
+    LiveSession s(store->database(), *store, oco_options(x), RiskLimits{}, InstrumentRegistry(),
+                  {});
+    s.open(x.clock.now(), false, "");
+    TimeMs wall = kT0 + kMsPerHour + kMsPerMinute;
+    for (int bar = 0; bar < 2; ++bar, wall += kMsPerHour) {
+        x.at(wall);
+        run_until_waiting(s, wall);
+    }
+    const auto list = expect_one_list_for_the_position(x, s);
+    command(s, wall, "pause", {{"duration_ms", 30 * kMsPerDay}, {"close", false}});
+    const double stop = x.ex.order(list.order_client_ids.at(0))->stop_price;
+    x.clock.set(wall);
+    x.ex.set_price("BTCUSDT", stop * 0.999); // trades down through the stop
+    run_until_waiting(s, wall);
+    EXPECT_EQ(x.ex.order(list.order_client_ids.at(0))->status, "FILLED");
+    EXPECT_EQ(x.ex.order(list.order_client_ids.at(1))->status, "EXPIRED");
+    EXPECT_TRUE(x.ex.open_orders("BTCUSDT").empty());
+    EXPECT_NEAR(s.portfolio().position(0).qty, x.btc(), 1e-9);
+    EXPECT_LT(x.btc(), kStep);
+    EXPECT_NEAR(s.portfolio().cash(), x.ex.balance("USDT"), 1e-6);
+    const auto trades = x.ex.trades();
+    ASSERT_FALSE(trades.empty());
+    EXPECT_DOUBLE_EQ(trades.back().price, stop) << "the stop filled at its trigger";
+    expect_nothing_sent_twice(x);
+}
+
 TEST(LiveOco, a_manual_close_cancels_the_list_before_it_sells) {
     test::TempDir dir;
     auto store = open_market_store((dir / "a.db").string());
