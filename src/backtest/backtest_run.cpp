@@ -41,7 +41,8 @@ std::vector<GridAxis> check_backtest_request(const BacktestRequest& req) {
         axes = parse_grid(req.grid);
         const auto defaults = default_params(req.strategy.name);
         for (const auto& a : axes)
-            if (!defaults.count(a.name) && a.name != kStopLossParam)
+            if (!defaults.count(a.name) && a.name != kStopLossParam &&
+                a.name != kTakeProfitParam)
                 throw InputError("--grid: strategy '" + req.strategy.name + "' has no parameter '" +
                                  a.name + "'");
     }

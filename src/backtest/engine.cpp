@@ -27,6 +27,10 @@ OrderId StrategyContext::protective_stop(InstrumentId i) const {
     return static_cast<const Engine*>(this)->guards_v_[i].stop;
 }
 
+OrderId StrategyContext::protective_target(InstrumentId i) const {
+    return static_cast<const Engine*>(this)->guards_v_[i].target;
+}
+
 double StrategyContext::target_order_qty(InstrumentId i, double target_qty) const {
     const double pos = position(i);
     double diff = target_qty - pos;
@@ -42,18 +46,25 @@ double StrategyContext::target_order_qty(InstrumentId i, double target_qty) cons
     return std::abs(diff) < std::max(inst.lot_step, inst.min_qty) * 0.5 ? 0.0 : diff;
 }
 
-OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double stop_loss) {
+OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double stop_loss,
+                                      double take_profit) {
     const double diff = target_order_qty(i, target_qty);
     if (diff == 0)
         return 0;
     const double pos = position(i);
     auto& g = static_cast<Engine*>(this)->guards_v_[i];
     g.stop_loss = target_qty != 0 ? stop_loss : 0.0;
+    g.take_profit = target_qty != 0 ? take_profit : 0.0;
     if (g.stop && pos != 0 && (diff > 0) != (pos > 0)) {
         // Reducing, closing or flipping: the stop goes first, so it cannot fire on a position
         // that is already being sold (a spot account would be selling coins twice).
         cancel(g.stop);
         g.stop = 0;
+    }
+    if (g.target && pos != 0 && (diff > 0) != (pos > 0)) {
+        const OrderId t = g.target; // with the stop: the same OCO list, cancelled as one
+        g.target = 0;
+        cancel(t);
     }
     return submit(OrderRequest::market(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff)));
 }
@@ -70,6 +81,12 @@ OrderRequest protective_stop_request(InstrumentId i, Side exit, double qty, doub
         limit = exit == Side::Sell ? std::floor(limit / tick_size + 1e-9) * tick_size
                                    : std::ceil(limit / tick_size - 1e-9) * tick_size;
     return OrderRequest::stop_limit(i, exit, qty, stop, limit);
+}
+
+OrderRequest take_profit_request(InstrumentId i, Side exit, double qty, double avg_price,
+                                 double take_profit, double tick_size) {
+    const double price = avg_price * (1.0 + sign(opposite(exit)) * take_profit);
+    return OrderRequest::limit(i, exit, qty, round_to_tick(price, tick_size));
 }
 
 OrderId StrategyContext::order_target_limit(InstrumentId i, double target_qty, double limit_price) {
@@ -166,27 +183,31 @@ void Engine::reject(const OrderRequest& r, RejectReason reason, std::string note
 
 OrderId Engine::submit_impl(const OrderRequest& request) {
     OrderRequest r = request;
+    return admit(r) ? send_order(r) : 0;
+}
+
+bool Engine::admit(OrderRequest& r) {
     if (r.instrument >= instruments_v_.size()) {
         reject(r, RejectReason::InvalidOrder, "unknown instrument index");
-        return 0;
+        return false;
     }
     const std::size_t seen = visible_v_[r.instrument];
     const double ref = seen > 0 ? data_v_[r.instrument]->close[seen - 1] : 0.0;
     if (!(ref > 0)) {
         reject(r, RejectReason::InvalidOrder, "no price yet for this instrument");
-        return 0;
+        return false;
     }
     const Instrument& inst = instruments_v_[r.instrument];
     RejectReason why =
         check_order(r, inst, ref, portfolio_, config_.fill.fees.taker, config_.allow_short);
     if (why != RejectReason::None) {
         reject(r, why, {});
-        return 0;
+        return false;
     }
     RiskDecision d = risk_.review(r, inst, ref, portfolio_, clock_.now());
     if (d.action == RiskDecision::Action::Deny) {
         reject(r, RejectReason::RiskDenied, std::move(d.reason));
-        return 0;
+        return false;
     }
     if (d.action == RiskDecision::Action::Reduce) {
         const double asked = r.qty;
@@ -195,7 +216,7 @@ OrderId Engine::submit_impl(const OrderRequest& request) {
         if (why != RejectReason::None) {
             reject(r, RejectReason::RiskDenied,
                    "reduced below the instrument's rules: " + d.reason);
-            return 0;
+            return false;
         }
         OrderEvent ev;
         ev.instrument = r.instrument;
@@ -209,9 +230,14 @@ OrderId Engine::submit_impl(const OrderRequest& request) {
         if (config_.record_events)
             result_.events.push_back(ev);
     }
+    return true;
+}
+
+OrderId Engine::send_order(const OrderRequest& r, OrderId oco) {
     Order o;
     o.id = ++next_id_;
     o.req = r;
+    o.oco = oco;
     o.created_at = clock_.now();
     o.active_at = o.created_at + config_.fill.latency_ms;
     ++pending_v_[r.instrument];
@@ -234,7 +260,12 @@ void Engine::on_fill(const Fill& f) {
     if (config_.record_fills)
         result_.fills.push_back(f);
     Guard& g = guards_v_[f.instrument];
-    if (g.stop != 0 && f.order_id == g.stop)
+    if (g.has_target()) {
+        if (f.order_id != 0 && (f.order_id == g.stop || f.order_id == g.target))
+            guard_leg_filled(f);
+        else
+            guard_with_target(f.instrument);
+    } else if (g.stop != 0 && f.order_id == g.stop)
         g.stop_qty -= f.qty; // the stop itself: what is left of it still guards the rest
     else if (g.stop_loss > 0 || g.stop != 0)
         guard_position(f.instrument);
@@ -262,6 +293,66 @@ void Engine::guard_position(InstrumentId i) {
                                                  instruments_v_[i].tick_size));
 }
 
+void Engine::guard_with_target(InstrumentId i) {
+    Guard& g = guards_v_[i];
+    const Position& p = portfolio_.position(i);
+    const double size = std::abs(p.qty);
+    const double want_stop = g.stop_loss > 0 ? size : 0.0;
+    const double want_target = g.take_profit > 0 ? size : 0.0;
+    const auto covers = [](OrderId id, double qty, double want) {
+        return want > 0 ? id != 0 && std::abs(qty - want) <= 1e-12 * std::max(1.0, want)
+                        : id == 0;
+    };
+    if (covers(g.stop, g.stop_qty, want_stop) && covers(g.target, g.target_qty, want_target))
+        return; // the live orders already cover the position
+    // Replaced together: a venue's OCO list cannot be resized (cancelling a leg cancels both).
+    for (OrderId* leg : {&g.stop, &g.target}) {
+        if (*leg == 0)
+            continue;
+        const OrderId old = *leg;
+        *leg = 0; // before the cancel: its event must not find it again
+        cancel_impl(old);
+    }
+    if (want_stop <= 0 && want_target <= 0)
+        return;
+    const Side exit = p.qty > 0 ? Side::Sell : Side::Buy;
+    const double tick = instruments_v_[i].tick_size;
+    OrderRequest stop = protective_stop_request(
+        i, exit, want_stop, p.avg_price * (1.0 - sign(opposite(exit)) * g.stop_loss),
+        config_.fill.stop_limit_offset, tick);
+    OrderRequest target = take_profit_request(i, exit, want_target, p.avg_price, g.take_profit, tick);
+    stop.protective = target.protective = true;
+    const bool stop_ok = want_stop > 0 && admit(stop);
+    const bool target_ok = want_target > 0 && admit(target);
+    g.stop_qty = stop.qty;
+    g.target_qty = target.qty;
+    if (stop_ok && target_ok) {
+        // One OCO pair: the legs name each other, so the venue gets them as one order list.
+        const OrderId stop_id = next_id_ + 1, target_id = next_id_ + 2;
+        g.stop = send_order(stop, target_id);
+        g.target = send_order(target, stop_id);
+    } else {
+        g.stop = stop_ok ? send_order(stop) : 0;
+        g.target = target_ok ? send_order(target) : 0;
+    }
+}
+
+void Engine::guard_leg_filled(const Fill& f) {
+    Guard& g = guards_v_[f.instrument];
+    const bool is_stop = f.order_id == g.stop;
+    double& left = is_stop ? g.stop_qty : g.target_qty;
+    left -= f.qty;
+    OrderId& other = is_stop ? g.target : g.stop;
+    if (other != 0) {
+        // Any fill of one leg of an OCO pair ends the other at the venue (Binance expires it;
+        // the simulation cancels it): it no longer guards anything.
+        other = 0;
+        (is_stop ? g.target_qty : g.stop_qty) = 0;
+    }
+    if (left > 1e-12 * std::max(1.0, std::abs(left)))
+        guard_with_target(f.instrument); // a partial fill: the rest is paired again
+}
+
 void Engine::on_order_event(const OrderEvent& ev) {
     const bool terminal = ev.status == OrderStatus::Filled || ev.status == OrderStatus::Cancelled ||
                           ev.status == OrderStatus::Rejected;
@@ -270,6 +361,8 @@ void Engine::on_order_event(const OrderEvent& ev) {
         --pending_v_[ev.instrument];
         if (guards_v_[ev.instrument].stop == ev.order_id)
             guards_v_[ev.instrument].stop = 0; // filled (the position is closed) or refused
+        if (guards_v_[ev.instrument].target == ev.order_id)
+            guards_v_[ev.instrument].target = 0;
     }
     if (ev.status == OrderStatus::Filled) {
         ++result_.orders_filled;

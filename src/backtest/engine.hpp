@@ -80,9 +80,16 @@ class Engine final : public StrategyContext, private ExecutionSink {
   private:
     friend class StrategyContext;
     OrderId submit_impl(const OrderRequest& request);
+    /// Instrument rules and the risk hook for `r` (may reduce its quantity); false: rejected
+    /// (reported). submit_impl = admit + send_order.
+    bool admit(OrderRequest& r);
+    OrderId send_order(const OrderRequest& r, OrderId oco = 0);
     void cancel_impl(OrderId id);
     void reject(const OrderRequest& r, RejectReason reason, std::string note);
     void guard_position(InstrumentId i);
+    /// guard_position with a take-profit: the stop and/or the target, an OCO pair when both.
+    void guard_with_target(InstrumentId i);
+    void guard_leg_filled(const Fill& f);
     // ExecutionSink
     void on_fill(const Fill& fill) override;
     void on_order_event(const OrderEvent& event) override;
@@ -93,11 +100,15 @@ class Engine final : public StrategyContext, private ExecutionSink {
     std::vector<const BarSeries*> data_v_;
     std::vector<std::size_t> visible_v_;
     std::vector<int> pending_v_;
-    /// Protective stop per instrument (order_target's stop_loss).
+    /// Protective orders per instrument (order_target's stop_loss and take_profit).
     struct Guard {
-        double stop_loss = 0; ///< fraction beyond the average entry price; 0 = unguarded
-        OrderId stop = 0;     ///< the live stop order
-        double stop_qty = 0;  ///< its quantity (resized when the position changes)
+        double stop_loss = 0;   ///< fraction beyond the average entry price; 0 = unguarded
+        double take_profit = 0; ///< fraction the other way; 0 = no target
+        OrderId stop = 0;       ///< the live stop order
+        double stop_qty = 0;    ///< its quantity (resized when the position changes)
+        OrderId target = 0;     ///< the live target (with a stop: the stop's OCO partner)
+        double target_qty = 0;
+        bool has_target() const { return take_profit > 0 || target != 0; }
     };
     std::vector<Guard> guards_v_;
     Strategy& strategy_;
@@ -116,6 +127,10 @@ class Engine final : public StrategyContext, private ExecutionSink {
 /// rounded to the tick away from it (FillConfig::stop_limit_offset).
 OrderRequest protective_stop_request(InstrumentId i, Side exit, double qty, double trigger,
                                      double limit_offset, double tick_size);
+/// The take-profit target the engine places for a position: a GTC limit `take_profit` (a
+/// fraction) beyond `avg_price` in the position's favour, rounded to the tick.
+OrderRequest take_profit_request(InstrumentId i, Side exit, double qty, double avg_price,
+                                 double take_profit, double tick_size);
 
 /// Runs a backtest over in-memory bars with a SimulatedClock and a SimulatedExecutionClient
 /// (risk: `risk` or allow-all). Bars of all instruments are merged by open time.

@@ -15,6 +15,14 @@ constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 bool is_leveraged(const Instrument& inst) {
     return inst.shortable || inst.max_leverage > 1.0;
 }
+
+/// The part a leg plays in an OCO pair: bracket children say so; the engine's standalone pairs
+/// are a limit (the target) and a stop.
+OrderRole leg_role(const Order& o) {
+    if (o.role != OrderRole::Standalone)
+        return o.role;
+    return o.req.type == OrderType::Limit ? OrderRole::TakeProfit : OrderRole::StopLoss;
+}
 } // namespace
 
 SimulatedExecutionClient::SimulatedExecutionClient(std::vector<Instrument> instruments,
@@ -38,6 +46,9 @@ void SimulatedExecutionClient::submit(const Order& order) {
     Live l;
     l.order = order;
     l.order.status = OrderStatus::Accepted;
+    // The target of an OCO pair rests at the venue from the start (a LIMIT_MAKER): a gap
+    // through it is a maker fill at the open, as a bracket's take-profit.
+    l.seen = order.oco != 0 && order.req.type == OrderType::Limit;
     live_.push_back(l);
 }
 
@@ -55,7 +66,10 @@ void SimulatedExecutionClient::cancel(OrderId id, TimeMs now) {
         return;
     }
     finish(k, OrderStatus::Cancelled, RejectReason::UserCancelled, now);
-    live_.erase(live_.begin() + static_cast<std::ptrdiff_t>(k));
+    // Cancelled from a fill's callback inside on_bar: erasing now would shift the order being
+    // matched; on_bar erases every finished order after its loop.
+    if (!matching_)
+        live_.erase(live_.begin() + static_cast<std::ptrdiff_t>(k));
 }
 
 void SimulatedExecutionClient::finish(std::size_t k, OrderStatus status, RejectReason reason,
@@ -168,11 +182,21 @@ bool SimulatedExecutionClient::match(Live& live, const SideBar& b, Match& m) con
 void SimulatedExecutionClient::on_bar(InstrumentId instrument, const Bar& bar) {
     double used_volume = 0;
     bool any_done = false;
+    matching_ = true;
     for (std::size_t k = 0; k < live_.size(); ++k) {
         {
             const Order& o = live_[k].order;
             if (o.req.instrument != instrument || !o.is_open() || bar.time < o.active_at)
                 continue;
+            if (o.oco != 0 && o.role == OrderRole::Standalone) {
+                const std::size_t p = find(o.oco);
+                if (p != kNone && live_[p].order.is_open() && bar.time >= live_[p].order.active_at) {
+                    if (p > k) // the pair is matched once, at its first leg
+                        match_pair(k, p, bar, used_volume);
+                    any_done = true;
+                    continue;
+                }
+            }
         }
         Match m;
         bool hit = match(live_[k], side_bar(live_[k].order.req.side, bar), m);
@@ -187,7 +211,7 @@ void SimulatedExecutionClient::on_bar(InstrumentId instrument, const Bar& bar) {
                     const OrderRole want = config_.intrabar == IntrabarPriority::StopFirst
                                                ? OrderRole::StopLoss
                                                : OrderRole::TakeProfit;
-                    if (live_[p].order.role == want) {
+                    if (leg_role(live_[p].order) == want) {
                         target = p;
                         m = pm;
                     }
@@ -203,6 +227,7 @@ void SimulatedExecutionClient::on_bar(InstrumentId instrument, const Bar& bar) {
             finish(k, OrderStatus::Cancelled, RejectReason::Expired, bar.time);
         any_done = true;
     }
+    matching_ = false;
     if (any_done)
         std::erase_if(live_, [](const Live& l) { return !l.order.is_open(); });
 
@@ -298,10 +323,12 @@ double SimulatedExecutionClient::execute(std::size_t k, const Match& m, const Ba
     const OrderRole role = live_[k].order.role;
     if (role == OrderRole::Standalone && (req.take_profit > 0 || req.stop_loss > 0))
         spawn_bracket(k, q, bar, m.at_open);
-    if (role != OrderRole::Standalone && live_[k].order.oco != 0) {
+    if (live_[k].order.oco != 0) {
         const std::size_t p = find(live_[k].order.oco);
         if (p != kNone && live_[p].order.is_open()) {
-            if (live_[k].order.status == OrderStatus::Filled) {
+            // A bracket leg's partner shrinks with a partial fill; an engine's OCO pair ends on
+            // any fill of either leg (Binance expires the other order of the list).
+            if (live_[k].order.status == OrderStatus::Filled || role == OrderRole::Standalone) {
                 finish(p, OrderStatus::Cancelled, RejectReason::OcoCancelled, bar.time);
             } else {
                 live_[p].order.req.qty =
@@ -311,9 +338,37 @@ double SimulatedExecutionClient::execute(std::size_t k, const Match& m, const Ba
     }
     if (live_[k].order.status == OrderStatus::Filled)
         finish(k, OrderStatus::Filled, RejectReason::None, bar.time);
-    else if (short_of_balance)
+    else if (short_of_balance && live_[k].order.is_open())
         finish(k, OrderStatus::Cancelled, RejectReason::InsufficientBalance, bar.time);
     return q;
+}
+
+void SimulatedExecutionClient::match_pair(std::size_t k, std::size_t p, const Bar& bar,
+                                          double& used_volume) {
+    const bool k_was = live_[k].order.triggered, p_was = live_[p].order.triggered;
+    Match mk, mp;
+    const bool k_hit = match(live_[k], side_bar(live_[k].order.req.side, bar), mk);
+    const bool p_hit = match(live_[p], side_bar(live_[p].order.req.side, bar), mp);
+    // Active in this bar: traded, or a stop-limit triggered (Binance cancels the other leg the
+    // moment the stop triggers, filled or not).
+    const bool k_act = k_hit || (live_[k].order.triggered && !k_was);
+    const bool p_act = p_hit || (live_[p].order.triggered && !p_was);
+    live_[k].seen = live_[p].seen = true;
+    if (!k_act && !p_act)
+        return;
+    std::size_t win = k_act ? k : p;
+    if (k_act && p_act) {
+        const OrderRole want = config_.intrabar == IntrabarPriority::StopFirst
+                                   ? OrderRole::StopLoss
+                                   : OrderRole::TakeProfit;
+        win = leg_role(live_[k].order) == want ? k : p;
+    }
+    const std::size_t lose = win == k ? p : k;
+    live_[lose].order.triggered = lose == k ? k_was : p_was; // it never happened
+    if (win == k ? k_hit : p_hit)
+        execute(win, win == k ? mk : mp, bar, used_volume); // ends the other leg on its fill
+    if (live_[lose].order.is_open() && !(live_[win].order.is_open() && !live_[win].order.triggered))
+        finish(lose, OrderStatus::Cancelled, RejectReason::OcoCancelled, bar.time);
 }
 
 void SimulatedExecutionClient::spawn_bracket(std::size_t parent_k, double qty, const Bar& bar,

@@ -49,6 +49,10 @@ class SimulatedExecutionClient final : public ExecutionClient {
     double execute(std::size_t k, const Match& m, const Bar& bar, double& used_volume);
     void finish(std::size_t k, OrderStatus status, RejectReason reason, TimeMs t);
     void spawn_bracket(std::size_t parent_k, double qty, const Bar& bar, bool at_open);
+    /// An OCO pair the engine sent (standalone legs, Order::oco both ways), matched at its first
+    /// leg live_[k] against partner live_[p]: the leg that trades or (a stop) triggers first in
+    /// the bar wins by the configured same-bar priority, and ends the other, as Binance does.
+    void match_pair(std::size_t k, std::size_t p, const Bar& bar, double& used_volume);
     std::size_t find(OrderId id) const;
 
     std::vector<Instrument> instruments_;
@@ -58,6 +62,7 @@ class SimulatedExecutionClient final : public ExecutionClient {
     std::vector<double> sigma_;      ///< per instrument: EWMA of (high - low) / close
     std::vector<double> avg_volume_; ///< per instrument: EWMA of volume
     std::vector<int> bars_seen_;
+    bool matching_ = false; ///< inside on_bar: cancelled orders are erased after the loop
 };
 
 } // namespace aurum

@@ -32,10 +32,12 @@ class TargetStrategy : public Strategy {
         if (sig == last_[i])
             return;
         last_[i] = sig;
-        ctx.order_target(i, sizer_.target_qty(ctx, i, sig), stop_loss_);
+        ctx.order_target(i, sizer_.target_qty(ctx, i, sig), stop_loss_, take_profit_);
     }
     /// Protective stop on every entry, as a fraction beyond the entry price (0 = none).
     void set_stop_loss(double fraction) { stop_loss_ = fraction; }
+    /// Take-profit target on every position, as a fraction beyond the entry price (0 = none).
+    void set_take_profit(double fraction) { take_profit_ = fraction; }
 
     void resync() override {
         // NaN never equals a signal: the next bar rebalances toward the current one.
@@ -50,6 +52,7 @@ class TargetStrategy : public Strategy {
     Sizer sizer_;
     std::vector<double> last_;
     double stop_loss_ = 0;
+    double take_profit_ = 0;
 };
 
 class BuyHold final : public TargetStrategy {
@@ -208,6 +211,18 @@ double stop_loss_param(const std::map<std::string, double>& params) {
     return it->second;
 }
 
+/// The optional take-profit target every rule strategy takes ("take-profit", in (0, 1)).
+double take_profit_param(const std::map<std::string, double>& params) {
+    const auto it = params.find(kTakeProfitParam);
+    if (it == params.end())
+        return 0.0;
+    if (!(it->second > 0 && it->second < 1))
+        throw InputError("strategy parameter '" + std::string(kTakeProfitParam) +
+                         "' must be a fraction in (0, 1), e.g. 0.08 for a target 8 % beyond the "
+                         "entry (got " + std::to_string(it->second) + ")");
+    return it->second;
+}
+
 int period(const std::map<std::string, double>& p, const std::string& key) {
     const double v = p.at(key);
     if (!(v >= 1) || v != std::floor(v) || v > 1e6)
@@ -249,15 +264,16 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
     }
     std::map<std::string, double> p = default_params(spec.name);
     const double stop_loss = stop_loss_param(spec.params);
+    const double take_profit = take_profit_param(spec.params);
     for (const auto& [k, v] : spec.params) {
-        if (k == kStopLossParam)
+        if (k == kStopLossParam || k == kTakeProfitParam)
             continue;
         if (!p.count(k)) {
             std::string known;
             for (const auto& [kk, vv] : p)
                 known += kk + ", ";
             throw InputError("strategy '" + spec.name + "' has no parameter '" + k + "' (has: " +
-                             known + kStopLossParam + ")");
+                             known + kStopLossParam + ", " + kTakeProfitParam + ")");
         }
         if (!std::isfinite(v))
             throw InputError("strategy parameter '" + k + "' is not finite");
@@ -294,6 +310,7 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
         made = std::make_unique<SignalsStrategy>(s, spec.signals, la, sb);
     }
     made->set_stop_loss(stop_loss);
+    made->set_take_profit(take_profit);
     return made;
 }
 

@@ -29,6 +29,10 @@ struct StrategySpec {
 /// entry, as a fraction beyond the entry price (StrategyContext::order_target). Not part of
 /// default_params: a run without it keeps its id and report.
 inline constexpr const char* kStopLossParam = "stop-loss";
+/// The take-profit every built-in strategy takes: a target limit order on each position at this
+/// fraction (in (0, 1)) beyond the average entry in its favour; with stop-loss the two form one
+/// OCO pair (StrategyContext::order_target). Not part of default_params either.
+inline constexpr const char* kTakeProfitParam = "take-profit";
 
 /// Names of the built-in strategies.
 const std::vector<std::string>& strategy_names();

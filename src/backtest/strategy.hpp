@@ -90,7 +90,15 @@ class StrategyContext {
     /// before an order that reduces, closes or flips it. 0 = no stop. Stops are placed on the
     /// fill (like an exchange-side stop placed once the entry is known), so they work from the
     /// next bar on.
-    OrderId order_target(InstrumentId i, double target_qty, double stop_loss);
+    OrderId order_target(InstrumentId i, double target_qty, double stop_loss) {
+        return order_target(i, target_qty, stop_loss, 0.0);
+    }
+    /// order_target with a stop and a take-profit target: a GTC limit `take_profit` (a fraction
+    /// in (0, 1)) beyond the average entry in the position's favour, for the whole position.
+    /// With both set the two go in as one OCO pair (Order::oco both ways): one leg trading ends
+    /// the other, and they are replaced together when the position changes and cancelled
+    /// together before an order that reduces, closes or flips it. 0 = no target.
+    OrderId order_target(InstrumentId i, double target_qty, double stop_loss, double take_profit);
     /// The signed quantity order_target would send toward `target_qty` (after the spot cash cap
     /// and the lot check): 0 when it would send nothing.
     double target_order_qty(InstrumentId i, double target_qty) const;
@@ -99,6 +107,8 @@ class StrategyContext {
     OrderId order_target_limit(InstrumentId i, double target_qty, double limit_price);
     /// The protective stop order live for instrument i (0: none).
     OrderId protective_stop(InstrumentId i) const;
+    /// The take-profit target order live for instrument i (0: none).
+    OrderId protective_target(InstrumentId i) const;
 
   protected:
     StrategyContext() = default;

@@ -237,6 +237,10 @@ void register_backtest(CLI::App& app, CliContext& ctx) {
     sub->add_option_function<double>(
         "--stop-loss", [fl](double v) { fl->params[kStopLossParam] = v; },
         "Protective stop on every entry, a fraction beyond the entry price (0.05 = 5 %)");
+    sub->add_option_function<double>(
+        "--take-profit", [fl](double v) { fl->params[kTakeProfitParam] = v; },
+        "Take-profit target on every position, a fraction beyond the entry price (0.08 = 8 %); "
+        "with --stop-loss the two are one OCO pair");
     sub->add_option("--stop-limit-offset", fl->stop_limit_offset,
                     "Protective stops as stop-limits, the limit this fraction beyond the trigger "
                     "(live.stop_limit_offset of paper/live; 0 = stop-market, the default)");

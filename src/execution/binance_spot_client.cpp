@@ -204,7 +204,9 @@ BinanceSpotClient::Reply BinanceSpotClient::signed_request(const std::string& me
     r.method = method;
     r.path = path;
     r.query = std::move(params);
-    const bool order = method == "POST" && path == "/api/v3/order";
+    // An OCO list counts once here; the exchange's X-MBX-ORDER-COUNT headers then say 2.
+    const bool order =
+        method == "POST" && (path == "/api/v3/order" || path == "/api/v3/orderList/oco");
     return send(std::move(r), weight, order ? BinanceRequestKind::Order : BinanceRequestKind::Signed);
 }
 
@@ -534,9 +536,14 @@ void BinanceSpotClient::finish(Tracked& t, const std::string& status, double exe
         if (t.gross + 1e-9 < executed)
             return;
         t.done = true;
-        queue_event(t, OrderStatus::Cancelled,
-                    status == "CANCELED" ? RejectReason::UserCancelled : RejectReason::Expired,
-                    when, status == "CANCELED" ? "" : "expired at the exchange (" + status + ")");
+        if (status == "EXPIRED" && t.order.oco != 0)
+            queue_event(t, OrderStatus::Cancelled, RejectReason::OcoCancelled, when,
+                        "expired at the exchange: the other order of its OCO list traded or "
+                        "triggered");
+        else
+            queue_event(t, OrderStatus::Cancelled,
+                        status == "CANCELED" ? RejectReason::UserCancelled : RejectReason::Expired,
+                        when, status == "CANCELED" ? "" : "expired at the exchange (" + status + ")");
     } else if (status == "REJECTED") {
         t.done = true;
         ++stats_.rejected;
@@ -569,6 +576,20 @@ bool BinanceSpotClient::query(Tracked& t, bool send_if_absent) {
     }
     if (r.code == binance_error::kNoSuchOrder && !send_if_absent) {
         t.unknown = false;
+        return true;
+    }
+    if (Tracked* p = partner(t); r.code == binance_error::kNoSuchOrder && p && !p->done) {
+        // An OCO leg: lists are placed whole, so it goes again (as the list) only once its
+        // partner is known to be absent too.
+        t.unknown = false;
+        t.absent = true;
+        if (p->absent) {
+            ++stats_.resent_after_absent;
+            spdlog::info("binance: OCO list {} is not at the exchange; sending it",
+                         list_client_id(t));
+            t.absent = p->absent = false;
+            place_list(*p, t);
+        }
         return true;
     }
     if (r.code == binance_error::kNoSuchOrder) {
@@ -732,7 +753,165 @@ void BinanceSpotClient::submit_with_id(const Order& order, const std::string& ci
     cid_of_[order.id] = cid;
     if (order.req.instrument >= instruments_.size())
         return reject_local(t, RejectReason::InvalidOrder, "unknown instrument index");
+    if (order.oco != 0) {
+        // One leg of an OCO pair: the first waits for the second, then both go as one list.
+        Tracked* p = partner(t);
+        if (!p) {
+            t.held = true;
+            return;
+        }
+        if (p->held && !p->done) {
+            p->held = false;
+            return place_list(*p, t);
+        }
+    }
     place(t);
+}
+
+BinanceSpotClient::Tracked* BinanceSpotClient::partner(const Tracked& t) {
+    return t.order.oco != 0 ? find(t.order.oco) : nullptr;
+}
+
+std::string BinanceSpotClient::list_client_id(const Tracked& t) {
+    if (t.order.oco == 0)
+        return {};
+    if (t.order.req.type == OrderType::StopLimit)
+        return "OCO" + t.cid;
+    const Tracked* p = partner(t);
+    return p ? "OCO" + p->cid : std::string();
+}
+
+bool BinanceSpotClient::adopt_list(const std::string& body) {
+    const auto j = parse_body(body, true);
+    if (!j || !j->contains("orderReports") || !j->at("orderReports").is_array())
+        return false;
+    try {
+        int adopted = 0;
+        for (const auto& rep : j->at("orderReports")) {
+            // A cancel's reports carry the cancel's id as clientOrderId, the leg's as orig.
+            const std::string cid = rep.value("origClientOrderId", rep.value("clientOrderId", ""));
+            const auto it = orders_.find(cid);
+            if (it == orders_.end() || it->second.done)
+                continue;
+            adopt(it->second, rep);
+            ++adopted;
+        }
+        return adopted > 0;
+    } catch (const json::exception&) {
+        return false;
+    }
+}
+
+void BinanceSpotClient::place_list(Tracked& a, Tracked& b) {
+    const bool a_stop = a.order.req.type == OrderType::StopLimit;
+    Tracked& stop = a_stop ? a : b;
+    Tracked& target = a_stop ? b : a;
+    const OrderRequest& sq = stop.order.req;
+    const OrderRequest& tq = target.order.req;
+    const auto refuse = [&](RejectReason why, const std::string& note) {
+        reject_local(stop, why, "OCO stop leg not sent: " + note);
+        reject_local(target, why, "OCO target leg not sent: " + note);
+    };
+    if (sq.type != OrderType::StopLimit || tq.type != OrderType::Limit || sq.side != tq.side ||
+        sq.instrument != tq.instrument ||
+        std::abs((sq.qty - stop.order.filled_qty) - (tq.qty - target.order.filled_qty)) > kEps)
+        return refuse(RejectReason::InvalidOrder,
+                      "an OCO pair is a stop-limit and a limit of one side and quantity");
+    const BinanceSymbolRules& rules = rules_[sq.instrument];
+    const double last = last_price_[sq.instrument];
+    const BinanceOrderPrices ps = binance_order_prices(sq, rules, stop.order.filled_qty, last);
+    if (ps.reason != RejectReason::None)
+        return refuse(ps.reason, "stop leg: " + ps.error);
+    const BinanceOrderPrices pt = binance_order_prices(tq, rules, target.order.filled_qty, last);
+    if (pt.reason != RejectReason::None)
+        return refuse(pt.reason, "target leg: " + pt.error);
+    const bool sell = sq.side == Side::Sell;
+    if (sell ? !(pt.price > ps.stop) : !(pt.price < ps.stop))
+        return refuse(RejectReason::InvalidOrder,
+                      fmt::format("inverted pair: the {} target's price {} must lie {} the "
+                                  "stopPrice {}",
+                                  sell ? "sell" : "buy", pt.price_text,
+                                  sell ? "above" : "below", ps.stop_text));
+    const char* stop_type = "STOP_LOSS_LIMIT";
+    const char* target_type = sell ? "LIMIT_MAKER" : "TAKE_PROFIT_LIMIT";
+    for (const char* type : {stop_type, target_type})
+        if (!rules.order_types.empty() &&
+            std::find(rules.order_types.begin(), rules.order_types.end(), type) ==
+                rules.order_types.end())
+            return refuse(RejectReason::InvalidOrder,
+                          fmt::format("{} does not take {} orders at the exchange (exchangeInfo "
+                                      "orderTypes: {})",
+                                      rules.symbol, type, fmt::join(rules.order_types, ", ")));
+    const std::string list_cid = "OCO" + stop.cid;
+    HttpParams p{{"symbol", symbols_[sq.instrument]},
+                 {"side", sell ? "SELL" : "BUY"},
+                 {"quantity", ps.qty_text},
+                 {"listClientOrderId", list_cid}};
+    // A SELL list has its target above and its stop below; a BUY list the other way round
+    // (rest-api.md: a LIMIT_MAKER may only be the above order, so a BUY target is a
+    // TAKE_PROFIT_LIMIT triggering at its own price).
+    const auto stop_leg = [&](const std::string& at) {
+        p.emplace_back(at + "Type", stop_type);
+        p.emplace_back(at + "ClientOrderId", stop.cid);
+        p.emplace_back(at + "Price", ps.price_text);
+        p.emplace_back(at + "StopPrice", ps.stop_text);
+        p.emplace_back(at + "TimeInForce", "GTC");
+    };
+    const auto target_leg = [&](const std::string& at) {
+        p.emplace_back(at + "Type", target_type);
+        p.emplace_back(at + "ClientOrderId", target.cid);
+        p.emplace_back(at + "Price", pt.price_text);
+        if (!sell) {
+            p.emplace_back(at + "StopPrice", pt.price_text);
+            p.emplace_back(at + "TimeInForce", "GTC");
+        }
+    };
+    if (sell)
+        target_leg("above"), stop_leg("below");
+    else
+        stop_leg("above"), target_leg("below");
+    p.emplace_back("newOrderRespType", "FULL");
+    ++stats_.lists_sent;
+    const Reply r = signed_request("POST", "/api/v3/orderList/oco", std::move(p), 1);
+    if (r.status == 200 && adopt_list(r.body))
+        return;
+    const bool duplicate =
+        r.code == binance_error::kNewOrderRejected && r.msg.find("Duplicate") != std::string::npos;
+    if (r.status == 0 || r.status >= 500 || r.status == 200 || duplicate) {
+        // Unknown: the list may be at the exchange. Its legs are asked for by client id; it is
+        // sent again only when the exchange has neither (query()).
+        ++stats_.unknown_outcomes;
+        stop.unknown = target.unknown = true;
+        spdlog::warn("binance: OCO list {}: {}; asking the exchange for its orders", list_cid,
+                     r.status == 200 ? "malformed response " + body_excerpt(r.body)
+                     : r.status      ? fmt::format("HTTP {} {}", r.status, r.msg)
+                                     : r.transport_error);
+        if (send_depth_ >= 2)
+            return;
+        ++send_depth_;
+        for (int k = 0; k < options_.unknown_queries && (stop.unknown || target.unknown); ++k) {
+            rest_->wait(options_.unknown_backoff_ms * (k + 1));
+            if (stop.unknown && !query(stop))
+                continue;
+            if (target.unknown && !stop.done)
+                query(target);
+        }
+        --send_depth_;
+        return;
+    }
+    const std::string why = r.code ? fmt::format("{} (code {})", r.msg, r.code)
+                                   : fmt::format("HTTP {} {}", r.status, r.msg);
+    if (r.code == binance_error::kNewOrderRejected &&
+        (r.msg.find("relationship of the prices") != std::string::npos ||
+         r.msg.find("immediately match") != std::string::npos)) {
+        // The market has passed the target or the stop since the fill: the stop alone still
+        // protects the position (place() turns a passed stop into its limit order).
+        spdlog::warn("binance: OCO list {} refused ({}); sending its stop alone", list_cid, why);
+        reject_local(target, RejectReason::InvalidOrder,
+                     "OCO target leg not sent: " + why + "; the stop went alone");
+        return place(stop);
+    }
+    refuse(reason_of(r.code, r.msg), why);
 }
 
 bool BinanceSpotClient::reconcile(const Order& order, const std::string& cid) {
@@ -754,6 +933,11 @@ void BinanceSpotClient::resume(const Order& order, const std::string& cid) {
 
 void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
     Tracked* t = find(id);
+    if (t && !t->done && t->held) {
+        t->done = true; // an OCO leg still waiting for its partner: never sent
+        queue_event(*t, OrderStatus::Cancelled, RejectReason::UserCancelled, now,
+                    "cancelled before it was sent");
+    }
     if (t && !t->done && t->unknown) {
         // Asked without ever sending it: an order is not sent in order to cancel it.
         if (query(*t, false) && !t->done && t->exchange_id < 0) {
@@ -787,6 +971,24 @@ void BinanceSpotClient::cancel(OrderId id, TimeMs now) {
 }
 
 void BinanceSpotClient::send_cancel(Tracked& t) {
+    if (Tracked* p = partner(t); p && !p->done && !p->held) {
+        // A leg of an OCO list: the whole list goes (cancelling one leg would do the same).
+        const Reply r = signed_request("DELETE", "/api/v3/orderList",
+                                       {{"symbol", symbols_[t.order.req.instrument]},
+                                        {"listClientOrderId", list_client_id(t)}},
+                                       1);
+        if (r.status == 200 && adopt_list(r.body))
+            return;
+        if (r.code == binance_error::kCancelRejected || r.code == binance_error::kNoSuchOrder) {
+            query(t, false); // the list ended meanwhile (a leg filled): adopt that
+            query(*p, false);
+            return;
+        }
+        spdlog::warn("binance: cancel of OCO list {} failed ({}); asked again at the next poll",
+                     list_client_id(t), r.status ? r.msg : r.transport_error);
+        t.unknown = true;
+        return;
+    }
     const Reply r = signed_request(
         "DELETE", "/api/v3/order",
         {{"symbol", symbols_[t.order.req.instrument]}, {"origClientOrderId", t.cid}}, 1);
@@ -840,6 +1042,13 @@ void BinanceSpotClient::poll() {
     for (auto& [cid, t] : orders_) {
         if (t.done)
             continue;
+        if (t.held) {
+            // Its partner never came (the engine sends both in one step): it goes alone.
+            spdlog::warn("binance: OCO leg {} has no partner; sending it alone", cid);
+            t.held = false;
+            place(t);
+            continue;
+        }
         if (t.unknown || resync ||
             (!streamed && (t.order.req.type == OrderType::Limit ||
                            t.order.req.type == OrderType::StopLimit)))

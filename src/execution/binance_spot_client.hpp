@@ -1,6 +1,8 @@
 #pragma once
 // The live execution client for Binance spot over REST (../shared/data/docs/binance/rest-api.md):
-// signed POST/GET/DELETE /api/v3/order, /api/v3/myTrades, /api/v3/account, /api/v3/exchangeInfo.
+// signed POST/GET/DELETE /api/v3/order, /api/v3/myTrades, /api/v3/account, /api/v3/exchangeInfo;
+// an engine's OCO pair (two orders naming each other in Order::oco) goes as one POST
+// /api/v3/orderList/oco and is cancelled with DELETE /api/v3/orderList.
 //
 // Reports reach the sink at the engine's next poll() (the start of the next step), never inside
 // submit(): a fill is journaled in the step that delivers it, so a recovery replays it at the same
@@ -89,6 +91,7 @@ struct BinanceSpotOptions {
 struct BinanceExecStats {
     std::int64_t requests = 0;
     std::int64_t orders_sent = 0;         ///< POST /api/v3/order attempts
+    std::int64_t lists_sent = 0;          ///< POST /api/v3/orderList/oco attempts
     std::int64_t rejected = 0;            ///< by the exchange or by its filters locally
     std::int64_t unknown_outcomes = 0;    ///< 5xx/timeouts on an order request
     std::int64_t adopted = 0;             ///< orders found at the exchange by client id
@@ -172,6 +175,8 @@ class BinanceSpotClient final : public ExecutionClient {
         bool stop_triggered = false; ///< a stop-limit the market had passed: sent as its LIMIT
         bool cancel_wanted = false;  ///< cancelled by the engine: DELETE again until it ends
         bool done = false;
+        bool held = false;   ///< an OCO leg (Order::oco) waiting for its partner: sent together
+        bool absent = false; ///< an OCO leg the exchange does not have: resent with its partner
     };
     struct Reply {
         int status = 0; ///< HTTP status; 0 = no response (transport error)
@@ -189,6 +194,15 @@ class BinanceSpotClient final : public ExecutionClient {
     TimeMs exchange_now() const { return rest_->exchange_now(); }
 
     void place(Tracked& t);
+    /// Sends two legs of an OCO pair (a stop-limit and a limit of one side and quantity) as
+    /// one POST /api/v3/orderList/oco, both checked against the filters first.
+    void place_list(Tracked& a, Tracked& b);
+    /// The other leg of `t`'s OCO pair (null: none, or not submitted yet).
+    Tracked* partner(const Tracked& t);
+    /// listClientOrderId of `t`'s pair: "OCO" + the stop leg's client id (empty: not a pair).
+    std::string list_client_id(const Tracked& t);
+    /// Adopts the orderReports of an order list response; false when malformed or foreign.
+    bool adopt_list(const std::string& body);
     /// Asks the exchange for `t`; true when it answered (found, or absent: then sent when
     /// `send_if_absent`).
     bool query(Tracked& t, bool send_if_absent = true);

@@ -81,7 +81,8 @@ public:
         // A protective stop (the engine's, for whatever the position holds, by hand included)
         // only ever reduces the position: never held back with the strategy's orders.
         const double held = pf.position(req.instrument).qty;
-        const bool protective = (req.type == OrderType::Stop || req.type == OrderType::StopLimit) &&
+        const bool protective = (req.type == OrderType::Stop || req.type == OrderType::StopLimit ||
+                                 req.protective) && // the guard's take-profit target too
                                 held != 0 && (held > 0) != (req.side == Side::Buy);
         if (req.tag == static_cast<std::uint32_t>(OrderSource::Strategy) && !protective &&
             req.instrument < by_hand.size() && by_hand[req.instrument])

@@ -69,6 +69,16 @@ struct FakeSpotExchange::State {
     std::vector<TimeMs> order_times;
     std::function<void(const std::string&)> user_listener;
     std::int64_t next_execution = 1;
+    /// OCO lists with what they locked (once for both legs) and have not used yet.
+    struct List {
+        FakeOrderList info;
+        std::int64_t below = 0, above = 0; ///< order ids
+        std::string lock_asset;
+        double lock_left = 0;
+    };
+    std::vector<List> lists;
+    std::int64_t next_list = 1;
+    std::map<std::string, int> list_posts;
 
     /// The user data stream's events for a change of `o` (caller holds mu): its executionReport
     /// (with the trade `t`, if any) and the balances of its two assets.
@@ -80,7 +90,7 @@ struct FakeSpotExchange::State {
         json e{{"e", "executionReport"}, {"E", now}, {"s", o.symbol},
                {"c", cancel ? fmt::format("cancel{}", next_execution) : o.client_id},
                {"S", o.side}, {"o", o.type}, {"f", o.tif}, {"q", dec(o.qty)},
-               {"p", dec(o.price)}, {"P", dec(0)}, {"F", dec(0)}, {"g", -1},
+               {"p", dec(o.price)}, {"P", dec(o.stop_price)}, {"F", dec(0)}, {"g", o.list_id},
                {"C", cancel ? o.client_id : ""}, {"x", exec_type}, {"X", o.status},
                {"r", "NONE"}, {"i", o.id}, {"l", dec(t ? t->qty : 0)}, {"z", dec(o.executed)},
                {"L", dec(t ? t->price : 0)}, {"n", dec(t ? t->commission : 0)},
@@ -181,7 +191,7 @@ struct FakeSpotExchange::State {
     json order_json(const FakeOrder& o) const {
         return json{{"symbol", o.symbol},
                     {"orderId", o.id},
-                    {"orderListId", -1},
+                    {"orderListId", o.list_id},
                     {"clientOrderId", o.client_id},
                     {"price", dec(o.price)},
                     {"origQty", dec(o.qty)},
@@ -238,7 +248,246 @@ struct FakeSpotExchange::State {
         o.status = o.executed + 1e-12 >= o.qty ? "FILLED" : "PARTIALLY_FILLED";
         trades.push_back(t);
         publish(o, "TRADE", &trades.back());
+        if (List* l = list_of(o)) {
+            l->lock_left -= t.buyer ? qty * o.price : qty;
+            expire_other(o); // any trade of one leg ends the other (rest-api.md, OCO)
+        }
         return t;
+    }
+
+    // --- OCO order lists ---------------------------------------------------------------------
+
+    List* list_of(const FakeOrder& o) {
+        for (auto& l : lists)
+            if (l.info.id == o.list_id) return &l;
+        return nullptr;
+    }
+    FakeOrder* order_by_id(std::int64_t id) {
+        for (auto& o : orders)
+            if (o.id == id) return &o;
+        return nullptr;
+    }
+    /// The list's status event (caller holds mu).
+    void publish_list(const List& l, const std::string& type) {
+        if (!user_listener) return;
+        json os = json::array();
+        for (const std::int64_t id : {l.below, l.above})
+            if (const FakeOrder* o = order_by_id(id))
+                os.push_back({{"s", o->symbol}, {"i", o->id}, {"c", o->client_id}});
+        user_listener(json{{"e", "listStatus"}, {"E", clock.now()}, {"s", l.info.symbol},
+                           {"g", l.info.id}, {"c", "OCO"}, {"l", type}, {"L", l.info.status},
+                           {"r", "NONE"}, {"C", l.info.client_id}, {"T", clock.now()},
+                           {"O", os}}.dump());
+    }
+    /// A list whose legs have both ended is ALL_DONE: what it still locks is freed.
+    void close_list_if_done(List& l) {
+        const FakeOrder* a = order_by_id(l.below);
+        const FakeOrder* b = order_by_id(l.above);
+        if (l.info.status == "ALL_DONE" || (a && is_open(*a)) || (b && is_open(*b))) return;
+        l.info.status = "ALL_DONE";
+        locked[l.lock_asset] -= l.lock_left;
+        free[l.lock_asset] += l.lock_left;
+        l.lock_left = 0;
+        publish_list(l, "ALL_DONE");
+    }
+    /// One leg of an OCO traded or (a stop) triggered: the other expires (eR OCO_TRIGGER).
+    void expire_other(const FakeOrder& o) {
+        List* l = list_of(o);
+        if (!l) return;
+        FakeOrder* other = order_by_id(o.id == l->below ? l->above : l->below);
+        if (other && is_open(*other)) {
+            other->status = "EXPIRED";
+            publish(*other, "EXPIRED", nullptr);
+        }
+        close_list_if_done(*l);
+    }
+    void cancel_list(List& l) {
+        for (const std::int64_t id : {l.below, l.above}) {
+            FakeOrder* o = order_by_id(id);
+            if (!o || !is_open(*o)) continue;
+            o->status = "CANCELED";
+            publish(*o, "CANCELED", nullptr);
+        }
+        close_list_if_done(l);
+    }
+    json list_json(const List& l, bool reports, bool cancelled) const {
+        json os = json::array(), rs = json::array();
+        for (const std::int64_t id : {l.below, l.above}) {
+            for (const auto& o : orders) {
+                if (o.id != id) continue;
+                os.push_back({{"symbol", o.symbol}, {"orderId", o.id}, {"clientOrderId", o.client_id}});
+                json rep = order_json(o);
+                rep["transactTime"] = clock.now();
+                if (cancelled) {
+                    rep["origClientOrderId"] = o.client_id;
+                    rep["clientOrderId"] = fmt::format("cancel{}", l.info.id);
+                }
+                rs.push_back(rep);
+            }
+        }
+        json out{{"orderListId", l.info.id},
+                 {"contingencyType", "OCO"},
+                 {"listStatusType", l.info.status == "ALL_DONE" ? "ALL_DONE" : "EXEC_STARTED"},
+                 {"listOrderStatus", l.info.status},
+                 {"listClientOrderId", l.info.client_id},
+                 {"transactionTime", clock.now()},
+                 {"symbol", l.info.symbol},
+                 {"orders", os}};
+        if (reports) out["orderReports"] = rs;
+        return out;
+    }
+
+    /// One leg of an OCO from the request's `prefix` ("above"/"below") parameters, checked
+    /// against the symbol's filters; an error response or nullopt.
+    std::optional<FakeResponse> oco_leg(const FakeRequest& r, const std::string& prefix,
+                                        const FakeSymbol& s, double qty, FakeOrder& o) {
+        o.type = r.param(prefix + "Type").value_or("");
+        const bool stop = is_stop_type(o.type);
+        if (o.type != "LIMIT_MAKER" && !stop)
+            return FakeResponse::error(400, -1158, "Order type not supported in OCO.");
+        if (prefix == "below" && o.type == "LIMIT_MAKER")
+            return FakeResponse::error(400, -1158, "Order type not supported in OCO.");
+        o.price = std::stod(r.param(prefix + "Price").value_or("0"));
+        if (!(o.price > 0))
+            return FakeResponse::error(400, -1102, "Mandatory parameter '" + prefix +
+                                                       "Price' was not sent, was empty/null, or "
+                                                       "malformed.");
+        if (!on_grid(o.price, s.tick_size))
+            return FakeResponse::error(400, -1013, "Filter failure: PRICE_FILTER");
+        if (qty * o.price < s.min_notional)
+            return FakeResponse::error(400, -1013, "Filter failure: NOTIONAL");
+        o.tif = "GTC";
+        if (stop) {
+            o.tif = r.param(prefix + "TimeInForce").value_or("");
+            if (o.tif != "GTC" && o.tif != "IOC" && o.tif != "FOK")
+                return FakeResponse::error(400, -1102, "Mandatory parameter '" + prefix +
+                                                           "TimeInForce' was not sent, was "
+                                                           "empty/null, or malformed.");
+            o.stop_price = std::stod(r.param(prefix + "StopPrice").value_or("0"));
+            if (!(o.stop_price > 0))
+                return FakeResponse::error(400, -1102, "Mandatory parameter '" + prefix +
+                                                           "StopPrice' was not sent, was "
+                                                           "empty/null, or malformed.");
+            if (!on_grid(o.stop_price, s.tick_size))
+                return FakeResponse::error(400, -1013, "Filter failure: PRICE_FILTER");
+        }
+        o.client_id = r.param(prefix + "ClientOrderId").value_or("");
+        return std::nullopt;
+    }
+
+    FakeResponse post_oco(const FakeRequest& r) {
+        std::unique_lock lock(mu);
+        const std::string list_cid = r.param("listClientOrderId").value_or("");
+        if (!list_cid.empty()) ++list_posts[list_cid];
+        const std::string sym = r.param("symbol").value_or("");
+        const auto sit = symbols.find(sym);
+        if (sit == symbols.end()) return FakeResponse::error(400, -1121, "Invalid symbol.");
+        const FakeSymbol& s = sit->second;
+        const std::string side = r.param("side").value_or("");
+        if (side != "BUY" && side != "SELL")
+            return FakeResponse::error(400, -1102, "Mandatory parameter 'side' was not sent.");
+        const double qty = std::stod(r.param("quantity").value_or("0"));
+        if (!(qty >= s.min_qty - 1e-12) || qty > s.max_qty || !on_grid(qty, s.step_size))
+            return FakeResponse::error(400, -1013, "Filter failure: LOT_SIZE");
+        FakeOrder above, below;
+        if (auto bad = oco_leg(r, "above", s, qty, above)) return *bad;
+        if (auto bad = oco_leg(r, "below", s, qty, below)) return *bad;
+        const auto is_sl = [](const FakeOrder& o) { return o.type == "STOP_LOSS_LIMIT"; };
+        if (is_sl(above) == is_sl(below))
+            return FakeResponse::error(400, -1168, "At least one OCO order must be contingent.");
+        // SELL: the stop below, the limit/take-profit above; BUY: the other way round.
+        if (side == "SELL" && is_sl(above))
+            return FakeResponse::error(400, -1197, "A stop loss order in a sell OCO must be below.");
+        if (side == "BUY" && is_sl(below))
+            return FakeResponse::error(400, -1196, "A stop loss order in a buy OCO must be above.");
+        const FakeOrder& sl = is_sl(above) ? above : below;
+        const FakeOrder& tp = is_sl(above) ? below : above;
+        const double last = price[sym];
+        if (tp.type == "LIMIT_MAKER" && (side == "SELL" ? tp.price <= last : tp.price >= last))
+            return FakeResponse::error(400, -2010, "Order would immediately match and take.");
+        const double tp_px = tp.type == "LIMIT_MAKER" ? tp.price : tp.stop_price;
+        const bool ordered = side == "SELL" ? tp_px > last && last > sl.stop_price
+                                            : tp_px < last && last < sl.stop_price;
+        if (!ordered)
+            return FakeResponse::error(
+                400, -2010, "The relationship of the prices for the orders is not correct.");
+        for (const auto& l : lists)
+            if (l.info.client_id == list_cid && l.info.status != "ALL_DONE")
+                return FakeResponse::error(400, -2010, "Duplicate order sent.");
+        for (const auto& o : orders)
+            if (is_open(o) && (o.client_id == above.client_id || o.client_id == below.client_id))
+                return FakeResponse::error(400, -2010, "Duplicate order sent.");
+        const std::string asset = side == "BUY" ? s.quote : s.base;
+        const double need = side == "BUY" ? qty * std::max(above.price, below.price) : qty;
+        if (free[asset] + 1e-9 < need)
+            return FakeResponse::error(400, -2010,
+                                       "Account has insufficient balance for requested action.");
+        List l;
+        l.info.id = next_list++;
+        l.info.symbol = sym;
+        l.info.client_id = list_cid.empty() ? fmt::format("autolist{}", l.info.id) : list_cid;
+        for (FakeOrder* o : {&below, &above}) {
+            o->id = next_order++;
+            o->symbol = sym;
+            if (o->client_id.empty()) o->client_id = fmt::format("auto{}", o->id);
+            o->side = side;
+            o->qty = qty;
+            o->status = "NEW";
+            o->time = clock.now();
+            o->list_id = l.info.id;
+            o->funds_locked = true;
+            l.info.order_client_ids.push_back(o->client_id);
+        }
+        l.below = below.id;
+        l.above = above.id;
+        l.lock_asset = asset;
+        l.lock_left = need;
+        free[asset] -= need;
+        locked[asset] += need;
+        orders.push_back(below);
+        orders.push_back(above);
+        lists.push_back(l);
+        publish(below, "NEW", nullptr);
+        publish(above, "NEW", nullptr);
+        publish_list(l, "EXEC_STARTED");
+        json out = list_json(l, true, false);
+        if (after_fault_left > 0) {
+            --after_fault_left;
+            FakeResponse f = after_fault;
+            lock.unlock();
+            if (f.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
+            if (f.then_normal) return FakeResponse::json(200, out.dump());
+            return f;
+        }
+        return FakeResponse::json(200, out.dump());
+    }
+
+    List* find_list(const FakeRequest& r, const char* cid_param) {
+        const auto id = r.param("orderListId");
+        const auto cid = r.param(cid_param);
+        for (auto it = lists.rbegin(); it != lists.rend(); ++it) {
+            if (id && std::to_string(it->info.id) == *id) return &*it;
+            if (!id && cid && it->info.client_id == *cid) return &*it;
+        }
+        return nullptr;
+    }
+
+    FakeResponse get_order_list(const FakeRequest& r) {
+        std::lock_guard lock(mu);
+        const List* l = find_list(r, "origClientOrderId");
+        if (!l) return FakeResponse::error(400, -2018, "Order list does not exist.");
+        return FakeResponse::json(200, list_json(*l, false, false).dump());
+    }
+
+    FakeResponse delete_order_list(const FakeRequest& r) {
+        std::lock_guard lock(mu);
+        if (!symbols.count(r.param("symbol").value_or("")))
+            return FakeResponse::error(400, -1121, "Invalid symbol.");
+        List* l = find_list(r, "listClientOrderId");
+        if (!l || l->info.status == "ALL_DONE")
+            return FakeResponse::error(400, -2011, "Unknown order sent.");
+        cancel_list(*l);
+        return FakeResponse::json(200, list_json(*l, true, true).dump());
     }
 
     /// A taker execution of `qty`: one trade, or market_parts trades for a MARKET order (partial
@@ -288,6 +537,7 @@ struct FakeSpotExchange::State {
                 if (!(on_path || stop_reached(o, to)))
                     continue;
                 o.triggered = true;
+                expire_other(o); // a stop leg of an OCO started working: the other expires
                 const double at = gap ? to : (on_path ? o.stop_price : to);
                 if (limit_marketable(o, at)) {
                     execute(o, at, o.qty - o.executed, false);
@@ -447,6 +697,12 @@ struct FakeSpotExchange::State {
         FakeOrder* o = find(sym, r);
         if (!o || (o->status != "NEW" && o->status != "PARTIALLY_FILLED"))
             return FakeResponse::error(400, -2011, "Unknown order sent.");
+        if (List* l = list_of(*o)) {
+            cancel_list(*l); // one leg cancels the entire list
+            json out = order_json(*o);
+            out["origClientOrderId"] = o->client_id;
+            return FakeResponse::json(200, out.dump());
+        }
         const FakeSymbol& s = symbols.at(sym);
         const double rest = o->qty - o->executed;
         if (o->funds_locked && o->side == "BUY")
@@ -608,6 +864,20 @@ FakeSpotExchange::FakeSpotExchange(FakeBinance& server, const Clock& clock, std:
                  [](State& st, const FakeRequest& r) { return st.get_order(r); });
     signed_route("DELETE", "/api/v3/order", 1,
                  [](State& st, const FakeRequest& r) { return st.delete_order(r); });
+    signed_route("POST", "/api/v3/orderList/oco", 1, [](State& st, const FakeRequest& r) {
+        std::int64_t in_10s = 0, in_day = 0;
+        // An OCO adds 2 orders to the count (rest-api.md "Unfilled Order Count: 2").
+        if (auto refused = st.count_order(in_10s, in_day)) return *refused;
+        if (auto refused = st.count_order(in_10s, in_day)) return *refused;
+        FakeResponse out = st.post_oco(r);
+        out.headers.emplace_back("X-MBX-ORDER-COUNT-10S", std::to_string(in_10s));
+        out.headers.emplace_back("X-MBX-ORDER-COUNT-1D", std::to_string(in_day));
+        return out;
+    });
+    signed_route("GET", "/api/v3/orderList", 4,
+                 [](State& st, const FakeRequest& r) { return st.get_order_list(r); });
+    signed_route("DELETE", "/api/v3/orderList", 1,
+                 [](State& st, const FakeRequest& r) { return st.delete_order_list(r); });
     signed_route("GET", "/api/v3/myTrades", 20,
                  [](State& st, const FakeRequest& r) { return st.my_trades(r); });
 }
@@ -704,6 +974,19 @@ int FakeSpotExchange::order_limit_hits() const {
 std::vector<TimeMs> FakeSpotExchange::order_times() const {
     std::lock_guard lock(state_->mu);
     return state_->order_times;
+}
+
+std::vector<FakeOrderList> FakeSpotExchange::order_lists() const {
+    std::lock_guard lock(state_->mu);
+    std::vector<FakeOrderList> out;
+    for (const auto& l : state_->lists) out.push_back(l.info);
+    return out;
+}
+
+int FakeSpotExchange::list_posts_with_client_id(const std::string& list_cid) const {
+    std::lock_guard lock(state_->mu);
+    const auto it = state_->list_posts.find(list_cid);
+    return it == state_->list_posts.end() ? 0 : it->second;
 }
 
 int FakeSpotExchange::posts_with_client_id(const std::string& cid) const {

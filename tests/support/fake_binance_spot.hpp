@@ -42,7 +42,16 @@ struct FakeOrder {
     double stop_price = 0;  ///< STOP_LOSS_LIMIT / TAKE_PROFIT_LIMIT trigger
     bool triggered = false; ///< a stop order whose trigger the market reached (now a limit)
     bool funds_locked = false; ///< its funds moved from free to locked when it was placed
+    std::int64_t list_id = -1; ///< the OCO order list it belongs to (-1: none)
     TimeMs time = 0;
+};
+
+/// An OCO order list as the fake exchange holds it (POST /api/v3/orderList/oco).
+struct FakeOrderList {
+    std::int64_t id = 0;
+    std::string symbol, client_id;
+    std::string status = "EXECUTING";            ///< listOrderStatus: EXECUTING | ALL_DONE
+    std::vector<std::string> order_client_ids; ///< below leg, above leg
 };
 
 /// One execution at the fake.
@@ -98,6 +107,14 @@ class FakeSpotExchange {
     int order_limit_hits() const;
     /// The fake's clock at each new order it counted.
     std::vector<TimeMs> order_times() const;
+
+    /// OCO lists (POST /api/v3/orderList/oco, validated as documented: leg types, the SELL/BUY
+    /// price relationship to the last price, filters of both legs, LIMIT_MAKER that would take;
+    /// one leg trading or a stop leg triggering expires the other; GET and DELETE
+    /// /api/v3/orderList; DELETE /api/v3/order of a leg cancels the whole list).
+    std::vector<FakeOrderList> order_lists() const;
+    /// POST /api/v3/orderList/oco requests that carried this listClientOrderId.
+    int list_posts_with_client_id(const std::string& list_cid) const;
 
     /// POST /api/v3/order requests that carried this newClientOrderId (accepted or not).
     int posts_with_client_id(const std::string& cid) const;

@@ -165,6 +165,11 @@ TEST_F(BacktestCli, bad_input_exits_2_with_a_clear_message_and_writes_nothing) {
         {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--from", "yesterday"}, "--from"},
         {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--stop-loss", "1.5"},
          "'stop-loss' must be a fraction in [0, 1)"},
+        {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--take-profit", "0"},
+         "'take-profit' must be a fraction in (0, 1)"},
+        {{"--symbol", "BTC/USDT", "--timeframe", "4h", "--stop-loss", "0.02", "--take-profit",
+          "1"},
+         "'take-profit' must be a fraction in (0, 1)"},
     };
     for (const auto& [args, msg] : cases) {
         const auto r = test::run_aurum(base(args));

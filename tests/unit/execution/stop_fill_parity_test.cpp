@@ -42,15 +42,26 @@ Bar bar_at(const BarSeries& s, std::size_t k) {
 /// `every`-th close, each for 0.1 BTC and left for 30 bars.
 struct Both {
     std::vector<std::string> sim_fills, live_fills;
-    int placed = 0, stop_fills = 0, stops_filled_resting = 0;
+    int placed = 0, stop_fills = 0, stops_filled_resting = 0, target_fills = 0, lists = 0;
 };
 
-Both run_both(const BarSeries& all, std::size_t first, std::size_t n, std::size_t every) {
+/// How the stop and the target go in: as two separate orders, or as one OCO pair (the engine's
+/// guard with stop-loss and take-profit: one POST /api/v3/orderList/oco at the exchange) with
+/// the same-bar priority `prio`; the exchange's price then walks toward the leg that priority
+/// names first (the low first for stop-first).
+struct Pairing {
+    bool oco = false;
+    IntrabarPriority prio = IntrabarPriority::StopFirst;
+};
+
+Both run_both(const BarSeries& all, std::size_t first, std::size_t n, std::size_t every,
+              Pairing pairing = {}) {
     Both out;
     const Instrument inst = InstrumentRegistry().get("BTC/USDT");
     // The simulation: no spread, no slippage, the exchange's 0.1 % fee.
     FillConfig fc;
     fc.fees = {0.001, 0.001};
+    fc.intrabar = pairing.prio;
     SimulatedExecutionClient sim({inst}, fc);
     RecordingSink sim_sink({inst}, 1e9);
     Fill seed; // both accounts hold 50 BTC to sell
@@ -84,8 +95,10 @@ Both run_both(const BarSeries& all, std::size_t first, std::size_t n, std::size_
         // The exchange: the bar's open (a jump, nothing trades on the way), then its range.
         clock.set(b.time);
         ex.gap_price("BTCUSDT", b.open);
-        ex.set_price("BTCUSDT", b.close >= b.open ? b.low : b.high);
-        ex.set_price("BTCUSDT", b.close >= b.open ? b.high : b.low);
+        const bool low_first = pairing.oco ? pairing.prio == IntrabarPriority::StopFirst
+                                           : b.close >= b.open;
+        ex.set_price("BTCUSDT", low_first ? b.low : b.high);
+        ex.set_price("BTCUSDT", low_first ? b.high : b.low);
         ex.set_price("BTCUSDT", b.close);
         live.on_bar(0, b);
         live.poll();
@@ -110,6 +123,8 @@ Both run_both(const BarSeries& all, std::size_t first, std::size_t n, std::size_
         stop.req = protective_stop_request(0, Side::Sell, 0.1, c * 0.98, 0.005, 0.01);
         target.id = next_id++;
         target.req = OrderRequest::limit(0, Side::Sell, 0.1, std::round(c * 1.03 * 100) / 100);
+        if (pairing.oco)
+            stop.oco = target.id, target.oco = stop.id;
         for (const Order& o : {stop, target}) {
             sim.submit(o);
             live.submit_with_id(o, fmt::format("AE{:016x}", o.id));
@@ -117,8 +132,10 @@ Both run_both(const BarSeries& all, std::size_t first, std::size_t n, std::size_
         }
         ++out.placed;
     }
+    out.lists = static_cast<int>(ex.order_lists().size());
     for (const Fill& f : live_sink.fills) {
         out.stop_fills += f.order_id % 2 == 1 ? 1 : 0;
+        out.target_fills += f.order_id % 2 == 0 ? 1 : 0;
         // Filled as a resting limit: the market had passed the stop's limit when it triggered.
         out.stops_filled_resting += f.order_id % 2 == 1 && f.maker ? 1 : 0;
     }
@@ -175,4 +192,30 @@ TEST(StopFillParity, a_stop_limit_gapped_past_its_limit_fills_the_same_later_or_
     EXPECT_EQ(r.stops_filled_resting, 2) << "the gap-then-rest path was exercised";
     EXPECT_EQ(r.stop_fills, 3);
     EXPECT_EQ(r.live_fills.size(), 3u) << "no target (103) was reached";
+}
+
+TEST(StopFillParity, oco_pairs_of_stop_and_target_fill_the_same_on_real_bars_for_both_priorities) {
+    // The guard's stop-loss + take-profit pair: one OCO list at the exchange, one leg trading or
+    // the stop triggering expires the other; the simulation ends the other leg the same way.
+    AURUM_REQUIRE_SHARED_DATA(btc, "crypto/binance/BTCUSDT_4h.csv");
+    const BarSeries all = test::load_shared_bars("crypto/binance/BTCUSDT_4h.csv");
+    const TimeMs from = make_time(2022, 5, 1);
+    std::size_t first = 0;
+    while (first < all.size() && all.time[first] < from) ++first;
+    ASSERT_GT(all.size(), first + 900);
+    for (const auto prio : {IntrabarPriority::StopFirst, IntrabarPriority::TakeProfitFirst}) {
+        const Both r = run_both(all, first, 900, 6, {true, prio});
+        ASSERT_GT(r.placed, 100);
+        EXPECT_EQ(r.lists, r.placed) << "every pair went as one order list";
+        EXPECT_GT(r.stop_fills, 20) << "stops were reached";
+        EXPECT_GT(r.target_fills, 20) << "targets were reached";
+        EXPECT_EQ(r.sim_fills, r.live_fills);
+        // One leg per pair at most: never both the stop and the target of one list.
+        std::map<OrderId, int> per_pair;
+        for (const std::string& f : r.live_fills) {
+            const OrderId id = std::stoull(f.substr(6, f.find(' ', 6) - 6));
+            per_pair[(id + 1) / 2] |= id % 2 == 1 ? 1 : 2;
+        }
+        for (const auto& [pair, legs] : per_pair) EXPECT_NE(legs, 3) << "pair " << pair;
+    }
 }
