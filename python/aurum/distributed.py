@@ -334,22 +334,20 @@ def _run_graph(ws, job, tasks, fn, scheduler, workers, progress, client, batch=1
         todo = [t for t in tasks if t[0] not in done]
         home, db = ws.path, ws.db
         groups = [todo[i:i + int(batch)] for i in range(0, len(todo), int(batch))]
-        # Deterministic Dask keys: a resubmitted or retried task is the same Dask task. One
-        # map call sends the whole graph to the scheduler at once.
+        # Deterministic Dask keys: a resubmitted or retried task is the same Dask task.
         keys = [f"{fn.__name__}-{hashlib.sha256((job + g[0][0] + g[-1][0]).encode()).hexdigest()[:24]}"
                 for g in groups]
         n = len(groups)
         if not groups:
             futures = []
         elif batch > 1:
-            futures = client.map(sweep_batch, [job] * n, groups, [home] * n, [db] * n, key=keys,
-                                 pure=False, retries=2)
+            futures = _submit(client, sweep_batch, [[job] * n, groups, [home] * n, [db] * n], keys)
         else:
             columns = [[job] * n, [t[0] for t in todo], [home] * n, [db] * n,
                        [t[1] for t in todo]]
             if todo[0][2] is not None:
                 columns.append([t[2] for t in todo])
-            futures = client.map(fn, *columns, key=keys, pure=False, retries=2)
+            futures = _submit(client, fn, columns, keys)
         _wait(client, futures, [len(g) for g in groups], progress)
         return len(todo), len(tasks) - len(todo)
     finally:
@@ -360,16 +358,39 @@ def _run_graph(ws, job, tasks, fn, scheduler, workers, progress, client, batch=1
                 cluster.close()
 
 
+def _submit(client, fn, columns, keys, first=25):
+    """client.map in chunks of 25, 50, 100 ... tasks: the workers start on the first chunk while
+    the client builds the rest and the scheduler takes them in (a 1,000-task graph is ~30 ms
+    of each, which the workers otherwise waited out)."""
+    futures, start, size = [], 0, first
+    while start < len(keys):
+        end = min(start + size, len(keys))
+        futures += client.map(fn, *(c[start:end] for c in columns), key=keys[start:end],
+                              pure=False, retries=2)
+        start, size = end, size * 2
+    return futures
+
+
 def _wait(client, futures, sizes, progress):
     """Waits for every future, reporting progress in keys. Polls the futures' states every
     20 ms instead of iterating `as_completed`, which costs the client's process (where a local
-    cluster's scheduler also runs) ~0.1 ms of CPU per task in a coroutine per future."""
+    cluster's scheduler also runs) ~0.1 ms of CPU per task in a coroutine per future; the last
+    few it waits for directly, so the end of a job is not a poll interval late."""
+    from distributed.utils import CancelledError
+    from dask.distributed import wait
     total, t0, failed, done = sum(sizes), time.monotonic(), None, 0
     pending = list(zip(futures, sizes))
     if progress:
         progress(0, total, None)
     while pending:
-        time.sleep(0.02)
+        if len(pending) <= _WAIT_DIRECTLY:
+            try:
+                with client.as_current():
+                    wait([f for f, _ in pending], timeout=1.0)
+            except (TimeoutError, CancelledError):
+                pass  # progress, or the cancelled future found below
+        else:
+            time.sleep(0.02)
         still = []
         for fut, n in pending:
             status = fut.status  # set by the client's event loop thread
@@ -390,6 +411,10 @@ def _wait(client, futures, sizes, progress):
             raise err
         raise SystemFailure(f"a task failed: {err!r}" if err else
                             f"a task was cancelled: {failed.key}")
+
+
+# Futures few enough to wait for directly (an event per future in the client's loop).
+_WAIT_DIRECTLY = 32
 
 
 # ----- python3 -m aurum.distributed (what `aurum sweep` and `aurum walkforward --universe` run) --

@@ -30,8 +30,15 @@ class ShortTaskWorker(WorkerPlugin):
     name = "aurum-short-tasks"
 
     def setup(self, worker):
+        self.worker = worker
         worker.batched_stream.interval = REPORT_INTERVAL
         gc.freeze()
+
+    def transition(self, key, start, finish, **kwargs):
+        # A worker left without tasks reports at once: the end of a sweep is not delayed.
+        state = self.worker.state
+        if finish == "memory" and not state.executing and not state.ready:
+            self.worker.loop.add_callback(_flush, self.worker.batched_stream)
 
 
 class BatchedReports(SchedulerPlugin):
@@ -39,9 +46,23 @@ class BatchedReports(SchedulerPlugin):
 
     name = "aurum-batched-reports"
 
-    def start(self, scheduler):
+    async def start(self, scheduler):
+        self.attach(scheduler)
+
+    def attach(self, scheduler):
+        self.scheduler = scheduler
         for stream in (*scheduler.stream_comms.values(), *scheduler.client_comms.values()):
             stream.interval = REPORT_INTERVAL
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        # The last task of a group (a sweep's tasks) is reported to the clients at once.
+        if finish != "memory" or start != "processing":
+            return
+        ts = self.scheduler.tasks.get(key)
+        states = ts.group.states if ts is not None else {}
+        if not any(states.get(s) for s in ("processing", "waiting", "queued", "no-worker")):
+            for stream in self.scheduler.client_comms.values():
+                self.scheduler.loop.add_callback(_flush, stream)
 
     def add_worker(self, scheduler, worker):
         stream = scheduler.stream_comms.get(worker)
@@ -60,18 +81,27 @@ def _set_client_interval(scheduler, client):
         stream.interval = REPORT_INTERVAL
 
 
+def _flush(stream):
+    """Sends a batched stream's buffer now rather than at the end of its interval."""
+    if stream.buffer:
+        stream.next_deadline = None
+        stream.waker.set()
+
+
 def install_on_scheduler(dask_scheduler):
     """Adds BatchedReports to a running scheduler (`client.run_on_scheduler`, on its loop)."""
     if BatchedReports.name not in dask_scheduler.plugins:
         plugin = BatchedReports()
+        plugin.attach(dask_scheduler)
         dask_scheduler.add_plugin(plugin)
-        plugin.start(dask_scheduler)
 
 
 def dask_setup(server):
     """Dask's preload hook (`--preload aurum.distributed_preload`): the scheduler's or the
     worker's part, as it starts."""
     if isinstance(server, Scheduler):
-        server.add_plugin(BatchedReports())
+        plugin = BatchedReports()
+        plugin.attach(server)
+        server.add_plugin(plugin)
     elif isinstance(server, Worker):
         ShortTaskWorker().setup(server)
