@@ -5,8 +5,9 @@ scheduler's messages to a client and to a worker at most every 2 and 5 ms, each 
 the other side reads, decodes and dispatches. A sweep task is ~1 ms of C++, so nearly every task
 was a message of its own each way, and the scheduler's share of that (in the client's process on
 a local cluster) took CPU the second worker needed. Batching these streams every 20 ms carries
-~20-40 reports per message; a finished task is reported up to 20 ms later, which delays only the
-end of a sweep by that much. A worker also moves the objects that exist when it starts (its
+~20-40 reports per message; a finished task is reported up to 20 ms later, except that a worker
+left without tasks, and the scheduler when a group's last task is in, send at once (the end of a
+sweep waits for no interval). A worker also moves the objects that exist when it starts (its
 imports) out of Python's cyclic garbage collector (`gc.freeze`), so a full collection scans only
 what it made since.
 
@@ -82,7 +83,8 @@ def _set_client_interval(scheduler, client):
 
 
 def _flush(stream):
-    """Sends a batched stream's buffer now rather than at the end of its interval."""
+    """Sends a batched stream's buffer now rather than at the end of its interval (Dask's
+    BatchedSend has no public flush: its send loop goes on when woken without a deadline)."""
     if stream.buffer:
         stream.next_deadline = None
         stream.waker.set()
