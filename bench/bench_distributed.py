@@ -94,8 +94,10 @@ def measure(ws, engine_s, n, runs, batch=1, config=None, prefix=""):
         loads.append(os.getloadavg()[0])
     one, two = (min(res[w]) for w in (1, 2))  # the best run (least disturbed)
     ms = lambda s: round(s / n * 1000, 3)  # noqa: E731 (per task)
-    span = lambda w: [round(min(r[0] for r in res[w]), 3), round(max(r[0] for r in res[w]), 3)]  # noqa: E731
-    cpu = lambda w, k: [ms(min(r[k] for r in res[w])), ms(max(r[k] for r in res[w]))]  # noqa: E731
+    span = lambda w: [round(min(r[0] for r in res[w]), 3),  # noqa: E731 (wall, s)
+                      round(max(r[0] for r in res[w]), 3)]
+    cpu = lambda w, k: [ms(min(r[k] for r in res[w])),  # noqa: E731 (CPU per task)
+                        ms(max(r[k] for r in res[w]))]
     return {
         prefix + "one_worker_s": round(one[0], 3),
         prefix + "two_workers_s": round(two[0], 3),
