@@ -6,9 +6,12 @@ cluster aurum.distributed starts (SHORT_TASK_CONFIG) and with Dask's default set
 CPU seconds each side used during the sweep: the client's process (client, scheduler and
 nannies of a local cluster) and the worker processes.
 
-    PYTHONPATH=build/release/python /usr/bin/python3 bench/bench_distributed.py [WORKSPACE]
+    PYTHONPATH=build/release/python /usr/bin/python3 bench/bench_distributed.py [WORKSPACE [RUNS]]
 
 WORKSPACE (default: a temp dir) gets the synthetic bars on first use (`aurum data synth`).
+Each configuration runs RUNS times (default 3) on 1 worker and on 2, alternately, each run on
+a fresh cluster started before the clock: wall figures are the best run and the range, with the
+load average the runs saw (other processes on the machine take their share of the cores).
 """
 import json
 import os
@@ -60,7 +63,9 @@ def clear(home, job):
 
 
 def on_cluster(ws, workers, batch=1, config=None):
-    """-> (wall seconds, CPU seconds of this process, CPU seconds of the workers) of the sweep."""
+    """One sweep on a fresh local cluster (as `aurum sweep` starts one; the workers load their
+    bars in the sweep), started before the clock -> (wall seconds, CPU seconds of this process,
+    CPU seconds of the workers)."""
     client = dist.connect(workers=workers, config=config)
     try:
         client.run(lambda: None)  # workers up and importing before the clock starts
@@ -80,35 +85,47 @@ def on_cluster(ws, workers, batch=1, config=None):
         cluster.close()
 
 
-def measure(ws, engine_s, n, batch=1, config=None, prefix=""):
-    """Best of 2 runs on 1 worker and on 2; figures keyed with `prefix`."""
-    one = min(on_cluster(ws, 1, batch, config) for _ in range(2))
-    two = min(on_cluster(ws, 2, batch, config) for _ in range(2))
+def measure(ws, engine_s, n, runs, batch=1, config=None, prefix=""):
+    """`runs` sweeps on 1 worker and on 2, alternately; figures keyed with `prefix`."""
+    res, loads = {1: [], 2: []}, []
+    for _ in range(runs):
+        for w in (1, 2):
+            res[w].append(on_cluster(ws, w, batch, config))
+        loads.append(os.getloadavg()[0])
+    one, two = (min(res[w]) for w in (1, 2))  # the best run (least disturbed)
     ms = lambda s: round(s / n * 1000, 3)  # noqa: E731 (per task)
+    span = lambda w: [round(min(r[0] for r in res[w]), 3),  # noqa: E731 (wall, s)
+                      round(max(r[0] for r in res[w]), 3)]
+    cpu = lambda w, k: [ms(min(r[k] for r in res[w])),  # noqa: E731 (CPU per task)
+                        ms(max(r[k] for r in res[w]))]
     return {
         prefix + "one_worker_s": round(one[0], 3),
         prefix + "two_workers_s": round(two[0], 3),
         prefix + "scaling_1_to_2": round(one[0] / two[0], 2),
+        prefix + "one_worker_s_range": span(1),
+        prefix + "two_workers_s_range": span(2),
         prefix + "overhead_ms_per_task": ms(one[0] - engine_s),
-        prefix + "cpu_ms_per_task_one_worker": {"client_scheduler": ms(one[1]),
-                                                "workers": ms(one[2])},
-        prefix + "cpu_ms_per_task_two_workers": {"client_scheduler": ms(two[1]),
-                                                 "workers": ms(two[2])},
+        prefix + "cpu_ms_per_task_one_worker": {"client_scheduler": cpu(1, 1),
+                                                "workers": cpu(1, 2)},
+        prefix + "cpu_ms_per_task_two_workers": {"client_scheduler": cpu(2, 1),
+                                                 "workers": cpu(2, 2)},
+        prefix + "loadavg_1min": [round(min(loads), 2), round(max(loads), 2)],
     }
 
 
 def main():
     home = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="aurum-dist-bench-")
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     prepare(home)
     ws = aurum.Workspace(home)
     engine_s, n = in_process(ws)
     on_cluster(ws, 1)  # warm-up (page cache, imports)
     out = {"tasks": n, "engine_ms_per_task": round(engine_s / n * 1000, 3)}
-    out.update(measure(ws, engine_s, n))
-    out.update(measure(ws, engine_s, n, config={}, prefix="dask_defaults_"))
+    out.update(measure(ws, engine_s, n, runs))
+    out.update(measure(ws, engine_s, n, runs, config={}, prefix="dask_defaults_"))
     # The same 1,000 rows with 10 combinations per Dask task (100 Dask tasks).
-    out.update(measure(ws, engine_s, n, batch=10, prefix="batch10_"))
-    out.update({"cores": os.cpu_count(), "loadavg_1min": round(os.getloadavg()[0], 2)})
+    out.update(measure(ws, engine_s, n, runs, batch=10, prefix="batch10_"))
+    out["cores"] = os.cpu_count()
     print(json.dumps(out, indent=2))
 
 

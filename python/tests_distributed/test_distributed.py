@@ -1,12 +1,15 @@
 """aurum.distributed on a local Dask cluster of 2 worker processes (127.0.0.1 only): sweeps and
 universe walk-forwards equal the single-process CLI, a killed worker loses and duplicates
 nothing, bad input and an unreachable scheduler exit 2 and write nothing."""
+import gc
 import json
+import operator
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
+import time
 
 import pytest
 
@@ -130,6 +133,33 @@ def test_killed_worker_loses_no_task_and_duplicates_no_row(home, client):
     assert rows == distinct == before + 390
     assert dist_rows(r, "BTC/USDT") == grid_rows(home, "BTC/USDT", grid)
     client.wait_for_workers(2, timeout=60)  # the nanny restarted it
+
+
+def test_short_task_plugins_on_the_cluster(client):
+    """connect() batches the report streams (aurum.distributed_preload) on the scheduler and on
+    every worker, a restarted one included, and freezes the workers' start-up objects."""
+    from aurum import distributed_preload as tuning
+    got = client.run(lambda dask_worker: (dask_worker.batched_stream.interval,
+                                          gc.get_freeze_count() > 0))
+    assert len(got) == 2 and set(got.values()) == {(tuning.REPORT_INTERVAL, True)}
+    intervals = client.run_on_scheduler(lambda dask_scheduler: [
+        s.interval for s in (*dask_scheduler.stream_comms.values(),
+                             *dask_scheduler.client_comms.values())])
+    assert len(intervals) >= 3 and set(intervals) == {tuning.REPORT_INTERVAL}
+
+
+def test_chunked_submission_failed_and_cancelled_tasks(client):
+    keys = [f"div-{i}" for i in range(100)]  # chunks of 25, 50, 25
+    futures = dist._submit(client, operator.truediv, [[1.0] * 100, [2.0] * 99 + [0.0]], keys)
+    assert [f.key for f in futures] == keys
+    # More futures than are waited for directly: polled first, then waited for.
+    with pytest.raises(aurum.SystemFailure, match="ZeroDivisionError"):
+        dist._wait(client, futures, [1] * 100, None)
+    assert sum(f.status == "finished" for f in futures) == 99
+    futures = dist._submit(client, time.sleep, [[0.2] * 3], ["sleep-0", "sleep-1", "sleep-2"])
+    client.cancel(futures[2:])
+    with pytest.raises(aurum.SystemFailure, match="cancelled: sleep-2"):
+        dist._wait(client, futures, [1] * 3, None)
 
 
 def test_task_keys_tell_every_combination_apart():
