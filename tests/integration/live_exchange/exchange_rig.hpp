@@ -1,7 +1,11 @@
 #pragma once
 // What the live-mode tests against the fake exchange share: the exchange serving BTCUSDT klines
 // and trading on one simulated clock, a live session's options on it, and stepping a session.
+#include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "live/live_session.hpp"
 #include "support/fake_binance.hpp"
@@ -58,6 +62,13 @@ inline LiveOptions live_options_on(Exchange& x) {
     o.venue.sleeper = x.sleeper;
     o.venue.read_timeout_ms = 2000;
     return o;
+}
+
+/// Gives the session a command (as the control API would) that must succeed.
+inline void command(LiveSession& s, TimeMs wall, const std::string& kind, nlohmann::json args) {
+    args["reason"] = "test";
+    const CommandOutcome o = s.execute(kind, args, wall);
+    ASSERT_EQ(o.exit_code, 0) << o.message;
 }
 
 /// Polls the store, then steps until the session waits for the next bar.

@@ -18,6 +18,7 @@ using namespace aurum;
 using nlohmann::json;
 using test::Exchange;
 using test::FakeOrder;
+using test::command;
 using test::run_until_waiting;
 
 namespace {
@@ -33,12 +34,6 @@ LiveOptions oco_options(Exchange& x) {
     o.strategy.sizing.fraction = 0.2;
     o.fill.stop_limit_offset = 0.005;
     return o;
-}
-
-void command(LiveSession& s, TimeMs wall, const std::string& kind, json args) {
-    args["reason"] = "test";
-    const CommandOutcome o = s.execute(kind, args, wall);
-    ASSERT_EQ(o.exit_code, 0) << o.message;
 }
 
 /// The lists the exchange is executing.

@@ -28,6 +28,7 @@ using test::FakeSymbol;
 namespace {
 
 using test::Exchange;
+using test::command;
 using test::run_until_waiting;
 const TimeMs kT0 = test::kLiveT0;
 constexpr double kStep = 0.00001; // FakeSymbol's LOT_SIZE step
@@ -42,12 +43,6 @@ LiveOptions stop_options(Exchange& x) {
     return o;
 }
 
-void command(LiveSession& s, TimeMs wall, const std::string& kind, json args) {
-    args["reason"] = "test";
-    const CommandOutcome o = s.execute(kind, args, wall);
-    ASSERT_EQ(o.exit_code, 0) << o.message;
-}
-
 /// The position has exactly one stop at the exchange, for all of it (to the lot step), at the
 /// configured distance below the average entry.
 void expect_one_stop_for_the_position(const Exchange& x, const LiveSession& s) {
@@ -60,6 +55,31 @@ void expect_one_stop_for_the_position(const Exchange& x, const LiveSession& s) {
     const double avg = s.portfolio().position(0).avg_price;
     EXPECT_NEAR(stops[0].stop_price, avg * 0.98, 0.011);
     EXPECT_NEAR(stops[0].price, stops[0].stop_price * 0.995, 0.011);
+}
+
+/// A session trades `bars` bars from the first (its stop goes out with the entry), is paused
+/// when `pause` (so it does not buy again), and is killed; then the market falls through the stop
+/// 10 minutes later, while it is down. `wall` ends at the last bar's step. Returns the trigger.
+double stop_fires_while_down(Exchange& x, MarketStore& store, TimeMs& wall, int bars, bool pause) {
+    double stop_price = 0;
+    {
+        LiveSession s(store.database(), store, stop_options(x), RiskLimits{},
+                      InstrumentRegistry(), {});
+        s.open(x.clock.now(), false, "");
+        for (int bar = 0; bar < bars; ++bar) {
+            if (bar > 0) wall += kMsPerHour;
+            x.at(wall);
+            run_until_waiting(s, wall);
+        }
+        expect_one_stop_for_the_position(x, s);
+        stop_price = x.open_stops().at(0).stop_price;
+        if (pause) command(s, wall, "pause", {{"duration_ms", 30 * kMsPerDay}, {"close", false}});
+    } // the daemon dies
+    x.clock.set(wall + 10 * kMsPerMinute);
+    x.ex.set_price("BTCUSDT", stop_price * 0.97);
+    EXPECT_TRUE(x.open_stops().empty()) << "the exchange filled it";
+    EXPECT_LT(x.btc(), kStep);
+    return stop_price;
 }
 
 } // namespace
@@ -170,19 +190,7 @@ TEST(LiveProtectiveStops, what_the_exchange_filled_while_the_daemon_was_down_is_
     auto store = open_market_store((dir / "a.db").string());
     Exchange x;
     TimeMs wall = kT0 + kMsPerHour + kMsPerMinute;
-    double stop_price = 0;
-    {
-        LiveSession s(store->database(), *store, stop_options(x), RiskLimits{},
-                      InstrumentRegistry(), {});
-        s.open(x.clock.now(), false, "");
-        x.at(wall);
-        run_until_waiting(s, wall);
-        expect_one_stop_for_the_position(x, s);
-        stop_price = x.open_stops().at(0).stop_price;
-    } // killed
-    x.clock.set(wall + 10 * kMsPerMinute);
-    x.ex.set_price("BTCUSDT", stop_price * 0.97);
-    ASSERT_TRUE(x.open_stops().empty());
+    stop_fires_while_down(x, *store, wall, 1, false);
     LiveSession s(store->database(), *store, stop_options(x), RiskLimits{}, InstrumentRegistry(),
                   {});
     s.open(x.clock.now(), false, ""); // the same bar: no step before the next close
@@ -198,25 +206,8 @@ TEST(LiveProtectiveStops, a_stop_that_fires_while_the_daemon_is_down_leaves_the_
     auto store = open_market_store((dir / "a.db").string());
     Exchange x;
     TimeMs wall = kT0 + kMsPerHour + kMsPerMinute;
-    double stop_price = 0;
-    {
-        LiveSession s(store->database(), *store, stop_options(x), RiskLimits{},
-                      InstrumentRegistry(), {});
-        s.open(x.clock.now(), false, "");
-        x.at(wall);
-        run_until_waiting(s, wall);
-        wall += kMsPerHour;
-        x.at(wall);
-        run_until_waiting(s, wall);
-        expect_one_stop_for_the_position(x, s);
-        stop_price = x.open_stops().at(0).stop_price;
-        command(s, wall, "pause", {{"duration_ms", 30 * kMsPerDay}, {"close", false}}); // no new entry after the stop (flat stays flat)
-    } // the daemon dies
-    // The market falls through the stop while nobody watches: the exchange fills it.
-    x.clock.set(wall + 10 * kMsPerMinute);
-    x.ex.set_price("BTCUSDT", stop_price * 0.97);
-    ASSERT_TRUE(x.open_stops().empty());
-    ASSERT_LT(x.btc(), kStep);
+    // Paused before the kill: no new entry after the stop (flat stays flat).
+    const double stop_price = stop_fires_while_down(x, *store, wall, 2, true);
 
     wall += kMsPerHour;
     x.clock.set(wall);
