@@ -4,7 +4,7 @@
 // After the last restart has reconciled, the journal equals the exchange: no client order id
 // became two orders, every journaled fill is an exchange fill, position and cash equal the
 // exchange's balances (less fills the next bar books), and an open position has exactly one
-// exchange-side stop.
+// exchange-side stop (and, with a take-profit, exactly one target: the two legs of one OCO list).
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -40,12 +40,31 @@ namespace {
 constexpr double kStep = 0.00001; // FakeSymbol's LOT_SIZE step
 const Timeframe k1m(kMsPerMinute);
 
-std::vector<std::string> kill_args(const fs::path& home, const std::string& url) {
-    return {"--home",        home.string(), "run",        "--mode",     "live",
-            "--confirm-live", "--exchange-url", url,        "--symbols",  "BTC/USDT",
-            "--timeframe",   "1m",          "--capital",  "1000",       "--strategy",
-            "buy-hold",      "--param",     "stop-loss=0.02", "--fraction", "0.3",
-            "--port",        "0",           "--no-dashboard"};
+/// The protection a run asks for: a stop alone, or a stop and a target as one OCO list.
+struct Protection {
+    const char* name;
+    std::vector<std::string> params;
+    int kills;
+};
+
+std::vector<std::string> kill_args(const fs::path& home, const std::string& url,
+                                   const Protection& p) {
+    std::vector<std::string> a = {"--home",        home.string(), "run",        "--mode",
+                                  "live",          "--confirm-live", "--exchange-url", url,
+                                  "--symbols",     "BTC/USDT",    "--timeframe", "1m",
+                                  "--capital",     "1000",        "--strategy", "buy-hold",
+                                  "--fraction",    "0.3",         "--port",     "0",
+                                  "--no-dashboard"};
+    for (const auto& param : p.params) a.insert(a.end(), {"--param", param});
+    return a;
+}
+
+/// The exchange's open LIMIT_MAKER orders of BTCUSDT (OCO targets).
+std::vector<test::FakeOrder> open_targets(const FakeSpotExchange& ex) {
+    std::vector<test::FakeOrder> out;
+    for (const auto& o : ex.open_orders("BTCUSDT"))
+        if (o.type == "LIMIT_MAKER") out.push_back(o);
+    return out;
 }
 
 /// The price the fake trades at follows its klines: the last closed 1m candle's close.
@@ -60,9 +79,13 @@ void follow_klines(FakeBinance& server, FakeSpotExchange& ex, const Clock& wall,
     }
 }
 
+class LiveKill : public ::testing::TestWithParam<Protection> {};
+
 } // namespace
 
-TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stops_equal_to_the_exchange) {
+TEST_P(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stops_equal_to_the_exchange) {
+    const Protection& protection = GetParam();
+    const bool oco = protection.params.size() > 1;
     SystemClock wall;
     FakeBinance server(wall);
     server.add_symbol("BTCUSDT", wall.now() - 30 * kMsPerDay, 30000);
@@ -76,7 +99,7 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
     const fs::path secret = home / "secrets" / "binance.json";
     test::write_text(secret, json{{"api_key", "live-key"}, {"api_secret", "live-secret"}}.dump());
     ::chmod(secret.c_str(), 0600);
-    const auto args = kill_args(home.path(), server.base_url());
+    const auto args = kill_args(home.path(), server.base_url(), protection);
     const fs::path log = home / "daemon.log";
 
     std::mt19937 rng(20261207);
@@ -87,7 +110,7 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
             .count();
     };
     int kills = 0, fired_while_down = 0, kills_with_a_stop = 0;
-    while (kills < 20 || (kills_with_a_stop == 0 && elapsed_s() < 130)) {
+    while (kills < protection.kills || (kills_with_a_stop == 0 && elapsed_s() < 130)) {
         const int delay = std::uniform_int_distribution<int>(200, 3000)(rng);
         if (kills % 3 == 2) {
             // Every third run gets through start-up first (on a loaded machine start-up alone
@@ -108,6 +131,7 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
         ++kills;
         const auto stops = test::open_stops(ex);
         EXPECT_LE(stops.size(), 1u) << "never a second stop at the exchange (kill " << kills << ")";
+        EXPECT_LE(open_targets(ex).size(), 1u) << "never a second target (kill " << kills << ")";
         kills_with_a_stop += stops.empty() ? 0 : 1;
         if (!stops.empty() && fired_while_down < 2 && kills % 4 == 0) {
             // While it is down the market falls through the stop, then recovers.
@@ -133,7 +157,7 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
     stop_prices = true;
     prices.join();
     ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << slurp(log);
-    EXPECT_GE(kills, 20);
+    EXPECT_GE(kills, protection.kills);
     EXPECT_GT(kills_with_a_stop, 0) << "some kills hit a session holding an exchange-side stop";
 
     // --- the journal against the exchange ----------------------------------------------------
@@ -187,9 +211,22 @@ TEST(LiveKill, kill_dash_nine_at_random_moments_leaves_journal_balances_and_stop
     if (position >= kStep && std::fabs(unbooked_btc) < 1e-12) {
         ASSERT_EQ(stops.size(), 1u) << "one exchange-side stop for the open position";
         EXPECT_NEAR(stops[0].qty, std::floor(position / kStep + 1e-9) * kStep, 1e-9);
+        if (oco) {
+            const auto targets = open_targets(ex);
+            ASSERT_EQ(targets.size(), 1u) << "its target, the stop's other leg";
+            EXPECT_NEAR(targets[0].qty, stops[0].qty, 1e-12);
+        }
     } else {
         EXPECT_LE(stops.size(), 1u);
+        EXPECT_LE(open_targets(ex).size(), 1u);
     }
     RecordProperty("kills", kills);
     RecordProperty("stops_fired_while_down", fired_while_down);
 }
+
+INSTANTIATE_TEST_SUITE_P(Protections, LiveKill,
+                         ::testing::Values(Protection{"stop", {"stop-loss=0.02"}, 20},
+                                           Protection{"stop_and_target",
+                                                      {"stop-loss=0.02", "take-profit=0.03"},
+                                                      20}),
+                         [](const auto& info) { return std::string(info.param.name); });
