@@ -55,24 +55,25 @@ OrderId StrategyContext::order_target(InstrumentId i, double target_qty, double 
     auto& g = static_cast<Engine*>(this)->guards_v_[i];
     g.stop_loss = target_qty != 0 ? stop_loss : 0.0;
     g.take_profit = target_qty != 0 ? take_profit : 0.0;
-    if (g.stop && pos != 0 && (diff > 0) != (pos > 0)) {
-        // Reducing, closing or flipping: the stop goes first, so it cannot fire on a position
-        // that is already being sold (a spot account would be selling coins twice).
-        cancel(g.stop);
-        g.stop = 0;
-    }
-    if (g.target && pos != 0 && (diff > 0) != (pos > 0)) {
-        const OrderId t = g.target; // with the stop: the same OCO list, cancelled as one
-        g.target = 0;
-        cancel(t);
+    if (pos != 0 && (diff > 0) != (pos > 0)) {
+        // Reducing, closing or flipping: the stop (and its target: one OCO list) goes first, so
+        // it cannot fire on a position that is already being sold (a spot account would be
+        // selling coins twice).
+        auto* engine = static_cast<Engine*>(this);
+        engine->cancel_guard_order(g.stop);
+        engine->cancel_guard_order(g.target);
     }
     return submit(OrderRequest::market(i, diff > 0 ? Side::Buy : Side::Sell, std::abs(diff)));
 }
 
 OrderRequest protective_stop_request(InstrumentId i, Side exit, double qty, double trigger,
                                      double limit_offset, double tick_size) {
-    if (!(limit_offset > 0))
-        return OrderRequest::stop(i, exit, qty, trigger);
+    OrderRequest r;
+    if (!(limit_offset > 0)) {
+        r = OrderRequest::stop(i, exit, qty, trigger);
+        r.protective = true;
+        return r;
+    }
     // The limit lies beyond the trigger in the exit's direction, whole ticks away from it (a
     // sell stops out below: its limit is lower still), so rounding never puts it past the stop.
     const double stop = round_to_tick(trigger, tick_size);
@@ -80,13 +81,17 @@ OrderRequest protective_stop_request(InstrumentId i, Side exit, double qty, doub
     if (tick_size > 0)
         limit = exit == Side::Sell ? std::floor(limit / tick_size + 1e-9) * tick_size
                                    : std::ceil(limit / tick_size - 1e-9) * tick_size;
-    return OrderRequest::stop_limit(i, exit, qty, stop, limit);
+    r = OrderRequest::stop_limit(i, exit, qty, stop, limit);
+    r.protective = true;
+    return r;
 }
 
 OrderRequest take_profit_request(InstrumentId i, Side exit, double qty, double avg_price,
                                  double take_profit, double tick_size) {
     const double price = avg_price * (1.0 + sign(opposite(exit)) * take_profit);
-    return OrderRequest::limit(i, exit, qty, round_to_tick(price, tick_size));
+    OrderRequest r = OrderRequest::limit(i, exit, qty, round_to_tick(price, tick_size));
+    r.protective = true;
+    return r;
 }
 
 OrderId StrategyContext::order_target_limit(InstrumentId i, double target_qty, double limit_price) {
@@ -278,19 +283,27 @@ void Engine::guard_position(InstrumentId i) {
     const double want = g.stop_loss > 0 ? std::abs(p.qty) : 0.0;
     if (g.stop != 0 && std::abs(g.stop_qty - want) <= 1e-12 * std::max(1.0, want))
         return; // the live stop already covers the position
-    if (g.stop != 0) {
-        const OrderId old = g.stop;
-        g.stop = 0; // before the cancel: its event must not find it again
-        cancel_impl(old);
-    }
+    cancel_guard_order(g.stop);
     if (want <= 0)
         return;
-    const Side exit = p.qty > 0 ? Side::Sell : Side::Buy;
-    const double trigger = p.avg_price * (1.0 - sign(opposite(exit)) * g.stop_loss);
     g.stop_qty = want;
-    g.stop = submit_impl(protective_stop_request(i, exit, want, trigger,
-                                                 config_.fill.stop_limit_offset,
-                                                 instruments_v_[i].tick_size));
+    g.stop = submit_impl(guard_stop_request(i, want));
+}
+
+void Engine::cancel_guard_order(OrderId& id) {
+    if (id == 0)
+        return;
+    const OrderId old = id;
+    id = 0; // before the cancel: its event must not find it again
+    cancel_impl(old);
+}
+
+OrderRequest Engine::guard_stop_request(InstrumentId i, double qty) const {
+    const Position& p = portfolio_.position(i);
+    const Side exit = p.qty > 0 ? Side::Sell : Side::Buy;
+    const double trigger = p.avg_price * (1.0 - sign(opposite(exit)) * guards_v_[i].stop_loss);
+    return protective_stop_request(i, exit, qty, trigger, config_.fill.stop_limit_offset,
+                                   instruments_v_[i].tick_size);
 }
 
 void Engine::guard_with_target(InstrumentId i) {
@@ -306,22 +319,14 @@ void Engine::guard_with_target(InstrumentId i) {
     if (covers(g.stop, g.stop_qty, want_stop) && covers(g.target, g.target_qty, want_target))
         return; // the live orders already cover the position
     // Replaced together: a venue's OCO list cannot be resized (cancelling a leg cancels both).
-    for (OrderId* leg : {&g.stop, &g.target}) {
-        if (*leg == 0)
-            continue;
-        const OrderId old = *leg;
-        *leg = 0; // before the cancel: its event must not find it again
-        cancel_impl(old);
-    }
+    cancel_guard_order(g.stop);
+    cancel_guard_order(g.target);
     if (want_stop <= 0 && want_target <= 0)
         return;
     const Side exit = p.qty > 0 ? Side::Sell : Side::Buy;
-    const double tick = instruments_v_[i].tick_size;
-    OrderRequest stop = protective_stop_request(
-        i, exit, want_stop, p.avg_price * (1.0 - sign(opposite(exit)) * g.stop_loss),
-        config_.fill.stop_limit_offset, tick);
-    OrderRequest target = take_profit_request(i, exit, want_target, p.avg_price, g.take_profit, tick);
-    stop.protective = target.protective = true;
+    OrderRequest stop = guard_stop_request(i, want_stop);
+    OrderRequest target = take_profit_request(i, exit, want_target, p.avg_price, g.take_profit,
+                                              instruments_v_[i].tick_size);
     const bool stop_ok = want_stop > 0 && admit(stop);
     const bool target_ok = want_target > 0 && admit(target);
     g.stop_qty = stop.qty;

@@ -87,6 +87,10 @@ class Engine final : public StrategyContext, private ExecutionSink {
     void cancel_impl(OrderId id);
     void reject(const OrderRequest& r, RejectReason reason, std::string note);
     void guard_position(InstrumentId i);
+    /// Cancels a guard order (`id` = 0 first, so its cancel event does not find it again).
+    void cancel_guard_order(OrderId& id);
+    /// The guard's stop for `qty` of instrument i's position (its stop_loss from the average).
+    OrderRequest guard_stop_request(InstrumentId i, double qty) const;
     /// guard_position with a take-profit: the stop and/or the target, an OCO pair when both.
     void guard_with_target(InstrumentId i);
     void guard_leg_filled(const Fill& f);

@@ -89,8 +89,9 @@ struct OrderRequest {
     double take_profit = 0; ///< bracket: attach a take-profit limit when > 0
     double stop_loss = 0;   ///< bracket: attach a stop-loss stop when > 0
     std::uint32_t tag = 0;  ///< free label for the strategy (shown in the order log)
-    /// The engine's guard sent it (a take-profit target, or a stop with it): it only ever
-    /// reduces the position, so a risk gate holding back strategy entries lets it through.
+    /// The engine's guard sent it (a protective stop or take-profit target, built by
+    /// protective_stop_request / take_profit_request): it only ever reduces the position, so a
+    /// risk gate holding back strategy entries lets it through.
     bool protective = false;
 
     static OrderRequest market(InstrumentId i, Side s, double q) {

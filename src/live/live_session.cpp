@@ -78,12 +78,11 @@ public:
             return denied(fmt::format("warm-up: the session trades from its first bar close at "
                                       "{} UTC (its bars until then are history)",
                                       format_time(trade_from + tf)));
-        // A protective stop (the engine's, for whatever the position holds, by hand included)
-        // only ever reduces the position: never held back with the strategy's orders.
+        // The guard's stop and target (for whatever the position holds, by hand included) only
+        // ever reduce the position: never held back with the strategy's orders.
         const double held = pf.position(req.instrument).qty;
-        const bool protective = (req.type == OrderType::Stop || req.type == OrderType::StopLimit ||
-                                 req.protective) && // the guard's take-profit target too
-                                held != 0 && (held > 0) != (req.side == Side::Buy);
+        const bool protective =
+            req.protective && held != 0 && (held > 0) != (req.side == Side::Buy);
         if (req.tag == static_cast<std::uint32_t>(OrderSource::Strategy) && !protective &&
             req.instrument < by_hand.size() && by_hand[req.instrument])
             return denied("manual position on " + inst.symbol +
