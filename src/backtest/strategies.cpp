@@ -199,28 +199,20 @@ class SignalsStrategy final : public TargetStrategy {
     std::vector<int> index_;
 };
 
-/// The optional protective stop every rule strategy takes ("stop-loss", a fraction in [0, 1)).
-double stop_loss_param(const std::map<std::string, double>& params) {
-    const auto it = params.find(kStopLossParam);
+/// One of the optional guard fractions every rule strategy takes, 0 when absent: "stop-loss"
+/// in [0, 1) and "take-profit" in (0, 1); `example` shows one in the error.
+double guard_fraction_param(const std::map<std::string, double>& params, const char* name,
+                            bool zero_allowed, const char* example) {
+    const auto it = params.find(name);
     if (it == params.end())
         return 0.0;
-    if (!(it->second >= 0 && it->second < 1))
-        throw InputError("strategy parameter '" + std::string(kStopLossParam) +
-                         "' must be a fraction in [0, 1), e.g. 0.05 for a stop 5 % beyond the "
-                         "entry (got " + std::to_string(it->second) + ")");
-    return it->second;
-}
-
-/// The optional take-profit target every rule strategy takes ("take-profit", in (0, 1)).
-double take_profit_param(const std::map<std::string, double>& params) {
-    const auto it = params.find(kTakeProfitParam);
-    if (it == params.end())
-        return 0.0;
-    if (!(it->second > 0 && it->second < 1))
-        throw InputError("strategy parameter '" + std::string(kTakeProfitParam) +
-                         "' must be a fraction in (0, 1), e.g. 0.08 for a target 8 % beyond the "
-                         "entry (got " + std::to_string(it->second) + ")");
-    return it->second;
+    const double v = it->second;
+    if (!((zero_allowed ? v >= 0 : v > 0) && v < 1))
+        throw InputError("strategy parameter '" + std::string(name) +
+                         "' must be a fraction in " + (zero_allowed ? "[0, 1)" : "(0, 1)") +
+                         ", e.g. " + example + " beyond the entry (got " + std::to_string(v) +
+                         ")");
+    return v;
 }
 
 int period(const std::map<std::string, double>& p, const std::string& key) {
@@ -263,8 +255,10 @@ std::unique_ptr<Strategy> make_strategy(const StrategySpec& spec) {
         return spec.build();
     }
     std::map<std::string, double> p = default_params(spec.name);
-    const double stop_loss = stop_loss_param(spec.params);
-    const double take_profit = take_profit_param(spec.params);
+    const double stop_loss =
+        guard_fraction_param(spec.params, kStopLossParam, true, "0.05 for a stop 5 %");
+    const double take_profit =
+        guard_fraction_param(spec.params, kTakeProfitParam, false, "0.08 for a target 8 %");
     for (const auto& [k, v] : spec.params) {
         if (k == kStopLossParam || k == kTakeProfitParam)
             continue;
