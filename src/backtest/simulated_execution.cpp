@@ -208,10 +208,7 @@ void SimulatedExecutionClient::on_bar(InstrumentId instrument, const Bar& bar) {
             if (p != kNone && live_[p].order.is_open() && bar.time >= live_[p].order.active_at) {
                 Match pm;
                 if (match(live_[p], side_bar(live_[p].order.req.side, bar), pm)) {
-                    const OrderRole want = config_.intrabar == IntrabarPriority::StopFirst
-                                               ? OrderRole::StopLoss
-                                               : OrderRole::TakeProfit;
-                    if (leg_role(live_[p].order) == want) {
+                    if (leg_role(live_[p].order) == same_bar_winner()) {
                         target = p;
                         m = pm;
                     }
@@ -358,10 +355,7 @@ void SimulatedExecutionClient::match_pair(std::size_t k, std::size_t p, const Ba
         return;
     std::size_t win = k_act ? k : p;
     if (k_act && p_act) {
-        const OrderRole want = config_.intrabar == IntrabarPriority::StopFirst
-                                   ? OrderRole::StopLoss
-                                   : OrderRole::TakeProfit;
-        win = leg_role(live_[k].order) == want ? k : p;
+        win = leg_role(live_[k].order) == same_bar_winner() ? k : p;
     }
     const std::size_t lose = win == k ? p : k;
     live_[lose].order.triggered = lose == k ? k_was : p_was; // it never happened

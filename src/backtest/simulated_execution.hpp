@@ -54,6 +54,12 @@ class SimulatedExecutionClient final : public ExecutionClient {
     /// the bar wins by the configured same-bar priority, and ends the other, as Binance does.
     void match_pair(std::size_t k, std::size_t p, const Bar& bar, double& used_volume);
     std::size_t find(OrderId id) const;
+    /// The OCO leg that fills when a bar reaches both (we cannot see the order of prices within
+    /// a bar): FillConfig::intrabar.
+    OrderRole same_bar_winner() const {
+        return config_.intrabar == IntrabarPriority::StopFirst ? OrderRole::StopLoss
+                                                               : OrderRole::TakeProfit;
+    }
 
     std::vector<Instrument> instruments_;
     FillConfig config_;
