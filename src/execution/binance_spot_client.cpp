@@ -608,6 +608,20 @@ bool BinanceSpotClient::query(Tracked& t, bool send_if_absent) {
     return false;
 }
 
+namespace {
+/// The symbol's exchangeInfo orderTypes list `type` (an empty list: not known, so allowed).
+bool takes_order_type(const BinanceSymbolRules& rules, const char* type) {
+    return rules.order_types.empty() ||
+           std::find(rules.order_types.begin(), rules.order_types.end(), type) !=
+               rules.order_types.end();
+}
+
+std::string order_type_refusal(const BinanceSymbolRules& rules, const char* type) {
+    return fmt::format("{} does not take {} orders at the exchange (exchangeInfo orderTypes: {})",
+                       rules.symbol, type, fmt::join(rules.order_types, ", "));
+}
+} // namespace
+
 BinanceOrderPrices binance_order_prices(const OrderRequest& q, const BinanceSymbolRules& rules,
                                         double filled, double last_price) {
     BinanceOrderPrices out;
@@ -656,6 +670,23 @@ BinanceOrderPrices binance_order_prices(const OrderRequest& q, const BinanceSymb
     return out;
 }
 
+bool BinanceSpotClient::outcome_unknown(const Reply& r) {
+    const bool duplicate =
+        r.code == binance_error::kNewOrderRejected && r.msg.find("Duplicate") != std::string::npos;
+    return r.status == 0 || r.status >= 500 || r.status == 200 || duplicate;
+}
+
+std::string BinanceSpotClient::unknown_why(const Reply& r) {
+    return r.status == 200 ? "malformed response " + body_excerpt(r.body)
+           : r.status      ? fmt::format("HTTP {} {}", r.status, r.msg)
+                           : r.transport_error;
+}
+
+std::string BinanceSpotClient::refusal(const Reply& r) {
+    return r.code ? fmt::format("{} (code {})", r.msg, r.code)
+                  : fmt::format("HTTP {} {}", r.status, r.msg);
+}
+
 void BinanceSpotClient::place(Tracked& t) {
     const OrderRequest& q = t.order.req;
     const BinanceSymbolRules& rules = rules_[q.instrument];
@@ -676,13 +707,9 @@ void BinanceSpotClient::place(Tracked& t) {
     // A stop the market has already passed is refused by the exchange ("Order would trigger
     // immediately."); a triggered stop-limit is its limit order, so that is what goes instead.
     const bool as_limit = stop_limit && t.stop_triggered;
-    if (stop_limit && !as_limit && !rules.order_types.empty() &&
-        std::find(rules.order_types.begin(), rules.order_types.end(), "STOP_LOSS_LIMIT") ==
-            rules.order_types.end())
+    if (stop_limit && !as_limit && !takes_order_type(rules, "STOP_LOSS_LIMIT"))
         return reject_local(t, RejectReason::InvalidOrder,
-                            fmt::format("{} does not take STOP_LOSS_LIMIT orders at the exchange "
-                                        "(exchangeInfo orderTypes: {})",
-                                        rules.symbol, fmt::join(rules.order_types, ", ")));
+                            order_type_refusal(rules, "STOP_LOSS_LIMIT"));
     const char* type = market ? "MARKET" : stop_limit && !as_limit ? "STOP_LOSS_LIMIT" : "LIMIT";
     HttpParams p{{"symbol", symbols_[q.instrument]},
                  {"side", q.side == Side::Buy ? "BUY" : "SELL"},
@@ -708,17 +735,12 @@ void BinanceSpotClient::place(Tracked& t) {
         t.stop_triggered = true;
         return place(t);
     }
-    const bool duplicate =
-        r.code == binance_error::kNewOrderRejected && r.msg.find("Duplicate") != std::string::npos;
-    if (r.status == 0 || r.status >= 500 || r.status == 200 || duplicate) {
+    if (outcome_unknown(r)) {
         // Status UNKNOWN (rest-api.md, "HTTP Return Codes"): it may be at the exchange. Ask by
         // client id; never send it again unless the exchange says it does not have it.
         ++stats_.unknown_outcomes;
         t.unknown = true;
-        spdlog::warn("binance: order {}: {}; asking the exchange for it", t.cid,
-                     r.status == 200 ? "malformed response " + body_excerpt(r.body)
-                     : r.status      ? fmt::format("HTTP {} {}", r.status, r.msg)
-                                     : r.transport_error);
+        spdlog::warn("binance: order {}: {}; asking the exchange for it", t.cid, unknown_why(r));
         if (send_depth_ >= 2)
             return; // a send after -2013 that itself ends unknown: poll() asks again
         ++send_depth_;
@@ -730,9 +752,7 @@ void BinanceSpotClient::place(Tracked& t) {
         --send_depth_;
         return;
     }
-    reject_local(t, reason_of(r.code, r.msg),
-                 r.code ? fmt::format("{} (code {})", r.msg, r.code)
-                        : fmt::format("HTTP {} {}", r.status, r.msg));
+    reject_local(t, reason_of(r.code, r.msg), refusal(r));
 }
 
 void BinanceSpotClient::submit(const Order& order) {
@@ -835,13 +855,8 @@ void BinanceSpotClient::place_list(Tracked& a, Tracked& b) {
     const char* stop_type = "STOP_LOSS_LIMIT";
     const char* target_type = sell ? "LIMIT_MAKER" : "TAKE_PROFIT_LIMIT";
     for (const char* type : {stop_type, target_type})
-        if (!rules.order_types.empty() &&
-            std::find(rules.order_types.begin(), rules.order_types.end(), type) ==
-                rules.order_types.end())
-            return refuse(RejectReason::InvalidOrder,
-                          fmt::format("{} does not take {} orders at the exchange (exchangeInfo "
-                                      "orderTypes: {})",
-                                      rules.symbol, type, fmt::join(rules.order_types, ", ")));
+        if (!takes_order_type(rules, type))
+            return refuse(RejectReason::InvalidOrder, order_type_refusal(rules, type));
     const std::string list_cid = "OCO" + stop.cid;
     HttpParams p{{"symbol", symbols_[sq.instrument]},
                  {"side", sell ? "SELL" : "BUY"},
@@ -875,17 +890,13 @@ void BinanceSpotClient::place_list(Tracked& a, Tracked& b) {
     const Reply r = signed_request("POST", "/api/v3/orderList/oco", std::move(p), 1);
     if (r.status == 200 && adopt_list(r.body))
         return;
-    const bool duplicate =
-        r.code == binance_error::kNewOrderRejected && r.msg.find("Duplicate") != std::string::npos;
-    if (r.status == 0 || r.status >= 500 || r.status == 200 || duplicate) {
+    if (outcome_unknown(r)) {
         // Unknown: the list may be at the exchange. Its legs are asked for by client id; it is
         // sent again only when the exchange has neither (query()).
         ++stats_.unknown_outcomes;
         stop.unknown = target.unknown = true;
         spdlog::warn("binance: OCO list {}: {}; asking the exchange for its orders", list_cid,
-                     r.status == 200 ? "malformed response " + body_excerpt(r.body)
-                     : r.status      ? fmt::format("HTTP {} {}", r.status, r.msg)
-                                     : r.transport_error);
+                     unknown_why(r));
         if (send_depth_ >= 2)
             return;
         ++send_depth_;
@@ -899,8 +910,7 @@ void BinanceSpotClient::place_list(Tracked& a, Tracked& b) {
         --send_depth_;
         return;
     }
-    const std::string why = r.code ? fmt::format("{} (code {})", r.msg, r.code)
-                                   : fmt::format("HTTP {} {}", r.status, r.msg);
+    const std::string why = refusal(r);
     if (r.code == binance_error::kNewOrderRejected &&
         (r.msg.find("relationship of the prices") != std::string::npos ||
          r.msg.find("immediately match") != std::string::npos)) {

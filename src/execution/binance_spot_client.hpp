@@ -193,6 +193,12 @@ class BinanceSpotClient final : public ExecutionClient {
     Reply send(HttpRequest req, int weight, BinanceRequestKind kind);
     TimeMs exchange_now() const { return rest_->exchange_now(); }
 
+    /// rest-api.md "HTTP Return Codes": no answer, a 5xx, a malformed 200 or "Duplicate order
+    /// sent." leave an order's (or a list's) outcome unknown; what happened, for the log.
+    static bool outcome_unknown(const Reply& r);
+    static std::string unknown_why(const Reply& r);
+    /// The exchange's refusal as the order's note: "message (code N)" or "HTTP status message".
+    static std::string refusal(const Reply& r);
     void place(Tracked& t);
     /// Sends two legs of an OCO pair (a stop-limit and a limit of one side and quantity) as
     /// one POST /api/v3/orderList/oco, both checked against the filters first.
