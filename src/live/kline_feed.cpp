@@ -38,6 +38,7 @@ KlineFeed::~KlineFeed() = default;
 
 void KlineFeed::backfill(const std::string& symbol) {
     save(); // the store first holds what the stream brought, so REST resumes after it
+    rest_in_pump_ = true;
     const TimeMs now = md_->clock().now();
     BackfillRequest r;
     r.symbol = symbol;
@@ -54,7 +55,6 @@ void KlineFeed::backfill(const std::string& symbol) {
 
 void KlineFeed::backfill_all() {
     ++stats_.backfills;
-    rest_in_pump_ = true;
     for (const auto& s : symbols_) backfill(s);
 }
 
@@ -70,7 +70,6 @@ void KlineFeed::take(const std::vector<StreamedBar>& bars) {
         if (i >= last_.size() || !last_[i] || b.bar.time <= *last_[i] + tf_.ms()) continue;
         ++stats_.gaps;
         ++stats_.backfills;
-        rest_in_pump_ = true;
         spdlog::warn("data feed: {} {} candle at {} came after a missing one; backfilling",
                      b.symbol, tf_.name(), format_time(b.bar.time));
         backfill(b.symbol);
@@ -81,7 +80,7 @@ void KlineFeed::take(const std::vector<StreamedBar>& bars) {
         if (last_[i] && b.bar.time <= *last_[i]) continue;    // REST already brought it
         last_[i] = b.bar.time;
         ++stats_.streamed;
-        written_.push_back(b);
+        taken_.push_back(b);
         unsaved_.push_back(b);
     }
 }
@@ -101,7 +100,7 @@ void KlineFeed::save() {
 }
 
 void KlineFeed::pump() {
-    written_.clear();
+    taken_.clear();
     rest_in_pump_ = false;
     if (!stream_) {
         backfill_all();
@@ -118,7 +117,6 @@ void KlineFeed::pump() {
             if (!last_[i] || now < *last_[i] + 2 * tf_.ms() + kStreamGraceMs) continue;
             ++stats_.late;
             ++stats_.backfills;
-            rest_in_pump_ = true;
             backfill(symbols_[i]);
         }
     }

@@ -43,7 +43,7 @@ class KlineFeed {
     /// After pump(): the candles it took from the stream, in arrival order, when it took nothing
     /// else (no REST backfill), so the session can use them without reading them back; else null.
     const std::vector<StreamedBar>* streamed_only() const {
-        return rest_in_pump_ ? nullptr : &written_;
+        return rest_in_pump_ ? nullptr : &taken_;
     }
     /// Stops the stream's thread (idempotent).
     void stop() {
@@ -70,7 +70,7 @@ class KlineFeed {
     std::vector<std::optional<TimeMs>> last_; ///< newest stored open time per symbol
     std::vector<BarSeries> one_;              ///< per symbol: the one-bar chunk written
     TimeMs last_late_check_ = 0;
-    std::vector<StreamedBar> written_; ///< by the last pump()
+    std::vector<StreamedBar> taken_; ///< by the last pump()
     std::vector<StreamedBar> unsaved_; ///< taken from the stream, not stored yet
     bool rest_in_pump_ = true;         ///< the last pump() asked REST
     KlineFeedStats stats_;
