@@ -102,8 +102,6 @@ def dask_setup(server):
     """Dask's preload hook (`--preload aurum.distributed_preload`): the scheduler's or the
     worker's part, as it starts."""
     if isinstance(server, Scheduler):
-        plugin = BatchedReports()
-        plugin.attach(server)
-        server.add_plugin(plugin)
+        install_on_scheduler(server)
     elif isinstance(server, Worker):
         ShortTaskWorker().setup(server)
