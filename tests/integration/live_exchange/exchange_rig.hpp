@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "live/live_session.hpp"
+#include "live/state_store.hpp"
 #include "support/fake_binance.hpp"
 #include "support/fake_binance_spot.hpp"
 
@@ -62,6 +63,20 @@ inline LiveOptions live_options_on(Exchange& x) {
     o.venue.sleeper = x.sleeper;
     o.venue.read_timeout_ms = 2000;
     return o;
+}
+
+/// After the session's position was closed: nothing open at the exchange, only dust below the
+/// lot step (`step`) left, the engine's position and cash equal the exchange's balances, and
+/// every journaled order finished.
+inline void expect_flat_like_the_exchange(const Exchange& x, const LiveSession& s, Database& db,
+                                          double step) {
+    EXPECT_TRUE(x.ex.open_orders("BTCUSDT").empty());
+    EXPECT_LT(x.btc(), step) << "only dust below the lot step is left";
+    EXPECT_NEAR(s.portfolio().position(0).qty, x.btc(), 1e-9);
+    EXPECT_NEAR(s.portfolio().cash(), x.ex.balance("USDT"), 1e-6);
+    StateStore st(db);
+    for (const auto& o : st.orders(s.session_id()))
+        EXPECT_NE(o.status, "new") << o.client_order_id << " never finished";
 }
 
 /// Gives the session a command (as the control API would) that must succeed.

@@ -112,14 +112,8 @@ TEST(LiveOco, one_list_follows_partial_fills_and_the_target_fill_ends_it) {
     run_until_waiting(s, wall);
     EXPECT_EQ(x.ex.order(list.order_client_ids.at(1))->status, "FILLED");
     EXPECT_EQ(x.ex.order(list.order_client_ids.at(0))->status, "EXPIRED");
-    EXPECT_TRUE(x.ex.open_orders("BTCUSDT").empty());
-    EXPECT_LT(x.btc(), kStep) << "only dust below the lot step is left";
-    EXPECT_NEAR(s.portfolio().position(0).qty, x.btc(), 1e-9);
-    EXPECT_NEAR(s.portfolio().cash(), x.ex.balance("USDT"), 1e-6);
+    test::expect_flat_like_the_exchange(x, s, store->database(), kStep);
     expect_nothing_sent_twice(x);
-    StateStore st(store->database());
-    for (const auto& o : st.orders(s.session_id()))
-        EXPECT_NE(o.status, "new") << o.client_order_id << " never finished";
 }
 
 TEST(LiveOco, the_stop_fill_expires_the_target) {
