@@ -359,3 +359,16 @@ TEST(LiveProtectiveStopsCli, a_stop_limit_offset_out_of_range_is_refused_naming_
     EXPECT_NE(r.err.find("live.yaml:2"), std::string::npos) << r.err;
     EXPECT_FALSE(std::filesystem::exists(home / "data" / "aurum.db")) << "nothing written";
 }
+
+TEST(LiveProtectiveStopsCli, a_take_profit_out_of_range_is_refused_before_a_session_starts) {
+    test::TempDir home;
+    for (const char* bad : {"take-profit=1.5", "take-profit=0", "take-profit=-0.1"}) {
+        const auto r = test::run_aurum({"--home", home.path().string(), "run", "--mode", "paper",
+                                        "--symbols", "BTC/USDT", "--param", "stop-loss=0.02",
+                                        "--param", bad, "--no-dashboard"});
+        EXPECT_EQ(r.exit_code, 2) << bad << "\n" << r.err;
+        EXPECT_NE(r.err.find("'take-profit' must be a fraction in (0, 1)"), std::string::npos)
+            << bad << "\n" << r.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(home / "data" / "aurum.db")) << "nothing written";
+}
